@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The C interface of the core (mdev.h). No exception crosses it: nothing in
+// the core throws on a path the glue can reach, and allocation failure ends
+// QEMU as it would in C.
+#include "capi.hpp"
+
+#include "vfio/vfio_driver.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+namespace mdev::capi {
+
+void CHost::guest_error(std::string_view message)
+{
+    std::string text(message);
+    ops_.guest_error(opaque_, text.c_str());
+}
+
+void CHost::set_intx(bool asserted)
+{
+    ops_.set_intx(opaque_, asserted);
+}
+
+void CHost::notify_msi(std::uint32_t vector)
+{
+    ops_.notify_msi(opaque_, vector);
+}
+
+Core &global_core()
+{
+    static Core core;
+    static bool drivers_registered = false;
+    if (!drivers_registered) {
+        core.bus().register_driver(vfio::vfio_pci_driver());
+        drivers_registered = true;
+    }
+    return core;
+}
+
+namespace {
+
+MdevErrorCode to_c(Errc code)
+{
+    switch (code) {
+    case Errc::unknown_parent:
+        return MDEV_ERR_UNKNOWN_PARENT;
+    case Errc::unknown_type:
+        return MDEV_ERR_UNKNOWN_TYPE;
+    case Errc::unknown_class:
+        return MDEV_ERR_UNKNOWN_CLASS;
+    case Errc::class_unsupported:
+        return MDEV_ERR_CLASS_UNSUPPORTED;
+    case Errc::malformed_uuid:
+        return MDEV_ERR_MALFORMED_UUID;
+    case Errc::duplicate_uuid:
+        return MDEV_ERR_DUPLICATE_UUID;
+    case Errc::budget_exhausted:
+        return MDEV_ERR_BUDGET_EXHAUSTED;
+    case Errc::no_driver:
+        return MDEV_ERR_NO_DRIVER;
+    case Errc::probe_failed:
+        return MDEV_ERR_PROBE_FAILED;
+    default:
+        return MDEV_ERR_OTHER;
+    }
+}
+
+void set_error(MdevError *err, MdevErrorCode code, const std::string &message)
+{
+    if (!err) {
+        return;
+    }
+    err->code = code;
+    std::snprintf(err->message, sizeof(err->message), "%s", message.c_str());
+}
+
+} // namespace
+
+} // namespace mdev::capi
+
+using namespace mdev;
+
+extern "C" MdevHandle *mdev_create(const char *parent, const char *type, const char *uuid,
+                                   const char *class_name, const MdevHostOps *host_ops,
+                                   void *host_opaque, MdevError *err)
+{
+    auto handle = std::make_unique<MdevHandle>(
+        MdevHandle{capi::CHost(*host_ops, host_opaque), nullptr, {}, {}, {}});
+    CreateRequest req{parent, type, uuid, class_name, &handle->host};
+    Result<Device *> dev = capi::global_core().create(req);
+    if (!dev) {
+        capi::set_error(err, capi::to_c(dev.error().code), dev.error().message);
+        return nullptr;
+    }
+    handle->device = *dev;
+    handle->uuid = (*dev)->uuid().to_string();
+    handle->type_id = (*dev)->type().id;
+    handle->parent = std::string((*dev)->parent().name());
+    if (err) {
+        err->code = MDEV_OK;
+        err->message[0] = '\0';
+    }
+    return handle.release();
+}
+
+extern "C" void mdev_destroy(MdevHandle *h)
+{
+    if (!h) {
+        return;
+    }
+    std::unique_ptr<MdevHandle> owned(h);
+    (void)capi::global_core().remove(owned->uuid);
+}
+
+extern "C" MdevClass mdev_class(const MdevHandle *h)
+{
+    return static_cast<MdevClass>(h->device->class_id());
+}
+
+extern "C" const char *mdev_uuid(const MdevHandle *h)
+{
+    return h->uuid.c_str();
+}
+
+extern "C" const char *mdev_type_id(const MdevHandle *h)
+{
+    return h->type_id.c_str();
+}
+
+extern "C" const char *mdev_parent_name(const MdevHandle *h)
+{
+    return h->parent.c_str();
+}
+
+extern "C" const char *mdev_driver_name(const MdevHandle *h)
+{
+    Driver *d = h->device->driver();
+    // Driver names are string literals, so data() is NUL-terminated.
+    return d ? d->name().data() : "";
+}
+
+extern "C" unsigned mdev_available_instances(const char *parent, const char *type)
+{
+    Parent *p = capi::global_core().find_parent(parent);
+    const MdevType *t = p ? p->find_type(type) : nullptr;
+    return t ? p->available_instances(*t) : 0;
+}
+
+extern "C" void mdev_parent_classes(const char *parent, char *buf, size_t size)
+{
+    std::string names;
+    for (ClassId id : capi::global_core().classes_of(parent)) {
+        names += names.empty() ? "" : ", ";
+        names += class_name(id);
+    }
+    std::snprintf(buf, size, "%s", names.c_str());
+}

@@ -1,0 +1,258 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: the abstract PCI function of an mdev. It asks the core for an
+ * mdev of the concrete type's parent, mirrors it on an mdev bus, and lets
+ * the frontend for the mdev's class build the function.
+ */
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/log.h"
+#include "qemu/uuid.h"
+#include "hw/qdev-properties.h"
+#include "hw/pci/msi.h"
+#include "hw/mdev/mdev-pci.h"
+#include "vfio/mdev-vfio-pci.h"
+#include "trace.h"
+
+static void mdev_pci_guest_error(void *opaque, const char *message)
+{
+    MdevPCIState *s = opaque;
+
+    qemu_log_mask(LOG_GUEST_ERROR, "%s %s: %s\n",
+                  object_get_typename(OBJECT(s)), s->uuid, message);
+}
+
+static void mdev_pci_set_intx(void *opaque, bool asserted)
+{
+    MdevPCIState *s = opaque;
+
+    trace_mdev_pci_intx(s->uuid, asserted);
+    pci_set_irq(PCI_DEVICE(s), asserted);
+}
+
+static void mdev_pci_notify_msi(void *opaque, uint32_t vector)
+{
+    MdevPCIState *s = opaque;
+
+    trace_mdev_pci_msi(s->uuid, vector);
+    msi_notify(PCI_DEVICE(s), vector);
+}
+
+static const MdevHostOps mdev_pci_host_ops = {
+    .guest_error = mdev_pci_guest_error,
+    .set_intx = mdev_pci_set_intx,
+    .notify_msi = mdev_pci_notify_msi,
+};
+
+/* The property a create error is about, for the user's message. */
+static const char *mdev_pci_error_property(MdevErrorCode code)
+{
+    switch (code) {
+    case MDEV_ERR_UNKNOWN_TYPE:
+    case MDEV_ERR_BUDGET_EXHAUSTED:
+        return "type";
+    case MDEV_ERR_UNKNOWN_CLASS:
+    case MDEV_ERR_CLASS_UNSUPPORTED:
+    case MDEV_ERR_NO_DRIVER:
+        return "class";
+    case MDEV_ERR_MALFORMED_UUID:
+    case MDEV_ERR_DUPLICATE_UUID:
+        return "uuid";
+    default:
+        return NULL;
+    }
+}
+
+static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
+{
+    MdevPCIClass *mc = MDEV_PCI_GET_CLASS(s);
+    MdevError err;
+    const char *prop;
+
+    mc->register_parent();
+
+    if (!s->class_name) {
+        char classes[64];
+
+        mdev_parent_classes(mc->parent_name, classes, sizeof(classes));
+        error_setg(errp, "property 'class' is required; accepted: %s", classes);
+        return false;
+    }
+    if (!s->type) {
+        s->type = g_strdup(mc->default_type);
+    }
+    if (!s->uuid) {
+        QemuUUID uuid;
+
+        qemu_uuid_generate(&uuid);
+        s->uuid = qemu_uuid_unparse_strdup(&uuid);
+    }
+
+    s->handle = mdev_create(mc->parent_name, s->type, s->uuid, s->class_name,
+                            &mdev_pci_host_ops, s, &err);
+    if (!s->handle) {
+        prop = mdev_pci_error_property(err.code);
+        if (prop) {
+            error_setg(errp, "property '%s': %s", prop, err.message);
+        } else {
+            error_setg(errp, "%s", err.message);
+        }
+        return false;
+    }
+    /* The core's canonical spelling, e.g. lower-case hex. */
+    g_free(s->uuid);
+    s->uuid = g_strdup(mdev_uuid(s->handle));
+    trace_mdev_pci_create(mdev_parent_name(s->handle), mdev_type_id(s->handle),
+                          s->uuid, s->class_name, mdev_driver_name(s->handle));
+    return true;
+}
+
+static bool mdev_pci_mirror_on_bus(MdevPCIState *s, Error **errp)
+{
+    DeviceState *mdev = DEVICE(&s->mdev);
+
+    qdev_prop_set_string(mdev, "parent", mdev_parent_name(s->handle));
+    qdev_prop_set_string(mdev, "type", mdev_type_id(s->handle));
+    qdev_prop_set_string(mdev, "uuid", s->uuid);
+    qdev_prop_set_string(mdev, "class", s->class_name);
+    qdev_prop_set_string(mdev, "driver", mdev_driver_name(s->handle));
+    return qdev_realize(mdev, BUS(&s->bus), errp);
+}
+
+static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
+{
+    MdevPCIState *s = MDEV_PCI(pdev);
+    MdevPCIClass *mc = MDEV_PCI_GET_CLASS(s);
+    bool ok;
+
+    if (!mdev_pci_create_mdev(s, errp)) {
+        return;
+    }
+    switch (mdev_class(s->handle)) {
+    case MDEV_CLASS_VFIO:
+        ok = mdev_vfio_pci_realize(s, errp);
+        break;
+    default:
+        error_setg(errp, "property 'class': class '%s' has no PCI frontend "
+                   "in this build", s->class_name);
+        ok = false;
+        break;
+    }
+    if (ok && !mdev_pci_mirror_on_bus(s, errp)) {
+        mdev_vfio_pci_exit(s);
+        ok = false;
+    }
+    if (!ok) {
+        mdev_destroy(s->handle);
+        s->handle = NULL;
+        return;
+    }
+    if (mc->mdev_created) {
+        mc->mdev_created(s);
+    }
+}
+
+static void mdev_pci_exit(PCIDevice *pdev)
+{
+    MdevPCIState *s = MDEV_PCI(pdev);
+
+    if (!s->handle) {
+        return;
+    }
+    trace_mdev_pci_destroy(s->uuid);
+    if (mdev_class(s->handle) == MDEV_CLASS_VFIO) {
+        mdev_vfio_pci_exit(s);
+    }
+    mdev_destroy(s->handle);
+    s->handle = NULL;
+}
+
+static uint32_t mdev_pci_config_read(PCIDevice *pdev, uint32_t addr, int len)
+{
+    MdevPCIState *s = MDEV_PCI(pdev);
+
+    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VFIO) {
+        return mdev_vfio_pci_config_read(s, addr, len);
+    }
+    return pci_default_read_config(pdev, addr, len);
+}
+
+static void mdev_pci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
+                                  int len)
+{
+    MdevPCIState *s = MDEV_PCI(pdev);
+
+    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VFIO) {
+        mdev_vfio_pci_config_write(s, addr, val, len);
+        return;
+    }
+    pci_default_write_config(pdev, addr, val, len);
+}
+
+static void mdev_pci_reset(DeviceState *dev)
+{
+    MdevPCIState *s = MDEV_PCI(dev);
+
+    if (!s->handle) {
+        return;
+    }
+    trace_mdev_pci_reset(s->uuid);
+    if (mdev_class(s->handle) == MDEV_CLASS_VFIO) {
+        mdev_vfio_pci_reset(s);
+    }
+}
+
+static void mdev_pci_instance_init(Object *obj)
+{
+    MdevPCIState *s = MDEV_PCI(obj);
+
+    qbus_init(&s->bus, sizeof(s->bus), TYPE_MDEV_BUS, DEVICE(obj), NULL);
+    object_initialize_child(obj, "mdev", &s->mdev, TYPE_MDEV_DEVICE);
+}
+
+static const Property mdev_pci_properties[] = {
+    DEFINE_PROP_STRING("class", MdevPCIState, class_name),
+    DEFINE_PROP_STRING("type", MdevPCIState, type),
+    DEFINE_PROP_STRING("uuid", MdevPCIState, uuid),
+};
+
+static void mdev_pci_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *pc = PCI_DEVICE_CLASS(klass);
+
+    pc->realize = mdev_pci_realize;
+    pc->exit = mdev_pci_exit;
+    pc->config_read = mdev_pci_config_read;
+    pc->config_write = mdev_pci_config_write;
+    device_class_set_legacy_reset(dc, mdev_pci_reset);
+    device_class_set_props(dc, mdev_pci_properties);
+    object_class_property_set_description(klass, "class",
+        "Required. The mdev class whose ops drive the device, which also "
+        "picks the frontend: vfio (a PCI function built from region and "
+        "IRQ ops) or virtio (a virtio-pci device over vDPA-style ops)");
+    object_class_property_set_description(klass, "type",
+        "The parent's mdev type to create (sysfs type-id); default depends "
+        "on the device");
+    object_class_property_set_description(klass, "uuid",
+        "The mdev's UUID (8-4-4-4-12 hex digits); default: a random one");
+}
+
+static const TypeInfo mdev_pci_types[] = {
+    {
+        .name = TYPE_MDEV_PCI,
+        .parent = TYPE_PCI_DEVICE,
+        .abstract = true,
+        .instance_size = sizeof(MdevPCIState),
+        .instance_init = mdev_pci_instance_init,
+        .class_size = sizeof(MdevPCIClass),
+        .class_init = mdev_pci_class_init,
+        .interfaces = (InterfaceInfo[]) {
+            { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+            { },
+        },
+    },
+};
+
+DEFINE_TYPES(mdev_pci_types)

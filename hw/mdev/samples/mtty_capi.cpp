@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mtty's C entry points (mtty.h).
+#include "samples/mtty.h"
+
+#include "capi.hpp"
+#include "samples/mtty.hpp"
+
+using mdev::samples::MttyMdev;
+using mdev::samples::MttyParent;
+
+extern "C" void mdev_mtty_register(void)
+{
+    mdev::capi::ensure_parent<MttyParent>("mtty");
+}
+
+extern "C" MttyDeviceState *mdev_mtty_state(MdevHandle *h)
+{
+    return &h->device->vendor_state<MttyMdev>().state();
+}
+
+extern "C" bool mdev_mtty_post_load(MdevHandle *h)
+{
+    return h->device->vendor_state<MttyMdev>().resync();
+}

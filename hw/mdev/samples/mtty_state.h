@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The whole state of one mtty port (a 16550A UART whose transmitter loops
+ * back into its own receiver), as plain data.
+ *
+ * This header is C and C++: the C++ register model (mtty_uart.hpp) works on
+ * it through a reference, and the QOM glue (C) describes it field by field
+ * with VMState for migration. Hence only fixed-width integers and bools, no
+ * pointers, nothing derived: every value that the guest can observe is either
+ * stored here or computed from what is stored here.
+ *
+ * An all-zero MttyUartState is exactly the datasheet's master-reset state,
+ * so a zero-initialised struct needs no further set-up.
+ */
+#ifndef HW_MDEV_SAMPLES_MTTY_STATE_H
+#define HW_MDEV_SAMPLES_MTTY_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Depth of the 16550A's receive FIFO. */
+#define MTTY_FIFO_SIZE 16
+
+/* The "Dual port serial" type has the most ports: one per I/O BAR. */
+#define MTTY_MAX_PORTS_PER_DEVICE 2
+
+typedef struct MttyUartState {
+    /*
+     * Receiver ring buffer. The unread bytes are rx_fifo[(rx_head + i) %
+     * MTTY_FIFO_SIZE] for i in [0, rx_count). In 16450 (non-FIFO) mode only
+     * one byte is ever held: it is the receiver buffer register.
+     */
+    uint8_t rx_fifo[MTTY_FIFO_SIZE];
+    /* Index of the oldest unread byte, 0 .. MTTY_FIFO_SIZE - 1. */
+    uint8_t rx_head;
+    /* Unread bytes: 0 .. MTTY_FIFO_SIZE in FIFO mode, 0 .. 1 otherwise. */
+    uint8_t rx_count;
+    /* Interrupt Enable Register; only bits 3:0 exist (ERBFI ETBEI ELSI EDSSI). */
+    uint8_t ier;
+    /*
+     * FIFO Control Register as programmed: bit 0 FIFO enable, bit 3 DMA mode,
+     * bits 7:6 RX trigger level. The self-clearing bits 1 and 2 are actions
+     * and are never stored.
+     */
+    uint8_t fcr;
+    /* Line Control Register, all 8 bits (bit 7 is DLAB). */
+    uint8_t lcr;
+    /* Modem Control Register; only bits 4:0 exist (DTR RTS OUT1 OUT2 LOOP). */
+    uint8_t mcr;
+    /*
+     * MSR delta bits 3:0 (DCTS DDSR TERI DDCD) latched since the last MSR
+     * read. The MSR input bits 7:4 are not stored: they are a function of
+     * mcr (loopback plug or internal loopback).
+     */
+    uint8_t msr_deltas;
+    /* Scratch Register. */
+    uint8_t scr;
+    /* Divisor latch, low and high byte (stored, no baud timing emulated). */
+    uint8_t dll;
+    uint8_t dlm;
+    /* LSR.OE: a received byte was lost since the last LSR read. */
+    bool overrun;
+    /*
+     * The THR-empty interrupt latch: pending THRE interrupt, reported in IIR
+     * when IER.ETBEI is set. Cleared by reading IIR while it names THRE as
+     * the source, or by a THR write (which sets it again at once).
+     */
+    bool thre_pending;
+} MttyUartState;
+
+#endif /* HW_MDEV_SAMPLES_MTTY_STATE_H */

@@ -1,0 +1,244 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: the QOM side of the vfio frontend. QEMU's PCI core owns the
+ * standard header (BARs, command, interrupt line), as it does for any
+ * device, so that BAR mapping and INTx disable behave as for QEMU's own
+ * devices; the identity in that header, the BARs' sizes and kinds, and
+ * everything past the header come from the mdev's config region and
+ * region info through the frontend (pci_function.cpp).
+ */
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/msi.h"
+#include "vfio/mdev-vfio-pci.h"
+#include "trace.h"
+
+static uint64_t mdev_vfio_bar_mr_read(void *opaque, hwaddr addr, unsigned size)
+{
+    MdevPCIBar *bar = opaque;
+    uint64_t val = mdev_vfio_bar_read(bar->owner->handle, bar->index, addr,
+                                      size);
+
+    trace_mdev_vfio_bar_read(bar->owner->uuid, bar->index, addr, size, val);
+    return val;
+}
+
+static void mdev_vfio_bar_mr_write(void *opaque, hwaddr addr, uint64_t val,
+                                   unsigned size)
+{
+    MdevPCIBar *bar = opaque;
+
+    trace_mdev_vfio_bar_write(bar->owner->uuid, bar->index, addr, size, val);
+    mdev_vfio_bar_write(bar->owner->handle, bar->index, addr, val, size);
+}
+
+/*
+ * Every size and alignment reaches the frontend, which checks them against
+ * the region and logs a guest error for what the device cannot take.
+ */
+static const MemoryRegionOps mdev_vfio_bar_ops = {
+    .read = mdev_vfio_bar_mr_read,
+    .write = mdev_vfio_bar_mr_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+};
+
+static void mdev_vfio_mark_emulated(MdevPCIState *s, unsigned start,
+                                    unsigned len)
+{
+    memset(s->emulated + start, 1, MIN(len, PCI_CONFIG_SPACE_SIZE - start));
+}
+
+/* Identity and everything past the header, from the device. */
+static void mdev_vfio_load_config(MdevPCIState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    MdevHandle *h = s->handle;
+    uint8_t *c = pdev->config;
+    uint16_t dev_status = mdev_vfio_config_read(h, PCI_STATUS, 2);
+    unsigned i;
+
+    pci_set_word(c + PCI_VENDOR_ID, mdev_vfio_config_read(h, PCI_VENDOR_ID, 2));
+    pci_set_word(c + PCI_DEVICE_ID, mdev_vfio_config_read(h, PCI_DEVICE_ID, 2));
+    c[PCI_REVISION_ID] = mdev_vfio_config_read(h, PCI_REVISION_ID, 1);
+    c[PCI_CLASS_PROG] = mdev_vfio_config_read(h, PCI_CLASS_PROG, 1);
+    pci_set_word(c + PCI_CLASS_DEVICE,
+                 mdev_vfio_config_read(h, PCI_CLASS_DEVICE, 2));
+    pci_set_word(c + PCI_SUBSYSTEM_VENDOR_ID,
+                 mdev_vfio_config_read(h, PCI_SUBSYSTEM_VENDOR_ID, 2));
+    pci_set_word(c + PCI_SUBSYSTEM_ID,
+                 mdev_vfio_config_read(h, PCI_SUBSYSTEM_ID, 2));
+    c[PCI_INTERRUPT_PIN] = mdev_vfio_has_intx(h) ?
+        mdev_vfio_config_read(h, PCI_INTERRUPT_PIN, 1) : 0;
+    pci_set_word(c + PCI_STATUS, pci_get_word(c + PCI_STATUS) |
+                 (dev_status & (PCI_STATUS_CAP_LIST | PCI_STATUS_DEVSEL_MASK |
+                                PCI_STATUS_66MHZ | PCI_STATUS_FAST_BACK)));
+    c[PCI_CAPABILITY_LIST] = (dev_status & PCI_STATUS_CAP_LIST) ?
+        mdev_vfio_config_read(h, PCI_CAPABILITY_LIST, 1) & ~3 : 0;
+
+    for (i = PCI_CONFIG_HEADER_SIZE; i < PCI_CONFIG_SPACE_SIZE; i += 4) {
+        pci_set_long(c + i, mdev_vfio_config_read(h, i, 4));
+    }
+    memset(s->emulated, 0, sizeof(s->emulated));
+    mdev_vfio_mark_emulated(s, 0, PCI_CONFIG_HEADER_SIZE);
+}
+
+static void mdev_vfio_register_bars(MdevPCIState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    unsigned i;
+
+    for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
+        MdevPCIBar *bar = &s->bars[i];
+        MdevVfioBar info;
+        uint8_t type;
+        void *ram;
+        g_autofree char *name = NULL;
+
+        mdev_vfio_bar(s->handle, i, &info);
+        if (!info.size) {
+            continue;
+        }
+        bar->owner = s;
+        bar->index = i;
+        name = g_strdup_printf("%s BAR%u", object_get_typename(OBJECT(s)), i);
+        ram = info.mmap ? mdev_vfio_bar_memory(s->handle, i) : NULL;
+        if (ram) {
+            /* Guest accesses to RAM-backed BARs do not trap. */
+            memory_region_init_ram_ptr(&bar->mr, OBJECT(s), name, info.size,
+                                       ram);
+        } else {
+            memory_region_init_io(&bar->mr, OBJECT(s), &mdev_vfio_bar_ops, bar,
+                                  name, info.size);
+        }
+        if (info.io) {
+            type = PCI_BASE_ADDRESS_SPACE_IO;
+        } else {
+            type = PCI_BASE_ADDRESS_SPACE_MEMORY |
+                   (info.mem64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
+                   (info.prefetch ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
+        }
+        pci_register_bar(pdev, i, type, &bar->mr);
+    }
+}
+
+static unsigned mdev_vfio_msi_cap_size(const MdevVfioMsi *msi)
+{
+    return 10 + (msi->addr64 ? 4 : 0) + (msi->per_vector_mask ? 10 : 0);
+}
+
+/*
+ * QEMU emulates the MSI capability (msi_init() links it at the head of the
+ * list): take the device's copy out of the list first, so that the guest
+ * still finds every other capability exactly once.
+ */
+static bool mdev_vfio_init_msi(MdevPCIState *s, Error **errp)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint8_t *c = pdev->config;
+    uint8_t off = s->msi.offset;
+    unsigned link = PCI_CAPABILITY_LIST;
+    unsigned n;
+
+    for (n = 0; n < PCI_CONFIG_SPACE_SIZE / 4 && c[link]; n++) {
+        if (c[link] == off) {
+            c[link] = c[off + PCI_CAP_LIST_NEXT];
+            mdev_vfio_mark_emulated(s, link, 1);
+            break;
+        }
+        link = c[link] + PCI_CAP_LIST_NEXT;
+        if (link >= PCI_CONFIG_SPACE_SIZE) {
+            break;
+        }
+    }
+    memset(c + off, 0, mdev_vfio_msi_cap_size(&s->msi));
+    if (msi_init(pdev, off, s->msi.vectors, s->msi.addr64,
+                 s->msi.per_vector_mask, errp) < 0) {
+        return false;
+    }
+    mdev_vfio_mark_emulated(s, off, mdev_vfio_msi_cap_size(&s->msi));
+    mdev_vfio_mark_emulated(s, PCI_CAPABILITY_LIST, 1);
+    return true;
+}
+
+bool mdev_vfio_pci_realize(MdevPCIState *s, Error **errp)
+{
+    mdev_vfio_load_config(s);
+    mdev_vfio_register_bars(s);
+    mdev_vfio_msi(s->handle, &s->msi);
+    if (s->msi.offset && !mdev_vfio_init_msi(s, errp)) {
+        return false;
+    }
+    return true;
+}
+
+void mdev_vfio_pci_exit(MdevPCIState *s)
+{
+    if (s->msi.offset) {
+        msi_uninit(PCI_DEVICE(s));
+    }
+}
+
+uint32_t mdev_vfio_pci_config_read(MdevPCIState *s, uint32_t addr, int len)
+{
+    uint32_t emu = pci_default_read_config(PCI_DEVICE(s), addr, len);
+    uint32_t dev = 0, val = 0;
+    bool from_device = false;
+    int i;
+
+    for (i = 0; i < len; i++) {
+        from_device |= !s->emulated[addr + i];
+    }
+    if (!from_device) {
+        return emu;
+    }
+    dev = mdev_vfio_config_read(s->handle, addr, len);
+    for (i = 0; i < len; i++) {
+        uint32_t byte_mask = 0xffu << (8 * i);
+
+        val |= (s->emulated[addr + i] ? emu : dev) & byte_mask;
+    }
+    trace_mdev_vfio_config_read(s->uuid, addr, len, val);
+    return val;
+}
+
+void mdev_vfio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
+                                int len)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool msi_was = s->msi.offset && msi_enabled(pdev);
+
+    trace_mdev_vfio_config_write(s->uuid, addr, len, val);
+    pci_default_write_config(pdev, addr, val, len);
+    if (s->msi.offset) {
+        bool msi_now;
+
+        msi_write_config(pdev, addr, val, len);
+        msi_now = msi_enabled(pdev);
+        if (msi_now != msi_was) {
+            trace_mdev_vfio_msi_enable(s->uuid, msi_now);
+            mdev_vfio_set_msi_enabled(s->handle, msi_now);
+        }
+    }
+    /* The device sees every write, as a VFIO device's config region does. */
+    mdev_vfio_config_write(s->handle, addr, val, len);
+}
+
+void mdev_vfio_pci_reset(MdevPCIState *s)
+{
+    if (s->msi.offset) {
+        msi_reset(PCI_DEVICE(s));
+    }
+    mdev_vfio_reset(s->handle);
+}

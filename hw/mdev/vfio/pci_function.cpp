@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "vfio/pci_function.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cinttypes>
+
+namespace mdev::vfio {
+
+namespace {
+
+// PCI configuration header offsets and bits used here (pci_regs.h names).
+constexpr std::uint32_t kPciStatus = 0x06;
+constexpr std::uint16_t kPciStatusCapList = 0x10;
+constexpr std::uint32_t kPciCapabilityList = 0x34;
+constexpr std::uint32_t kPciInterruptPin = 0x3d;
+constexpr std::uint8_t kPciCapIdMsi = 0x05;
+constexpr std::uint16_t kMsiFlags64Bit = 0x0080;
+constexpr std::uint16_t kMsiFlagsMaskBit = 0x0100;
+constexpr std::uint16_t kMsiFlagsQmaskShift = 1;
+// A capability list longer than this is a loop in the device's config space.
+constexpr unsigned kMaxCapabilities = (kPciConfigSize - kPciStdHeaderSize) / 4;
+
+std::uint64_t le_to_value(std::span<const std::uint8_t> bytes)
+{
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < bytes.size(); i++) {
+        v |= std::uint64_t(bytes[i]) << (8 * i);
+    }
+    return v;
+}
+
+void value_to_le(std::uint64_t v, std::span<std::uint8_t> bytes)
+{
+    for (std::size_t i = 0; i < bytes.size(); i++) {
+        bytes[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    }
+}
+
+std::uint64_t all_ones(unsigned size)
+{
+    return size >= 8 ? ~std::uint64_t(0) : (std::uint64_t(1) << (8 * size)) - 1;
+}
+
+bool valid_access_size(unsigned size)
+{
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+} // namespace
+
+Result<std::unique_ptr<PciFunction>> PciFunction::create(Device &dev)
+{
+    const VfioOps *ops = dev.ops<VfioOps>();
+    if (!ops) {
+        return Error{Errc::probe_failed, "the mdev is not of class vfio"};
+    }
+    if (!dev.host()) {
+        return Error{Errc::probe_failed, "no host to show the PCI function in"};
+    }
+    auto fn = std::make_unique<PciFunction>(Token{}, dev, *ops, *dev.host());
+    Status found = fn->discover();
+    if (!found) {
+        return found.error();
+    }
+    ops->open(dev);
+    fn->opened_ = true;
+    if (fn->intx_) {
+        ops->set_irqs(dev, kIntxIrq, fn.get());
+    }
+    return fn;
+}
+
+PciFunction::~PciFunction()
+{
+    // A device refused by discover() was never opened.
+    if (!opened_) {
+        return;
+    }
+    ops_.set_irqs(dev_, kMsiIrq, nullptr);
+    ops_.set_irqs(dev_, kIntxIrq, nullptr);
+    ops_.release(dev_);
+}
+
+Status PciFunction::discover()
+{
+    const DeviceInfo info = ops_.device_info(dev_);
+    if (!(info.flags & kDeviceFlagPci) || info.num_regions <= kConfigRegion) {
+        return Error{Errc::probe_failed, "the device is not a vfio-pci device"};
+    }
+
+    std::optional<RegionInfo> config = ops_.region_info(dev_, kConfigRegion);
+    if (!config || config->size == 0 || !(config->flags & kRegionRead)) {
+        return Error{Errc::probe_failed, "the device has no readable config region"};
+    }
+    config_size_ = std::min<std::uint64_t>(config->size, kPciConfigSize);
+
+    for (unsigned i = 0; i < kNumBars; i++) {
+        std::optional<RegionInfo> r = ops_.region_info(dev_, kBar0Region + i);
+        if (!r || r->size == 0) {
+            continue;
+        }
+        if (!std::has_single_bit(r->size)) {
+            return Error{Errc::probe_failed, "BAR" + std::to_string(i) + " size " +
+                                                 std::to_string(r->size) +
+                                                 " is not a power of two"};
+        }
+        Bar &bar = bars_[i];
+        bar.size = r->size;
+        bar.io = r->flags & kRegionBarIo;
+        bar.mem64 = !bar.io && (r->flags & kRegionBarMem64);
+        bar.prefetch = !bar.io && (r->flags & kRegionBarPrefetch);
+        bar.mmap = !bar.io && (r->flags & kRegionMmap);
+        bar.readable = r->flags & kRegionRead;
+        bar.writable = r->flags & kRegionWrite;
+        if (bar.io && bar.size > 256) {
+            return Error{Errc::probe_failed,
+                         "I/O BAR" + std::to_string(i) + " is larger than 256 bytes"};
+        }
+        if (bar.mem64) {
+            std::optional<RegionInfo> upper = ops_.region_info(dev_, kBar0Region + i + 1);
+            if (i + 1 >= kNumBars || (upper && upper->size != 0)) {
+                return Error{Errc::probe_failed,
+                             "64-bit BAR" + std::to_string(i) + " has no free upper slot"};
+            }
+            i++; // the upper half is part of this BAR
+        }
+    }
+
+    std::optional<IrqInfo> intx = ops_.irq_info(dev_, kIntxIrq);
+    intx_ = intx && intx->count > 0 && (config_read(kPciInterruptPin, 1) != 0);
+    discover_msi();
+    return Ok{};
+}
+
+// MSI is offered only when the device's config space has the capability and
+// its IRQ info has MSI vectors: a device that advertises MSI without the
+// capability (as the kernel's mtty sample does) runs on INTx.
+void PciFunction::discover_msi()
+{
+    std::optional<IrqInfo> info = ops_.irq_info(dev_, kMsiIrq);
+    if (!info || info->count == 0 || !(config_read(kPciStatus, 2) & kPciStatusCapList)) {
+        return;
+    }
+    std::uint32_t pos = config_read(kPciCapabilityList, 1) & ~3u;
+    for (unsigned n = 0; n < kMaxCapabilities && pos >= kPciStdHeaderSize; n++) {
+        if (pos + 4 > config_size_) {
+            return;
+        }
+        if (config_read(pos, 1) == kPciCapIdMsi) {
+            std::uint16_t flags = static_cast<std::uint16_t>(config_read(pos + 2, 2));
+            // The largest capability (64-bit, maskable) is 24 bytes.
+            if (pos + 24 > config_size_) {
+                return;
+            }
+            // MSI allows 1..32 vectors, a power of two.
+            std::uint32_t capable = 1u << std::min((flags >> kMsiFlagsQmaskShift) & 7, 5);
+            msi_.offset = static_cast<std::uint8_t>(pos);
+            msi_.vectors = std::bit_floor(std::min(capable, info->count));
+            msi_.addr64 = flags & kMsiFlags64Bit;
+            msi_.per_vector_mask = flags & kMsiFlagsMaskBit;
+            return;
+        }
+        pos = config_read(pos + 1, 1) & ~3u;
+    }
+}
+
+std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
+{
+    if (size == 0 || size > 4 || offset >= kPciConfigSize || offset + size > kPciConfigSize) {
+        dev_.guest_error("mdev %s: %u-byte config read at 0x%x is outside config space",
+                         dev_.type().id.c_str(), size, offset);
+        return static_cast<std::uint32_t>(all_ones(size > 4 ? 4 : size));
+    }
+    std::uint8_t buf[4] = {};
+    if (offset < config_size_) {
+        std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
+        ops_.read(dev_, kConfigRegion, offset, std::span(buf, inside));
+    }
+    return static_cast<std::uint32_t>(le_to_value(std::span(buf, size)));
+}
+
+void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsigned size)
+{
+    if (size == 0 || size > 4 || offset >= kPciConfigSize || offset + size > kPciConfigSize) {
+        dev_.guest_error("mdev %s: %u-byte config write at 0x%x is outside config space",
+                         dev_.type().id.c_str(), size, offset);
+        return;
+    }
+    if (offset >= config_size_) {
+        return;
+    }
+    std::uint8_t buf[4];
+    value_to_le(value, std::span(buf, size));
+    std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
+    ops_.write(dev_, kConfigRegion, offset, std::span<const std::uint8_t>(buf, inside));
+}
+
+bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset,
+                            unsigned size, std::uint64_t region_size)
+{
+    const char *why = nullptr;
+    if (!valid_access_size(size)) {
+        why = "is not 1, 2, 4 or 8 bytes wide";
+    } else if (offset % size != 0) {
+        why = "is misaligned";
+    } else if (offset >= region_size || size > region_size - offset) {
+        why = "is past the end of the region";
+    }
+    if (why) {
+        dev_.guest_error("mdev %s: BAR%u: %u-byte %s at offset 0x%" PRIx64
+                         " %s (region is 0x%" PRIx64 " bytes)",
+                         dev_.type().id.c_str(), bar, size, what, offset, why, region_size);
+        return false;
+    }
+    return true;
+}
+
+std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned size)
+{
+    if (bar >= kNumBars || bars_[bar].size == 0) {
+        dev_.guest_error("mdev %s: read from BAR%u, which does not exist",
+                         dev_.type().id.c_str(), bar);
+        return all_ones(size);
+    }
+    if (!access_ok("read", bar, offset, size, bars_[bar].size)) {
+        return all_ones(size);
+    }
+    if (!bars_[bar].readable) {
+        dev_.guest_error("mdev %s: BAR%u is write-only", dev_.type().id.c_str(), bar);
+        return all_ones(size);
+    }
+    std::uint8_t buf[8] = {};
+    if (!ops_.read(dev_, kBar0Region + bar, offset, std::span(buf, size))) {
+        return all_ones(size);
+    }
+    return le_to_value(std::span(buf, size));
+}
+
+void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t value,
+                            unsigned size)
+{
+    if (bar >= kNumBars || bars_[bar].size == 0) {
+        dev_.guest_error("mdev %s: write to BAR%u, which does not exist",
+                         dev_.type().id.c_str(), bar);
+        return;
+    }
+    if (!access_ok("write", bar, offset, size, bars_[bar].size)) {
+        return;
+    }
+    if (!bars_[bar].writable) {
+        dev_.guest_error("mdev %s: BAR%u is read-only", dev_.type().id.c_str(), bar);
+        return;
+    }
+    std::uint8_t buf[8];
+    value_to_le(value, std::span(buf, size));
+    ops_.write(dev_, kBar0Region + bar, offset, std::span<const std::uint8_t>(buf, size));
+}
+
+std::span<std::uint8_t> PciFunction::bar_memory(unsigned bar)
+{
+    if (bar >= kNumBars || !bars_[bar].mmap) {
+        return {};
+    }
+    std::span<std::uint8_t> mem = ops_.mmap(dev_, kBar0Region + bar);
+    return mem.size() >= bars_[bar].size ? mem.first(bars_[bar].size) : std::span<std::uint8_t>{};
+}
+
+void PciFunction::reset()
+{
+    set_msi_enabled(false);
+    ops_.reset(dev_);
+}
+
+void PciFunction::set_msi_enabled(bool enabled)
+{
+    if (enabled == msi_enabled_ || (enabled && msi_.offset == 0)) {
+        return;
+    }
+    msi_enabled_ = enabled;
+    if (enabled) {
+        // As vfio-pci does: INTx is off while MSI is in use.
+        if (intx_) {
+            ops_.set_irqs(dev_, kIntxIrq, nullptr);
+            host_.set_intx(false);
+        }
+        ops_.set_irqs(dev_, kMsiIrq, this);
+    } else {
+        ops_.set_irqs(dev_, kMsiIrq, nullptr);
+        if (intx_) {
+            ops_.set_irqs(dev_, kIntxIrq, this);
+        }
+    }
+}
+
+void PciFunction::set_level(bool asserted)
+{
+    if (intx_ && !msi_enabled_) {
+        host_.set_intx(asserted);
+    }
+}
+
+void PciFunction::notify(std::uint32_t vector)
+{
+    if (!msi_enabled_ || vector >= msi_.vectors) {
+        dev_.guest_error("mdev %s: MSI vector %u signalled while MSI is %s",
+                         dev_.type().id.c_str(), vector, msi_enabled_ ? "narrower" : "off");
+        return;
+    }
+    host_.notify_msi(vector);
+}
+
+} // namespace mdev::vfio

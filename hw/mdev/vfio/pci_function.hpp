@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The vfio frontend's model of one PCI function built from an mdev's vfio
+// ops: which BARs exist and of what kind, whether it has INTx or MSI, and
+// every guest access to config space or a BAR, checked before the device
+// sees it. It knows nothing of QEMU (the glue maps BARs and config space)
+// and nothing of any particular sample.
+#pragma once
+
+#include "hw/mdev/device.hpp"
+#include "hw/mdev/error.hpp"
+#include "hw/mdev/host.hpp"
+#include "hw/mdev/vfio_ops.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+namespace mdev::vfio {
+
+inline constexpr unsigned kNumBars = 6;
+inline constexpr std::uint32_t kPciConfigSize = 256;
+inline constexpr std::uint32_t kPciStdHeaderSize = 0x40;
+
+struct Bar {
+    std::uint64_t size = 0; // 0: no BAR in this slot
+    bool io = false;
+    bool mem64 = false;     // occupies this slot and the next
+    bool prefetch = false;
+    bool mmap = false;      // RAM-backed: guest accesses do not trap
+    bool readable = false;
+    bool writable = false;
+};
+
+struct MsiCap {
+    std::uint8_t offset = 0; // 0: no MSI capability
+    std::uint32_t vectors = 0;
+    bool addr64 = false;
+    bool per_vector_mask = false;
+};
+
+class PciFunction : public FrontendState, private IrqSink {
+public:
+    // Reads the device's region and IRQ info and opens it. Refuses a device
+    // that is not vfio-pci or whose BARs cannot be mapped.
+    static Result<std::unique_ptr<PciFunction>> create(Device &dev);
+    ~PciFunction() override;
+
+    const Bar &bar(unsigned index) const { return bars_.at(index); }
+    bool has_intx() const { return intx_; }
+    const MsiCap &msi() const { return msi_; }
+
+    // Config space, as the device's config region holds it. Reads past the
+    // region (the kernel samples report 255 bytes) return zeros: PCI config
+    // space is 256 bytes whatever the device implements.
+    std::uint32_t config_read(std::uint32_t offset, unsigned size);
+    void config_write(std::uint32_t offset, std::uint32_t value, unsigned size);
+
+    // A guest access to a BAR. Odd sizes, misaligned offsets and offsets
+    // past the region are guest errors: logged, reads return all ones.
+    std::uint64_t bar_read(unsigned bar, std::uint64_t offset, unsigned size);
+    void bar_write(unsigned bar, std::uint64_t offset, std::uint64_t value, unsigned size);
+
+    // Host memory behind an mmap-able BAR (empty if it is not one).
+    std::span<std::uint8_t> bar_memory(unsigned bar);
+
+    // System reset: the device returns to its power-on state.
+    void reset();
+
+    // Route interrupts: INTx is always routed when the device has it;
+    // MSI when the guest enables it in the capability.
+    void set_msi_enabled(bool enabled);
+
+private:
+    // Only create() makes one: it must run discover() before anyone uses it.
+    struct Token {
+        explicit Token() = default;
+    };
+
+public:
+    PciFunction(Token, Device &dev, const VfioOps &ops, Host &host)
+        : dev_(dev), ops_(ops), host_(host)
+    {
+    }
+
+private:
+    Status discover();
+    void discover_msi();
+    bool access_ok(const char *space, unsigned bar, std::uint64_t offset, unsigned size,
+                   std::uint64_t region_size);
+
+    // IrqSink: the device's interrupts arrive here.
+    void set_level(bool asserted) override;
+    void notify(std::uint32_t vector) override;
+
+    Device &dev_;
+    const VfioOps &ops_;
+    Host &host_;
+    std::array<Bar, kNumBars> bars_{};
+    std::uint64_t config_size_ = 0;
+    bool intx_ = false;
+    MsiCap msi_{};
+    bool msi_enabled_ = false;
+    bool opened_ = false; // ops_.open() was called: the destructor must undo it
+};
+
+} // namespace mdev::vfio

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The vfio frontend's C interface (vfio-pci.h), for the QOM glue.
+#include "hw/mdev/vfio-pci.h"
+
+#include <cstdlib>
+
+#include "capi.hpp"
+#include "vfio/pci_function.hpp"
+#include "vfio/vfio_driver.hpp"
+
+using mdev::vfio::PciFunction;
+
+namespace {
+
+// The glue only calls these for handles of class vfio, which the vfio
+// driver bound: a null here is a bug in the glue, not a guest's doing.
+PciFunction &function_of(MdevHandle *h)
+{
+    PciFunction *fn = mdev::vfio::pci_function(*h->device);
+    if (!fn) {
+        std::abort();
+    }
+    return *fn;
+}
+
+} // namespace
+
+extern "C" void mdev_vfio_bar(MdevHandle *h, unsigned bar, MdevVfioBar *out)
+{
+    *out = MdevVfioBar{};
+    if (bar >= mdev::vfio::kNumBars) {
+        return;
+    }
+    const mdev::vfio::Bar &b = function_of(h).bar(bar);
+    out->size = b.size;
+    out->io = b.io;
+    out->mem64 = b.mem64;
+    out->prefetch = b.prefetch;
+    out->mmap = b.mmap;
+}
+
+extern "C" bool mdev_vfio_has_intx(MdevHandle *h)
+{
+    return function_of(h).has_intx();
+}
+
+extern "C" void mdev_vfio_msi(MdevHandle *h, MdevVfioMsi *out)
+{
+    const mdev::vfio::MsiCap &m = function_of(h).msi();
+    out->offset = m.offset;
+    out->vectors = m.vectors;
+    out->addr64 = m.addr64;
+    out->per_vector_mask = m.per_vector_mask;
+}
+
+extern "C" uint32_t mdev_vfio_config_read(MdevHandle *h, uint32_t offset, unsigned size)
+{
+    return function_of(h).config_read(offset, size);
+}
+
+extern "C" void mdev_vfio_config_write(MdevHandle *h, uint32_t offset, uint32_t value,
+                                       unsigned size)
+{
+    function_of(h).config_write(offset, value, size);
+}
+
+extern "C" uint64_t mdev_vfio_bar_read(MdevHandle *h, unsigned bar, uint64_t offset,
+                                       unsigned size)
+{
+    return function_of(h).bar_read(bar, offset, size);
+}
+
+extern "C" void mdev_vfio_bar_write(MdevHandle *h, unsigned bar, uint64_t offset,
+                                    uint64_t value, unsigned size)
+{
+    function_of(h).bar_write(bar, offset, value, size);
+}
+
+extern "C" void *mdev_vfio_bar_memory(MdevHandle *h, unsigned bar)
+{
+    std::span<std::uint8_t> mem = function_of(h).bar_memory(bar);
+    return mem.empty() ? nullptr : mem.data();
+}
+
+extern "C" void mdev_vfio_reset(MdevHandle *h)
+{
+    function_of(h).reset();
+}
+
+extern "C" void mdev_vfio_set_msi_enabled(MdevHandle *h, bool enabled)
+{
+    function_of(h).set_msi_enabled(enabled);
+}

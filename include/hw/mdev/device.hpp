@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// An mdev: one device carved out of a parent, of one type and one class.
+#pragma once
+
+#include "hw/mdev/class_ops.hpp"
+#include "hw/mdev/guest_log.hpp"
+#include "hw/mdev/host.hpp"
+#include "hw/mdev/parent.hpp"
+#include "hw/mdev/uuid.hpp"
+
+#include <cstdarg>
+#include <memory>
+
+namespace mdev {
+
+class Driver;
+
+// What a frontend keeps per bound device (its PCI function model, say).
+class FrontendState {
+public:
+    virtual ~FrontendState() = default;
+};
+
+class Device {
+public:
+    Device(Parent &parent, const MdevType &type, const Uuid &uuid, ClassOps ops,
+           std::unique_ptr<VendorState> state)
+        : parent_(parent), type_(type), uuid_(uuid), ops_(ops), state_(std::move(state))
+    {
+    }
+    Device(const Device &) = delete;
+    Device &operator=(const Device &) = delete;
+
+    Parent &parent() const { return parent_; }
+    const MdevType &type() const { return type_; }
+    const Uuid &uuid() const { return uuid_; }
+    ClassId class_id() const { return ops_.class_id(); }
+
+    // The parent's ops for this device's class, typed; nullptr if this
+    // device is of another class (the kernel series WARNs there).
+    template <typename Ops>
+    const Ops *ops() const
+    {
+        return ops_.get<Ops>();
+    }
+
+    // The parent's per-device state, as the parent's own type. Only the
+    // parent that created the device asks, so the cast cannot be wrong in
+    // practice; dynamic_cast keeps a mistake from becoming memory corruption.
+    template <typename State>
+    State &vendor_state() const
+    {
+        return dynamic_cast<State &>(*state_);
+    }
+    VendorState &vendor_state_base() const { return *state_; }
+
+    // The driver bound by the bus, or nullptr.
+    Driver *driver() const { return driver_; }
+    void set_driver(Driver *driver) { driver_ = driver; }
+
+    FrontendState *frontend_state() const { return frontend_.get(); }
+    void set_frontend_state(std::unique_ptr<FrontendState> s) { frontend_ = std::move(s); }
+
+    // The machine the creator runs the device in (nullptr in a bare core,
+    // e.g. a unit test of the registry); frontends need one to bind.
+    Host *host() const { return host_; }
+    void set_host(Host *host) { host_ = host; }
+
+    // Reports what a guest did wrong through the host's log (or nowhere).
+    void guest_error(const char *fmt, ...) const __attribute__((format(printf, 2, 3)));
+
+private:
+    Parent &parent_;
+    const MdevType &type_;
+    Uuid uuid_;
+    ClassOps ops_;
+    std::unique_ptr<VendorState> state_;
+    Driver *driver_ = nullptr;
+    std::unique_ptr<FrontendState> frontend_;
+    Host *host_ = nullptr;
+};
+
+} // namespace mdev

@@ -1,0 +1,86 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: the C interface between QEMU's QOM glue and the C++ mdev core
+ * and frontends. This header is all the glue sees of them; it is C so that
+ * it can be included next to QEMU's (C-only) headers.
+ */
+#ifndef HW_MDEV_MDEV_H
+#define HW_MDEV_MDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One created mdev, bound to its frontend. */
+typedef struct MdevHandle MdevHandle;
+
+typedef enum MdevClass {
+    MDEV_CLASS_VFIO = 1,
+    MDEV_CLASS_VIRTIO = 2,
+} MdevClass;
+
+/* Why a create failed; the glue names the offending property from it. */
+typedef enum MdevErrorCode {
+    MDEV_OK = 0,
+    MDEV_ERR_UNKNOWN_PARENT,
+    MDEV_ERR_UNKNOWN_TYPE,
+    MDEV_ERR_UNKNOWN_CLASS,
+    MDEV_ERR_CLASS_UNSUPPORTED,
+    MDEV_ERR_MALFORMED_UUID,
+    MDEV_ERR_DUPLICATE_UUID,
+    MDEV_ERR_BUDGET_EXHAUSTED,
+    MDEV_ERR_NO_DRIVER,
+    MDEV_ERR_PROBE_FAILED,
+    MDEV_ERR_OTHER,
+} MdevErrorCode;
+
+typedef struct MdevError {
+    MdevErrorCode code;
+    char message[512];
+} MdevError;
+
+/* The services of the machine, implemented by the glue. */
+typedef struct MdevHostOps {
+    void (*guest_error)(void *opaque, const char *message);
+    void (*set_intx)(void *opaque, bool asserted);
+    void (*notify_msi)(void *opaque, uint32_t vector);
+} MdevHostOps;
+
+/*
+ * Create an mdev of @parent's @type and @class_name with @uuid, and bind it
+ * to the frontend for its class. @host_ops/@host_opaque must stay valid
+ * until mdev_destroy(). Returns NULL and fills @err on refusal.
+ */
+MdevHandle *mdev_create(const char *parent, const char *type, const char *uuid,
+                        const char *class_name, const MdevHostOps *host_ops,
+                        void *host_opaque, MdevError *err);
+
+/* Unbind the mdev, give its budget back to the parent, free it. */
+void mdev_destroy(MdevHandle *h);
+
+MdevClass mdev_class(const MdevHandle *h);
+/* Canonical UUID, type-id, parent name and bound driver of the mdev. */
+const char *mdev_uuid(const MdevHandle *h);
+const char *mdev_type_id(const MdevHandle *h);
+const char *mdev_parent_name(const MdevHandle *h);
+const char *mdev_driver_name(const MdevHandle *h);
+
+/*
+ * The classes @parent registered ops for, as "vfio, virtio", into @buf
+ * (always NUL-terminated). Empty if the parent is unknown.
+ */
+void mdev_parent_classes(const char *parent, char *buf, size_t size);
+
+/* How many more mdevs of @type @parent can create (0 if unknown). */
+unsigned mdev_available_instances(const char *parent, const char *type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HW_MDEV_MDEV_H */

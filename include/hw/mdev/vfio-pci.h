@@ -1,0 +1,55 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: the vfio frontend's C interface, used by the QOM glue that
+ * shows an mdev of class vfio as a PCI function.
+ */
+#ifndef HW_MDEV_VFIO_PCI_H
+#define HW_MDEV_VFIO_PCI_H
+
+#include "hw/mdev/mdev.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MDEV_VFIO_NUM_BARS 6
+
+typedef struct MdevVfioBar {
+    uint64_t size;      /* 0: no BAR in this slot */
+    bool io;
+    bool mem64;
+    bool prefetch;
+    bool mmap;          /* RAM-backed; see mdev_vfio_bar_memory() */
+} MdevVfioBar;
+
+typedef struct MdevVfioMsi {
+    uint8_t offset;     /* capability offset, 0: no MSI */
+    uint32_t vectors;
+    bool addr64;
+    bool per_vector_mask;
+} MdevVfioMsi;
+
+void mdev_vfio_bar(MdevHandle *h, unsigned bar, MdevVfioBar *out);
+bool mdev_vfio_has_intx(MdevHandle *h);
+void mdev_vfio_msi(MdevHandle *h, MdevVfioMsi *out);
+
+uint32_t mdev_vfio_config_read(MdevHandle *h, uint32_t offset, unsigned size);
+void mdev_vfio_config_write(MdevHandle *h, uint32_t offset, uint32_t value,
+                            unsigned size);
+
+uint64_t mdev_vfio_bar_read(MdevHandle *h, unsigned bar, uint64_t offset,
+                            unsigned size);
+void mdev_vfio_bar_write(MdevHandle *h, unsigned bar, uint64_t offset,
+                         uint64_t value, unsigned size);
+/* Host memory of an mmap-able BAR (NULL if it is not one). */
+void *mdev_vfio_bar_memory(MdevHandle *h, unsigned bar);
+
+void mdev_vfio_reset(MdevHandle *h);
+void mdev_vfio_set_msi_enabled(MdevHandle *h, bool enabled);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HW_MDEV_VFIO_PCI_H */

@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The mtty parent and its vfio face, through a core with the vfio frontend:
+// types and the 24-port budget, the CH352's config space, its BARs and
+// INTx, loopback per port, reset, and the C entry points used for VMState.
+#include "samples/mtty.hpp"
+
+#include "capi.hpp"
+#include "hw/mdev/core.hpp"
+#include "hw/mdev/host.hpp"
+#include "hw/mdev/mdev.h"
+#include "hw/mdev/vfio-pci.h"
+#include "samples/mtty.h"
+#include "samples/mtty_uart.hpp"
+#include "vfio/pci_function.hpp"
+#include "vfio/vfio_driver.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mdev::samples {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using vfio::PciFunction;
+
+class RecordingHost final : public Host {
+public:
+    void guest_error(std::string_view message) override { errors.emplace_back(message); }
+    void set_intx(bool asserted) override { intx.push_back(asserted); }
+    void notify_msi(std::uint32_t vector) override { msi.push_back(vector); }
+
+    std::vector<std::string> errors;
+    std::vector<bool> intx;
+    std::vector<std::uint32_t> msi;
+};
+
+std::string uuid_n(unsigned n)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "4d7e0c11-2b6a-4f3e-9c5d-%012x", n);
+    return buf;
+}
+
+class MttyTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        auto p = std::make_unique<MttyParent>();
+        parent = p.get();
+        ASSERT_TRUE(core.register_parent(std::move(p)));
+        ASSERT_TRUE(parent->register_ops(core));
+        core.bus().register_driver(vfio::vfio_pci_driver());
+    }
+
+    Result<Device *> create(const std::string &type, unsigned n)
+    {
+        return core.create({"mtty", type, uuid_n(n), "vfio", &host});
+    }
+
+    // A bound mtty of `type` and its PCI function.
+    PciFunction &make(const std::string &type, unsigned n = 1)
+    {
+        Result<Device *> r = create(type, n);
+        if (!r) {
+            throw std::runtime_error("create refused: " + r.error().message);
+        }
+        dev = *r;
+        PciFunction *f = vfio::pci_function(*dev);
+        if (!f) {
+            throw std::runtime_error("not bound to vfio-pci");
+        }
+        return *f;
+    }
+
+    const MdevType &type(const char *id) { return *parent->find_type(id); }
+    unsigned avail(const char *id) { return parent->available_instances(type(id)); }
+
+    RecordingHost host; // outlives the core
+    Core core;
+    MttyParent *parent = nullptr;
+    Device *dev = nullptr;
+};
+
+// ---- Types and budget ----------------------------------------------------
+
+TEST_F(MttyTest, HasTwoVfioPciTypes)
+{
+    ASSERT_EQ(parent->name(), "mtty");
+    ASSERT_EQ(parent->types().size(), 2u);
+    const MdevType &one = parent->types()[0];
+    const MdevType &two = parent->types()[1];
+    EXPECT_EQ(one.id, "mtty-1");
+    EXPECT_EQ(one.name, "Single port serial");
+    EXPECT_EQ(one.device_api, "vfio-pci");
+    EXPECT_EQ(two.id, "mtty-2");
+    EXPECT_EQ(two.name, "Dual port serial");
+    EXPECT_EQ(two.device_api, "vfio-pci");
+    EXPECT_EQ(parent->ports_of(one), 1u);
+    EXPECT_EQ(parent->ports_of(two), 2u);
+    EXPECT_THAT(core.classes_of("mtty"), ElementsAre(ClassId::vfio));
+}
+
+TEST_F(MttyTest, AvailableInstancesStartAt24And12)
+{
+    EXPECT_EQ(avail("mtty-1"), 24u);
+    EXPECT_EQ(avail("mtty-2"), 12u);
+    EXPECT_EQ(parent->ports_in_use(), 0u);
+}
+
+TEST_F(MttyTest, TwelveDualPortCardsExhaustTheBudget)
+{
+    for (unsigned i = 0; i < 12; i++) {
+        ASSERT_EQ(avail("mtty-2"), 12u - i);
+        Result<Device *> r = create("mtty-2", i);
+        ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
+    }
+    EXPECT_EQ(parent->ports_in_use(), 24u);
+    EXPECT_EQ(avail("mtty-2"), 0u);
+    EXPECT_EQ(avail("mtty-1"), 0u);
+
+    Result<Device *> r = create("mtty-2", 12);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::budget_exhausted);
+    EXPECT_THAT(r.error().message, HasSubstr("'mtty-2'"));
+    Result<Device *> s = create("mtty-1", 12);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, Errc::budget_exhausted);
+    EXPECT_EQ(core.device_count(), 12u);
+
+    // One removed card makes room for exactly one more.
+    ASSERT_TRUE(core.remove(uuid_n(5)));
+    EXPECT_EQ(parent->ports_in_use(), 22u);
+    EXPECT_EQ(avail("mtty-2"), 1u);
+    EXPECT_EQ(avail("mtty-1"), 2u);
+    ASSERT_TRUE(create("mtty-2", 12));
+    EXPECT_EQ(create("mtty-2", 13).error().code, Errc::budget_exhausted);
+}
+
+TEST_F(MttyTest, MixedTypesShareTheBudget)
+{
+    for (unsigned i = 0; i < 11; i++) {
+        ASSERT_TRUE(create("mtty-2", i));
+    }
+    ASSERT_TRUE(create("mtty-1", 11));
+    EXPECT_EQ(parent->ports_in_use(), 23u);
+    EXPECT_EQ(avail("mtty-2"), 0u);
+    EXPECT_EQ(avail("mtty-1"), 1u);
+
+    Result<Device *> r = create("mtty-2", 12);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::budget_exhausted);
+    ASSERT_TRUE(create("mtty-1", 12));
+    EXPECT_EQ(parent->ports_in_use(), 24u);
+    EXPECT_EQ(create("mtty-1", 13).error().code, Errc::budget_exhausted);
+
+    // Removing a single-port card frees one port: still no room for two.
+    ASSERT_TRUE(core.remove(uuid_n(11)));
+    EXPECT_EQ(avail("mtty-2"), 0u);
+    EXPECT_EQ(create("mtty-2", 14).error().code, Errc::budget_exhausted);
+    ASSERT_TRUE(core.remove(uuid_n(12)));
+    EXPECT_EQ(avail("mtty-2"), 1u);
+    EXPECT_TRUE(create("mtty-2", 14));
+}
+
+TEST_F(MttyTest, ParentRefusesOnItsOwnWhenTheBudgetIsGone)
+{
+    // The core asks available_instances() first; the parent's create() must
+    // hold the line too.
+    for (unsigned i = 0; i < 12; i++) {
+        ASSERT_TRUE(create("mtty-2", i));
+    }
+    Result<std::unique_ptr<VendorState>> r =
+        parent->create(CreateArgs{type("mtty-1"), *Uuid::parse(uuid_n(99)), ClassId::vfio});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::budget_exhausted);
+    EXPECT_EQ(r.error().message,
+              "parent 'mtty' has 24 ports in all and 24 in use; 'mtty-1' needs 1");
+    EXPECT_EQ(parent->ports_in_use(), 24u);
+}
+
+TEST_F(MttyTest, VirtioIsNotOffered)
+{
+    Result<Device *> r = core.create({"mtty", "mtty-1", uuid_n(1), "virtio", &host});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::class_unsupported);
+    EXPECT_EQ(r.error().message, "parent 'mtty' has no virtio ops; accepted: vfio");
+}
+
+TEST_F(MttyTest, DeviceIsBoundToVfioPci)
+{
+    make("mtty-2");
+    EXPECT_EQ(dev->driver(), &vfio::vfio_pci_driver());
+    EXPECT_EQ(dev->vendor_state<MttyMdev>().ports(), 2u);
+    EXPECT_NE(dev->ops<vfio::VfioOps>(), nullptr);
+}
+
+// ---- Config space --------------------------------------------------------
+
+TEST_F(MttyTest, ConfigSpaceIdentifiesAWchCh352SerialCard)
+{
+    PciFunction &f = make("mtty-2");
+    EXPECT_EQ(f.config_read(0x00, 2), 0x4348u);
+    EXPECT_EQ(f.config_read(0x02, 2), 0x3253u);
+    EXPECT_EQ(f.config_read(0x00, 4), 0x32534348u);
+    EXPECT_EQ(f.config_read(0x06, 2), 0x0200u); // no capability list
+    EXPECT_EQ(f.config_read(0x08, 1), 0x10u);   // revision
+    EXPECT_EQ(f.config_read(0x09, 1), 0x02u);   // prog-if 16550
+    EXPECT_EQ(f.config_read(0x0a, 1), 0x00u);   // subclass serial
+    EXPECT_EQ(f.config_read(0x0b, 1), 0x07u);   // class communication
+    EXPECT_EQ(f.config_read(0x08, 4) >> 8, 0x070002u);
+    EXPECT_EQ(f.config_read(0x0e, 1), 0x00u);   // header type 0
+    EXPECT_EQ(f.config_read(0x2c, 2), 0x4348u);
+    EXPECT_EQ(f.config_read(0x2e, 2), 0x3253u);
+    EXPECT_EQ(f.config_read(0x34, 1), 0x00u);   // no capabilities
+    EXPECT_EQ(f.config_read(0x3d, 1), 0x01u);   // INTA#
+    EXPECT_EQ(f.config_read(0xfc, 4), 0x00000000u);
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(MttyTest, DualPortCardHasTwoIoBars)
+{
+    PciFunction &f = make("mtty-2");
+    EXPECT_EQ(f.config_read(0x10, 4), 0x00000001u);
+    EXPECT_EQ(f.config_read(0x14, 4), 0x00000001u);
+    for (std::uint32_t off = 0x18; off <= 0x24; off += 4) {
+        EXPECT_EQ(f.config_read(off, 4), 0u) << std::hex << off;
+    }
+}
+
+TEST_F(MttyTest, SinglePortCardHasOneIoBar)
+{
+    PciFunction &f = make("mtty-1");
+    EXPECT_EQ(f.config_read(0x10, 4), 0x00000001u);
+    EXPECT_EQ(f.config_read(0x14, 4), 0x00000000u);
+}
+
+TEST_F(MttyTest, BarSizingReadsBackTheEightByteIoSize)
+{
+    PciFunction &f = make("mtty-2");
+    f.config_write(0x10, 0xffffffff, 4);
+    EXPECT_EQ(f.config_read(0x10, 4), 0xfffffff9u);
+    f.config_write(0x14, 0xffffffff, 4);
+    EXPECT_EQ(f.config_read(0x14, 4), 0xfffffff9u);
+    // An address is kept without its low bits; bit 0 still says I/O.
+    f.config_write(0x10, 0x0000c000, 4);
+    EXPECT_EQ(f.config_read(0x10, 4), 0x0000c001u);
+    f.config_write(0x14, 0x0000c00e, 4);
+    EXPECT_EQ(f.config_read(0x14, 4), 0x0000c009u);
+    // Byte-wise programming works too.
+    f.config_write(0x11, 0xd0, 1);
+    EXPECT_EQ(f.config_read(0x10, 4), 0x0000d001u);
+}
+
+TEST_F(MttyTest, UnimplementedBarsStayZero)
+{
+    PciFunction &f = make("mtty-1");
+    for (std::uint32_t off = 0x14; off <= 0x24; off += 4) {
+        f.config_write(off, 0xffffffff, 4);
+        EXPECT_EQ(f.config_read(off, 4), 0u) << std::hex << off;
+    }
+    // And the implemented one is not disturbed.
+    EXPECT_EQ(f.config_read(0x10, 4), 0x00000001u);
+}
+
+TEST_F(MttyTest, IdentityRegistersAreReadOnly)
+{
+    PciFunction &f = make("mtty-2");
+    f.config_write(0x00, 0xdeadbeef, 4);
+    f.config_write(0x08, 0xffffffff, 4);
+    f.config_write(0x2c, 0x12345678, 4);
+    f.config_write(0x3d, 0x04, 1);
+    f.config_write(0x06, 0xffff, 2);
+    f.config_write(0x34, 0x40, 1);
+    EXPECT_EQ(f.config_read(0x00, 4), 0x32534348u);
+    EXPECT_EQ(f.config_read(0x08, 4), 0x07000210u);
+    EXPECT_EQ(f.config_read(0x2c, 4), 0x32534348u);
+    EXPECT_EQ(f.config_read(0x3d, 1), 0x01u);
+    EXPECT_EQ(f.config_read(0x06, 2), 0x0200u);
+    EXPECT_EQ(f.config_read(0x34, 1), 0x00u);
+}
+
+TEST_F(MttyTest, InterruptLineAndCommandAreWritable)
+{
+    PciFunction &f = make("mtty-1");
+    f.config_write(0x3c, 0x0a, 1);
+    EXPECT_EQ(f.config_read(0x3c, 1), 0x0au);
+    f.config_write(0x04, 0x0001, 2);
+    EXPECT_EQ(f.config_read(0x04, 1), 0x01u);
+}
+
+// ---- Regions and interrupts ----------------------------------------------
+
+TEST_F(MttyTest, RegionsOfADualPortCard)
+{
+    PciFunction &f = make("mtty-2");
+    const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
+    vfio::DeviceInfo info = ops.device_info(*dev);
+    EXPECT_EQ(info.flags, vfio::kDeviceFlagPci | vfio::kDeviceFlagReset);
+    EXPECT_EQ(info.num_regions, 9u);
+    EXPECT_EQ(info.num_irqs, 5u);
+
+    constexpr std::uint32_t io_rw = vfio::kRegionRead | vfio::kRegionWrite | vfio::kRegionBarIo;
+    for (std::uint32_t bar : {0u, 1u}) {
+        std::optional<vfio::RegionInfo> r = ops.region_info(*dev, bar);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->flags, io_rw);
+        EXPECT_EQ(r->size, 8u);
+        EXPECT_EQ(f.bar(bar).size, 8u);
+        EXPECT_TRUE(f.bar(bar).io);
+        EXPECT_TRUE(f.bar(bar).readable);
+        EXPECT_TRUE(f.bar(bar).writable);
+        EXPECT_FALSE(f.bar(bar).mmap);
+    }
+    for (std::uint32_t idx : {2u, 3u, 4u, 5u, 6u, 8u}) {
+        std::optional<vfio::RegionInfo> r = ops.region_info(*dev, idx);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->size, 0u) << idx;
+    }
+    std::optional<vfio::RegionInfo> cfg = ops.region_info(*dev, vfio::kConfigRegion);
+    ASSERT_TRUE(cfg);
+    EXPECT_EQ(cfg->size, 256u);
+    EXPECT_EQ(cfg->flags, vfio::kRegionRead | vfio::kRegionWrite);
+    EXPECT_FALSE(ops.region_info(*dev, 9));
+}
+
+TEST_F(MttyTest, SinglePortCardHasNoBar1)
+{
+    PciFunction &f = make("mtty-1");
+    const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
+    EXPECT_EQ(ops.region_info(*dev, 0)->size, 8u);
+    EXPECT_EQ(ops.region_info(*dev, 1)->size, 0u);
+    EXPECT_EQ(f.bar(0).size, 8u);
+    EXPECT_EQ(f.bar(1).size, 0u);
+    EXPECT_EQ(f.bar_read(1, 0, 1), 0xffu);
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_THAT(host.errors[0], HasSubstr("BAR1, which does not exist"));
+}
+
+TEST_F(MttyTest, IntxOnlyNoMsi)
+{
+    PciFunction &f = make("mtty-2");
+    const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
+    EXPECT_EQ(ops.irq_info(*dev, vfio::kIntxIrq)->count, 1u);
+    EXPECT_EQ(ops.irq_info(*dev, vfio::kMsiIrq)->count, 0u);
+    EXPECT_EQ(ops.irq_info(*dev, vfio::kMsixIrq)->count, 0u);
+    EXPECT_FALSE(ops.irq_info(*dev, 5));
+    EXPECT_TRUE(f.has_intx());
+    EXPECT_EQ(f.msi().offset, 0);
+    EXPECT_EQ(f.msi().vectors, 0u);
+    f.set_msi_enabled(true); // nothing to enable
+    EXPECT_THAT(host.msi, IsEmpty());
+}
+
+// ---- UART ports through the BARs -----------------------------------------
+
+TEST_F(MttyTest, EachPortLoopsBackIntoItself)
+{
+    PciFunction &f = make("mtty-2");
+    // FIFO mode so that a port holds more than one byte.
+    f.bar_write(0, uart_reg::kFcr, fcr::kFifoEnable, 1);
+    f.bar_write(1, uart_reg::kFcr, fcr::kFifoEnable, 1);
+
+    f.bar_write(0, uart_reg::kRbrThr, 'A', 1);
+    EXPECT_EQ(f.bar_read(0, uart_reg::kLsr, 1), 0x61u); // DR | THRE | TEMT
+    EXPECT_EQ(f.bar_read(1, uart_reg::kLsr, 1), 0x60u); // nothing crossed
+
+    f.bar_write(1, uart_reg::kRbrThr, 'x', 1);
+    f.bar_write(1, uart_reg::kRbrThr, 'y', 1);
+    f.bar_write(0, uart_reg::kRbrThr, 'B', 1);
+
+    EXPECT_EQ(f.bar_read(1, uart_reg::kRbrThr, 1), std::uint64_t('x'));
+    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 1), std::uint64_t('A'));
+    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 1), std::uint64_t('B'));
+    EXPECT_EQ(f.bar_read(0, uart_reg::kLsr, 1), 0x60u);
+    EXPECT_EQ(f.bar_read(1, uart_reg::kRbrThr, 1), std::uint64_t('y'));
+    EXPECT_EQ(f.bar_read(1, uart_reg::kLsr, 1), 0x60u);
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(MttyTest, PortRegistersAreIndependent)
+{
+    PciFunction &f = make("mtty-2");
+    f.bar_write(0, uart_reg::kScr, 0x5a, 1);
+    f.bar_write(1, uart_reg::kScr, 0xa5, 1);
+    f.bar_write(1, uart_reg::kLcr, 0x03, 1);
+    EXPECT_EQ(f.bar_read(0, uart_reg::kScr, 1), 0x5au);
+    EXPECT_EQ(f.bar_read(1, uart_reg::kScr, 1), 0xa5u);
+    EXPECT_EQ(f.bar_read(0, uart_reg::kLcr, 1), 0x00u);
+    EXPECT_EQ(f.bar_read(1, uart_reg::kLcr, 1), 0x03u);
+}
+
+TEST_F(MttyTest, WideAccessToAUartRegisterIsAGuestError)
+{
+    PciFunction &f = make("mtty-2");
+    f.bar_write(0, uart_reg::kRbrThr, 0x4142, 2);
+    EXPECT_EQ(f.bar_read(0, uart_reg::kLsr, 1), 0x60u); // nothing was sent
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_EQ(host.errors[0], "mtty: BAR0: 2-byte write at offset 0x0; the UART's registers "
+                              "are one byte wide");
+
+    f.bar_write(0, uart_reg::kRbrThr, 'Z', 1);
+    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 2), 0xffffu);
+    EXPECT_EQ(f.bar_read(1, 4, 4), 0xffffffffu);
+    ASSERT_EQ(host.errors.size(), 3u);
+    EXPECT_THAT(host.errors[1], HasSubstr("2-byte read at offset 0x0"));
+    EXPECT_THAT(host.errors[2], HasSubstr("BAR1: 4-byte read at offset 0x4"));
+    // The wide read did not pop the byte.
+    EXPECT_EQ(f.bar_read(0, uart_reg::kLsr, 1), 0x61u);
+    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 1), std::uint64_t('Z'));
+}
+
+TEST_F(MttyTest, ReceivedDataRaisesAndLowersIntx)
+{
+    PciFunction &f = make("mtty-2");
+    // Binding told the host where the pin is.
+    EXPECT_THAT(host.intx, ElementsAre(false));
+
+    f.bar_write(0, uart_reg::kIer, ier::kRxDataAvailable, 1);
+    EXPECT_THAT(host.intx, ElementsAre(false));
+    f.bar_write(0, uart_reg::kRbrThr, 0x33, 1);
+    EXPECT_THAT(host.intx, ElementsAre(false, true));
+    EXPECT_EQ(f.bar_read(0, uart_reg::kIir, 1), 0x04u);
+    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 1), 0x33u);
+    EXPECT_THAT(host.intx, ElementsAre(false, true, false));
+}
+
+TEST_F(MttyTest, IntxIsTheOrOfBothPorts)
+{
+    PciFunction &f = make("mtty-2");
+    host.intx.clear();
+    f.bar_write(0, uart_reg::kIer, ier::kRxDataAvailable, 1);
+    f.bar_write(1, uart_reg::kIer, ier::kRxDataAvailable, 1);
+    f.bar_write(0, uart_reg::kRbrThr, 1, 1);
+    f.bar_write(1, uart_reg::kRbrThr, 2, 1);
+    EXPECT_THAT(host.intx, ElementsAre(true));
+    f.bar_read(0, uart_reg::kRbrThr, 1);
+    EXPECT_THAT(host.intx, ElementsAre(true)); // port 1 still pending
+    f.bar_read(1, uart_reg::kRbrThr, 1);
+    EXPECT_THAT(host.intx, ElementsAre(true, false));
+}
+
+TEST_F(MttyTest, ResetReturnsToPowerOnAndLowersIntx)
+{
+    PciFunction &f = make("mtty-2");
+    f.bar_write(1, uart_reg::kFcr, fcr::kFifoEnable, 1);
+    f.bar_write(1, uart_reg::kIer, ier::kRxDataAvailable, 1);
+    f.bar_write(1, uart_reg::kScr, 0x77, 1);
+    f.bar_write(1, uart_reg::kRbrThr, 0x44, 1);
+    f.bar_write(0, uart_reg::kLcr, 0x83, 1);
+    f.config_write(0x10, 0xffffffff, 4);
+    f.config_write(0x3c, 0x0b, 1);
+    ASSERT_EQ(host.intx.back(), true);
+
+    f.reset();
+
+    EXPECT_EQ(host.intx.back(), false);
+    for (unsigned port : {0u, 1u}) {
+        SCOPED_TRACE(port);
+        EXPECT_EQ(f.bar_read(port, uart_reg::kLsr, 1), 0x60u);
+        EXPECT_EQ(f.bar_read(port, uart_reg::kIer, 1), 0x00u);
+        EXPECT_EQ(f.bar_read(port, uart_reg::kIir, 1), 0x01u);
+        EXPECT_EQ(f.bar_read(port, uart_reg::kLcr, 1), 0x00u);
+        EXPECT_EQ(f.bar_read(port, uart_reg::kScr, 1), 0x00u);
+    }
+    EXPECT_EQ(f.config_read(0x10, 4), 0x00000001u);
+    EXPECT_EQ(f.config_read(0x3c, 1), 0x00u);
+    EXPECT_EQ(f.config_read(0x00, 4), 0x32534348u);
+
+    // Still wired after the reset.
+    f.bar_write(0, uart_reg::kIer, ier::kRxDataAvailable, 1);
+    f.bar_write(0, uart_reg::kRbrThr, 1, 1);
+    EXPECT_EQ(host.intx.back(), true);
+}
+
+TEST_F(MttyTest, RemovingTheDeviceDisconnectsItsInterrupt)
+{
+    PciFunction &f = make("mtty-1");
+    f.bar_write(0, uart_reg::kIer, ier::kRxDataAvailable, 1);
+    f.bar_write(0, uart_reg::kRbrThr, 1, 1);
+    std::size_t before = host.intx.size();
+    ASSERT_TRUE(core.remove(uuid_n(1)));
+    EXPECT_EQ(host.intx.size(), before);
+    EXPECT_EQ(parent->ports_in_use(), 0u);
+}
+
+// ---- C entry points (process-wide core) ----------------------------------
+
+struct CHostLog {
+    std::vector<std::string> errors;
+    std::vector<bool> intx;
+};
+
+extern "C" void c_guest_error(void *opaque, const char *message)
+{
+    static_cast<CHostLog *>(opaque)->errors.emplace_back(message);
+}
+extern "C" void c_set_intx(void *opaque, bool asserted)
+{
+    static_cast<CHostLog *>(opaque)->intx.push_back(asserted);
+}
+extern "C" void c_notify_msi(void *, uint32_t) {}
+
+TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
+{
+    const MdevHostOps ops{c_guest_error, c_set_intx, c_notify_msi};
+    CHostLog log;
+    const std::string u1 = "c0ffee00-0000-4000-8000-0000000000a1";
+    const std::string u2 = "c0ffee00-0000-4000-8000-0000000000a2";
+
+    mdev_mtty_register();
+    mdev_mtty_register(); // idempotent
+    char classes[32];
+    mdev_parent_classes("mtty", classes, sizeof(classes));
+    EXPECT_STREQ(classes, "vfio");
+    const unsigned start = mdev_available_instances("mtty", "mtty-2");
+    EXPECT_EQ(start, 12u);
+    EXPECT_EQ(mdev_available_instances("mtty", "mtty-3"), 0u);
+    EXPECT_EQ(mdev_available_instances("nope", "mtty-2"), 0u);
+
+    MdevError err{};
+    MdevHandle *h = mdev_create("mtty", "mtty-2", u1.c_str(), "vfio", &ops, &log, &err);
+    ASSERT_NE(h, nullptr) << err.message;
+    EXPECT_EQ(err.code, MDEV_OK);
+    EXPECT_STREQ(mdev_uuid(h), u1.c_str());
+    EXPECT_STREQ(mdev_type_id(h), "mtty-2");
+    EXPECT_STREQ(mdev_parent_name(h), "mtty");
+    EXPECT_STREQ(mdev_driver_name(h), "vfio-pci");
+    EXPECT_EQ(mdev_class(h), MDEV_CLASS_VFIO);
+    EXPECT_EQ(mdev_available_instances("mtty", "mtty-2"), start - 1);
+    EXPECT_EQ(mdev_vfio_config_read(h, 0, 4), 0x32534348u);
+
+    // Refusals carry their code.
+    MdevError dup{};
+    EXPECT_EQ(mdev_create("mtty", "mtty-1", u1.c_str(), "vfio", &ops, &log, &dup), nullptr);
+    EXPECT_EQ(dup.code, MDEV_ERR_DUPLICATE_UUID);
+    EXPECT_THAT(dup.message, HasSubstr(u1));
+    MdevError bad{};
+    EXPECT_EQ(mdev_create("mtty", "mtty-9", u2.c_str(), "vfio", &ops, &log, &bad), nullptr);
+    EXPECT_EQ(bad.code, MDEV_ERR_UNKNOWN_TYPE);
+
+    // VMState: a loaded state is checked, and the pin follows it.
+    MttyDeviceState *s = mdev_mtty_state(h);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->config[0], 0x48);
+    s->port[0].rx_count = 17; // more than the FIFO holds
+    EXPECT_FALSE(mdev_mtty_post_load(h));
+    s->port[0].fcr = 0;
+    s->port[0].rx_count = 2; // more than the 16450 holding register
+    EXPECT_FALSE(mdev_mtty_post_load(h));
+    s->port[0].rx_count = 0;
+    s->port[1].rx_head = 16;
+    EXPECT_FALSE(mdev_mtty_post_load(h));
+    s->port[1].rx_head = 0;
+    log.intx.clear();
+    EXPECT_TRUE(mdev_mtty_post_load(h));
+    EXPECT_THAT(log.intx, ElementsAre(false));
+
+    // A loaded state with a byte waiting and ERBFI set asserts the pin.
+    s->port[1].fcr = fcr::kFifoEnable;
+    s->port[1].rx_fifo[3] = 0x99;
+    s->port[1].rx_head = 3;
+    s->port[1].rx_count = 1;
+    s->port[1].ier = ier::kRxDataAvailable;
+    EXPECT_TRUE(mdev_mtty_post_load(h));
+    EXPECT_THAT(log.intx, ElementsAre(false, true));
+    EXPECT_EQ(mdev_vfio_bar_read(h, 1, uart_reg::kRbrThr, 1), 0x99u);
+    EXPECT_THAT(log.intx, ElementsAre(false, true, false));
+
+    // Through the vfio C interface, with guest errors reaching the glue.
+    mdev_vfio_bar_write(h, 0, 0, 0x1234, 2);
+    ASSERT_EQ(log.errors.size(), 1u);
+    EXPECT_THAT(log.errors[0], HasSubstr("one byte wide"));
+    MdevVfioBar bar{};
+    mdev_vfio_bar(h, 1, &bar);
+    EXPECT_EQ(bar.size, 8u);
+    EXPECT_TRUE(bar.io);
+    EXPECT_TRUE(mdev_vfio_has_intx(h));
+    MdevVfioMsi msi{};
+    mdev_vfio_msi(h, &msi);
+    EXPECT_EQ(msi.offset, 0);
+
+    mdev_destroy(h);
+    EXPECT_EQ(mdev_available_instances("mtty", "mtty-2"), start);
+    EXPECT_EQ(mdev::capi::global_core().find_device(u1), nullptr);
+}
+
+} // namespace
+} // namespace mdev::samples

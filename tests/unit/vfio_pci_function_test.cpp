@@ -1,0 +1,973 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The vfio frontend's PCI function model, over a fake vfio device: BAR and
+// interrupt discovery, and every guest access checked before the device
+// sees it.
+#include "vfio/pci_function.hpp"
+#include "vfio/vfio_driver.hpp"
+
+#include "hw/mdev/core.hpp"
+#include "hw/mdev/host.hpp"
+#include "hw/mdev/vfio_ops.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mdev::vfio {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr const char *kUuid = "6a1d3c52-0000-4000-8000-00000000f001";
+constexpr std::uint32_t kRW = kRegionRead | kRegionWrite;
+
+class RecordingHost final : public Host {
+public:
+    void guest_error(std::string_view message) override { errors.emplace_back(message); }
+    void set_intx(bool asserted) override { intx.push_back(asserted); }
+    void notify_msi(std::uint32_t vector) override { msi.push_back(vector); }
+
+    std::vector<std::string> errors;
+    std::vector<bool> intx;
+    std::vector<std::uint32_t> msi;
+};
+
+struct Access {
+    bool write;
+    std::uint32_t region;
+    std::uint64_t offset;
+    std::vector<std::uint8_t> bytes; // written, or returned to the frontend
+    friend bool operator==(const Access &, const Access &) = default;
+};
+
+std::ostream &operator<<(std::ostream &os, const Access &a)
+{
+    os << (a.write ? "write" : "read") << " r" << a.region << "+0x" << std::hex << a.offset
+       << " [";
+    for (auto b : a.bytes) {
+        os << " " << unsigned(b);
+    }
+    return os << " ]" << std::dec;
+}
+
+struct IrqCall {
+    std::uint32_t index;
+    bool enabled; // sink != nullptr
+    friend bool operator==(const IrqCall &, const IrqCall &) = default;
+};
+
+std::ostream &operator<<(std::ostream &os, const IrqCall &c)
+{
+    return os << "set_irqs(" << c.index << ", " << (c.enabled ? "sink" : "null") << ")";
+}
+
+// A vfio-pci device made of tables. Ops are const in the interface, so the
+// fake keeps its configuration and its record mutable.
+class FakeVfio final : public VfioOps {
+public:
+    FakeVfio()
+    {
+        info = {kDeviceFlagPci | kDeviceFlagReset, kNumPciRegions, kNumPciIrqs};
+        config.assign(256, 0);
+        regions[kConfigRegion] = RegionInfo{kRW, 256};
+        for (std::uint32_t i = 0; i < kNumPciRegions; i++) {
+            regions.try_emplace(i, RegionInfo{0, 0});
+        }
+        for (std::uint32_t i = 0; i < kNumPciIrqs; i++) {
+            irqs[i] = IrqInfo{0, 0};
+        }
+    }
+
+    void set_config_size(std::size_t size)
+    {
+        config.resize(size);
+        regions[kConfigRegion] = RegionInfo{kRW, size};
+    }
+    void put8(std::uint32_t off, std::uint8_t v) { config.at(off) = v; }
+    void put16(std::uint32_t off, std::uint16_t v)
+    {
+        put8(off, std::uint8_t(v));
+        put8(off + 1, std::uint8_t(v >> 8));
+    }
+
+    void open(Device &) const override { opens++; }
+    void release(Device &) const override { releases++; }
+
+    DeviceInfo device_info(const Device &) const override { return info; }
+    std::optional<RegionInfo> region_info(const Device &, std::uint32_t index) const override
+    {
+        auto it = regions.find(index);
+        if (it == regions.end()) {
+            return std::nullopt;
+        }
+        return it->second;
+    }
+    std::optional<IrqInfo> irq_info(const Device &, std::uint32_t index) const override
+    {
+        auto it = irqs.find(index);
+        if (it == irqs.end()) {
+            return std::nullopt;
+        }
+        return it->second;
+    }
+
+    bool read(Device &, std::uint32_t region, std::uint64_t offset,
+              std::span<std::uint8_t> data) const override
+    {
+        if (region == kConfigRegion) {
+            config_reads++;
+            if (offset + data.size() > config.size()) {
+                return false;
+            }
+            std::copy_n(config.begin() + offset, data.size(), data.begin());
+            return true;
+        }
+        for (std::size_t i = 0; i < data.size(); i++) {
+            data[i] = static_cast<std::uint8_t>(bar_fill + i);
+        }
+        accesses.push_back({false, region, offset, {data.begin(), data.end()}});
+        return !refuse_bar_access;
+    }
+
+    bool write(Device &, std::uint32_t region, std::uint64_t offset,
+               std::span<const std::uint8_t> data) const override
+    {
+        if (region == kConfigRegion) {
+            config_writes.push_back({true, region, offset, {data.begin(), data.end()}});
+            return true;
+        }
+        accesses.push_back({true, region, offset, {data.begin(), data.end()}});
+        return !refuse_bar_access;
+    }
+
+    bool set_irqs(Device &, std::uint32_t index, IrqSink *sink) const override
+    {
+        irq_calls.push_back({index, sink != nullptr});
+        auto it = irqs.find(index);
+        if (it == irqs.end() || it->second.count == 0) {
+            return false;
+        }
+        sinks[index] = sink;
+        return true;
+    }
+
+    void reset(Device &) const override { resets++; }
+
+    DeviceInfo info;
+    std::map<std::uint32_t, RegionInfo> regions;
+    std::map<std::uint32_t, IrqInfo> irqs;
+    std::vector<std::uint8_t> config;
+    std::uint8_t bar_fill = 0x10;
+    bool refuse_bar_access = false;
+
+    mutable unsigned opens = 0, releases = 0, resets = 0, config_reads = 0;
+    mutable std::vector<Access> accesses;
+    mutable std::vector<Access> config_writes;
+    mutable std::vector<IrqCall> irq_calls;
+    mutable std::map<std::uint32_t, IrqSink *> sinks;
+};
+
+class StubParent final : public Parent {
+public:
+    std::string_view name() const override { return "stub"; }
+    std::span<const MdevType> types() const override { return types_; }
+    unsigned available_instances(const MdevType &) const override { return budget; }
+    Result<std::unique_ptr<VendorState>> create(const CreateArgs &) override
+    {
+        budget--;
+        return std::make_unique<VendorState>();
+    }
+    void remove(VendorState &) override { budget++; }
+
+    unsigned budget = 4;
+
+private:
+    std::vector<MdevType> types_{{"stub-1", "Stub", "", "vfio-pci"}};
+};
+
+class PciFunctionTest : public ::testing::Test {
+protected:
+    PciFunctionTest()
+        : dev(parent, parent.types()[0], *Uuid::parse(kUuid), ClassOps::make(fake),
+              std::make_unique<VendorState>())
+    {
+        dev.set_host(&host);
+    }
+
+    // Builds the function; fails the test if the device is refused.
+    PciFunction &make()
+    {
+        Result<std::unique_ptr<PciFunction>> r = PciFunction::create(dev);
+        if (!r) {
+            // gtest reports the exception as this test's failure.
+            throw std::runtime_error("refused: " + r.error().message);
+        }
+        fn = std::move(*r);
+        return *fn;
+    }
+
+    Error refusal()
+    {
+        Result<std::unique_ptr<PciFunction>> r = PciFunction::create(dev);
+        if (r) {
+            ADD_FAILURE() << "accepted";
+            return {};
+        }
+        return r.error();
+    }
+
+    // A device with INTx wired to pin A.
+    void give_intx()
+    {
+        fake.irqs[kIntxIrq] = IrqInfo{kIrqEventfd | kIrqMaskable | kIrqAutomasked, 1};
+        fake.put8(0x3d, 1);
+    }
+
+    // An MSI capability at `at` with `mmc` (log2 of the vectors asked for).
+    void give_msi(std::uint8_t at, unsigned mmc, std::uint32_t irq_count, bool addr64 = true,
+                  bool maskable = false)
+    {
+        fake.put16(0x06, 0x0010);
+        fake.put8(0x34, at);
+        fake.put8(at, 0x05);
+        fake.put8(at + 1, 0);
+        std::uint16_t flags = std::uint16_t(mmc << 1);
+        if (addr64) {
+            flags |= 0x0080;
+        }
+        if (maskable) {
+            flags |= 0x0100;
+        }
+        fake.put16(at + 2, flags);
+        fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd, irq_count};
+    }
+
+    IrqSink *sink(std::uint32_t index) { return fake.sinks[index]; }
+
+    // Declared so that the function dies before the device and the fake.
+    RecordingHost host;
+    FakeVfio fake;
+    StubParent parent;
+    Device dev;
+    std::unique_ptr<PciFunction> fn;
+};
+
+// ---- BAR discovery -------------------------------------------------------
+
+TEST_F(PciFunctionTest, DiscoversEachKindOfBar)
+{
+    fake.regions[0] = {kRW | kRegionBarIo, 32};
+    fake.regions[1] = {kRW, 4096};
+    fake.regions[2] = {kRW | kRegionBarMem64 | kRegionBarPrefetch | kRegionMmap, 1 << 20};
+    fake.regions[3] = {0, 0};
+    fake.regions[4] = {kRegionRead | kRegionBarPrefetch, 256};
+    fake.regions.erase(5); // the device does not even know the index
+    PciFunction &f = make();
+
+    EXPECT_EQ(f.bar(0).size, 32u);
+    EXPECT_TRUE(f.bar(0).io);
+    EXPECT_FALSE(f.bar(0).mem64);
+    EXPECT_FALSE(f.bar(0).prefetch);
+    EXPECT_FALSE(f.bar(0).mmap);
+    EXPECT_TRUE(f.bar(0).readable);
+    EXPECT_TRUE(f.bar(0).writable);
+
+    EXPECT_EQ(f.bar(1).size, 4096u);
+    EXPECT_FALSE(f.bar(1).io);
+    EXPECT_FALSE(f.bar(1).mem64);
+    EXPECT_FALSE(f.bar(1).prefetch);
+
+    EXPECT_EQ(f.bar(2).size, 1u << 20);
+    EXPECT_FALSE(f.bar(2).io);
+    EXPECT_TRUE(f.bar(2).mem64);
+    EXPECT_TRUE(f.bar(2).prefetch);
+    EXPECT_TRUE(f.bar(2).mmap);
+
+    // The upper half of BAR2.
+    EXPECT_EQ(f.bar(3).size, 0u);
+    EXPECT_FALSE(f.bar(3).mem64);
+
+    EXPECT_EQ(f.bar(4).size, 256u);
+    EXPECT_TRUE(f.bar(4).prefetch);
+    EXPECT_TRUE(f.bar(4).readable);
+    EXPECT_FALSE(f.bar(4).writable);
+
+    EXPECT_EQ(f.bar(5).size, 0u);
+    EXPECT_THROW((void)f.bar(6), std::out_of_range);
+}
+
+TEST_F(PciFunctionTest, IoBarIgnoresMemoryOnlyFlags)
+{
+    fake.regions[0] = {kRW | kRegionBarIo | kRegionBarMem64 | kRegionBarPrefetch | kRegionMmap,
+                       16};
+    fake.regions[1] = {kRW | kRegionBarIo, 8};
+    PciFunction &f = make();
+    EXPECT_TRUE(f.bar(0).io);
+    EXPECT_FALSE(f.bar(0).mem64);
+    EXPECT_FALSE(f.bar(0).prefetch);
+    EXPECT_FALSE(f.bar(0).mmap);
+    // Not taken as the upper half of a 64-bit BAR0.
+    EXPECT_EQ(f.bar(1).size, 8u);
+}
+
+TEST_F(PciFunctionTest, IoBarOf256BytesIsAccepted)
+{
+    fake.regions[0] = {kRW | kRegionBarIo, 256};
+    EXPECT_EQ(make().bar(0).size, 256u);
+}
+
+TEST_F(PciFunctionTest, SixtyFourBitBarInSlotFourTakesSlotFive)
+{
+    fake.regions[4] = {kRW | kRegionBarMem64, 4096};
+    PciFunction &f = make();
+    EXPECT_TRUE(f.bar(4).mem64);
+    EXPECT_EQ(f.bar(5).size, 0u);
+}
+
+TEST_F(PciFunctionTest, DeviceIsOpenedOnceAndReleasedWithTheFunction)
+{
+    make();
+    EXPECT_EQ(fake.opens, 1u);
+    EXPECT_EQ(fake.releases, 0u);
+    fn.reset();
+    EXPECT_EQ(fake.opens, 1u);
+    EXPECT_EQ(fake.releases, 1u);
+}
+
+// ---- Refusals ------------------------------------------------------------
+
+TEST_F(PciFunctionTest, RefusesDeviceThatIsNotPci)
+{
+    fake.info.flags = kDeviceFlagReset;
+    Error e = refusal();
+    EXPECT_EQ(e.code, Errc::probe_failed);
+    EXPECT_EQ(e.message, "the device is not a vfio-pci device");
+}
+
+TEST_F(PciFunctionTest, RefusesDeviceWithTooFewRegionsForConfig)
+{
+    fake.info.num_regions = kConfigRegion; // 7: no index 7
+    Error e = refusal();
+    EXPECT_EQ(e.code, Errc::probe_failed);
+    EXPECT_EQ(e.message, "the device is not a vfio-pci device");
+}
+
+TEST_F(PciFunctionTest, RefusesDeviceWithoutConfigRegion)
+{
+    fake.regions.erase(kConfigRegion);
+    EXPECT_EQ(refusal().message, "the device has no readable config region");
+    fake.regions[kConfigRegion] = {kRW, 0};
+    EXPECT_EQ(refusal().message, "the device has no readable config region");
+    fake.regions[kConfigRegion] = {kRegionWrite, 256};
+    Error e = refusal();
+    EXPECT_EQ(e.code, Errc::probe_failed);
+    EXPECT_EQ(e.message, "the device has no readable config region");
+}
+
+TEST_F(PciFunctionTest, RefusesBarWhoseSizeIsNotAPowerOfTwo)
+{
+    fake.regions[1] = {kRW, 3000};
+    Error e = refusal();
+    EXPECT_EQ(e.code, Errc::probe_failed);
+    EXPECT_EQ(e.message, "BAR1 size 3000 is not a power of two");
+}
+
+TEST_F(PciFunctionTest, RefusesIoBarLargerThan256Bytes)
+{
+    fake.regions[3] = {kRW | kRegionBarIo, 512};
+    Error e = refusal();
+    EXPECT_EQ(e.code, Errc::probe_failed);
+    EXPECT_EQ(e.message, "I/O BAR3 is larger than 256 bytes");
+}
+
+TEST_F(PciFunctionTest, RefusesSixtyFourBitBarInSlotFive)
+{
+    fake.regions[5] = {kRW | kRegionBarMem64, 4096};
+    Error e = refusal();
+    EXPECT_EQ(e.code, Errc::probe_failed);
+    EXPECT_EQ(e.message, "64-bit BAR5 has no free upper slot");
+}
+
+TEST_F(PciFunctionTest, RefusesSixtyFourBitBarWhoseUpperSlotIsTaken)
+{
+    fake.regions[0] = {kRW | kRegionBarMem64, 4096};
+    fake.regions[1] = {kRW, 4096};
+    EXPECT_EQ(refusal().message, "64-bit BAR0 has no free upper slot");
+}
+
+TEST_F(PciFunctionTest, RefusedDeviceIsNeitherOpenedNorReleased)
+{
+    give_intx();
+    fake.regions[2] = {kRW, 3};
+    refusal();
+    EXPECT_EQ(fake.opens, 0u);
+    EXPECT_EQ(fake.releases, 0u);
+    EXPECT_THAT(fake.irq_calls, IsEmpty());
+}
+
+TEST_F(PciFunctionTest, RefusesDeviceWithoutHost)
+{
+    dev.set_host(nullptr);
+    Error e = refusal();
+    EXPECT_EQ(e.code, Errc::probe_failed);
+    EXPECT_EQ(e.message, "no host to show the PCI function in");
+}
+
+// ---- INTx ----------------------------------------------------------------
+
+TEST_F(PciFunctionTest, IntxNeedsAnIrqAndAPin)
+{
+    give_intx();
+    PciFunction &f = make();
+    EXPECT_TRUE(f.has_intx());
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{kIntxIrq, true}));
+    EXPECT_NE(sink(kIntxIrq), nullptr);
+}
+
+TEST_F(PciFunctionTest, NoIntxWithoutPin)
+{
+    fake.irqs[kIntxIrq] = IrqInfo{kIrqEventfd, 1};
+    fake.put8(0x3d, 0);
+    EXPECT_FALSE(make().has_intx());
+    EXPECT_THAT(fake.irq_calls, IsEmpty());
+}
+
+TEST_F(PciFunctionTest, NoIntxWithoutIrq)
+{
+    fake.put8(0x3d, 1);
+    fake.irqs[kIntxIrq] = IrqInfo{kIrqEventfd, 0};
+    EXPECT_FALSE(make().has_intx());
+    fn.reset();
+    fake.irqs.erase(kIntxIrq);
+    EXPECT_FALSE(make().has_intx());
+}
+
+TEST_F(PciFunctionTest, IntxLevelIsForwardedToTheHost)
+{
+    give_intx();
+    make();
+    sink(kIntxIrq)->set_level(true);
+    sink(kIntxIrq)->set_level(false);
+    sink(kIntxIrq)->set_level(true);
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true));
+}
+
+TEST_F(PciFunctionTest, DestroyingTheFunctionDisconnectsInterruptsThenReleases)
+{
+    give_intx();
+    make();
+    fake.irq_calls.clear();
+    fn.reset();
+    EXPECT_THAT(fake.irq_calls,
+                ElementsAre(IrqCall{kMsiIrq, false}, IrqCall{kIntxIrq, false}));
+    EXPECT_EQ(fake.releases, 1u);
+}
+
+// ---- MSI -----------------------------------------------------------------
+
+TEST_F(PciFunctionTest, MsiNeedsTheCapabilityAndVectors)
+{
+    give_msi(0x50, 3, 8, true, true);
+    const MsiCap &m = make().msi();
+    EXPECT_EQ(m.offset, 0x50);
+    EXPECT_EQ(m.vectors, 8u);
+    EXPECT_TRUE(m.addr64);
+    EXPECT_TRUE(m.per_vector_mask);
+}
+
+TEST_F(PciFunctionTest, ThirtyTwoBitMsiWithoutMasking)
+{
+    give_msi(0x44, 0, 1, false, false);
+    const MsiCap &m = make().msi();
+    EXPECT_EQ(m.offset, 0x44);
+    EXPECT_EQ(m.vectors, 1u);
+    EXPECT_FALSE(m.addr64);
+    EXPECT_FALSE(m.per_vector_mask);
+}
+
+TEST_F(PciFunctionTest, NoMsiWithoutTheCapability)
+{
+    // Vectors in the IRQ info but no capability list (the kernel's mtty).
+    fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd | kIrqNoresize, 1};
+    EXPECT_EQ(make().msi().offset, 0);
+    EXPECT_EQ(fn->msi().vectors, 0u);
+}
+
+TEST_F(PciFunctionTest, NoMsiWhenTheStatusBitSaysNoCapabilityList)
+{
+    give_msi(0x50, 3, 8);
+    fake.put16(0x06, 0x0000);
+    EXPECT_EQ(make().msi().offset, 0);
+}
+
+TEST_F(PciFunctionTest, NoMsiWithoutVectors)
+{
+    give_msi(0x50, 3, 0);
+    EXPECT_EQ(make().msi().offset, 0);
+    fn.reset();
+    fake.irqs.erase(kMsiIrq);
+    EXPECT_EQ(make().msi().offset, 0);
+}
+
+TEST_F(PciFunctionTest, MsiVectorsAreThePowerOfTwoBothSidesAllow)
+{
+    struct Case {
+        unsigned mmc;
+        std::uint32_t count;
+        std::uint32_t vectors;
+    };
+    const Case cases[] = {
+        {3, 5, 4},   // 8 asked, 5 offered
+        {3, 8, 8},
+        {2, 8, 4},   // 4 asked, 8 offered
+        {5, 32, 32},
+        {5, 31, 16},
+        {7, 64, 32}, // reserved MMC values cap at 32
+        {6, 3, 2},
+        {0, 7, 1},
+    };
+    for (const Case &c : cases) {
+        SCOPED_TRACE(testing::Message() << "mmc " << c.mmc << " count " << c.count);
+        fn.reset();
+        give_msi(0x50, c.mmc, c.count);
+        EXPECT_EQ(make().msi().vectors, c.vectors);
+    }
+}
+
+TEST_F(PciFunctionTest, MsiIsFoundFurtherDownTheCapabilityList)
+{
+    give_msi(0x60, 1, 2);
+    fake.put8(0x34, 0x42);     // low two bits are reserved, ignored
+    fake.put8(0x40, 0x09);     // vendor-specific
+    fake.put8(0x41, 0x53);     // next, low bits again ignored
+    fake.put8(0x50, 0x01);     // power management
+    fake.put8(0x51, 0x60);
+    const MsiCap &m = make().msi();
+    EXPECT_EQ(m.offset, 0x60);
+    EXPECT_EQ(m.vectors, 2u);
+}
+
+TEST_F(PciFunctionTest, LoopingCapabilityListTerminates)
+{
+    fake.put16(0x06, 0x0010);
+    fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd, 4};
+    fake.put8(0x34, 0x40);
+    fake.put8(0x40, 0x09);
+    fake.put8(0x41, 0x48);
+    fake.put8(0x48, 0x01);
+    fake.put8(0x49, 0x40); // back to the first
+    EXPECT_EQ(make().msi().offset, 0);
+    // Bounded: at most 48 capabilities, two reads each, plus the header.
+    EXPECT_LT(fake.config_reads, 120u);
+
+    fn.reset();
+    fake.config_reads = 0;
+    fake.put8(0x41, 0x40); // a capability pointing at itself
+    EXPECT_EQ(make().msi().offset, 0);
+    EXPECT_LT(fake.config_reads, 120u);
+}
+
+TEST_F(PciFunctionTest, CapabilityPointerIntoTheHeaderEndsTheList)
+{
+    fake.put16(0x06, 0x0010);
+    fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd, 4};
+    fake.put8(0x34, 0x10); // inside the standard header
+    fake.put8(0x10, 0x05);
+    EXPECT_EQ(make().msi().offset, 0);
+}
+
+TEST_F(PciFunctionTest, MsiCapabilityThatDoesNotFitIsIgnored)
+{
+    give_msi(0xf0, 0, 1); // 0xf0 + 24 > 256
+    EXPECT_EQ(make().msi().offset, 0);
+}
+
+TEST_F(PciFunctionTest, EnablingMsiSwitchesIntxOffAndRoutesVectors)
+{
+    give_intx();
+    give_msi(0x50, 2, 4);
+    PciFunction &f = make();
+    IrqSink *intx = sink(kIntxIrq);
+    ASSERT_NE(intx, nullptr);
+    fake.irq_calls.clear();
+    intx->set_level(true);
+
+    f.set_msi_enabled(true);
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{kIntxIrq, false}, IrqCall{kMsiIrq, true}));
+    // The pin is released when INTx goes away.
+    EXPECT_THAT(host.intx, ElementsAre(true, false));
+
+    IrqSink *msi = sink(kMsiIrq);
+    ASSERT_NE(msi, nullptr);
+    msi->notify(0);
+    msi->notify(3);
+    EXPECT_THAT(host.msi, ElementsAre(0u, 3u));
+    // A stale INTx level does not reach the host while MSI is on.
+    intx->set_level(true);
+    EXPECT_THAT(host.intx, ElementsAre(true, false));
+    EXPECT_THAT(host.errors, IsEmpty());
+
+    // Enabling twice does nothing more.
+    fake.irq_calls.clear();
+    f.set_msi_enabled(true);
+    EXPECT_THAT(fake.irq_calls, IsEmpty());
+
+    f.set_msi_enabled(false);
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{kMsiIrq, false}, IrqCall{kIntxIrq, true}));
+    intx->set_level(true);
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true));
+}
+
+TEST_F(PciFunctionTest, MsiVectorOutsideTheEnabledRangeIsAGuestError)
+{
+    give_msi(0x50, 1, 2);
+    PciFunction &f = make();
+    f.set_msi_enabled(true);
+    sink(kMsiIrq)->notify(2);
+    EXPECT_THAT(host.msi, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_THAT(host.errors[0], HasSubstr("MSI vector 2"));
+}
+
+TEST_F(PciFunctionTest, MsiWhileDisabledIsAGuestError)
+{
+    give_msi(0x50, 1, 2);
+    PciFunction &f = make();
+    f.set_msi_enabled(true);
+    IrqSink *msi = sink(kMsiIrq);
+    f.set_msi_enabled(false);
+    msi->notify(0);
+    EXPECT_THAT(host.msi, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_THAT(host.errors[0], HasSubstr("off"));
+}
+
+TEST_F(PciFunctionTest, EnablingMsiWithoutTheCapabilityDoesNothing)
+{
+    give_intx();
+    fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd, 1};
+    PciFunction &f = make();
+    fake.irq_calls.clear();
+    f.set_msi_enabled(true);
+    EXPECT_THAT(fake.irq_calls, IsEmpty());
+    sink(kIntxIrq)->set_level(true);
+    EXPECT_THAT(host.intx, ElementsAre(true));
+}
+
+TEST_F(PciFunctionTest, ResetResetsTheDeviceAndFallsBackToIntx)
+{
+    give_intx();
+    give_msi(0x50, 0, 1);
+    PciFunction &f = make();
+    f.set_msi_enabled(true);
+    fake.irq_calls.clear();
+    f.reset();
+    EXPECT_EQ(fake.resets, 1u);
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{kMsiIrq, false}, IrqCall{kIntxIrq, true}));
+    f.reset();
+    EXPECT_EQ(fake.resets, 2u);
+}
+
+// ---- Config space --------------------------------------------------------
+
+TEST_F(PciFunctionTest, ConfigReadsAreLittleEndianFromTheConfigRegion)
+{
+    PciFunction &f = make();
+    for (unsigned i = 0; i < 8; i++) {
+        fake.put8(0x40 + i, std::uint8_t(0xa0 + i));
+    }
+    EXPECT_EQ(f.config_read(0x40, 4), 0xa3a2a1a0u);
+    EXPECT_EQ(f.config_read(0x42, 2), 0xa3a2u);
+    EXPECT_EQ(f.config_read(0x47, 1), 0xa7u);
+}
+
+TEST_F(PciFunctionTest, ConfigReadsPastA255ByteRegionReturnZeros)
+{
+    fake.set_config_size(255);
+    fake.put8(0xfc, 0x11);
+    fake.put8(0xfd, 0x22);
+    fake.put8(0xfe, 0x33);
+    PciFunction &f = make();
+    EXPECT_EQ(f.config_read(0xfc, 4), 0x00332211u);
+    EXPECT_EQ(f.config_read(0xfe, 2), 0x0033u);
+    unsigned before = fake.config_reads;
+    EXPECT_EQ(f.config_read(0xff, 1), 0u);
+    EXPECT_EQ(fake.config_reads, before); // the device is not asked
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(PciFunctionTest, ConfigAccessOutsideConfigSpaceIsAGuestError)
+{
+    PciFunction &f = make();
+    EXPECT_EQ(f.config_read(0x100, 1), 0xffu);
+    EXPECT_EQ(f.config_read(0xfe, 4), 0xffffffffu);
+    f.config_write(0xfd, 0x12345678, 4);
+    EXPECT_THAT(fake.config_writes, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 3u);
+    EXPECT_THAT(host.errors[0], HasSubstr("1-byte config read at 0x100"));
+    EXPECT_THAT(host.errors[1], HasSubstr("4-byte config read at 0xfe"));
+    EXPECT_THAT(host.errors[2], HasSubstr("4-byte config write at 0xfd"));
+}
+
+TEST_F(PciFunctionTest, ConfigWritesAreForwardedAndClippedToTheRegion)
+{
+    fake.set_config_size(255);
+    PciFunction &f = make();
+    f.config_write(0x3c, 0x0000000b, 1);
+    f.config_write(0x10, 0xfedcba98, 4);
+    f.config_write(0xfc, 0x44332211, 4);
+    f.config_write(0xff, 0x55, 1);
+    EXPECT_THAT(fake.config_writes,
+                ElementsAre(Access{true, kConfigRegion, 0x3c, {0x0b}},
+                            Access{true, kConfigRegion, 0x10, {0x98, 0xba, 0xdc, 0xfe}},
+                            Access{true, kConfigRegion, 0xfc, {0x11, 0x22, 0x33}}));
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+// ---- BAR accesses --------------------------------------------------------
+
+class BarAccessTest : public PciFunctionTest {
+protected:
+    void SetUp() override
+    {
+        fake.regions[0] = {kRW | kRegionBarIo, 8};
+        fake.regions[1] = {kRW, 4096};
+        fake.regions[2] = {kRegionWrite, 16};         // write-only
+        fake.regions[3] = {kRegionRead, 16};          // read-only
+        fake.regions[4] = {kRW | kRegionBarMem64, 64}; // takes slot 5
+        make();
+    }
+};
+
+TEST_F(BarAccessTest, ValidWritesAreForwardedAsLittleEndianBytes)
+{
+    fn->bar_write(1, 0x10, 0x1122334455667788ull, 8);
+    fn->bar_write(1, 0x22, 0xbeef, 2);
+    fn->bar_write(0, 7, 0x5a, 1);
+    fn->bar_write(4, 0x3c, 0xcafef00d, 4);
+    fn->bar_write(1, 0x30, 0xffffffff0000aa55ull, 2); // high bits dropped
+    EXPECT_THAT(fake.accesses,
+                ElementsAre(Access{true, 1, 0x10, {0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11}},
+                            Access{true, 1, 0x22, {0xef, 0xbe}},
+                            Access{true, 0, 7, {0x5a}},
+                            Access{true, 4, 0x3c, {0x0d, 0xf0, 0xfe, 0xca}},
+                            Access{true, 1, 0x30, {0x55, 0xaa}}));
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(BarAccessTest, ValidReadsAssembleLittleEndianBytes)
+{
+    fake.bar_fill = 0x01;
+    EXPECT_EQ(fn->bar_read(1, 0x18, 8), 0x0807060504030201ull);
+    EXPECT_EQ(fn->bar_read(1, 0xffc, 4), 0x04030201ull);
+    EXPECT_EQ(fn->bar_read(0, 6, 2), 0x0201ull);
+    EXPECT_EQ(fn->bar_read(3, 0xf, 1), 0x01ull);
+    ASSERT_EQ(fake.accesses.size(), 4u);
+    EXPECT_EQ(fake.accesses[0].region, 1u);
+    EXPECT_EQ(fake.accesses[0].offset, 0x18u);
+    EXPECT_EQ(fake.accesses[0].bytes.size(), 8u);
+    EXPECT_EQ(fake.accesses[1].offset, 0xffcu);
+    EXPECT_EQ(fake.accesses[2].region, 0u);
+    EXPECT_EQ(fake.accesses[2].offset, 6u);
+    EXPECT_EQ(fake.accesses[3].region, 3u);
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(BarAccessTest, OddSizeIsAGuestError)
+{
+    EXPECT_EQ(fn->bar_read(1, 0, 3), 0xffffffull);
+    fn->bar_write(1, 0, 0x123456, 3);
+    EXPECT_EQ(fn->bar_read(1, 0, 16), ~0ull);
+    EXPECT_EQ(fn->bar_read(1, 0, 0), 0ull);
+    EXPECT_THAT(fake.accesses, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 4u);
+    EXPECT_EQ(host.errors[0], "mdev stub-1: BAR1: 3-byte read at offset 0x0 is not 1, 2, 4 or "
+                              "8 bytes wide (region is 0x1000 bytes)");
+    EXPECT_THAT(host.errors[1], HasSubstr("3-byte write"));
+}
+
+TEST_F(BarAccessTest, MisalignedAccessIsAGuestError)
+{
+    EXPECT_EQ(fn->bar_read(1, 2, 4), 0xffffffffull);
+    EXPECT_EQ(fn->bar_read(1, 4, 8), ~0ull);
+    fn->bar_write(1, 1, 0xffff, 2);
+    EXPECT_THAT(fake.accesses, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 3u);
+    EXPECT_EQ(host.errors[0], "mdev stub-1: BAR1: 4-byte read at offset 0x2 is misaligned "
+                              "(region is 0x1000 bytes)");
+    EXPECT_THAT(host.errors[2], HasSubstr("2-byte write at offset 0x1 is misaligned"));
+}
+
+TEST_F(BarAccessTest, AccessPastTheEndIsAGuestError)
+{
+    EXPECT_EQ(fn->bar_read(0, 8, 1), 0xffull);
+    EXPECT_EQ(fn->bar_read(1, 0x1000, 4), 0xffffffffull);
+    EXPECT_EQ(fn->bar_read(0, 0, 8), 0x1716151413121110ull); // 8 bytes fit exactly
+    fake.accesses.clear();
+    host.errors.clear();
+    fn->bar_write(0, 8, 0, 4);
+    fn->bar_write(1, ~0ull - 3, 0, 4); // no wrap-around
+    EXPECT_EQ(fn->bar_read(1, ~0ull - 7, 8), ~0ull);
+    EXPECT_THAT(fake.accesses, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 3u);
+    EXPECT_EQ(host.errors[0], "mdev stub-1: BAR0: 4-byte write at offset 0x8 is past the end "
+                              "of the region (region is 0x8 bytes)");
+}
+
+TEST_F(BarAccessTest, AccessToMissingBarIsAGuestError)
+{
+    EXPECT_EQ(fn->bar_read(5, 0, 4), 0xffffffffull); // upper half of BAR4
+    EXPECT_EQ(fn->bar_read(6, 0, 2), 0xffffull);
+    EXPECT_EQ(fn->bar_read(99, 0, 1), 0xffull);
+    fn->bar_write(5, 0, 1, 4);
+    fn->bar_write(6, 0, 1, 4);
+    EXPECT_THAT(fake.accesses, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 5u);
+    EXPECT_EQ(host.errors[0], "mdev stub-1: read from BAR5, which does not exist");
+    EXPECT_EQ(host.errors[2], "mdev stub-1: read from BAR99, which does not exist");
+    EXPECT_EQ(host.errors[3], "mdev stub-1: write to BAR5, which does not exist");
+}
+
+TEST_F(BarAccessTest, DirectionTheRegionDoesNotAllowIsAGuestError)
+{
+    EXPECT_EQ(fn->bar_read(2, 0, 4), 0xffffffffull);
+    fn->bar_write(3, 0, 0x1234, 2);
+    EXPECT_THAT(fake.accesses, IsEmpty());
+    EXPECT_THAT(host.errors, ElementsAre("mdev stub-1: BAR2 is write-only",
+                                         "mdev stub-1: BAR3 is read-only"));
+    // The allowed directions work.
+    fn->bar_write(2, 4, 0x1, 4);
+    fn->bar_read(3, 4, 4);
+    EXPECT_EQ(fake.accesses.size(), 2u);
+}
+
+TEST_F(BarAccessTest, ReadTheDeviceRefusesReturnsAllOnes)
+{
+    fake.refuse_bar_access = true;
+    EXPECT_EQ(fn->bar_read(1, 0, 4), 0xffffffffull);
+    EXPECT_EQ(fn->bar_read(1, 0, 1), 0xffull);
+    EXPECT_EQ(fake.accesses.size(), 2u);
+}
+
+// ---- Through the bus driver ----------------------------------------------
+
+class FakeVfioParent final : public Parent {
+public:
+    std::string_view name() const override { return "fakepci"; }
+    std::span<const MdevType> types() const override { return types_; }
+    unsigned available_instances(const MdevType &) const override { return 2 - used; }
+    Result<std::unique_ptr<VendorState>> create(const CreateArgs &) override
+    {
+        used++;
+        return std::make_unique<VendorState>();
+    }
+    void remove(VendorState &) override { used--; }
+    unsigned used = 0;
+
+private:
+    std::vector<MdevType> types_{{"fakepci-1", "Fake", "", "vfio-pci"}};
+};
+
+TEST(VfioDriverTest, BindsAVfioDeviceAndKeepsItsPciFunction)
+{
+    RecordingHost host;
+    FakeVfio ops;
+    ops.regions[0] = {kRW | kRegionBarIo, 8};
+    ops.irqs[kIntxIrq] = IrqInfo{kIrqEventfd, 1};
+    ops.put8(0x3d, 1);
+    Core core;
+    auto parent = std::make_unique<FakeVfioParent>();
+    FakeVfioParent &p = *parent;
+    ASSERT_TRUE(core.register_parent(std::move(parent)));
+    ASSERT_TRUE(core.register_ops<VfioOps>("fakepci", ops));
+    core.bus().register_driver(vfio_pci_driver());
+
+    EXPECT_EQ(vfio_pci_driver().name(), "vfio-pci");
+    EXPECT_THAT(vfio_pci_driver().id_table(), ElementsAre(ClassId::vfio));
+
+    Result<Device *> r = core.create({"fakepci", "fakepci-1", kUuid, "vfio", &host});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    Device &d = **r;
+    EXPECT_EQ(d.driver(), &vfio_pci_driver());
+    PciFunction *f = pci_function(d);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(static_cast<FrontendState *>(f), d.frontend_state());
+    EXPECT_EQ(f->bar(0).size, 8u);
+    EXPECT_TRUE(f->has_intx());
+    EXPECT_EQ(ops.opens, 1u);
+
+    f->bar_write(0, 3, 0x80, 1);
+    EXPECT_THAT(ops.accesses, ElementsAre(Access{true, 0, 3, {0x80}}));
+    ops.sinks[kIntxIrq]->set_level(true);
+    EXPECT_THAT(host.intx, ElementsAre(true));
+
+    ASSERT_TRUE(core.remove(kUuid));
+    EXPECT_EQ(ops.releases, 1u);
+    EXPECT_EQ(p.used, 0u);
+}
+
+TEST(VfioDriverTest, RefusedDeviceIsAProbeFailureNamingTheReason)
+{
+    RecordingHost host;
+    FakeVfio ops;
+    ops.regions[0] = {kRW, 100};
+    Core core;
+    auto parent = std::make_unique<FakeVfioParent>();
+    FakeVfioParent &p = *parent;
+    ASSERT_TRUE(core.register_parent(std::move(parent)));
+    ASSERT_TRUE(core.register_ops<VfioOps>("fakepci", ops));
+    core.bus().register_driver(vfio_pci_driver());
+
+    Result<Device *> r = core.create({"fakepci", "fakepci-1", kUuid, "vfio", &host});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::probe_failed);
+    EXPECT_EQ(r.error().message, std::string("vfio-pci frontend refused mdev ") + kUuid +
+                                     ": BAR0 size 100 is not a power of two");
+    EXPECT_EQ(p.used, 0u);
+    EXPECT_EQ(core.device_count(), 0u);
+
+    // Without a host the frontend cannot show the function anywhere.
+    ops.regions[0] = {kRW, 128};
+    Result<Device *> n = core.create({"fakepci", "fakepci-1", kUuid, "vfio", nullptr});
+    ASSERT_FALSE(n.ok());
+    EXPECT_EQ(n.error().code, Errc::probe_failed);
+    EXPECT_THAT(n.error().message, HasSubstr("no host"));
+}
+
+class OtherDriver final : public Driver {
+public:
+    std::string_view name() const override { return "other"; }
+    std::span<const ClassId> id_table() const override { return ids_; }
+    Status probe(Device &) override { return Ok{}; }
+    void remove(Device &) override {}
+
+private:
+    ClassId ids_[1] = {ClassId::vfio};
+};
+
+TEST(VfioDriverTest, PciFunctionIsNullForADeviceBoundElsewhere)
+{
+    RecordingHost host;
+    FakeVfio ops;
+    OtherDriver other;
+    Core core;
+    ASSERT_TRUE(core.register_parent(std::make_unique<FakeVfioParent>()));
+    ASSERT_TRUE(core.register_ops<VfioOps>("fakepci", ops));
+    core.bus().register_driver(other);
+    core.bus().register_driver(vfio_pci_driver());
+    Result<Device *> r = core.create({"fakepci", "fakepci-1", kUuid, "vfio", &host});
+    ASSERT_TRUE(r);
+    EXPECT_EQ((*r)->driver(), &other);
+    EXPECT_EQ(pci_function(**r), nullptr);
+    EXPECT_EQ(ops.opens, 0u);
+}
+
+} // namespace
+} // namespace mdev::vfio
