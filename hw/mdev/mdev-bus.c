@@ -9,7 +9,7 @@
 
 static const Property mdev_device_properties[] = {
     DEFINE_PROP_STRING("parent", MdevDevice, parent_name),
-    DEFINE_PROP_STRING("type", MdevDevice, type),
+    DEFINE_PROP_STRING("mdev-type", MdevDevice, type),
     DEFINE_PROP_STRING("uuid", MdevDevice, uuid),
     DEFINE_PROP_STRING("class", MdevDevice, class_name),
     DEFINE_PROP_STRING("driver", MdevDevice, driver),
@@ -26,7 +26,7 @@ static void mdev_device_class_init(ObjectClass *klass, void *data)
     device_class_set_props(dc, mdev_device_properties);
     object_class_property_set_description(klass, "parent",
         "The mdev parent the device was carved from");
-    object_class_property_set_description(klass, "type",
+    object_class_property_set_description(klass, "mdev-type",
         "The parent's mdev type (sysfs type-id)");
     object_class_property_set_description(klass, "uuid", "The mdev's UUID");
     object_class_property_set_description(klass, "class",

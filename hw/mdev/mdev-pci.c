@@ -51,7 +51,7 @@ static const char *mdev_pci_error_property(MdevErrorCode code)
     switch (code) {
     case MDEV_ERR_UNKNOWN_TYPE:
     case MDEV_ERR_BUDGET_EXHAUSTED:
-        return "type";
+        return "mdev-type";
     case MDEV_ERR_UNKNOWN_CLASS:
     case MDEV_ERR_CLASS_UNSUPPORTED:
     case MDEV_ERR_NO_DRIVER:
@@ -113,7 +113,7 @@ static bool mdev_pci_mirror_on_bus(MdevPCIState *s, Error **errp)
     DeviceState *mdev = DEVICE(&s->mdev);
 
     qdev_prop_set_string(mdev, "parent", mdev_parent_name(s->handle));
-    qdev_prop_set_string(mdev, "type", mdev_type_id(s->handle));
+    qdev_prop_set_string(mdev, "mdev-type", mdev_type_id(s->handle));
     qdev_prop_set_string(mdev, "uuid", s->uuid);
     qdev_prop_set_string(mdev, "class", s->class_name);
     qdev_prop_set_string(mdev, "driver", mdev_driver_name(s->handle));
@@ -211,11 +211,34 @@ static void mdev_pci_instance_init(Object *obj)
     object_initialize_child(obj, "mdev", &s->mdev, TYPE_MDEV_DEVICE);
 }
 
+/*
+ * The mdev type is "mdev-type", not "type": every QOM object already has a
+ * read-only "type" property naming its QOM type.
+ */
 static const Property mdev_pci_properties[] = {
     DEFINE_PROP_STRING("class", MdevPCIState, class_name),
-    DEFINE_PROP_STRING("type", MdevPCIState, type),
+    DEFINE_PROP_STRING("mdev-type", MdevPCIState, type),
     DEFINE_PROP_STRING("uuid", MdevPCIState, uuid),
 };
+
+/*
+ * Concrete types add the properties themselves, so that the description of
+ * mdev-type can name their parent's types and default (QOM describes a
+ * property only in the class that added it).
+ */
+void mdev_pci_class_add_properties(ObjectClass *klass, const char *type_help)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+
+    device_class_set_props(dc, mdev_pci_properties);
+    object_class_property_set_description(klass, "class",
+        "Required. The mdev class whose ops drive the device, which also "
+        "picks the frontend: vfio (a PCI function built from region and "
+        "IRQ ops) or virtio (a virtio-pci device over vDPA-style ops)");
+    object_class_property_set_description(klass, "mdev-type", type_help);
+    object_class_property_set_description(klass, "uuid",
+        "The mdev's UUID (8-4-4-4-12 hex digits); default: a random one");
+}
 
 static void mdev_pci_class_init(ObjectClass *klass, void *data)
 {
@@ -227,16 +250,6 @@ static void mdev_pci_class_init(ObjectClass *klass, void *data)
     pc->config_read = mdev_pci_config_read;
     pc->config_write = mdev_pci_config_write;
     device_class_set_legacy_reset(dc, mdev_pci_reset);
-    device_class_set_props(dc, mdev_pci_properties);
-    object_class_property_set_description(klass, "class",
-        "Required. The mdev class whose ops drive the device, which also "
-        "picks the frontend: vfio (a PCI function built from region and "
-        "IRQ ops) or virtio (a virtio-pci device over vDPA-style ops)");
-    object_class_property_set_description(klass, "type",
-        "The parent's mdev type to create (sysfs type-id); default depends "
-        "on the device");
-    object_class_property_set_description(klass, "uuid",
-        "The mdev's UUID (8-4-4-4-12 hex digits); default: a random one");
 }
 
 static const TypeInfo mdev_pci_types[] = {

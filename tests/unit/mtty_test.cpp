@@ -76,6 +76,7 @@ protected:
         if (!f) {
             throw std::runtime_error("not bound to vfio-pci");
         }
+        f->connect_irqs();
         return *f;
     }
 
@@ -544,6 +545,9 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
     MdevError bad{};
     EXPECT_EQ(mdev_create("mtty", "mtty-9", u2.c_str(), "vfio", &ops, &log, &bad), nullptr);
     EXPECT_EQ(bad.code, MDEV_ERR_UNKNOWN_TYPE);
+
+    // The glue connects interrupts once the function's pin is set up.
+    mdev_vfio_connect_irqs(h);
 
     // VMState: a loaded state is checked, and the pin follows it.
     MttyDeviceState *s = mdev_mtty_state(h);

@@ -210,6 +210,7 @@ protected:
             throw std::runtime_error("refused: " + r.error().message);
         }
         fn = std::move(*r);
+        fn->connect_irqs();
         return *fn;
     }
 
@@ -902,6 +903,8 @@ TEST(VfioDriverTest, BindsAVfioDeviceAndKeepsItsPciFunction)
     EXPECT_EQ(f->bar(0).size, 8u);
     EXPECT_TRUE(f->has_intx());
     EXPECT_EQ(ops.opens, 1u);
+    EXPECT_EQ(ops.sinks[kIntxIrq], nullptr) << "INTx routed before the glue asked";
+    f->connect_irqs();
 
     f->bar_write(0, 3, 0x80, 1);
     EXPECT_THAT(ops.accesses, ElementsAre(Access{true, 0, 3, {0x80}}));

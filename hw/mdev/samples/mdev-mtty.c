@@ -9,7 +9,7 @@
 #include "qemu/osdep.h"
 #include "migration/vmstate.h"
 #include "hw/mdev/mdev-pci.h"
-#include "samples/mtty.h"
+#include "mtty.h"
 
 #define TYPE_MDEV_MTTY "mdev-mtty"
 OBJECT_DECLARE_SIMPLE_TYPE(MdevMttyState, MDEV_MTTY)
@@ -91,7 +91,7 @@ static void mdev_mtty_class_init(ObjectClass *klass, void *data)
     dc->desc = "mdev sample: PCI serial card of 16550A ports looping back";
     dc->vmsd = &vmstate_mdev_mtty;
     set_bit(DEVICE_CATEGORY_INPUT, dc->categories);
-    object_class_property_set_description(klass, "type",
+    mdev_pci_class_add_properties(klass,
         "mtty-1 (one port, BAR0) or mtty-2 (two ports, BAR0 and BAR1); "
         "default mtty-2. The parent has 24 ports in all");
 }

@@ -7,7 +7,7 @@
 #define HW_MDEV_SAMPLES_MTTY_H
 
 #include "hw/mdev/mdev.h"
-#include "samples/mtty_device.h"
+#include "mtty_device.h"
 
 #ifdef __cplusplus
 extern "C" {

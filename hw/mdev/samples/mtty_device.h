@@ -7,7 +7,7 @@
 #ifndef HW_MDEV_SAMPLES_MTTY_DEVICE_H
 #define HW_MDEV_SAMPLES_MTTY_DEVICE_H
 
-#include "samples/mtty_state.h"
+#include "mtty_state.h"
 
 #define MTTY_CONFIG_SPACE_SIZE 256
 

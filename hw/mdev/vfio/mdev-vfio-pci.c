@@ -12,7 +12,7 @@
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msi.h"
-#include "vfio/mdev-vfio-pci.h"
+#include "mdev-vfio-pci.h"
 #include "trace.h"
 
 static uint64_t mdev_vfio_bar_mr_read(void *opaque, hwaddr addr, unsigned size)
@@ -180,6 +180,7 @@ bool mdev_vfio_pci_realize(MdevPCIState *s, Error **errp)
     if (s->msi.offset && !mdev_vfio_init_msi(s, errp)) {
         return false;
     }
+    mdev_vfio_connect_irqs(s->handle);
     return true;
 }
 

@@ -65,9 +65,6 @@ Result<std::unique_ptr<PciFunction>> PciFunction::create(Device &dev)
     }
     ops->open(dev);
     fn->opened_ = true;
-    if (fn->intx_) {
-        ops->set_irqs(dev, kIntxIrq, fn.get());
-    }
     return fn;
 }
 
@@ -270,6 +267,13 @@ void PciFunction::reset()
 {
     set_msi_enabled(false);
     ops_.reset(dev_);
+}
+
+void PciFunction::connect_irqs()
+{
+    if (intx_ && !msi_enabled_) {
+        ops_.set_irqs(dev_, kIntxIrq, this);
+    }
 }
 
 void PciFunction::set_msi_enabled(bool enabled)

@@ -66,8 +66,13 @@ public:
     // System reset: the device returns to its power-on state.
     void reset();
 
-    // Route interrupts: INTx is always routed when the device has it;
-    // MSI when the guest enables it in the capability.
+    // Route the device's INTx to the host. The glue calls this once the
+    // function is in place (its interrupt pin set up), as a VFIO user calls
+    // SET_IRQS after mapping the device; the device then reports its level.
+    void connect_irqs();
+
+    // MSI is routed while the guest has it enabled in the capability; INTx
+    // is off meanwhile.
     void set_msi_enabled(bool enabled);
 
 private:

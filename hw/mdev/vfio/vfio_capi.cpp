@@ -82,6 +82,11 @@ extern "C" void *mdev_vfio_bar_memory(MdevHandle *h, unsigned bar)
     return mem.empty() ? nullptr : mem.data();
 }
 
+extern "C" void mdev_vfio_connect_irqs(MdevHandle *h)
+{
+    function_of(h).connect_irqs();
+}
+
 extern "C" void mdev_vfio_reset(MdevHandle *h)
 {
     function_of(h).reset();

@@ -56,4 +56,10 @@ struct MdevPCIState {
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
 };
 
+/*
+ * Adds class, mdev-type and uuid to a concrete mdev PCI type; @type_help
+ * describes mdev-type (the parent's types and the default).
+ */
+void mdev_pci_class_add_properties(ObjectClass *klass, const char *type_help);
+
 #endif /* HW_MDEV_MDEV_PCI_H */

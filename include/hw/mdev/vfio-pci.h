@@ -45,6 +45,8 @@ void mdev_vfio_bar_write(MdevHandle *h, unsigned bar, uint64_t offset,
 /* Host memory of an mmap-able BAR (NULL if it is not one). */
 void *mdev_vfio_bar_memory(MdevHandle *h, unsigned bar);
 
+/* Route the device's interrupts, once the function's pin is set up. */
+void mdev_vfio_connect_irqs(MdevHandle *h);
 void mdev_vfio_reset(MdevHandle *h);
 void mdev_vfio_set_msi_enabled(MdevHandle *h, bool enabled);
 

@@ -1,0 +1,39 @@
+# qemu-mdev: the README's commands, a thin wrapper over scripts/.
+#   make setup   packages, QEMU 10.0.2 fetched+verified, patched, configured and
+#                built with hw/mdev: build/qemu/qemu-system-x86_64
+#   make demo    setup, then scripts/demo
+#   make check   setup, then every test (scripts/run-tests); last line
+#                "N passed, N failed, N skipped"
+#   make unit    the GoogleTest unit tests only (no QEMU build)
+#   make qtest / make guest   one part of the tests (after setup)
+#   make clean   remove the build trees (keeps the verified tarball)
+#   make distclean  remove build/ altogether
+.PHONY: all setup demo check unit qtest guest clean distclean
+
+all: setup
+
+setup:
+	scripts/setup
+
+demo: setup
+	@if [ -x scripts/demo ]; then scripts/demo; \
+	else echo "make: scripts/demo does not exist yet" >&2; exit 1; fi
+
+check: setup
+	scripts/run-tests
+
+unit:
+	scripts/setup --packages-only
+	scripts/run-tests --unit
+
+qtest: setup
+	scripts/run-tests --qtest
+
+guest: setup
+	scripts/run-tests --guest
+
+clean:
+	rm -rf build/qemu build/src build/unit build/test-summary.txt
+
+distclean:
+	rm -rf build
