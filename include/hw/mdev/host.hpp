@@ -7,6 +7,7 @@
 #include "hw/mdev/guest_log.hpp"
 
 #include <cstdint>
+#include <span>
 
 namespace mdev {
 
@@ -16,6 +17,13 @@ public:
     virtual void set_intx(bool asserted) = 0;
     // One MSI message for `vector`.
     virtual void notify_msi(std::uint32_t vector) = 0;
+
+    // DMA to and from guest memory, for devices that do it (virtio). Every
+    // address and length is checked by the host: false means some byte of
+    // the range is not guest RAM, and nothing was read (out is unspecified)
+    // or the write may be partial; the device treats it as a guest error.
+    virtual bool dma_read(std::uint64_t, std::span<std::uint8_t>) { return false; }
+    virtual bool dma_write(std::uint64_t, std::span<const std::uint8_t>) { return false; }
 };
 
 } // namespace mdev

@@ -79,6 +79,17 @@ public:
     virtual void notify(std::uint32_t vector) = 0; // MSI / MSI-X
 };
 
+// VFIO_DEVICE_QUERY_GFX_PLANE, region flavour: where the frame the guest
+// shows lies in one of the device's mmap-able regions.
+struct GfxPlane {
+    std::uint32_t drm_format; // DRM fourcc, e.g. XRGB8888 = 0x34325258
+    std::uint32_t width;
+    std::uint32_t height;
+    std::uint32_t stride;      // bytes per line
+    std::uint32_t region;      // region index holding the frame
+    std::uint64_t offset;      // of the frame's first byte in that region
+};
+
 class VfioOps {
 public:
     virtual ~VfioOps() = default;
@@ -110,6 +121,12 @@ public:
 
     // Host memory behind a region flagged kRegionMmap (empty otherwise).
     virtual std::span<std::uint8_t> mmap(Device &, std::uint32_t) const { return {}; }
+
+    // Display devices (VFIO_GFX_PLANE_TYPE_REGION): whether the device has a
+    // primary plane at all, and what it shows now (nullopt: nothing, e.g. the
+    // guest has not set a mode yet).
+    virtual bool has_display(const Device &) const { return false; }
+    virtual std::optional<GfxPlane> query_gfx_plane(Device &) const { return std::nullopt; }
 };
 
 } // namespace mdev::vfio

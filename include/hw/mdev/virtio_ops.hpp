@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The virtio class: the ops a parent implements so that its mdevs can be
+// driven by a virtio transport (the series' virtio_mdev_device_ops, which
+// became vDPA's vdpa_config_ops). The device reaches guest memory only
+// through the Host's checked DMA calls (host.hpp) and raises interrupts only
+// through the callbacks the transport hands it.
+#pragma once
+
+#include "hw/mdev/class_ops.hpp"
+
+#include <cstdint>
+#include <span>
+
+namespace mdev {
+class Device;
+}
+
+namespace mdev::virtio {
+
+// Virtio status bits (virtio 1.x §2.1).
+inline constexpr std::uint8_t kStatusAcknowledge = 1;
+inline constexpr std::uint8_t kStatusDriver = 2;
+inline constexpr std::uint8_t kStatusDriverOk = 4;
+inline constexpr std::uint8_t kStatusFeaturesOk = 8;
+inline constexpr std::uint8_t kStatusNeedsReset = 64;
+inline constexpr std::uint8_t kStatusFailed = 128;
+
+// Transport-independent feature bits the core knows by name.
+inline constexpr unsigned kFeatureVersion1 = 32;
+inline constexpr unsigned kFeatureAccessPlatform = 33;
+
+// An interrupt the device raises: one per virtqueue, one for config changes
+// (the series' vq callback and config callback).
+class Callback {
+public:
+    virtual ~Callback() = default;
+    virtual void notify() = 0;
+};
+
+class VirtioOps {
+public:
+    virtual ~VirtioOps() = default;
+
+    // Identity: device id 0 means "no device" (the transport refuses it).
+    virtual std::uint32_t get_device_id(const Device &dev) const = 0;
+    virtual std::uint32_t get_vendor_id(const Device &dev) const = 0;
+
+    // Feature negotiation. set_features may refuse a set (e.g. one without
+    // VERSION_1); the transport then does not set FEATURES_OK.
+    virtual std::uint64_t get_features(const Device &dev) const = 0;
+    virtual bool set_features(Device &dev, std::uint64_t features) const = 0;
+
+    // Status byte; writing 0 resets the device (queues, features, status).
+    virtual std::uint8_t get_status(const Device &dev) const = 0;
+    virtual void set_status(Device &dev, std::uint8_t status) const = 0;
+
+    // Device-specific configuration space and its generation counter.
+    virtual std::uint32_t get_config_size(const Device &dev) const = 0;
+    virtual void get_config(const Device &dev, std::uint32_t offset,
+                            std::span<std::uint8_t> out) const = 0;
+    virtual void set_config(Device &dev, std::uint32_t offset,
+                            std::span<const std::uint8_t> in) const = 0;
+    virtual std::uint32_t get_generation(const Device &) const { return 0; }
+    virtual void set_config_cb(Device &dev, Callback *cb) const = 0;
+
+    // Virtqueues. get_vq_num_max() == 0 means there is no queue `idx`.
+    virtual std::uint16_t get_vq_num_max(const Device &dev, std::uint16_t idx) const = 0;
+    virtual void set_vq_num(Device &dev, std::uint16_t idx, std::uint16_t num) const = 0;
+    virtual void set_vq_address(Device &dev, std::uint16_t idx, std::uint64_t desc_area,
+                                std::uint64_t driver_area, std::uint64_t device_area) const = 0;
+    virtual void set_vq_ready(Device &dev, std::uint16_t idx, bool ready) const = 0;
+    virtual bool get_vq_ready(const Device &dev, std::uint16_t idx) const = 0;
+    virtual void set_vq_cb(Device &dev, std::uint16_t idx, Callback *cb) const = 0;
+    virtual void kick_vq(Device &dev, std::uint16_t idx) const = 0;
+    // The last available index the device consumed (for migration).
+    virtual void set_vq_state(Device &dev, std::uint16_t idx, std::uint16_t avail_idx) const = 0;
+    virtual std::uint16_t get_vq_state(const Device &dev, std::uint16_t idx) const = 0;
+    virtual std::uint32_t get_vq_align(const Device &) const { return 4096; }
+};
+
+} // namespace mdev::virtio
