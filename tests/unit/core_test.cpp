@@ -9,19 +9,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "hw/mdev/virtio_ops.hpp"
+
 #include <memory>
 #include <string>
 #include <vector>
 
-// No header defines the virtio class's ops yet (class_ops.hpp only declares
-// them); a stand-in so that a second class can be registered. Replace with
-// the real header once one exists.
-namespace mdev::virtio {
-class VirtioOps {
-public:
-    virtual ~VirtioOps() = default;
-};
-} // namespace mdev::virtio
 
 namespace mdev {
 namespace {
@@ -71,7 +64,30 @@ public:
     void reset(Device &) const override {}
 };
 
-class FakeVirtioOps final : public virtio::VirtioOps {};
+// The core only stores and hands back virtio ops; none is ever called here.
+class FakeVirtioOps final : public virtio::VirtioOps {
+public:
+    std::uint32_t get_device_id(const Device &) const override { return 1; }
+    std::uint32_t get_vendor_id(const Device &) const override { return 0; }
+    std::uint64_t get_features(const Device &) const override { return 0; }
+    bool set_features(Device &, std::uint64_t) const override { return false; }
+    std::uint8_t get_status(const Device &) const override { return 0; }
+    void set_status(Device &, std::uint8_t) const override {}
+    std::uint32_t get_config_size(const Device &) const override { return 0; }
+    void get_config(const Device &, std::uint32_t, std::span<std::uint8_t>) const override {}
+    void set_config(Device &, std::uint32_t, std::span<const std::uint8_t>) const override {}
+    void set_config_cb(Device &, virtio::Callback *) const override {}
+    std::uint16_t get_vq_num_max(const Device &, std::uint16_t) const override { return 0; }
+    void set_vq_num(Device &, std::uint16_t, std::uint16_t) const override {}
+    void set_vq_address(Device &, std::uint16_t, std::uint64_t, std::uint64_t,
+                        std::uint64_t) const override {}
+    void set_vq_ready(Device &, std::uint16_t, bool) const override {}
+    bool get_vq_ready(const Device &, std::uint16_t) const override { return false; }
+    void set_vq_cb(Device &, std::uint16_t, virtio::Callback *) const override {}
+    void kick_vq(Device &, std::uint16_t) const override {}
+    void set_vq_state(Device &, std::uint16_t, std::uint16_t) const override {}
+    std::uint16_t get_vq_state(const Device &, std::uint16_t) const override { return 0; }
+};
 
 // What a FakeParent did, kept outside it: the core owns (and at its end
 // destroys) the parent, and tests look after that.
