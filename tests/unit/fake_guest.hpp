@@ -5,12 +5,15 @@
 // the way a virtio driver would, or breaks them the way a hostile one would.
 #pragma once
 
+#include "hw/mdev/bus.hpp"
+#include "hw/mdev/device.hpp"
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/virtio_ops.hpp"
 #include "samples/vring_device.hpp"
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -138,6 +141,71 @@ class CountingCallback final : public virtio::Callback {
 public:
     void notify() override { count++; }
     unsigned count = 0;
+};
+
+// Binds virtio-class devices and builds nothing: the tests drive the ops
+// themselves, as the transport would.
+class NullVirtioDriver final : public Driver {
+public:
+    std::string_view name() const override { return "test-virtio"; }
+    std::span<const ClassId> id_table() const override { return ids_; }
+    Status probe(Device &) override { return Ok{}; }
+    void remove(Device &) override {}
+
+private:
+    ClassId ids_[1] = {ClassId::virtio};
+};
+
+// The driver's side of a device: the initialisation sequence of virtio 1.x
+// §3.1.1 through the ops, and its rings in fake RAM.
+struct DriverSim {
+    Device &dev;
+    const virtio::VirtioOps &ops;
+    FakeGuest &g;
+    std::vector<std::unique_ptr<DriverRing>> rings;
+    std::vector<std::unique_ptr<CountingCallback>> vq_cb;
+    CountingCallback config_cb;
+
+    DriverSim(Device &d, FakeGuest &guest)
+        : dev(d), ops(*d.ops<virtio::VirtioOps>()), g(guest)
+    {
+    }
+
+    // Up to FEATURES_OK; false if the device refused the features.
+    bool negotiate(std::uint64_t features)
+    {
+        ops.set_status(dev, 0);
+        ops.set_status(dev, virtio::kStatusAcknowledge);
+        ops.set_status(dev, virtio::kStatusAcknowledge | virtio::kStatusDriver);
+        if (!ops.set_features(dev, features)) {
+            return false;
+        }
+        ops.set_status(dev, virtio::kStatusAcknowledge | virtio::kStatusDriver |
+                                virtio::kStatusFeaturesOk);
+        ops.set_config_cb(dev, &config_cb);
+        return true;
+    }
+    // Lays out and enables queue `idx` of size `num` (rings 16 KiB apart).
+    DriverRing &setup_queue(std::uint16_t idx, std::uint16_t num)
+    {
+        while (rings.size() <= idx) {
+            rings.push_back(nullptr);
+            vq_cb.push_back(std::make_unique<CountingCallback>());
+        }
+        rings[idx] = std::make_unique<DriverRing>(g, kRamBase + 0x4000u * idx, num);
+        DriverRing &r = *rings[idx];
+        ops.set_vq_num(dev, idx, num);
+        ops.set_vq_address(dev, idx, r.desc, r.avail, r.used);
+        ops.set_vq_cb(dev, idx, vq_cb[idx].get());
+        ops.set_vq_ready(dev, idx, true);
+        return r;
+    }
+    void driver_ok()
+    {
+        ops.set_status(dev, virtio::kStatusAcknowledge | virtio::kStatusDriver |
+                                virtio::kStatusFeaturesOk | virtio::kStatusDriverOk);
+    }
+    std::uint8_t status() const { return ops.get_status(dev); }
 };
 
 } // namespace mdev::samples::test
