@@ -20,6 +20,7 @@
 #include "libqos/virtio.h"
 #include "libqos/virtio-pci.h"
 #include "hw/pci/pci_regs.h"
+#include "qobject/qdict.h"
 #include "standard-headers/linux/virtio_config.h"
 #include "standard-headers/linux/virtio_pci.h"
 #include "standard-headers/linux/virtio_net.h"
@@ -317,6 +318,76 @@ static void test_reset_and_renegotiate(void)
     net_close(&n);
 }
 
+/* ---- migration ------------------------------------------------------------------ */
+
+static void wait_migration(QTestState *qts)
+{
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
+        QDict *ret = qdict_get_qdict(rsp, "return");
+        const char *status = qdict_haskey(ret, "status") ?
+            qdict_get_str(ret, "status") : "none";
+        bool done = !strcmp(status, "completed");
+
+        g_assert_cmpstr(status, !=, "failed");
+        qobject_unref(rsp);
+        if (done) {
+            return;
+        }
+        g_usleep(10 * 1000);
+    }
+}
+
+/*
+ * A driver set up on one QEMU keeps working on the QEMU the machine
+ * migrated to: transport registers, MSI-X table and the device's rings all
+ * travel in the stream.
+ */
+static void test_migration(void)
+{
+    g_autofree char *file = NULL;
+    g_autofree char *out_uri = NULL;
+    g_autofree char *in_uri = NULL;
+    QTestState *dst;
+    Net n;
+    int fd;
+
+    fd = g_file_open_tmp("mdev-virtio-mig-XXXXXX", &file, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    out_uri = g_strdup_printf("exec:cat > %s", file);
+    in_uri = g_strdup_printf("exec:cat %s", file);
+
+    net_open(&n, NULL);
+    qpci_msix_enable(n.pci.pdev);
+    net_start(&n, true);
+    loop_frame(&n, 0x60, true);
+
+    qtest_qmp_assert_success(n.qts, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", out_uri);
+    wait_migration(n.qts);
+    qtest_quit(n.qts);
+
+    dst = qtest_initf("-M q35 -nodefaults " MVNET_ARGS " -incoming defer");
+    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", in_uri);
+    wait_migration(dst);
+    unlink(file);
+
+    /* The test's view of the machine now talks to the destination. */
+    n.qts = dst;
+    n.bus->qts = dst;
+    g_assert_cmphex(n.d->bus->get_status(n.d), ==,
+                    VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+                    VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+    common_writew(&n, VIRTIO_PCI_COMMON_Q_SELECT, 1);
+    g_assert_cmphex(common_readw(&n, VIRTIO_PCI_COMMON_Q_MSIX), ==, 2);
+    g_assert_cmphex(common_readw(&n, VIRTIO_PCI_COMMON_Q_ENABLE), ==, 1);
+    loop_frame(&n, 0x70, true);
+    loop_frame(&n, 0x71, true);
+    net_close(&n);
+}
+
 /* ---- a hostile guest ---------------------------------------------------------- */
 
 static void test_hostile(void)
@@ -410,5 +481,6 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-virtio/loopback-msix", test_loopback_msix);
     qtest_add_func("/mdev-virtio/reset", test_reset_and_renegotiate);
     qtest_add_func("/mdev-virtio/hostile", test_hostile);
+    qtest_add_func("/mdev-virtio/migration", test_migration);
     return g_test_run();
 }

@@ -13,6 +13,7 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
 #include "migration/vmstate.h"
+#include "system/runstate.h"
 #include "mdev-virtio-pci.h"
 #include "trace.h"
 
@@ -125,6 +126,28 @@ static void mdev_virtio_use_vectors(MdevPCIState *s)
     }
 }
 
+/*
+ * The MSI-X table travels in this device's own section, which QEMU loads
+ * before the concrete type's section with the PCI config (MSI-X enable and
+ * function mask among it); virtio-pci loads them the other way round. So
+ * once the machine runs, re-evaluate the MSI-X control word as a config
+ * write would (delivering what became pending) and tell the transport.
+ */
+static void mdev_virtio_vm_state_change(void *opaque, bool running,
+                                        RunState state)
+{
+    MdevPCIState *s = opaque;
+    PCIDevice *pdev = PCI_DEVICE(s);
+    unsigned pos;
+
+    if (!running || !s->handle) {
+        return;
+    }
+    pos = pdev->msix_cap + PCI_MSIX_FLAGS;
+    msix_write_config(pdev, pos, pci_get_word(pdev->config + pos), 2);
+    mdev_virtio_sync_msix(s);
+}
+
 static int mdev_virtio_post_load_state(void *opaque, int version_id)
 {
     MdevPCIState *s = opaque;
@@ -228,11 +251,15 @@ bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
     mdev_virtio_use_vectors(s);
     mdev_virtio_sync_msix(s);
     vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_virtio_pci, s);
+    s->virtio_vm_change =
+        qemu_add_vm_change_state_handler(mdev_virtio_vm_state_change, s);
     return true;
 }
 
 void mdev_virtio_pci_exit(MdevPCIState *s)
 {
+    qemu_del_vm_change_state_handler(s->virtio_vm_change);
+    s->virtio_vm_change = NULL;
     vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_virtio_pci, s);
     msix_uninit_exclusive_bar(PCI_DEVICE(s));
     s->virtio_state = NULL;

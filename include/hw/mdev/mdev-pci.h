@@ -60,6 +60,7 @@ struct MdevPCIState {
     MemoryRegion virtio_bar;
     MdevVirtioTransportState *virtio_state; /* the transport's, for VMState */
     unsigned virtio_vectors;
+    VMChangeStateEntry *virtio_vm_change;
 };
 
 /*
