@@ -13,6 +13,7 @@
 #include "hw/mdev/mdev-bus.h"
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
+#include "hw/mdev/virtio-pci.h"
 #include "qom/object.h"
 
 #define TYPE_MDEV_PCI "mdev-pci"
@@ -54,6 +55,12 @@ struct MdevPCIState {
     MdevVfioMsi msi;
     /* Config bytes QEMU emulates (header, MSI); the rest is the device's. */
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
+
+    /* virtio frontend */
+    MemoryRegion virtio_bar;
+    MdevVirtioTransportState *virtio_state; /* the transport's, for VMState */
+    unsigned virtio_vectors;
+    VMChangeStateEntry *virtio_vm_change;
 };
 
 /*
