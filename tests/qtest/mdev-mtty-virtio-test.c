@@ -22,6 +22,8 @@
 #include "standard-headers/linux/virtio_console.h"
 
 #define CON_SLOT 5
+#define CON_ARGS "-M q35 -nodefaults -device mdev-mtty,class=virtio," \
+    "mdev-type=mtty-2,addr=05.0"
 #define CON_QUEUES 6 /* port 0, control, port 1 */
 #define CTL_BUFS 8
 #define CTL_BUF_LEN 64
@@ -42,8 +44,7 @@ static void con_open(Con *c)
     QPCIAddress addr = { .devfn = QPCI_DEVFN(CON_SLOT, 0) };
 
     memset(c, 0, sizeof(*c));
-    c->qts = qtest_initf("-M q35 -nodefaults -device mdev-mtty,class=virtio,"
-                         "mdev-type=mtty-2,addr=05.0");
+    c->qts = qtest_init(CON_ARGS);
     c->bus = qpci_new_pc(c->qts, NULL);
     pc_alloc_init(&c->alloc, c->qts, ALLOC_NO_FLAGS);
     virtio_pci_init(&c->pci, c->bus, &addr);
@@ -198,6 +199,102 @@ static void test_console_multiport(void)
     con_close(&c);
 }
 
+static void wait_migration(QTestState *qts)
+{
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
+        QDict *ret = qdict_get_qdict(rsp, "return");
+        const char *status = qdict_haskey(ret, "status") ?
+            qdict_get_str(ret, "status") : "none";
+        bool done = !strcmp(status, "completed");
+
+        g_assert_cmpstr(status, !=, "failed");
+        qobject_unref(rsp);
+        if (done) {
+            return;
+        }
+        g_usleep(10 * 1000);
+    }
+}
+
+/*
+ * Migrate in the middle of everything: port 1 not yet acknowledged, and
+ * port 0 with bytes half looped back (3 of 11 delivered, the rest waiting
+ * in the TX buffer). The destination carries on from there: the protocol
+ * state, the rings and the offset into the TX chain travel in the
+ * mdev-mtty/virtio subsection.
+ */
+static void test_migration(void)
+{
+    g_autofree char *file = NULL;
+    g_autofree char *out_uri = NULL;
+    g_autofree char *in_uri = NULL;
+    const char *text = "hello again";
+    uint64_t txbuf, rx1, rx2;
+    uint32_t tx_head, rx_head, got, len;
+    char back[16];
+    QTestState *dst;
+    Con c;
+    int fd;
+
+    fd = g_file_open_tmp("mdev-mtty-virtio-mig-XXXXXX", &file, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    out_uri = g_strdup_printf("exec:cat > %s", file);
+    in_uri = g_strdup_printf("exec:cat %s", file);
+
+    con_open(&c);
+    con_start(&c);
+    send_ctl(&c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    expect_ctl(&c, 0, VIRTIO_CONSOLE_PORT_ADD, 1, NULL);
+    expect_ctl(&c, 1, VIRTIO_CONSOLE_PORT_ADD, 1, NULL);
+    send_ctl(&c, 0, VIRTIO_CONSOLE_PORT_READY, 1);
+    expect_ctl(&c, 0, VIRTIO_CONSOLE_PORT_NAME, 1, "mtty.0");
+    expect_ctl(&c, 0, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL);
+
+    txbuf = guest_alloc(&c.alloc, 16);
+    rx1 = guest_alloc(&c.alloc, 16);
+    rx2 = guest_alloc(&c.alloc, 16);
+    qtest_memwrite(c.qts, txbuf, text, strlen(text));
+    rx_head = qvirtqueue_add(c.qts, c.vq[0], rx1, 3, true, false);
+    qvirtqueue_kick(c.qts, c.d, c.vq[0], rx_head);
+    tx_head = qvirtqueue_add(c.qts, c.vq[1], txbuf, strlen(text), false, false);
+    qvirtqueue_kick(c.qts, c.d, c.vq[1], tx_head);
+    g_assert_true(qvirtqueue_get_buf(c.qts, c.vq[0], &got, &len));
+    g_assert_cmpuint(len, ==, 3);
+    g_assert_false(qvirtqueue_get_buf(c.qts, c.vq[1], &got, &len));
+
+    qtest_qmp_assert_success(c.qts, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", out_uri);
+    wait_migration(c.qts);
+    qtest_quit(c.qts);
+
+    dst = qtest_initf(CON_ARGS " -incoming defer");
+    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s } }", in_uri);
+    wait_migration(dst);
+    unlink(file);
+    c.qts = dst;
+    c.bus->qts = dst;
+
+    send_ctl(&c, 1, VIRTIO_CONSOLE_PORT_READY, 1);
+    expect_ctl(&c, 1, VIRTIO_CONSOLE_PORT_NAME, 1, "mtty.1");
+    expect_ctl(&c, 1, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL);
+
+    rx_head = qvirtqueue_add(c.qts, c.vq[0], rx2, 16, true, false);
+    qvirtqueue_kick(c.qts, c.d, c.vq[0], rx_head);
+    g_assert_true(qvirtqueue_get_buf(c.qts, c.vq[0], &got, &len));
+    g_assert_cmpuint(got, ==, rx_head);
+    g_assert_cmpuint(len, ==, strlen(text) - 3);
+    qtest_memread(c.qts, rx1, back, 3);
+    qtest_memread(c.qts, rx2, back + 3, len);
+    g_assert_cmpmem(back, strlen(text), text, strlen(text));
+    g_assert_true(qvirtqueue_get_buf(c.qts, c.vq[1], &got, &len));
+    g_assert_cmpuint(got, ==, tx_head);
+    loop_port(&c, 4, "port one after migration");
+    con_close(&c);
+}
+
 static char *qom_get_str(QTestState *qts, const char *path, const char *prop)
 {
     QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
@@ -228,6 +325,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/mdev-mtty-virtio/console-multiport", test_console_multiport);
+    qtest_add_func("/mdev-mtty-virtio/migration", test_migration);
     qtest_add_func("/mdev-mtty-virtio/mvnet-mac", test_mvnet_mac);
     return g_test_run();
 }
