@@ -95,6 +95,7 @@ static void mdev_vfio_display_update_dirty(MdevVfioDisplay *d)
     if (d->full_update) {
         d->full_update = false;
         g_free(snap);
+        trace_mdev_vfio_display_update(d->owner->uuid, 0, p->height, true);
         dpy_gfx_update_full(d->con);
         return;
     }
@@ -107,6 +108,8 @@ static void mdev_vfio_display_update_dirty(MdevVfioDisplay *d)
             first_dirty = y;
             in_run = true;
         } else if (!dirty && in_run) {
+            trace_mdev_vfio_display_update(d->owner->uuid, first_dirty,
+                                           y - first_dirty, false);
             dpy_gfx_update(d->con, 0, first_dirty, p->width, y - first_dirty);
             in_run = false;
         }
