@@ -61,6 +61,7 @@ struct MdevPCIState {
     MdevVirtioTransportState *virtio_state; /* the transport's, for VMState */
     unsigned virtio_vectors;
     VMChangeStateEntry *virtio_vm_change;
+    uint8_t virtio_cfg_cap; /* the PCI configuration access capability */
 };
 
 /*
