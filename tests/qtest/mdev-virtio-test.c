@@ -552,6 +552,38 @@ static void test_hostile(void)
     n.tx = qvirtqueue_setup(n.d, &n.alloc, 1);
     qvirtio_set_driver_ok(n.d);
     loop_frame(&n, 0x50, false);
+    qvirtqueue_cleanup(n.d->bus, n.rx, &n.alloc);
+    qvirtqueue_cleanup(n.d->bus, n.tx, &n.alloc);
+    n.rx = n.tx = NULL;
+
+    /*
+     * Rings outside guest RAM: the device's DMA goes through pci_dma_*,
+     * which refuses it; the device stops and asks for a reset.
+     */
+    qvirtio_reset(n.d);
+    qvirtio_start_device(n.d);
+    qvirtio_set_features(n.d, 1ull << VIRTIO_F_VERSION_1);
+    for (unsigned q = 0; q < 2; q++) {
+        uint64_t base = 0xfe0000000000ull + q * 0x10000;
+
+        common_writew(&n, VIRTIO_PCI_COMMON_Q_SELECT, q);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_DESCLO, (uint32_t)base);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_DESCHI, base >> 32);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_AVAILLO, (uint32_t)base + 0x1000);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_AVAILHI, base >> 32);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_USEDLO, (uint32_t)base + 0x2000);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_USEDHI, base >> 32);
+        common_writew(&n, VIRTIO_PCI_COMMON_Q_ENABLE, 1);
+    }
+    /* mvnet reads the rings as soon as DRIVER_OK is set. */
+    n.d->bus->set_status(n.d, n.d->bus->get_status(n.d) |
+                         VIRTIO_CONFIG_S_DRIVER_OK);
+    qpci_io_writew(n.pci.pdev, n.pci.bar, n.pci.notify_cfg_offset + 4, 1);
+    g_assert_cmphex(n.d->bus->get_status(n.d) & VIRTIO_CONFIG_S_NEEDS_RESET,
+                    ==, VIRTIO_CONFIG_S_NEEDS_RESET);
+    /* Config interrupt (ISR bit 1) told the driver. */
+    g_assert_cmphex(qpci_io_readb(n.pci.pdev, n.pci.bar,
+                                  n.pci.isr_cfg_offset) & 2, ==, 2);
     net_close(&n);
 
     g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
@@ -575,6 +607,7 @@ static void test_hostile(void)
     g_assert_nonnull(strstr(text, "virtio: common config read at 0x14 has "
                             "size 4, the field has 1"));
     g_assert_nonnull(strstr(text, "virtio: read of notify structure at 0xffc"));
+    g_assert_nonnull(strstr(text, "cannot read the ring at 0xfe00000"));
 }
 
 int main(int argc, char **argv)
