@@ -5,6 +5,7 @@
 #include "capi.hpp"
 
 #include "vfio/vfio_driver.hpp"
+#include "virtio/virtio_driver.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -27,12 +28,23 @@ void CHost::notify_msi(std::uint32_t vector)
     ops_.notify_msi(opaque_, vector);
 }
 
+bool CHost::dma_read(std::uint64_t addr, std::span<std::uint8_t> out)
+{
+    return ops_.dma_read && ops_.dma_read(opaque_, addr, out.data(), out.size());
+}
+
+bool CHost::dma_write(std::uint64_t addr, std::span<const std::uint8_t> in)
+{
+    return ops_.dma_write && ops_.dma_write(opaque_, addr, in.data(), in.size());
+}
+
 Core &global_core()
 {
     static Core core;
     static bool drivers_registered = false;
     if (!drivers_registered) {
         core.bus().register_driver(vfio::vfio_pci_driver());
+        core.bus().register_driver(virtio::virtio_pci_driver());
         drivers_registered = true;
     }
     return core;

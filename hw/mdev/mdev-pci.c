@@ -11,8 +11,11 @@
 #include "qemu/uuid.h"
 #include "hw/qdev-properties.h"
 #include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "system/dma.h"
 #include "hw/mdev/mdev-pci.h"
 #include "vfio/mdev-vfio-pci.h"
+#include "virtio/mdev-virtio-pci.h"
 #include "trace.h"
 
 static void mdev_pci_guest_error(void *opaque, const char *message)
@@ -36,13 +39,36 @@ static void mdev_pci_notify_msi(void *opaque, uint32_t vector)
     MdevPCIState *s = opaque;
 
     trace_mdev_pci_msi(s->uuid, vector);
-    msi_notify(PCI_DEVICE(s), vector);
+    if (msix_enabled(PCI_DEVICE(s))) {
+        msix_notify(PCI_DEVICE(s), vector);
+    } else {
+        msi_notify(PCI_DEVICE(s), vector);
+    }
+}
+
+/* Bus-master DMA; any error of the memory transaction is a refusal. */
+static bool mdev_pci_dma_read(void *opaque, uint64_t addr, void *buf,
+                              size_t len)
+{
+    MdevPCIState *s = opaque;
+
+    return pci_dma_read(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK;
+}
+
+static bool mdev_pci_dma_write(void *opaque, uint64_t addr, const void *buf,
+                               size_t len)
+{
+    MdevPCIState *s = opaque;
+
+    return pci_dma_write(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK;
 }
 
 static const MdevHostOps mdev_pci_host_ops = {
     .guest_error = mdev_pci_guest_error,
     .set_intx = mdev_pci_set_intx,
     .notify_msi = mdev_pci_notify_msi,
+    .dma_read = mdev_pci_dma_read,
+    .dma_write = mdev_pci_dma_write,
 };
 
 /* The property a create error is about, for the user's message. */
@@ -120,6 +146,18 @@ static bool mdev_pci_mirror_on_bus(MdevPCIState *s, Error **errp)
     return qdev_realize(mdev, BUS(&s->bus), errp);
 }
 
+static void mdev_pci_frontend_exit(MdevPCIState *s)
+{
+    switch (mdev_class(s->handle)) {
+    case MDEV_CLASS_VFIO:
+        mdev_vfio_pci_exit(s);
+        break;
+    case MDEV_CLASS_VIRTIO:
+        mdev_virtio_pci_exit(s);
+        break;
+    }
+}
+
 static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
 {
     MdevPCIState *s = MDEV_PCI(pdev);
@@ -133,6 +171,9 @@ static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
     case MDEV_CLASS_VFIO:
         ok = mdev_vfio_pci_realize(s, errp);
         break;
+    case MDEV_CLASS_VIRTIO:
+        ok = mdev_virtio_pci_realize(s, errp);
+        break;
     default:
         error_setg(errp, "property 'class': class '%s' has no PCI frontend "
                    "in this build", s->class_name);
@@ -140,7 +181,7 @@ static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
         break;
     }
     if (ok && !mdev_pci_mirror_on_bus(s, errp)) {
-        mdev_vfio_pci_exit(s);
+        mdev_pci_frontend_exit(s);
         ok = false;
     }
     if (!ok) {
@@ -161,9 +202,7 @@ static void mdev_pci_exit(PCIDevice *pdev)
         return;
     }
     trace_mdev_pci_destroy(s->uuid);
-    if (mdev_class(s->handle) == MDEV_CLASS_VFIO) {
-        mdev_vfio_pci_exit(s);
-    }
+    mdev_pci_frontend_exit(s);
     mdev_destroy(s->handle);
     s->handle = NULL;
 }
@@ -174,6 +213,9 @@ static uint32_t mdev_pci_config_read(PCIDevice *pdev, uint32_t addr, int len)
 
     if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VFIO) {
         return mdev_vfio_pci_config_read(s, addr, len);
+    }
+    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VIRTIO) {
+        return mdev_virtio_pci_config_read(s, addr, len);
     }
     return pci_default_read_config(pdev, addr, len);
 }
@@ -187,6 +229,10 @@ static void mdev_pci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
         mdev_vfio_pci_config_write(s, addr, val, len);
         return;
     }
+    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VIRTIO) {
+        mdev_virtio_pci_config_write(s, addr, val, len);
+        return;
+    }
     pci_default_write_config(pdev, addr, val, len);
 }
 
@@ -198,8 +244,13 @@ static void mdev_pci_reset(DeviceState *dev)
         return;
     }
     trace_mdev_pci_reset(s->uuid);
-    if (mdev_class(s->handle) == MDEV_CLASS_VFIO) {
+    switch (mdev_class(s->handle)) {
+    case MDEV_CLASS_VFIO:
         mdev_vfio_pci_reset(s);
+        break;
+    case MDEV_CLASS_VIRTIO:
+        mdev_virtio_pci_reset(s);
+        break;
     }
 }
 

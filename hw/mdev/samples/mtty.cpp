@@ -8,6 +8,7 @@ namespace mdev::samples {
 MttyMdev::MttyMdev(unsigned ports) : ports_(ports)
 {
     mtty_config_init(state_, ports_);
+    mtty_virtio_init(virtio_.state, ports_);
     reset_ports();
 }
 
@@ -44,6 +45,9 @@ bool MttyMdev::resync()
         if (!Uart16550::state_is_valid(state_.port[i])) {
             return false;
         }
+    }
+    if (!mtty_virtio_state_is_valid(virtio_.state, ports_)) {
+        return false;
     }
     update_intx(true);
     return true;
@@ -104,7 +108,11 @@ void MttyParent::remove(VendorState &state)
 
 Status MttyParent::register_ops(Core &core) const
 {
-    return core.register_ops(name(), vfio_ops_);
+    Status vfio = core.register_ops(name(), vfio_ops_);
+    if (!vfio) {
+        return vfio;
+    }
+    return core.register_ops(name(), virtio_ops_);
 }
 
 } // namespace mdev::samples

@@ -8,6 +8,7 @@
 
 #include "hw/mdev/mdev.h"
 #include "mtty_device.h"
+#include "mtty_virtio_state.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,6 +19,9 @@ void mdev_mtty_register(void);
 
 /* The plain-data state of an mtty mdev, for VMState. */
 MttyDeviceState *mdev_mtty_state(MdevHandle *h);
+
+/* The plain-data state of the mdev's virtio face, for VMState. */
+MttyVirtioState *mdev_mtty_virtio_state(MdevHandle *h);
 
 /*
  * After the state was loaded from a migration stream: check it and bring

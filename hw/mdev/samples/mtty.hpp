@@ -3,13 +3,16 @@
 // with a budget of 24 UART ports; type mtty-1 takes one, mtty-2 two. Each
 // port is a 16550A looping its transmitter into its own receiver
 // (mtty_uart.hpp). The device's faces live beside it: mtty_vfio.cpp shows
-// it as a PCI serial card (WCH CH352, 4348:3253).
+// it as a PCI serial card (WCH CH352, 4348:3253), mtty_virtio.cpp as a
+// virtio-console device with a port per UART port. The creator's class
+// picks the face.
 #pragma once
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/vfio_ops.hpp"
 #include "samples/mtty_device.h"
 #include "samples/mtty_vfio.hpp"
+#include "samples/mtty_virtio.hpp"
 
 #include <vector>
 
@@ -25,6 +28,8 @@ public:
 
     unsigned ports() const { return ports_; }
     MttyDeviceState &state() { return state_; }
+    // The virtio face's state (used only when the class is virtio).
+    MttyVirtioFace &virtio() { return virtio_; }
 
     // Guest access to port `port`'s register `reg`.
     std::uint8_t uart_read(unsigned port, std::uint8_t reg);
@@ -46,6 +51,7 @@ private:
 
     unsigned ports_;
     MttyDeviceState state_{};
+    MttyVirtioFace virtio_;
     vfio::IrqSink *intx_ = nullptr;
     bool intx_level_ = false;
 };
@@ -70,6 +76,7 @@ private:
     std::vector<MdevType> types_;
     unsigned ports_used_ = 0;
     MttyVfioOps vfio_ops_;
+    MttyVirtioOps virtio_ops_;
 };
 
 } // namespace mdev::samples

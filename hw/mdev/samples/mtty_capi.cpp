@@ -18,6 +18,11 @@ extern "C" MttyDeviceState *mdev_mtty_state(MdevHandle *h)
     return &h->device->vendor_state<MttyMdev>().state();
 }
 
+extern "C" MttyVirtioState *mdev_mtty_virtio_state(MdevHandle *h)
+{
+    return &h->device->vendor_state<MttyMdev>().virtio().state;
+}
+
 extern "C" bool mdev_mtty_post_load(MdevHandle *h)
 {
     return h->device->vendor_state<MttyMdev>().resync();

@@ -13,6 +13,7 @@
 #include "hw/mdev/mdev-bus.h"
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
+#include "hw/mdev/virtio-pci.h"
 #include "qom/object.h"
 
 #define TYPE_MDEV_PCI "mdev-pci"
@@ -56,6 +57,13 @@ struct MdevPCIState {
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
     /* The graphic console of a device with a display, else NULL. */
     struct MdevVfioDisplay *display;
+
+    /* virtio frontend */
+    MemoryRegion virtio_bar;
+    MdevVirtioTransportState *virtio_state; /* the transport's, for VMState */
+    unsigned virtio_vectors;
+    VMChangeStateEntry *virtio_vm_change;
+    uint8_t virtio_cfg_cap; /* the PCI configuration access capability */
 };
 
 /*

@@ -49,6 +49,12 @@ typedef struct MdevHostOps {
     void (*guest_error)(void *opaque, const char *message);
     void (*set_intx)(void *opaque, bool asserted);
     void (*notify_msi)(void *opaque, uint32_t vector);
+    /*
+     * Guest-memory DMA for devices that do it (virtio); false if any byte
+     * of the range is not accessible. NULL: the device cannot DMA.
+     */
+    bool (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
+    bool (*dma_write)(void *opaque, uint64_t addr, const void *buf, size_t len);
 } MdevHostOps;
 
 /*

@@ -1,0 +1,374 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: the QOM side of the virtio frontend. An mdev of class virtio
+ * becomes a virtio-pci modern (virtio 1.x) function: identity and the
+ * vendor-specific capabilities that point into the structure BAR (BAR4),
+ * MSI-X in a BAR of its own (BAR1), INTx as the fallback. The registers
+ * behind BAR4 are the transport's (transport.cpp); QEMU's PCI core owns the
+ * standard header and the MSI-X capability, as for QEMU's own virtio-pci.
+ */
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/log.h"
+#include "qemu/range.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/msix.h"
+#include "migration/vmstate.h"
+#include "system/runstate.h"
+#include "mdev-virtio-pci.h"
+#include "trace.h"
+
+/* virtio 1.x §4.1.4: struct virtio_pci_cap and its cfg_type values. */
+enum {
+    VIRTIO_CAP_CFG_TYPE = 3,
+    VIRTIO_CAP_BAR = 4,
+    VIRTIO_CAP_ID = 5,
+    VIRTIO_CAP_OFFSET = 8,
+    VIRTIO_CAP_LENGTH = 12,
+    VIRTIO_CAP_SIZE = 16,
+    VIRTIO_CAP_NOTIFY_MULTIPLIER = 16,
+    VIRTIO_CAP_NOTIFY_SIZE = 20,
+    VIRTIO_CAP_PCI_CFG_DATA = 16,
+    VIRTIO_CAP_PCI_CFG_SIZE = 20,
+};
+enum {
+    VIRTIO_PCI_CAP_COMMON_CFG = 1,
+    VIRTIO_PCI_CAP_NOTIFY_CFG = 2,
+    VIRTIO_PCI_CAP_ISR_CFG = 3,
+    VIRTIO_PCI_CAP_DEVICE_CFG = 4,
+    VIRTIO_PCI_CAP_PCI_CFG = 5,
+};
+
+static uint64_t mdev_virtio_bar_mr_read(void *opaque, hwaddr addr,
+                                        unsigned size)
+{
+    MdevPCIState *s = opaque;
+    uint64_t val = mdev_virtio_bar_read(s->handle, addr, size);
+
+    trace_mdev_virtio_bar_read(s->uuid, addr, size, val);
+    return val;
+}
+
+static void mdev_virtio_bar_mr_write(void *opaque, hwaddr addr, uint64_t val,
+                                     unsigned size)
+{
+    MdevPCIState *s = opaque;
+
+    trace_mdev_virtio_bar_write(s->uuid, addr, size, val);
+    mdev_virtio_bar_write(s->handle, addr, val, size);
+}
+
+/* Every size and alignment reaches the transport, which judges them. */
+static const MemoryRegionOps mdev_virtio_bar_ops = {
+    .read = mdev_virtio_bar_mr_read,
+    .write = mdev_virtio_bar_mr_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+};
+
+static int mdev_virtio_add_cap(PCIDevice *pdev, uint8_t cfg_type,
+                               uint32_t offset, uint32_t length,
+                               uint32_t notify_multiplier, Error **errp)
+{
+    uint8_t size = cfg_type == VIRTIO_PCI_CAP_NOTIFY_CFG ?
+        VIRTIO_CAP_NOTIFY_SIZE :
+        cfg_type == VIRTIO_PCI_CAP_PCI_CFG ? VIRTIO_CAP_PCI_CFG_SIZE :
+        VIRTIO_CAP_SIZE;
+    int cap = pci_add_capability(pdev, PCI_CAP_ID_VNDR, 0, size, errp);
+    uint8_t *c;
+
+    if (cap < 0) {
+        return cap;
+    }
+    c = pdev->config + cap;
+    c[PCI_CAP_FLAGS] = size; /* cap_len */
+    c[VIRTIO_CAP_CFG_TYPE] = cfg_type;
+    c[VIRTIO_CAP_BAR] = MDEV_VIRTIO_STRUCT_BAR;
+    c[VIRTIO_CAP_ID] = 0;
+    pci_set_long(c + VIRTIO_CAP_OFFSET, offset);
+    pci_set_long(c + VIRTIO_CAP_LENGTH, length);
+    if (cfg_type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
+        pci_set_long(c + VIRTIO_CAP_NOTIFY_MULTIPLIER, notify_multiplier);
+    }
+    return cap;
+}
+
+/*
+ * The PCI configuration access capability (virtio 1.x §4.1.4.8): the driver
+ * picks bar, offset and length in the capability, and reading or writing
+ * pci_cfg_data is an access of that size to that place. Only the structure
+ * BAR has anything behind it here.
+ */
+static bool mdev_virtio_cfg_window(MdevPCIState *s, uint32_t *offset,
+                                   unsigned *size, bool write)
+{
+    uint8_t *c = PCI_DEVICE(s)->config + s->virtio_cfg_cap;
+    uint8_t bar = c[VIRTIO_CAP_BAR];
+    uint32_t off = pci_get_long(c + VIRTIO_CAP_OFFSET);
+    uint32_t len = pci_get_long(c + VIRTIO_CAP_LENGTH);
+
+    if (bar != MDEV_VIRTIO_STRUCT_BAR ||
+        (len != 1 && len != 2 && len != 4) || off % len ||
+        off >= MDEV_VIRTIO_STRUCT_BAR_SIZE) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s %s: virtio: PCI cfg access %s "
+                      "of BAR%u offset 0x%x length %u: not a 1/2/4-byte "
+                      "aligned access inside BAR%u\n",
+                      object_get_typename(OBJECT(s)), s->uuid,
+                      write ? "write" : "read", bar, off, len,
+                      MDEV_VIRTIO_STRUCT_BAR);
+        return false;
+    }
+    *offset = off;
+    *size = len;
+    return true;
+}
+
+static bool mdev_virtio_touches_cfg_data(MdevPCIState *s, uint32_t addr,
+                                         int len)
+{
+    return s->virtio_cfg_cap &&
+           ranges_overlap(addr, len, s->virtio_cfg_cap + VIRTIO_CAP_PCI_CFG_DATA,
+                          4);
+}
+
+static void mdev_virtio_load_identity(MdevPCIState *s,
+                                      const MdevVirtioIdentity *id)
+{
+    uint8_t *c = PCI_DEVICE(s)->config;
+
+    pci_set_word(c + PCI_VENDOR_ID, id->vendor_id);
+    pci_set_word(c + PCI_DEVICE_ID, id->device_id);
+    c[PCI_REVISION_ID] = id->revision;
+    pci_set_word(c + PCI_CLASS_DEVICE, id->class_code);
+    c[PCI_CLASS_PROG] = 0;
+    pci_set_word(c + PCI_SUBSYSTEM_VENDOR_ID, id->subsystem_vendor_id);
+    pci_set_word(c + PCI_SUBSYSTEM_ID, id->subsystem_id);
+    c[PCI_INTERRUPT_PIN] = 1; /* INTA#, the fallback without MSI-X */
+}
+
+/* MSI-X is live only while the guest has it enabled. */
+static void mdev_virtio_sync_msix(MdevPCIState *s)
+{
+    mdev_virtio_set_msix_enabled(s->handle, msix_enabled(PCI_DEVICE(s)));
+}
+
+static void mdev_virtio_use_vectors(MdevPCIState *s)
+{
+    unsigned i;
+
+    for (i = 0; i < s->virtio_vectors; i++) {
+        msix_vector_use(PCI_DEVICE(s), i);
+    }
+}
+
+/*
+ * The MSI-X table travels in this device's own section, which QEMU loads
+ * before the concrete type's section with the PCI config (MSI-X enable and
+ * function mask among it); virtio-pci loads them the other way round. So
+ * once the machine runs, re-evaluate the MSI-X control word as a config
+ * write would (delivering what became pending) and tell the transport.
+ */
+static void mdev_virtio_vm_state_change(void *opaque, bool running,
+                                        RunState state)
+{
+    MdevPCIState *s = opaque;
+    PCIDevice *pdev = PCI_DEVICE(s);
+    unsigned pos;
+
+    if (!running || !s->handle) {
+        return;
+    }
+    pos = pdev->msix_cap + PCI_MSIX_FLAGS;
+    msix_write_config(pdev, pos, pci_get_word(pdev->config + pos), 2);
+    mdev_virtio_sync_msix(s);
+}
+
+static int mdev_virtio_post_load_state(void *opaque, int version_id)
+{
+    MdevPCIState *s = opaque;
+
+    return mdev_virtio_post_load(s->handle) ? 0 : -EINVAL;
+}
+
+static const VMStateDescription vmstate_mdev_virtio_queue = {
+    .name = "mdev-virtio-queue",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT16(size, MdevVirtioQueueState),
+        VMSTATE_UINT16(msix_vector, MdevVirtioQueueState),
+        VMSTATE_UINT8(enabled, MdevVirtioQueueState),
+        VMSTATE_UINT64(desc, MdevVirtioQueueState),
+        VMSTATE_UINT64(driver, MdevVirtioQueueState),
+        VMSTATE_UINT64(device, MdevVirtioQueueState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_mdev_virtio_transport = {
+    .name = "mdev-virtio-transport",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(device_feature_select, MdevVirtioTransportState),
+        VMSTATE_UINT32(driver_feature_select, MdevVirtioTransportState),
+        VMSTATE_UINT64(driver_features, MdevVirtioTransportState),
+        VMSTATE_UINT16(msix_config, MdevVirtioTransportState),
+        VMSTATE_UINT16(queue_select, MdevVirtioTransportState),
+        VMSTATE_UINT8(isr, MdevVirtioTransportState),
+        VMSTATE_UINT8(msix_enabled, MdevVirtioTransportState),
+        VMSTATE_STRUCT_ARRAY(queue, MdevVirtioTransportState,
+                             MDEV_VIRTIO_MAX_QUEUES, 1,
+                             vmstate_mdev_virtio_queue, MdevVirtioQueueState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * The transport's own section (the concrete type's vmsd holds the PCI
+ * device and the device model): MSI-X table and the transport registers.
+ */
+static const VMStateDescription vmstate_mdev_virtio_pci = {
+    .name = "mdev-virtio-pci",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = mdev_virtio_post_load_state,
+    .fields = (const VMStateField[]) {
+        VMSTATE_MSIX(parent_obj, MdevPCIState),
+        VMSTATE_STRUCT_POINTER(virtio_state, MdevPCIState,
+                               vmstate_mdev_virtio_transport,
+                               MdevVirtioTransportState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    MdevVirtioIdentity id;
+    uint32_t cfg_size;
+    uint32_t notify_len;
+    int cap;
+    g_autofree char *name = NULL;
+
+    mdev_virtio_identity(s->handle, &id);
+    mdev_virtio_load_identity(s, &id);
+    s->virtio_state = mdev_virtio_state(s->handle);
+    s->virtio_vectors = id.num_queues + 1;
+
+    name = g_strdup_printf("%s virtio", object_get_typename(OBJECT(s)));
+    memory_region_init_io(&s->virtio_bar, OBJECT(s), &mdev_virtio_bar_ops, s,
+                          name, MDEV_VIRTIO_STRUCT_BAR_SIZE);
+    pci_register_bar(pdev, MDEV_VIRTIO_STRUCT_BAR,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->virtio_bar);
+
+    cfg_size = MIN(id.config_size, MDEV_VIRTIO_PAGE);
+    notify_len = MAX(id.num_queues, 1) * MDEV_VIRTIO_NOTIFY_MULTIPLIER;
+    if (mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_COMMON_CFG,
+                            MDEV_VIRTIO_COMMON_OFFSET,
+                            MDEV_VIRTIO_COMMON_SIZE, 0, errp) < 0 ||
+        mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_ISR_CFG,
+                            MDEV_VIRTIO_ISR_OFFSET, MDEV_VIRTIO_ISR_SIZE, 0,
+                            errp) < 0 ||
+        (cfg_size &&
+         mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_DEVICE_CFG,
+                             MDEV_VIRTIO_DEVICE_OFFSET, cfg_size, 0,
+                             errp) < 0) ||
+        mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_NOTIFY_CFG,
+                            MDEV_VIRTIO_NOTIFY_OFFSET, notify_len,
+                            MDEV_VIRTIO_NOTIFY_MULTIPLIER, errp) < 0) {
+        return false;
+    }
+    cap = mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 0, errp);
+    if (cap < 0) {
+        return false;
+    }
+    s->virtio_cfg_cap = cap;
+    /* bar, offset, length and pci_cfg_data are the driver's to write. */
+    pdev->wmask[cap + VIRTIO_CAP_BAR] = 0xff;
+    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_OFFSET, 0xffffffff);
+    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_LENGTH, 0xffffffff);
+    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_PCI_CFG_DATA, 0xffffffff);
+    if (msix_init_exclusive_bar(pdev, s->virtio_vectors, MDEV_VIRTIO_MSIX_BAR,
+                                errp) < 0) {
+        return false;
+    }
+    mdev_virtio_use_vectors(s);
+    mdev_virtio_sync_msix(s);
+    vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_virtio_pci, s);
+    s->virtio_vm_change =
+        qemu_add_vm_change_state_handler(mdev_virtio_vm_state_change, s);
+    return true;
+}
+
+void mdev_virtio_pci_exit(MdevPCIState *s)
+{
+    qemu_del_vm_change_state_handler(s->virtio_vm_change);
+    s->virtio_vm_change = NULL;
+    vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_virtio_pci, s);
+    msix_uninit_exclusive_bar(PCI_DEVICE(s));
+    s->virtio_state = NULL;
+}
+
+uint32_t mdev_virtio_pci_config_read(MdevPCIState *s, uint32_t addr, int len)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint32_t offset;
+    unsigned size;
+
+    if (mdev_virtio_touches_cfg_data(s, addr, len)) {
+        uint8_t *data = pdev->config + s->virtio_cfg_cap +
+                        VIRTIO_CAP_PCI_CFG_DATA;
+        uint32_t val = 0;
+
+        if (mdev_virtio_cfg_window(s, &offset, &size, false)) {
+            val = mdev_virtio_bar_read(s->handle, offset, size);
+        }
+        pci_set_long(data, val);
+    }
+    return pci_default_read_config(pdev, addr, len);
+}
+
+void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
+                                  int len)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool was = msix_enabled(pdev);
+    uint32_t offset;
+    unsigned size;
+
+    /* Also runs msix_write_config(). */
+    pci_default_write_config(pdev, addr, val, len);
+    if (mdev_virtio_touches_cfg_data(s, addr, len) &&
+        mdev_virtio_cfg_window(s, &offset, &size, true)) {
+        uint32_t data = pci_get_long(pdev->config + s->virtio_cfg_cap +
+                                     VIRTIO_CAP_PCI_CFG_DATA);
+
+        mdev_virtio_bar_write(s->handle, offset,
+                              size == 4 ? data : data & ((1u << (8 * size)) - 1),
+                              size);
+    }
+    if (msix_enabled(pdev) != was) {
+        trace_mdev_virtio_msix_enable(s->uuid, msix_enabled(pdev));
+        mdev_virtio_sync_msix(s);
+    }
+}
+
+void mdev_virtio_pci_reset(MdevPCIState *s)
+{
+    /* A PCI reset disables MSI-X (the vectors stay in use). */
+    mdev_virtio_set_msix_enabled(s->handle, false);
+    mdev_virtio_reset(s->handle);
+}

@@ -1,0 +1,18 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: the QOM side of the virtio frontend, called by mdev-pci.
+ */
+#ifndef HW_MDEV_VIRTIO_MDEV_VIRTIO_PCI_H
+#define HW_MDEV_VIRTIO_MDEV_VIRTIO_PCI_H
+
+#include "hw/mdev/mdev-pci.h"
+
+bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp);
+void mdev_virtio_pci_exit(MdevPCIState *s);
+uint32_t mdev_virtio_pci_config_read(MdevPCIState *s, uint32_t addr, int len);
+void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
+                                  int len);
+void mdev_virtio_pci_reset(MdevPCIState *s);
+
+#endif

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The virtio frontend's model of a virtio-pci modern (virtio 1.x) function
+// over an mdev's virtio ops: the registers of the common, notify, ISR and
+// device-config structures, every guest access to them checked before the
+// device sees it, and the device's interrupts routed to MSI-X vectors or
+// INTx. It knows nothing of QEMU (the glue maps the BARs and builds the
+// capability list from the layout in virtio-pci.h) and nothing of any
+// particular device.
+#pragma once
+
+#include "hw/mdev/device.hpp"
+#include "hw/mdev/error.hpp"
+#include "hw/mdev/host.hpp"
+#include "hw/mdev/virtio-pci.h"
+#include "hw/mdev/virtio_ops.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+namespace mdev::virtio {
+
+inline constexpr std::uint16_t kNoVector = MDEV_VIRTIO_NO_VECTOR;
+inline constexpr unsigned kMaxQueues = MDEV_VIRTIO_MAX_QUEUES;
+
+// Common configuration structure offsets (virtio 1.x §4.1.4.3).
+enum CommonCfg : std::uint32_t {
+    kDeviceFeatureSelect = 0x00,
+    kDeviceFeature = 0x04,
+    kDriverFeatureSelect = 0x08,
+    kDriverFeature = 0x0c,
+    kMsixConfig = 0x10,
+    kNumQueues = 0x12,
+    kDeviceStatus = 0x14,
+    kConfigGeneration = 0x15,
+    kQueueSelect = 0x16,
+    kQueueSize = 0x18,
+    kQueueMsixVector = 0x1a,
+    kQueueEnable = 0x1c,
+    kQueueNotifyOff = 0x1e,
+    kQueueDescLo = 0x20,
+    kQueueDescHi = 0x24,
+    kQueueDriverLo = 0x28,
+    kQueueDriverHi = 0x2c,
+    kQueueDeviceLo = 0x30,
+    kQueueDeviceHi = 0x34,
+};
+
+inline constexpr std::uint8_t kIsrQueue = 1;
+inline constexpr std::uint8_t kIsrConfig = 2;
+
+class Transport : public FrontendState {
+public:
+    // Refuses a device that is not of class virtio, has device id 0 or one
+    // outside the modern PCI range, or no host.
+    static Result<std::unique_ptr<Transport>> create(Device &dev);
+    ~Transport() override;
+
+    const MdevVirtioIdentity &identity() const { return identity_; }
+    std::uint16_t num_queues() const { return num_queues_; }
+    // Config vector plus one per queue.
+    std::uint16_t num_vectors() const { return std::uint16_t(num_queues_ + 1); }
+    MdevVirtioTransportState &state() { return state_; }
+
+    // A guest access anywhere in the structure BAR. Bad sizes, offsets
+    // between structures or past one are guest errors: logged, reads
+    // return 0, writes are dropped.
+    std::uint64_t bar_read(std::uint64_t offset, unsigned size);
+    void bar_write(std::uint64_t offset, std::uint64_t value, unsigned size);
+
+    void set_msix_enabled(bool enabled);
+    // Device reset: what writing 0 to device_status does, also on system reset.
+    void reset();
+    // Checks an incoming state and reconnects what it implies; false if it
+    // is not one this device could have reached.
+    bool post_load();
+
+    // The device's interrupts (through the callbacks given to the ops).
+    void queue_interrupt(std::uint16_t idx);
+    void config_interrupt();
+
+private:
+    struct Token {
+        explicit Token() = default;
+    };
+
+    class QueueCallback final : public Callback {
+    public:
+        void notify() override { transport->queue_interrupt(index); }
+        Transport *transport = nullptr;
+        std::uint16_t index = 0;
+    };
+    class ConfigCallback final : public Callback {
+    public:
+        void notify() override { transport->config_interrupt(); }
+        Transport *transport = nullptr;
+    };
+
+public:
+    Transport(Token, Device &dev, const VirtioOps &ops, Host &host);
+
+private:
+    Status discover();
+    void reset_registers();
+
+    std::uint64_t common_read(std::uint32_t offset, unsigned size);
+    void common_write(std::uint32_t offset, std::uint32_t value, unsigned size);
+    bool common_access_ok(std::uint32_t offset, unsigned size, bool write);
+    std::uint8_t isr_read(std::uint64_t offset, unsigned size);
+    std::uint64_t device_config_read(std::uint64_t offset, unsigned size);
+    void device_config_write(std::uint64_t offset, std::uint64_t value, unsigned size);
+    bool device_config_access_ok(std::uint64_t offset, unsigned size, const char *what);
+    void notify_write(std::uint64_t offset, unsigned size);
+
+    void write_status(std::uint8_t status);
+    void enable_queue(std::uint16_t idx);
+    MdevVirtioQueueState *selected_queue();
+    void update_intx();
+
+    Device &dev_;
+    const VirtioOps &ops_;
+    Host &host_;
+    MdevVirtioIdentity identity_{};
+    std::uint16_t num_queues_ = 0;
+    std::array<std::uint16_t, kMaxQueues> queue_max_{};
+    MdevVirtioTransportState state_{};
+    std::array<QueueCallback, kMaxQueues> queue_cb_{};
+    ConfigCallback config_cb_{};
+    bool intx_level_ = false;
+};
+
+} // namespace mdev::virtio

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mvnet through a core, driven through its virtio ops as a transport would,
+// over fake guest RAM: identity, negotiation, config space, the loopback
+// byte for byte, RX starvation, DRIVER_OK gating, reset, queue sizes and a
+// hostile ring.
+#include "samples/mvnet.hpp"
+
+#include "fake_guest.hpp"
+#include "hw/mdev/core.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+namespace mdev::samples {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using test::DriverRing;
+using test::DriverSim;
+using test::FakeGuest;
+using test::kRamBase;
+
+constexpr std::uint64_t kVersion1 = 1ull << 32;
+constexpr std::uint64_t kMac = 1ull << 5;
+constexpr std::uint64_t kStatus = 1ull << 16;
+constexpr std::uint64_t kAccessPlatform = 1ull << 33;
+constexpr const char *kUuid = "0b2c8a5e-61f4-4d0a-9e3b-a1b2c3d4e5f6";
+
+constexpr std::uint64_t kTxBuf = kRamBase + 0x40000;
+constexpr std::uint64_t kRxBuf = kRamBase + 0x80000;
+
+class MvnetTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        auto p = std::make_unique<MvnetParent>();
+        parent = p.get();
+        ASSERT_TRUE(core.register_parent(std::move(p)));
+        ASSERT_TRUE(parent->register_ops(core));
+        core.bus().register_driver(driver);
+        Result<Device *> r = core.create({"mvnet", "mvnet-virtio", kUuid, "virtio", &g});
+        ASSERT_TRUE(r) << r.error().message;
+        dev = *r;
+        drv = std::make_unique<DriverSim>(*dev, g);
+    }
+
+    const virtio::VirtioOps &ops() { return *dev->ops<virtio::VirtioOps>(); }
+
+    // Negotiated, both queues of `num` set up; DRIVER_OK if `ok`.
+    void bring_up(std::uint16_t num = 256, bool ok = true)
+    {
+        ASSERT_TRUE(drv->negotiate(kVersion1 | kMac | kStatus));
+        rx = &drv->setup_queue(MVNET_QUEUE_RX, num);
+        tx = &drv->setup_queue(MVNET_QUEUE_TX, num);
+        if (ok) {
+            drv->driver_ok();
+        }
+    }
+
+    // A frame: 12-byte header (num_buffers garbage) and `payload` bytes.
+    std::vector<std::uint8_t> frame(std::size_t payload, std::uint8_t seed)
+    {
+        std::vector<std::uint8_t> f(vnet::kHdrLen + payload);
+        std::iota(f.begin(), f.end(), seed);
+        return f;
+    }
+    // Puts `f` in TX split over two descriptors (header, then data).
+    void send(const std::vector<std::uint8_t> &f, std::uint64_t at = kTxBuf)
+    {
+        g.fill(at, f);
+        tx->add({{at, static_cast<std::uint32_t>(vnet::kHdrLen), false},
+                 {at + vnet::kHdrLen, static_cast<std::uint32_t>(f.size() - vnet::kHdrLen),
+                  false}});
+    }
+    void add_rx(std::uint64_t at, std::uint32_t len) { rx->add({{at, len, true}}); }
+    void kick(std::uint16_t q) { ops().kick_vq(*dev, q); }
+
+    std::vector<std::uint8_t> expected_rx(std::vector<std::uint8_t> f)
+    {
+        f[10] = 1; // num_buffers
+        f[11] = 0;
+        return f;
+    }
+
+    Core core;
+    MvnetParent *parent = nullptr;
+    test::NullVirtioDriver driver;
+    FakeGuest g{1 << 20};
+    Device *dev = nullptr;
+    std::unique_ptr<DriverSim> drv;
+    DriverRing *rx = nullptr;
+    DriverRing *tx = nullptr;
+};
+
+TEST_F(MvnetTest, TypeAndIdentity)
+{
+    ASSERT_EQ(parent->types().size(), 1u);
+    EXPECT_EQ(parent->types()[0].id, "mvnet-virtio");
+    EXPECT_EQ(parent->types()[0].name, "virtio-net");
+    EXPECT_EQ(parent->types()[0].device_api, "virtio-mdev");
+    EXPECT_EQ(ops().get_device_id(*dev), 1u);
+    EXPECT_EQ(ops().get_vendor_id(*dev), 0u);
+    EXPECT_EQ(ops().get_vq_num_max(*dev, 0), 256);
+    EXPECT_EQ(ops().get_vq_num_max(*dev, 1), 256);
+    EXPECT_EQ(ops().get_vq_num_max(*dev, 2), 0);
+}
+
+TEST_F(MvnetTest, VfioClassIsRefusedByTheCore)
+{
+    Result<Device *> r = core.create(
+        {"mvnet", "mvnet-virtio", "0b2c8a5e-61f4-4d0a-9e3b-000000000001", "vfio", &g});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::class_unsupported);
+    EXPECT_EQ(r.error().message, "parent 'mvnet' has no vfio ops; accepted: virtio");
+}
+
+TEST_F(MvnetTest, FeaturesOfferedAndNegotiated)
+{
+    EXPECT_EQ(ops().get_features(*dev), kVersion1 | kMac | kStatus);
+    EXPECT_FALSE(ops().set_features(*dev, kMac | kStatus));
+    EXPECT_THAT(g.errors.back(), HasSubstr("lack VERSION_1"));
+    EXPECT_FALSE(ops().set_features(*dev, kVersion1 | kAccessPlatform));
+    EXPECT_TRUE(ops().set_features(*dev, kVersion1));
+    EXPECT_EQ(dev->vendor_state<MvnetMdev>().state().features, kVersion1);
+}
+
+TEST_F(MvnetTest, ConfigSpaceShowsMacFromUuidAndLinkUp)
+{
+    EXPECT_EQ(ops().get_config_size(*dev), 10u);
+    std::uint8_t cfg[12];
+    std::fill(std::begin(cfg), std::end(cfg), 0xaa);
+    ops().get_config(*dev, 0, cfg);
+    EXPECT_THAT(cfg, ElementsAre(0x02, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 1, 0, 1, 0, 0, 0));
+    std::uint8_t status[2];
+    ops().get_config(*dev, 6, status);
+    EXPECT_THAT(status, ElementsAre(1, 0));
+    std::uint8_t far[2] = {0xaa, 0xaa};
+    ops().get_config(*dev, 0xffffffffu, far);
+    EXPECT_THAT(far, ElementsAre(0, 0));
+}
+
+TEST_F(MvnetTest, ConfigIsReadOnly)
+{
+    const std::uint8_t mac[6] = {1, 2, 3, 4, 5, 6};
+    ops().set_config(*dev, 0, mac);
+    std::uint8_t cfg[6];
+    ops().get_config(*dev, 0, cfg);
+    EXPECT_EQ(cfg[0], 0x02);
+    EXPECT_THAT(g.errors.back(), HasSubstr("read-only"));
+}
+
+TEST_F(MvnetTest, MacFromUuidIsLocallyAdministeredUnicast)
+{
+    auto mac = MvnetParent::mac_from_uuid(*Uuid::parse("00000000-0000-0000-0000-0123456789ab"));
+    EXPECT_THAT(mac, ElementsAre(0x02, 0x23, 0x45, 0x67, 0x89, 0xab));
+}
+
+TEST_F(MvnetTest, FramesLoopBackByteExact)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    add_rx(kRxBuf + 0x1000, 2048);
+    auto f1 = frame(60, 7);
+    auto f2 = frame(1514, 100);
+    send(f1);
+    kick(MVNET_QUEUE_TX);
+    send(f2, kTxBuf + 0x1000);
+    kick(MVNET_QUEUE_TX);
+
+    EXPECT_EQ(tx->used_idx(), 2);
+    EXPECT_EQ(tx->used_len(0), 0u);
+    EXPECT_EQ(tx->used_len(1), 0u);
+    ASSERT_EQ(rx->used_idx(), 2);
+    EXPECT_EQ(rx->used_len(0), f1.size());
+    EXPECT_EQ(rx->used_len(1), f2.size());
+    EXPECT_EQ(rx->used_id(0), 0u);
+    EXPECT_EQ(rx->used_id(1), 1u);
+    EXPECT_THAT(g.bytes(kRxBuf, f1.size()), ElementsAreArray(expected_rx(f1)));
+    EXPECT_THAT(g.bytes(kRxBuf + 0x1000, f2.size()), ElementsAreArray(expected_rx(f2)));
+    EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_TX]->count, 2u);
+    EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_RX]->count, 2u);
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(MvnetTest, FrameSpreadOverSeveralRxDescriptors)
+{
+    bring_up();
+    rx->add({{kRxBuf, 10, true}, {kRxBuf + 0x100, 100, true}});
+    auto f = frame(50, 1);
+    send(f);
+    kick(MVNET_QUEUE_TX);
+    ASSERT_EQ(rx->used_idx(), 1);
+    EXPECT_EQ(rx->used_len(0), 62u);
+    auto want = expected_rx(f);
+    EXPECT_THAT(g.bytes(kRxBuf, 10), ElementsAreArray(want.begin(), want.begin() + 10));
+    EXPECT_THAT(g.bytes(kRxBuf + 0x100, 52), ElementsAreArray(want.begin() + 10, want.end()));
+}
+
+TEST_F(MvnetTest, RxStarvationKeepsFramesPendingUntilRxKick)
+{
+    bring_up();
+    auto f1 = frame(20, 1);
+    auto f2 = frame(30, 2);
+    send(f1);
+    send(f2, kTxBuf + 0x800);
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(tx->used_idx(), 0); // both wait, nothing lost
+    EXPECT_EQ(rx->used_idx(), 0);
+
+    add_rx(kRxBuf, 2048);
+    kick(MVNET_QUEUE_RX);
+    EXPECT_EQ(tx->used_idx(), 1); // one buffer, one frame
+    ASSERT_EQ(rx->used_idx(), 1);
+    EXPECT_THAT(g.bytes(kRxBuf, f1.size()), ElementsAreArray(expected_rx(f1)));
+
+    add_rx(kRxBuf + 0x1000, 2048);
+    kick(MVNET_QUEUE_RX);
+    EXPECT_EQ(tx->used_idx(), 2);
+    ASSERT_EQ(rx->used_idx(), 2);
+    EXPECT_THAT(g.bytes(kRxBuf + 0x1000, f2.size()), ElementsAreArray(expected_rx(f2)));
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(MvnetTest, FrameLargerThanRxBufferIsDroppedBufferKept)
+{
+    bring_up();
+    add_rx(kRxBuf, 100);
+    send(frame(200, 1));
+    auto small = frame(40, 9);
+    send(small, kTxBuf + 0x1000);
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(tx->used_idx(), 2);
+    ASSERT_EQ(rx->used_idx(), 1);
+    EXPECT_EQ(rx->used_len(0), small.size());
+    EXPECT_THAT(g.bytes(kRxBuf, small.size()), ElementsAreArray(expected_rx(small)));
+    ASSERT_EQ(g.errors.size(), 1u);
+    EXPECT_THAT(g.errors[0], HasSubstr("does not fit the RX buffer of 100"));
+    EXPECT_EQ(drv->status() & virtio::kStatusNeedsReset, 0);
+}
+
+TEST_F(MvnetTest, NothingMovesBeforeDriverOk)
+{
+    bring_up(256, /*ok=*/false);
+    add_rx(kRxBuf, 2048);
+    auto f = frame(10, 3);
+    send(f);
+    kick(MVNET_QUEUE_TX);
+    kick(MVNET_QUEUE_RX);
+    EXPECT_EQ(tx->used_idx(), 0);
+    EXPECT_EQ(rx->used_idx(), 0);
+    drv->driver_ok(); // the device picks up what was queued
+    EXPECT_EQ(tx->used_idx(), 1);
+    ASSERT_EQ(rx->used_idx(), 1);
+    EXPECT_THAT(g.bytes(kRxBuf, f.size()), ElementsAreArray(expected_rx(f)));
+}
+
+TEST_F(MvnetTest, QueueSizeSetByDriverIsUsed)
+{
+    bring_up(16);
+    EXPECT_EQ(dev->vendor_state<MvnetMdev>().state().vq[MVNET_QUEUE_TX].num, 16);
+    for (unsigned i = 0; i < 40; i++) { // wraps a 16-entry ring twice
+        add_rx(kRxBuf, 2048);
+        send(frame(i, static_cast<std::uint8_t>(i)));
+        kick(MVNET_QUEUE_TX);
+    }
+    EXPECT_EQ(tx->used_idx(), 40);
+    EXPECT_EQ(rx->used_idx(), 40);
+    EXPECT_EQ(rx->used_len(39), vnet::kHdrLen + 39);
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(MvnetTest, BadQueueSizesAreRefused)
+{
+    ops().set_vq_num(*dev, 0, 100);
+    ops().set_vq_num(*dev, 0, 512);
+    ops().set_vq_num(*dev, 0, 0);
+    ops().set_vq_num(*dev, 5, 16);
+    EXPECT_EQ(dev->vendor_state<MvnetMdev>().state().vq[0].num, 256);
+    ASSERT_EQ(g.errors.size(), 4u);
+    EXPECT_THAT(g.errors[0], HasSubstr("size 100 is not a power of two in 1..256"));
+    EXPECT_THAT(g.errors[3], HasSubstr("no virtqueue 5"));
+}
+
+TEST_F(MvnetTest, ResetOnStatusZero)
+{
+    bring_up(64);
+    add_rx(kRxBuf, 2048);
+    send(frame(10, 1));
+    kick(MVNET_QUEUE_TX);
+    ops().set_status(*dev, 0);
+    const MvnetState &s = dev->vendor_state<MvnetMdev>().state();
+    EXPECT_EQ(s.status, 0);
+    EXPECT_EQ(s.features, 0u);
+    for (const VringState &q : s.vq) {
+        EXPECT_FALSE(q.ready);
+        EXPECT_EQ(q.num, 256);
+        EXPECT_EQ(q.last_avail_idx, 0);
+        EXPECT_EQ(q.used_idx, 0);
+    }
+    EXPECT_EQ(s.mac[0], 0x02); // the address survives
+    EXPECT_FALSE(ops().get_vq_ready(*dev, 0));
+    // And it comes back up.
+    bring_up(256);
+    add_rx(kRxBuf + 0x2000, 2048);
+    send(frame(5, 1));
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(rx->used_idx(), 1);
+}
+
+TEST_F(MvnetTest, NoInterruptSuppressesCallbacks)
+{
+    bring_up();
+    tx->set_avail_flags(vring::kAvailFNoInterrupt);
+    add_rx(kRxBuf, 2048);
+    send(frame(10, 1));
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(tx->used_idx(), 1);
+    EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_TX]->count, 0u);
+    EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_RX]->count, 1u);
+}
+
+TEST_F(MvnetTest, HostileTxRingSetsNeedsReset)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    tx->set_desc(0, kTxBuf, 12, vring::kDescFNext, 0); // a loop
+    tx->publish(0);
+    kick(MVNET_QUEUE_TX);
+    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_EQ(drv->config_cb.count, 1u);
+    ASSERT_EQ(g.errors.size(), 1u);
+    EXPECT_THAT(g.errors[0], HasSubstr("mvnet tx"));
+    EXPECT_THAT(g.errors[0], HasSubstr("loop"));
+    EXPECT_EQ(rx->used_idx(), 0);
+    // The driver writing its status back keeps NEEDS_RESET; nothing moves.
+    drv->driver_ok();
+    kick(MVNET_QUEUE_TX);
+    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_EQ(drv->config_cb.count, 1u);
+    // Only a reset clears it.
+    ops().set_status(*dev, 0);
+    EXPECT_EQ(drv->status(), 0);
+}
+
+TEST_F(MvnetTest, RxBufferOutsideRamSetsNeedsReset)
+{
+    bring_up();
+    add_rx(0x1000, 2048);
+    send(frame(10, 1));
+    kick(MVNET_QUEUE_TX);
+    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_THAT(g.errors.at(0), HasSubstr("mvnet rx"));
+}
+
+TEST_F(MvnetTest, RuntFrameIsDropped)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    tx->add({{kTxBuf, 4, false}});
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(tx->used_idx(), 1);
+    EXPECT_EQ(rx->used_idx(), 0);
+    EXPECT_THAT(g.errors.at(0), HasSubstr("TX frame of 4 bytes"));
+    EXPECT_EQ(drv->status() & virtio::kStatusNeedsReset, 0);
+}
+
+TEST_F(MvnetTest, VqStateIsLastAvailIdx)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    send(frame(10, 1));
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(ops().get_vq_state(*dev, MVNET_QUEUE_TX), 1);
+    EXPECT_EQ(ops().get_vq_state(*dev, MVNET_QUEUE_RX), 1);
+    ops().set_vq_state(*dev, MVNET_QUEUE_TX, 7);
+    EXPECT_EQ(ops().get_vq_state(*dev, MVNET_QUEUE_TX), 7);
+}
+
+TEST_F(MvnetTest, LoadedStateIsValidated)
+{
+    MvnetMdev &m = dev->vendor_state<MvnetMdev>();
+    EXPECT_TRUE(m.state_is_valid());
+    m.state().vq[1].num = 300;
+    EXPECT_FALSE(m.state_is_valid());
+    m.state().vq[1].num = 256;
+    m.state().features = kAccessPlatform;
+    EXPECT_FALSE(m.state_is_valid());
+}
+
+} // namespace
+} // namespace mdev::samples

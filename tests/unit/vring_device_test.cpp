@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The device side of split virtqueues over fake guest RAM: chains, used
+// ring publication, NO_INTERRUPT, and every way a hostile driver can break
+// a ring (each must stop the queue with a guest error, never crash).
+#include "fake_guest.hpp"
+#include "samples/vring_device.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace mdev::samples {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using test::DriverRing;
+using test::FakeGuest;
+using test::kRamBase;
+
+constexpr std::uint64_t kRing = kRamBase;
+constexpr std::uint64_t kData = kRamBase + 0x10000;
+
+class VringTest : public ::testing::Test {
+protected:
+    void SetUp() override { start(8); }
+
+    void start(std::uint16_t num)
+    {
+        ring = std::make_unique<DriverRing>(g, kRing, num);
+        VringDevice::reset(s, num);
+        s.desc = ring->desc;
+        s.avail = ring->avail;
+        s.used = ring->used;
+        s.ready = true;
+    }
+
+    VringDevice dev() { return VringDevice(s, g, "test vq"); }
+
+    void expect_broken(const char *why)
+    {
+        VringChain c;
+        VringDevice d = dev();
+        EXPECT_EQ(d.pop(c), VringPop::error);
+        EXPECT_TRUE(s.broken);
+        ASSERT_EQ(g.errors.size(), 1u);
+        EXPECT_THAT(g.errors[0], HasSubstr(why));
+        EXPECT_THAT(g.errors[0], HasSubstr("test vq"));
+        // And it stays broken without touching the ring again.
+        EXPECT_EQ(d.pop(c), VringPop::error);
+        EXPECT_FALSE(d.push(0, 0));
+        EXPECT_EQ(g.errors.size(), 1u);
+    }
+
+    FakeGuest g;
+    VringState s{};
+    std::unique_ptr<DriverRing> ring;
+};
+
+TEST(VringNum, PowersOfTwoUpToMax)
+{
+    EXPECT_TRUE(VringDevice::valid_num(1, 256));
+    EXPECT_TRUE(VringDevice::valid_num(256, 256));
+    EXPECT_TRUE(VringDevice::valid_num(64, 256));
+    EXPECT_FALSE(VringDevice::valid_num(0, 256));
+    EXPECT_FALSE(VringDevice::valid_num(512, 256));
+    EXPECT_FALSE(VringDevice::valid_num(100, 256));
+}
+
+TEST_F(VringTest, EmptyRingAndNotReady)
+{
+    VringChain c;
+    EXPECT_EQ(dev().pop(c), VringPop::empty);
+    s.ready = false;
+    ring->add({{kData, 4, false}});
+    EXPECT_EQ(dev().pop(c), VringPop::empty);
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(VringTest, PopsChainReadableThenWritable)
+{
+    std::uint16_t head = ring->add({{kData, 10, false}, {kData + 100, 20, false},
+                                    {kData + 200, 30, true}});
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    EXPECT_EQ(c.head, head);
+    ASSERT_EQ(c.segments.size(), 3u);
+    EXPECT_EQ(c.segments[1].addr, kData + 100);
+    EXPECT_EQ(c.segments[1].len, 20u);
+    EXPECT_FALSE(c.segments[1].write);
+    EXPECT_TRUE(c.segments[2].write);
+    EXPECT_EQ(c.readable_bytes, 30u);
+    EXPECT_EQ(c.writable_bytes, 30u);
+    EXPECT_EQ(s.last_avail_idx, 1);
+    EXPECT_EQ(d.pop(c), VringPop::empty);
+}
+
+TEST_F(VringTest, PeekDoesNotConsume)
+{
+    ring->add({{kData, 1, false}});
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.peek(c), VringPop::chain);
+    ASSERT_EQ(d.peek(c), VringPop::chain);
+    EXPECT_EQ(s.last_avail_idx, 0);
+    d.consume();
+    EXPECT_EQ(d.peek(c), VringPop::empty);
+}
+
+TEST_F(VringTest, ReadsAndWritesAcrossSegments)
+{
+    const std::uint8_t a[] = {1, 2, 3};
+    const std::uint8_t b[] = {4, 5};
+    g.fill(kData, a);
+    g.fill(kData + 64, b);
+    ring->add({{kData, 3, false}, {kData + 64, 2, false}, {kData + 128, 2, true},
+               {kData + 192, 4, true}});
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    std::uint8_t out[8] = {};
+    EXPECT_EQ(d.read_from(c, 0, out), 5);
+    EXPECT_THAT(std::vector<std::uint8_t>(out, out + 5), ElementsAre(1, 2, 3, 4, 5));
+    std::uint8_t tail[2] = {};
+    EXPECT_EQ(d.read_from(c, 2, tail), 2);
+    EXPECT_THAT(tail, ElementsAre(3, 4));
+
+    const std::uint8_t in[] = {9, 8, 7, 6, 5, 4, 3};
+    EXPECT_EQ(d.write_to(c, 1, in), 5); // 6 writable bytes from offset 1
+    EXPECT_THAT(g.bytes(kData + 128, 2), ElementsAre(0, 9));
+    EXPECT_THAT(g.bytes(kData + 192, 4), ElementsAre(8, 7, 6, 5));
+}
+
+TEST_F(VringTest, PushPublishesEntryThenIndex)
+{
+    std::uint16_t h1 = ring->add({{kData, 1, true}});
+    std::uint16_t h2 = ring->add({{kData, 1, true}});
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    EXPECT_TRUE(d.push(h2, 77));
+    EXPECT_TRUE(d.push(h1, 5));
+    EXPECT_EQ(ring->used_idx(), 2);
+    EXPECT_EQ(ring->used_id(0), h2);
+    EXPECT_EQ(ring->used_len(0), 77u);
+    EXPECT_EQ(ring->used_id(1), h1);
+    EXPECT_EQ(ring->used_len(1), 5u);
+}
+
+TEST_F(VringTest, WrapsAroundTheRing)
+{
+    VringDevice d = dev();
+    for (unsigned i = 0; i < 20; i++) {
+        std::uint16_t h = ring->add({{kData, i, true}});
+        VringChain c;
+        ASSERT_EQ(d.pop(c), VringPop::chain);
+        EXPECT_EQ(c.head, h);
+        ASSERT_TRUE(d.push(h, i));
+    }
+    EXPECT_EQ(ring->used_idx(), 20);
+    EXPECT_EQ(ring->used_len(19), 19u);
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(VringTest, FreeRunningIndicesWrapAt65536)
+{
+    s.last_avail_idx = 0xffff;
+    s.used_idx = 0xffff;
+    ring->avail_idx = 0xffff;
+    std::uint16_t h = ring->add({{kData, 3, true}});
+    EXPECT_EQ(ring->avail_idx, 0);
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    ASSERT_TRUE(d.push(h, 3));
+    EXPECT_EQ(ring->used_idx(), 0);
+    EXPECT_EQ(s.last_avail_idx, 0);
+}
+
+TEST_F(VringTest, NoInterruptFlagHonoured)
+{
+    VringDevice d = dev();
+    EXPECT_TRUE(d.driver_wants_interrupt());
+    ring->set_avail_flags(vring::kAvailFNoInterrupt);
+    EXPECT_FALSE(d.driver_wants_interrupt());
+    ring->set_avail_flags(0);
+    EXPECT_TRUE(d.driver_wants_interrupt());
+}
+
+TEST_F(VringTest, LoopingChainBreaksTheRing)
+{
+    ring->set_desc(0, kData, 1, vring::kDescFNext, 1);
+    ring->set_desc(1, kData, 1, vring::kDescFNext, 0);
+    ring->publish(0);
+    expect_broken("loop");
+}
+
+TEST_F(VringTest, SelfLoopBreaksTheRing)
+{
+    ring->set_desc(3, kData, 1, vring::kDescFNext, 3);
+    ring->publish(3);
+    expect_broken("loop");
+}
+
+TEST_F(VringTest, HeadIndexOutOfRange)
+{
+    ring->publish(8);
+    expect_broken("descriptor 8 of a 8-entry table");
+}
+
+TEST_F(VringTest, NextIndexOutOfRange)
+{
+    ring->set_desc(0, kData, 1, vring::kDescFNext, 0xffff);
+    ring->publish(0);
+    expect_broken("chains to 65535");
+}
+
+TEST_F(VringTest, IndirectNotOffered)
+{
+    ring->set_desc(0, kData, 16, vring::kDescFIndirect, 0);
+    ring->publish(0);
+    expect_broken("indirect");
+}
+
+TEST_F(VringTest, ReadableAfterWritable)
+{
+    ring->add({{kData, 1, true}, {kData, 1, false}});
+    expect_broken("readable after a writable");
+}
+
+TEST_F(VringTest, AddressPlusLengthWraps)
+{
+    ring->add({{0xffff'ffff'ffff'fff0ull, 0x20, false}});
+    expect_broken("wraps");
+}
+
+TEST_F(VringTest, ChainOver4GiB)
+{
+    start(4);
+    ring->add({{kData, 0xffff'ffffu, true}, {kData, 0xffff'ffffu, true}});
+    expect_broken("4 GiB");
+}
+
+TEST_F(VringTest, BufferOutsideRamFailsOnCopyNotOnPop)
+{
+    ring->add({{0x10, 4, false}});
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain); // addresses are checked on use
+    std::uint8_t out[4];
+    EXPECT_EQ(d.read_from(c, 0, out), -1);
+    EXPECT_TRUE(s.broken);
+    ASSERT_EQ(g.errors.size(), 1u);
+    EXPECT_THAT(g.errors[0], HasSubstr("cannot read 4 bytes of a buffer at 0x10"));
+}
+
+TEST_F(VringTest, BufferCrossingTheEndOfRam)
+{
+    ring->add({{kRamBase + g.ram.size() - 2, 4, true}});
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    const std::uint8_t in[4] = {1, 2, 3, 4};
+    EXPECT_EQ(d.write_to(c, 0, in), -1);
+    EXPECT_TRUE(s.broken);
+}
+
+TEST_F(VringTest, DescriptorTableOutsideRam)
+{
+    ring->add({{kData, 1, false}});
+    s.desc = 0x1000;
+    expect_broken("cannot read descriptor 0");
+}
+
+TEST_F(VringTest, AvailRingOutsideRam)
+{
+    s.avail = kRamBase + g.ram.size();
+    expect_broken("cannot read the ring");
+}
+
+TEST_F(VringTest, UsedRingOutsideRam)
+{
+    std::uint16_t h = ring->add({{kData, 1, true}});
+    s.used = 0x2000;
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    EXPECT_FALSE(d.push(h, 1));
+    EXPECT_TRUE(s.broken);
+    ASSERT_EQ(g.errors.size(), 1u);
+    EXPECT_THAT(g.errors[0], HasSubstr("cannot write used ring entry"));
+}
+
+TEST_F(VringTest, AvailIdxJumpsPastQueueSize)
+{
+    g.put16(ring->avail + 2, 9); // 9 entries ahead of 0 in an 8-entry queue
+    expect_broken("more than the queue size 8");
+}
+
+TEST_F(VringTest, AvailIdxExactlyQueueSizeIsFine)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        ring->add({{kData, 1, true}});
+    }
+    VringChain c;
+    VringDevice d = dev();
+    for (unsigned i = 0; i < 8; i++) {
+        ASSERT_EQ(d.pop(c), VringPop::chain);
+    }
+    EXPECT_EQ(d.pop(c), VringPop::empty);
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(VringTest, AvailIdxGoingBackwardsIsAJump)
+{
+    ring->add({{kData, 1, true}});
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    g.put16(ring->avail + 2, 0); // 0 - 1 = 65535 entries ahead
+    EXPECT_EQ(d.pop(c), VringPop::error);
+    EXPECT_TRUE(s.broken);
+}
+
+TEST_F(VringTest, LoadedStateWithBadSizeIsRefusedOnUse)
+{
+    s.num = 6;
+    expect_broken("not a power of two");
+}
+
+TEST_F(VringTest, RingAreaWrappingAddressSpace)
+{
+    s.used = 0xffff'ffff'ffff'ffe0ull; // + 4 + 8 * 8 wraps
+    expect_broken("wrap");
+}
+
+TEST_F(VringTest, ResetClearsBroken)
+{
+    ring->publish(100);
+    VringChain c;
+    EXPECT_EQ(dev().pop(c), VringPop::error);
+    VringDevice::reset(s, 8);
+    EXPECT_FALSE(s.broken);
+    EXPECT_FALSE(s.ready);
+    EXPECT_EQ(s.num, 8);
+    EXPECT_EQ(s.last_avail_idx, 0);
+}
+
+} // namespace
+} // namespace mdev::samples
