@@ -214,6 +214,9 @@ static uint32_t mdev_pci_config_read(PCIDevice *pdev, uint32_t addr, int len)
     if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VFIO) {
         return mdev_vfio_pci_config_read(s, addr, len);
     }
+    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VIRTIO) {
+        return mdev_virtio_pci_config_read(s, addr, len);
+    }
     return pci_default_read_config(pdev, addr, len);
 }
 

@@ -206,11 +206,13 @@ static void test_pci_face(void)
         uint32_t off = qpci_config_readl(dev, cap + 8);
         uint32_t len = qpci_config_readl(dev, cap + 12);
 
-        g_assert_cmpuint(qpci_config_readb(dev, cap + 4), ==, 4);
         g_assert_cmpuint(type, >=, 1);
-        g_assert_cmpuint(type, <=, 4);
+        g_assert_cmpuint(type, <=, 5);
         g_assert_false(seen & (1u << type));
         seen |= 1u << type;
+        if (type != VIRTIO_PCI_CAP_PCI_CFG) {
+            g_assert_cmpuint(qpci_config_readb(dev, cap + 4), ==, 4);
+        }
         switch (type) {
         case VIRTIO_PCI_CAP_COMMON_CFG:
             g_assert_cmpuint(qpci_config_readb(dev, cap + 2), ==, 16);
@@ -231,11 +233,14 @@ static void test_pci_face(void)
             g_assert_cmphex(len, ==, 2 * 4);
             g_assert_cmphex(qpci_config_readl(dev, cap + 16), ==, 4);
             break;
+        case VIRTIO_PCI_CAP_PCI_CFG:
+            g_assert_cmpuint(qpci_config_readb(dev, cap + 2), ==, 20);
+            break;
         default:
             g_assert_not_reached();
         }
     }
-    g_assert_cmphex(seen, ==, 0x1e);
+    g_assert_cmphex(seen, ==, 0x3e);
 
     /* MSI-X: config + 2 queues, table and PBA in BAR1. */
     cap = qpci_find_capability(dev, PCI_CAP_ID_MSIX, 0);
@@ -250,6 +255,106 @@ static void test_pci_face(void)
     g_free(dev);
     qpci_free_pc(bus);
     qtest_quit(qts);
+}
+
+/* mtty's virtio face: a console, with two ports' queues plus control. */
+static void test_console_face(void)
+{
+    QTestState *qts = qtest_initf("-M q35 -nodefaults -device mdev-mtty,"
+                                  "class=virtio,mdev-type=mtty-2,addr=04.0");
+    QPCIBus *bus = qpci_new_pc(qts, NULL);
+    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(MVNET_SLOT, 0));
+    QPCIBar bar;
+    uint8_t cap;
+
+    g_assert_nonnull(dev);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_VENDOR_ID), ==, 0x1af4);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_DEVICE_ID), ==, 0x1043);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_CLASS_DEVICE), ==, 0x0780);
+    cap = qpci_find_capability(dev, PCI_CAP_ID_MSIX, 0);
+    g_assert_cmphex(qpci_config_readw(dev, cap + PCI_MSIX_FLAGS) &
+                    PCI_MSIX_FLAGS_QSIZE, ==, 6);
+    qpci_device_enable(dev);
+    bar = qpci_iomap(dev, 4, NULL);
+    g_assert_cmpuint(qpci_io_readw(dev, bar, VIRTIO_PCI_COMMON_NUMQ), ==, 6);
+    qpci_iounmap(dev, bar);
+    g_free(dev);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+}
+
+/* ---- the PCI configuration access capability ------------------------------- */
+
+static uint8_t find_cfg_cap(QPCIDevice *dev)
+{
+    uint8_t cap = 0;
+
+    while ((cap = qpci_find_capability(dev, PCI_CAP_ID_VNDR, cap)) != 0) {
+        if (qpci_config_readb(dev, cap + 3) == VIRTIO_PCI_CAP_PCI_CFG) {
+            return cap;
+        }
+    }
+    g_assert_not_reached();
+}
+
+static void cfg_window(QPCIDevice *dev, uint8_t cap, uint8_t bar,
+                       uint32_t off, uint32_t len)
+{
+    qpci_config_writeb(dev, cap + 4, bar);
+    qpci_config_writel(dev, cap + 8, off);
+    qpci_config_writel(dev, cap + 12, len);
+}
+
+static void test_pci_cfg_access(void)
+{
+    g_autofree char *log = NULL;
+    g_autofree char *text = NULL;
+    Net n;
+    uint8_t cap;
+    int fd;
+
+    fd = g_file_open_tmp("mdev-virtio-test-XXXXXX.log", &log, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    net_open(&n, log);
+    cap = find_cfg_cap(n.pci.pdev);
+
+    /* num_queues through the window, then status written through it. */
+    cfg_window(n.pci.pdev, cap, 4, VIRTIO_PCI_COMMON_NUMQ, 2);
+    g_assert_cmphex(qpci_config_readl(n.pci.pdev, cap + 16) & 0xffff, ==, 2);
+    cfg_window(n.pci.pdev, cap, 4, VIRTIO_PCI_COMMON_STATUS, 1);
+    qpci_config_writel(n.pci.pdev, cap + 16, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+    g_assert_cmphex(n.d->bus->get_status(n.d), ==,
+                    VIRTIO_CONFIG_S_ACKNOWLEDGE);
+    /* Device config: the MAC's first bytes. */
+    cfg_window(n.pci.pdev, cap, 4, 0x2000, 4);
+    g_assert_cmphex(qpci_config_readl(n.pci.pdev, cap + 16), ==, 0x12005452);
+
+    /* Hostile windows: odd length, misaligned, another BAR, past the BAR. */
+    cfg_window(n.pci.pdev, cap, 4, VIRTIO_PCI_COMMON_STATUS, 3);
+    g_assert_cmphex(qpci_config_readl(n.pci.pdev, cap + 16), ==, 0);
+    cfg_window(n.pci.pdev, cap, 4, 0x13, 2);
+    g_assert_cmphex(qpci_config_readl(n.pci.pdev, cap + 16), ==, 0);
+    cfg_window(n.pci.pdev, cap, 0, 0, 4);
+    qpci_config_writel(n.pci.pdev, cap + 16, 0);
+    cfg_window(n.pci.pdev, cap, 4, 0xfffffffc, 4);
+    qpci_config_writel(n.pci.pdev, cap + 16, 0);
+    g_assert_cmphex(n.d->bus->get_status(n.d), ==,
+                    VIRTIO_CONFIG_S_ACKNOWLEDGE);
+    net_close(&n);
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    unlink(log);
+    g_test_message("guest_errors log:\n%s", text);
+    g_assert_nonnull(strstr(text, "virtio: PCI cfg access read of BAR4 offset "
+                            "0x14 length 3: not a 1/2/4-byte aligned access "
+                            "inside BAR4\n"));
+    g_assert_nonnull(strstr(text, "PCI cfg access read of BAR4 offset 0x13 "
+                            "length 2"));
+    g_assert_nonnull(strstr(text, "PCI cfg access write of BAR0 offset 0x0 "
+                            "length 4"));
+    g_assert_nonnull(strstr(text, "PCI cfg access write of BAR4 offset "
+                            "0xfffffffc length 4"));
 }
 
 /* ---- libqos's virtio 1.0 driver --------------------------------------------- */
@@ -447,6 +552,38 @@ static void test_hostile(void)
     n.tx = qvirtqueue_setup(n.d, &n.alloc, 1);
     qvirtio_set_driver_ok(n.d);
     loop_frame(&n, 0x50, false);
+    qvirtqueue_cleanup(n.d->bus, n.rx, &n.alloc);
+    qvirtqueue_cleanup(n.d->bus, n.tx, &n.alloc);
+    n.rx = n.tx = NULL;
+
+    /*
+     * Rings outside guest RAM: the device's DMA goes through pci_dma_*,
+     * which refuses it; the device stops and asks for a reset.
+     */
+    qvirtio_reset(n.d);
+    qvirtio_start_device(n.d);
+    qvirtio_set_features(n.d, 1ull << VIRTIO_F_VERSION_1);
+    for (unsigned q = 0; q < 2; q++) {
+        uint64_t base = 0xfe0000000000ull + q * 0x10000;
+
+        common_writew(&n, VIRTIO_PCI_COMMON_Q_SELECT, q);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_DESCLO, (uint32_t)base);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_DESCHI, base >> 32);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_AVAILLO, (uint32_t)base + 0x1000);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_AVAILHI, base >> 32);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_USEDLO, (uint32_t)base + 0x2000);
+        common_writel(&n, VIRTIO_PCI_COMMON_Q_USEDHI, base >> 32);
+        common_writew(&n, VIRTIO_PCI_COMMON_Q_ENABLE, 1);
+    }
+    /* mvnet reads the rings as soon as DRIVER_OK is set. */
+    n.d->bus->set_status(n.d, n.d->bus->get_status(n.d) |
+                         VIRTIO_CONFIG_S_DRIVER_OK);
+    qpci_io_writew(n.pci.pdev, n.pci.bar, n.pci.notify_cfg_offset + 4, 1);
+    g_assert_cmphex(n.d->bus->get_status(n.d) & VIRTIO_CONFIG_S_NEEDS_RESET,
+                    ==, VIRTIO_CONFIG_S_NEEDS_RESET);
+    /* Config interrupt (ISR bit 1) told the driver. */
+    g_assert_cmphex(qpci_io_readb(n.pci.pdev, n.pci.bar,
+                                  n.pci.isr_cfg_offset) & 2, ==, 2);
     net_close(&n);
 
     g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
@@ -470,6 +607,7 @@ static void test_hostile(void)
     g_assert_nonnull(strstr(text, "virtio: common config read at 0x14 has "
                             "size 4, the field has 1"));
     g_assert_nonnull(strstr(text, "virtio: read of notify structure at 0xffc"));
+    g_assert_nonnull(strstr(text, "cannot read the ring at 0xfe00000"));
 }
 
 int main(int argc, char **argv)
@@ -477,6 +615,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
 
     qtest_add_func("/mdev-virtio/pci-face", test_pci_face);
+    qtest_add_func("/mdev-virtio/console-face", test_console_face);
+    qtest_add_func("/mdev-virtio/pci-cfg-access", test_pci_cfg_access);
     qtest_add_func("/mdev-virtio/loopback-intx", test_loopback_intx);
     qtest_add_func("/mdev-virtio/loopback-msix", test_loopback_msix);
     qtest_add_func("/mdev-virtio/reset", test_reset_and_renegotiate);

@@ -8,6 +8,7 @@
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/virtio_ops.hpp"
+#include "recording_host.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -33,16 +34,7 @@ constexpr std::uint64_t kIsr = MDEV_VIRTIO_ISR_OFFSET;
 constexpr std::uint64_t kDevCfg = MDEV_VIRTIO_DEVICE_OFFSET;
 constexpr std::uint64_t kNotify = MDEV_VIRTIO_NOTIFY_OFFSET;
 
-class RecordingHost final : public Host {
-public:
-    void guest_error(std::string_view message) override { errors.emplace_back(message); }
-    void set_intx(bool asserted) override { intx.push_back(asserted); }
-    void notify_msi(std::uint32_t vector) override { msi.push_back(vector); }
-
-    std::vector<std::string> errors;
-    std::vector<bool> intx;
-    std::vector<std::uint32_t> msi;
-};
+using test::RecordingHost;
 
 struct VqSetup {
     std::uint16_t num = 0;

@@ -10,6 +10,8 @@
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/log.h"
+#include "qemu/range.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
 #include "migration/vmstate.h"
@@ -27,12 +29,15 @@ enum {
     VIRTIO_CAP_SIZE = 16,
     VIRTIO_CAP_NOTIFY_MULTIPLIER = 16,
     VIRTIO_CAP_NOTIFY_SIZE = 20,
+    VIRTIO_CAP_PCI_CFG_DATA = 16,
+    VIRTIO_CAP_PCI_CFG_SIZE = 20,
 };
 enum {
     VIRTIO_PCI_CAP_COMMON_CFG = 1,
     VIRTIO_PCI_CAP_NOTIFY_CFG = 2,
     VIRTIO_PCI_CAP_ISR_CFG = 3,
     VIRTIO_PCI_CAP_DEVICE_CFG = 4,
+    VIRTIO_PCI_CAP_PCI_CFG = 5,
 };
 
 static uint64_t mdev_virtio_bar_mr_read(void *opaque, hwaddr addr,
@@ -71,17 +76,19 @@ static const MemoryRegionOps mdev_virtio_bar_ops = {
     },
 };
 
-static bool mdev_virtio_add_cap(PCIDevice *pdev, uint8_t cfg_type,
-                                uint32_t offset, uint32_t length,
-                                uint32_t notify_multiplier, Error **errp)
+static int mdev_virtio_add_cap(PCIDevice *pdev, uint8_t cfg_type,
+                               uint32_t offset, uint32_t length,
+                               uint32_t notify_multiplier, Error **errp)
 {
     uint8_t size = cfg_type == VIRTIO_PCI_CAP_NOTIFY_CFG ?
-        VIRTIO_CAP_NOTIFY_SIZE : VIRTIO_CAP_SIZE;
+        VIRTIO_CAP_NOTIFY_SIZE :
+        cfg_type == VIRTIO_PCI_CAP_PCI_CFG ? VIRTIO_CAP_PCI_CFG_SIZE :
+        VIRTIO_CAP_SIZE;
     int cap = pci_add_capability(pdev, PCI_CAP_ID_VNDR, 0, size, errp);
     uint8_t *c;
 
     if (cap < 0) {
-        return false;
+        return cap;
     }
     c = pdev->config + cap;
     c[PCI_CAP_FLAGS] = size; /* cap_len */
@@ -93,7 +100,45 @@ static bool mdev_virtio_add_cap(PCIDevice *pdev, uint8_t cfg_type,
     if (cfg_type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
         pci_set_long(c + VIRTIO_CAP_NOTIFY_MULTIPLIER, notify_multiplier);
     }
+    return cap;
+}
+
+/*
+ * The PCI configuration access capability (virtio 1.x §4.1.4.8): the driver
+ * picks bar, offset and length in the capability, and reading or writing
+ * pci_cfg_data is an access of that size to that place. Only the structure
+ * BAR has anything behind it here.
+ */
+static bool mdev_virtio_cfg_window(MdevPCIState *s, uint32_t *offset,
+                                   unsigned *size, bool write)
+{
+    uint8_t *c = PCI_DEVICE(s)->config + s->virtio_cfg_cap;
+    uint8_t bar = c[VIRTIO_CAP_BAR];
+    uint32_t off = pci_get_long(c + VIRTIO_CAP_OFFSET);
+    uint32_t len = pci_get_long(c + VIRTIO_CAP_LENGTH);
+
+    if (bar != MDEV_VIRTIO_STRUCT_BAR ||
+        (len != 1 && len != 2 && len != 4) || off % len ||
+        off >= MDEV_VIRTIO_STRUCT_BAR_SIZE) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s %s: virtio: PCI cfg access %s "
+                      "of BAR%u offset 0x%x length %u: not a 1/2/4-byte "
+                      "aligned access inside BAR%u\n",
+                      object_get_typename(OBJECT(s)), s->uuid,
+                      write ? "write" : "read", bar, off, len,
+                      MDEV_VIRTIO_STRUCT_BAR);
+        return false;
+    }
+    *offset = off;
+    *size = len;
     return true;
+}
+
+static bool mdev_virtio_touches_cfg_data(MdevPCIState *s, uint32_t addr,
+                                         int len)
+{
+    return s->virtio_cfg_cap &&
+           ranges_overlap(addr, len, s->virtio_cfg_cap + VIRTIO_CAP_PCI_CFG_DATA,
+                          4);
 }
 
 static void mdev_virtio_load_identity(MdevPCIState *s,
@@ -213,6 +258,7 @@ bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
     MdevVirtioIdentity id;
     uint32_t cfg_size;
     uint32_t notify_len;
+    int cap;
     g_autofree char *name = NULL;
 
     mdev_virtio_identity(s->handle, &id);
@@ -230,20 +276,31 @@ bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
 
     cfg_size = MIN(id.config_size, MDEV_VIRTIO_PAGE);
     notify_len = MAX(id.num_queues, 1) * MDEV_VIRTIO_NOTIFY_MULTIPLIER;
-    if (!mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_COMMON_CFG,
-                             MDEV_VIRTIO_COMMON_OFFSET,
-                             MDEV_VIRTIO_COMMON_SIZE, 0, errp) ||
-        !mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_ISR_CFG,
-                             MDEV_VIRTIO_ISR_OFFSET, MDEV_VIRTIO_ISR_SIZE, 0,
-                             errp) ||
+    if (mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_COMMON_CFG,
+                            MDEV_VIRTIO_COMMON_OFFSET,
+                            MDEV_VIRTIO_COMMON_SIZE, 0, errp) < 0 ||
+        mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_ISR_CFG,
+                            MDEV_VIRTIO_ISR_OFFSET, MDEV_VIRTIO_ISR_SIZE, 0,
+                            errp) < 0 ||
         (cfg_size &&
-         !mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_DEVICE_CFG,
-                              MDEV_VIRTIO_DEVICE_OFFSET, cfg_size, 0, errp)) ||
-        !mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_NOTIFY_CFG,
-                             MDEV_VIRTIO_NOTIFY_OFFSET, notify_len,
-                             MDEV_VIRTIO_NOTIFY_MULTIPLIER, errp)) {
+         mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_DEVICE_CFG,
+                             MDEV_VIRTIO_DEVICE_OFFSET, cfg_size, 0,
+                             errp) < 0) ||
+        mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_NOTIFY_CFG,
+                            MDEV_VIRTIO_NOTIFY_OFFSET, notify_len,
+                            MDEV_VIRTIO_NOTIFY_MULTIPLIER, errp) < 0) {
         return false;
     }
+    cap = mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 0, errp);
+    if (cap < 0) {
+        return false;
+    }
+    s->virtio_cfg_cap = cap;
+    /* bar, offset, length and pci_cfg_data are the driver's to write. */
+    pdev->wmask[cap + VIRTIO_CAP_BAR] = 0xff;
+    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_OFFSET, 0xffffffff);
+    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_LENGTH, 0xffffffff);
+    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_PCI_CFG_DATA, 0xffffffff);
     if (msix_init_exclusive_bar(pdev, s->virtio_vectors, MDEV_VIRTIO_MSIX_BAR,
                                 errp) < 0) {
         return false;
@@ -265,14 +322,44 @@ void mdev_virtio_pci_exit(MdevPCIState *s)
     s->virtio_state = NULL;
 }
 
+uint32_t mdev_virtio_pci_config_read(MdevPCIState *s, uint32_t addr, int len)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint32_t offset;
+    unsigned size;
+
+    if (mdev_virtio_touches_cfg_data(s, addr, len)) {
+        uint8_t *data = pdev->config + s->virtio_cfg_cap +
+                        VIRTIO_CAP_PCI_CFG_DATA;
+        uint32_t val = 0;
+
+        if (mdev_virtio_cfg_window(s, &offset, &size, false)) {
+            val = mdev_virtio_bar_read(s->handle, offset, size);
+        }
+        pci_set_long(data, val);
+    }
+    return pci_default_read_config(pdev, addr, len);
+}
+
 void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
                                   int len)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
     bool was = msix_enabled(pdev);
+    uint32_t offset;
+    unsigned size;
 
     /* Also runs msix_write_config(). */
     pci_default_write_config(pdev, addr, val, len);
+    if (mdev_virtio_touches_cfg_data(s, addr, len) &&
+        mdev_virtio_cfg_window(s, &offset, &size, true)) {
+        uint32_t data = pci_get_long(pdev->config + s->virtio_cfg_cap +
+                                     VIRTIO_CAP_PCI_CFG_DATA);
+
+        mdev_virtio_bar_write(s->handle, offset,
+                              size == 4 ? data : data & ((1u << (8 * size)) - 1),
+                              size);
+    }
     if (msix_enabled(pdev) != was) {
         trace_mdev_virtio_msix_enable(s->uuid, msix_enabled(pdev));
         mdev_virtio_sync_msix(s);

@@ -10,6 +10,7 @@
 
 bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp);
 void mdev_virtio_pci_exit(MdevPCIState *s);
+uint32_t mdev_virtio_pci_config_read(MdevPCIState *s, uint32_t addr, int len);
 void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
                                   int len);
 void mdev_virtio_pci_reset(MdevPCIState *s);

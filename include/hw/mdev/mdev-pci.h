@@ -55,12 +55,15 @@ struct MdevPCIState {
     MdevVfioMsi msi;
     /* Config bytes QEMU emulates (header, MSI); the rest is the device's. */
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
+    /* The graphic console of a device with a display, else NULL. */
+    struct MdevVfioDisplay *display;
 
     /* virtio frontend */
     MemoryRegion virtio_bar;
     MdevVirtioTransportState *virtio_state; /* the transport's, for VMState */
     unsigned virtio_vectors;
     VMChangeStateEntry *virtio_vm_change;
+    uint8_t virtio_cfg_cap; /* the PCI configuration access capability */
 };
 
 /*
