@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest test: a bochs display function (mdev-mbochs, or QEMU's bochs-display
+# as a baseline) bound by Linux's bochs-drm, which reads the EDID, sets a mode
+# and gives /dev/fb0 (fbdev emulation); fbdraw then fills the screen with a
+# pattern that the host checks in a screendump (tests/guest/run: the case's
+# `screen` check, taken when this script prints the SCREENDUMP marker below
+# and answered with a line on the console).
+#
+# Parameters (kernel command line, arrive as variables):
+#   display_ids=VVVV:DDDD  the function under test (default 1234:1111)
+#   display_mode=W,H       the mode fbdev must come up in (the EDID's
+#                          preferred mode; default 800,600)
+#   display_bench=MIB      also time writing MIB MiB to /dev/fb0 (bench/)
+#
+# modules: bochs
+. /lib/mdev/guest-lib.sh
+
+ids=${display_ids:-1234:1111}
+mode=${display_mode:-800,600}
+
+fns=$(pci_functions "$ids")
+echo "functions $ids: $(echo $fns)"
+[ -n "$fns" ] || fail "no PCI function $ids"
+for fn in $fns; do
+    drv=$(pci_driver "$fn")
+    [ "$drv" = bochs-drm ] && ok "$fn bound by bochs-drm" || fail "$fn driver is $drv, not bochs-drm"
+done
+
+fb=/sys/class/graphics/fb0
+if [ -e "$fb" ]; then
+    name=$(cat $fb/name)
+    size=$(cat $fb/virtual_size)
+    echo "fb0: $name, virtual size $size, $(cat $fb/bits_per_pixel) bpp"
+    case $name in
+    bochs*) ok "fb0 is bochs-drm's ($name)" ;;
+    *) fail "fb0 is '$name', not bochs-drm's" ;;
+    esac
+    [ "${size%%,*}" = "${mode%%,*}" ] && ok "fbdev mode width ${mode%%,*} (EDID preferred)" ||
+        fail "fb0 virtual size $size, want width ${mode%%,*}"
+else
+    fail "no /dev/fb0"
+fi
+dmesg | grep -iE 'bochs|\[drm\]' | sed 's/^/dmesg: /' | tail -n 8
+
+# Take fbcon off the framebuffer so that no console text or cursor covers
+# the pattern.
+for vt in /sys/class/vtconsole/vtcon*; do
+    grep -q 'frame buffer' "$vt/name" && echo 0 >"$vt/bind"
+done
+
+if [ -e /dev/fb0 ]; then
+    fbdraw pattern || fail "fbdraw pattern"
+    if [ -n "$display_bench" ]; then
+        fbdraw bench "$display_bench" || fail "fbdraw bench"
+        fbdraw pattern >/dev/null
+    fi
+    # The host takes its screendump now and answers with one line.
+    echo "=== MDEV-SCREENDUMP-READY ==="
+    if read -t 60 -r answer </dev/console; then
+        echo "host: $answer"
+    else
+        echo "no answer from the host (run without a screen check?)"
+    fi
+fi
+finish
