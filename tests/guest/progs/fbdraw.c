@@ -4,9 +4,12 @@
  *
  *   fbdraw [-d DEV] pattern     fill the visible screen with a test pattern
  *                               that the host checks in a screendump
- *   fbdraw [-d DEV] bench MIB   write MIB mebibytes to the framebuffer
- *                               (whole-screen passes of 32-bit stores) and
- *                               print the bandwidth; for bench/, not tests
+ *   fbdraw [-d DEV] bench MIB [FILE]
+ *                               write MIB mebibytes to the framebuffer
+ *                               (whole-screen passes of 32-bit stores), or
+ *                               to FILE mmapped (a PCI BAR's sysfs
+ *                               resourceN), and print the bandwidth; for
+ *                               bench/, not for tests
  *
  * Pattern (XRGB8888) for a W x H screen, pixel (x, y):
  *   red = x * 256 / W, green = y * 256 / H,
@@ -21,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,14 +89,35 @@ int main(int argc, char **argv)
         printf("fbdraw: pattern drawn\n");
     } else if (!strcmp(argv[1], "bench") && argc > 2) {
         const uint64_t want = strtoull(argv[2], NULL, 0) << 20;
-        const size_t screen = (size_t)fix.line_length * var.yres;
+        size_t screen = (size_t)fix.line_length * var.yres;
+        uint8_t *dst = fb;
+        const char *what = dev;
         uint64_t done = 0;
         uint32_t v = 0;
-        double t0 = now(), dt;
+        double t0, dt;
 
+        if (argc > 3) {
+            int bar = open(argv[3], O_RDWR | O_SYNC);
+            struct stat st;
+            off_t size;
+            if (bar < 0 || fstat(bar, &st) || st.st_size <= 0) {
+                perror(argv[3]);
+                return 1;
+            }
+            size = st.st_size;
+            /* One screen's worth, as the framebuffer case writes. */
+            screen = screen < (size_t)size ? screen : (size_t)size;
+            dst = mmap(NULL, screen, PROT_READ | PROT_WRITE, MAP_SHARED, bar, 0);
+            if (dst == MAP_FAILED) {
+                perror("mmap BAR");
+                return 1;
+            }
+            what = argv[3];
+        }
+        t0 = now();
         while (done < want) {
             size_t n = screen < want - done ? screen : want - done;
-            uint32_t *p = (uint32_t *)fb;
+            uint32_t *p = (uint32_t *)dst;
             for (size_t i = 0; i < n / 4; i++) {
                 p[i] = v + i;
             }
@@ -100,8 +125,8 @@ int main(int argc, char **argv)
             done += n;
         }
         dt = now() - t0;
-        printf("fbbench: %llu MiB in %.3f s = %.1f MiB/s\n", (unsigned long long)(done >> 20), dt,
-               (done / 1048576.0) / dt);
+        printf("fbbench: %s: %llu MiB in %.3f s = %.1f MiB/s\n", what,
+               (unsigned long long)(done >> 20), dt, (done / 1048576.0) / dt);
     } else {
         fprintf(stderr, "fbdraw: unknown command %s\n", argv[1]);
         return 2;

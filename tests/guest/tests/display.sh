@@ -11,14 +11,16 @@
 # Parameters (kernel command line, arrive as variables):
 #   display_ids=VVVV:DDDD  the function under test (default 1234:1111)
 #   display_mode=W,H       the mode fbdev must come up in (the EDID's
-#                          preferred mode; default 800,600)
-#   display_bench=MIB      also time writing MIB MiB to /dev/fb0 (bench/)
+#                          preferred mode); unset: not checked
+#   display_bench=MIB      also time writing MIB MiB to /dev/fb0 and to the
+#                          mmapped BAR0 (bench/)
+#   screencheck=1          the host takes a screendump: wait for its answer
 #
 # modules: bochs
 . /lib/mdev/guest-lib.sh
 
 ids=${display_ids:-1234:1111}
-mode=${display_mode:-800,600}
+mode=${display_mode:-}
 
 fns=$(pci_functions "$ids")
 echo "functions $ids: $(echo $fns)"
@@ -37,8 +39,10 @@ if [ -e "$fb" ]; then
     bochs*) ok "fb0 is bochs-drm's ($name)" ;;
     *) fail "fb0 is '$name', not bochs-drm's" ;;
     esac
-    [ "${size%%,*}" = "${mode%%,*}" ] && ok "fbdev mode width ${mode%%,*} (EDID preferred)" ||
-        fail "fb0 virtual size $size, want width ${mode%%,*}"
+    if [ -n "$mode" ]; then
+        [ "$size" = "$mode" ] && ok "fbdev mode $mode (EDID preferred)" ||
+            fail "fb0 virtual size $size, want $mode"
+    fi
 else
     fail "no /dev/fb0"
 fi
@@ -53,15 +57,21 @@ done
 if [ -e /dev/fb0 ]; then
     fbdraw pattern || fail "fbdraw pattern"
     if [ -n "$display_bench" ]; then
-        fbdraw bench "$display_bench" || fail "fbdraw bench"
+        for fn in $fns; do
+            fbdraw bench "$display_bench" || fail "fbdraw bench"
+            fbdraw bench "$display_bench" "/sys/bus/pci/devices/$fn/resource0" ||
+                fail "fbdraw bench BAR0"
+        done
         fbdraw pattern >/dev/null
     fi
+fi
+if [ -n "$screencheck" ]; then
     # The host takes its screendump now and answers with one line.
     echo "=== MDEV-SCREENDUMP-READY ==="
     if read -t 60 -r answer </dev/console; then
         echo "host: $answer"
     else
-        echo "no answer from the host (run without a screen check?)"
+        fail "no answer from the host"
     fi
 fi
 finish
