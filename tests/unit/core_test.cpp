@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The mdev core without QEMU: parents, per-class ops, creation and its
 // refusals, the bus and its drivers, removal, UUIDs.
+#include "recording_host.hpp"
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/uuid.hpp"
@@ -29,16 +30,7 @@ constexpr const char *kUuidC = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1003";
 
 // ---- Fakes ---------------------------------------------------------------
 
-class RecordingHost final : public Host {
-public:
-    void guest_error(std::string_view message) override { errors.emplace_back(message); }
-    void set_intx(bool asserted) override { intx.push_back(asserted); }
-    void notify_msi(std::uint32_t vector) override { msi.push_back(vector); }
-
-    std::vector<std::string> errors;
-    std::vector<bool> intx;
-    std::vector<std::uint32_t> msi;
-};
+using test::RecordingHost;
 
 class FakeVfioOps final : public vfio::VfioOps {
 public:

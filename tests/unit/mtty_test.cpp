@@ -2,6 +2,7 @@
 // The mtty parent and its vfio face, through a core with the vfio frontend:
 // types and the 24-port budget, the CH352's config space, its BARs and
 // INTx, loopback per port, reset, and the C entry points used for VMState.
+#include "recording_host.hpp"
 #include "samples/mtty.hpp"
 
 #include "capi.hpp"
@@ -30,16 +31,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using vfio::PciFunction;
 
-class RecordingHost final : public Host {
-public:
-    void guest_error(std::string_view message) override { errors.emplace_back(message); }
-    void set_intx(bool asserted) override { intx.push_back(asserted); }
-    void notify_msi(std::uint32_t vector) override { msi.push_back(vector); }
-
-    std::vector<std::string> errors;
-    std::vector<bool> intx;
-    std::vector<std::uint32_t> msi;
-};
+using test::RecordingHost;
 
 std::string uuid_n(unsigned n)
 {

@@ -2,6 +2,7 @@
 // The vfio frontend's PCI function model, over a fake vfio device: BAR and
 // interrupt discovery, and every guest access checked before the device
 // sees it.
+#include "recording_host.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
@@ -28,16 +29,7 @@ using ::testing::IsEmpty;
 constexpr const char *kUuid = "6a1d3c52-0000-4000-8000-00000000f001";
 constexpr std::uint32_t kRW = kRegionRead | kRegionWrite;
 
-class RecordingHost final : public Host {
-public:
-    void guest_error(std::string_view message) override { errors.emplace_back(message); }
-    void set_intx(bool asserted) override { intx.push_back(asserted); }
-    void notify_msi(std::uint32_t vector) override { msi.push_back(vector); }
-
-    std::vector<std::string> errors;
-    std::vector<bool> intx;
-    std::vector<std::uint32_t> msi;
-};
+using test::RecordingHost;
 
 struct Access {
     bool write;
