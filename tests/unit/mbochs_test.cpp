@@ -8,6 +8,7 @@
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
+#include "recording_host.hpp"
 #include "samples/mbochs_dispi.hpp"
 #include "samples/mbochs_edid.hpp"
 #include "vfio/pci_function.hpp"
@@ -31,15 +32,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using test::RecordingHost;
 using vfio::PciFunction;
-
-class RecordingHost final : public Host {
-public:
-    void guest_error(std::string_view message) override { errors.emplace_back(message); }
-    void set_intx(bool) override {}
-    void notify_msi(std::uint32_t) override {}
-    std::vector<std::string> errors;
-};
 
 std::string uuid_n(unsigned n)
 {
