@@ -319,6 +319,58 @@ static void test_display(void)
     mbochs_stop(&m);
 }
 
+/* ---- The parent's budget --------------------------------------------- */
+
+static QDict *add_mbochs(QTestState *qts, const char *id, const char *type)
+{
+    return qtest_qmp(qts, "{'execute': 'device_add', 'arguments': {"
+                     "'driver': 'mdev-mbochs', 'class': 'vfio', 'id': %s, "
+                     "'mdev-type': %s}}", id, type);
+}
+
+static void assert_refused(QDict *resp, const char *type)
+{
+    const char *desc;
+
+    g_assert_true(qdict_haskey(resp, "error"));
+    desc = qdict_get_str(qdict_get_qdict(resp, "error"), "desc");
+    g_test_message("device_add %s: %s", type, desc);
+    g_assert_nonnull(strstr(desc, "available_instances is 0"));
+    g_assert_nonnull(strstr(desc, type));
+    qobject_unref(resp);
+}
+
+static void assert_added(QDict *resp)
+{
+    g_assert_true(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+}
+
+/*
+ * 256 MB of video memory in all: with three mbochs-large (192 MB) there is
+ * room for four mbochs-medium and then for nothing, not even an
+ * mbochs-small. (-M pc: its root bus takes hot-plugged devices. Giving
+ * memory back on removal is a unit test: unplug needs a guest here.)
+ */
+static void test_budget(void)
+{
+    QTestState *qts = qtest_init("-M pc -nodefaults "
+        "-device mdev-mbochs,class=vfio,mdev-type=mbochs-large,id=l0 "
+        "-device mdev-mbochs,class=vfio,mdev-type=mbochs-large,id=l1 "
+        "-device mdev-mbochs,class=vfio,mdev-type=mbochs-large,id=l2");
+    char id[8];
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        snprintf(id, sizeof(id), "m%d", i);
+        assert_added(add_mbochs(qts, id, "mbochs-medium"));
+    }
+    assert_refused(add_mbochs(qts, "l3", "mbochs-large"), "mbochs-large");
+    assert_refused(add_mbochs(qts, "m4", "mbochs-medium"), "mbochs-medium");
+    assert_refused(add_mbochs(qts, "s0", "mbochs-small"), "mbochs-small");
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -329,5 +381,6 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mbochs/bar2/dispi", test_dispi);
     qtest_add_func("/mdev-mbochs/bar0/vram", test_vram);
     qtest_add_func("/mdev-mbochs/display/pattern-and-mode-change", test_display);
+    qtest_add_func("/mdev-mbochs/budget", test_budget);
     return g_test_run();
 }
