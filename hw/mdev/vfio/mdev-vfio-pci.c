@@ -12,7 +12,9 @@
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msi.h"
+#include "migration/vmstate.h"
 #include "mdev-vfio-pci.h"
+#include "mdev-vfio-display.h"
 #include "trace.h"
 
 static uint64_t mdev_vfio_bar_mr_read(void *opaque, hwaddr addr, unsigned size)
@@ -115,9 +117,13 @@ static void mdev_vfio_register_bars(MdevPCIState *s)
         name = g_strdup_printf("%s BAR%u", object_get_typename(OBJECT(s)), i);
         ram = info.mmap ? mdev_vfio_bar_memory(s->handle, i) : NULL;
         if (ram) {
-            /* Guest accesses to RAM-backed BARs do not trap. */
+            /*
+             * Guest accesses to RAM-backed BARs do not trap. The memory is
+             * the device's state (a framebuffer, say): it migrates as RAM.
+             */
             memory_region_init_ram_ptr(&bar->mr, OBJECT(s), name, info.size,
                                        ram);
+            vmstate_register_ram(&bar->mr, DEVICE(s));
         } else {
             memory_region_init_io(&bar->mr, OBJECT(s), &mdev_vfio_bar_ops, bar,
                                   name, info.size);
@@ -181,11 +187,21 @@ bool mdev_vfio_pci_realize(MdevPCIState *s, Error **errp)
         return false;
     }
     mdev_vfio_connect_irqs(s->handle);
+    s->display = mdev_vfio_display_init(s);
     return true;
 }
 
 void mdev_vfio_pci_exit(MdevPCIState *s)
 {
+    unsigned i;
+
+    mdev_vfio_display_fini(s->display);
+    s->display = NULL;
+    for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
+        if (memory_region_is_ram(&s->bars[i].mr)) {
+            vmstate_unregister_ram(&s->bars[i].mr, DEVICE(s));
+        }
+    }
     if (s->msi.offset) {
         msi_uninit(PCI_DEVICE(s));
     }
@@ -242,4 +258,6 @@ void mdev_vfio_pci_reset(MdevPCIState *s)
         msi_reset(PCI_DEVICE(s));
     }
     mdev_vfio_reset(s->handle);
+    /* The device may have rewritten its BAR memory, past the dirty log. */
+    mdev_vfio_display_reset(s->display);
 }

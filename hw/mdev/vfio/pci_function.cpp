@@ -127,6 +127,7 @@ Status PciFunction::discover()
     std::optional<IrqInfo> intx = ops_.irq_info(dev_, kIntxIrq);
     intx_ = intx && intx->count > 0 && (config_read(kPciInterruptPin, 1) != 0);
     discover_msi();
+    display_ = ops_.has_display(dev_);
     return Ok{};
 }
 
@@ -261,6 +262,43 @@ std::span<std::uint8_t> PciFunction::bar_memory(unsigned bar)
     }
     std::span<std::uint8_t> mem = ops_.mmap(dev_, kBar0Region + bar);
     return mem.size() >= bars_[bar].size ? mem.first(bars_[bar].size) : std::span<std::uint8_t>{};
+}
+
+namespace {
+
+bool same_plane(const GfxPlane &a, const GfxPlane &b)
+{
+    return a.drm_format == b.drm_format && a.width == b.width && a.height == b.height &&
+           a.stride == b.stride && a.region == b.region && a.offset == b.offset;
+}
+
+} // namespace
+
+Result<std::optional<DisplayPlane>> PciFunction::display_plane()
+{
+    if (!display_) {
+        return std::optional<DisplayPlane>{};
+    }
+    std::optional<GfxPlane> plane = ops_.query_gfx_plane(dev_);
+    if (!plane) {
+        rejected_plane_.reset();
+        return std::optional<DisplayPlane>{};
+    }
+    std::uint64_t bar_size = 0;
+    if (plane->region - kBar0Region < kNumBars) { // unsigned: below BAR0 wraps
+        bar_size = bar_memory(plane->region - kBar0Region).size();
+    }
+    Result<DisplayPlane> checked = check_plane(*plane, bar_size);
+    if (!checked) {
+        if (!rejected_plane_ || !same_plane(*rejected_plane_, *plane)) {
+            rejected_plane_ = *plane;
+            dev_.guest_error("mdev %s: %s", dev_.type().id.c_str(),
+                             checked.error().message.c_str());
+        }
+        return checked.error();
+    }
+    rejected_plane_.reset();
+    return std::optional<DisplayPlane>{*checked};
 }
 
 void PciFunction::reset()

@@ -10,6 +10,7 @@
 #include "hw/mdev/error.hpp"
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/vfio_ops.hpp"
+#include "vfio/display_plane.hpp"
 
 #include <array>
 #include <cstdint>
@@ -63,6 +64,15 @@ public:
     // Host memory behind an mmap-able BAR (empty if it is not one).
     std::span<std::uint8_t> bar_memory(unsigned bar);
 
+    // Display devices: whether the device has a primary plane at all, and
+    // the plane it shows now, checked against its BAR (display_plane.hpp).
+    // nullopt: the device shows nothing (no mode set yet). An Error: its
+    // plane does not fit; the first query that returns a given bad plane
+    // logs it as a guest error, repeats of it do not (the UI asks ~30 times
+    // a second).
+    bool has_display() const { return display_; }
+    Result<std::optional<DisplayPlane>> display_plane();
+
     // System reset: the device returns to its power-on state.
     void reset();
 
@@ -106,6 +116,8 @@ private:
     MsiCap msi_{};
     bool msi_enabled_ = false;
     bool opened_ = false; // ops_.open() was called: the destructor must undo it
+    bool display_ = false;
+    std::optional<GfxPlane> rejected_plane_; // the last plane refused and logged
 };
 
 } // namespace mdev::vfio

@@ -96,3 +96,29 @@ extern "C" void mdev_vfio_set_msi_enabled(MdevHandle *h, bool enabled)
 {
     function_of(h).set_msi_enabled(enabled);
 }
+
+extern "C" bool mdev_vfio_has_display(MdevHandle *h)
+{
+    return function_of(h).has_display();
+}
+
+extern "C" MdevVfioPlaneStatus mdev_vfio_query_plane(MdevHandle *h, MdevVfioPlane *out)
+{
+    *out = MdevVfioPlane{};
+    auto plane = function_of(h).display_plane();
+    if (!plane) {
+        return MDEV_VFIO_PLANE_INVALID;
+    }
+    if (!plane->has_value()) {
+        return MDEV_VFIO_PLANE_NONE;
+    }
+    const mdev::vfio::DisplayPlane &p = **plane;
+    out->drm_format = p.drm_format;
+    out->bytes_per_pixel = p.bytes_per_pixel;
+    out->width = p.width;
+    out->height = p.height;
+    out->stride = p.stride;
+    out->bar = p.bar;
+    out->offset = p.offset;
+    return MDEV_VFIO_PLANE_OK;
+}

@@ -54,6 +54,8 @@ struct MdevPCIState {
     MdevVfioMsi msi;
     /* Config bytes QEMU emulates (header, MSI); the rest is the device's. */
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
+    /* The graphic console of a device with a display, else NULL. */
+    struct MdevVfioDisplay *display;
 };
 
 /*

@@ -45,6 +45,31 @@ void mdev_vfio_bar_write(MdevHandle *h, unsigned bar, uint64_t offset,
 /* Host memory of an mmap-able BAR (NULL if it is not one). */
 void *mdev_vfio_bar_memory(MdevHandle *h, unsigned bar);
 
+/*
+ * Display. A device with a display shows its frame from the host memory of
+ * one of its mmap-able BARs; the frontend checks every plane against that
+ * BAR before the glue sees it, so an MdevVfioPlane always fits: each of its
+ * lines [offset + y * stride, + stride) for y < height lies inside the BAR.
+ */
+typedef enum MdevVfioPlaneStatus {
+    MDEV_VFIO_PLANE_NONE,    /* the device shows nothing (no mode set yet) */
+    MDEV_VFIO_PLANE_OK,      /* *out is the plane to show */
+    MDEV_VFIO_PLANE_INVALID, /* the device's plane does not fit; logged */
+} MdevVfioPlaneStatus;
+
+typedef struct MdevVfioPlane {
+    uint32_t drm_format;      /* DRM fourcc, e.g. XRGB8888 = 0x34325258 */
+    uint32_t bytes_per_pixel;
+    uint32_t width;
+    uint32_t height;
+    uint32_t stride;          /* bytes per line, a multiple of 4 */
+    unsigned bar;             /* the mmap-able BAR holding the frame */
+    uint64_t offset;          /* of the frame's first byte in that BAR */
+} MdevVfioPlane;
+
+bool mdev_vfio_has_display(MdevHandle *h);
+MdevVfioPlaneStatus mdev_vfio_query_plane(MdevHandle *h, MdevVfioPlane *out);
+
 /* Route the device's interrupts, once the function's pin is set up. */
 void mdev_vfio_connect_irqs(MdevHandle *h);
 void mdev_vfio_reset(MdevHandle *h);

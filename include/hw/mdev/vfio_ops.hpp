@@ -124,7 +124,12 @@ public:
 
     // Display devices (VFIO_GFX_PLANE_TYPE_REGION): whether the device has a
     // primary plane at all, and what it shows now (nullopt: nothing, e.g. the
-    // guest has not set a mode yet).
+    // guest has not set a mode yet). The vfio frontend gives a device with a
+    // display a graphic console, asks for the plane on every UI refresh, and
+    // shows it straight from mmap() memory: the plane's region must be an
+    // mmap-able BAR (kBar0Region..kBar5Region), its format one of those in
+    // vfio/display_plane.hpp. A plane that does not fit is refused there
+    // (logged as a guest error) and the console shows a placeholder.
     virtual bool has_display(const Device &) const { return false; }
     virtual std::optional<GfxPlane> query_gfx_plane(Device &) const { return std::nullopt; }
 };

@@ -1,0 +1,442 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qtest for -device mdev-mdpy: the PCI function (ids, vendor capability,
+ * BAR0), and what its graphic console shows: the power-on gradient, pixels
+ * written through BAR0, only the lines written since the last refresh
+ * reported to the UI (dirty tracking), reset, and the parent's budget.
+ *
+ * The console is read with QMP screendump (PPM, QEMU's default, which is
+ * plain RGB and easy to parse; PNG is checked for its header). The expected
+ * values are the device's definition: hw/mdev/samples/mdpy*.cpp.
+ */
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "hw/pci/pci_regs.h"
+#include "qobject/qdict.h"
+
+#define MDPY_VENDOR 0x1b36
+#define MDPY_DEVICE 0x000f
+#define MDPY_UUID "5e0d6c1a-7a2b-4c3d-8e4f-00000000d0d0"
+#define DRM_FORMAT_XRGB8888 0x34325258
+
+typedef struct Mdpy {
+    QTestState *qts;
+    QPCIBus *bus;
+    QPCIDevice *dev;
+    QPCIBar bar0;
+    uint64_t bar0_size;
+} Mdpy;
+
+typedef struct Image {
+    int width;
+    int height;
+    guchar *rgb; /* width * height * 3 bytes */
+    gsize len;
+    gchar *file;
+} Image;
+
+static void mdpy_open(Mdpy *m, const char *extra)
+{
+    m->qts = qtest_initf("-M q35 -nodefaults -device mdev-mdpy,class=vfio,"
+                         "id=mdpy0,addr=04.0,uuid=" MDPY_UUID "%s",
+                         extra ? extra : "");
+    m->bus = qpci_new_pc(m->qts, NULL);
+    m->dev = qpci_device_find(m->bus, QPCI_DEVFN(4, 0));
+    g_assert_nonnull(m->dev);
+    qpci_device_enable(m->dev);
+    m->bar0 = qpci_iomap(m->dev, 0, &m->bar0_size);
+}
+
+static void mdpy_close(Mdpy *m)
+{
+    g_free(m->dev);
+    qpci_free_pc(m->bus);
+    qtest_quit(m->qts);
+}
+
+static void image_free(Image *img)
+{
+    g_free(img->rgb);
+    if (img->file) {
+        unlink(img->file);
+        g_free(img->file);
+    }
+}
+
+/* Parses a binary PPM (P6, maxval 255) as ppm_save() writes it. */
+static void parse_ppm(Image *img, const guchar *data, gsize len)
+{
+    int maxval, used = 0;
+
+    g_assert_cmpint(sscanf((const char *)data, "P6\n%d %d\n%d\n%n", &img->width,
+                           &img->height, &maxval, &used), ==, 3);
+    g_assert_cmpint(maxval, ==, 255);
+    g_assert_cmpuint(len - used, ==, (gsize)img->width * img->height * 3);
+    img->rgb = g_memdup2(data + used, len - used);
+    img->len = len - used;
+}
+
+static void screendump(Mdpy *m, Image *img)
+{
+    g_autofree gchar *data = NULL;
+    gsize len;
+    QDict *resp;
+    int fd;
+
+    memset(img, 0, sizeof(*img));
+    fd = g_file_open_tmp("mdev-mdpy-test-XXXXXX.ppm", &img->file, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    resp = qtest_qmp(m->qts, "{'execute': 'screendump', 'arguments': "
+                     "{'filename': %s, 'device': 'mdpy0'}}", img->file);
+    g_assert_true(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    g_assert_true(g_file_get_contents(img->file, &data, &len, NULL));
+    parse_ppm(img, (guchar *)data, len);
+}
+
+/* The pixel at (x, y) as 0xRRGGBB. */
+static uint32_t pixel(const Image *img, int x, int y)
+{
+    const guchar *p = img->rgb + ((gsize)y * img->width + x) * 3;
+
+    g_assert_cmpint(x, <, img->width);
+    g_assert_cmpint(y, <, img->height);
+    return (p[0] << 16) | (p[1] << 8) | p[2];
+}
+
+/* The gray of line y of the power-on gradient (mdpy.cpp). */
+static uint32_t gradient(int y, int height)
+{
+    uint32_t g = y * 255 / height;
+
+    return (g << 16) | (g << 8) | g;
+}
+
+static void put_pixel(Mdpy *m, int width, int x, int y, uint32_t xrgb)
+{
+    qpci_io_writel(m->dev, m->bar0, ((uint64_t)y * width + x) * 4, xrgb);
+}
+
+/* ---- PCI function ---------------------------------------------------------- */
+
+static void check_config(const char *type, int width, int height,
+                         uint64_t bar_size)
+{
+    g_autofree char *extra = g_strdup_printf(",mdev-type=%s", type);
+    Mdpy m;
+
+    mdpy_open(&m, extra);
+    g_assert_cmphex(qpci_config_readw(m.dev, PCI_VENDOR_ID), ==, MDPY_VENDOR);
+    g_assert_cmphex(qpci_config_readw(m.dev, PCI_DEVICE_ID), ==, MDPY_DEVICE);
+    g_assert_cmphex(qpci_config_readw(m.dev, PCI_SUBSYSTEM_VENDOR_ID), ==,
+                    0x1af4);
+    g_assert_cmphex(qpci_config_readw(m.dev, PCI_SUBSYSTEM_ID), ==, 0x1100);
+    g_assert_cmphex(qpci_config_readw(m.dev, PCI_CLASS_DEVICE), ==, 0x0380);
+    g_assert_cmphex(qpci_config_readb(m.dev, PCI_REVISION_ID), ==, 0x01);
+    g_assert_cmphex(qpci_config_readb(m.dev, PCI_INTERRUPT_PIN), ==, 0);
+    g_assert_cmphex(qpci_config_readw(m.dev, PCI_STATUS) & PCI_STATUS_CAP_LIST,
+                    ==, PCI_STATUS_CAP_LIST);
+    g_assert_cmphex(qpci_config_readb(m.dev, PCI_CAPABILITY_LIST), ==, 0x40);
+    g_assert_cmphex(qpci_config_readb(m.dev, 0x40), ==, 0x09);
+    g_assert_cmphex(qpci_config_readb(m.dev, 0x41), ==, 0x00);
+    g_assert_cmphex(qpci_config_readb(m.dev, 0x42), ==, 0x10);
+    g_assert_cmphex(qpci_config_readl(m.dev, 0x44), ==, DRM_FORMAT_XRGB8888);
+    g_assert_cmpuint(qpci_config_readl(m.dev, 0x48), ==, width);
+    g_assert_cmpuint(qpci_config_readl(m.dev, 0x4c), ==, height);
+    /* Read-only. */
+    qpci_config_writel(m.dev, 0x48, 4096);
+    g_assert_cmpuint(qpci_config_readl(m.dev, 0x48), ==, width);
+    /* BAR0: 32-bit prefetchable memory of the framebuffer's size. */
+    g_assert_cmpuint(m.bar0_size, ==, bar_size);
+    g_assert_cmphex(qpci_config_readl(m.dev, PCI_BASE_ADDRESS_0) & 0xf, ==,
+                    PCI_BASE_ADDRESS_MEM_PREFETCH);
+    g_assert_cmphex(qpci_config_readl(m.dev, PCI_BASE_ADDRESS_1), ==, 0);
+    mdpy_close(&m);
+}
+
+static void test_config_vga(void)
+{
+    check_config("mdpy-vga", 640, 480, 2 * MiB);
+}
+
+static void test_config_xga(void)
+{
+    check_config("mdpy-xga", 1024, 768, 4 * MiB);
+}
+
+static void test_config_hd(void)
+{
+    check_config("mdpy-hd", 1920, 1080, 8 * MiB);
+}
+
+/* ---- display --------------------------------------------------------------- */
+
+static void assert_gradient(const Image *img)
+{
+    int y;
+
+    for (y = 0; y < img->height; y += 7) {
+        g_assert_cmphex(pixel(img, 0, y), ==, gradient(y, img->height));
+        g_assert_cmphex(pixel(img, img->width - 1, y), ==,
+                        gradient(y, img->height));
+    }
+}
+
+static void test_gradient(void)
+{
+    Mdpy m;
+    Image img;
+
+    mdpy_open(&m, ",mdev-type=mdpy-xga");
+    screendump(&m, &img);
+    g_assert_cmpint(img.width, ==, 1024);
+    g_assert_cmpint(img.height, ==, 768);
+    assert_gradient(&img);
+    image_free(&img);
+    mdpy_close(&m);
+}
+
+/* The mdev_vfio_display_update trace lines of a log, as "y+n[F]" words. */
+static char *display_updates(const char *log_text)
+{
+    GString *out = g_string_new("");
+    const char *p = log_text;
+    unsigned y, n;
+    int full;
+
+    while ((p = strstr(p, "mdev_vfio_display_update uuid " MDPY_UUID))) {
+        g_assert_cmpint(sscanf(p, "mdev_vfio_display_update uuid " MDPY_UUID
+                               " lines %u+%u full %d", &y, &n, &full), ==, 3);
+        g_string_append_printf(out, "%s%u+%u%s", out->len ? " " : "", y, n,
+                               full ? "F" : "");
+        p++;
+    }
+    return g_string_free(out, false);
+}
+
+static void test_draw(void)
+{
+    g_autofree char *log = NULL;
+    g_autofree char *log_text = NULL;
+    g_autofree char *updates = NULL;
+    g_autofree char *extra = NULL;
+    Mdpy m;
+    Image img;
+    int x, y, fd;
+
+    fd = g_file_open_tmp("mdev-mdpy-test-XXXXXX.log", &log, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    extra = g_strdup_printf(" -d trace:mdev_vfio_display_update -D %s", log);
+    mdpy_open(&m, extra);
+
+    /* A red 16x8 block at (100, 50), then the first refresh: all of it. */
+    for (y = 50; y < 58; y++) {
+        for (x = 100; x < 116; x++) {
+            put_pixel(&m, 640, x, y, 0x00ff0000);
+        }
+    }
+    screendump(&m, &img);
+    g_assert_cmpint(img.width, ==, 640);
+    g_assert_cmpint(img.height, ==, 480);
+    g_assert_cmphex(pixel(&img, 100, 50), ==, 0xff0000);
+    g_assert_cmphex(pixel(&img, 115, 57), ==, 0xff0000);
+    g_assert_cmphex(pixel(&img, 99, 50), ==, gradient(50, 480));
+    g_assert_cmphex(pixel(&img, 116, 57), ==, gradient(57, 480));
+    g_assert_cmphex(pixel(&img, 100, 58), ==, gradient(58, 480));
+    image_free(&img);
+
+    /* One green pixel at (7, 300) and a blue line 400: only those change. */
+    put_pixel(&m, 640, 7, 300, 0x0000ff00);
+    for (x = 0; x < 640; x++) {
+        put_pixel(&m, 640, x, 400, 0x000000ff);
+    }
+    screendump(&m, &img);
+    g_assert_cmphex(pixel(&img, 7, 300), ==, 0x00ff00);
+    g_assert_cmphex(pixel(&img, 8, 300), ==, gradient(300, 480));
+    g_assert_cmphex(pixel(&img, 0, 400), ==, 0x0000ff);
+    g_assert_cmphex(pixel(&img, 639, 400), ==, 0x0000ff);
+    g_assert_cmphex(pixel(&img, 110, 55), ==, 0xff0000);
+    image_free(&img);
+
+    /* Nothing written: a refresh reports nothing. */
+    screendump(&m, &img);
+    g_assert_cmphex(pixel(&img, 7, 300), ==, 0x00ff00);
+    image_free(&img);
+
+    /* Lines 10..12 through a 4-pixel (16-byte) write each. */
+    for (y = 10; y < 13; y++) {
+        static const uint8_t white[16] = {
+            0xff, 0xff, 0xff, 0, 0xff, 0xff, 0xff, 0,
+            0xff, 0xff, 0xff, 0, 0xff, 0xff, 0xff, 0,
+        };
+        qpci_memwrite(m.dev, m.bar0, (uint64_t)y * 640 * 4 + 600 * 4, white,
+                      sizeof(white));
+    }
+    screendump(&m, &img);
+    g_assert_cmphex(pixel(&img, 603, 12), ==, 0xffffff);
+    g_assert_cmphex(pixel(&img, 604, 12), ==, gradient(12, 480));
+    image_free(&img);
+    mdpy_close(&m);
+
+    g_assert_true(g_file_get_contents(log, &log_text, NULL, NULL));
+    unlink(log);
+    updates = display_updates(log_text);
+    g_test_message("display updates: %s", updates);
+    /*
+     * The dirty log has one bit per 4 KiB page and a line is 2560 bytes, so
+     * a write marks every line that shares a page with it:
+     *   (7, 300) is byte 768028, page 187 = lines 299..300;
+     *   line 400 is bytes 1024000..1026559, page 250 = lines 400..401;
+     *   lines 10..12 at x 600..603 touch pages 6, 7, 8 = lines 9..14.
+     * The third refresh, with nothing written, reports nothing.
+     */
+    g_assert_cmpstr(updates, ==, "0+480F 299+2 400+2 9+6");
+}
+
+static void test_png(void)
+{
+    g_autofree char *file = NULL;
+    g_autofree gchar *data = NULL;
+    static const guchar signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+                                         0x1a, '\n' };
+    gsize len;
+    QDict *resp;
+    Mdpy m;
+    int fd;
+
+    fd = g_file_open_tmp("mdev-mdpy-test-XXXXXX.png", &file, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    mdpy_open(&m, ",mdev-type=mdpy-hd");
+    resp = qtest_qmp(m.qts, "{'execute': 'screendump', 'arguments': "
+                     "{'filename': %s, 'device': 'mdpy0', 'format': 'png'}}",
+                     file);
+    g_assert_true(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    mdpy_close(&m);
+    g_assert_true(g_file_get_contents(file, &data, &len, NULL));
+    unlink(file);
+    g_assert_cmpuint(len, >, 33);
+    g_assert_cmpmem(data, 8, signature, 8);
+    /* IHDR: width and height, big-endian, at 16 and 20. */
+    g_assert_cmpmem(data + 12, 4, "IHDR", 4);
+    g_assert_cmpuint(ldl_be_p(data + 16), ==, 1920);
+    g_assert_cmpuint(ldl_be_p(data + 20), ==, 1080);
+}
+
+static void test_reset(void)
+{
+    Mdpy m;
+    Image img;
+    QDict *resp;
+
+    mdpy_open(&m, NULL);
+    screendump(&m, &img);
+    image_free(&img);
+    put_pixel(&m, 640, 320, 240, 0x00123456);
+    screendump(&m, &img);
+    g_assert_cmphex(pixel(&img, 320, 240), ==, 0x123456);
+    image_free(&img);
+
+    resp = qtest_qmp(m.qts, "{'execute': 'system_reset'}");
+    g_assert_true(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    qtest_qmp_eventwait(m.qts, "RESET");
+    screendump(&m, &img);
+    assert_gradient(&img);
+    g_assert_cmphex(pixel(&img, 320, 240), ==, gradient(240, 480));
+    image_free(&img);
+    g_free(m.dev);
+    qpci_free_pc(m.bus);
+    qtest_quit(m.qts);
+}
+
+/* Non-mmap accesses are not possible from a guest (BAR0 is RAM); what the
+ * guest reads back is what it wrote, at the offset it wrote it. */
+static void test_bar_readback(void)
+{
+    Mdpy m;
+
+    mdpy_open(&m, NULL);
+    qpci_io_writel(m.dev, m.bar0, 0x1000, 0xdeadbeef);
+    qpci_io_writeb(m.dev, m.bar0, 2 * MiB - 1, 0x5a);
+    g_assert_cmphex(qpci_io_readl(m.dev, m.bar0, 0x1000), ==, 0xdeadbeef);
+    g_assert_cmphex(qpci_io_readb(m.dev, m.bar0, 2 * MiB - 1), ==, 0x5a);
+    g_assert_cmphex(qpci_io_readl(m.dev, m.bar0, 0), ==, 0);
+    mdpy_close(&m);
+}
+
+/* ---- budget ---------------------------------------------------------------- */
+
+static char *mdpy_devices(int n)
+{
+    GString *s = g_string_new("");
+    int i;
+
+    for (i = 0; i < n; i++) {
+        g_string_append(s, " -device mdev-mdpy,class=vfio,mdev-type=mdpy-vga");
+    }
+    return g_string_free(s, false);
+}
+
+static void count_mdpy(QPCIDevice *dev, int devfn, void *data)
+{
+    (*(int *)data)++;
+    g_free(dev);
+}
+
+static void test_budget(void)
+{
+    g_autofree char *four = mdpy_devices(4);
+    g_autofree char *five = mdpy_devices(5);
+    g_autofree char *cmd = NULL;
+    g_autofree char *err = NULL;
+    g_auto(GStrv) argv = NULL;
+    QTestState *qts;
+    QPCIBus *bus;
+    int n = 0, status;
+
+    qts = qtest_initf("-M q35 -nodefaults %s", four);
+    bus = qpci_new_pc(qts, NULL);
+    qpci_device_foreach(bus, MDPY_VENDOR, MDPY_DEVICE, count_mdpy, &n);
+    g_assert_cmpint(n, ==, 4);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+
+    /* A fifth does not start: one line naming the property. */
+    cmd = g_strdup_printf("%s -M q35 -accel qtest -nodefaults -display none "
+                          "-S %s", g_getenv("QTEST_QEMU_BINARY"), five);
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, &err, &status, NULL));
+    g_test_message("stderr: %s", err);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(err, "property 'mdev-type': parent 'mdpy' has no "
+                            "room for another 'mdpy-vga' "
+                            "(available_instances is 0)\n"));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("/mdev-mdpy/config/mdpy-vga", test_config_vga);
+    qtest_add_func("/mdev-mdpy/config/mdpy-xga", test_config_xga);
+    qtest_add_func("/mdev-mdpy/config/mdpy-hd", test_config_hd);
+    qtest_add_func("/mdev-mdpy/display/gradient", test_gradient);
+    qtest_add_func("/mdev-mdpy/display/draw", test_draw);
+    qtest_add_func("/mdev-mdpy/display/png", test_png);
+    qtest_add_func("/mdev-mdpy/reset", test_reset);
+    qtest_add_func("/mdev-mdpy/bar-readback", test_bar_readback);
+    qtest_add_func("/mdev-mdpy/cmdline/budget", test_budget);
+
+    return g_test_run();
+}
