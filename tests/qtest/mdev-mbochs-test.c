@@ -319,6 +319,68 @@ static void test_display(void)
     mbochs_stop(&m);
 }
 
+/* ---- Migration --------------------------------------------------------- */
+
+static void wait_migration(QTestState *qts, const char *want)
+{
+    for (;;) {
+        QDict *resp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+        QDict *ret = qdict_get_qdict(resp, "return");
+        const char *status = qdict_haskey(ret, "status") ?
+                             qdict_get_str(ret, "status") : "";
+        bool done = !strcmp(status, want);
+
+        g_assert_cmpstr(status, !=, "failed");
+        qobject_unref(resp);
+        if (done) {
+            return;
+        }
+        g_usleep(20 * 1000);
+    }
+}
+
+/*
+ * The DISPI registers travel in the device's VMState and the video memory
+ * as RAM: the destination shows the same mode and the same pixels.
+ */
+static void test_migration(void)
+{
+    g_autofree char *uri = g_strdup_printf("unix:%s/mdev-mbochs-mig-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    Mbochs src, dst;
+    QDict *resp;
+
+    mbochs_start(&src, "mbochs-small");
+    set_mode(&src, 128, 80, 144, 4, 2);
+    draw(&src, 4 * 4 + 2 * 144 * 4, 144 * 4, 128, 80);
+    assert_shows_pattern(&src, 128, 80);
+
+    dst.qts = qtest_initf("-M q35 -nodefaults -device mdev-mbochs,class=vfio,"
+                          "mdev-type=mbochs-small,id=mb,addr=%02x.0 "
+                          "-incoming %s", MBOCHS_SLOT, uri);
+    resp = qtest_qmp(src.qts, "{'execute': 'migrate', 'arguments': {'uri': %s}}",
+                     uri);
+    g_assert_true(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    wait_migration(src.qts, "completed");
+    qtest_qmp_eventwait(dst.qts, "RESUME");
+
+    dst.bus = qpci_new_pc(dst.qts, NULL);
+    dst.dev = qpci_device_find(dst.bus, QPCI_DEVFN(MBOCHS_SLOT, 0));
+    g_assert_nonnull(dst.dev);
+    /* The BARs kept their addresses: config space migrated too. */
+    dst.vram = src.vram;
+    dst.mmio = src.mmio;
+    g_assert_cmphex(dispi_rd(&dst, DISPI_XRES), ==, 128);
+    g_assert_cmphex(dispi_rd(&dst, DISPI_VIRT_WIDTH), ==, 144);
+    g_assert_cmphex(dispi_rd(&dst, DISPI_Y_OFFSET), ==, 2);
+    assert_shows_pattern(&dst, 128, 80);
+    g_free(dst.dev);
+    qpci_free_pc(dst.bus);
+    qtest_quit(dst.qts);
+    mbochs_stop(&src);
+}
+
 /* ---- The parent's budget --------------------------------------------- */
 
 static QDict *add_mbochs(QTestState *qts, const char *id, const char *type)
@@ -382,5 +444,6 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mbochs/bar0/vram", test_vram);
     qtest_add_func("/mdev-mbochs/display/pattern-and-mode-change", test_display);
     qtest_add_func("/mdev-mbochs/budget", test_budget);
+    qtest_add_func("/mdev-mbochs/migration", test_migration);
     return g_test_run();
 }
