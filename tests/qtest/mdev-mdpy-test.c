@@ -373,6 +373,80 @@ static void test_bar_readback(void)
     mdpy_close(&m);
 }
 
+/* ---- migration ------------------------------------------------------------- */
+
+static const char *query_status(QTestState *qts, const char *cmd,
+                                const char *key, char *buf, size_t size)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': %s}", cmd);
+    QDict *ret = qdict_get_qdict(resp, "return");
+
+    g_assert_nonnull(ret);
+    g_strlcpy(buf, qdict_haskey(ret, key) ? qdict_get_str(ret, key) : "",
+              size);
+    qobject_unref(resp);
+    return buf;
+}
+
+/*
+ * The framebuffer is RAM of the device (vmstate_register_ram): what the
+ * guest drew shows on the destination; the config space comes along too.
+ * Migration goes through a file, so the test needs no second QEMU running
+ * at the same time.
+ */
+static void test_migration(void)
+{
+    g_autofree char *file = NULL;
+    g_autofree char *extra = NULL;
+    g_autofree char *uri = NULL;
+    char status[64];
+    Mdpy src, dst;
+    Image img;
+    QDict *resp;
+    int fd;
+
+    fd = g_file_open_tmp("mdev-mdpy-test-XXXXXX.mig", &file, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+
+    mdpy_open(&src, ",mdev-type=mdpy-xga");
+    put_pixel(&src, 1024, 512, 384, 0x00abcdef);
+    put_pixel(&src, 1024, 1023, 767, 0x00010203);
+    uri = g_strdup_printf("file:%s", file);
+    resp = qtest_qmp(src.qts, "{'execute': 'migrate', 'arguments': "
+                     "{'uri': %s}}", uri);
+    g_assert_true(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    do {
+        query_status(src.qts, "query-migrate", "status", status,
+                     sizeof(status));
+        g_assert_cmpstr(status, !=, "failed");
+    } while (strcmp(status, "completed") != 0);
+    mdpy_close(&src);
+
+    extra = g_strdup_printf(",mdev-type=mdpy-xga -incoming file:%s", file);
+    dst.qts = qtest_initf("-M q35 -nodefaults -device mdev-mdpy,class=vfio,"
+                          "id=mdpy0,addr=04.0,uuid=" MDPY_UUID "%s", extra);
+    do {
+        query_status(dst.qts, "query-migrate", "status", status,
+                     sizeof(status));
+        g_assert_cmpstr(status, !=, "failed");
+    } while (strcmp(status, "completed") != 0);
+    unlink(file);
+    dst.bus = qpci_new_pc(dst.qts, NULL);
+    dst.dev = qpci_device_find(dst.bus, QPCI_DEVFN(4, 0));
+    g_assert_nonnull(dst.dev);
+    g_assert_cmpuint(qpci_config_readl(dst.dev, 0x48), ==, 1024);
+
+    screendump(&dst, &img);
+    g_assert_cmpint(img.width, ==, 1024);
+    g_assert_cmphex(pixel(&img, 512, 384), ==, 0xabcdef);
+    g_assert_cmphex(pixel(&img, 1023, 767), ==, 0x010203);
+    g_assert_cmphex(pixel(&img, 511, 384), ==, gradient(384, 768));
+    image_free(&img);
+    mdpy_close(&dst);
+}
+
 /* ---- budget ---------------------------------------------------------------- */
 
 static char *mdpy_devices(int n)
@@ -436,6 +510,7 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mdpy/display/png", test_png);
     qtest_add_func("/mdev-mdpy/reset", test_reset);
     qtest_add_func("/mdev-mdpy/bar-readback", test_bar_readback);
+    qtest_add_func("/mdev-mdpy/migration", test_migration);
     qtest_add_func("/mdev-mdpy/cmdline/budget", test_budget);
 
     return g_test_run();

@@ -4,9 +4,9 @@
 # Guest test: a bochs display function (mdev-mbochs, or QEMU's bochs-display
 # as a baseline) bound by Linux's bochs-drm, which reads the EDID, sets a mode
 # and gives /dev/fb0 (fbdev emulation); fbdraw then fills the screen with a
-# pattern that the host checks in a screendump (tests/guest/run: the case's
-# `screen` check, taken when this script prints the SCREENDUMP marker below
-# and answered with a line on the console).
+# pattern that the host checks in a screendump (tests/guest/run with
+# screendump.py: taken when this script prints the HOST-SCREENDUMP marker,
+# answered with one line on the console).
 #
 # Parameters (kernel command line, arrive as variables):
 #   display_ids=VVVV:DDDD  the function under test (default 1234:1111)
@@ -14,7 +14,7 @@
 #                          preferred mode); unset: not checked
 #   display_bench=MIB      also time writing MIB MiB to /dev/fb0 and to the
 #                          mmapped BAR0 (bench/)
-#   screencheck=1          the host takes a screendump: wait for its answer
+#   display_screen=1       the host takes a screendump: wait for its answer
 #
 # modules: bochs
 . /lib/mdev/guest-lib.sh
@@ -65,13 +65,13 @@ if [ -e /dev/fb0 ]; then
         fbdraw pattern >/dev/null
     fi
 fi
-if [ -n "$screencheck" ]; then
-    # The host takes its screendump now and answers with one line.
-    echo "=== MDEV-SCREENDUMP-READY ==="
-    if read -t 60 -r answer </dev/console; then
-        echo "host: $answer"
-    else
-        fail "no answer from the host"
-    fi
+if [ -n "$display_screen" ]; then
+    # The host checks the screen now; its answer is one line on the console.
+    echo "=== MDEV-HOST-SCREENDUMP ==="
+    read -r answer
+    case $answer in
+    host-ok*) ok "host: ${answer#host-ok }" ;;
+    *) fail "host: $answer" ;;
+    esac
 fi
 finish

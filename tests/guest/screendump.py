@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Host side of guest tests that draw on a display: when the guest prints
+"=== MDEV-HOST-SCREENDUMP ===", take a QMP screendump of a device's console
+and check it, then answer the guest with one line on its console
+("host-ok ..." or "host-fail ..."). Used by tests/guest/run."""
+import json
+import socket
+import time
+
+MARKER = "=== MDEV-HOST-SCREENDUMP ==="
+
+
+def qmp_screendump(sock_path, device, path, fmt="ppm", timeout=30.0):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            s.connect(str(sock_path))
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    f = s.makefile("rw")
+
+    def reply():
+        while True:
+            m = json.loads(f.readline())
+            if "event" not in m:
+                return m
+
+    def cmd(name, **args):
+        f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+        f.flush()
+        return reply()
+
+    reply()  # greeting
+    cmd("qmp_capabilities")
+    r = cmd("screendump", filename=str(path), device=device, format=fmt)
+    s.close()
+    if "return" not in r:
+        raise RuntimeError(f"screendump: {r.get('error')}")
+
+
+def read_ppm(path):
+    data = open(path, "rb").read()
+    parts = data.split(b"\n", 3)
+    if parts[0] != b"P6" or parts[2] != b"255":
+        raise ValueError(f"{path}: not a binary PPM of maxval 255")
+    w, h = map(int, parts[1].split())
+    rgb = parts[3]
+    if len(rgb) != w * h * 3:
+        raise ValueError(f"{path}: {len(rgb)} bytes of pixels for {w}x{h}")
+    return w, h, rgb
+
+
+# mdpydraw's pattern (tests/guest/progs/mdpydraw.c), as 0xRRGGBB.
+BARS = [0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000]
+
+
+def mdpydraw_pattern(x, y, w, h):
+    if x == 0 or y == 0 or x == w - 1 or y == h - 1:
+        return 0xffffff
+    if y < h * 3 // 4:
+        return BARS[x * 8 // w]
+    g = x * 255 // (w - 1)
+    return g << 16 | g << 8 | g
+
+
+def check_mdpydraw(path, mode):
+    """-> (ok, message): every pixel of the screendump is mdpydraw's."""
+    w, h, rgb = read_ppm(path)
+    want_w, want_h = map(int, mode.split("x"))
+    if (w, h) != (want_w, want_h):
+        return False, f"screendump is {w}x{h}, want {mode}"
+    bad, first = 0, None
+    for y in range(h):
+        row = y * w * 3
+        for x in range(w):
+            i = row + x * 3
+            v = rgb[i] << 16 | rgb[i + 1] << 8 | rgb[i + 2]
+            if v != mdpydraw_pattern(x, y, w, h):
+                bad += 1
+                if first is None:
+                    first = f"({x},{y}) = {v:06x}, want {mdpydraw_pattern(x, y, w, h):06x}"
+    if bad:
+        return False, f"{bad} of {w * h} pixels differ from the pattern, first {first}"
+    return True, f"all {w * h} pixels of the {w}x{h} screendump match the pattern"
+
+
+# fbdraw's pattern (tests/guest/progs/fbdraw.c, drawn through /dev/fb0 by
+# tests/display.sh), as 0xRRGGBB.
+def fbdraw_pattern(x, y, w, h):
+    blue = 0xC0 if ((x >> 5) ^ (y >> 5)) & 1 else 0x40
+    return (x * 256 // w) << 16 | (y * 256 // h) << 8 | blue
+
+
+def check_fbdraw(path, mode):
+    """-> (ok, message): every pixel of the screendump is fbdraw's."""
+    w, h, rgb = read_ppm(path)
+    want_w, want_h = map(int, mode.split("x"))
+    if (w, h) != (want_w, want_h):
+        return False, f"screendump is {w}x{h}, want {mode}"
+    bad, first = 0, None
+    for y in range(h):
+        row = y * w * 3
+        for x in range(w):
+            i = row + x * 3
+            v = rgb[i] << 16 | rgb[i + 1] << 8 | rgb[i + 2]
+            if v != fbdraw_pattern(x, y, w, h):
+                bad += 1
+                if first is None:
+                    first = f"({x},{y}) = {v:06x}, want {fbdraw_pattern(x, y, w, h):06x}"
+    if bad:
+        return False, f"{bad} of {w * h} pixels differ from the pattern, first {first}"
+    return True, f"all {w * h} pixels of the {w}x{h} screendump match the pattern"
+
+
+# Which check a guest test's screendump gets, by the test's name.
+CHECKS = {"mdpy": check_mdpydraw, "display": check_fbdraw}
