@@ -87,3 +87,35 @@ def check_mdpydraw(path, mode):
     if bad:
         return False, f"{bad} of {w * h} pixels differ from the pattern, first {first}"
     return True, f"all {w * h} pixels of the {w}x{h} screendump match the pattern"
+
+
+# fbdraw's pattern (tests/guest/progs/fbdraw.c, drawn through /dev/fb0 by
+# tests/display.sh), as 0xRRGGBB.
+def fbdraw_pattern(x, y, w, h):
+    blue = 0xC0 if ((x >> 5) ^ (y >> 5)) & 1 else 0x40
+    return (x * 256 // w) << 16 | (y * 256 // h) << 8 | blue
+
+
+def check_fbdraw(path, mode):
+    """-> (ok, message): every pixel of the screendump is fbdraw's."""
+    w, h, rgb = read_ppm(path)
+    want_w, want_h = map(int, mode.split("x"))
+    if (w, h) != (want_w, want_h):
+        return False, f"screendump is {w}x{h}, want {mode}"
+    bad, first = 0, None
+    for y in range(h):
+        row = y * w * 3
+        for x in range(w):
+            i = row + x * 3
+            v = rgb[i] << 16 | rgb[i + 1] << 8 | rgb[i + 2]
+            if v != fbdraw_pattern(x, y, w, h):
+                bad += 1
+                if first is None:
+                    first = f"({x},{y}) = {v:06x}, want {fbdraw_pattern(x, y, w, h):06x}"
+    if bad:
+        return False, f"{bad} of {w * h} pixels differ from the pattern, first {first}"
+    return True, f"all {w * h} pixels of the {w}x{h} screendump match the pattern"
+
+
+# Which check a guest test's screendump gets, by the test's name.
+CHECKS = {"mdpy": check_mdpydraw, "display": check_fbdraw}

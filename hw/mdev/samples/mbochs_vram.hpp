@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Video memory that costs nothing until the guest touches it: an anonymous
+// private mapping with MAP_NORESERVE, so the kernel hands out zeroed pages
+// on first touch and reserves no swap for the rest. An idle mbochs-large
+// thus keeps none of its 64 MiB resident (the kernel sample allocates its
+// pages on fault for the same reason).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace mdev::samples {
+
+class LazyMemory {
+public:
+    // An empty object if the mapping fails (see ok()).
+    explicit LazyMemory(std::size_t size);
+    ~LazyMemory();
+    LazyMemory(LazyMemory &&other) noexcept;
+    LazyMemory &operator=(LazyMemory &&other) noexcept;
+    LazyMemory(const LazyMemory &) = delete;
+    LazyMemory &operator=(const LazyMemory &) = delete;
+
+    bool ok() const { return data_ != nullptr; }
+    std::size_t size() const { return size_; }
+    std::span<std::uint8_t> bytes() { return {data_, size_}; }
+    std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
+
+private:
+    void unmap();
+
+    std::uint8_t *data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+} // namespace mdev::samples

@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The mbochs parent and its vfio face, through a core with the vfio
+// frontend: types and the 256 MB budget, config space, the BAR2 register
+// file (EDID, ignored windows, DISPI with its 16-bit rule), the primary
+// plane derived from DISPI, the EDID block itself, and video memory that
+// stays untouched until used.
+#include "samples/mbochs.hpp"
+
+#include "hw/mdev/core.hpp"
+#include "hw/mdev/host.hpp"
+#include "recording_host.hpp"
+#include "samples/mbochs_dispi.hpp"
+#include "samples/mbochs_edid.hpp"
+#include "vfio/pci_function.hpp"
+#include "vfio/vfio_driver.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mdev::samples {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using test::RecordingHost;
+using vfio::PciFunction;
+
+std::string uuid_n(unsigned n)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "6c0f7b2e-1d3a-4e5b-8f9c-%012x", n);
+    return buf;
+}
+
+// DISPI register `index` as the guest addresses it in BAR2.
+constexpr std::uint64_t dispi(DispiReg r)
+{
+    return kMbochsDispiOffset + 2 * static_cast<unsigned>(r);
+}
+
+class MbochsTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        auto p = std::make_unique<MbochsParent>();
+        parent = p.get();
+        ASSERT_TRUE(core.register_parent(std::move(p)));
+        ASSERT_TRUE(parent->register_ops(core));
+        core.bus().register_driver(vfio::vfio_pci_driver());
+    }
+
+    Result<Device *> create(const std::string &type, unsigned n)
+    {
+        return core.create({"mbochs", type, uuid_n(n), "vfio", &host});
+    }
+
+    PciFunction &make(const std::string &type = "mbochs-small", unsigned n = 1)
+    {
+        Result<Device *> r = create(type, n);
+        if (!r) {
+            throw std::runtime_error("create refused: " + r.error().message);
+        }
+        dev = *r;
+        PciFunction *f = vfio::pci_function(*dev);
+        if (!f) {
+            throw std::runtime_error("not bound to vfio-pci");
+        }
+        return *f;
+    }
+
+    MbochsMdev &mdev() { return dev->vendor_state<MbochsMdev>(); }
+    const vfio::VfioOps &ops() { return *dev->ops<vfio::VfioOps>(); }
+    std::optional<vfio::GfxPlane> plane() { return ops().query_gfx_plane(*dev); }
+
+    void set(PciFunction &f, DispiReg r, std::uint16_t v) { f.bar_write(2, dispi(r), v, 2); }
+    std::uint64_t get(PciFunction &f, DispiReg r) { return f.bar_read(2, dispi(r), 2); }
+
+    // A mode as bochs-drm sets it: disable, program, enable.
+    void set_mode(PciFunction &f, std::uint16_t x, std::uint16_t y, std::uint16_t bpp = 32,
+                  std::uint16_t virt_width = 0, std::uint16_t xoff = 0, std::uint16_t yoff = 0)
+    {
+        set(f, DispiReg::enable, 0);
+        set(f, DispiReg::bpp, bpp);
+        set(f, DispiReg::xres, x);
+        set(f, DispiReg::yres, y);
+        set(f, DispiReg::virt_width, virt_width ? virt_width : x);
+        set(f, DispiReg::virt_height, y);
+        set(f, DispiReg::x_offset, xoff);
+        set(f, DispiReg::y_offset, yoff);
+        set(f, DispiReg::enable, 0x41); // ENABLED | LFB_ENABLED
+    }
+
+    const MdevType &type(const char *id) { return *parent->find_type(id); }
+    unsigned avail(const char *id) { return parent->available_instances(type(id)); }
+
+    RecordingHost host; // outlives the core
+    Core core;
+    MbochsParent *parent = nullptr;
+    Device *dev = nullptr;
+};
+
+// ---- Types and budget ------------------------------------------------------
+
+TEST_F(MbochsTest, HasThreeTypesWithTheirMemoryAndEdidLimits)
+{
+    ASSERT_EQ(parent->name(), "mbochs");
+    ASSERT_EQ(parent->types().size(), 3u);
+    const char *ids[] = {"mbochs-small", "mbochs-medium", "mbochs-large"};
+    const char *desc[] = {"virtual display, 4 MB video memory",
+                          "virtual display, 16 MB video memory",
+                          "virtual display, 64 MB video memory"};
+    const unsigned mb[] = {4, 16, 64};
+    const unsigned xres[] = {800, 1920, 0}, yres[] = {600, 1440, 0};
+    for (unsigned i = 0; i < 3; i++) {
+        const MdevType &t = parent->types()[i];
+        EXPECT_EQ(t.id, ids[i]);
+        EXPECT_EQ(t.description, desc[i]);
+        EXPECT_EQ(t.device_api, "vfio-pci");
+        EXPECT_EQ(parent->spec_of(t).megabytes, mb[i]);
+        EXPECT_EQ(parent->spec_of(t).max_xres, xres[i]);
+        EXPECT_EQ(parent->spec_of(t).max_yres, yres[i]);
+    }
+    EXPECT_THAT(core.classes_of("mbochs"), ElementsAre(ClassId::vfio));
+}
+
+TEST_F(MbochsTest, AvailableInstancesAreRemainingMegabytesOverTypeSize)
+{
+    EXPECT_EQ(avail("mbochs-small"), 64u);
+    EXPECT_EQ(avail("mbochs-medium"), 16u);
+    EXPECT_EQ(avail("mbochs-large"), 4u);
+    ASSERT_TRUE(create("mbochs-large", 0));
+    ASSERT_TRUE(create("mbochs-medium", 1));
+    EXPECT_EQ(parent->megabytes_in_use(), 80u);
+    EXPECT_EQ(avail("mbochs-small"), 44u);
+    EXPECT_EQ(avail("mbochs-medium"), 11u);
+    EXPECT_EQ(avail("mbochs-large"), 2u);
+}
+
+TEST_F(MbochsTest, BudgetOf256MegabytesIsEnforcedAndGivenBack)
+{
+    for (unsigned i = 0; i < 4; i++) {
+        ASSERT_TRUE(create("mbochs-large", i));
+    }
+    EXPECT_EQ(avail("mbochs-small"), 0u);
+    Result<Device *> r = create("mbochs-small", 9);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::budget_exhausted);
+
+    Result<std::unique_ptr<VendorState>> own =
+        parent->create(CreateArgs{type("mbochs-small"), *Uuid::parse(uuid_n(99)), ClassId::vfio});
+    ASSERT_FALSE(own.ok());
+    EXPECT_EQ(own.error().message, "parent 'mbochs' has 256 MB of video memory in all and "
+                                   "256 MB in use; 'mbochs-small' needs 4 MB");
+
+    ASSERT_TRUE(core.remove(uuid_n(2)));
+    EXPECT_EQ(parent->megabytes_in_use(), 192u);
+    EXPECT_EQ(avail("mbochs-medium"), 4u);
+    for (unsigned i = 0; i < 4; i++) {
+        ASSERT_TRUE(create("mbochs-medium", 10 + i));
+    }
+    EXPECT_EQ(create("mbochs-small", 20).error().code, Errc::budget_exhausted);
+}
+
+// ---- Config space and regions -----------------------------------------------
+
+TEST_F(MbochsTest, ConfigSpaceIsABochsDisplayWithoutCapabilities)
+{
+    PciFunction &f = make();
+    EXPECT_EQ(f.config_read(0x00, 2), 0x1234u);
+    EXPECT_EQ(f.config_read(0x02, 2), 0x1111u);
+    EXPECT_EQ(f.config_read(0x04, 2), 0x0003u); // IO | MEM
+    EXPECT_EQ(f.config_read(0x06, 2), 0x0000u); // no capability list
+    EXPECT_EQ(f.config_read(0x08, 1), 0x01u);
+    EXPECT_EQ(f.config_read(0x09, 1), 0x00u);
+    EXPECT_EQ(f.config_read(0x0a, 2), 0x0380u);
+    EXPECT_EQ(f.config_read(0x2c, 2), 0x1af4u);
+    EXPECT_EQ(f.config_read(0x2e, 2), 0x1100u);
+    EXPECT_EQ(f.config_read(0x34, 1), 0x00u);
+    EXPECT_EQ(f.config_read(0x3d, 1), 0x00u); // no interrupt pin
+    EXPECT_FALSE(f.has_intx());
+    EXPECT_EQ(f.msi().offset, 0u);
+}
+
+TEST_F(MbochsTest, BarsAreVideoMemoryAndFourKilobytesOfMmio)
+{
+    PciFunction &f = make("mbochs-medium");
+    const vfio::Bar &b0 = f.bar(0);
+    EXPECT_EQ(b0.size, 16u << 20);
+    EXPECT_FALSE(b0.io);
+    EXPECT_FALSE(b0.mem64);
+    EXPECT_TRUE(b0.prefetch);
+    EXPECT_TRUE(b0.mmap);
+    EXPECT_EQ(f.bar_memory(0).size(), 16u << 20);
+    const vfio::Bar &b2 = f.bar(2);
+    EXPECT_EQ(b2.size, 4096u);
+    EXPECT_FALSE(b2.prefetch);
+    EXPECT_FALSE(b2.mmap);
+    for (unsigned i : {1u, 3u, 4u, 5u}) {
+        EXPECT_EQ(f.bar(i).size, 0u) << "BAR" << i;
+    }
+    EXPECT_TRUE(ops().has_display(*dev));
+}
+
+TEST_F(MbochsTest, BarRegistersDecodeTheirSizes)
+{
+    PciFunction &f = make("mbochs-large");
+    f.config_write(0x10, 0xffffffff, 4);
+    EXPECT_EQ(f.config_read(0x10, 4), 0xfc000008u); // 64 MiB, prefetchable
+    f.config_write(0x18, 0xffffffff, 4);
+    EXPECT_EQ(f.config_read(0x18, 4), 0xfffff000u);
+    f.config_write(0x14, 0xffffffff, 4);
+    EXPECT_EQ(f.config_read(0x14, 4), 0u);
+    f.config_write(0x00, 0xffffffff, 4); // ids are read-only
+    EXPECT_EQ(f.config_read(0x00, 4), 0x11111234u);
+    EXPECT_TRUE(mdev().post_load());
+}
+
+TEST_F(MbochsTest, PostLoadRefusesStatesTheDeviceCannotReach)
+{
+    PciFunction &f = make("mbochs-medium");
+    set_mode(f, 640, 480);
+    f.config_write(0x10, 0xe0000000, 4);
+    ASSERT_TRUE(mdev().post_load());
+    MbochsDeviceState &s = mdev().state();
+    const MbochsDeviceState good = s;
+
+    s.dispi[static_cast<unsigned>(DispiReg::video_memory_64k)] = 0xffff;
+    EXPECT_FALSE(mdev().post_load());
+    s = good;
+    s.dispi[static_cast<unsigned>(DispiReg::id)] = 0x1234;
+    EXPECT_FALSE(mdev().post_load());
+    s = good;
+    s.config[0x10] = 0x00; // BAR0 lost its prefetchable type bit
+    EXPECT_FALSE(mdev().post_load());
+    s = good;
+    s.config[0x12] = 0x10; // BAR0 address bits below its 16 MiB size
+    EXPECT_FALSE(mdev().post_load());
+    s = good;
+    s.config[0x00] = 0x86; // another vendor
+    EXPECT_FALSE(mdev().post_load());
+    s = good;
+    EXPECT_TRUE(mdev().post_load());
+}
+
+// ---- BAR2: EDID, ignored windows, DISPI ---------------------------------------
+
+TEST_F(MbochsTest, EdidIsReadableAtTheStartOfBar2AndZeroAfter)
+{
+    PciFunction &f = make("mbochs-small");
+    const EdidBlock &e = mdev().edid();
+    for (unsigned i = 0; i < kEdidBlockSize; i++) {
+        ASSERT_EQ(f.bar_read(2, i, 1), e[i]) << i;
+    }
+    EXPECT_EQ(f.bar_read(2, 0, 8), 0x00ffffffffffff00u);
+    EXPECT_EQ(f.bar_read(2, 0x80, 4), 0u);
+    EXPECT_EQ(f.bar_read(2, 0x3f8, 8), 0u);
+    EXPECT_THAT(host.errors, IsEmpty());
+    f.bar_write(2, 0x10, 0xab, 1);
+    EXPECT_EQ(f.bar_read(2, 0x10, 1), e[0x10]);
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_THAT(host.errors[0], HasSubstr("read-only EDID"));
+}
+
+TEST_F(MbochsTest, VgaAndQemuExtensionWindowsReadZeroAndIgnoreWrites)
+{
+    PciFunction &f = make();
+    f.bar_write(2, 0x400, 0xffffffff, 4);
+    f.bar_write(2, 0x41c, 0xffff, 2);
+    f.bar_write(2, 0x600, 0xffffffffffffffff, 8);
+    EXPECT_EQ(f.bar_read(2, 0x400, 4), 0u);
+    EXPECT_EQ(f.bar_read(2, 0x41e, 1), 0u);
+    EXPECT_EQ(f.bar_read(2, 0x600, 4), 0u); // QEXT size 0: no extended registers
+    EXPECT_EQ(f.bar_read(2, 0x604, 4), 0u);
+    EXPECT_THAT(host.errors, IsEmpty());
+    EXPECT_EQ(f.bar_read(2, 0x800, 4), 0xffffffffu);
+    EXPECT_EQ(host.errors.size(), 1u);
+}
+
+TEST_F(MbochsTest, DispiPowersOnWithIdAndMemorySize)
+{
+    PciFunction &f = make("mbochs-large");
+    EXPECT_EQ(get(f, DispiReg::id), 0xb0c5u);
+    EXPECT_EQ(get(f, DispiReg::video_memory_64k), 1024u);
+    for (DispiReg r : {DispiReg::xres, DispiReg::yres, DispiReg::bpp, DispiReg::enable,
+                       DispiReg::bank, DispiReg::virt_width, DispiReg::virt_height,
+                       DispiReg::x_offset, DispiReg::y_offset}) {
+        EXPECT_EQ(get(f, r), 0u) << static_cast<int>(r);
+    }
+}
+
+TEST_F(MbochsTest, DispiMemorySizeMatchesBar0ForEveryType)
+{
+    const char *ids[] = {"mbochs-small", "mbochs-medium", "mbochs-large"};
+    for (unsigned i = 0; i < 3; i++) {
+        PciFunction &f = make(ids[i], i);
+        EXPECT_EQ(get(f, DispiReg::video_memory_64k) * 65536, f.bar(0).size) << ids[i];
+    }
+}
+
+TEST_F(MbochsTest, DispiRegistersStoreWhatIsWritten)
+{
+    PciFunction &f = make();
+    const std::pair<DispiReg, std::uint16_t> writes[] = {
+        {DispiReg::xres, 1024},  {DispiReg::yres, 768},        {DispiReg::bpp, 32},
+        {DispiReg::enable, 0x41}, {DispiReg::bank, 3},          {DispiReg::virt_width, 1280},
+        {DispiReg::virt_height, 800}, {DispiReg::x_offset, 17}, {DispiReg::y_offset, 0xffff},
+    };
+    for (auto [r, v] : writes) {
+        set(f, r, v);
+    }
+    for (auto [r, v] : writes) {
+        EXPECT_EQ(get(f, r), v) << static_cast<int>(r);
+    }
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(MbochsTest, DispiReadOnlyRegistersKeepTheirValues)
+{
+    PciFunction &f = make("mbochs-medium");
+    set(f, DispiReg::video_memory_64k, 1);
+    EXPECT_EQ(get(f, DispiReg::video_memory_64k), 256u);
+    ASSERT_EQ(host.errors.size(), 1u);
+    set(f, DispiReg::id, 0x1234); // not an interface version
+    EXPECT_EQ(get(f, DispiReg::id), 0xb0c5u);
+    EXPECT_EQ(host.errors.size(), 2u);
+    set(f, DispiReg::id, 0xb0c2); // a version a driver may select
+    EXPECT_EQ(get(f, DispiReg::id), 0xb0c2u);
+    EXPECT_EQ(host.errors.size(), 2u);
+}
+
+TEST_F(MbochsTest, DispiTakesSixteenBitAccessesOnly)
+{
+    PciFunction &f = make();
+    set(f, DispiReg::xres, 640);
+    EXPECT_EQ(f.bar_read(2, dispi(DispiReg::xres), 1), 0xffu);
+    EXPECT_EQ(f.bar_read(2, 0x500, 4), 0xffffffffu);
+    EXPECT_EQ(f.bar_read(2, 0x508, 8), 0xffffffffffffffffu);
+    EXPECT_EQ(f.bar_read(2, 0x514, 4), 0xffffffffu); // straddles the end
+    EXPECT_EQ(host.errors.size(), 4u);
+    f.bar_write(2, dispi(DispiReg::xres), 0x12345678, 4);
+    f.bar_write(2, dispi(DispiReg::xres), 0x99, 1);
+    EXPECT_EQ(host.errors.size(), 6u);
+    EXPECT_THAT(host.errors.back(), HasSubstr("16-bit accesses only"));
+    EXPECT_EQ(get(f, DispiReg::xres), 640u);
+    // Past the last register (0x516) is no register at all.
+    EXPECT_EQ(f.bar_read(2, 0x516, 2), 0xffffu);
+    EXPECT_EQ(host.errors.size(), 7u);
+}
+
+TEST_F(MbochsTest, ResetRestoresDispiAndKeepsVideoMemory)
+{
+    PciFunction &f = make();
+    set_mode(f, 640, 480);
+    f.bar_write(0, 0x1000, 0xdeadbeef, 4);
+    set(f, DispiReg::id, 0xb0c0);
+    f.reset();
+    EXPECT_EQ(get(f, DispiReg::id), 0xb0c5u);
+    EXPECT_EQ(get(f, DispiReg::xres), 0u);
+    EXPECT_EQ(get(f, DispiReg::enable), 0u);
+    EXPECT_EQ(get(f, DispiReg::video_memory_64k), 64u);
+    EXPECT_EQ(f.bar_read(0, 0x1000, 4), 0xdeadbeefu);
+    EXPECT_FALSE(plane());
+}
+
+// ---- BAR0 through reads and writes -------------------------------------------
+
+TEST_F(MbochsTest, Bar0AccessesHitExactlyTheirOffset)
+{
+    PciFunction &f = make();
+    std::span<std::uint8_t> vram = f.bar_memory(0);
+    f.bar_write(0, 0x2468, 0x0102030405060708, 8);
+    EXPECT_EQ(vram[0x2468], 0x08);
+    EXPECT_EQ(vram[0x246f], 0x01);
+    EXPECT_EQ(vram[0x2467], 0x00);
+    EXPECT_EQ(vram[0x2470], 0x00);
+    vram[0] = 0x5a;
+    vram[(4u << 20) - 1] = 0xa5;
+    EXPECT_EQ(f.bar_read(0, 0, 1), 0x5au);
+    EXPECT_EQ(f.bar_read(0, (4u << 20) - 1, 1), 0xa5u);
+    EXPECT_EQ(f.bar_read(0, 4u << 20, 1), 0xffu); // past the end: refused
+    EXPECT_EQ(host.errors.size(), 1u);
+}
+
+// ---- The primary plane ----------------------------------------------------------
+
+TEST_F(MbochsTest, NoPlaneBeforeAModeIsSet)
+{
+    make();
+    EXPECT_FALSE(plane());
+}
+
+TEST_F(MbochsTest, PlaneFollowsTheMode)
+{
+    PciFunction &f = make("mbochs-medium");
+    set_mode(f, 1024, 768);
+    std::optional<vfio::GfxPlane> p = plane();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->drm_format, 0x34325258u);
+    EXPECT_EQ(p->width, 1024u);
+    EXPECT_EQ(p->height, 768u);
+    EXPECT_EQ(p->stride, 4096u);
+    EXPECT_EQ(p->region, vfio::kBar0Region);
+    EXPECT_EQ(p->offset, 0u);
+
+    // The very first query after a mode change sees the new mode (the
+    // kernel sample fails it once).
+    set_mode(f, 800, 600);
+    p = plane();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->width, 800u);
+    EXPECT_EQ(p->height, 600u);
+    EXPECT_EQ(p->stride, 3200u);
+    set(f, DispiReg::yres, 500); // a change without re-enabling counts too
+    ASSERT_TRUE(plane());
+    EXPECT_EQ(plane()->height, 500u);
+}
+
+TEST_F(MbochsTest, PlaneNeedsEnableAnd32Bpp)
+{
+    PciFunction &f = make();
+    set_mode(f, 640, 480);
+    ASSERT_TRUE(plane());
+    set(f, DispiReg::enable, 0x40); // LFB bit without ENABLED
+    EXPECT_FALSE(plane());
+    set(f, DispiReg::enable, 0x01);
+    EXPECT_TRUE(plane());
+    for (std::uint16_t bpp : {8, 15, 16, 24}) {
+        set(f, DispiReg::bpp, bpp);
+        EXPECT_FALSE(plane()) << bpp;
+    }
+}
+
+TEST_F(MbochsTest, PlaneNeedsAtLeast64By64)
+{
+    PciFunction &f = make();
+    set_mode(f, 64, 64);
+    ASSERT_TRUE(plane());
+    EXPECT_EQ(plane()->stride, 256u);
+    set_mode(f, 63, 64);
+    EXPECT_FALSE(plane());
+    set_mode(f, 64, 63);
+    EXPECT_FALSE(plane());
+}
+
+TEST_F(MbochsTest, StrideIsTheWiderOfVirtualWidthAndXres)
+{
+    PciFunction &f = make();
+    set_mode(f, 640, 480, 32, 1000);
+    ASSERT_TRUE(plane());
+    EXPECT_EQ(plane()->stride, 4000u);
+    set_mode(f, 640, 480, 32, 100); // a virtual width below xres is ignored
+    ASSERT_TRUE(plane());
+    EXPECT_EQ(plane()->stride, 2560u);
+}
+
+TEST_F(MbochsTest, OffsetComesFromXAndYOffset)
+{
+    PciFunction &f = make();
+    set_mode(f, 640, 480, 32, 800, 3, 5);
+    ASSERT_TRUE(plane());
+    EXPECT_EQ(plane()->offset, 3u * 4 + 5u * 3200);
+}
+
+TEST_F(MbochsTest, PlaneMustFitInVideoMemory)
+{
+    PciFunction &f = make(); // 4 MiB = 4194304 bytes
+    // 1024 x 1024 x 4 fills the memory exactly.
+    set_mode(f, 1024, 1024);
+    ASSERT_TRUE(plane());
+    set_mode(f, 1024, 1025);
+    EXPECT_FALSE(plane());
+    // Panned down one line: one line too many.
+    set_mode(f, 1024, 1023, 32, 0, 0, 1);
+    ASSERT_TRUE(plane());
+    set_mode(f, 1024, 1023, 32, 0, 1, 1);
+    EXPECT_FALSE(plane());
+}
+
+TEST_F(MbochsTest, HugeRegisterValuesCannotWrapTheFitCheck)
+{
+    PciFunction &f = make("mbochs-large");
+    // Every register at its maximum: stride 262140, offset ~ 2^34. In 32
+    // bits these would wrap to something small; the check must refuse.
+    set_mode(f, 0xffff, 0xffff, 32, 0xffff, 0xffff, 0xffff);
+    EXPECT_FALSE(plane());
+    set_mode(f, 64, 64, 32, 0xffff, 0, 0x4000); // 0x4000 * 262140 > 4 GiB
+    EXPECT_FALSE(plane());
+    set_mode(f, 64, 64, 32, 0xffff, 0xffff, 0);
+    EXPECT_TRUE(plane());
+}
+
+// ---- EDID ----------------------------------------------------------------------
+
+std::uint16_t le16(const EdidBlock &e, unsigned at)
+{
+    return static_cast<std::uint16_t>(e[at] | (e[at + 1] << 8));
+}
+
+struct DecodedTiming {
+    unsigned clock_khz, hactive, hblank, vactive, vblank;
+};
+
+DecodedTiming decode_dtd(const EdidBlock &e)
+{
+    const std::uint8_t *d = &e[54];
+    return {static_cast<unsigned>(le16(e, 54)) * 10, d[2] | unsigned(d[4] >> 4) << 8,
+            d[3] | unsigned(d[4] & 0xf) << 8, d[5] | unsigned(d[7] >> 4) << 8,
+            d[6] | unsigned(d[7] & 0xf) << 8};
+}
+
+TEST(MbochsEdid, HeaderVersionVendorAndChecksum)
+{
+    for (auto [x, y] : {std::pair{800, 600}, {1920, 1440}, {1024, 768}, {64, 64}}) {
+        const EdidBlock e = edid_generate(static_cast<std::uint16_t>(x),
+                                          static_cast<std::uint16_t>(y));
+        EXPECT_THAT(std::vector<std::uint8_t>(e.begin(), e.begin() + 8),
+                    ElementsAre(0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00));
+        EXPECT_EQ(std::accumulate(e.begin(), e.end(), 0u) % 256, 0u) << x << "x" << y;
+        EXPECT_EQ(e[18], 1);
+        EXPECT_EQ(e[19], 4);
+        EXPECT_EQ(e[8], 0x49); // "RHT"
+        EXPECT_EQ(e[9], 0x14);
+        EXPECT_EQ(e[126], 0); // no extensions
+        EXPECT_NE(e[20] & 0x80, 0); // digital
+        EXPECT_EQ(e[24] & 0x02, 0x02); // preferred timing is native
+    }
+}
+
+TEST(MbochsEdid, PreferredTimingIsTheMaximumResolutionAt60Hz)
+{
+    for (auto [x, y] : {std::pair{800, 600}, {1920, 1440}, {1024, 768}}) {
+        const EdidBlock e = edid_generate(static_cast<std::uint16_t>(x),
+                                          static_cast<std::uint16_t>(y));
+        ASSERT_NE(le16(e, 54), 0); // descriptor 1 is a detailed timing
+        const DecodedTiming t = decode_dtd(e);
+        EXPECT_EQ(t.hactive, unsigned(x));
+        EXPECT_EQ(t.vactive, unsigned(y));
+        EXPECT_EQ(t.hblank, 160u); // CVT reduced blanking
+        const double hz = t.clock_khz * 1000.0 / ((t.hactive + t.hblank) * (t.vactive + t.vblank));
+        EXPECT_NEAR(hz, 60.0, 0.1) << x << "x" << y;
+    }
+    // 1920x1440: 2080 x 1481 x 60 Hz = 184.8288 MHz, stored in 10 kHz units.
+    const DecodedTiming big = decode_dtd(edid_generate(1920, 1440));
+    EXPECT_EQ(big.vblank, 41u);
+    EXPECT_EQ(big.clock_khz, 184820u);
+}
+
+TEST(MbochsEdid, RangeLimitsAndNameDescriptors)
+{
+    const EdidBlock e = edid_generate(1920, 1440);
+    EXPECT_EQ(e[72 + 3], 0xfd);
+    EXPECT_EQ(e[72 + 5], 50);
+    EXPECT_EQ(e[72 + 6], 125);
+    EXPECT_GE(e[72 + 8], 89); // the preferred mode's 88.9 kHz line rate fits
+    EXPECT_EQ(e[72 + 9], 19); // 190 MHz >= 184.82 MHz
+    EXPECT_EQ(e[90 + 3], 0xfc);
+    EXPECT_EQ(std::string(reinterpret_cast<const char *>(&e[95]), 12), "QEMU mbochs\n");
+    EXPECT_EQ(e[108 + 3], 0x10);
+}
+
+TEST(MbochsEdid, EstablishedTimingsOnlyThoseThatFit)
+{
+    EXPECT_EQ(edid_generate(800, 600)[35], 0x21);
+    EXPECT_EQ(edid_generate(800, 600)[36], 0x00);
+    EXPECT_EQ(edid_generate(1024, 768)[36], 0x08);
+    EXPECT_EQ(edid_generate(640, 480)[35], 0x20);
+}
+
+TEST_F(MbochsTest, EachTypeShowsItsOwnPreferredMode)
+{
+    const char *ids[] = {"mbochs-small", "mbochs-medium", "mbochs-large"};
+    const unsigned x[] = {800, 1920, 1024}, y[] = {600, 1440, 768};
+    for (unsigned i = 0; i < 3; i++) {
+        make(ids[i], i);
+        const DecodedTiming t = decode_dtd(mdev().edid());
+        EXPECT_EQ(t.hactive, x[i]) << ids[i];
+        EXPECT_EQ(t.vactive, y[i]) << ids[i];
+    }
+}
+
+// ---- Lazy video memory ---------------------------------------------------------
+
+// Pages of `mem` the kernel has made resident.
+std::size_t resident_pages(std::span<const std::uint8_t> mem)
+{
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> vec((mem.size() + page - 1) / page);
+    if (mincore(const_cast<std::uint8_t *>(mem.data()), mem.size(), vec.data()) != 0) {
+        return SIZE_MAX;
+    }
+    std::size_t n = 0;
+    for (unsigned char v : vec) {
+        n += v & 1;
+    }
+    return n;
+}
+
+TEST_F(MbochsTest, LargeDeviceTouchesNoVideoMemoryUntilUsed)
+{
+    PciFunction &f = make("mbochs-large");
+    std::span<std::uint8_t> vram = f.bar_memory(0);
+    ASSERT_EQ(vram.size(), 64u << 20);
+    EXPECT_EQ(resident_pages(vram), 0u);
+    // Programming a mode and querying the plane does not touch it either.
+    set_mode(f, 1024, 768);
+    ASSERT_TRUE(plane());
+    EXPECT_EQ(resident_pages(vram), 0u);
+    // Writing two bytes far apart makes exactly two pages resident.
+    f.bar_write(0, 0, 1, 1);
+    f.bar_write(0, 48u << 20, 1, 1);
+    EXPECT_EQ(resident_pages(vram), 2u);
+}
+
+TEST(MbochsLazyMemory, IsZeroFilledAndMovable)
+{
+    LazyMemory a(1 << 20);
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a.bytes()[12345], 0);
+    a.bytes()[7] = 42;
+    LazyMemory b(std::move(a));
+    EXPECT_FALSE(a.ok());
+    EXPECT_EQ(a.size(), 0u);
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(b.bytes()[7], 42);
+}
+
+} // namespace
+} // namespace mdev::samples
