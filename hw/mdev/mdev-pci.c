@@ -97,6 +97,9 @@ static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
     const char *prop;
 
     mc->register_parent();
+    if (mc->check_properties && !mc->check_properties(s, errp)) {
+        return false;
+    }
 
     if (!s->class_name) {
         char classes[64];

@@ -321,11 +321,56 @@ static void test_mvnet_mac(void)
     qtest_quit(qts);
 }
 
+/*
+ * Runs QEMU with @device and expects it to refuse at start-up: exit status 1
+ * and one line of stderr holding every one of @needles.
+ */
+static void assert_refused(const char *device, const char *const *needles)
+{
+    /* -S and a monitor on /dev/null: a QEMU that wrongly starts quits at once. */
+    const char *argv[] = {
+        g_getenv("QTEST_QEMU_BINARY"), "-M", "q35", "-accel", "qtest",
+        "-nodefaults", "-display", "none", "-S", "-monitor", "stdio",
+        "-device", device, NULL,
+    };
+    g_autofree char *err = NULL;
+    g_autoptr(GError) gerr = NULL;
+    int status;
+
+    g_assert_nonnull(argv[0]);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_STDOUT_TO_DEV_NULL |
+                               G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, NULL,
+                               &err, &status, &gerr));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_cmpint(strchr(err, '\n') - err + 1, ==, strlen(err));
+    for (; *needles; needles++) {
+        g_assert_nonnull(strstr(err, *needles));
+    }
+}
+
+static void test_mvnet_refusals(void)
+{
+    static const char *const multicast[] = {
+        "property 'mac'", "01:00:5e:00:00:01 is a multicast address",
+        "accepted: a unicast address", NULL
+    };
+    static const char *const vfio[] = {
+        "property 'class'", "parent 'mvnet' has no vfio ops; accepted: virtio",
+        NULL
+    };
+
+    assert_refused("mdev-mvnet,class=virtio,mac=01:00:5e:00:00:01", multicast);
+    assert_refused("mdev-mvnet,class=vfio", vfio);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/mdev-mtty-virtio/console-multiport", test_console_multiport);
     qtest_add_func("/mdev-mtty-virtio/migration", test_migration);
     qtest_add_func("/mdev-mtty-virtio/mvnet-mac", test_mvnet_mac);
+    qtest_add_func("/mdev-mtty-virtio/mvnet-refusals", test_mvnet_refusals);
     return g_test_run();
 }

@@ -8,6 +8,7 @@
  * device's state for migration.
  */
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
 #include "migration/vmstate.h"
@@ -74,6 +75,21 @@ static bool mac_is_unset(const MACAddr *mac)
  * its UUID, and the property shows that one (so a fixed uuid= gives a fixed
  * address across runs, unlike a random default).
  */
+/* A station address must be unicast: bit 0 of the first byte clear. */
+static bool mdev_mvnet_check_properties(MdevPCIState *pci, Error **errp)
+{
+    MdevMvnetState *s = MDEV_MVNET(pci);
+
+    if (s->mac.a[0] & 1) {
+        error_setg(errp, "property 'mac': %02x:%02x:%02x:%02x:%02x:%02x is a "
+                   "multicast address; accepted: a unicast address, e.g. "
+                   "52:54:00:12:34:56", s->mac.a[0], s->mac.a[1], s->mac.a[2],
+                   s->mac.a[3], s->mac.a[4], s->mac.a[5]);
+        return false;
+    }
+    return true;
+}
+
 static void mdev_mvnet_created(MdevPCIState *pci)
 {
     MdevMvnetState *s = MDEV_MVNET(pci);
@@ -99,6 +115,7 @@ static void mdev_mvnet_class_init(ObjectClass *klass, void *data)
     mc->default_type = "mvnet-virtio";
     mc->register_parent = mdev_mvnet_register;
     mc->mdev_created = mdev_mvnet_created;
+    mc->check_properties = mdev_mvnet_check_properties;
     dc->desc = "mdev sample: virtio-net device looping its frames back";
     dc->vmsd = &vmstate_mdev_mvnet;
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);

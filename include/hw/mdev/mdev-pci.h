@@ -28,6 +28,8 @@ struct MdevPCIClass {
     const char *default_type;
     /* Registers the parent (and its ops) with the core; idempotent. */
     void (*register_parent)(void);
+    /* Optional: refuses the type's own properties before the mdev exists. */
+    bool (*check_properties)(MdevPCIState *s, Error **errp);
     /* Called once the mdev exists and its frontend is built. */
     void (*mdev_created)(MdevPCIState *s);
 };
