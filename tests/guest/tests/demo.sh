@@ -4,8 +4,11 @@
 # Guest "test" for the demo: print what the guest sees. Every PCI function
 # with its ids, class and bound driver (from sysfs, like lspci -nnk), the
 # ttyS ports of PCI functions with UART type and I/O port, and a line sent
-# through each such port and read back from it. Fails only when a line does
-# not come back.
+# through each such port and read back from it; then, for whichever of them
+# are present, virtio-net interfaces (frames looped), virtio-console ports
+# (a line looped) and framebuffers (the mode the driver set). Fails only
+# when data does not come back.
+# modules: virtio_pci virtio_net virtio_console bochs
 #
 # demo_loop=mcr (kernel command line) sets the UART's loopback bit, for
 # serial cards that do not loop by themselves (QEMU's pci-serial-2x).
@@ -50,5 +53,49 @@ for t in $ports; do
     else fail "no loop on $t:"; echo "$out" | sed 's/^/    /'; fi
 done
 [ -n "$ports" ] || fail "no serial port on any PCI function"
+
+nets=
+for n in /sys/class/net/*; do
+    [ "$(readlink "$n/device/driver" 2>/dev/null | sed 's|.*/||')" = virtio_net ] && nets="$nets ${n##*/}"
+done
+if [ -n "$nets" ]; then
+    echo
+    echo "virtio-net interfaces (virtio_net), raw frames sent and received back:"
+    for net in $nets; do
+        ip link set "$net" up
+        echo "  $net  $(cat /sys/class/net/$net/address)  on $(readlink /sys/class/net/$net/device | sed 's|.*/||') of $(readlink -f /sys/class/net/$net/device/.. | sed 's|.*/||')"
+        if out=$(netloop "$net" 200 1514 2>&1); then echo "  $out"
+        else fail "no loop on $net:"; echo "$out" | sed 's/^/    /'; fi
+    done
+fi
+
+vports=
+i=0
+while [ $i -lt 30 ] && [ -d /sys/bus/virtio/drivers/virtio_console ] && [ -z "$(ls /sys/class/virtio-ports 2>/dev/null)" ]; do
+    sleep 0.1; i=$((i + 1))
+done
+for v in $(ls /sys/class/virtio-ports 2>/dev/null); do vports="$vports $v"; done
+if [ -n "$vports" ]; then
+    echo
+    echo "virtio-console ports (virtio_console), a line written and read back:"
+    for p in $vports; do
+        exec 3<>/dev/$p
+        printf 'hello through %s\n' "$p" >&3
+        got=
+        read -t 5 got <&3
+        exec 3>&-
+        if [ "$got" = "hello through $p" ]; then
+            echo "  $p ($(cat /sys/class/virtio-ports/$p/name)): line \"$got\" came back"
+        else fail "$p: read back '$got'"; fi
+    done
+fi
+
+if [ -e /sys/class/graphics/fb0 ]; then
+    echo
+    echo "Framebuffers (/sys/class/graphics):"
+    for fb in /sys/class/graphics/fb[0-9]*; do
+        echo "  ${fb##*/}: $(cat $fb/name), $(cat $fb/virtual_size | tr , x) at $(cat $fb/bits_per_pixel) bpp"
+    done
+fi
 echo
 finish
