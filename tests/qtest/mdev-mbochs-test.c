@@ -12,6 +12,7 @@
  */
 #include "qemu/osdep.h"
 #include "libqtest.h"
+#include "mdev-qtest-common.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
@@ -321,24 +322,6 @@ static void test_display(void)
 
 /* ---- Migration --------------------------------------------------------- */
 
-static void wait_migration(QTestState *qts, const char *want)
-{
-    for (;;) {
-        QDict *resp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
-        QDict *ret = qdict_get_qdict(resp, "return");
-        const char *status = qdict_haskey(ret, "status") ?
-                             qdict_get_str(ret, "status") : "";
-        bool done = !strcmp(status, want);
-
-        g_assert_cmpstr(status, !=, "failed");
-        qobject_unref(resp);
-        if (done) {
-            return;
-        }
-        g_usleep(20 * 1000);
-    }
-}
-
 /*
  * The DISPI registers travel in the device's VMState and the video memory
  * as RAM: the destination shows the same mode and the same pixels.
@@ -362,7 +345,7 @@ static void test_migration(void)
                      uri);
     g_assert_true(qdict_haskey(resp, "return"));
     qobject_unref(resp);
-    wait_migration(src.qts, "completed");
+    mdev_qtest_wait_migration(src.qts, "completed");
     qtest_qmp_eventwait(dst.qts, "RESUME");
 
     dst.bus = qpci_new_pc(dst.qts, NULL);

@@ -14,6 +14,7 @@
 #include "qemu/units.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
+#include "mdev-qtest-common.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
@@ -449,17 +450,6 @@ static void test_migration(void)
 
 /* ---- budget ---------------------------------------------------------------- */
 
-static char *mdpy_devices(int n)
-{
-    GString *s = g_string_new("");
-    int i;
-
-    for (i = 0; i < n; i++) {
-        g_string_append(s, " -device mdev-mdpy,class=vfio,mdev-type=mdpy-vga");
-    }
-    return g_string_free(s, false);
-}
-
 static void count_mdpy(QPCIDevice *dev, int devfn, void *data)
 {
     (*(int *)data)++;
@@ -468,14 +458,16 @@ static void count_mdpy(QPCIDevice *dev, int devfn, void *data)
 
 static void test_budget(void)
 {
-    g_autofree char *four = mdpy_devices(4);
-    g_autofree char *five = mdpy_devices(5);
-    g_autofree char *cmd = NULL;
-    g_autofree char *err = NULL;
-    g_auto(GStrv) argv = NULL;
+    static const char *const full[] = {
+        "property 'mdev-type': parent 'mdpy' has no room for another "
+        "'mdpy-vga' (available_instances is 0)", NULL
+    };
+    const char *vga = "mdev-mdpy,class=vfio,mdev-type=mdpy-vga";
+    g_autofree char *four = mdev_qtest_repeat_device(vga, 4);
+    g_autofree char *five = mdev_qtest_repeat_device(vga, 5);
     QTestState *qts;
     QPCIBus *bus;
-    int n = 0, status;
+    int n = 0;
 
     qts = qtest_initf("-M q35 -nodefaults %s", four);
     bus = qpci_new_pc(qts, NULL);
@@ -485,17 +477,7 @@ static void test_budget(void)
     qtest_quit(qts);
 
     /* A fifth does not start: one line naming the property. */
-    cmd = g_strdup_printf("%s -M q35 -accel qtest -nodefaults -display none "
-                          "-S %s", g_getenv("QTEST_QEMU_BINARY"), five);
-    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
-    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
-                               NULL, NULL, NULL, &err, &status, NULL));
-    g_test_message("stderr: %s", err);
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
-    g_assert_nonnull(strstr(err, "property 'mdev-type': parent 'mdpy' has no "
-                            "room for another 'mdpy-vga' "
-                            "(available_instances is 0)\n"));
+    mdev_qtest_assert_fails(five, full);
 }
 
 int main(int argc, char **argv)

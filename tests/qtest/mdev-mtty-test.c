@@ -18,6 +18,7 @@
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
+#include "mdev-qtest-common.h"
 
 #define MTTY_VENDOR 0x4348
 #define MTTY_DEVICE 0x3253
@@ -966,99 +967,6 @@ static void test_odd_access(void)
 
 /* ---- command line ---------------------------------------------------------- */
 
-typedef struct QemuRun {
-    int status; /* exit status, or -1 if it did not exit normally */
-    char *out;
-    char *err;
-} QemuRun;
-
-static char *quit_file;
-
-/*
- * In the child: the monitor (on stdio) reads "quit" from a file, so that a
- * QEMU that wrongly starts exits 0 at once instead of sitting at -S; the
- * alarm is a last resort.
- */
-static void run_child_setup(gpointer data)
-{
-    int fd = open(quit_file, O_RDONLY);
-
-    if (fd >= 0) {
-        dup2(fd, 0);
-        close(fd);
-    }
-    alarm(60);
-}
-
-static QemuRun run_qemu(const char *args)
-{
-    const char *binary = g_getenv("QTEST_QEMU_BINARY");
-    g_autofree char *cmd = NULL;
-    g_auto(GStrv) argv = NULL;
-    g_autoptr(GError) error = NULL;
-    QemuRun r = { .status = -1 };
-    int wait_status;
-
-    g_assert_nonnull(binary);
-    cmd = g_strdup_printf("%s -M q35 -accel qtest -nodefaults -display none "
-                          "-S -monitor stdio %s", binary, args);
-    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &error));
-    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT,
-                               run_child_setup, NULL, &r.out, &r.err,
-                               &wait_status, &error));
-    if (WIFEXITED(wait_status)) {
-        r.status = WEXITSTATUS(wait_status);
-    }
-    return r;
-}
-
-static void run_free(QemuRun *r)
-{
-    g_free(r->out);
-    g_free(r->err);
-}
-
-static void assert_starts(const char *args)
-{
-    QemuRun r = run_qemu(args);
-
-    if (r.status != 0 || *r.err) {
-        g_test_message("args: %s\nstderr: %s", args, r.err);
-    }
-    g_assert_cmpint(r.status, ==, 0);
-    g_assert_cmpstr(r.err, ==, "");
-    run_free(&r);
-}
-
-/* Exit status 1 and exactly one line on stderr, holding every needle. */
-static void assert_fails(const char *args, const char *const *needles)
-{
-    QemuRun r = run_qemu(args);
-    const char *nl;
-    int i;
-
-    g_test_message("args: %s\nstderr: %s", args, r.err);
-    g_assert_cmpint(r.status, ==, 1);
-    nl = strchr(r.err, '\n');
-    g_assert_nonnull(nl);
-    g_assert_cmpstr(nl, ==, "\n");
-    for (i = 0; needles[i]; i++) {
-        g_assert_nonnull(strstr(r.err, needles[i]));
-    }
-    run_free(&r);
-}
-
-static char *repeat_device(const char *dev, int n)
-{
-    GString *s = g_string_new("");
-    int i;
-
-    for (i = 0; i < n; i++) {
-        g_string_append_printf(s, " -device %s", dev);
-    }
-    return g_string_free(s, false);
-}
-
 static void count_mtty(QPCIDevice *dev, int devfn, void *data)
 {
     int *n = data;
@@ -1078,10 +986,10 @@ static void test_budget(void)
     static const char *const mtty1_full[] = {
         "property 'mdev-type': ", "'mtty-1'", NULL
     };
-    g_autofree char *twelve = repeat_device("mdev-mtty,class=vfio", 12);
-    g_autofree char *eleven = repeat_device(
+    g_autofree char *twelve = mdev_qtest_repeat_device("mdev-mtty,class=vfio", 12);
+    g_autofree char *eleven = mdev_qtest_repeat_device(
         "mdev-mtty,class=vfio,mdev-type=mtty-2", 11);
-    g_autofree char *ones = repeat_device(
+    g_autofree char *ones = mdev_qtest_repeat_device(
         "mdev-mtty,class=vfio,mdev-type=mtty-1", 24);
     g_autofree char *args = NULL;
     QTestState *qts;
@@ -1096,29 +1004,29 @@ static void test_budget(void)
     qpci_free_pc(bus);
     qtest_quit(qts);
 
-    assert_starts(twelve);
+    mdev_qtest_assert_starts(twelve);
     args = g_strdup_printf("%s -device mdev-mtty,class=vfio", twelve);
-    assert_fails(args, mtty2_full);
+    mdev_qtest_assert_fails(args, mtty2_full);
     g_free(args);
     args = g_strdup_printf("%s -device mdev-mtty,class=vfio,mdev-type=mtty-1",
                            twelve);
-    assert_fails(args, mtty1_full);
+    mdev_qtest_assert_fails(args, mtty1_full);
     g_free(args);
 
-    assert_starts(ones);
+    mdev_qtest_assert_starts(ones);
     args = g_strdup_printf("%s -device mdev-mtty,class=vfio,mdev-type=mtty-1",
                            ones);
-    assert_fails(args, mtty1_full);
+    mdev_qtest_assert_fails(args, mtty1_full);
     g_free(args);
 
     /* 23 ports in use: one mtty-1 fits, an mtty-2 does not. */
     args = g_strdup_printf("%s -device mdev-mtty,class=vfio,mdev-type=mtty-1 "
                            "-device mdev-mtty,class=vfio,mdev-type=mtty-1", eleven);
-    assert_starts(args);
+    mdev_qtest_assert_starts(args);
     g_free(args);
     args = g_strdup_printf("%s -device mdev-mtty,class=vfio,mdev-type=mtty-1 "
                            "-device mdev-mtty,class=vfio,mdev-type=mtty-2", eleven);
-    assert_fails(args, mtty2_full);
+    mdev_qtest_assert_fails(args, mtty2_full);
 }
 
 static void test_bad_properties(void)
@@ -1139,14 +1047,14 @@ static void test_bad_properties(void)
         "property 'uuid': ", MTTY_UUID_A, NULL
     };
 
-    assert_starts("-device mdev-mtty,class=vfio,uuid=" MTTY_UUID_A
+    mdev_qtest_assert_starts("-device mdev-mtty,class=vfio,uuid=" MTTY_UUID_A
                   " -device mdev-mtty,class=vfio,uuid=" MTTY_UUID_B);
-    assert_fails("-device mdev-mtty,class=foo", class_foo);
-    assert_fails("-device mdev-mtty", class_missing);
-    assert_fails("-device mdev-mtty,mdev-type=mtty-1", class_missing);
-    assert_fails("-device mdev-mtty,class=vfio,mdev-type=mtty-3", type_bad);
-    assert_fails("-device mdev-mtty,class=vfio,uuid=xyz", uuid_bad);
-    assert_fails("-device mdev-mtty,class=vfio,uuid=" MTTY_UUID_A
+    mdev_qtest_assert_fails("-device mdev-mtty,class=foo", class_foo);
+    mdev_qtest_assert_fails("-device mdev-mtty", class_missing);
+    mdev_qtest_assert_fails("-device mdev-mtty,mdev-type=mtty-1", class_missing);
+    mdev_qtest_assert_fails("-device mdev-mtty,class=vfio,mdev-type=mtty-3", type_bad);
+    mdev_qtest_assert_fails("-device mdev-mtty,class=vfio,uuid=xyz", uuid_bad);
+    mdev_qtest_assert_fails("-device mdev-mtty,class=vfio,uuid=" MTTY_UUID_A
                  " -device mdev-mtty,class=vfio,mdev-type=mtty-1,uuid="
                  MTTY_UUID_A, uuid_dup);
 }
@@ -1237,14 +1145,7 @@ static void test_qtree(void)
 
 int main(int argc, char **argv)
 {
-    int fd, ret;
-
     g_test_init(&argc, &argv, NULL);
-
-    fd = g_file_open_tmp("mdev-mtty-test-quit-XXXXXX", &quit_file, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    g_assert_cmpint(write(fd, "quit\n", 5), ==, 5);
-    close(fd);
 
     qtest_add_func("/mdev-mtty/config/ids/q35", test_ids_q35);
     qtest_add_func("/mdev-mtty/config/ids/pc", test_ids_pc);
@@ -1268,8 +1169,5 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mtty/cmdline/help", test_help);
     qtest_add_func("/mdev-mtty/qtree", test_qtree);
 
-    ret = g_test_run();
-    unlink(quit_file);
-    g_free(quit_file);
-    return ret;
+    return g_test_run();
 }

@@ -12,6 +12,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
+#include "mdev-qtest-common.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
 #include "libqos/malloc-pc.h"
@@ -199,24 +200,6 @@ static void test_console_multiport(void)
     con_close(&c);
 }
 
-static void wait_migration(QTestState *qts)
-{
-    for (;;) {
-        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
-        QDict *ret = qdict_get_qdict(rsp, "return");
-        const char *status = qdict_haskey(ret, "status") ?
-            qdict_get_str(ret, "status") : "none";
-        bool done = !strcmp(status, "completed");
-
-        g_assert_cmpstr(status, !=, "failed");
-        qobject_unref(rsp);
-        if (done) {
-            return;
-        }
-        g_usleep(10 * 1000);
-    }
-}
-
 /*
  * Migrate in the middle of everything: port 1 not yet acknowledged, and
  * port 0 with bytes half looped back (3 of 11 delivered, the rest waiting
@@ -266,13 +249,13 @@ static void test_migration(void)
 
     qtest_qmp_assert_success(c.qts, "{ 'execute': 'migrate', 'arguments': "
                              "{ 'uri': %s } }", out_uri);
-    wait_migration(c.qts);
+    mdev_qtest_wait_migration(c.qts, "completed");
     qtest_quit(c.qts);
 
     dst = qtest_initf(CON_ARGS " -incoming defer");
     qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
                              "'arguments': { 'uri': %s } }", in_uri);
-    wait_migration(dst);
+    mdev_qtest_wait_migration(dst, "completed");
     unlink(file);
     c.qts = dst;
     c.bus->qts = dst;
@@ -321,35 +304,6 @@ static void test_mvnet_mac(void)
     qtest_quit(qts);
 }
 
-/*
- * Runs QEMU with @device and expects it to refuse at start-up: exit status 1
- * and one line of stderr holding every one of @needles.
- */
-static void assert_refused(const char *device, const char *const *needles)
-{
-    /* -S and a monitor on /dev/null: a QEMU that wrongly starts quits at once. */
-    const char *argv[] = {
-        g_getenv("QTEST_QEMU_BINARY"), "-M", "q35", "-accel", "qtest",
-        "-nodefaults", "-display", "none", "-S", "-monitor", "stdio",
-        "-device", device, NULL,
-    };
-    g_autofree char *err = NULL;
-    g_autoptr(GError) gerr = NULL;
-    int status;
-
-    g_assert_nonnull(argv[0]);
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-                               G_SPAWN_STDOUT_TO_DEV_NULL |
-                               G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, NULL,
-                               &err, &status, &gerr));
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
-    g_assert_cmpint(strchr(err, '\n') - err + 1, ==, strlen(err));
-    for (; *needles; needles++) {
-        g_assert_nonnull(strstr(err, *needles));
-    }
-}
-
 static void test_mvnet_refusals(void)
 {
     static const char *const multicast[] = {
@@ -361,8 +315,9 @@ static void test_mvnet_refusals(void)
         NULL
     };
 
-    assert_refused("mdev-mvnet,class=virtio,mac=01:00:5e:00:00:01", multicast);
-    assert_refused("mdev-mvnet,class=vfio", vfio);
+    mdev_qtest_assert_fails("-device mdev-mvnet,class=virtio,mac=01:00:5e:00:00:01",
+                            multicast);
+    mdev_qtest_assert_fails("-device mdev-mvnet,class=vfio", vfio);
 }
 
 int main(int argc, char **argv)

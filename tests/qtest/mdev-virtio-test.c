@@ -14,6 +14,7 @@
  */
 #include "qemu/osdep.h"
 #include "libqtest.h"
+#include "mdev-qtest-common.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
 #include "libqos/malloc-pc.h"
@@ -425,24 +426,6 @@ static void test_reset_and_renegotiate(void)
 
 /* ---- migration ------------------------------------------------------------------ */
 
-static void wait_migration(QTestState *qts)
-{
-    for (;;) {
-        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
-        QDict *ret = qdict_get_qdict(rsp, "return");
-        const char *status = qdict_haskey(ret, "status") ?
-            qdict_get_str(ret, "status") : "none";
-        bool done = !strcmp(status, "completed");
-
-        g_assert_cmpstr(status, !=, "failed");
-        qobject_unref(rsp);
-        if (done) {
-            return;
-        }
-        g_usleep(10 * 1000);
-    }
-}
-
 /*
  * A driver set up on one QEMU keeps working on the QEMU the machine
  * migrated to: transport registers, MSI-X table and the device's rings all
@@ -470,13 +453,13 @@ static void test_migration(void)
 
     qtest_qmp_assert_success(n.qts, "{ 'execute': 'migrate', 'arguments': "
                              "{ 'uri': %s } }", out_uri);
-    wait_migration(n.qts);
+    mdev_qtest_wait_migration(n.qts, "completed");
     qtest_quit(n.qts);
 
     dst = qtest_initf("-M q35 -nodefaults " MVNET_ARGS " -incoming defer");
     qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
                              "'arguments': { 'uri': %s } }", in_uri);
-    wait_migration(dst);
+    mdev_qtest_wait_migration(dst, "completed");
     unlink(file);
 
     /* The test's view of the machine now talks to the destination. */

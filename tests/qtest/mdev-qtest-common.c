@@ -1,0 +1,130 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: helpers the mdev qtests share (mdev-qtest-common.h).
+ */
+#include "qemu/osdep.h"
+#include "qobject/qdict.h"
+#include "mdev-qtest-common.h"
+
+static char *quit_file;
+
+static void remove_quit_file(void)
+{
+    unlink(quit_file);
+    g_free(quit_file);
+}
+
+/* A file holding "quit", for the monitor of every QEMU this process runs. */
+static const char *quit_file_path(void)
+{
+    int fd;
+
+    if (quit_file) {
+        return quit_file;
+    }
+    fd = g_file_open_tmp("mdev-qtest-quit-XXXXXX", &quit_file, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, "quit\n", 5), ==, 5);
+    close(fd);
+    atexit(remove_quit_file);
+    return quit_file;
+}
+
+/* In the child: stdin from the quit file; the alarm is a last resort. */
+static void run_child_setup(gpointer data)
+{
+    int fd = open(data, O_RDONLY);
+
+    if (fd >= 0) {
+        dup2(fd, 0);
+        close(fd);
+    }
+    alarm(60);
+}
+
+MdevQemuRun mdev_qtest_run_qemu(const char *args)
+{
+    const char *binary = g_getenv("QTEST_QEMU_BINARY");
+    g_autofree char *cmd = NULL;
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GError) error = NULL;
+    MdevQemuRun r = { .status = -1 };
+    int wait_status;
+
+    g_assert_nonnull(binary);
+    cmd = g_strdup_printf("%s -M q35 -accel qtest -nodefaults -display none "
+                          "-S -monitor stdio %s", binary, args);
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &error));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT,
+                               run_child_setup, (gpointer)quit_file_path(),
+                               &r.out, &r.err, &wait_status, &error));
+    if (WIFEXITED(wait_status)) {
+        r.status = WEXITSTATUS(wait_status);
+    }
+    return r;
+}
+
+void mdev_qtest_run_free(MdevQemuRun *r)
+{
+    g_free(r->out);
+    g_free(r->err);
+}
+
+void mdev_qtest_assert_starts(const char *args)
+{
+    MdevQemuRun r = mdev_qtest_run_qemu(args);
+
+    if (r.status != 0 || *r.err) {
+        g_test_message("args: %s\nstderr: %s", args, r.err);
+    }
+    g_assert_cmpint(r.status, ==, 0);
+    g_assert_cmpstr(r.err, ==, "");
+    mdev_qtest_run_free(&r);
+}
+
+void mdev_qtest_assert_fails(const char *args, const char *const *needles)
+{
+    MdevQemuRun r = mdev_qtest_run_qemu(args);
+    const char *nl;
+    int i;
+
+    g_test_message("args: %s\nstderr: %s", args, r.err);
+    g_assert_cmpint(r.status, ==, 1);
+    nl = strchr(r.err, '\n');
+    g_assert_nonnull(nl);
+    g_assert_cmpstr(nl, ==, "\n");
+    for (i = 0; needles[i]; i++) {
+        g_assert_nonnull(strstr(r.err, needles[i]));
+    }
+    mdev_qtest_run_free(&r);
+}
+
+char *mdev_qtest_repeat_device(const char *dev, int n)
+{
+    GString *s = g_string_new("");
+    int i;
+
+    for (i = 0; i < n; i++) {
+        g_string_append_printf(s, " -device %s", dev);
+    }
+    return g_string_free(s, false);
+}
+
+void mdev_qtest_wait_migration(QTestState *qts, const char *want)
+{
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
+        QDict *ret = qdict_get_qdict(rsp, "return");
+        const char *status = qdict_haskey(ret, "status") ?
+            qdict_get_str(ret, "status") : "none";
+        bool done = !strcmp(status, want);
+
+        g_assert_cmpstr(status, !=, "failed");
+        qobject_unref(rsp);
+        if (done) {
+            return;
+        }
+        g_usleep(10 * 1000);
+    }
+}

@@ -1,0 +1,38 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: helpers the mdev qtests share: starting QEMU to check how it
+ * refuses (or accepts) a command line, and waiting for a migration.
+ */
+#ifndef MDEV_QTEST_COMMON_H
+#define MDEV_QTEST_COMMON_H
+
+#include "libqtest.h"
+
+typedef struct MdevQemuRun {
+    int status; /* exit status, or -1 if QEMU did not exit normally */
+    char *out;
+    char *err;
+} MdevQemuRun;
+
+/*
+ * Runs QTEST_QEMU_BINARY -M q35 -accel qtest -nodefaults -display none -S
+ * with @args and its monitor on stdin, fed "quit": a QEMU that starts exits
+ * 0 at once instead of sitting at -S.
+ */
+MdevQemuRun mdev_qtest_run_qemu(const char *args);
+void mdev_qtest_run_free(MdevQemuRun *r);
+
+/* QEMU starts with @args: exit status 0, nothing on stderr. */
+void mdev_qtest_assert_starts(const char *args);
+
+/* QEMU refuses @args: exit status 1, one line on stderr holding every needle. */
+void mdev_qtest_assert_fails(const char *args, const char *const *needles);
+
+/* " -device @dev" @n times, for command lines that exhaust a budget. */
+char *mdev_qtest_repeat_device(const char *dev, int n);
+
+/* Polls query-migrate on @qts until its status is @want; "failed" fails. */
+void mdev_qtest_wait_migration(QTestState *qts, const char *want);
+
+#endif
