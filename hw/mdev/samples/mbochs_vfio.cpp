@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mbochs_vfio.hpp"
+#include "hw/mdev/le_bytes.hpp"
 
 #include "hw/mdev/device.hpp"
 #include "samples/mbochs.hpp"
@@ -33,24 +34,17 @@ constexpr std::uint32_t kBarMemPrefetch = 0x08; // 32-bit memory, prefetchable
 
 void put16(std::uint8_t *c, std::uint32_t off, std::uint16_t v)
 {
-    c[off] = static_cast<std::uint8_t>(v);
-    c[off + 1] = static_cast<std::uint8_t>(v >> 8);
+    store_le(std::span(c + off, 2), v);
 }
 
 void put32(std::uint8_t *c, std::uint32_t off, std::uint32_t v)
 {
-    for (unsigned i = 0; i < 4; i++) {
-        c[off + i] = static_cast<std::uint8_t>(v >> (8 * i));
-    }
+    store_le(std::span(c + off, 4), v);
 }
 
 std::uint32_t get32(const std::uint8_t *c, std::uint32_t off)
 {
-    std::uint32_t v = 0;
-    for (unsigned i = 0; i < 4; i++) {
-        v |= std::uint32_t(c[off + i]) << (8 * i);
-    }
-    return v;
+    return static_cast<std::uint32_t>(load_le(std::span(c + off, 4)));
 }
 
 // A memory BAR register keeps the address bits above its size and reads

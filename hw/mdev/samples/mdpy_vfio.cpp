@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mdpy_vfio.hpp"
+#include "hw/mdev/le_bytes.hpp"
 
 #include "hw/mdev/device.hpp"
 #include "samples/mdpy.hpp"
@@ -27,8 +28,7 @@ constexpr std::uint32_t kBarMemPrefetch = 0x8; // memory, 32-bit, prefetchable
 
 void put16(MdpyDeviceState &s, std::uint32_t off, std::uint16_t v)
 {
-    s.config[off] = static_cast<std::uint8_t>(v);
-    s.config[off + 1] = static_cast<std::uint8_t>(v >> 8);
+    store_le(std::span(s.config).subspan(off, 2), v);
 }
 
 MdpyMdev &mdev_of(Device &dev)
@@ -50,18 +50,12 @@ bool inside(std::uint64_t offset, std::size_t len, std::uint64_t size)
 
 std::uint32_t mdpy_config_get32(const MdpyDeviceState &s, std::uint32_t off)
 {
-    std::uint32_t v = 0;
-    for (unsigned i = 0; i < 4; i++) {
-        v |= std::uint32_t(s.config[off + i]) << (8 * i);
-    }
-    return v;
+    return static_cast<std::uint32_t>(load_le(std::span(s.config).subspan(off, 4)));
 }
 
 void mdpy_config_put32(MdpyDeviceState &s, std::uint32_t off, std::uint32_t v)
 {
-    for (unsigned i = 0; i < 4; i++) {
-        s.config[off + i] = static_cast<std::uint8_t>(v >> (8 * i));
-    }
+    store_le(std::span(s.config).subspan(off, 4), v);
 }
 
 std::uint32_t mdpy_bar0_decode(const MdpyMode &mode, std::uint32_t value)

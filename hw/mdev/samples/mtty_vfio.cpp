@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mtty_vfio.hpp"
+#include "hw/mdev/le_bytes.hpp"
 
 #include "hw/mdev/device.hpp"
 #include "samples/mtty.hpp"
@@ -38,24 +39,17 @@ constexpr std::uint32_t kUartBarSize = 8;
 
 void put16(MttyDeviceState &s, std::uint32_t off, std::uint16_t v)
 {
-    s.config[off] = static_cast<std::uint8_t>(v);
-    s.config[off + 1] = static_cast<std::uint8_t>(v >> 8);
+    store_le(std::span(s.config).subspan(off, 2), v);
 }
 
 void put32(MttyDeviceState &s, std::uint32_t off, std::uint32_t v)
 {
-    for (unsigned i = 0; i < 4; i++) {
-        s.config[off + i] = static_cast<std::uint8_t>(v >> (8 * i));
-    }
+    store_le(std::span(s.config).subspan(off, 4), v);
 }
 
 std::uint32_t get32(const MttyDeviceState &s, std::uint32_t off)
 {
-    std::uint32_t v = 0;
-    for (unsigned i = 0; i < 4; i++) {
-        v |= std::uint32_t(s.config[off + i]) << (8 * i);
-    }
-    return v;
+    return static_cast<std::uint32_t>(load_le(std::span(s.config).subspan(off, 4)));
 }
 
 MttyMdev &mdev_of(Device &dev)

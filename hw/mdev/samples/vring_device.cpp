@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/vring_device.hpp"
+#include "hw/mdev/le_bytes.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -13,31 +14,27 @@ namespace {
 
 std::uint16_t le16(const std::uint8_t *p)
 {
-    return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+    return static_cast<std::uint16_t>(load_le(std::span(p, 2)));
 }
 
 std::uint32_t le32(const std::uint8_t *p)
 {
-    return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16) |
-           (std::uint32_t(p[3]) << 24);
+    return static_cast<std::uint32_t>(load_le(std::span(p, 4)));
 }
 
 std::uint64_t le64(const std::uint8_t *p)
 {
-    return std::uint64_t(le32(p)) | (std::uint64_t(le32(p + 4)) << 32);
+    return load_le(std::span(p, 8));
 }
 
 void put_le16(std::uint8_t *p, std::uint16_t v)
 {
-    p[0] = static_cast<std::uint8_t>(v);
-    p[1] = static_cast<std::uint8_t>(v >> 8);
+    store_le(std::span(p, 2), v);
 }
 
 void put_le32(std::uint8_t *p, std::uint32_t v)
 {
-    for (unsigned i = 0; i < 4; i++) {
-        p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-    }
+    store_le(std::span(p, 4), v);
 }
 
 // Whether [base, base + size) wraps around the 64-bit address space.

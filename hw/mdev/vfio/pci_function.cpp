@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "vfio/pci_function.hpp"
+#include "hw/mdev/le_bytes.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -20,22 +21,6 @@ constexpr std::uint16_t kMsiFlagsMaskBit = 0x0100;
 constexpr std::uint16_t kMsiFlagsQmaskShift = 1;
 // A capability list longer than this is a loop in the device's config space.
 constexpr unsigned kMaxCapabilities = (kPciConfigSize - kPciStdHeaderSize) / 4;
-
-std::uint64_t le_to_value(std::span<const std::uint8_t> bytes)
-{
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < bytes.size(); i++) {
-        v |= std::uint64_t(bytes[i]) << (8 * i);
-    }
-    return v;
-}
-
-void value_to_le(std::uint64_t v, std::span<std::uint8_t> bytes)
-{
-    for (std::size_t i = 0; i < bytes.size(); i++) {
-        bytes[i] = static_cast<std::uint8_t>(v >> (8 * i));
-    }
-}
 
 std::uint64_t all_ones(unsigned size)
 {
@@ -175,7 +160,7 @@ std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
         std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
         ops_.read(dev_, kConfigRegion, offset, std::span(buf, inside));
     }
-    return static_cast<std::uint32_t>(le_to_value(std::span(buf, size)));
+    return static_cast<std::uint32_t>(load_le(std::span(buf, size)));
 }
 
 void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsigned size)
@@ -189,7 +174,7 @@ void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsign
         return;
     }
     std::uint8_t buf[4];
-    value_to_le(value, std::span(buf, size));
+    store_le(std::span(buf, size), value);
     std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
     ops_.write(dev_, kConfigRegion, offset, std::span<const std::uint8_t>(buf, inside));
 }
@@ -232,7 +217,7 @@ std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned
     if (!ops_.read(dev_, kBar0Region + bar, offset, std::span(buf, size))) {
         return all_ones(size);
     }
-    return le_to_value(std::span(buf, size));
+    return load_le(std::span(buf, size));
 }
 
 void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t value,
@@ -251,7 +236,7 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
         return;
     }
     std::uint8_t buf[8];
-    value_to_le(value, std::span(buf, size));
+    store_le(std::span(buf, size), value);
     ops_.write(dev_, kBar0Region + bar, offset, std::span<const std::uint8_t>(buf, size));
 }
 

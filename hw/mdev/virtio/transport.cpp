@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "virtio/transport.hpp"
+#include "hw/mdev/le_bytes.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -25,22 +26,6 @@ constexpr std::uint16_t kClassOther = 0xff00;
 constexpr std::uint64_t kDescAlign = 16;
 constexpr std::uint64_t kDriverAlign = 2;
 constexpr std::uint64_t kDeviceAlign = 4;
-
-std::uint64_t le_to_value(std::span<const std::uint8_t> bytes)
-{
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < bytes.size(); i++) {
-        v |= std::uint64_t(bytes[i]) << (8 * i);
-    }
-    return v;
-}
-
-void value_to_le(std::uint64_t v, std::span<std::uint8_t> bytes)
-{
-    for (std::size_t i = 0; i < bytes.size(); i++) {
-        bytes[i] = static_cast<std::uint8_t>(v >> (8 * i));
-    }
-}
 
 // The width of the common-config field starting at `offset` (0: none).
 // 64-bit fields are accessed as two 32-bit halves (§4.1.3.1), so each half
@@ -509,7 +494,7 @@ std::uint64_t Transport::device_config_read(std::uint64_t offset, unsigned size)
     std::array<std::uint8_t, 8> buf{};
     std::span<std::uint8_t> bytes(buf.data(), size);
     ops_.get_config(dev_, std::uint32_t(offset), bytes);
-    return le_to_value(bytes);
+    return load_le(bytes);
 }
 
 void Transport::device_config_write(std::uint64_t offset, std::uint64_t value, unsigned size)
@@ -519,7 +504,7 @@ void Transport::device_config_write(std::uint64_t offset, std::uint64_t value, u
     }
     std::array<std::uint8_t, 8> buf{};
     std::span<std::uint8_t> bytes(buf.data(), size);
-    value_to_le(value, bytes);
+    store_le(bytes, value);
     ops_.set_config(dev_, std::uint32_t(offset), bytes);
 }
 
