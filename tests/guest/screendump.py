@@ -68,8 +68,8 @@ def mdpydraw_pattern(x, y, w, h):
     return g << 16 | g << 8 | g
 
 
-def check_mdpydraw(path, mode):
-    """-> (ok, message): every pixel of the screendump is mdpydraw's."""
+def check_pattern(path, mode, pattern):
+    """-> (ok, message): every pixel of the screendump is pattern(x, y, w, h)."""
     w, h, rgb = read_ppm(path)
     want_w, want_h = map(int, mode.split("x"))
     if (w, h) != (want_w, want_h):
@@ -80,13 +80,18 @@ def check_mdpydraw(path, mode):
         for x in range(w):
             i = row + x * 3
             v = rgb[i] << 16 | rgb[i + 1] << 8 | rgb[i + 2]
-            if v != mdpydraw_pattern(x, y, w, h):
+            if v != pattern(x, y, w, h):
                 bad += 1
                 if first is None:
-                    first = f"({x},{y}) = {v:06x}, want {mdpydraw_pattern(x, y, w, h):06x}"
+                    first = f"({x},{y}) = {v:06x}, want {pattern(x, y, w, h):06x}"
     if bad:
         return False, f"{bad} of {w * h} pixels differ from the pattern, first {first}"
     return True, f"all {w * h} pixels of the {w}x{h} screendump match the pattern"
+
+
+def check_mdpydraw(path, mode):
+    """-> (ok, message): every pixel of the screendump is mdpydraw's."""
+    return check_pattern(path, mode, mdpydraw_pattern)
 
 
 # fbdraw's pattern (tests/guest/progs/fbdraw.c, drawn through /dev/fb0 by
@@ -98,23 +103,7 @@ def fbdraw_pattern(x, y, w, h):
 
 def check_fbdraw(path, mode):
     """-> (ok, message): every pixel of the screendump is fbdraw's."""
-    w, h, rgb = read_ppm(path)
-    want_w, want_h = map(int, mode.split("x"))
-    if (w, h) != (want_w, want_h):
-        return False, f"screendump is {w}x{h}, want {mode}"
-    bad, first = 0, None
-    for y in range(h):
-        row = y * w * 3
-        for x in range(w):
-            i = row + x * 3
-            v = rgb[i] << 16 | rgb[i + 1] << 8 | rgb[i + 2]
-            if v != fbdraw_pattern(x, y, w, h):
-                bad += 1
-                if first is None:
-                    first = f"({x},{y}) = {v:06x}, want {fbdraw_pattern(x, y, w, h):06x}"
-    if bad:
-        return False, f"{bad} of {w * h} pixels differ from the pattern, first {first}"
-    return True, f"all {w * h} pixels of the {w}x{h} screendump match the pattern"
+    return check_pattern(path, mode, fbdraw_pattern)
 
 
 # Which check a guest test's screendump gets, by the test's name.
