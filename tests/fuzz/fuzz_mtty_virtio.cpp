@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 {
     static fuzz::VirtioTarget<samples::MttyParent> target;
     static const fuzz::VirtioSample sample{"mtty", mtty_virtio_load, mtty_post_load,
-                                           control_message};
+                                           {.hot_payload = control_message}};
     FuzzedDataProvider in(data, size);
     fuzz::run_virtio_sequence(in, target, sample);
     return 0;
