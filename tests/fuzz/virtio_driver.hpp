@@ -72,6 +72,7 @@ enum VirtioOp : unsigned {
     kSystemReset,
     kIsrRead,
     kMigrate,
+    kBringUp,
     kNumVirtioOps,
 };
 
@@ -148,6 +149,9 @@ public:
             break;
         case kMigrate:
             migrate();
+            break;
+        case kBringUp:
+            bring_up();
             break;
         }
     }
@@ -245,6 +249,22 @@ private:
         }
         write(virtio::kDeviceStatus,
               virtio::kStatusAcknowledge | virtio::kStatusDriver | virtio::kStatusFeaturesOk, 1);
+    }
+
+    // What a driver does before the device can run at all, in one step so
+    // that the fuzzer reaches the datapath at once: features, every queue
+    // (with a chain or two waiting in each), DRIVER_OK.
+    void bring_up()
+    {
+        init();
+        for (std::uint16_t q = 0; q < t_.num_queues(); q++) {
+            setup_queue(q);
+            const unsigned chains = in_.ConsumeIntegralInRange<unsigned>(0, 2);
+            for (unsigned i = 0; i < chains; i++) {
+                add_chain(q);
+            }
+        }
+        write(virtio::kDeviceStatus, status() | virtio::kStatusDriverOk, 1);
     }
 
     void setup_queue(std::uint16_t q)
