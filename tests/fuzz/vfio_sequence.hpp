@@ -41,6 +41,9 @@ struct VfioSample {
     // creation fills megabytes (mdpy's framebuffer), which would otherwise
     // be nearly all the fuzzer's time. The core harness covers creation.
     bool keep_devices = false;
+    // The frontend may refuse the device (a hostile parent's): then nothing
+    // is created, and the budget must be whole.
+    bool may_refuse = false;
 };
 
 enum VfioOp : unsigned {
@@ -150,6 +153,12 @@ void run_vfio_sequence(FuzzedDataProvider &in, VfioTarget<P> &target, const Vfio
         std::snprintf(uuid, sizeof(uuid), "f0220000-0000-4000-8000-%012zx", type_index);
         Result<Device *> created = target.core.create(
             {std::string(target.parent->name()), type.id, uuid, "vfio", &host});
+        if (!created && sample.may_refuse && created.error().code == Errc::probe_failed) {
+            FUZZ_CHECK(target.parent->available_instances(type) == target.full_budget[type_index],
+                       "a refused device kept its budget");
+            FUZZ_CHECK(target.core.device_count() == 0, "a refused device stayed in the core");
+            return;
+        }
         FUZZ_CHECK(created, "create %s failed: %s", type.id.c_str(),
                    created.error().message.c_str());
         devp = *created;
