@@ -43,7 +43,9 @@ static void run_child_setup(gpointer data)
     alarm(60);
 }
 
-MdevQemuRun mdev_qtest_run_qemu(const char *args)
+/* QEMU with @extra and @args, stdin from @stdin_path; waits for its end. */
+static MdevQemuRun run_qemu(const char *extra, const char *args,
+                            const char *stdin_path)
 {
     const char *binary = g_getenv("QTEST_QEMU_BINARY");
     g_autofree char *cmd = NULL;
@@ -54,15 +56,25 @@ MdevQemuRun mdev_qtest_run_qemu(const char *args)
 
     g_assert_nonnull(binary);
     cmd = g_strdup_printf("%s -M q35 -accel qtest -nodefaults -display none "
-                          "-S -monitor stdio %s", binary, args);
+                          "%s %s", binary, extra, args);
     g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &error));
     g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT,
-                               run_child_setup, (gpointer)quit_file_path(),
+                               run_child_setup, (gpointer)stdin_path,
                                &r.out, &r.err, &wait_status, &error));
     if (WIFEXITED(wait_status)) {
         r.status = WEXITSTATUS(wait_status);
     }
     return r;
+}
+
+MdevQemuRun mdev_qtest_run_qemu(const char *args)
+{
+    return run_qemu("-S -monitor stdio", args, quit_file_path());
+}
+
+MdevQemuRun mdev_qtest_run_qemu_incoming(const char *args)
+{
+    return run_qemu("", args, "/dev/null");
 }
 
 void mdev_qtest_run_free(MdevQemuRun *r)

@@ -21,6 +21,14 @@ typedef struct MdevQemuRun {
  * 0 at once instead of sitting at -S.
  */
 MdevQemuRun mdev_qtest_run_qemu(const char *args);
+
+/*
+ * Runs QTEST_QEMU_BINARY -M q35 -accel qtest -nodefaults -display none with
+ * @args (which hold an -incoming) and nothing on stdin, until it exits: a
+ * refused stream ends it with status 1; a QEMU still running after 60 s is
+ * killed (status -1).
+ */
+MdevQemuRun mdev_qtest_run_qemu_incoming(const char *args);
 void mdev_qtest_run_free(MdevQemuRun *r);
 
 /* QEMU starts with @args: exit status 0, nothing on stderr. */
