@@ -121,12 +121,9 @@ static void guest_open(Guest *g, bool behind_root_port)
         .devfn = behind_root_port ? BEHIND_PORT_DEVFN
                                   : QPCI_DEVFN(ON_BUS0_SLOT, 0),
     };
-    int fd;
 
     memset(g, 0, sizeof(*g));
-    fd = g_file_open_tmp("mdev-hostile-test-XXXXXX.log", &g->log, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    g->log = mdev_qtest_temp_file("mdev-hostile-test-XXXXXX.log");
     if (behind_root_port) {
         g->qts = qtest_initf(
             "-M q35 -nodefaults -d guest_errors,trace:mdev_pci_dma -D %s "
@@ -308,22 +305,10 @@ static void test_msi_to_slot_control(void)
 
 /* ---- case 2: the device reset through its own config window ---------------- */
 
-static uint8_t cfg_cap(QPCIDevice *dev)
-{
-    uint8_t cap = 0;
-
-    while ((cap = qpci_find_capability(dev, PCI_CAP_ID_VNDR, cap)) != 0) {
-        if (qpci_config_readb(dev, cap + 3) == VIRTIO_PCI_CAP_PCI_CFG) {
-            return cap;
-        }
-    }
-    g_assert_not_reached();
-}
-
 /* The window onto device_status (BAR4, 1 byte); its data register's address. */
 static uint64_t aim_window_at_status(Guest *g)
 {
-    uint8_t cap = cfg_cap(g->pci.pdev);
+    uint8_t cap = mdev_qtest_virtio_pci_cfg_cap(g->pci.pdev);
 
     qpci_config_writeb(g->pci.pdev, cap + 4, 4);
     qpci_config_writel(g->pci.pdev, cap + 8, VIRTIO_PCI_COMMON_STATUS);
@@ -445,11 +430,8 @@ static void test_stream_of_another_mdev(const void *data)
     g_autofree char *line = NULL;
     QTestState *src;
     MdevQemuRun r;
-    int fd;
 
-    fd = g_file_open_tmp("mdev-hostile-stream-XXXXXX", &file, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    file = mdev_qtest_temp_file("mdev-hostile-stream-XXXXXX");
     uri = g_strdup_printf("file:%s", file);
 
     src = qtest_initf("-M q35 -nodefaults -device %s,addr=04.0", c->source);

@@ -6,6 +6,8 @@
 #include "qemu/osdep.h"
 #include "qobject/qdict.h"
 #include "mdev-qtest-common.h"
+#include "hw/pci/pci_regs.h"
+#include "standard-headers/linux/virtio_pci.h"
 
 static char *quit_file;
 
@@ -139,4 +141,26 @@ void mdev_qtest_wait_migration(QTestState *qts, const char *want)
         }
         g_usleep(10 * 1000);
     }
+}
+
+char *mdev_qtest_temp_file(const char *tmpl)
+{
+    char *path = NULL;
+    int fd = g_file_open_tmp(tmpl, &path, NULL);
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    return path;
+}
+
+uint8_t mdev_qtest_virtio_pci_cfg_cap(QPCIDevice *dev)
+{
+    uint8_t cap = 0;
+
+    while ((cap = qpci_find_capability(dev, PCI_CAP_ID_VNDR, cap)) != 0) {
+        if (qpci_config_readb(dev, cap + 3) == VIRTIO_PCI_CAP_PCI_CFG) {
+            return cap;
+        }
+    }
+    g_assert_not_reached();
 }

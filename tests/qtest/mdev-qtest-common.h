@@ -8,6 +8,7 @@
 #define MDEV_QTEST_COMMON_H
 
 #include "libqtest.h"
+#include "libqos/pci.h"
 
 typedef struct MdevQemuRun {
     int status; /* exit status, or -1 if QEMU did not exit normally */
@@ -42,5 +43,11 @@ char *mdev_qtest_repeat_device(const char *dev, int n);
 
 /* Polls query-migrate on @qts until its status is @want; "failed" fails. */
 void mdev_qtest_wait_migration(QTestState *qts, const char *want);
+
+/* A new empty file from the g_file_open_tmp() template @tmpl; its path. */
+char *mdev_qtest_temp_file(const char *tmpl);
+
+/* The virtio PCI configuration access capability of @dev (cfg_type 5). */
+uint8_t mdev_qtest_virtio_pci_cfg_cap(QPCIDevice *dev);
 
 #endif
