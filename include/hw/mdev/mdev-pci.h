@@ -40,6 +40,9 @@ typedef struct MdevPCIBar {
     MemoryRegion mr;
 } MdevPCIBar;
 
+/* "parent=P type=T class=C", NUL-terminated. */
+#define MDEV_PCI_IDENTITY_SIZE 128
+
 struct MdevPCIState {
     PCIDevice parent_obj;
 
@@ -47,6 +50,9 @@ struct MdevPCIState {
     char *class_name;
     char *type;
     char *uuid;
+
+    /* What a migration stream must match (mdev-pci.c), set at realize. */
+    char identity[MDEV_PCI_IDENTITY_SIZE];
 
     MdevBus bus;
     MdevDevice mdev;
