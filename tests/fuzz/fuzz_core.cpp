@@ -3,11 +3,14 @@
 // core per input with the four sample parents and the real frontends, then
 // creates (parents, types, classes and UUIDs right, wrong, duplicate,
 // differently spelt; with or without a host for the frontend) and removes
-// in any order. Each create must fail with exactly the error the core's
-// documented order of checks gives, leave everything as it was when it
-// fails, and each parent's available_instances must follow its budget. At
-// the end every mdev is removed (budgets whole again), or the core is
-// destroyed with mdevs still in it.
+// in any order, and pins (Core::Pin, what every call into a device holds)
+// taken and dropped around them. Each create must fail with exactly the
+// error the core's documented order of checks gives, leave everything as it
+// was when it fails, and each parent's available_instances must follow its
+// budget; a device removed while pinned is gone from the core at once but
+// keeps its budget until its last pin goes. At the end every mdev is
+// removed (budgets whole again), or the core is destroyed with mdevs still
+// in it.
 #include "fuzz_common.hpp"
 #include "hw/mdev/core.hpp"
 #include "samples/mbochs.hpp"
@@ -65,11 +68,16 @@ struct Live {
     std::string canonical;
     const ParentModel *parent;
     std::string type;
+    Device *device;
 };
 
 struct Model {
     std::map<std::string, unsigned> used; // parent -> units in use
-    std::vector<Live> devices;
+    std::vector<Live> devices;            // in the core
+    std::vector<Live> pinned_removed;     // removed, budget held until unpinned
+    std::map<Device *, unsigned> pins;
+
+    void release(const Live &d) { used[d.parent->name] -= d.parent->cost.at(d.type); }
 
     unsigned available(const ParentModel &p, const std::string &type) const
     {
@@ -165,6 +173,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     core.bus().register_driver(vfio::vfio_pci_driver());
     core.bus().register_driver(virtio::virtio_pci_driver());
     Model model;
+    // Destroyed before the core (declared after it), as calls end before
+    // the machine does.
+    std::vector<std::unique_ptr<Core::Pin>> pins;
 
     for (unsigned steps = 0; steps < 64 && in.remaining_bytes() > 0; steps++) {
         if (in.ConsumeIntegralInRange<unsigned>(0, 2) != 0) {
@@ -178,7 +189,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             const bool have_host = in.ConsumeIntegralInRange<unsigned>(0, 15) != 0;
             req.host = have_host ? &host : nullptr;
             const std::optional<Errc> want = model.expected(req, have_host);
-            Result<Device *> got = core.create(req);
+            Result<Device *> got =
+                core.create(CreateRequest{req.parent, req.type, req.uuid, req.class_name, req.host});
             if (want) {
                 FUZZ_CHECK(!got, "create %s/%s/%s/%s succeeded, expected error %d",
                            req.parent.c_str(), req.type.c_str(), req.class_name.c_str(),
@@ -199,7 +211,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                 FUZZ_CHECK(core.find_device(req.uuid) == &dev, "find_device");
                 const ParentModel *p = model.parent(req.parent);
                 model.used[p->name] += p->cost.at(req.type);
-                model.devices.push_back({canonical, p, req.type});
+                model.devices.push_back({canonical, p, req.type, &dev});
+            }
+        } else if (in.ConsumeIntegralInRange<unsigned>(0, 3) == 0) {
+            // Pin a device in the core, or drop a pin.
+            if (!model.devices.empty() && in.ConsumeBool()) {
+                Device *dev = model.devices[in.ConsumeIntegralInRange<std::size_t>(
+                                                0, model.devices.size() - 1)]
+                                  .device;
+                pins.push_back(std::make_unique<Core::Pin>(core, *dev));
+                model.pins[dev]++;
+            } else if (!pins.empty()) {
+                const std::size_t i = in.ConsumeIntegralInRange<std::size_t>(0, pins.size() - 1);
+                Device *dev = &pins[i]->device();
+                pins.erase(pins.begin() + std::ptrdiff_t(i));
+                if (--model.pins[dev] == 0) {
+                    model.pins.erase(dev);
+                    auto z = std::find_if(model.pinned_removed.begin(), model.pinned_removed.end(),
+                                          [&](const Live &d) { return d.device == dev; });
+                    if (z != model.pinned_removed.end()) {
+                        model.release(*z); // the last pin reaped it
+                        model.pinned_removed.erase(z);
+                    }
+                }
             }
         } else {
             // Remove one that exists (spelt as created, or upper case), or
@@ -225,7 +259,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                 FUZZ_CHECK(removed.error().code == Errc::unknown_device, "remove: error %d",
                            int(removed.error().code));
             } else {
-                model.used[it->parent->name] -= it->parent->cost.at(it->type);
+                if (model.pins.count(it->device)) {
+                    model.pinned_removed.push_back(*it);
+                } else {
+                    model.release(*it);
+                }
                 model.devices.erase(it);
                 FUZZ_CHECK(!core.find_device(uuid), "removed device still found");
             }
@@ -238,10 +276,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (in.ConsumeBool()) {
         while (!model.devices.empty()) {
             FUZZ_CHECK(core.remove(model.devices.back().canonical), "final remove");
-            model.used[model.devices.back().parent->name] -=
-                model.devices.back().parent->cost.at(model.devices.back().type);
+            model.pinned_removed.push_back(model.devices.back());
             model.devices.pop_back();
         }
+        pins.clear(); // the last calls return: everything removed is reaped
+        for (const Live &d : model.pinned_removed) {
+            model.release(d);
+        }
+        model.pinned_removed.clear();
+        model.pins.clear();
         check_budgets(core, model);
         for (const auto &[parent, units] : model.used) {
             FUZZ_CHECK(units == 0, "%s still has %u units in use", parent.c_str(), units);

@@ -10,10 +10,13 @@
 //  - read_from() reads only the chain's readable bytes and write_to() writes
 //    only its writable bytes, never more than asked;
 //  - push() writes only the used ring (its entry and its index);
-//  - a broken ring is not touched again (no DMA at all) until reset.
+//  - a broken ring is not touched again (no DMA at all) until reset;
+//  - a walker made before a reset is stale: every call fails and touches
+//    no guest memory; only a new walker works on the reset ring.
 #include "fuzz_common.hpp"
 #include "samples/vring_device.hpp"
 
+#include <memory>
 #include <vector>
 
 namespace {
@@ -100,7 +103,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     s.last_avail_idx = in.ConsumeIntegral<std::uint16_t>();
     s.used_idx = in.ConsumeIntegral<std::uint16_t>();
     s.ready = in.ConsumeIntegralInRange<unsigned>(0, 7) != 0;
-    VringDevice ring(s, guest, "fuzz ring");
+    auto walker = std::make_unique<VringDevice>(s, guest, "fuzz ring");
+    std::unique_ptr<VringDevice> stale_walker; // one from before the last reset
 
     // What the walker may touch during the current call; checked on each DMA.
     enum class Allowed { anything, nothing, used_ring, readable, writable } allowed =
@@ -131,7 +135,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     };
 
     for (unsigned steps = 0; steps < 500 && in.remaining_bytes() > 0; steps++) {
-        const bool was_broken = s.broken;
+        // Now and then the step goes to a walker from before the last reset,
+        // which must fail without a single DMA.
+        const bool use_stale = stale_walker && in.ConsumeIntegralInRange<unsigned>(0, 7) == 0;
+        VringDevice &ring = use_stale ? *stale_walker : *walker;
+        const bool was_broken = s.broken || use_stale;
         const std::uint16_t last_avail = s.last_avail_idx;
         allowed = was_broken ? Allowed::nothing : Allowed::anything;
         switch (in.ConsumeIntegralInRange<unsigned>(0, 9)) {
@@ -140,8 +148,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             VringChain c;
             const VringPop r = ring.peek(c);
             FUZZ_CHECK(s.last_avail_idx == last_avail, "peek consumed");
-            FUZZ_CHECK((r == VringPop::error) == s.broken, "peek said %d, broken is %d", int(r),
-                       s.broken);
+            FUZZ_CHECK((r == VringPop::error) == (s.broken || use_stale),
+                       "peek said %d, broken is %d, stale walker %d", int(r), s.broken, use_stale);
             if (r == VringPop::chain) {
                 check_chain(c, s);
                 chain = c;
@@ -168,7 +176,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             const std::uint16_t used_before = s.used_idx;
             const bool ok = ring.push(head, in.ConsumeIntegral<std::uint32_t>());
             FUZZ_CHECK(!ok || s.used_idx == std::uint16_t(used_before + 1), "push did not publish");
-            FUZZ_CHECK(!(was_broken && ok), "push succeeded on a broken ring");
+            FUZZ_CHECK(!(was_broken && ok), "push succeeded on a broken ring or by a stale walker");
             break;
         }
         case 3:
@@ -214,6 +222,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             VringDevice::reset(s, num);
             FUZZ_CHECK(!s.broken && !s.ready && s.last_avail_idx == 0 && s.used_idx == 0,
                        "reset left state behind");
+            FUZZ_CHECK(walker->stale() && !walker->usable(), "a walker survived a reset");
+            stale_walker = std::move(walker);
+            walker = std::make_unique<VringDevice>(s, guest, "fuzz ring");
             s.desc = pick_address(in);
             s.avail = pick_address(in);
             s.used = pick_address(in);
