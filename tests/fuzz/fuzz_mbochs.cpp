@@ -41,9 +41,6 @@ constexpr std::uint64_t kValues[] = {0xb0c5, 0xb0c0, 640, 480, 800, 600, 1024, 7
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    static fuzz::VfioTarget<samples::MbochsParent> target;
     static const fuzz::VfioSample sample{mbochs_state, kOffsets, kValues, plane_matches_dispi};
-    FuzzedDataProvider in(data, size);
-    fuzz::run_vfio_sequence(in, target, sample);
-    return 0;
+    return fuzz::run_vfio_input<samples::MbochsParent>(data, size, sample);
 }

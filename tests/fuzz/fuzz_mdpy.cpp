@@ -24,10 +24,7 @@ constexpr std::uint64_t kValues[] = {0, 0xffffffff, 0x7, 0xfe000000, 640, 480, 0
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    static fuzz::VfioTarget<samples::MdpyParent> target;
     static const fuzz::VfioSample sample{mdpy_state, kOffsets, kValues, nullptr,
                                          /*keep_devices=*/true};
-    FuzzedDataProvider in(data, size);
-    fuzz::run_vfio_sequence(in, target, sample);
-    return 0;
+    return fuzz::run_vfio_input<samples::MdpyParent>(data, size, sample);
 }

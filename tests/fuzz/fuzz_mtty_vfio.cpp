@@ -29,9 +29,6 @@ constexpr std::uint64_t kValues[] = {0x00, 0x01, 0x07, 0x0f, 0x80, 0x03, 0x10, 0
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    static fuzz::VfioTarget<samples::MttyParent> target;
     static const fuzz::VfioSample sample{mtty_state, kRegisters, kValues, intx_low_after_reset};
-    FuzzedDataProvider in(data, size);
-    fuzz::run_vfio_sequence(in, target, sample);
-    return 0;
+    return fuzz::run_vfio_input<samples::MttyParent>(data, size, sample);
 }

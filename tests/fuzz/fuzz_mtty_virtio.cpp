@@ -47,10 +47,7 @@ std::vector<std::uint8_t> control_message(FuzzedDataProvider &in)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    static fuzz::VirtioTarget<samples::MttyParent> target;
     static const fuzz::VirtioSample sample{"mtty", mtty_virtio_load, mtty_post_load,
                                            {.hot_payload = control_message}};
-    FuzzedDataProvider in(data, size);
-    fuzz::run_virtio_sequence(in, target, sample);
-    return 0;
+    return fuzz::run_virtio_input<samples::MttyParent>(data, size, sample);
 }

@@ -43,10 +43,7 @@ std::vector<std::uint8_t> frame(FuzzedDataProvider &in)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    static fuzz::VirtioTarget<samples::MvnetParent> target;
     static const fuzz::VirtioSample sample{"mvnet", mvnet_load, mvnet_post_load,
                                            {.hot_payload = frame}};
-    FuzzedDataProvider in(data, size);
-    fuzz::run_virtio_sequence(in, target, sample);
-    return 0;
+    return fuzz::run_virtio_input<samples::MvnetParent>(data, size, sample);
 }

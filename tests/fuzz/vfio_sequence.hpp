@@ -16,7 +16,7 @@
 #pragma once
 
 #include "fuzz_common.hpp"
-#include "hw/mdev/core.hpp"
+#include "sample_target.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
@@ -59,29 +59,13 @@ enum VfioOp : unsigned {
     kNumVfioOps,
 };
 
-// A core with one parent `P` registered, kept across inputs (parents are
-// cheap, but this also checks that budgets come back after each input).
+// The sample's core, plus the devices kept across inputs.
 template <typename P>
-struct VfioTarget {
-    Core core;
-    P *parent = nullptr;
-    std::vector<unsigned> full_budget; // per type, before any mdev exists
-    std::vector<Device *> kept;        // per type, with VfioSample::keep_devices
-    FuzzGuest host{0};                 // the kept devices' host
+struct VfioTarget : SampleTarget<P> {
+    std::vector<Device *> kept; // per type, with VfioSample::keep_devices
+    FuzzGuest host{0};          // the kept devices' host
 
-    VfioTarget()
-    {
-        auto owned = std::make_unique<P>();
-        parent = owned.get();
-        if (!core.register_parent(std::move(owned)) || !parent->register_ops(core)) {
-            violation("cannot register the sample parent");
-        }
-        core.bus().register_driver(vfio::vfio_pci_driver());
-        for (const MdevType &t : parent->types()) {
-            full_budget.push_back(parent->available_instances(t));
-        }
-        kept.resize(full_budget.size());
-    }
+    VfioTarget() : SampleTarget<P>(vfio::vfio_pci_driver()) { kept.resize(this->full_budget.size()); }
 };
 
 namespace detail {
@@ -269,13 +253,18 @@ void run_vfio_sequence(FuzzedDataProvider &in, VfioTarget<P> &target, const Vfio
     if (sample.keep_devices) {
         return;
     }
-    const Status removed = target.core.remove(dev.uuid().to_string());
-    FUZZ_CHECK(removed, "remove failed");
-    for (std::size_t i = 0; i < types.size(); i++) {
-        FUZZ_CHECK(target.parent->available_instances(types[i]) == target.full_budget[i],
-                   "budget of %s is %u after removal, not %u", types[i].id.c_str(),
-                   target.parent->available_instances(types[i]), target.full_budget[i]);
-    }
+    target.remove_and_check(dev);
+}
+
+// A harness's whole body: one input, one sequence, against the sample's
+// target (made on the first input).
+template <typename P>
+int run_vfio_input(const std::uint8_t *data, std::size_t size, const VfioSample &sample)
+{
+    static VfioTarget<P> target;
+    FuzzedDataProvider in(data, size);
+    run_vfio_sequence(in, target, sample);
+    return 0;
 }
 
 } // namespace mdev::fuzz

@@ -9,7 +9,7 @@
 //  - at the end the mdev is removed and the parent's budget is whole.
 #pragma once
 
-#include "hw/mdev/core.hpp"
+#include "sample_target.hpp"
 #include "virtio/transport.hpp"
 #include "virtio/virtio_driver.hpp"
 #include "virtio_driver.hpp"
@@ -30,23 +30,8 @@ struct VirtioSample {
 };
 
 template <typename P>
-struct VirtioTarget {
-    Core core;
-    P *parent = nullptr;
-    std::vector<unsigned> full_budget;
-
-    VirtioTarget()
-    {
-        auto owned = std::make_unique<P>();
-        parent = owned.get();
-        if (!core.register_parent(std::move(owned)) || !parent->register_ops(core)) {
-            violation("cannot register the sample parent");
-        }
-        core.bus().register_driver(virtio::virtio_pci_driver());
-        for (const MdevType &t : parent->types()) {
-            full_budget.push_back(parent->available_instances(t));
-        }
-    }
+struct VirtioTarget : SampleTarget<P> {
+    VirtioTarget() : SampleTarget<P>(virtio::virtio_pci_driver()) {}
 };
 
 // The driver reaches the Transport directly.
@@ -131,13 +116,17 @@ void run_virtio_sequence(FuzzedDataProvider &in, VirtioTarget<P> &target,
     }
     guest.on_dma = nullptr;
 
-    const Status removed = target.core.remove(dev.uuid().to_string());
-    FUZZ_CHECK(removed, "remove failed");
-    for (std::size_t i = 0; i < types.size(); i++) {
-        FUZZ_CHECK(target.parent->available_instances(types[i]) == target.full_budget[i],
-                   "budget of %s is %u after removal, not %u", types[i].id.c_str(),
-                   target.parent->available_instances(types[i]), target.full_budget[i]);
-    }
+    target.remove_and_check(dev);
+}
+
+// A harness's whole body: one input against the sample's target.
+template <typename P>
+int run_virtio_input(const std::uint8_t *data, std::size_t size, const VirtioSample &sample)
+{
+    static VirtioTarget<P> target;
+    FuzzedDataProvider in(data, size);
+    run_virtio_sequence(in, target, sample);
+    return 0;
 }
 
 } // namespace mdev::fuzz
