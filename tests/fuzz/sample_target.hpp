@@ -45,4 +45,16 @@ struct SampleTarget {
     }
 };
 
+// A harness's whole body: one input, run by `sequence` against the
+// harness's target (made on its first input).
+template <typename Target, typename Sample>
+int run_input(const std::uint8_t *data, std::size_t size, const Sample &sample,
+              void (*sequence)(FuzzedDataProvider &, Target &, const Sample &))
+{
+    static Target target;
+    FuzzedDataProvider in(data, size);
+    sequence(in, target, sample);
+    return 0;
+}
+
 } // namespace mdev::fuzz

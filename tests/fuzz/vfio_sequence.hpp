@@ -256,15 +256,10 @@ void run_vfio_sequence(FuzzedDataProvider &in, VfioTarget<P> &target, const Vfio
     target.remove_and_check(dev);
 }
 
-// A harness's whole body: one input, one sequence, against the sample's
-// target (made on the first input).
 template <typename P>
 int run_vfio_input(const std::uint8_t *data, std::size_t size, const VfioSample &sample)
 {
-    static VfioTarget<P> target;
-    FuzzedDataProvider in(data, size);
-    run_vfio_sequence(in, target, sample);
-    return 0;
+    return run_input<VfioTarget<P>>(data, size, sample, run_vfio_sequence<P>);
 }
 
 } // namespace mdev::fuzz

@@ -119,14 +119,10 @@ void run_virtio_sequence(FuzzedDataProvider &in, VirtioTarget<P> &target,
     target.remove_and_check(dev);
 }
 
-// A harness's whole body: one input against the sample's target.
 template <typename P>
 int run_virtio_input(const std::uint8_t *data, std::size_t size, const VirtioSample &sample)
 {
-    static VirtioTarget<P> target;
-    FuzzedDataProvider in(data, size);
-    run_virtio_sequence(in, target, sample);
-    return 0;
+    return run_input<VirtioTarget<P>>(data, size, sample, run_virtio_sequence<P>);
 }
 
 } // namespace mdev::fuzz
