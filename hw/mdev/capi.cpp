@@ -129,6 +129,21 @@ extern "C" void mdev_destroy(MdevHandle *h)
     (void)capi::global_core().remove(uuid);
 }
 
+struct MdevHold {
+    mdev::Core::Pin pin;
+};
+
+extern "C" MdevHold *mdev_hold(MdevHandle *h)
+{
+    return new MdevHold{Core::Pin(capi::global_core(), *h->device)};
+}
+
+extern "C" void mdev_release(MdevHold *hold)
+{
+    // May free the device (and the handle) if it was removed.
+    std::unique_ptr<MdevHold> owned(hold);
+}
+
 extern "C" MdevClass mdev_class(const MdevHandle *h)
 {
     return static_cast<MdevClass>(h->device->class_id());

@@ -172,6 +172,8 @@ Status Core::remove(std::string_view uuid)
     devices_.erase(it);
     dev->removed_ = true;
     dev->host_port_.detach();
+    // As on sysfs: once remove returned, the budget is available again.
+    dev->parent().remove(dev->vendor_state_base());
     if (dev->pins_ > 0) {
         // A call into the device is still running (it may be the one that
         // removed it): destroy nothing under its feet; Pin reaps it.
@@ -211,7 +213,9 @@ Device *Core::find_device(std::string_view uuid) const
 void Core::destroy(std::unique_ptr<Device> dev)
 {
     bus_.unbind(*dev);
-    dev->parent().remove(dev->vendor_state_base());
+    if (!dev->removed_) {
+        dev->parent().remove(dev->vendor_state_base());
+    }
 }
 
 Core::ParentEntry *Core::entry(std::string_view name)

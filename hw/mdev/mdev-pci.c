@@ -301,6 +301,7 @@ static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
         return;
     }
     mdev_pci_register_identity(s);
+    s->hold = mdev_hold(s->handle);
     if (mc->mdev_created) {
         mc->mdev_created(s);
     }
@@ -376,6 +377,22 @@ static void mdev_pci_instance_init(Object *obj)
 }
 
 /*
+ * The mdev was removed at unrealize (budget back, host detached); its state
+ * is freed only now: the old memory map, which RCU retires after unrealize,
+ * and TCG's TLBs until they are flushed, may still point into a RAM BAR
+ * whose host memory is the device's, as for QEMU's own RAM-backed devices.
+ */
+static void mdev_pci_instance_finalize(Object *obj)
+{
+    MdevPCIState *s = MDEV_PCI(obj);
+
+    if (s->hold) {
+        mdev_release(s->hold);
+        s->hold = NULL;
+    }
+}
+
+/*
  * The mdev type is "mdev-type", not "type": every QOM object already has a
  * read-only "type" property naming its QOM type.
  */
@@ -423,6 +440,7 @@ static const TypeInfo mdev_pci_types[] = {
         .abstract = true,
         .instance_size = sizeof(MdevPCIState),
         .instance_init = mdev_pci_instance_init,
+        .instance_finalize = mdev_pci_instance_finalize,
         .class_size = sizeof(MdevPCIClass),
         .class_init = mdev_pci_class_init,
         .interfaces = (InterfaceInfo[]) {

@@ -58,10 +58,10 @@ public:
     // no_driver, probe_failed.
     Result<Device *> create(CreateRequest req);
 
-    // Removes the device: it is no longer found by UUID and its host is
-    // detached at once (no DMA, no interrupt from then on). If no call into
-    // it is on the stack, it is also unbound, its budget returned and its
-    // state destroyed now; otherwise that happens when the last Pin goes.
+    // Removes the device: it is no longer found by UUID, its budget goes
+    // back to the parent and its host is detached, all at once (no DMA, no
+    // interrupt from then on). If nothing pins it, it is also unbound and
+    // its state destroyed now; otherwise that happens when the last Pin goes.
     Status remove(std::string_view uuid);
 
     // Keeps a device's C++ state (device, vendor state, frontend state,

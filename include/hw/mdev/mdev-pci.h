@@ -57,6 +57,8 @@ struct MdevPCIState {
     MdevBus bus;
     MdevDevice mdev;
     MdevHandle *handle;
+    /* Holds the mdev's C++ state (and memory) until instance_finalize. */
+    MdevHold *hold;
 
     /* vfio frontend */
     MdevPCIBar bars[MDEV_VFIO_NUM_BARS];
