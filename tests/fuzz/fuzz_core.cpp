@@ -7,8 +7,9 @@
 // taken and dropped around them. Each create must fail with exactly the
 // error the core's documented order of checks gives, leave everything as it
 // was when it fails, and each parent's available_instances must follow its
-// budget; a device removed while pinned is gone from the core at once but
-// keeps its budget until its last pin goes. At the end every mdev is
+// budget; a device removed while pinned is gone from the core and gives its
+// budget back at once (as sysfs's remove), its state living on until its
+// last pin goes (ASan sees any use after). At the end every mdev is
 // removed (budgets whole again), or the core is destroyed with mdevs still
 // in it.
 #include "fuzz_common.hpp"
@@ -73,9 +74,7 @@ struct Live {
 
 struct Model {
     std::map<std::string, unsigned> used; // parent -> units in use
-    std::vector<Live> devices;            // in the core
-    std::vector<Live> pinned_removed;     // removed, budget held until unpinned
-    std::map<Device *, unsigned> pins;
+    std::vector<Live> devices; // in the core
 
     void release(const Live &d) { used[d.parent->name] -= d.parent->cost.at(d.type); }
 
@@ -220,20 +219,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                                                 0, model.devices.size() - 1)]
                                   .device;
                 pins.push_back(std::make_unique<Core::Pin>(core, *dev));
-                model.pins[dev]++;
             } else if (!pins.empty()) {
+                // The last pin of a removed device reaps it.
                 const std::size_t i = in.ConsumeIntegralInRange<std::size_t>(0, pins.size() - 1);
-                Device *dev = &pins[i]->device();
                 pins.erase(pins.begin() + std::ptrdiff_t(i));
-                if (--model.pins[dev] == 0) {
-                    model.pins.erase(dev);
-                    auto z = std::find_if(model.pinned_removed.begin(), model.pinned_removed.end(),
-                                          [&](const Live &d) { return d.device == dev; });
-                    if (z != model.pinned_removed.end()) {
-                        model.release(*z); // the last pin reaped it
-                        model.pinned_removed.erase(z);
-                    }
-                }
             }
         } else {
             // Remove one that exists (spelt as created, or upper case), or
@@ -259,11 +248,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                 FUZZ_CHECK(removed.error().code == Errc::unknown_device, "remove: error %d",
                            int(removed.error().code));
             } else {
-                if (model.pins.count(it->device)) {
-                    model.pinned_removed.push_back(*it);
-                } else {
-                    model.release(*it);
-                }
+                model.release(*it);
                 model.devices.erase(it);
                 FUZZ_CHECK(!core.find_device(uuid), "removed device still found");
             }
@@ -276,15 +261,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (in.ConsumeBool()) {
         while (!model.devices.empty()) {
             FUZZ_CHECK(core.remove(model.devices.back().canonical), "final remove");
-            model.pinned_removed.push_back(model.devices.back());
+            model.release(model.devices.back());
             model.devices.pop_back();
         }
         pins.clear(); // the last calls return: everything removed is reaped
-        for (const Live &d : model.pinned_removed) {
-            model.release(d);
-        }
-        model.pinned_removed.clear();
-        model.pins.clear();
         check_budgets(core, model);
         for (const auto &[parent, units] : model.used) {
             FUZZ_CHECK(units == 0, "%s still has %u units in use", parent.c_str(), units);
