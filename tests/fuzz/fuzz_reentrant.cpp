@@ -16,7 +16,9 @@
 //  - no DMA write by a walk that was running when its device was reset:
 //    after a reset, guest memory is written only by a new walk (a nested
 //    call made after the reset);
-//  - when everything is gone, the parents' budgets are whole.
+//  - a removal gives the budget back at once, even while the QOM device
+//    still holds the mdev (mdev_hold, released later, as instance_finalize
+//    does): when everything is removed, the budgets are whole.
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
 #include "hw/mdev/virtio-pci.h"
@@ -75,6 +77,9 @@ struct World {
     std::array<Slot, kSlots> slots;
     std::vector<Frame> stack;
     std::vector<std::uint64_t> hot_addresses[kSlots];
+    // What QEMU's devices hold from realize to instance_finalize, which
+    // comes after the unplug; released at a later step.
+    std::vector<MdevHold *> holds;
     fuzz::DriverHints hints[kSlots];
 };
 
@@ -386,6 +391,9 @@ void create(Slot &s, Kind kind)
     s.h = mdev_create(kParent[k], kType[k], uuid, kClass[k], &kHostOps, &s, &err);
     FUZZ_CHECK(s.h, "mdev_create %s: %s", kType[k], err.message);
     s.alive = true;
+    if (world->in->ConsumeBool()) {
+        world->holds.push_back(mdev_hold(s.h));
+    }
     s.port = std::make_unique<CPort>(s);
     if (s.virtio()) {
         MdevVirtioIdentity id{};
@@ -451,6 +459,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     for (unsigned steps = 0; steps < 300 && in.remaining_bytes() > 0; steps++) {
         Slot &s = w.slots[in.ConsumeIntegralInRange<unsigned>(0, kSlots - 1)];
         const unsigned op = in.ConsumeIntegralInRange<unsigned>(0, 7);
+        if (op == 7 && !w.holds.empty()) {
+            // A finalize: the oldest hold goes (its device may be long gone).
+            mdev_release(w.holds.front());
+            w.holds.erase(w.holds.begin());
+            continue;
+        }
         if (!s.alive) {
             if (op == 0) {
                 create(s, static_cast<Kind>(in.ConsumeIntegralInRange<unsigned>(
@@ -475,8 +489,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         destroy(s);
     }
     FUZZ_CHECK(mdev_available_instances("mtty", "mtty-1") == full_mtty,
-               "mtty budget %u after removing everything, not %u",
-               mdev_available_instances("mtty", "mtty-1"), full_mtty);
+               "mtty budget %u after removing everything (%zu holds left), not %u",
+               mdev_available_instances("mtty", "mtty-1"), w.holds.size(), full_mtty);
+    for (MdevHold *hold : w.holds) {
+        mdev_release(hold);
+    }
     world = nullptr;
     return 0;
 }
