@@ -2,8 +2,11 @@
 #   make setup   packages, QEMU 10.0.2 fetched+verified, patched, configured and
 #                built with hw/mdev: build/qemu/qemu-system-x86_64
 #   make demo    setup, then scripts/demo
-#   make check   setup, then every test (scripts/run-tests); last line
-#                "N passed, N failed, N skipped"
+#   make check   setup and asan, then every test (scripts/run-tests); last
+#                line "N passed, N failed, N skipped"
+#   make asan    a second QEMU built with ASan, LSan and UBSan:
+#                build/qemu-asan/qemu-system-x86_64 (scripts/setup --asan)
+#   make asan-check  asan, then the qtests and some guest cases against it
 #   make unit    the GoogleTest unit tests only (no QEMU build)
 #   make fuzz    every libFuzzer harness for FUZZ_SECONDS (default 60) each on a
 #                scratch copy of its corpus; executions per harness (no QEMU build)
@@ -12,7 +15,7 @@
 #   make qtest / make guest   one part of the tests (after setup)
 #   make clean   remove the build trees (keeps the verified tarball)
 #   make distclean  remove build/ altogether
-.PHONY: all setup demo check unit fuzz fuzz-check fuzz-coverage qtest guest clean distclean
+.PHONY: all setup asan demo check asan-check unit fuzz fuzz-check fuzz-coverage qtest guest clean distclean
 
 FUZZ_SECONDS ?= 60
 
@@ -25,8 +28,16 @@ demo: setup
 	@if [ -x scripts/demo ]; then scripts/demo; \
 	else echo "make: scripts/demo does not exist yet" >&2; exit 1; fi
 
+asan:
+	scripts/setup --asan
+
+# Not 'check: setup asan': both unpack the same build/src/qemu, so never at once.
 check: setup
+	scripts/setup --asan
 	scripts/run-tests
+
+asan-check: asan
+	scripts/run-tests --asan
 
 unit:
 	scripts/setup --packages-only
@@ -51,8 +62,8 @@ guest: setup
 	scripts/run-tests --guest
 
 clean:
-	rm -rf build/qemu build/src build/unit build/fuzz build/fuzz-coverage build/fuzz-runs \
-	  build/test-summary.txt
+	rm -rf build/qemu build/qemu-asan build/src build/unit build/fuzz build/fuzz-coverage \
+	  build/fuzz-runs build/test-summary.txt
 
 distclean:
 	rm -rf build
