@@ -385,6 +385,32 @@ TEST_F(VringTest, AWalkerOfAResetRingTouchesNothing)
     EXPECT_FALSE(dev().stale());
 }
 
+TEST_F(VringTest, PushChecksTheUsedRingWithoutAPeek)
+{
+    // found by the vring fuzzer: a used ring near 2^64 wrapped to 0xb.
+    s.used = ~std::uint64_t(0) - 8;
+    const std::vector<std::uint8_t> before = g.ram;
+    EXPECT_FALSE(dev().push(0, 4));
+    EXPECT_TRUE(s.broken);
+    EXPECT_EQ(g.ram, before);
+    ASSERT_EQ(g.errors.size(), 1u);
+    EXPECT_THAT(g.errors[0], HasSubstr("wraps around"));
+}
+
+TEST_F(VringTest, NoCopyThroughAChainOnceTheRingIsBroken)
+{
+    ring->add({{kData, 8, false}, {kData + 0x100, 8, true}});
+    VringDevice d = dev();
+    VringChain c;
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    d.fail("broken by the test");
+    std::uint8_t buf[8] = {};
+    const std::vector<std::uint8_t> before = g.ram;
+    EXPECT_EQ(d.read_from(c, 0, buf), -1);
+    EXPECT_EQ(d.write_to(c, 0, buf), -1);
+    EXPECT_EQ(g.ram, before);
+}
+
 TEST_F(VringTest, AResetKeepsCountingAcrossResets)
 {
     const std::uint32_t r0 = s.resets;

@@ -107,8 +107,8 @@ VringPop VringDevice::peek(VringChain &chain)
     }
 
     std::uint16_t avail_idx;
-    if (!read16(s_.avail + 2, avail_idx)) {
-        return VringPop::error;
+    if (!read16(s_.avail + 2, avail_idx) || stale()) {
+        return VringPop::error; // stale: a DMA of this walk reset the device
     }
     const std::uint16_t pending = static_cast<std::uint16_t>(avail_idx - s_.last_avail_idx);
     if (pending == 0) {
@@ -124,7 +124,7 @@ VringPop VringDevice::peek(VringChain &chain)
     std::atomic_thread_fence(std::memory_order_acquire);
 
     std::uint16_t head;
-    if (!read16(s_.avail + 4 + 2u * (s_.last_avail_idx % num), head)) {
+    if (!read16(s_.avail + 4 + 2u * (s_.last_avail_idx % num), head) || stale()) {
         return VringPop::error;
     }
     if (head >= num) {
@@ -146,6 +146,9 @@ VringPop VringDevice::peek(VringChain &chain)
         if (!host_.dma_read(s_.desc + vring::kDescSize * idx, d)) {
             fail("cannot read descriptor %u at 0x%" PRIx64, idx,
                  s_.desc + vring::kDescSize * idx);
+            return VringPop::error;
+        }
+        if (stale()) {
             return VringPop::error;
         }
         const std::uint64_t addr = le64(d);
@@ -204,6 +207,12 @@ bool VringDevice::push(std::uint16_t head, std::uint32_t len)
     if (s_.broken || stale() || s_.num == 0) {
         return false;
     }
+    // peek() checked the area too, but push() must not rely on a peek of
+    // the same ring state having happened.
+    if (wraps(s_.used, 4 + vring::kUsedElemSize * s_.num)) {
+        fail("used ring at 0x%" PRIx64 " wraps around the address space", s_.used);
+        return false;
+    }
     std::uint8_t elem[vring::kUsedElemSize];
     put_le32(elem, head);
     put_le32(elem + 4, len);
@@ -245,7 +254,7 @@ bool VringDevice::driver_wants_interrupt()
 std::int64_t VringDevice::read_from(const VringChain &chain, std::uint64_t offset,
                                     std::span<std::uint8_t> out)
 {
-    if (stale()) {
+    if (stale() || s_.broken) {
         return -1;
     }
     std::uint64_t done = 0;
@@ -275,7 +284,7 @@ std::int64_t VringDevice::read_from(const VringChain &chain, std::uint64_t offse
 std::int64_t VringDevice::write_to(const VringChain &chain, std::uint64_t offset,
                                    std::span<const std::uint8_t> in)
 {
-    if (stale()) {
+    if (stale() || s_.broken) {
         return -1;
     }
     std::uint64_t done = 0;
