@@ -8,10 +8,16 @@
 #                build/qemu-asan/qemu-system-x86_64 (scripts/setup --asan)
 #   make asan-check  asan, then the qtests and some guest cases against it
 #   make unit    the GoogleTest unit tests only (no QEMU build)
+#   make fuzz    every libFuzzer harness for FUZZ_SECONDS (default 60) each on a
+#                scratch copy of its corpus; executions per harness (no QEMU build)
+#   make fuzz-check     what make check runs of them: each replays its corpus
+#   make fuzz-coverage  llvm-cov line/function coverage of hw/mdev by the corpus
 #   make qtest / make guest   one part of the tests (after setup)
 #   make clean   remove the build trees (keeps the verified tarball)
 #   make distclean  remove build/ altogether
-.PHONY: all setup asan demo check asan-check unit qtest guest clean distclean
+.PHONY: all setup asan demo check asan-check unit fuzz fuzz-check fuzz-coverage qtest guest clean distclean
+
+FUZZ_SECONDS ?= 60
 
 all: setup
 
@@ -37,6 +43,18 @@ unit:
 	scripts/setup --packages-only
 	scripts/run-tests --unit
 
+fuzz:
+	scripts/setup --packages-only
+	scripts/fuzz run --seconds $(FUZZ_SECONDS)
+
+fuzz-check:
+	scripts/setup --packages-only
+	scripts/run-tests --fuzz
+
+fuzz-coverage:
+	scripts/setup --packages-only
+	scripts/fuzz coverage
+
 qtest: setup
 	scripts/run-tests --qtest
 
@@ -44,7 +62,8 @@ guest: setup
 	scripts/run-tests --guest
 
 clean:
-	rm -rf build/qemu build/qemu-asan build/src build/unit build/test-summary.txt
+	rm -rf build/qemu build/qemu-asan build/src build/unit build/fuzz build/fuzz-coverage \
+	  build/fuzz-runs build/test-summary.txt
 
 distclean:
 	rm -rf build

@@ -97,10 +97,12 @@ extern "C" MdevHandle *mdev_create(const char *parent, const char *type, const c
                                    const char *class_name, const MdevHostOps *host_ops,
                                    void *host_opaque, MdevError *err)
 {
-    auto handle = std::make_unique<MdevHandle>(
-        MdevHandle{capi::CHost(*host_ops, host_opaque), nullptr, {}, {}, {}});
-    CreateRequest req{parent, type, uuid, class_name, &handle->host};
-    Result<Device *> dev = capi::global_core().create(req);
+    // The device owns its handle (capi.hpp); on a refusal the core has
+    // already destroyed it.
+    auto owned = std::make_unique<MdevHandle>(*host_ops, host_opaque);
+    MdevHandle *handle = owned.get();
+    Result<Device *> dev = capi::global_core().create(
+        CreateRequest{parent, type, uuid, class_name, nullptr, std::move(owned)});
     if (!dev) {
         capi::set_error(err, capi::to_c(dev.error().code), dev.error().message);
         return nullptr;
@@ -113,7 +115,7 @@ extern "C" MdevHandle *mdev_create(const char *parent, const char *type, const c
         err->code = MDEV_OK;
         err->message[0] = '\0';
     }
-    return handle.release();
+    return handle;
 }
 
 extern "C" void mdev_destroy(MdevHandle *h)
@@ -121,8 +123,25 @@ extern "C" void mdev_destroy(MdevHandle *h)
     if (!h) {
         return;
     }
-    std::unique_ptr<MdevHandle> owned(h);
-    (void)capi::global_core().remove(owned->uuid);
+    // Frees h unless a call into the device is on the stack (then the last
+    // Entry does): copy what remove() needs first.
+    const std::string uuid = h->uuid;
+    (void)capi::global_core().remove(uuid);
+}
+
+struct MdevHold {
+    mdev::Core::Pin pin;
+};
+
+extern "C" MdevHold *mdev_hold(MdevHandle *h)
+{
+    return new MdevHold{Core::Pin(capi::global_core(), *h->device)};
+}
+
+extern "C" void mdev_release(MdevHold *hold)
+{
+    // May free the device (and the handle) if it was removed.
+    std::unique_ptr<MdevHold> owned(hold);
 }
 
 extern "C" MdevClass mdev_class(const MdevHandle *h)

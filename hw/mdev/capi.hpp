@@ -7,12 +7,14 @@
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/mdev.h"
 
+#include <optional>
 #include <string>
 
 namespace mdev::capi {
 
-// The Host a frontend sees, forwarding to the glue's C callbacks.
-class CHost final : public Host {
+// The machine's Host, forwarding to the glue's C callbacks. The device owns
+// it (it is the MdevHandle), and reaches it only through its HostPort.
+class CHost : public Host {
 public:
     CHost(const MdevHostOps &ops, void *opaque) : ops_(ops), opaque_(opaque) {}
     void guest_error(std::string_view message) override;
@@ -47,10 +49,53 @@ P &ensure_parent(const char *name)
 
 } // namespace mdev::capi
 
-struct MdevHandle {
-    mdev::capi::CHost host;
+// The glue's handle of one mdev. It is also the device's host, owned by the
+// device: it lives exactly as long as the device's C++ state, so a handle
+// held by a C entry point stays valid while that entry point's Pin does.
+struct MdevHandle final : mdev::capi::CHost {
+    using CHost::CHost;
     mdev::Device *device = nullptr;
     std::string uuid;
     std::string type_id;
     std::string parent;
 };
+
+namespace mdev::capi {
+
+// One entry into a device from C. Every extern "C" function that runs
+// device code holds one for the whole call: it pins the device (Core::Pin),
+// so the call may unplug or reset its own device (its DMA or MSI can reach
+// the hotplug controller or its own config space) and still finish on
+// live memory. Null handles are refused (false), so the glue may call with
+// a handle it already cleared after an unplug deeper in the stack.
+class Entry {
+public:
+    explicit Entry(MdevHandle *h)
+    {
+        if (h && h->device) {
+            pin_.emplace(global_core(), *h->device);
+        }
+    }
+    explicit operator bool() const { return pin_.has_value(); }
+    Device &device() const { return pin_->device(); }
+
+private:
+    std::optional<Core::Pin> pin_;
+};
+
+// Runs f(device) inside an Entry; `fallback` if the handle is null.
+template <typename R, typename F>
+R enter(MdevHandle *h, R fallback, F &&f)
+{
+    Entry e(h);
+    return e ? f(e.device()) : fallback;
+}
+template <typename F>
+void enter(MdevHandle *h, F &&f)
+{
+    if (Entry e(h); e) {
+        f(e.device());
+    }
+}
+
+} // namespace mdev::capi

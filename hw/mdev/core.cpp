@@ -29,7 +29,13 @@ std::string join(const Range &items, Name name)
 
 Core::~Core()
 {
-    // Unbind and give budgets back before the parents go.
+    // Unbind and give budgets back before the parents go. A device still
+    // pinned here would be a pin that outlives the core: a caller's bug.
+    while (!removed_.empty()) {
+        std::unique_ptr<Device> dev = std::move(removed_.back());
+        removed_.pop_back();
+        destroy(std::move(dev));
+    }
     while (!devices_.empty()) {
         std::unique_ptr<Device> dev = std::move(devices_.back());
         devices_.pop_back();
@@ -86,7 +92,7 @@ std::vector<ClassId> Core::classes_of(std::string_view parent) const
     return ids;
 }
 
-Result<Device *> Core::create(const CreateRequest &req)
+Result<Device *> Core::create(CreateRequest req)
 {
     ParentEntry *e = entry(req.parent);
     if (!e) {
@@ -142,7 +148,8 @@ Result<Device *> Core::create(const CreateRequest &req)
     }
 
     auto dev = std::make_unique<Device>(parent, *type, *uuid, *ops, std::move(*state));
-    dev->set_host(req.host);
+    Host *host = req.owned_host ? req.owned_host.get() : req.host;
+    dev->attach_host(host, std::move(req.owned_host));
     Status bound = bus_.bind(*dev);
     if (!bound) {
         parent.remove(dev->vendor_state_base());
@@ -163,8 +170,30 @@ Status Core::remove(std::string_view uuid)
     }
     std::unique_ptr<Device> dev = std::move(*it);
     devices_.erase(it);
+    dev->removed_ = true;
+    dev->host_port_.detach();
+    // As on sysfs: once remove returned, the budget is available again.
+    dev->parent().remove(dev->vendor_state_base());
+    if (dev->pins_ > 0) {
+        // A call into the device is still running (it may be the one that
+        // removed it): destroy nothing under its feet; Pin reaps it.
+        removed_.push_back(std::move(dev));
+        return Ok{};
+    }
     destroy(std::move(dev));
     return Ok{};
+}
+
+void Core::reap(Device &dev)
+{
+    auto it = std::find_if(removed_.begin(), removed_.end(),
+                           [&](const auto &d) { return d.get() == &dev; });
+    if (it == removed_.end()) {
+        return;
+    }
+    std::unique_ptr<Device> owned = std::move(*it);
+    removed_.erase(it);
+    destroy(std::move(owned));
 }
 
 Device *Core::find_device(std::string_view uuid) const
@@ -184,7 +213,9 @@ Device *Core::find_device(std::string_view uuid) const
 void Core::destroy(std::unique_ptr<Device> dev)
 {
     bus_.unbind(*dev);
-    dev->parent().remove(dev->vendor_state_base());
+    if (!dev->removed_) {
+        dev->parent().remove(dev->vendor_state_base());
+    }
 }
 
 Core::ParentEntry *Core::entry(std::string_view name)

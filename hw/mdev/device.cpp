@@ -7,7 +7,7 @@ namespace mdev {
 
 void Device::guest_error(const char *fmt, ...) const
 {
-    if (!host_) {
+    if (!has_host_) {
         return;
     }
     char text[512];
@@ -15,7 +15,7 @@ void Device::guest_error(const char *fmt, ...) const
     va_start(ap, fmt);
     std::vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    host_->guest_error(text);
+    host_port_.guest_error(text);
 }
 
 } // namespace mdev

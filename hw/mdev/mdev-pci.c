@@ -7,12 +7,15 @@
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/uuid.h"
 #include "hw/qdev-properties.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "system/dma.h"
+#include "migration/qemu-file-types.h"
+#include "migration/vmstate.h"
 #include "hw/mdev/mdev-pci.h"
 #include "vfio/mdev-vfio-pci.h"
 #include "virtio/mdev-virtio-pci.h"
@@ -46,21 +49,40 @@ static void mdev_pci_notify_msi(void *opaque, uint32_t vector)
     }
 }
 
-/* Bus-master DMA; any error of the memory transaction is a refusal. */
+/*
+ * Bus-master DMA reaches guest RAM only, as an mdev's does on Linux
+ * (vfio_dma_rw works on pinned RAM). The 'memory' attribute makes QEMU's
+ * memory core refuse any part of the range that is not RAM, before any
+ * MMIO handler runs: a device's DMA can never land on a device (its own
+ * config space through MMCONFIG, the hotplug controller of its slot), so
+ * it cannot re-enter or unplug anything. Bus mastering off, an IOMMU fault,
+ * unassigned memory and a non-RAM target are all one refusal: false, and
+ * the device reports the guest error (a broken ring: NEEDS_RESET).
+ */
+static const MemTxAttrs mdev_pci_dma_attrs = { .memory = 1 };
+
+static bool mdev_pci_dma(MdevPCIState *s, uint64_t addr, void *buf,
+                         size_t len, DMADirection dir)
+{
+    MemTxResult r = pci_dma_rw(PCI_DEVICE(s), addr, buf, len, dir,
+                               mdev_pci_dma_attrs);
+
+    trace_mdev_pci_dma(s->uuid, dir == DMA_DIRECTION_FROM_DEVICE, addr, len,
+                       r);
+    return r == MEMTX_OK;
+}
+
 static bool mdev_pci_dma_read(void *opaque, uint64_t addr, void *buf,
                               size_t len)
 {
-    MdevPCIState *s = opaque;
-
-    return pci_dma_read(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK;
+    return mdev_pci_dma(opaque, addr, buf, len, DMA_DIRECTION_TO_DEVICE);
 }
 
 static bool mdev_pci_dma_write(void *opaque, uint64_t addr, const void *buf,
                                size_t len)
 {
-    MdevPCIState *s = opaque;
-
-    return pci_dma_write(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK;
+    return mdev_pci_dma(opaque, addr, (void *)buf, len,
+                        DMA_DIRECTION_FROM_DEVICE);
 }
 
 static const MdevHostOps mdev_pci_host_ops = {
@@ -137,6 +159,92 @@ static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
     return true;
 }
 
+/*
+ * What identifies an mdev in a migration stream: its parent, type and class
+ * fix every layout behind it (which BARs exist and their RAM, which
+ * sections follow, how many ports or queues). It travels in a section of
+ * its own sent in the setup phase, before RAM and every other device's
+ * state (early_setup, and a priority above RAM's), so a stream saved from
+ * another kind of mdev is refused with one line before any of it is loaded.
+ */
+static int mdev_pci_identity_get(QEMUFile *f, void *pv, size_t size,
+                                 const VMStateField *field)
+{
+    MdevPCIState *s = container_of(pv, MdevPCIState, identity);
+    char theirs[MDEV_PCI_IDENTITY_SIZE];
+    unsigned len = qemu_get_byte(f);
+
+    if (len >= sizeof(theirs)) {
+        error_report("%s '%s': migration stream: mdev identity of %u bytes, "
+                     "at most %zu expected: refused",
+                     object_get_typename(OBJECT(s)),
+                     DEVICE(s)->id ? DEVICE(s)->id : s->uuid, len,
+                     sizeof(theirs) - 1);
+        return -EINVAL;
+    }
+    if (qemu_get_buffer(f, (uint8_t *)theirs, len) != len) {
+        return -EIO;
+    }
+    theirs[len] = '\0';
+    if (strcmp(theirs, s->identity) != 0) {
+        error_report("%s '%s': migration stream is of an mdev with %s; "
+                     "this device is %s: refused",
+                     object_get_typename(OBJECT(s)),
+                     DEVICE(s)->id ? DEVICE(s)->id : s->uuid, theirs,
+                     s->identity);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int mdev_pci_identity_put(QEMUFile *f, void *pv, size_t size,
+                                 const VMStateField *field, JSONWriter *vmdesc)
+{
+    const char *mine = pv;
+    size_t len = strlen(mine);
+
+    qemu_put_byte(f, len);
+    qemu_put_buffer(f, (const uint8_t *)mine, len);
+    return 0;
+}
+
+static const VMStateInfo vmstate_info_mdev_identity = {
+    .name = "mdev-identity",
+    .get = mdev_pci_identity_get,
+    .put = mdev_pci_identity_put,
+};
+
+static const VMStateDescription vmstate_mdev_pci_identity = {
+    .name = "mdev-identity",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .early_setup = true,
+    /*
+     * Setup-phase sections go out in priority order, and RAM's (with the
+     * sizes of the BARs' RAM blocks, which differ between types) has the
+     * default: the lowest priority above it puts the identity first.
+     */
+    .priority = MIG_PRI_IOMMU,
+    .fields = (const VMStateField[]) {
+        {
+            .name = "identity",
+            .info = &vmstate_info_mdev_identity,
+            .flags = VMS_SINGLE,
+            .offset = offsetof(MdevPCIState, identity),
+            .size = MDEV_PCI_IDENTITY_SIZE,
+        },
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static void mdev_pci_register_identity(MdevPCIState *s)
+{
+    snprintf(s->identity, sizeof(s->identity), "parent=%s type=%s class=%s",
+             mdev_parent_name(s->handle), mdev_type_id(s->handle),
+             s->class_name);
+    vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_pci_identity, s);
+}
+
 static bool mdev_pci_mirror_on_bus(MdevPCIState *s, Error **errp)
 {
     DeviceState *mdev = DEVICE(&s->mdev);
@@ -192,6 +300,8 @@ static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
         s->handle = NULL;
         return;
     }
+    mdev_pci_register_identity(s);
+    s->hold = mdev_hold(s->handle);
     if (mc->mdev_created) {
         mc->mdev_created(s);
     }
@@ -205,6 +315,7 @@ static void mdev_pci_exit(PCIDevice *pdev)
         return;
     }
     trace_mdev_pci_destroy(s->uuid);
+    vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_pci_identity, s);
     mdev_pci_frontend_exit(s);
     mdev_destroy(s->handle);
     s->handle = NULL;
@@ -266,6 +377,22 @@ static void mdev_pci_instance_init(Object *obj)
 }
 
 /*
+ * The mdev was removed at unrealize (budget back, host detached); its state
+ * is freed only now: the old memory map, which RCU retires after unrealize,
+ * and TCG's TLBs until they are flushed, may still point into a RAM BAR
+ * whose host memory is the device's, as for QEMU's own RAM-backed devices.
+ */
+static void mdev_pci_instance_finalize(Object *obj)
+{
+    MdevPCIState *s = MDEV_PCI(obj);
+
+    if (s->hold) {
+        mdev_release(s->hold);
+        s->hold = NULL;
+    }
+}
+
+/*
  * The mdev type is "mdev-type", not "type": every QOM object already has a
  * read-only "type" property naming its QOM type.
  */
@@ -313,6 +440,7 @@ static const TypeInfo mdev_pci_types[] = {
         .abstract = true,
         .instance_size = sizeof(MdevPCIState),
         .instance_init = mdev_pci_instance_init,
+        .instance_finalize = mdev_pci_instance_finalize,
         .class_size = sizeof(MdevPCIClass),
         .class_init = mdev_pci_class_init,
         .interfaces = (InterfaceInfo[]) {

@@ -234,12 +234,10 @@ static Ppm screendump(Mbochs *m)
     g_autofree char *name = NULL;
     gchar *data;
     gsize len;
-    int fd, maxval, n = 0;
+    int maxval, n = 0;
     QDict *resp;
 
-    fd = g_file_open_tmp("mdev-mbochs-screen-XXXXXX.ppm", &name, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    name = mdev_qtest_temp_file("mdev-mbochs-screen-XXXXXX.ppm");
     resp = qtest_qmp(m->qts, "{'execute': 'screendump', 'arguments': "
                      "{'filename': %s, 'device': 'mb'}}", name);
     g_assert_true(qdict_haskey(resp, "return"));

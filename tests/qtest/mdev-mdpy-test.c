@@ -87,12 +87,9 @@ static void screendump(Mdpy *m, Image *img)
     g_autofree gchar *data = NULL;
     gsize len;
     QDict *resp;
-    int fd;
 
     memset(img, 0, sizeof(*img));
-    fd = g_file_open_tmp("mdev-mdpy-test-XXXXXX.ppm", &img->file, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    img->file = mdev_qtest_temp_file("mdev-mdpy-test-XXXXXX.ppm");
     resp = qtest_qmp(m->qts, "{'execute': 'screendump', 'arguments': "
                      "{'filename': %s, 'device': 'mdpy0'}}", img->file);
     g_assert_true(qdict_haskey(resp, "return"));
@@ -229,11 +226,9 @@ static void test_draw(void)
     g_autofree char *extra = NULL;
     Mdpy m;
     Image img;
-    int x, y, fd;
+    int x, y;
 
-    fd = g_file_open_tmp("mdev-mdpy-test-XXXXXX.log", &log, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    log = mdev_qtest_temp_file("mdev-mdpy-test-XXXXXX.log");
     extra = g_strdup_printf(" -d trace:mdev_vfio_display_update -D %s", log);
     mdpy_open(&m, extra);
 
@@ -310,11 +305,8 @@ static void test_png(void)
     gsize len;
     QDict *resp;
     Mdpy m;
-    int fd;
 
-    fd = g_file_open_tmp("mdev-mdpy-test-XXXXXX.png", &file, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    file = mdev_qtest_temp_file("mdev-mdpy-test-XXXXXX.png");
     mdpy_open(&m, ",mdev-type=mdpy-hd");
     resp = qtest_qmp(m.qts, "{'execute': 'screendump', 'arguments': "
                      "{'filename': %s, 'device': 'mdpy0', 'format': 'png'}}",
@@ -404,11 +396,8 @@ static void test_migration(void)
     Mdpy src, dst;
     Image img;
     QDict *resp;
-    int fd;
 
-    fd = g_file_open_tmp("mdev-mdpy-test-XXXXXX.mig", &file, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    file = mdev_qtest_temp_file("mdev-mdpy-test-XXXXXX.mig");
 
     mdpy_open(&src, ",mdev-type=mdpy-xga");
     put_pixel(&src, 1024, 512, 384, 0x00abcdef);

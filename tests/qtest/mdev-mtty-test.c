@@ -910,11 +910,8 @@ static void test_odd_access(void)
     QTestState *qts;
     QPCIBus *bus;
     Mtty mt, *m = &mt;
-    int fd;
 
-    fd = g_file_open_tmp("mdev-mtty-test-XXXXXX.log", &log, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    log = mdev_qtest_temp_file("mdev-mtty-test-XXXXXX.log");
     qts = qtest_initf("-M q35 -nodefaults -d guest_errors -D %s "
                       "-device mdev-mtty,class=vfio,mdev-type=mtty-2,addr=04.0,"
                       "uuid=" MTTY_UUID_A, log);

@@ -218,11 +218,8 @@ static void test_migration(void)
     char back[16];
     QTestState *dst;
     Con c;
-    int fd;
 
-    fd = g_file_open_tmp("mdev-mtty-virtio-mig-XXXXXX", &file, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    file = mdev_qtest_temp_file("mdev-mtty-virtio-mig-XXXXXX");
     out_uri = g_strdup_printf("exec:cat > %s", file);
     in_uri = g_strdup_printf("exec:cat %s", file);
 

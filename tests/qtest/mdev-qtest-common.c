@@ -6,6 +6,8 @@
 #include "qemu/osdep.h"
 #include "qobject/qdict.h"
 #include "mdev-qtest-common.h"
+#include "hw/pci/pci_regs.h"
+#include "standard-headers/linux/virtio_pci.h"
 
 static char *quit_file;
 
@@ -68,7 +70,9 @@ static void drop_asan_swapcontext_warning(char *err)
     }
 }
 
-MdevQemuRun mdev_qtest_run_qemu(const char *args)
+/* QEMU with @extra and @args, stdin from @stdin_path; waits for its end. */
+static MdevQemuRun run_qemu(const char *extra, const char *args,
+                            const char *stdin_path)
 {
     const char *binary = g_getenv("QTEST_QEMU_BINARY");
     g_autofree char *cmd = NULL;
@@ -79,16 +83,26 @@ MdevQemuRun mdev_qtest_run_qemu(const char *args)
 
     g_assert_nonnull(binary);
     cmd = g_strdup_printf("%s -M q35 -accel qtest -nodefaults -display none "
-                          "-S -monitor stdio %s", binary, args);
+                          "%s %s", binary, extra, args);
     g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &error));
     g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT,
-                               run_child_setup, (gpointer)quit_file_path(),
+                               run_child_setup, (gpointer)stdin_path,
                                &r.out, &r.err, &wait_status, &error));
     if (WIFEXITED(wait_status)) {
         r.status = WEXITSTATUS(wait_status);
     }
     drop_asan_swapcontext_warning(r.err);
     return r;
+}
+
+MdevQemuRun mdev_qtest_run_qemu(const char *args)
+{
+    return run_qemu("-S -monitor stdio", args, quit_file_path());
+}
+
+MdevQemuRun mdev_qtest_run_qemu_incoming(const char *args)
+{
+    return run_qemu("", args, "/dev/null");
 }
 
 void mdev_qtest_run_free(MdevQemuRun *r)
@@ -153,4 +167,26 @@ void mdev_qtest_wait_migration(QTestState *qts, const char *want)
         }
         g_usleep(10 * 1000);
     }
+}
+
+char *mdev_qtest_temp_file(const char *tmpl)
+{
+    char *path = NULL;
+    int fd = g_file_open_tmp(tmpl, &path, NULL);
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    return path;
+}
+
+uint8_t mdev_qtest_virtio_pci_cfg_cap(QPCIDevice *dev)
+{
+    uint8_t cap = 0;
+
+    while ((cap = qpci_find_capability(dev, PCI_CAP_ID_VNDR, cap)) != 0) {
+        if (qpci_config_readb(dev, cap + 3) == VIRTIO_PCI_CAP_PCI_CFG) {
+            return cap;
+        }
+    }
+    g_assert_not_reached();
 }

@@ -8,6 +8,7 @@
 #define MDEV_QTEST_COMMON_H
 
 #include "libqtest.h"
+#include "libqos/pci.h"
 
 typedef struct MdevQemuRun {
     int status; /* exit status, or -1 if QEMU did not exit normally */
@@ -21,6 +22,14 @@ typedef struct MdevQemuRun {
  * 0 at once instead of sitting at -S.
  */
 MdevQemuRun mdev_qtest_run_qemu(const char *args);
+
+/*
+ * Runs QTEST_QEMU_BINARY -M q35 -accel qtest -nodefaults -display none with
+ * @args (which hold an -incoming) and nothing on stdin, until it exits: a
+ * refused stream ends it with status 1; a QEMU still running after 60 s is
+ * killed (status -1).
+ */
+MdevQemuRun mdev_qtest_run_qemu_incoming(const char *args);
 void mdev_qtest_run_free(MdevQemuRun *r);
 
 /* QEMU starts with @args: exit status 0, nothing on stderr. */
@@ -34,5 +43,11 @@ char *mdev_qtest_repeat_device(const char *dev, int n);
 
 /* Polls query-migrate on @qts until its status is @want; "failed" fails. */
 void mdev_qtest_wait_migration(QTestState *qts, const char *want);
+
+/* A new empty file from the g_file_open_tmp() template @tmpl; its path. */
+char *mdev_qtest_temp_file(const char *tmpl);
+
+/* The virtio PCI configuration access capability of @dev (cfg_type 5). */
+uint8_t mdev_qtest_virtio_pci_cfg_cap(QPCIDevice *dev);
 
 #endif

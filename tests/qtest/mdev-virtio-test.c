@@ -286,18 +286,6 @@ static void test_console_face(void)
 
 /* ---- the PCI configuration access capability ------------------------------- */
 
-static uint8_t find_cfg_cap(QPCIDevice *dev)
-{
-    uint8_t cap = 0;
-
-    while ((cap = qpci_find_capability(dev, PCI_CAP_ID_VNDR, cap)) != 0) {
-        if (qpci_config_readb(dev, cap + 3) == VIRTIO_PCI_CAP_PCI_CFG) {
-            return cap;
-        }
-    }
-    g_assert_not_reached();
-}
-
 static void cfg_window(QPCIDevice *dev, uint8_t cap, uint8_t bar,
                        uint32_t off, uint32_t len)
 {
@@ -312,13 +300,10 @@ static void test_pci_cfg_access(void)
     g_autofree char *text = NULL;
     Net n;
     uint8_t cap;
-    int fd;
 
-    fd = g_file_open_tmp("mdev-virtio-test-XXXXXX.log", &log, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    log = mdev_qtest_temp_file("mdev-virtio-test-XXXXXX.log");
     net_open(&n, log);
-    cap = find_cfg_cap(n.pci.pdev);
+    cap = mdev_qtest_virtio_pci_cfg_cap(n.pci.pdev);
 
     /* num_queues through the window, then status written through it. */
     cfg_window(n.pci.pdev, cap, 4, VIRTIO_PCI_COMMON_NUMQ, 2);
@@ -438,11 +423,8 @@ static void test_migration(void)
     g_autofree char *in_uri = NULL;
     QTestState *dst;
     Net n;
-    int fd;
 
-    fd = g_file_open_tmp("mdev-virtio-mig-XXXXXX", &file, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    file = mdev_qtest_temp_file("mdev-virtio-mig-XXXXXX");
     out_uri = g_strdup_printf("exec:cat > %s", file);
     in_uri = g_strdup_printf("exec:cat %s", file);
 
@@ -483,11 +465,8 @@ static void test_hostile(void)
     g_autofree char *log = NULL;
     g_autofree char *text = NULL;
     Net n;
-    int fd;
 
-    fd = g_file_open_tmp("mdev-virtio-test-XXXXXX.log", &log, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
+    log = mdev_qtest_temp_file("mdev-virtio-test-XXXXXX.log");
     net_open(&n, log);
 
     /* Features without VERSION_1: FEATURES_OK reads back clear. */

@@ -10,6 +10,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "hw/mdev/virtio_ops.hpp"
 
 #include <memory>
@@ -341,7 +343,10 @@ TEST_F(CoreTest, CreateMakesABoundDeviceOfTheRequestedParentTypeUuidAndClass)
     EXPECT_EQ(fake->last_class, ClassId::vfio);
     EXPECT_EQ(d->ops<vfio::VfioOps>(), &vfio_ops);
     EXPECT_EQ(d->ops<virtio::VirtioOps>(), nullptr);
-    EXPECT_EQ(d->host(), &host);
+    // The device reaches the host through its port.
+    ASSERT_NE(d->host(), nullptr);
+    d->host()->notify_msi(7);
+    EXPECT_THAT(host.msi, ElementsAre(7u));
     EXPECT_EQ(d->driver(), &vfio_driver);
     EXPECT_THAT(vfio_driver.probed, ElementsAre(d));
     EXPECT_THAT(virtio_driver.probed, IsEmpty());
@@ -823,6 +828,108 @@ TEST(UuidTest, DifferentUuidsDiffer)
     // Each nibble counts, including the high one of a byte.
     EXPECT_NE(*Uuid::parse("10000000-0000-0000-0000-000000000000"),
               *Uuid::parse("01000000-0000-0000-0000-000000000000"));
+}
+
+// ---- Removal while a call into the device is on the stack ----------------
+
+TEST_F(CoreTest, RemovingAPinnedDeviceDefersItsDestruction)
+{
+    Result<Device *> r = create("fake", "fake-small", kUuidA);
+    ASSERT_TRUE(r);
+    Device *dev = *r;
+    {
+        Core::Pin pin(core, *dev);
+        ASSERT_TRUE(core.remove(kUuidA));
+        // Gone for the registry at once, and cut off from the machine...
+        EXPECT_EQ(core.find_device(kUuidA), nullptr);
+        EXPECT_EQ(core.device_count(), 0u);
+        EXPECT_TRUE(dev->removed());
+        ASSERT_NE(dev->host(), nullptr);
+        dev->host()->set_intx(true);
+        dev->host()->notify_msi(3);
+        std::uint8_t byte = 0;
+        EXPECT_FALSE(dev->host()->dma_read(0, std::span(&byte, 1)));
+        EXPECT_FALSE(dev->host()->dma_write(0, std::span(&byte, 1)));
+        dev->guest_error("after removal");
+        EXPECT_TRUE(host.intx.empty());
+        EXPECT_TRUE(host.msi.empty());
+        EXPECT_TRUE(host.errors.empty());
+        // ...its budget back at once, as sysfs gives it back...
+        EXPECT_EQ(fake_log.budget, 3u);
+        // ...but still whole: bound, state alive.
+        EXPECT_EQ(dev->driver(), &vfio_driver);
+        EXPECT_TRUE(vfio_driver.removed.empty());
+        EXPECT_EQ(dev->uuid().to_string(), kUuidA);
+    }
+    // The last pin went: unbound and destroyed; the budget given back once.
+    ASSERT_EQ(vfio_driver.removed.size(), 1u);
+    EXPECT_EQ(vfio_driver.removed[0], kUuidA);
+    EXPECT_EQ(fake_log.budget, 3u);
+}
+
+TEST_F(CoreTest, NestedPinsKeepTheDeviceUntilTheOutermostGoes)
+{
+    Result<Device *> r = create("fake", "fake-small", kUuidA);
+    ASSERT_TRUE(r);
+    std::optional<Core::Pin> outer;
+    outer.emplace(core, **r);
+    {
+        Core::Pin inner(core, **r);
+        ASSERT_TRUE(core.remove(kUuidA));
+        EXPECT_EQ((*r)->pins(), 2u);
+    }
+    EXPECT_TRUE(vfio_driver.removed.empty());
+    outer.reset();
+    EXPECT_EQ(vfio_driver.removed.size(), 1u);
+    EXPECT_EQ(fake_log.budget, 3u);
+}
+
+TEST_F(CoreTest, APinWithoutRemovalDestroysNothing)
+{
+    Result<Device *> r = create("fake", "fake-small", kUuidA);
+    ASSERT_TRUE(r);
+    { Core::Pin pin(core, **r); }
+    EXPECT_EQ(core.find_device(kUuidA), *r);
+    EXPECT_TRUE(vfio_driver.removed.empty());
+    ASSERT_TRUE(core.remove(kUuidA));
+    EXPECT_EQ(vfio_driver.removed.size(), 1u);
+}
+
+TEST_F(CoreTest, TheUuidOfAPinnedRemovedDeviceIsFreeAgain)
+{
+    // sysfs: once remove returned, the UUID may be created again.
+    Result<Device *> r = create("fake", "fake-small", kUuidA);
+    ASSERT_TRUE(r);
+    Core::Pin pin(core, **r);
+    ASSERT_TRUE(core.remove(kUuidA));
+    Result<Device *> again = create("fake", "fake-small", kUuidA);
+    ASSERT_TRUE(again);
+    EXPECT_NE(*again, *r);
+    EXPECT_EQ(core.find_device(kUuidA), *again);
+}
+
+TEST_F(CoreTest, AnOwnedHostLivesExactlyAsLongAsItsDevice)
+{
+    struct CountedHost final : RecordingHost {
+        explicit CountedHost(int &alive) : alive_(alive) { alive_++; }
+        ~CountedHost() override { alive_--; }
+        int &alive_;
+    };
+    int alive = 0;
+    Result<Device *> r = core.create(CreateRequest{"fake", "fake-small", kUuidA, "vfio",
+                                                   nullptr, std::make_unique<CountedHost>(alive)});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(alive, 1);
+    {
+        Core::Pin pin(core, **r);
+        ASSERT_TRUE(core.remove(kUuidA));
+        EXPECT_EQ(alive, 1);
+    }
+    EXPECT_EQ(alive, 0);
+    // A refused create destroys the host it was given.
+    EXPECT_FALSE(core.create(CreateRequest{"fake", "fake-nope", kUuidB, "vfio", nullptr,
+                                           std::make_unique<CountedHost>(alive)}));
+    EXPECT_EQ(alive, 0);
 }
 
 TEST(UuidTest, MalformedTextIsRejected)

@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <numeric>
 
 namespace mdev::samples {
@@ -19,6 +20,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using test::DriverRing;
 using test::DriverSim;
 using test::FakeGuest;
@@ -33,6 +35,42 @@ constexpr const char *kUuid = "0b2c8a5e-61f4-4d0a-9e3b-a1b2c3d4e5f6";
 constexpr std::uint64_t kTxBuf = kRamBase + 0x40000;
 constexpr std::uint64_t kRxBuf = kRamBase + 0x80000;
 
+// The machine's host over fake RAM, except that the first DMA write to
+// `trap` runs `on_trap` instead and reports success: what a device's DMA
+// into MMIO would do if the machine let it (its own config space resetting
+// it, its slot's hotplug controller unplugging it). Counts the DMA that
+// still reaches RAM afterwards.
+class TrappingHost final : public Host {
+public:
+    explicit TrappingHost(FakeGuest &g) : g_(g) {}
+    void guest_error(std::string_view m) override { g_.guest_error(m); }
+    void set_intx(bool) override {}
+    void notify_msi(std::uint32_t) override {}
+    bool dma_read(std::uint64_t a, std::span<std::uint8_t> out) override
+    {
+        dma_after_trap += tripped;
+        return g_.dma_read(a, out);
+    }
+    bool dma_write(std::uint64_t a, std::span<const std::uint8_t> in) override
+    {
+        if (on_trap && a == trap && !tripped) {
+            tripped = true;
+            on_trap();
+            return true;
+        }
+        dma_after_trap += tripped;
+        return g_.dma_write(a, in);
+    }
+
+    std::uint64_t trap = 0;
+    std::function<void()> on_trap;
+    bool tripped = false;
+    unsigned dma_after_trap = 0;
+
+private:
+    FakeGuest &g_;
+};
+
 class MvnetTest : public ::testing::Test {
 protected:
     void SetUp() override
@@ -42,7 +80,7 @@ protected:
         ASSERT_TRUE(core.register_parent(std::move(p)));
         ASSERT_TRUE(parent->register_ops(core));
         core.bus().register_driver(driver);
-        Result<Device *> r = core.create({"mvnet", "mvnet-virtio", kUuid, "virtio", &g});
+        Result<Device *> r = core.create({"mvnet", "mvnet-virtio", kUuid, "virtio", &host});
         ASSERT_TRUE(r) << r.error().message;
         dev = *r;
         drv = std::make_unique<DriverSim>(*dev, g);
@@ -90,6 +128,7 @@ protected:
     MvnetParent *parent = nullptr;
     test::NullVirtioDriver driver;
     FakeGuest g{1 << 20};
+    TrappingHost host{g};
     Device *dev = nullptr;
     std::unique_ptr<DriverSim> drv;
     DriverRing *rx = nullptr;
@@ -389,6 +428,64 @@ TEST_F(MvnetTest, LoadedStateIsValidated)
     m.state().vq[1].num = 256;
     m.state().features = kAccessPlatform;
     EXPECT_FALSE(m.state_is_valid());
+}
+
+// ---- Re-entry: the device's own DMA resets or removes it mid-run ----------
+
+TEST_F(MvnetTest, AResetByItsOwnDmaStopsTheWalkBeforeItTouchesMemoryAgain)
+{
+    bring_up(8);
+    const std::vector<std::uint8_t> f = frame(52, 1);
+    rx->add({{kRxBuf, static_cast<std::uint32_t>(f.size() - 4), true},
+             {kRxBuf + 0x1000, 4, true}});
+    host.trap = kRxBuf + 0x1000;
+    host.on_trap = [&] { ops().set_status(*dev, 0); };
+    send(f);
+    kick(MVNET_QUEUE_TX);
+
+    ASSERT_TRUE(host.tripped);
+    // No used entry, no index, no flags read: the rings' areas are 0 now.
+    EXPECT_EQ(host.dma_after_trap, 0u);
+    // Reset, and not blamed on the new driver.
+    EXPECT_EQ(ops().get_status(*dev), 0);
+    EXPECT_FALSE(dev->vendor_state<MvnetMdev>().state().vq[MVNET_QUEUE_RX].broken);
+    for (const std::string &e : g.errors) {
+        EXPECT_THAT(e, Not(HasSubstr("queue stopped")));
+    }
+    // The device works again once the driver sets it up anew (on zeroed
+    // rings, as a driver allocates them).
+    std::fill(g.at(kRamBase), g.at(kRamBase + 0x8000), 0);
+    drv = std::make_unique<DriverSim>(*dev, g);
+    bring_up(8);
+    const std::vector<std::uint8_t> f2 = frame(60, 9);
+    add_rx(kRxBuf, 2048);
+    send(f2);
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(g.bytes(kRxBuf, f2.size()), expected_rx(f2));
+}
+
+TEST_F(MvnetTest, ARemovalByItsOwnDmaLeavesTheRunOnLiveMemory)
+{
+    bring_up(8);
+    const std::vector<std::uint8_t> f = frame(52, 1);
+    rx->add({{kRxBuf, static_cast<std::uint32_t>(f.size() - 4), true},
+             {kRxBuf + 0x1000, 4, true}});
+    host.trap = kRxBuf + 0x1000;
+    host.on_trap = [&] { ASSERT_TRUE(core.remove(kUuid)); };
+    send(f);
+    {
+        // What every C entry point holds (capi::Entry); ASan would see the
+        // run go on in freed memory without it.
+        Core::Pin pin(core, *dev);
+        kick(MVNET_QUEUE_TX);
+        EXPECT_TRUE(dev->removed());
+        EXPECT_EQ(core.find_device(kUuid), nullptr);
+    }
+    ASSERT_TRUE(host.tripped);
+    // Detached: nothing more reached the machine.
+    EXPECT_EQ(host.dma_after_trap, 0u);
+    EXPECT_EQ(core.device_count(), 0u);
+    dev = nullptr;
 }
 
 } // namespace

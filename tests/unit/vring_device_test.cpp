@@ -354,6 +354,46 @@ TEST_F(VringTest, ResetClearsBroken)
 // stream controls): the walker must only ever return chains that respect
 // its invariants or break the ring, and every pass ends (ASan/UBSan watch
 // the memory side).
+TEST_F(VringTest, AWalkerOfAResetRingTouchesNothing)
+{
+    const std::uint16_t head = ring->add({{kData, 8, false}, {kData + 0x100, 8, true}});
+    VringDevice d = dev();
+    VringChain c;
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+
+    // The device is reset under the walk (its own MSI reached its config
+    // space): every area address is 0 now.
+    VringDevice::reset(s, 8);
+    EXPECT_TRUE(d.stale());
+    EXPECT_FALSE(d.usable());
+    const std::vector<std::uint8_t> before = g.ram;
+    std::uint8_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    EXPECT_EQ(d.write_to(c, 0, buf), -1);
+    EXPECT_EQ(d.read_from(c, 0, buf), -1);
+    EXPECT_FALSE(d.push(head, 8));
+    EXPECT_FALSE(d.driver_wants_interrupt());
+    EXPECT_EQ(d.pop(c), VringPop::error);
+    d.consume();
+    d.fail("stale %d", 1);
+    EXPECT_EQ(g.ram, before);
+    // The new ring is neither broken nor advanced, and nothing was logged.
+    EXPECT_FALSE(s.broken);
+    EXPECT_EQ(s.last_avail_idx, 0u);
+    EXPECT_EQ(s.used_idx, 0u);
+    EXPECT_TRUE(g.errors.empty());
+    // A walker made after the reset works on the new ring.
+    EXPECT_FALSE(dev().stale());
+}
+
+TEST_F(VringTest, AResetKeepsCountingAcrossResets)
+{
+    const std::uint32_t r0 = s.resets;
+    VringDevice::reset(s, 8);
+    VringDevice::reset(s, 4);
+    EXPECT_EQ(s.resets, r0 + 2);
+    EXPECT_EQ(s.num, 4u);
+}
+
 TEST(VringFuzz, RandomRingsNeverEscape)
 {
     std::mt19937 rng(12345);

@@ -20,5 +20,8 @@ extern "C" MbochsDeviceState *mdev_mbochs_state(MdevHandle *h)
 
 extern "C" bool mdev_mbochs_post_load(MdevHandle *h)
 {
-    return h->device->vendor_state<MbochsMdev>().post_load();
+    // Re-deriving interrupt levels is device code: pinned like any entry.
+    return mdev::capi::enter(h, false, [](mdev::Device &dev) {
+        return dev.vendor_state<MbochsMdev>().post_load();
+    });
 }

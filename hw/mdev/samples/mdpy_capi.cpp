@@ -20,5 +20,8 @@ extern "C" MdpyDeviceState *mdev_mdpy_state(MdevHandle *h)
 
 extern "C" bool mdev_mdpy_post_load(MdevHandle *h)
 {
-    return h->device->vendor_state<MdpyMdev>().resync();
+    // Re-deriving interrupt levels is device code: pinned like any entry.
+    return mdev::capi::enter(h, false, [](mdev::Device &dev) {
+        return dev.vendor_state<MdpyMdev>().resync();
+    });
 }

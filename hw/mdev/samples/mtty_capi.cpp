@@ -25,5 +25,8 @@ extern "C" MttyVirtioState *mdev_mtty_virtio_state(MdevHandle *h)
 
 extern "C" bool mdev_mtty_post_load(MdevHandle *h)
 {
-    return h->device->vendor_state<MttyMdev>().resync();
+    // Re-deriving interrupt levels is device code: pinned like any entry.
+    return mdev::capi::enter(h, false, [](mdev::Device &dev) {
+        return dev.vendor_state<MttyMdev>().resync();
+    });
 }

@@ -356,10 +356,10 @@ bool MttyVirtioOps::loop_back(Device &dev, unsigned port) const
     return true;
 }
 
-void MttyVirtioOps::run(Device &dev) const
+bool MttyVirtioOps::run(Device &dev) const
 {
     if (!dev.host() || !live(state_of(dev).status)) {
-        return;
+        return true;
     }
     bool ok = true;
     unsigned ports = 1;
@@ -370,9 +370,7 @@ void MttyVirtioOps::run(Device &dev) const
     for (unsigned p = 0; ok && p < ports; p++) {
         ok = loop_back(dev, p);
     }
-    if (!ok) {
-        needs_reset(dev);
-    }
+    return ok;
 }
 
 } // namespace mdev::samples

@@ -71,7 +71,7 @@ public:
 protected:
     VirtioView view(Device &dev) const override;
     void reset_device(Device &dev) const override;
-    void run(Device &dev) const override;
+    bool run(Device &dev) const override;
 
 private:
     bool multiport(Device &dev) const;

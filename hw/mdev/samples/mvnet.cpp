@@ -114,16 +114,16 @@ void MvnetVirtioOps::reset_device(Device &) const
 // until the driver adds one and kicks RX. At most one queue's worth of
 // frames per call, which is all a ring can hold, so a hostile driver
 // cannot keep the device busy.
-void MvnetVirtioOps::run(Device &dev) const
+bool MvnetVirtioOps::run(Device &dev) const
 {
     MvnetState &s = mdev_of(dev).state();
     if (!dev.host() || !live(s.status)) {
-        return;
+        return true;
     }
     VringDevice rx = ring(dev, MVNET_QUEUE_RX, "mvnet rx");
     VringDevice tx = ring(dev, MVNET_QUEUE_TX, "mvnet tx");
     if (!rx.usable() || !tx.usable()) {
-        return;
+        return true;
     }
 
     bool tx_used = false;
@@ -179,15 +179,15 @@ void MvnetVirtioOps::run(Device &dev) const
     }
 
     if (broken || !rx.usable() || !tx.usable()) {
-        needs_reset(dev);
-        return;
+        return false;
     }
     if (tx_used) {
         notify_vq(dev, MVNET_QUEUE_TX, tx);
     }
     if (rx_used) {
-        notify_vq(dev, MVNET_QUEUE_RX, rx);
+        notify_vq(dev, MVNET_QUEUE_RX, rx); // stale (no DMA) if TX's MSI reset us
     }
+    return true;
 }
 
 MvnetParent::MvnetParent()

@@ -70,7 +70,7 @@ public:
 protected:
     VirtioView view(Device &dev) const override;
     void reset_device(Device &dev) const override;
-    void run(Device &dev) const override;
+    bool run(Device &dev) const override;
 };
 
 class MvnetParent final : public Parent {

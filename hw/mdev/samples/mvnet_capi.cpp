@@ -32,5 +32,8 @@ extern "C" void mdev_mvnet_set_mac(MdevHandle *h, const uint8_t mac[MVNET_MAC_LE
 
 extern "C" bool mdev_mvnet_post_load(MdevHandle *h)
 {
-    return h->device->vendor_state<MvnetMdev>().state_is_valid();
+    // Re-deriving interrupt levels is device code: pinned like any entry.
+    return mdev::capi::enter(h, false, [](mdev::Device &dev) {
+        return dev.vendor_state<MvnetMdev>().state_is_valid();
+    });
 }

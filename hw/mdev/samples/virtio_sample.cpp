@@ -43,7 +43,7 @@ void VirtioSampleOps::set_status(Device &dev, std::uint8_t status) const
     // NEEDS_RESET is the device's to set and only a reset clears it.
     v.status = status | (v.status & virtio::kStatusNeedsReset);
     if (!was_live && live(v.status)) {
-        run(dev); // work the driver queued before DRIVER_OK
+        drive(dev); // work the driver queued before DRIVER_OK
     }
 }
 
@@ -106,7 +106,7 @@ void VirtioSampleOps::kick_vq(Device &dev, std::uint16_t idx) const
         return;
     }
     if (live(view(dev).status)) {
-        run(dev);
+        drive(dev);
     }
 }
 
@@ -141,6 +141,23 @@ void VirtioSampleOps::needs_reset(Device &dev) const
     v.status |= virtio::kStatusNeedsReset;
     if (v.config_cb) {
         v.config_cb->notify();
+    }
+}
+
+std::uint32_t VirtioSampleOps::resets(Device &dev) const
+{
+    std::uint32_t sum = 0;
+    for (const VringState &q : view(dev).vqs) {
+        sum += q.resets; // each only grows, so the sum moves with any
+    }
+    return sum;
+}
+
+void VirtioSampleOps::drive(Device &dev) const
+{
+    const std::uint32_t before = resets(dev);
+    if (!run(dev) && resets(dev) == before) {
+        needs_reset(dev);
     }
 }
 

@@ -47,15 +47,21 @@ protected:
     // Clears the sample's own state on a reset (status, features and queues
     // are already at their power-on values).
     virtual void reset_device(Device &dev) const = 0;
-    // Runs the device after a kick of `idx` or when it becomes live; does a
-    // bounded amount of work.
-    virtual void run(Device &dev) const = 0;
+    // Runs the device after a kick or when it becomes live; does a bounded
+    // amount of work. False: the driver broke a ring (the walker said why).
+    virtual bool run(Device &dev) const = 0;
 
     // A walker for queue `idx` (which must exist) over the device's host.
     VringDevice ring(Device &dev, std::uint16_t idx, const char *name) const;
     // After the guest broke a ring: NEEDS_RESET and a config interrupt
     // (virtio 1.x §2.1.2), once.
     void needs_reset(Device &dev) const;
+    // run() and, if it failed, needs_reset() -- unless the device was reset
+    // while it ran (its own MSI or a nested access did it): that failure
+    // was a stale walk stopping, not the new driver's doing.
+    void drive(Device &dev) const;
+    // Changes whenever any queue of the device is reset.
+    std::uint32_t resets(Device &dev) const;
     // Interrupts queue `idx`'s driver if it asked for interrupts.
     void notify_vq(Device &dev, std::uint16_t idx, VringDevice &ring) const;
     // Resets everything: queues to their maximum size, status, features.

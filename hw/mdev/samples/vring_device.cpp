@@ -52,12 +52,17 @@ bool VringDevice::valid_num(std::uint16_t num, std::uint16_t max)
 
 void VringDevice::reset(VringState &state, std::uint16_t num)
 {
+    const std::uint32_t resets = state.resets;
     state = VringState{};
     state.num = num;
+    state.resets = resets + 1;
 }
 
 void VringDevice::fail(const char *fmt, ...)
 {
+    if (stale()) {
+        return; // the new ring did nothing wrong
+    }
     char text[400];
     va_list ap;
     va_start(ap, fmt);
@@ -83,7 +88,7 @@ bool VringDevice::read16(std::uint64_t addr, std::uint16_t &v)
 VringPop VringDevice::peek(VringChain &chain)
 {
     chain = VringChain{};
-    if (s_.broken) {
+    if (s_.broken || stale()) {
         return VringPop::error;
     }
     if (!s_.ready) {
@@ -196,7 +201,7 @@ VringPop VringDevice::pop(VringChain &chain)
 
 bool VringDevice::push(std::uint16_t head, std::uint32_t len)
 {
-    if (s_.broken || s_.num == 0) {
+    if (s_.broken || stale() || s_.num == 0) {
         return false;
     }
     std::uint8_t elem[vring::kUsedElemSize];
@@ -205,6 +210,9 @@ bool VringDevice::push(std::uint16_t head, std::uint32_t len)
     const std::uint64_t at = s_.used + 4 + vring::kUsedElemSize * (s_.used_idx % s_.num);
     if (!host_.dma_write(at, elem)) {
         fail("cannot write used ring entry at 0x%" PRIx64, at);
+        return false;
+    }
+    if (stale()) {
         return false;
     }
     // The entry must be visible before the index that publishes it.
@@ -221,7 +229,7 @@ bool VringDevice::push(std::uint16_t head, std::uint32_t len)
 
 bool VringDevice::driver_wants_interrupt()
 {
-    if (s_.broken) {
+    if (s_.broken || stale()) {
         return false;
     }
     // The used idx we published must be ordered before the flags we read,
@@ -237,8 +245,14 @@ bool VringDevice::driver_wants_interrupt()
 std::int64_t VringDevice::read_from(const VringChain &chain, std::uint64_t offset,
                                     std::span<std::uint8_t> out)
 {
+    if (stale()) {
+        return -1;
+    }
     std::uint64_t done = 0;
     for (const VringSegment &seg : chain.segments) {
+        if (stale()) {
+            return -1; // a DMA of this walk reset the device
+        }
         if (seg.write || done == out.size()) {
             break;
         }
@@ -261,8 +275,14 @@ std::int64_t VringDevice::read_from(const VringChain &chain, std::uint64_t offse
 std::int64_t VringDevice::write_to(const VringChain &chain, std::uint64_t offset,
                                    std::span<const std::uint8_t> in)
 {
+    if (stale()) {
+        return -1;
+    }
     std::uint64_t done = 0;
     for (const VringSegment &seg : chain.segments) {
+        if (stale()) {
+            return -1; // a DMA of this walk reset the device
+        }
         if (!seg.write) {
             continue;
         }

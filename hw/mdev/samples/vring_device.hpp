@@ -10,6 +10,10 @@
 // sets VringState::broken and refuses to touch the ring again until reset.
 // The device then sets NEEDS_RESET (virtio 1.x §2.1.2). Event-idx is not
 // offered, so the only notification control is VRING_AVAIL_F_NO_INTERRUPT.
+//
+// A walker belongs to one incarnation of the ring: once the ring is reset
+// (VringState::resets moves) it is stale, and every call fails without
+// touching guest memory or marking the new ring broken.
 #pragma once
 
 #include "hw/mdev/host.hpp"
@@ -56,22 +60,30 @@ enum class VringPop {
 class VringDevice {
 public:
     VringDevice(VringState &state, Host &host, const char *name)
-        : s_(state), host_(host), name_(name)
+        : s_(state), host_(host), name_(name), resets_(state.resets)
     {
     }
 
     // Whether `num` is a queue size a device of maximum `max` accepts.
     static bool valid_num(std::uint16_t num, std::uint16_t max);
 
-    // Power-on state: not ready, not broken, indices 0, size `num`.
+    // Power-on state: not ready, not broken, indices 0, size `num`; every
+    // walker of the ring made before becomes stale.
     static void reset(VringState &state, std::uint16_t num);
 
-    bool usable() const { return s_.ready && !s_.broken; }
+    // The ring was reset since this walker was made.
+    bool stale() const { return s_.resets != resets_; }
+    bool usable() const { return !stale() && s_.ready && !s_.broken; }
 
     // Reads the chain at last_avail_idx without consuming it.
     VringPop peek(VringChain &chain);
     // Consumes the chain peek() returned.
-    void consume() { s_.last_avail_idx++; }
+    void consume()
+    {
+        if (!stale()) {
+            s_.last_avail_idx++;
+        }
+    }
     // peek() then consume().
     VringPop pop(VringChain &chain);
 
@@ -92,7 +104,7 @@ public:
                           std::span<const std::uint8_t> in);
 
     // Marks the ring broken and logs why (for errors the device finds in
-    // the buffers' contents, e.g. a short header).
+    // the buffers' contents, e.g. a short header); nothing if stale.
     void fail(const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 private:
@@ -101,6 +113,7 @@ private:
     VringState &s_;
     Host &host_;
     const char *name_;
+    std::uint32_t resets_;
 };
 
 } // namespace mdev::samples

@@ -30,6 +30,14 @@ typedef struct VringState {
      * the device does not touch the queue again until reset.
      */
     bool broken;
+    /*
+     * How often the queue was reset; not migrated (only walkers that exist
+     * now compare it). A walker remembers it and, once it changed, touches
+     * guest memory no more: a reset that happens while the device works on
+     * the ring (its own MSI reached its config space, say) leaves a ring the
+     * driver no longer has, which the rest of that walk must not write to.
+     */
+    uint32_t resets;
 } VringState;
 
 #endif /* HW_MDEV_SAMPLES_VRING_STATE_H */

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The vfio frontend's C interface (vfio-pci.h), for the QOM glue.
+// The vfio frontend's C interface (vfio-pci.h), for the QOM glue. Every
+// entry pins the device for the call (capi::Entry), and a null handle gets
+// the answer of a device that is not there.
 #include "hw/mdev/vfio-pci.h"
 
 #include <cstdlib>
@@ -8,15 +10,17 @@
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
+using mdev::Device;
+using mdev::capi::enter;
 using mdev::vfio::PciFunction;
 
 namespace {
 
 // The glue only calls these for handles of class vfio, which the vfio
 // driver bound: a null here is a bug in the glue, not a guest's doing.
-PciFunction &function_of(MdevHandle *h)
+PciFunction &function_of(Device &dev)
 {
-    PciFunction *fn = mdev::vfio::pci_function(*h->device);
+    PciFunction *fn = mdev::vfio::pci_function(dev);
     if (!fn) {
         std::abort();
     }
@@ -31,94 +35,105 @@ extern "C" void mdev_vfio_bar(MdevHandle *h, unsigned bar, MdevVfioBar *out)
     if (bar >= mdev::vfio::kNumBars) {
         return;
     }
-    const mdev::vfio::Bar &b = function_of(h).bar(bar);
-    out->size = b.size;
-    out->io = b.io;
-    out->mem64 = b.mem64;
-    out->prefetch = b.prefetch;
-    out->mmap = b.mmap;
+    enter(h, [&](Device &dev) {
+        const mdev::vfio::Bar &b = function_of(dev).bar(bar);
+        out->size = b.size;
+        out->io = b.io;
+        out->mem64 = b.mem64;
+        out->prefetch = b.prefetch;
+        out->mmap = b.mmap;
+    });
 }
 
 extern "C" bool mdev_vfio_has_intx(MdevHandle *h)
 {
-    return function_of(h).has_intx();
+    return enter(h, false, [](Device &dev) { return function_of(dev).has_intx(); });
 }
 
 extern "C" void mdev_vfio_msi(MdevHandle *h, MdevVfioMsi *out)
 {
-    const mdev::vfio::MsiCap &m = function_of(h).msi();
-    out->offset = m.offset;
-    out->vectors = m.vectors;
-    out->addr64 = m.addr64;
-    out->per_vector_mask = m.per_vector_mask;
+    *out = MdevVfioMsi{};
+    enter(h, [&](Device &dev) {
+        const mdev::vfio::MsiCap &m = function_of(dev).msi();
+        out->offset = m.offset;
+        out->vectors = m.vectors;
+        out->addr64 = m.addr64;
+        out->per_vector_mask = m.per_vector_mask;
+    });
 }
 
 extern "C" uint32_t mdev_vfio_config_read(MdevHandle *h, uint32_t offset, unsigned size)
 {
-    return function_of(h).config_read(offset, size);
+    return enter(h, UINT32_MAX,
+                 [&](Device &dev) { return function_of(dev).config_read(offset, size); });
 }
 
 extern "C" void mdev_vfio_config_write(MdevHandle *h, uint32_t offset, uint32_t value,
                                        unsigned size)
 {
-    function_of(h).config_write(offset, value, size);
+    enter(h, [&](Device &dev) { function_of(dev).config_write(offset, value, size); });
 }
 
 extern "C" uint64_t mdev_vfio_bar_read(MdevHandle *h, unsigned bar, uint64_t offset,
                                        unsigned size)
 {
-    return function_of(h).bar_read(bar, offset, size);
+    return enter(h, UINT64_MAX,
+                 [&](Device &dev) { return function_of(dev).bar_read(bar, offset, size); });
 }
 
 extern "C" void mdev_vfio_bar_write(MdevHandle *h, unsigned bar, uint64_t offset,
                                     uint64_t value, unsigned size)
 {
-    function_of(h).bar_write(bar, offset, value, size);
+    enter(h, [&](Device &dev) { function_of(dev).bar_write(bar, offset, value, size); });
 }
 
 extern "C" void *mdev_vfio_bar_memory(MdevHandle *h, unsigned bar)
 {
-    std::span<std::uint8_t> mem = function_of(h).bar_memory(bar);
-    return mem.empty() ? nullptr : mem.data();
+    return enter(h, static_cast<void *>(nullptr), [&](Device &dev) -> void * {
+        std::span<std::uint8_t> mem = function_of(dev).bar_memory(bar);
+        return mem.empty() ? nullptr : mem.data();
+    });
 }
 
 extern "C" void mdev_vfio_connect_irqs(MdevHandle *h)
 {
-    function_of(h).connect_irqs();
+    enter(h, [](Device &dev) { function_of(dev).connect_irqs(); });
 }
 
 extern "C" void mdev_vfio_reset(MdevHandle *h)
 {
-    function_of(h).reset();
+    enter(h, [](Device &dev) { function_of(dev).reset(); });
 }
 
 extern "C" void mdev_vfio_set_msi_enabled(MdevHandle *h, bool enabled)
 {
-    function_of(h).set_msi_enabled(enabled);
+    enter(h, [&](Device &dev) { function_of(dev).set_msi_enabled(enabled); });
 }
 
 extern "C" bool mdev_vfio_has_display(MdevHandle *h)
 {
-    return function_of(h).has_display();
+    return enter(h, false, [](Device &dev) { return function_of(dev).has_display(); });
 }
 
 extern "C" MdevVfioPlaneStatus mdev_vfio_query_plane(MdevHandle *h, MdevVfioPlane *out)
 {
     *out = MdevVfioPlane{};
-    auto plane = function_of(h).display_plane();
-    if (!plane) {
-        return MDEV_VFIO_PLANE_INVALID;
-    }
-    if (!plane->has_value()) {
-        return MDEV_VFIO_PLANE_NONE;
-    }
-    const mdev::vfio::DisplayPlane &p = **plane;
-    out->drm_format = p.drm_format;
-    out->bytes_per_pixel = p.bytes_per_pixel;
-    out->width = p.width;
-    out->height = p.height;
-    out->stride = p.stride;
-    out->bar = p.bar;
-    out->offset = p.offset;
-    return MDEV_VFIO_PLANE_OK;
+    return enter(h, MDEV_VFIO_PLANE_INVALID, [&](Device &dev) {
+        auto plane = function_of(dev).display_plane();
+        if (!plane) {
+            return MDEV_VFIO_PLANE_INVALID;
+        }
+        if (!plane->has_value()) {
+            return MDEV_VFIO_PLANE_NONE;
+        }
+        const mdev::vfio::DisplayPlane &p = **plane;
+        out->drm_format = p.drm_format;
+        out->bytes_per_pixel = p.bytes_per_pixel;
+        out->width = p.width;
+        out->height = p.height;
+        out->stride = p.stride;
+        out->bar = p.bar;
+        out->offset = p.offset;
+        return MDEV_VFIO_PLANE_OK;
+    });
 }

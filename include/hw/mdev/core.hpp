@@ -22,7 +22,12 @@ struct CreateRequest {
     std::string type;       // type-id, e.g. "mtty-2"
     std::string uuid;       // canonical UUID text
     std::string class_name; // "vfio" or "virtio"
-    Host *host = nullptr;   // handed to the frontend that binds the device
+    // The machine the device runs in, handed to the frontend that binds it
+    // (through the device's HostPort). Either borrowed (`host`, which must
+    // outlive the device) or owned by the device (`owned_host`, destroyed
+    // with it; `host` is then ignored).
+    Host *host = nullptr;
+    std::unique_ptr<Host> owned_host = nullptr;
 };
 
 class Core {
@@ -51,12 +56,44 @@ public:
     // are checked: unknown_parent, unknown_class, unknown_type,
     // class_unsupported, malformed_uuid, duplicate_uuid, budget_exhausted,
     // no_driver, probe_failed.
-    Result<Device *> create(const CreateRequest &req);
+    Result<Device *> create(CreateRequest req);
 
-    // Unbinds the device, returns its budget to the parent and destroys it.
+    // Removes the device: it is no longer found by UUID, its budget goes
+    // back to the parent and its host is detached, all at once (no DMA, no
+    // interrupt from then on). If nothing pins it, it is also unbound and
+    // its state destroyed now; otherwise that happens when the last Pin goes.
     Status remove(std::string_view uuid);
 
+    // Keeps a device's C++ state (device, vendor state, frontend state,
+    // host) alive for as long as it exists, even if the call it guards
+    // removes the device: every entry into a device from outside (a guest
+    // access, a reset, a UI refresh, a timer) holds one, because any of
+    // them can unplug the device through its own DMA or MSI. Nestable.
+    class Pin {
+    public:
+        Pin(Core &core, Device &dev) : core_(&core), dev_(&dev) { dev_->pins_++; }
+        Pin(Pin &&other) noexcept : core_(other.core_), dev_(other.dev_)
+        {
+            other.dev_ = nullptr;
+        }
+        Pin(const Pin &) = delete;
+        Pin &operator=(const Pin &) = delete;
+        Pin &operator=(Pin &&) = delete;
+        ~Pin()
+        {
+            if (dev_ && --dev_->pins_ == 0 && dev_->removed_) {
+                core_->reap(*dev_);
+            }
+        }
+        Device &device() const { return *dev_; }
+
+    private:
+        Core *core_;
+        Device *dev_;
+    };
+
     Device *find_device(std::string_view uuid) const;
+    // Devices not removed (those removed but still pinned are not counted).
     std::size_t device_count() const { return devices_.size(); }
 
     Bus &bus() { return bus_; }
@@ -71,9 +108,13 @@ private:
     ParentEntry *entry(std::string_view name);
     const ParentEntry *entry(std::string_view name) const;
     void destroy(std::unique_ptr<Device> dev);
+    // Destroys a removed device once its last Pin has gone.
+    void reap(Device &dev);
 
     std::vector<ParentEntry> parents_;
     std::vector<std::unique_ptr<Device>> devices_;
+    // Removed while pinned: waiting for their last Pin.
+    std::vector<std::unique_ptr<Device>> removed_;
     Bus bus_;
 };
 

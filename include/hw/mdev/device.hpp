@@ -5,6 +5,7 @@
 #include "hw/mdev/class_ops.hpp"
 #include "hw/mdev/guest_log.hpp"
 #include "hw/mdev/host.hpp"
+#include "hw/mdev/host_port.hpp"
 #include "hw/mdev/parent.hpp"
 #include "hw/mdev/uuid.hpp"
 
@@ -13,6 +14,7 @@
 
 namespace mdev {
 
+class Core;
 class Driver;
 
 // What a frontend keeps per bound device (its PCI function model, say).
@@ -61,23 +63,50 @@ public:
     FrontendState *frontend_state() const { return frontend_.get(); }
     void set_frontend_state(std::unique_ptr<FrontendState> s) { frontend_ = std::move(s); }
 
-    // The machine the creator runs the device in (nullptr in a bare core,
-    // e.g. a unit test of the registry); frontends need one to bind.
-    Host *host() const { return host_; }
-    void set_host(Host *host) { host_ = host; }
+    // The machine the creator runs the device in, through this device's
+    // port (nullptr in a bare core, e.g. a unit test of the registry);
+    // frontends need one to bind. Once the device is removed the port
+    // refuses every call (host_port.hpp), so it stays safe to use.
+    Host *host() const { return has_host_ ? &host_port_ : nullptr; }
+    // A borrowed host that outlives the device (the core does this at
+    // create; tests of a frontend alone do it themselves).
+    void set_host(Host *host) { attach_host(host, nullptr); }
+
+    // Removed from the core while a call into it was still running: its
+    // C++ state lives until that call returns, but it has no host any more.
+    bool removed() const { return removed_; }
+    // Calls into the device currently on the stack (see Core::Pin).
+    unsigned pins() const { return pins_; }
 
     // Reports what a guest did wrong through the host's log (or nowhere).
     void guest_error(const char *fmt, ...) const __attribute__((format(printf, 2, 3)));
 
 private:
+    friend class Core;
+
+    // Only the core attaches a host (at create) and detaches it (at remove).
+    void attach_host(Host *host, std::unique_ptr<Host> owned)
+    {
+        owned_host_ = std::move(owned);
+        host_port_.attach(host);
+        has_host_ = host != nullptr;
+    }
+
     Parent &parent_;
     const MdevType &type_;
     Uuid uuid_;
     ClassOps ops_;
+    // The host goes last (members are destroyed in reverse order): the
+    // vendor and frontend state may still hold the port while they go.
+    std::unique_ptr<Host> owned_host_;
+    // The connection to the machine, not device state: const ops may use it.
+    mutable HostPort host_port_;
+    bool has_host_ = false;
     std::unique_ptr<VendorState> state_;
     Driver *driver_ = nullptr;
     std::unique_ptr<FrontendState> frontend_;
-    Host *host_ = nullptr;
+    unsigned pins_ = 0;
+    bool removed_ = false;
 };
 
 } // namespace mdev

@@ -40,6 +40,9 @@ typedef struct MdevPCIBar {
     MemoryRegion mr;
 } MdevPCIBar;
 
+/* "parent=P type=T class=C", NUL-terminated. */
+#define MDEV_PCI_IDENTITY_SIZE 128
+
 struct MdevPCIState {
     PCIDevice parent_obj;
 
@@ -48,9 +51,14 @@ struct MdevPCIState {
     char *type;
     char *uuid;
 
+    /* What a migration stream must match (mdev-pci.c), set at realize. */
+    char identity[MDEV_PCI_IDENTITY_SIZE];
+
     MdevBus bus;
     MdevDevice mdev;
     MdevHandle *handle;
+    /* Holds the mdev's C++ state (and memory) until instance_finalize. */
+    MdevHold *hold;
 
     /* vfio frontend */
     MdevPCIBar bars[MDEV_VFIO_NUM_BARS];

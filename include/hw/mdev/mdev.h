@@ -66,8 +66,23 @@ MdevHandle *mdev_create(const char *parent, const char *type, const char *uuid,
                         const char *class_name, const MdevHostOps *host_ops,
                         void *host_opaque, MdevError *err);
 
-/* Unbind the mdev, give its budget back to the parent, free it. */
+/*
+ * Remove the mdev: it gives its budget back to the parent and is detached
+ * from the machine at once (no DMA, interrupt or log line from then on).
+ * Its C++ state (the handle included) is freed when nothing holds it any
+ * more: no call into it on the stack, and no MdevHold.
+ */
 void mdev_destroy(MdevHandle *h);
+
+/*
+ * A hold on an mdev's C++ state, for memory QEMU may still reach after the
+ * device is removed: a RAM BAR whose host memory is the device's stays in
+ * the old memory map (and in TCG's TLBs) until RCU retires it, so the QOM
+ * device holds its mdev from realize to instance_finalize.
+ */
+typedef struct MdevHold MdevHold;
+MdevHold *mdev_hold(MdevHandle *h);
+void mdev_release(MdevHold *hold);
 
 MdevClass mdev_class(const MdevHandle *h);
 /* Canonical UUID, type-id, parent name and bound driver of the mdev. */

@@ -53,8 +53,10 @@ public:
     // refuse (budget_exhausted) if its own accounting says otherwise.
     virtual Result<std::unique_ptr<VendorState>> create(const CreateArgs &args) = 0;
 
-    // Gives the device's share of the budget back; `state` is destroyed by
-    // the core right after.
+    // Gives the device's share of the budget back. `state` is destroyed by
+    // the core after it, at once or, if a call into the device is still on
+    // the stack (or QEMU still maps its memory), once that is over: keep
+    // nothing in `state` that the budget's next user would share.
     virtual void remove(VendorState &state) = 0;
 
     const MdevType *find_type(std::string_view id) const

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The Host as one device sees it. It forwards to the machine's Host until the
+// device is removed, then refuses everything: no DMA (reads and writes fail
+// as if the address were not RAM), no interrupt, no log line. A call into the
+// device that is still on the stack when its device is unplugged (by its own
+// DMA or MSI, say) can then finish without reaching a machine that no longer
+// has the device. Frontends and samples keep references to the port, never to
+// the machine's Host, so detaching is one store.
+#pragma once
+
+#include "hw/mdev/host.hpp"
+
+namespace mdev {
+
+class HostPort final : public Host {
+public:
+    explicit HostPort(Host *target = nullptr) : target_(target) {}
+    HostPort(const HostPort &) = delete;
+    HostPort &operator=(const HostPort &) = delete;
+
+    bool attached() const { return target_ != nullptr; }
+    void attach(Host *target) { target_ = target; }
+    void detach() { target_ = nullptr; }
+
+    void guest_error(std::string_view message) override
+    {
+        if (target_) {
+            target_->guest_error(message);
+        }
+    }
+    void set_intx(bool asserted) override
+    {
+        if (target_) {
+            target_->set_intx(asserted);
+        }
+    }
+    void notify_msi(std::uint32_t vector) override
+    {
+        if (target_) {
+            target_->notify_msi(vector);
+        }
+    }
+    bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
+    {
+        return target_ && target_->dma_read(addr, out);
+    }
+    bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override
+    {
+        return target_ && target_->dma_write(addr, in);
+    }
+
+private:
+    Host *target_;
+};
+
+} // namespace mdev

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The vfio frontend against a hostile parent: a device whose device, region
+// and IRQ info, config space (capability chains, MSI), mmap-able memory
+// (possibly shorter than its BAR), display planes and interrupts all come
+// from the input, so the frontend's own checks are what stands between a
+// buggy parent and QEMU. The samples are well-behaved; the next parent may
+// not be. Checked, besides the common vfio sequence's invariants:
+//  - the frontend keeps the ops contract: every region access it passes on
+//    is 1, 2, 4 or 8 bytes, naturally aligned, inside a region whose info
+//    allows the direction (config: inside the region);
+//  - the host sees INTx only if the function has INTx and MSI is off, and
+//    MSI only while it is on, for a vector the function has;
+//  - by the time the device's state is destroyed the frontend has released
+//    it as often as it opened it and routed no interrupt to it any more.
+#include "vfio_sequence.hpp"
+
+#include <array>
+#include <vector>
+
+namespace {
+
+using namespace mdev;
+
+FuzzedDataProvider *input; // the current input, for the device's answers
+
+// What the device says and holds, drawn from the input at creation.
+class HostileDevice final : public VendorState {
+public:
+    explicit HostileDevice(FuzzedDataProvider &in)
+    {
+        info.flags = in.ConsumeIntegralInRange<unsigned>(0, 7) ? vfio::kDeviceFlagPci
+                                                               : in.ConsumeIntegral<std::uint32_t>();
+        info.num_regions = in.ConsumeIntegralInRange<unsigned>(0, 7) ? vfio::kNumPciRegions
+                                                                     : in.ConsumeIntegralInRange<unsigned>(0, 12);
+        info.num_irqs = vfio::kNumPciIrqs;
+        for (std::uint32_t i = 0; i < regions.size(); i++) {
+            auto &r = regions[i];
+            if (in.ConsumeIntegralInRange<unsigned>(0, 15) == 0) {
+                continue; // nullopt: an index the device does not know
+            }
+            static constexpr std::uint32_t kFlagChoices[] = {
+                vfio::kRegionRead, vfio::kRegionWrite, vfio::kRegionMmap, vfio::kRegionBarIo,
+                vfio::kRegionBarMem64, vfio::kRegionBarPrefetch};
+            std::uint32_t flags = 0;
+            for (std::uint32_t f : kFlagChoices) {
+                flags |= in.ConsumeBool() ? f : 0;
+            }
+            std::uint64_t size = in.ConsumeBool() ? 0 : std::uint64_t(1) << in.ConsumeIntegralInRange<unsigned>(0, 20);
+            if (in.ConsumeIntegralInRange<unsigned>(0, 15) == 0) {
+                size = in.ConsumeIntegral<std::uint64_t>();
+            }
+            if (i == vfio::kConfigRegion && in.ConsumeIntegralInRange<unsigned>(0, 7)) {
+                flags = vfio::kRegionRead | vfio::kRegionWrite;
+                size = in.ConsumeBool() ? 256 : in.ConsumeIntegralInRange<std::uint64_t>(1, 512);
+            }
+            r = vfio::RegionInfo{flags, size};
+        }
+        for (auto &q : irqs) {
+            q = vfio::IrqInfo{0, in.ConsumeIntegralInRange<std::uint32_t>(0, 40)};
+        }
+        std::vector<std::uint8_t> bytes = in.ConsumeBytes<std::uint8_t>(config.size());
+        std::copy(bytes.begin(), bytes.end(), config.begin());
+        if (in.ConsumeBool()) {
+            // A capability list, perhaps with MSI, perhaps looping.
+            config[0x06] |= 0x10;
+            config[0x34] = in.ConsumeIntegralInRange<std::uint8_t>(0x40, 0xfc);
+            config[config[0x34]] = in.ConsumeBool() ? 0x05 : config[config[0x34]];
+        }
+        display = in.ConsumeBool();
+        short_mmap = in.ConsumeIntegralInRange<unsigned>(0, 7) == 0;
+    }
+
+    ~HostileDevice() override
+    {
+        FUZZ_CHECK(opens == releases, "destroyed after %u opens and %u releases", opens, releases);
+        FUZZ_CHECK(!intx_sink && !msi_sink, "destroyed with an interrupt still routed to it");
+    }
+
+    std::optional<vfio::RegionInfo> region(std::uint32_t index) const
+    {
+        return index < regions.size() ? regions[index] : std::nullopt;
+    }
+
+    vfio::DeviceInfo info{};
+    std::array<std::optional<vfio::RegionInfo>, vfio::kNumPciRegions> regions{};
+    std::array<vfio::IrqInfo, vfio::kNumPciIrqs> irqs{};
+    std::array<std::uint8_t, 256> config{};
+    std::array<std::uint8_t, 4096> registers{};
+    std::array<std::vector<std::uint8_t>, vfio::kNumBars> memory; // mmap-able BARs
+    bool display = false;
+    bool short_mmap = false;
+    unsigned opens = 0, releases = 0;
+    vfio::IrqSink *intx_sink = nullptr, *msi_sink = nullptr;
+    // Part of the state a refused access must not change.
+    struct Counters {
+        std::uint64_t writes = 0;
+        std::uint8_t config[256];
+    } seen{};
+};
+
+HostileDevice &dev_of(const Device &dev)
+{
+    return dev.vendor_state<HostileDevice>();
+}
+
+class HostileOps final : public vfio::VfioOps {
+public:
+    void open(Device &dev) const override { dev_of(dev).opens++; }
+    void release(Device &dev) const override { dev_of(dev).releases++; }
+    vfio::DeviceInfo device_info(const Device &dev) const override { return dev_of(dev).info; }
+    std::optional<vfio::RegionInfo> region_info(const Device &dev, std::uint32_t index) const override
+    {
+        return dev_of(dev).region(index);
+    }
+    std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override
+    {
+        return index < vfio::kNumPciIrqs ? std::optional(dev_of(dev).irqs[index]) : std::nullopt;
+    }
+
+    // The frontend's side of the contract, checked here.
+    static void check_access(const HostileDevice &d, std::uint32_t region, std::uint64_t offset,
+                             std::size_t width, bool write)
+    {
+        std::optional<vfio::RegionInfo> r = d.region(region);
+        FUZZ_CHECK(r && offset < r->size && width <= r->size - offset,
+                   "%zu-byte access at 0x%llx past region %u", width, (unsigned long long)offset,
+                   region);
+        if (region == vfio::kConfigRegion) {
+            FUZZ_CHECK(width >= 1 && width <= 4, "%zu-byte config access", width);
+            return;
+        }
+        FUZZ_CHECK((width == 1 || width == 2 || width == 4 || width == 8) && offset % width == 0,
+                   "%zu-byte access at 0x%llx of region %u", width, (unsigned long long)offset,
+                   region);
+        FUZZ_CHECK(r->flags & (write ? vfio::kRegionWrite : vfio::kRegionRead),
+                   "a %s of region %u, whose info forbids it", write ? "write" : "read", region);
+    }
+
+    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
+              std::span<std::uint8_t> data) const override
+    {
+        HostileDevice &d = dev_of(dev);
+        check_access(d, region, offset, data.size(), false);
+        for (std::size_t i = 0; i < data.size(); i++) {
+            data[i] = region == vfio::kConfigRegion ? d.config[(offset + i) % d.config.size()]
+                                                    : d.registers[(offset + i) % d.registers.size()];
+        }
+        return input->ConsumeIntegralInRange<unsigned>(0, 7) != 0; // now and then, refuse
+    }
+    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
+               std::span<const std::uint8_t> data) const override
+    {
+        HostileDevice &d = dev_of(dev);
+        check_access(d, region, offset, data.size(), true);
+        d.seen.writes++;
+        for (std::size_t i = 0; i < data.size(); i++) {
+            (region == vfio::kConfigRegion ? d.config[(offset + i) % d.config.size()]
+                                           : d.registers[(offset + i) % d.registers.size()]) =
+                data[i];
+        }
+        // A device may raise or drop its interrupts on any register write.
+        if (d.intx_sink && input->ConsumeBool()) {
+            d.intx_sink->set_level(input->ConsumeBool());
+        }
+        if (d.msi_sink && input->ConsumeBool()) {
+            d.msi_sink->notify(input->ConsumeIntegralInRange<std::uint32_t>(0, 40));
+        }
+        return true;
+    }
+    bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
+    {
+        HostileDevice &d = dev_of(dev);
+        if (index == vfio::kIntxIrq) {
+            d.intx_sink = sink;
+        } else if (index == vfio::kMsiIrq) {
+            d.msi_sink = sink;
+        } else {
+            return false;
+        }
+        return true;
+    }
+    void reset(Device &) const override {}
+    std::span<std::uint8_t> mmap(Device &dev, std::uint32_t region) const override
+    {
+        HostileDevice &d = dev_of(dev);
+        std::optional<vfio::RegionInfo> r = d.region(region);
+        if (region >= vfio::kNumBars || !r || !(r->flags & vfio::kRegionMmap) || r->size > (1u << 20)) {
+            return {};
+        }
+        std::vector<std::uint8_t> &m = d.memory[region];
+        if (m.empty()) {
+            m.resize(d.short_mmap ? r->size / 2 : r->size);
+        }
+        return m;
+    }
+    bool has_display(const Device &dev) const override { return dev_of(dev).display; }
+    std::optional<vfio::GfxPlane> query_gfx_plane(Device &) const override
+    {
+        FuzzedDataProvider &in = *input;
+        if (in.ConsumeIntegralInRange<unsigned>(0, 3) == 0) {
+            return std::nullopt;
+        }
+        static constexpr std::uint32_t kFormats[] = {
+            vfio::drm_format::kXrgb8888, vfio::drm_format::kArgb8888, vfio::drm_format::kXbgr8888,
+            vfio::drm_format::kAbgr8888, vfio::drm_format::kRgb888, 0x20203852};
+        static constexpr std::uint32_t kSizes[] = {0, 1, 3, 4, 16, 64, 100, 1024, 16384, 16385,
+                                                   0x40000000, 0xffffffff};
+        vfio::GfxPlane p{};
+        p.drm_format = in.PickValueInArray(kFormats);
+        p.width = in.ConsumeBool() ? in.PickValueInArray(kSizes) : in.ConsumeIntegral<std::uint32_t>();
+        p.height = in.ConsumeBool() ? in.PickValueInArray(kSizes) : in.ConsumeIntegral<std::uint32_t>();
+        p.stride = in.ConsumeBool() ? p.width * 4 : in.ConsumeIntegral<std::uint32_t>();
+        p.region = in.ConsumeIntegralInRange<std::uint32_t>(0, 9);
+        p.offset = in.ConsumeBool() ? in.ConsumeIntegralInRange<std::uint64_t>(0, 4096)
+                                    : in.ConsumeIntegral<std::uint64_t>();
+        return p;
+    }
+};
+
+class HostileParent final : public Parent {
+public:
+    std::string_view name() const override { return "hostile"; }
+    std::span<const MdevType> types() const override { return types_; }
+    unsigned available_instances(const MdevType &) const override { return 1 - created_; }
+    Result<std::unique_ptr<VendorState>> create(const CreateArgs &) override
+    {
+        created_++;
+        return std::unique_ptr<VendorState>(std::make_unique<HostileDevice>(*input));
+    }
+    void remove(VendorState &) override { created_--; }
+    Status register_ops(Core &core) const { return core.register_ops(name(), ops_); }
+
+private:
+    std::vector<MdevType> types_{{"hostile-1", "Hostile", "", "vfio-pci"}};
+    unsigned created_ = 0;
+    HostileOps ops_;
+};
+
+std::span<const std::uint8_t> hostile_state(Device &dev)
+{
+    HostileDevice &d = dev_of(dev);
+    std::copy(d.config.begin(), d.config.end(), d.seen.config);
+    return {reinterpret_cast<const std::uint8_t *>(&d.seen), sizeof(d.seen)};
+}
+
+// The host's view of the interrupts, against the function's.
+void check_interrupts(unsigned, Device &, vfio::PciFunction &fn, fuzz::FuzzGuest &host)
+{
+    FUZZ_CHECK(!host.intx || fn.has_intx(), "INTx asserted on a function without INTx");
+    FUZZ_CHECK(host.msis == 0 || host.last_msi < fn.msi().vectors,
+               "MSI vector %u of a function with %u", host.last_msi, fn.msi().vectors);
+}
+
+constexpr std::uint64_t kOffsets[] = {0x0, 0x4, 0x6, 0x34, 0x3c, 0x3d, 0x40, 0x42, 0x44};
+constexpr std::uint64_t kValues[] = {0, 1, 0xffffffff, 0x10, 0x81, 0x05};
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
+    static fuzz::VfioTarget<HostileParent> target;
+    fuzz::VfioSample sample{hostile_state, kOffsets, kValues, check_interrupts};
+    sample.may_refuse = true;
+    FuzzedDataProvider in(data, size);
+    input = &in;
+    fuzz::run_vfio_sequence(in, target, sample);
+    input = nullptr;
+    return 0;
+}

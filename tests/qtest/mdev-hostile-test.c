@@ -1,0 +1,478 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qtest: a guest that turns an mdev's own bus-master traffic against it, and
+ * migration streams that do not fit the destination (issue 8's three cases,
+ * in this project's set-ups).
+ *
+ * - DMA aimed at a device is refused: bus-master DMA reaches RAM only
+ *   (mdev-pci.c), so an RX buffer whose second segment is the Slot Control
+ *   register of the device's own root port (in MMCONFIG), or the device's
+ *   own virtio PCI configuration access window, breaks the ring
+ *   (NEEDS_RESET) and changes nothing else.
+ * - An MSI-X message is a memory write QEMU lets go anywhere: aimed at the
+ *   Slot Control register it unplugs the device while the device's own call
+ *   is on the stack, aimed at its configuration window it resets it. The
+ *   device's C++ state stays alive until that call returns (Core::Pin), and
+ *   a ring walk stops touching guest memory once its ring was reset.
+ * - A migration stream says which mdev it is (parent, type, class), and a
+ *   destination that differs refuses it with one line.
+ */
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "mdev-qtest-common.h"
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "libqos/malloc-pc.h"
+#include "libqos/virtio.h"
+#include "libqos/virtio-pci.h"
+#include "hw/pci/pci_regs.h"
+#include "qobject/qdict.h"
+#include "standard-headers/linux/virtio_config.h"
+#include "standard-headers/linux/virtio_pci.h"
+
+#define NET_UUID "6a1d3c52-0000-4000-8000-0000000000bb"
+#define NET_HDR_LEN 12
+#define FRAME_LEN 64
+
+/* Where the test maps MMCONFIG (q35's PCIEXBAR, which firmware would set). */
+#define MMCFG_BASE 0xb0000000ull
+#define MCH_PCIEXBAR 0x60
+
+#define ROOT_PORT_SLOT 5
+/* The device behind the root port: bus 1, device 0 (CF8 encoding). */
+#define BEHIND_PORT_DEVFN ((1 << 8) | QPCI_DEVFN(0, 0))
+#define ON_BUS0_SLOT 4
+
+/* Slot Control: indicators off, power controller off (the unplug). */
+#define SLTCTL_POWER_OFF 0x07c0
+
+typedef struct Guest {
+    QTestState *qts;
+    QPCIBus *bus;
+    QGuestAllocator alloc;
+    QVirtioPCIDevice pci;
+    QVirtioDevice *d;
+    QVirtQueue *rx;
+    QVirtQueue *tx;
+    char *log;
+} Guest;
+
+static uint64_t mmcfg(int devfn, unsigned reg)
+{
+    /* devfn may carry the bus in bits 8..15, as CF8 takes it. */
+    return MMCFG_BASE + ((uint64_t)devfn << 12) + reg;
+}
+
+/* What firmware does on q35: MMCONFIG at MMCFG_BASE, 256 buses. */
+static void enable_mmcfg(QPCIBus *bus)
+{
+    QPCIDevice *mch = qpci_device_find(bus, 0);
+
+    qpci_config_writel(mch, MCH_PCIEXBAR + 4, 0);
+    qpci_config_writel(mch, MCH_PCIEXBAR, MMCFG_BASE | 1);
+    g_free(mch);
+}
+
+/* Bus 1 behind the root port, with windows over libqos's BAR ranges. */
+static QPCIDevice *open_root_port(QPCIBus *bus)
+{
+    QPCIDevice *rp = qpci_device_find(bus, QPCI_DEVFN(ROOT_PORT_SLOT, 0));
+
+    g_assert_nonnull(rp);
+    qpci_config_writeb(rp, PCI_PRIMARY_BUS, 0);
+    qpci_config_writeb(rp, PCI_SECONDARY_BUS, 1);
+    qpci_config_writeb(rp, PCI_SUBORDINATE_BUS, 1);
+    qpci_config_writeb(rp, PCI_IO_BASE, 0xc0);
+    qpci_config_writeb(rp, PCI_IO_LIMIT, 0xf0);
+    qpci_config_writew(rp, PCI_MEMORY_BASE, 0xe000);
+    qpci_config_writew(rp, PCI_MEMORY_LIMIT, 0xeff0);
+    qpci_config_writew(rp, PCI_PREF_MEMORY_BASE, 0xe000);
+    qpci_config_writew(rp, PCI_PREF_MEMORY_LIMIT, 0xeff0);
+    qpci_config_writel(rp, PCI_PREF_BASE_UPPER32, 0);
+    qpci_config_writel(rp, PCI_PREF_LIMIT_UPPER32, 0);
+    qpci_config_writew(rp, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                       PCI_COMMAND_MASTER);
+    return rp;
+}
+
+static uint16_t slot_control(QPCIDevice *rp)
+{
+    uint8_t exp = qpci_find_capability(rp, PCI_CAP_ID_EXP, 0);
+
+    g_assert_cmpuint(exp, !=, 0);
+    return qpci_config_readw(rp, exp + PCI_EXP_SLTCTL);
+}
+
+static uint64_t slot_control_mmcfg(QPCIDevice *rp)
+{
+    return mmcfg(QPCI_DEVFN(ROOT_PORT_SLOT, 0),
+                 qpci_find_capability(rp, PCI_CAP_ID_EXP, 0) +
+                 PCI_EXP_SLTCTL);
+}
+
+/*
+ * QEMU with mdev-mvnet on bus 0 or behind a root port with native PCIe
+ * hotplug; guest errors and every DMA of the device (trace) in g->log.
+ */
+static void guest_open(Guest *g, bool behind_root_port)
+{
+    QPCIAddress addr = {
+        .devfn = behind_root_port ? BEHIND_PORT_DEVFN
+                                  : QPCI_DEVFN(ON_BUS0_SLOT, 0),
+    };
+
+    memset(g, 0, sizeof(*g));
+    g->log = mdev_qtest_temp_file("mdev-hostile-test-XXXXXX.log");
+    if (behind_root_port) {
+        g->qts = qtest_initf(
+            "-M q35 -nodefaults -d guest_errors,trace:mdev_pci_dma -D %s "
+            "-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off "
+            "-device pcie-root-port,id=rp,bus=pcie.0,addr=%d.0,chassis=1,"
+            "slot=1 -device mdev-mvnet,class=virtio,bus=rp,id=net,uuid=" NET_UUID,
+            g->log, ROOT_PORT_SLOT);
+    } else {
+        g->qts = qtest_initf(
+            "-M q35 -nodefaults -d guest_errors,trace:mdev_pci_dma -D %s "
+            "-device mdev-mvnet,class=virtio,addr=%d.0,id=net,uuid=" NET_UUID,
+            g->log, ON_BUS0_SLOT);
+    }
+    g->bus = qpci_new_pc(g->qts, NULL);
+    pc_alloc_init(&g->alloc, g->qts, ALLOC_NO_FLAGS);
+    enable_mmcfg(g->bus);
+    if (behind_root_port) {
+        g_free(open_root_port(g->bus));
+    }
+    virtio_pci_init(&g->pci, g->bus, &addr);
+    g->d = &g->pci.vdev;
+    qvirtio_pci_device_enable(&g->pci);
+}
+
+/* The device may be gone: only QEMU's and libqos's state is released. */
+static char *guest_close(Guest *g)
+{
+    char *text = NULL;
+
+    g_free(g->pci.pdev);
+    alloc_destroy(&g->alloc);
+    qpci_free_pc(g->bus);
+    qtest_quit(g->qts);
+    g_assert_true(g_file_get_contents(g->log, &text, NULL, NULL));
+    unlink(g->log);
+    g_free(g->log);
+    g_test_message("log:\n%s", text);
+    return text;
+}
+
+/* virtio-net up: features, RX and TX queues, MSI-X vectors 1 and 2 or INTx. */
+static void net_start(Guest *g, bool msix)
+{
+    qvirtio_start_device(g->d);
+    qvirtio_set_features(g->d, qvirtio_get_features(g->d));
+    g->rx = qvirtqueue_setup(g->d, &g->alloc, 0);
+    g->tx = qvirtqueue_setup(g->d, &g->alloc, 1);
+    if (msix) {
+        qpci_msix_enable(g->pci.pdev);
+        qvirtio_pci_set_msix_configuration_vector(&g->pci, &g->alloc, 0);
+        qvirtqueue_pci_msix_setup(&g->pci, (QVirtQueuePCI *)g->rx,
+                                  &g->alloc, 1);
+        qvirtqueue_pci_msix_setup(&g->pci, (QVirtQueuePCI *)g->tx,
+                                  &g->alloc, 2);
+    }
+    qvirtio_set_driver_ok(g->d);
+}
+
+/* Points MSI-X table entry @entry at @addr with @data. */
+static void aim_msix(Guest *g, unsigned entry, uint64_t addr, uint32_t data)
+{
+    QPCIDevice *dev = g->pci.pdev;
+    uint64_t off = dev->msix_table_off + entry * PCI_MSIX_ENTRY_SIZE;
+
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_LOWER_ADDR,
+                   addr & 0xffffffff);
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_UPPER_ADDR,
+                   addr >> 32);
+    qpci_io_writel(dev, dev->msix_table_bar, off + PCI_MSIX_ENTRY_DATA, data);
+}
+
+/*
+ * One frame of FRAME_LEN bytes ending in @tail (@tail_len bytes) into an RX
+ * chain whose last @tail_len bytes are at @target; kicks RX, then TX.
+ */
+static void send_into(Guest *g, uint64_t target, const uint8_t *tail,
+                      unsigned tail_len)
+{
+    uint8_t frame[FRAME_LEN] = { 0 };
+    uint64_t rxbuf = guest_alloc(&g->alloc, FRAME_LEN);
+    uint64_t txbuf = guest_alloc(&g->alloc, FRAME_LEN);
+    uint32_t head;
+
+    memset(frame + NET_HDR_LEN, 0x5a, FRAME_LEN - NET_HDR_LEN);
+    memcpy(frame + FRAME_LEN - tail_len, tail, tail_len);
+    qtest_memwrite(g->qts, txbuf, frame, sizeof(frame));
+    head = qvirtqueue_add(g->qts, g->rx, rxbuf, FRAME_LEN - tail_len, true,
+                          true);
+    qvirtqueue_add(g->qts, g->rx, target, tail_len, true, false);
+    qvirtqueue_kick(g->qts, g->d, g->rx, head);
+    head = qvirtqueue_add(g->qts, g->tx, txbuf, FRAME_LEN, false, false);
+    qvirtqueue_kick(g->qts, g->d, g->tx, head);
+}
+
+/* A frame that RAM can take, so the run reaches its interrupts. */
+static void send_frame(Guest *g)
+{
+    uint64_t rxbuf = guest_alloc(&g->alloc, 2048);
+    uint64_t txbuf = guest_alloc(&g->alloc, FRAME_LEN);
+    uint32_t head;
+
+    qtest_memset(g->qts, txbuf, 0x11, FRAME_LEN);
+    head = qvirtqueue_add(g->qts, g->rx, rxbuf, 2048, true, false);
+    qvirtqueue_kick(g->qts, g->d, g->rx, head);
+    head = qvirtqueue_add(g->qts, g->tx, txbuf, FRAME_LEN, false, false);
+    qvirtqueue_kick(g->qts, g->d, g->tx, head);
+}
+
+static void assert_qemu_alive(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
+
+    g_assert_true(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+}
+
+static bool device_present(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': '/machine/peripheral/net', "
+                           "'property': 'uuid' } }");
+    bool present = qdict_haskey(rsp, "return");
+
+    qobject_unref(rsp);
+    return present;
+}
+
+/* ---- case 1: the device's slot powered off by its own traffic ------------ */
+
+static void test_dma_to_slot_control(void)
+{
+    static const uint8_t power_off[] = { 0xc0, 0x07 };
+    g_autofree char *log = NULL;
+    QPCIDevice *rp;
+    Guest g;
+
+    guest_open(&g, true);
+    net_start(&g, false);
+    rp = qpci_device_find(g.bus, QPCI_DEVFN(ROOT_PORT_SLOT, 0));
+    g_assert_cmphex(slot_control(rp) & PCI_EXP_SLTCTL_PCC, ==, 0);
+
+    send_into(&g, slot_control_mmcfg(rp), power_off, sizeof(power_off));
+
+    /* The DMA never reached the port: the slot is on, the device there. */
+    assert_qemu_alive(g.qts);
+    g_assert_cmphex(slot_control(rp) & PCI_EXP_SLTCTL_PCC, ==, 0);
+    g_assert_true(device_present(g.qts));
+    g_assert_cmphex(g.d->bus->get_status(g.d) & VIRTIO_CONFIG_S_NEEDS_RESET,
+                    ==, VIRTIO_CONFIG_S_NEEDS_RESET);
+    g_free(rp);
+    log = guest_close(&g);
+    g_assert_nonnull(strstr(log, "mvnet rx: cannot write 2 bytes to a buffer "
+                            "at 0xb0028"));
+}
+
+static void test_msi_to_slot_control(void)
+{
+    g_autofree char *log = NULL;
+    QPCIDevice *rp;
+    Guest g;
+
+    guest_open(&g, true);
+    net_start(&g, true);
+    rp = qpci_device_find(g.bus, QPCI_DEVFN(ROOT_PORT_SLOT, 0));
+    /* TX's vector: the message powers the slot off, mid-run. */
+    aim_msix(&g, 2, slot_control_mmcfg(rp), SLTCTL_POWER_OFF);
+    send_frame(&g);
+
+    /* Unplugged under its own call, and QEMU carries on. */
+    assert_qemu_alive(g.qts);
+    g_assert_true(slot_control(rp) & PCI_EXP_SLTCTL_PCC);
+    g_assert_false(device_present(g.qts));
+    g_assert_cmphex(qpci_config_readw(g.pci.pdev, PCI_VENDOR_ID), ==, 0xffff);
+    g_free(rp);
+    log = guest_close(&g);
+    /* The RX notification after the unplug did no DMA: detached host. */
+    g_assert_null(strstr(log, "mvnet rx: cannot read"));
+}
+
+/* ---- case 2: the device reset through its own config window ---------------- */
+
+/* The window onto device_status (BAR4, 1 byte); its data register's address. */
+static uint64_t aim_window_at_status(Guest *g)
+{
+    uint8_t cap = mdev_qtest_virtio_pci_cfg_cap(g->pci.pdev);
+
+    qpci_config_writeb(g->pci.pdev, cap + 4, 4);
+    qpci_config_writel(g->pci.pdev, cap + 8, VIRTIO_PCI_COMMON_STATUS);
+    qpci_config_writel(g->pci.pdev, cap + 12, 1);
+    return mmcfg(QPCI_DEVFN(ON_BUS0_SLOT, 0), cap + 16);
+}
+
+/* Guest memory below 4 KiB, where a reset ring's areas point. */
+static void fill_low_memory(QTestState *qts)
+{
+    qtest_memset(qts, 0, 0xa5, 0x1000);
+}
+
+static void assert_low_memory_untouched(QTestState *qts)
+{
+    uint8_t low[0x1000];
+    unsigned i;
+
+    qtest_memread(qts, 0, low, sizeof(low));
+    for (i = 0; i < sizeof(low); i++) {
+        g_assert_cmphex(low[i], ==, 0xa5);
+    }
+}
+
+/* No DMA of the device below 4 KiB (trace lines "addr 0x<3 digits> "). */
+static void assert_no_low_dma(const char *log)
+{
+    g_autoptr(GRegex) re = g_regex_new("mdev_pci_dma .* addr 0x[0-9a-f]{1,3} ",
+                                       0, 0, NULL);
+
+    g_assert_false(g_regex_match(re, log, 0, NULL));
+}
+
+static void test_dma_to_own_config_window(void)
+{
+    static const uint8_t reset[] = { 0 };
+    g_autofree char *log = NULL;
+    Guest g;
+
+    guest_open(&g, false);
+    net_start(&g, false);
+    fill_low_memory(g.qts);
+    send_into(&g, aim_window_at_status(&g), reset, sizeof(reset));
+
+    assert_qemu_alive(g.qts);
+    /* Not reset: live, with NEEDS_RESET for the broken ring. */
+    g_assert_cmphex(g.d->bus->get_status(g.d), ==,
+                    VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+                    VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK |
+                    VIRTIO_CONFIG_S_NEEDS_RESET);
+    assert_low_memory_untouched(g.qts);
+    log = guest_close(&g);
+    g_assert_nonnull(strstr(log, "mvnet rx: cannot write 1 bytes to a buffer "
+                            "at 0xb0020"));
+    assert_no_low_dma(log);
+}
+
+static void test_msi_to_own_config_window(void)
+{
+    g_autofree char *log = NULL;
+    Guest g;
+
+    guest_open(&g, false);
+    net_start(&g, true);
+    fill_low_memory(g.qts);
+    /* TX's message writes 0 to device_status: a reset in the middle of run. */
+    aim_msix(&g, 2, aim_window_at_status(&g), 0);
+    send_frame(&g);
+
+    assert_qemu_alive(g.qts);
+    g_assert_cmphex(g.d->bus->get_status(g.d), ==, 0);
+    /* The walk after the reset (RX's notification) touched nothing. */
+    assert_low_memory_untouched(g.qts);
+    log = guest_close(&g);
+    assert_no_low_dma(log);
+    /* And the stale walk is not the new driver's fault. */
+    g_assert_null(strstr(log, "queue stopped until reset"));
+}
+
+/* ---- case 3: streams of another mdev ------------------------------------- */
+
+typedef struct StreamCase {
+    const char *name;
+    const char *source;
+    const char *destination;
+    const char *theirs;
+    const char *mine;
+} StreamCase;
+
+static const StreamCase stream_cases[] = {
+    { "mtty-type", "mdev-mtty,class=vfio,mdev-type=mtty-2",
+      "mdev-mtty,class=vfio,mdev-type=mtty-1",
+      "parent=mtty type=mtty-2 class=vfio",
+      "parent=mtty type=mtty-1 class=vfio" },
+    { "mtty-class", "mdev-mtty,class=vfio,mdev-type=mtty-1",
+      "mdev-mtty,class=virtio,mdev-type=mtty-1",
+      "parent=mtty type=mtty-1 class=vfio",
+      "parent=mtty type=mtty-1 class=virtio" },
+    { "mdpy-type", "mdev-mdpy,class=vfio,mdev-type=mdpy-vga",
+      "mdev-mdpy,class=vfio,mdev-type=mdpy-hd",
+      "parent=mdpy type=mdpy-vga class=vfio",
+      "parent=mdpy type=mdpy-hd class=vfio" },
+    { "mbochs-type", "mdev-mbochs,class=vfio,mdev-type=mbochs-small",
+      "mdev-mbochs,class=vfio,mdev-type=mbochs-large",
+      "parent=mbochs type=mbochs-small class=vfio",
+      "parent=mbochs type=mbochs-large class=vfio" },
+    { "mvnet-parent", "mdev-mvnet,class=virtio",
+      "mdev-mtty,class=virtio,mdev-type=mtty-2",
+      "parent=mvnet type=mvnet-virtio class=virtio",
+      "parent=mtty type=mtty-2 class=virtio" },
+};
+
+static void test_stream_of_another_mdev(const void *data)
+{
+    const StreamCase *c = data;
+    g_autofree char *file = NULL;
+    g_autofree char *uri = NULL;
+    g_autofree char *dst = NULL;
+    g_autofree char *line = NULL;
+    QTestState *src;
+    MdevQemuRun r;
+
+    file = mdev_qtest_temp_file("mdev-hostile-stream-XXXXXX");
+    uri = g_strdup_printf("file:%s", file);
+
+    src = qtest_initf("-M q35 -nodefaults -device %s,addr=04.0", c->source);
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    mdev_qtest_wait_migration(src, "completed");
+    qtest_quit(src);
+
+    dst = g_strdup_printf("-device %s,addr=04.0,id=dst -incoming %s",
+                          c->destination, uri);
+    r = mdev_qtest_run_qemu_incoming(dst);
+    unlink(file);
+    g_test_message("args: %s\nstderr: %s", dst, r.err);
+    g_assert_cmpint(r.status, ==, 1);
+    /* The first line is the refusal, naming both sides. */
+    line = g_strdup_printf("'dst': migration stream is of an mdev with %s; "
+                           "this device is %s: refused\n",
+                           c->theirs, c->mine);
+    g_assert_nonnull(strstr(r.err, line));
+    g_assert_true(strstr(r.err, line) < strchr(r.err, '\n'));
+    mdev_qtest_run_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    unsigned i;
+
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/mdev/hostile/dma-to-slot-control",
+                   test_dma_to_slot_control);
+    qtest_add_func("/mdev/hostile/msi-to-slot-control",
+                   test_msi_to_slot_control);
+    qtest_add_func("/mdev/hostile/dma-to-own-config-window",
+                   test_dma_to_own_config_window);
+    qtest_add_func("/mdev/hostile/msi-to-own-config-window",
+                   test_msi_to_own_config_window);
+    for (i = 0; i < G_N_ELEMENTS(stream_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/mdev/hostile/stream/%s",
+                                                stream_cases[i].name);
+        qtest_add_data_func(path, &stream_cases[i],
+                            test_stream_of_another_mdev);
+    }
+    return g_test_run();
+}
