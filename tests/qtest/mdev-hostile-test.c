@@ -153,6 +153,13 @@ static char *guest_close(Guest *g)
 {
     char *text = NULL;
 
+    /* libqos's queues: host memory and allocator bookkeeping, no access. */
+    if (g->rx) {
+        qvirtqueue_cleanup(g->d->bus, g->rx, &g->alloc);
+    }
+    if (g->tx) {
+        qvirtqueue_cleanup(g->d->bus, g->tx, &g->alloc);
+    }
     g_free(g->pci.pdev);
     alloc_destroy(&g->alloc);
     qpci_free_pc(g->bus);
