@@ -14,10 +14,10 @@
 // in it.
 #include "fuzz_common.hpp"
 #include "hw/mdev/core.hpp"
-#include "samples/mbochs.hpp"
-#include "samples/mdpy.hpp"
-#include "samples/mtty.hpp"
-#include "samples/mvnet.hpp"
+#include "samples/mbochs/mbochs.hpp"
+#include "samples/mdpy/mdpy.hpp"
+#include "samples/mtty/mtty.hpp"
+#include "samples/mvnet/mvnet.hpp"
 #include "vfio/vfio_driver.hpp"
 #include "virtio/virtio_driver.hpp"
 

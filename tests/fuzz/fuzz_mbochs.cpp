@@ -2,7 +2,7 @@
 // mbochs (a bochs display) through the vfio frontend: video memory in BAR0,
 // EDID, VGA ports and the 16-bit DISPI registers in BAR2, config space, and
 // the display plane its DISPI mode describes.
-#include "samples/mbochs.hpp"
+#include "samples/mbochs/mbochs.hpp"
 #include "vfio_sequence.hpp"
 
 namespace {

@@ -2,7 +2,7 @@
 // mdpy (a fixed-mode framebuffer display) through the vfio frontend: its
 // RAM-backed BAR0, config space with the mode capability, resets, and the
 // display plane the console would show.
-#include "samples/mdpy.hpp"
+#include "samples/mdpy/mdpy.hpp"
 #include "vfio_sequence.hpp"
 
 namespace {

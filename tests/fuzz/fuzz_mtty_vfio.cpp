@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // mtty's vfio face (a PCI serial card of 16550A ports) through the vfio
 // frontend: UART registers in the I/O BARs, config space, resets, INTx.
-#include "samples/mtty.hpp"
+#include "samples/mtty/mtty.hpp"
 #include "vfio_sequence.hpp"
 
 namespace {

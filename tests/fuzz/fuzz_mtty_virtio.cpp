@@ -2,7 +2,7 @@
 // mtty's virtio face (a multiport virtio-console) through the virtio-pci
 // Transport over fake guest RAM: the MULTIPORT control protocol, per-port
 // loopback, hostile rings, resets and migration loads.
-#include "samples/mtty.hpp"
+#include "samples/mtty/mtty.hpp"
 #include "virtio_sequence.hpp"
 
 namespace {

@@ -2,7 +2,7 @@
 // mvnet (virtio-net looping frames back) through the virtio-pci Transport
 // over fake guest RAM: frames from TX into RX buffers, hostile rings,
 // resets and migration loads.
-#include "samples/mvnet.hpp"
+#include "samples/mvnet/mvnet.hpp"
 #include "virtio_sequence.hpp"
 
 namespace {

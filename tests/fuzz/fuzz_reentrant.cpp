@@ -22,8 +22,8 @@
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
 #include "hw/mdev/virtio-pci.h"
-#include "samples/mtty.h"
-#include "samples/mvnet.h"
+#include "samples/mtty/mtty.h"
+#include "samples/mvnet/mvnet.h"
 #include "virtio/transport.hpp"
 #include "virtio_driver.hpp"
 

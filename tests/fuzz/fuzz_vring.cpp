@@ -14,7 +14,7 @@
 //  - a walker made before a reset is stale: every call fails and touches
 //    no guest memory; only a new walker works on the reset ring.
 #include "fuzz_common.hpp"
-#include "samples/vring_device.hpp"
+#include "samples/common/vring_device.hpp"
 
 #include <memory>
 #include <vector>

@@ -15,7 +15,7 @@
 #include "fuzz_common.hpp"
 #include "hw/mdev/virtio-pci.h"
 #include "hw/mdev/virtio_ops.hpp"
-#include "samples/vring_device.hpp"
+#include "samples/common/vring_device.hpp"
 
 #include <cstring>
 #include <span>

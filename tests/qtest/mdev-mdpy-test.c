@@ -8,7 +8,7 @@
  *
  * The console is read with QMP screendump (PPM, QEMU's default, which is
  * plain RGB and easy to parse; PNG is checked for its header). The expected
- * values are the device's definition: hw/mdev/samples/mdpy*.cpp.
+ * values are the device's definition: hw/mdev/samples/mdpy/.
  */
 #include "qemu/osdep.h"
 #include "qemu/units.h"

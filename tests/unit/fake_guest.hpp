@@ -9,7 +9,7 @@
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/virtio_ops.hpp"
-#include "samples/vring_device.hpp"
+#include "samples/common/vring_device.hpp"
 
 #include <cstdint>
 #include <cstring>

@@ -4,13 +4,13 @@
 // file (EDID, ignored windows, DISPI with its 16-bit rule), the primary
 // plane derived from DISPI, the EDID block itself, and video memory that
 // stays untouched until used.
-#include "samples/mbochs.hpp"
+#include "samples/mbochs/mbochs.hpp"
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
 #include "recording_host.hpp"
-#include "samples/mbochs_dispi.hpp"
-#include "samples/mbochs_edid.hpp"
+#include "samples/mbochs/mbochs_dispi.hpp"
+#include "samples/mbochs/mbochs_edid.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 

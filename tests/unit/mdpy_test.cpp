@@ -4,7 +4,7 @@
 // framebuffer BAR (mmap-able, and read/write at an offset), the display
 // plane, reset's gradient and the post-migration resync.
 #include "recording_host.hpp"
-#include "samples/mdpy.hpp"
+#include "samples/mdpy/mdpy.hpp"
 
 #include "hw/mdev/core.hpp"
 #include "vfio/pci_function.hpp"

@@ -3,15 +3,15 @@
 // types and the 24-port budget, the CH352's config space, its BARs and
 // INTx, loopback per port, reset, and the C entry points used for VMState.
 #include "recording_host.hpp"
-#include "samples/mtty.hpp"
+#include "samples/mtty/mtty.hpp"
 
 #include "capi.hpp"
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
-#include "samples/mtty.h"
-#include "samples/mtty_uart.hpp"
+#include "samples/mtty/mtty.h"
+#include "samples/mtty/mtty_uart.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The mtty port's 16550A register model, checked against PC16550D datasheet
 // semantics (and the lead's choices for the infinitely fast loopback line).
-#include "samples/mtty_uart.hpp"
+#include "samples/mtty/mtty_uart.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 
-#include "samples/mtty_state.h"
+#include "samples/mtty/mtty_state.h"
 
 namespace mdev::samples {
 namespace {

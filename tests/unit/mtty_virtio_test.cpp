@@ -4,7 +4,7 @@
 // DEVICE_ADD per port, PORT_READY -> PORT_NAME + PORT_OPEN), loopback per
 // port as a byte stream, the single-port mode without MULTIPORT, reset,
 // hostile control traffic, and the state check used after migration.
-#include "samples/mtty.hpp"
+#include "samples/mtty/mtty.hpp"
 
 #include "fake_guest.hpp"
 #include "hw/mdev/core.hpp"

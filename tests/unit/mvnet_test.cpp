@@ -3,7 +3,7 @@
 // over fake guest RAM: identity, negotiation, config space, the loopback
 // byte for byte, RX starvation, DRIVER_OK gating, reset, queue sizes and a
 // hostile ring.
-#include "samples/mvnet.hpp"
+#include "samples/mvnet/mvnet.hpp"
 
 #include "fake_guest.hpp"
 #include "hw/mdev/core.hpp"

@@ -3,7 +3,7 @@
 // ring publication, NO_INTERRUPT, and every way a hostile driver can break
 // a ring (each must stop the queue with a guest error, never crash).
 #include "fake_guest.hpp"
-#include "samples/vring_device.hpp"
+#include "samples/common/vring_device.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

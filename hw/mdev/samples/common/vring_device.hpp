@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The device side of a split virtqueue (virtio 1.x §2.7), like Linux's
+// vringh, reaching guest memory only through the Host's checked DMA.
+//
+// It never trusts the driver: a descriptor index past the queue, a chain
+// longer than the queue (a loop), an indirect descriptor (not offered), a
+// readable descriptor after a writable one, lengths that overflow, an avail
+// index that runs more than a queue ahead, or any DMA outside guest RAM makes
+// the ring broken: the walker reports it through the host's guest-error log,
+// sets VringState::broken and refuses to touch the ring again until reset.
+// The device then sets NEEDS_RESET (virtio 1.x §2.1.2). Event-idx is not
+// offered, so the only notification control is VRING_AVAIL_F_NO_INTERRUPT.
+//
+// A walker belongs to one incarnation of the ring: once the ring is reset
+// (VringState::resets moves) it is stale, and every call fails without
+// touching guest memory or marking the new ring broken.
+#pragma once
+
+#include "hw/mdev/host.hpp"
+#include "samples/common/vring_state.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace mdev::samples {
+
+// Ring layout constants (virtio 1.x §2.7).
+namespace vring {
+inline constexpr std::uint16_t kDescFNext = 1;
+inline constexpr std::uint16_t kDescFWrite = 2;
+inline constexpr std::uint16_t kDescFIndirect = 4;
+inline constexpr std::uint16_t kAvailFNoInterrupt = 1;
+inline constexpr std::uint64_t kDescSize = 16;
+inline constexpr std::uint64_t kUsedElemSize = 8;
+} // namespace vring
+
+// One descriptor of a chain: guest-physical address, length, direction.
+struct VringSegment {
+    std::uint64_t addr;
+    std::uint32_t len;
+    bool write; // device-writable (the driver's "in" buffer)
+};
+
+// An available descriptor chain: its head index (what goes into the used
+// ring) and its segments, readable ones first.
+struct VringChain {
+    std::uint16_t head = 0;
+    std::vector<VringSegment> segments;
+    std::uint64_t readable_bytes = 0;
+    std::uint64_t writable_bytes = 0;
+};
+
+enum class VringPop {
+    chain, // a chain was read
+    empty, // no chain available (or the queue is not ready)
+    error, // the ring is broken (now or before); see VringState::broken
+};
+
+class VringDevice {
+public:
+    VringDevice(VringState &state, Host &host, const char *name)
+        : s_(state), host_(host), name_(name), resets_(state.resets)
+    {
+    }
+
+    // Whether `num` is a queue size a device of maximum `max` accepts.
+    static bool valid_num(std::uint16_t num, std::uint16_t max);
+
+    // Power-on state: not ready, not broken, indices 0, size `num`; every
+    // walker of the ring made before becomes stale.
+    static void reset(VringState &state, std::uint16_t num);
+
+    // The ring was reset since this walker was made.
+    bool stale() const { return s_.resets != resets_; }
+    bool usable() const { return !stale() && s_.ready && !s_.broken; }
+
+    // Reads the chain at last_avail_idx without consuming it.
+    VringPop peek(VringChain &chain);
+    // Consumes the chain peek() returned.
+    void consume()
+    {
+        if (!stale()) {
+            s_.last_avail_idx++;
+        }
+    }
+    // peek() then consume().
+    VringPop pop(VringChain &chain);
+
+    // Puts (head, len) in the used ring and publishes it; false if broken.
+    bool push(std::uint16_t head, std::uint32_t len);
+
+    // Whether the driver wants an interrupt now (no VRING_AVAIL_F_NO_INTERRUPT).
+    bool driver_wants_interrupt();
+
+    // Copies the chain's readable bytes from `offset` on into `out`; returns
+    // the bytes copied (less than out.size() at the end of the readable part)
+    // or -1 on a DMA failure (the ring is then broken).
+    std::int64_t read_from(const VringChain &chain, std::uint64_t offset,
+                           std::span<std::uint8_t> out);
+    // Copies `in` into the chain's writable bytes from `offset` on; returns
+    // the bytes copied or -1 on a DMA failure (the ring is then broken).
+    std::int64_t write_to(const VringChain &chain, std::uint64_t offset,
+                          std::span<const std::uint8_t> in);
+
+    // Marks the ring broken and logs why (for errors the device finds in
+    // the buffers' contents, e.g. a short header); nothing if stale.
+    void fail(const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+private:
+    bool read16(std::uint64_t addr, std::uint16_t &v);
+
+    VringState &s_;
+    Host &host_;
+    const char *name_;
+    std::uint32_t resets_;
+};
+
+} // namespace mdev::samples

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mbochs: the kernel's sample "bochs-like" display, as an mdev parent. The
+// parent has 256 MB of video memory to share out; types mbochs-small,
+// -medium and -large take 4, 16 and 64 MiB. Each mdev is a bochs display
+// (QEMU stdvga ids 1234:1111): video memory in BAR0, EDID + DISPI
+// registers in BAR2 (mbochs_vfio.cpp), and a primary plane derived from
+// the DISPI mode (mbochs_dispi.hpp).
+#pragma once
+
+#include "hw/mdev/core.hpp"
+#include "hw/mdev/vfio_ops.hpp"
+#include "samples/mbochs/mbochs_dispi.hpp"
+#include "samples/mbochs/mbochs_edid.hpp"
+#include "samples/mbochs/mbochs_state.h"
+#include "samples/mbochs/mbochs_vfio.hpp"
+#include "samples/mbochs/mbochs_vram.hpp"
+
+#include <vector>
+
+namespace mdev::samples {
+
+// The parent's budget (the kernel's module parameter "count", in MB).
+inline constexpr unsigned kMbochsTotalMegabytes = 256;
+
+// What a type gives each of its mdevs.
+struct MbochsTypeSpec {
+    unsigned megabytes;
+    // Largest mode the EDID advertises; 0 for "no limit" (mbochs-large),
+    // whose EDID still names a preferred mode (kMbochsDefaultMode).
+    std::uint16_t max_xres, max_yres;
+};
+
+inline constexpr std::uint16_t kMbochsDefaultXres = 1024;
+inline constexpr std::uint16_t kMbochsDefaultYres = 768;
+
+// One mbochs mdev: register state, video memory, EDID.
+class MbochsMdev final : public VendorState {
+public:
+    // Check ok() after construction: the video memory may not be mappable.
+    explicit MbochsMdev(const MbochsTypeSpec &spec);
+
+    bool ok() const { return vram_.ok(); }
+    const MbochsTypeSpec &spec() const { return spec_; }
+    MbochsDeviceState &state() { return state_; }
+    Dispi dispi() { return Dispi(state_, vram_.size()); }
+    std::span<std::uint8_t> vram() { return vram_.bytes(); }
+    const EdidBlock &edid() const { return edid_; }
+
+    // DISPI registers back to power-on; the video memory keeps its
+    // contents, as on QEMU's stdvga and bochs-display.
+    void reset();
+    // After a migration load: false if the state is not one the model can
+    // work on.
+    bool post_load();
+
+private:
+    MbochsTypeSpec spec_;
+    MbochsDeviceState state_{};
+    LazyMemory vram_;
+    EdidBlock edid_;
+};
+
+class MbochsParent final : public Parent {
+public:
+    MbochsParent();
+
+    std::string_view name() const override { return "mbochs"; }
+    std::span<const MdevType> types() const override { return types_; }
+    unsigned available_instances(const MdevType &type) const override;
+    Result<std::unique_ptr<VendorState>> create(const CreateArgs &args) override;
+    void remove(VendorState &state) override;
+
+    Status register_ops(Core &core) const;
+
+    unsigned megabytes_in_use() const { return mb_used_; }
+    const MbochsTypeSpec &spec_of(const MdevType &type) const;
+
+private:
+    std::vector<MdevType> types_;
+    std::vector<MbochsTypeSpec> specs_; // parallel to types_
+    unsigned mb_used_ = 0;
+    MbochsVfioOps vfio_ops_;
+};
+
+} // namespace mdev::samples

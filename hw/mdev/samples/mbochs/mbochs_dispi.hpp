@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The bochs DISPI ("VBE") register file as mbochs shows it at 0x500 of its
+// MMIO BAR, and the primary plane it describes. Works on the plain-data
+// MbochsDeviceState by reference, so migration sees every bit of it.
+#pragma once
+
+#include "hw/mdev/vfio_ops.hpp"
+#include "samples/mbochs/mbochs_state.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace mdev::samples {
+
+// Register indexes (VBE_DISPI_INDEX_* in QEMU's and Linux's bochs headers).
+enum class DispiReg : std::uint8_t {
+    id = 0x0,
+    xres = 0x1,
+    yres = 0x2,
+    bpp = 0x3,
+    enable = 0x4,
+    bank = 0x5,
+    virt_width = 0x6,
+    virt_height = 0x7,
+    x_offset = 0x8,
+    y_offset = 0x9,
+    video_memory_64k = 0xa,
+};
+
+inline constexpr std::uint16_t kDispiId5 = 0xb0c5;   // what a fresh device reports
+inline constexpr std::uint16_t kDispiId0 = 0xb0c0;   // oldest interface version
+inline constexpr std::uint16_t kDispiEnabled = 0x01; // ENABLE bit 0
+inline constexpr std::uint32_t kDrmFormatXrgb8888 = 0x34325258;
+// The smallest mode mbochs shows, as the kernel sample.
+inline constexpr std::uint32_t kMinPlaneDimension = 64;
+
+class Dispi {
+public:
+    Dispi(MbochsDeviceState &state, std::uint64_t vram_size) : s_(state), vram_size_(vram_size) {}
+
+    // Power-on values: all zero but ID and VIDEO_MEMORY_64K.
+    void reset();
+
+    std::uint16_t read(std::uint8_t index) const;
+    // False if the register is read-only or does not exist (a guest error
+    // for the caller to report); the value is then dropped.
+    bool write(std::uint8_t index, std::uint16_t value);
+
+    // The frame the registers describe now, in BAR0 (region 0), or nothing:
+    // display disabled, not 32 bpp, smaller than 64x64, or not inside the
+    // video memory. Computed afresh each time, so a mode change shows at the
+    // first query after it.
+    std::optional<vfio::GfxPlane> primary_plane() const;
+
+    // Whether a loaded state is one the device could have reached.
+    bool state_is_valid() const;
+
+private:
+    std::uint16_t reg(DispiReg r) const { return s_.dispi[static_cast<unsigned>(r)]; }
+
+    MbochsDeviceState &s_;
+    std::uint64_t vram_size_;
+};
+
+} // namespace mdev::samples

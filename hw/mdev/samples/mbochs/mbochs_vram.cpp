@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "samples/mbochs/mbochs_vram.hpp"
+
+#include <sys/mman.h>
+
+#include <utility>
+
+namespace mdev::samples {
+
+LazyMemory::LazyMemory(std::size_t size)
+{
+    void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        return;
+    }
+    data_ = static_cast<std::uint8_t *>(p);
+    size_ = size;
+}
+
+LazyMemory::~LazyMemory()
+{
+    unmap();
+}
+
+LazyMemory::LazyMemory(LazyMemory &&other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0))
+{
+}
+
+LazyMemory &LazyMemory::operator=(LazyMemory &&other) noexcept
+{
+    if (this != &other) {
+        unmap();
+        data_ = std::exchange(other.data_, nullptr);
+        size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+}
+
+void LazyMemory::unmap()
+{
+    if (data_) {
+        munmap(data_, size_);
+        data_ = nullptr;
+        size_ = 0;
+    }
+}
+
+} // namespace mdev::samples

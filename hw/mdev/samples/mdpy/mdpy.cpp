@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "samples/mdpy/mdpy.hpp"
+
+#include "vfio/display_plane.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <string>
+
+namespace mdev::samples {
+
+namespace {
+
+// Host memory shown to the guest must be page-aligned; 64 KiB covers every
+// host page size QEMU runs on.
+constexpr std::size_t kFramebufferAlign = 64 * 1024;
+
+struct MdpyTypeDef {
+    const char *id;
+    std::uint32_t width;
+    std::uint32_t height;
+};
+
+constexpr MdpyTypeDef kTypes[] = {
+    {"mdpy-vga", 640, 480},
+    {"mdpy-xga", 1024, 768},
+    {"mdpy-hd", 1920, 1080},
+};
+
+MdpyMode mode_of(const MdpyTypeDef &t)
+{
+    return MdpyMode{t.width, t.height, vfio::drm_format::kXrgb8888, 4};
+}
+
+} // namespace
+
+std::uint64_t MdpyMode::framebuffer_size() const
+{
+    return std::bit_ceil(std::uint64_t(stride()) * height);
+}
+
+std::optional<MdpyMode> mdpy_mode_of(std::string_view type_id)
+{
+    for (const MdpyTypeDef &t : kTypes) {
+        if (type_id == t.id) {
+            return mode_of(t);
+        }
+    }
+    return std::nullopt;
+}
+
+MdpyMdev::MdpyMdev(const MdpyMode &mode)
+    : mode_(mode), fb_size_(std::max<std::uint64_t>(mode.framebuffer_size(), kFramebufferAlign))
+{
+    void *mem = std::aligned_alloc(kFramebufferAlign, fb_size_);
+    if (!mem) {
+        std::abort(); // as g_malloc does: no way to go on without the device's memory
+    }
+    fb_.reset(static_cast<std::uint8_t *>(mem));
+    std::memset(fb_.get(), 0, fb_size_);
+    reset();
+}
+
+void MdpyMdev::reset()
+{
+    mdpy_config_init(state_, mode_);
+    const std::uint32_t stride = mode_.stride();
+    for (std::uint32_t y = 0; y < mode_.height; y++) {
+        std::memset(fb_.get() + std::uint64_t(y) * stride, int(y * 255 / mode_.height), stride);
+    }
+    const std::uint64_t frame = std::uint64_t(stride) * mode_.height;
+    std::memset(fb_.get() + frame, 0, fb_size_ - frame);
+}
+
+bool MdpyMdev::resync()
+{
+    const std::uint32_t bar0 = mdpy_config_get32(state_, mdpy_pci::kBar0Offset);
+    mdpy_config_init(state_, mode_);
+    // Through the device's own decode, so the size mask and flags hold.
+    mdpy_config_put32(state_, mdpy_pci::kBar0Offset, mdpy_bar0_decode(mode_, bar0));
+    return true;
+}
+
+MdpyParent::MdpyParent(unsigned count) : count_(count)
+{
+    for (const MdpyTypeDef &t : kTypes) {
+        types_.push_back({t.id, t.id,
+                          "virtual display, " + std::to_string(t.width) + "x" +
+                              std::to_string(t.height) + " framebuffer",
+                          "vfio-pci"});
+    }
+}
+
+unsigned MdpyParent::available_instances(const MdevType &) const
+{
+    return count_ - created_;
+}
+
+Result<std::unique_ptr<VendorState>> MdpyParent::create(const CreateArgs &args)
+{
+    std::optional<MdpyMode> mode = mdpy_mode_of(args.type.id);
+    if (!mode) {
+        return Error{Errc::unknown_type, "parent 'mdpy' has no type '" + args.type.id + "'"};
+    }
+    if (created_ >= count_) {
+        return Error{Errc::budget_exhausted, "parent 'mdpy' has room for " +
+                                                 std::to_string(count_) +
+                                                 " devices in all, and all are in use"};
+    }
+    created_++;
+    return std::unique_ptr<VendorState>(std::make_unique<MdpyMdev>(*mode));
+}
+
+void MdpyParent::remove(VendorState &)
+{
+    created_--;
+}
+
+Status MdpyParent::register_ops(Core &core) const
+{
+    return core.register_ops(name(), vfio_ops_);
+}
+
+} // namespace mdev::samples

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mdpy's vfio face: PCI 1b36:000f (subsystem 1af4:1100, class 0x0380,
+// rev 1), a vendor capability at 0x40 telling format, width and height, and
+// the framebuffer as BAR0 (32-bit prefetchable, mmap-able). No interrupts.
+// The display plane is BAR0 from offset 0 (the kernel names an alias region
+// 16; qemu-mdev's planes lie in BARs). Unlike the kernel sample, a BAR0
+// read or write that is not through the mapping honours its offset.
+#pragma once
+
+#include "hw/mdev/vfio_ops.hpp"
+#include "samples/mdpy/mdpy_device.h"
+
+namespace mdev::samples {
+
+struct MdpyMode;
+
+// PCI identity and capability layout (the kernel's mdpy-defs.h).
+namespace mdpy_pci {
+inline constexpr std::uint16_t kVendorId = 0x1b36;    // Red Hat
+inline constexpr std::uint16_t kDeviceId = 0x000f;    // mdpy
+inline constexpr std::uint16_t kSubVendorId = 0x1af4; // Red Hat / Qumranet
+inline constexpr std::uint16_t kSubDeviceId = 0x1100; // QEMU
+inline constexpr std::uint16_t kClassDisplayOther = 0x0380;
+inline constexpr std::uint8_t kRevision = 0x01;
+inline constexpr std::uint32_t kBar0Offset = 0x10;
+inline constexpr std::uint8_t kVendorCapOffset = 0x40;
+inline constexpr std::uint8_t kVendorCapSize = 0x10;
+inline constexpr std::uint32_t kFormatOffset = 0x44;
+inline constexpr std::uint32_t kWidthOffset = 0x48;
+inline constexpr std::uint32_t kHeightOffset = 0x4c;
+} // namespace mdpy_pci
+
+// The config space of a fresh mdpy device of `mode`.
+void mdpy_config_init(MdpyDeviceState &state, const MdpyMode &mode);
+
+// BAR0 as the device decodes a write of `value`: address bits above the
+// framebuffer's size, and the read-only type bits (32-bit prefetchable
+// memory), so that writing all ones reads back the size mask.
+std::uint32_t mdpy_bar0_decode(const MdpyMode &mode, std::uint32_t value);
+
+std::uint32_t mdpy_config_get32(const MdpyDeviceState &state, std::uint32_t offset);
+void mdpy_config_put32(MdpyDeviceState &state, std::uint32_t offset, std::uint32_t value);
+
+class MdpyVfioOps final : public vfio::VfioOps {
+public:
+    vfio::DeviceInfo device_info(const Device &dev) const override;
+    std::optional<vfio::RegionInfo> region_info(const Device &dev,
+                                                std::uint32_t index) const override;
+    std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override;
+    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
+              std::span<std::uint8_t> data) const override;
+    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
+               std::span<const std::uint8_t> data) const override;
+    bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override;
+    void reset(Device &dev) const override;
+    std::span<std::uint8_t> mmap(Device &dev, std::uint32_t region) const override;
+    bool has_display(const Device &dev) const override;
+    std::optional<vfio::GfxPlane> query_gfx_plane(Device &dev) const override;
+};
+
+} // namespace mdev::samples

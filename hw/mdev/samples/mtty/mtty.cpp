@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "samples/mtty/mtty.hpp"
+
+#include "samples/mtty/mtty_uart.hpp"
+
+namespace mdev::samples {
+
+MttyMdev::MttyMdev(unsigned ports) : ports_(ports)
+{
+    mtty_config_init(state_, ports_);
+    mtty_virtio_init(virtio_.state, ports_);
+    reset_ports();
+}
+
+std::uint8_t MttyMdev::uart_read(unsigned port, std::uint8_t reg)
+{
+    std::uint8_t value = Uart16550(state_.port[port]).read(reg);
+    update_intx();
+    return value;
+}
+
+void MttyMdev::uart_write(unsigned port, std::uint8_t reg, std::uint8_t value)
+{
+    Uart16550(state_.port[port]).write(reg, value);
+    update_intx();
+}
+
+void MttyMdev::reset_ports()
+{
+    for (unsigned i = 0; i < ports_; i++) {
+        Uart16550(state_.port[i]).reset();
+    }
+    update_intx();
+}
+
+void MttyMdev::set_intx_sink(vfio::IrqSink *sink)
+{
+    intx_ = sink;
+    update_intx(true);
+}
+
+bool MttyMdev::resync()
+{
+    for (unsigned i = 0; i < ports_; i++) {
+        if (!Uart16550::state_is_valid(state_.port[i])) {
+            return false;
+        }
+    }
+    if (!mtty_virtio_state_is_valid(virtio_.state, ports_)) {
+        return false;
+    }
+    update_intx(true);
+    return true;
+}
+
+void MttyMdev::update_intx(bool force)
+{
+    bool level = false;
+    for (unsigned i = 0; i < ports_; i++) {
+        level = level || Uart16550(state_.port[i]).irq_asserted();
+    }
+    if (level == intx_level_ && !force) {
+        return;
+    }
+    intx_level_ = level;
+    if (intx_) {
+        intx_->set_level(level);
+    }
+}
+
+MttyParent::MttyParent()
+    : types_{
+          {"mtty-1", "Single port serial", "virtual PCI serial card, one 16550A port",
+           "vfio-pci"},
+          {"mtty-2", "Dual port serial", "virtual PCI serial card, two 16550A ports",
+           "vfio-pci"},
+      }
+{
+}
+
+unsigned MttyParent::ports_of(const MdevType &type) const
+{
+    return type.id == "mtty-1" ? 1 : 2;
+}
+
+unsigned MttyParent::available_instances(const MdevType &type) const
+{
+    return (kMttyTotalPorts - ports_used_) / ports_of(type);
+}
+
+Result<std::unique_ptr<VendorState>> MttyParent::create(const CreateArgs &args)
+{
+    unsigned ports = ports_of(args.type);
+    if (ports_used_ + ports > kMttyTotalPorts) {
+        return Error{Errc::budget_exhausted,
+                     "parent 'mtty' has " + std::to_string(kMttyTotalPorts) +
+                         " ports in all and " + std::to_string(ports_used_) +
+                         " in use; '" + args.type.id + "' needs " + std::to_string(ports)};
+    }
+    ports_used_ += ports;
+    return std::unique_ptr<VendorState>(std::make_unique<MttyMdev>(ports));
+}
+
+void MttyParent::remove(VendorState &state)
+{
+    ports_used_ -= dynamic_cast<MttyMdev &>(state).ports();
+}
+
+Status MttyParent::register_ops(Core &core) const
+{
+    Status vfio = core.register_ops(name(), vfio_ops_);
+    if (!vfio) {
+        return vfio;
+    }
+    return core.register_ops(name(), virtio_ops_);
+}
+
+} // namespace mdev::samples

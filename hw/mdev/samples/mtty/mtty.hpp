@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mtty: the kernel's sample virtual serial card, as an mdev parent. A parent
+// with a budget of 24 UART ports; type mtty-1 takes one, mtty-2 two. Each
+// port is a 16550A looping its transmitter into its own receiver
+// (mtty_uart.hpp). The device's faces live beside it: mtty_vfio.cpp shows
+// it as a PCI serial card (WCH CH352, 4348:3253), mtty_virtio.cpp as a
+// virtio-console device with a port per UART port. The creator's class
+// picks the face.
+#pragma once
+
+#include "hw/mdev/core.hpp"
+#include "hw/mdev/vfio_ops.hpp"
+#include "samples/mtty/mtty_device.h"
+#include "samples/mtty/mtty_vfio.hpp"
+#include "samples/mtty/mtty_virtio.hpp"
+
+#include <vector>
+
+namespace mdev::samples {
+
+// The parent's budget: ports across all its mdevs (the kernel's MAX_MTTYS).
+inline constexpr unsigned kMttyTotalPorts = 24;
+
+// One mtty mdev: its plain-data state and where its interrupt goes.
+class MttyMdev final : public VendorState {
+public:
+    explicit MttyMdev(unsigned ports);
+
+    unsigned ports() const { return ports_; }
+    MttyDeviceState &state() { return state_; }
+    // The virtio face's state (used only when the class is virtio).
+    MttyVirtioFace &virtio() { return virtio_; }
+
+    // Guest access to port `port`'s register `reg`.
+    std::uint8_t uart_read(unsigned port, std::uint8_t reg);
+    void uart_write(unsigned port, std::uint8_t reg, std::uint8_t value);
+
+    // Power-on state for every port.
+    void reset_ports();
+
+    // INTx: the card's one interrupt pin, asserted while any port has an
+    // interrupt pending. set_intx_sink() tells a new sink the current level.
+    void set_intx_sink(vfio::IrqSink *sink);
+    // Recompute the pin after the state changed behind the model's back
+    // (a migration load); returns false if the state is not one the model
+    // can work on.
+    bool resync();
+
+private:
+    void update_intx(bool force = false);
+
+    unsigned ports_;
+    MttyDeviceState state_{};
+    MttyVirtioFace virtio_;
+    vfio::IrqSink *intx_ = nullptr;
+    bool intx_level_ = false;
+};
+
+class MttyParent final : public Parent {
+public:
+    MttyParent();
+
+    std::string_view name() const override { return "mtty"; }
+    std::span<const MdevType> types() const override { return types_; }
+    unsigned available_instances(const MdevType &type) const override;
+    Result<std::unique_ptr<VendorState>> create(const CreateArgs &args) override;
+    void remove(VendorState &state) override;
+
+    // Registers this parent's ops with `core`, once per class.
+    Status register_ops(Core &core) const;
+
+    unsigned ports_in_use() const { return ports_used_; }
+    unsigned ports_of(const MdevType &type) const;
+
+private:
+    std::vector<MdevType> types_;
+    unsigned ports_used_ = 0;
+    MttyVfioOps vfio_ops_;
+    MttyVirtioOps virtio_ops_;
+};
+
+} // namespace mdev::samples

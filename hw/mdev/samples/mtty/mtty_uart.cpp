@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "samples/mtty/mtty_uart.hpp"
+
+namespace mdev::samples {
+
+namespace {
+
+constexpr std::uint8_t kInvalidRegisterRead = 0xff;
+
+// What the MSR input bits (7:4) read for a given MCR.
+//
+// The port's connector carries a loopback plug wired RTS->CTS and
+// DTR->DSR+DCD, with RI left open; so even outside LOOP mode the guest sees
+// its own modem outputs. In LOOP mode the 16550's internal loopback takes
+// over, which also routes OUT1->RI and OUT2->DCD (Linux's autoconfig probes
+// exactly this: MCR = LOOP|OUT2|RTS must give MSR & 0xf0 == DCD|CTS).
+std::uint8_t msr_inputs_for(std::uint8_t mcr_value)
+{
+    const bool dtr = mcr_value & mcr::kDtr;
+    const bool rts = mcr_value & mcr::kRts;
+    std::uint8_t inputs = 0;
+    if (rts) {
+        inputs |= msr::kCts;
+    }
+    if (dtr) {
+        inputs |= msr::kDsr;
+    }
+    if (mcr_value & mcr::kLoop) {
+        if (mcr_value & mcr::kOut1) {
+            inputs |= msr::kRi;
+        }
+        if (mcr_value & mcr::kOut2) {
+            inputs |= msr::kDcd;
+        }
+    } else if (dtr) {
+        inputs |= msr::kDcd;
+    }
+    return inputs;
+}
+
+// The delta bits a change of the MSR inputs from `before` to `after` latches.
+// RI only reports its trailing edge (1 -> 0), as on the real part.
+std::uint8_t msr_deltas_for(std::uint8_t before, std::uint8_t after)
+{
+    const std::uint8_t changed = before ^ after;
+    std::uint8_t deltas = 0;
+    if (changed & msr::kCts) {
+        deltas |= msr::kDeltaCts;
+    }
+    if (changed & msr::kDsr) {
+        deltas |= msr::kDeltaDsr;
+    }
+    if (changed & msr::kDcd) {
+        deltas |= msr::kDeltaDcd;
+    }
+    if ((before & msr::kRi) && !(after & msr::kRi)) {
+        deltas |= msr::kTrailingEdgeRi;
+    }
+    return deltas;
+}
+
+} // namespace
+
+Uart16550::Uart16550(MttyUartState &state) : state_(state) {}
+
+void Uart16550::reset()
+{
+    // Every register's master-reset value is 0 (IIR, LSR and MSR are
+    // computed from the rest: 0x01, 0x60, 0x00), so the reset state is the
+    // all-zero struct. The FIFO bytes are zeroed too so that two reset ports
+    // compare equal byte for byte (and migrate identically).
+    state_ = MttyUartState{};
+}
+
+std::uint8_t Uart16550::read(std::uint8_t reg)
+{
+    switch (reg) {
+    case uart_reg::kRbrThr:
+        return dlab() ? state_.dll : read_rbr();
+    case uart_reg::kIer:
+        return dlab() ? state_.dlm : state_.ier;
+    case uart_reg::kIir:
+        return read_iir();
+    case uart_reg::kLcr:
+        return state_.lcr;
+    case uart_reg::kMcr:
+        return state_.mcr;
+    case uart_reg::kLsr:
+        return read_lsr();
+    case uart_reg::kMsr:
+        return read_msr();
+    case uart_reg::kScr:
+        return state_.scr;
+    default:
+        return kInvalidRegisterRead;
+    }
+}
+
+void Uart16550::write(std::uint8_t reg, std::uint8_t value)
+{
+    switch (reg) {
+    case uart_reg::kRbrThr:
+        if (dlab()) {
+            state_.dll = value;
+        } else {
+            write_thr(value);
+        }
+        break;
+    case uart_reg::kIer:
+        if (dlab()) {
+            state_.dlm = value;
+        } else {
+            write_ier(value);
+        }
+        break;
+    case uart_reg::kFcr:
+        write_fcr(value);
+        break;
+    case uart_reg::kLcr:
+        state_.lcr = value;
+        break;
+    case uart_reg::kMcr:
+        write_mcr(value);
+        break;
+    case uart_reg::kScr:
+        state_.scr = value;
+        break;
+    case uart_reg::kLsr: // factory test on real parts: ignored
+    case uart_reg::kMsr: // read-only
+    default:
+        break;
+    }
+}
+
+bool Uart16550::irq_asserted() const
+{
+    // Not gated by MCR.OUT2: on PC ISA boards OUT2 enables the IRQ line's
+    // driver, but PCI serial boards such as this one wire INT straight to
+    // INTx, so the interrupt is visible whatever OUT2 says (lead's decision).
+    return pending_interrupt_id() != iir::kNoInterrupt;
+}
+
+std::uint8_t Uart16550::peek_iir() const
+{
+    const std::uint8_t fifo_bits = fifo_enabled() ? iir::kFifosEnabled : 0;
+    return fifo_bits | pending_interrupt_id();
+}
+
+std::uint8_t Uart16550::peek_lsr() const
+{
+    // The line is infinitely fast: a THR write is transmitted before the
+    // guest can look, so the transmitter is always empty.
+    std::uint8_t value = lsr::kThrEmpty | lsr::kTransmitterEmpty;
+    if (!rx_empty()) {
+        value |= lsr::kDataReady;
+    }
+    if (state_.overrun) {
+        value |= lsr::kOverrun;
+    }
+    return value;
+}
+
+std::uint8_t Uart16550::peek_msr() const
+{
+    return msr_inputs_for(state_.mcr) | (state_.msr_deltas & msr::kDeltaMask);
+}
+
+std::uint8_t Uart16550::rx_count() const
+{
+    return state_.rx_count;
+}
+
+bool Uart16550::fifo_enabled() const
+{
+    return state_.fcr & fcr::kFifoEnable;
+}
+
+std::uint8_t Uart16550::rx_trigger_level() const
+{
+    if (!fifo_enabled()) {
+        return 1;
+    }
+    switch (state_.fcr & fcr::kTriggerMask) {
+    case fcr::kTrigger4:
+        return 4;
+    case fcr::kTrigger8:
+        return 8;
+    case fcr::kTrigger14:
+        return 14;
+    default:
+        return 1;
+    }
+}
+
+bool Uart16550::state_is_valid(const MttyUartState &state)
+{
+    const bool fifo_mode = state.fcr & fcr::kFifoEnable;
+    const std::uint8_t capacity = fifo_mode ? kRxFifoSize : 1;
+    return state.rx_head < kRxFifoSize && state.rx_count <= capacity &&
+           (state.ier & ~ier::kWritableMask) == 0 &&
+           (state.fcr & ~fcr::kStoredMask) == 0 &&
+           (state.mcr & ~mcr::kWritableMask) == 0 &&
+           (state.msr_deltas & ~msr::kDeltaMask) == 0;
+}
+
+bool Uart16550::dlab() const
+{
+    return state_.lcr & lcr::kDlab;
+}
+
+bool Uart16550::rx_empty() const
+{
+    return state_.rx_count == 0;
+}
+
+bool Uart16550::rx_full() const
+{
+    const std::uint8_t capacity = fifo_enabled() ? kRxFifoSize : 1;
+    return state_.rx_count >= capacity;
+}
+
+std::uint8_t Uart16550::read_rbr()
+{
+    // A real part returns whatever RBR last held. We return 0 instead: it
+    // is deterministic, needs no extra migrated state, and no driver may rely
+    // on the value (LSR.DR was clear). Nothing is popped, so the count never
+    // underflows.
+    if (rx_empty()) {
+        return 0;
+    }
+    const std::uint8_t byte = state_.rx_fifo[state_.rx_head % kRxFifoSize];
+    state_.rx_head = static_cast<std::uint8_t>((state_.rx_head + 1) % kRxFifoSize);
+    state_.rx_count--;
+    return byte;
+}
+
+std::uint8_t Uart16550::read_iir()
+{
+    const std::uint8_t value = peek_iir();
+    // Reading IIR acknowledges a THRE interrupt, but only when IIR names it
+    // as the source: a higher-priority one would hide it, and it must stay.
+    if ((value & iir::kIdMask) == iir::kThrEmpty) {
+        state_.thre_pending = false;
+    }
+    return value;
+}
+
+std::uint8_t Uart16550::read_lsr()
+{
+    const std::uint8_t value = peek_lsr();
+    state_.overrun = false;
+    return value;
+}
+
+std::uint8_t Uart16550::read_msr()
+{
+    const std::uint8_t value = peek_msr();
+    state_.msr_deltas = 0;
+    return value;
+}
+
+void Uart16550::write_thr(std::uint8_t value)
+{
+    // Writing THR acknowledges the THRE interrupt, but the byte leaves at
+    // once over the infinitely fast line, so THR is empty again and the
+    // latch is set again before the guest can observe the clear. The byte
+    // arrives in this port's own receiver (loopback plug or LOOP mode: the
+    // data path is the same).
+    state_.thre_pending = false;
+    receive(value);
+    state_.thre_pending = true;
+}
+
+void Uart16550::write_ier(std::uint8_t value)
+{
+    const std::uint8_t new_ier = value & ier::kWritableMask;
+    const bool thre_newly_enabled =
+        !(state_.ier & ier::kThrEmpty) && (new_ier & ier::kThrEmpty);
+    state_.ier = new_ier;
+    // The real part raises a THRE interrupt when ETBEI is enabled while THR
+    // is empty (Linux's 8250 probes for this), and THR is always empty here.
+    if (thre_newly_enabled) {
+        state_.thre_pending = true;
+    }
+}
+
+void Uart16550::write_fcr(std::uint8_t value)
+{
+    const bool enable = value & fcr::kFifoEnable;
+    if (enable != fifo_enabled()) {
+        // Switching between 16450 and FIFO mode empties both FIFOs.
+        clear_rx();
+    }
+    if (!enable) {
+        // FCR bits 7:1 are only programmed together with FIFO enable; with
+        // it clear they are ignored, so keep the old (now unused) ones.
+        state_.fcr &= static_cast<std::uint8_t>(~fcr::kFifoEnable);
+        return;
+    }
+    state_.fcr = value & fcr::kStoredMask;
+    if (value & fcr::kClearRx) {
+        clear_rx();
+    }
+    // fcr::kClearTx: the TX FIFO is always empty here, nothing to clear.
+}
+
+void Uart16550::write_mcr(std::uint8_t value)
+{
+    const std::uint8_t new_mcr = value & mcr::kWritableMask;
+    state_.msr_deltas |=
+        msr_deltas_for(msr_inputs_for(state_.mcr), msr_inputs_for(new_mcr));
+    state_.mcr = new_mcr;
+}
+
+void Uart16550::receive(std::uint8_t byte)
+{
+    if (!rx_full()) {
+        const std::uint8_t tail =
+            static_cast<std::uint8_t>((state_.rx_head + state_.rx_count) % kRxFifoSize);
+        state_.rx_fifo[tail] = byte;
+        state_.rx_count++;
+        return;
+    }
+    state_.overrun = true;
+    if (!fifo_enabled()) {
+        // 16450 mode: the new character overwrites the unread one in RBR.
+        state_.rx_fifo[state_.rx_head % kRxFifoSize] = byte;
+    }
+    // FIFO mode: the FIFO keeps its contents and the new character is lost.
+}
+
+void Uart16550::clear_rx()
+{
+    // Resetting the receiver FIFO does not touch LSR errors (datasheet), so
+    // OE stays as it is.
+    state_.rx_head = 0;
+    state_.rx_count = 0;
+}
+
+std::uint8_t Uart16550::pending_interrupt_id() const
+{
+    const std::uint8_t enabled = state_.ier;
+    if ((enabled & ier::kRxLineStatus) && state_.overrun) {
+        return iir::kRxLineStatus;
+    }
+    if ((enabled & ier::kRxDataAvailable) && !rx_empty()) {
+        if (state_.rx_count >= rx_trigger_level()) {
+            return iir::kRxDataAvailable;
+        }
+        // Only reachable in FIFO mode (the 16450 trigger level is 1). The
+        // real part signals a character timeout when data has sat below the
+        // trigger level for four character times with no FIFO activity. On
+        // an infinitely fast line those four character times have always
+        // already elapsed when the guest looks, so the timeout is pending
+        // whenever the FIFO holds data below the trigger level.
+        return iir::kCharTimeout;
+    }
+    if ((enabled & ier::kThrEmpty) && state_.thre_pending) {
+        return iir::kThrEmpty;
+    }
+    if ((enabled & ier::kModemStatus) && (state_.msr_deltas & msr::kDeltaMask)) {
+        return iir::kModemStatus;
+    }
+    return iir::kNoInterrupt;
+}
+
+} // namespace mdev::samples

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mtty's vfio face: a WCH CH352 2S PCI serial card (4348:3253, class
+// 07/00/02), one 8-byte I/O BAR per port, INTx only. Unlike the kernel
+// sample it reports a 256-byte config region, offers no MSI (its config
+// space has no MSI capability) and resets its UARTs on VFIO_DEVICE_RESET.
+#pragma once
+
+#include "hw/mdev/vfio_ops.hpp"
+#include "samples/mtty/mtty_device.h"
+
+namespace mdev::samples {
+
+// The config space of a fresh card with `ports` ports.
+void mtty_config_init(MttyDeviceState &state, unsigned ports);
+
+class MttyVfioOps final : public vfio::VfioOps {
+public:
+    vfio::DeviceInfo device_info(const Device &dev) const override;
+    std::optional<vfio::RegionInfo> region_info(const Device &dev,
+                                                std::uint32_t index) const override;
+    std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override;
+    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
+              std::span<std::uint8_t> data) const override;
+    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
+               std::span<const std::uint8_t> data) const override;
+    bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override;
+    void reset(Device &dev) const override;
+};
+
+} // namespace mdev::samples

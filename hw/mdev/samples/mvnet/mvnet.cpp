@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "samples/mvnet/mvnet.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+#include <string>
+
+namespace mdev::samples {
+
+namespace {
+
+MvnetMdev &mdev_of(const Device &dev)
+{
+    return dev.vendor_state<MvnetMdev>();
+}
+
+constexpr std::uint64_t bit(unsigned n)
+{
+    return std::uint64_t(1) << n;
+}
+
+} // namespace
+
+MvnetMdev::MvnetMdev(const std::array<std::uint8_t, MVNET_MAC_LEN> &mac)
+{
+    std::copy(mac.begin(), mac.end(), state_.mac);
+    for (VringState &q : state_.vq) {
+        VringDevice::reset(q, MVNET_QUEUE_MAX);
+    }
+}
+
+bool MvnetMdev::state_is_valid() const
+{
+    if (state_.features & ~MvnetVirtioOps::offered_features()) {
+        return false;
+    }
+    for (const VringState &q : state_.vq) {
+        if (!VringDevice::valid_num(q.num, MVNET_QUEUE_MAX)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::uint64_t MvnetVirtioOps::offered_features()
+{
+    return bit(virtio::kFeatureVersion1) | bit(vnet::kFeatureMac) | bit(vnet::kFeatureStatus);
+}
+
+std::uint64_t MvnetVirtioOps::get_features(const Device &) const
+{
+    return offered_features();
+}
+
+bool MvnetVirtioOps::set_features(Device &dev, std::uint64_t features) const
+{
+    if (!(features & bit(virtio::kFeatureVersion1))) {
+        dev.guest_error("mvnet: features 0x%" PRIx64 " lack VERSION_1; refused", features);
+        return false;
+    }
+    if (features & ~offered_features()) {
+        dev.guest_error("mvnet: features 0x%" PRIx64 " include some not offered; refused",
+                        features);
+        return false;
+    }
+    mdev_of(dev).state().features = features;
+    return true;
+}
+
+void MvnetVirtioOps::get_config(const Device &dev, std::uint32_t offset,
+                                std::span<std::uint8_t> out) const
+{
+    const MvnetState &s = mdev_of(dev).state();
+    std::uint8_t cfg[vnet::kConfigSize];
+    std::memcpy(cfg, s.mac, MVNET_MAC_LEN);
+    cfg[6] = static_cast<std::uint8_t>(vnet::kStatusLinkUp);
+    cfg[7] = 0;
+    cfg[8] = 1; // max_virtqueue_pairs
+    cfg[9] = 0;
+    for (std::size_t i = 0; i < out.size(); i++) {
+        const std::uint64_t at = std::uint64_t(offset) + i;
+        out[i] = at < vnet::kConfigSize ? cfg[at] : 0;
+    }
+}
+
+void MvnetVirtioOps::set_config(Device &dev, std::uint32_t offset,
+                                std::span<const std::uint8_t> in) const
+{
+    // VERSION_1 drivers set the address through the control queue
+    // (not offered); the config space is read-only (virtio 1.x §5.1.4).
+    dev.guest_error("mvnet: config write of %zu bytes at %u ignored: read-only", in.size(),
+                    offset);
+}
+
+std::uint16_t MvnetVirtioOps::get_vq_num_max(const Device &, std::uint16_t idx) const
+{
+    return idx < MVNET_NUM_QUEUES ? MVNET_QUEUE_MAX : 0;
+}
+
+VirtioView MvnetVirtioOps::view(Device &dev) const
+{
+    MvnetMdev &m = mdev_of(dev);
+    return {m.state().status, m.state().features, m.state().vq, m.vq_cbs, m.config_cb};
+}
+
+void MvnetVirtioOps::reset_device(Device &) const
+{
+    // The address survives a reset; nothing else is kept.
+}
+
+// One pass of the loopback: each TX frame goes into the next RX buffer.
+// A frame with no RX buffer to go to stays in the TX ring (not consumed)
+// until the driver adds one and kicks RX. At most one queue's worth of
+// frames per call, which is all a ring can hold, so a hostile driver
+// cannot keep the device busy.
+bool MvnetVirtioOps::run(Device &dev) const
+{
+    MvnetState &s = mdev_of(dev).state();
+    if (!dev.host() || !live(s.status)) {
+        return true;
+    }
+    VringDevice rx = ring(dev, MVNET_QUEUE_RX, "mvnet rx");
+    VringDevice tx = ring(dev, MVNET_QUEUE_TX, "mvnet tx");
+    if (!rx.usable() || !tx.usable()) {
+        return true;
+    }
+
+    bool tx_used = false;
+    bool rx_used = false;
+    bool broken = false;
+    std::vector<std::uint8_t> frame;
+    for (unsigned n = 0; n < s.vq[MVNET_QUEUE_TX].num && !broken; n++) {
+        VringChain t;
+        VringChain r;
+        VringPop pt = tx.peek(t);
+        if (pt != VringPop::chain) {
+            broken = pt == VringPop::error;
+            break;
+        }
+        VringPop pr = rx.peek(r);
+        if (pr != VringPop::chain) {
+            broken = pr == VringPop::error;
+            break; // the frame waits for an RX buffer
+        }
+        tx.consume();
+        const std::uint64_t len = t.readable_bytes;
+        if (len < vnet::kHdrLen || len > vnet::kMaxFrame) {
+            dev.guest_error("mvnet: TX frame of %" PRIu64 " bytes (header included) is not "
+                            "in %zu..%" PRIu64 "; dropped",
+                            len, vnet::kHdrLen, vnet::kMaxFrame);
+        } else if (r.writable_bytes < len) {
+            // Without MRG_RXBUF a frame must fit one buffer; the buffer
+            // stays for the next frame.
+            dev.guest_error("mvnet: TX frame of %" PRIu64 " bytes does not fit the RX buffer "
+                            "of %" PRIu64 "; dropped",
+                            len, r.writable_bytes);
+        } else {
+            frame.resize(len);
+            if (tx.read_from(t, 0, frame) != static_cast<std::int64_t>(len)) {
+                broken = true;
+                break;
+            }
+            frame[vnet::kHdrNumBuffers] = 1;
+            frame[vnet::kHdrNumBuffers + 1] = 0;
+            rx.consume();
+            if (rx.write_to(r, 0, frame) != static_cast<std::int64_t>(len) ||
+                !rx.push(r.head, static_cast<std::uint32_t>(len))) {
+                broken = true;
+                break;
+            }
+            rx_used = true;
+        }
+        if (!tx.push(t.head, 0)) {
+            broken = true;
+            break;
+        }
+        tx_used = true;
+    }
+
+    if (broken || !rx.usable() || !tx.usable()) {
+        return false;
+    }
+    if (tx_used) {
+        notify_vq(dev, MVNET_QUEUE_TX, tx);
+    }
+    if (rx_used) {
+        notify_vq(dev, MVNET_QUEUE_RX, rx); // stale (no DMA) if TX's MSI reset us
+    }
+    return true;
+}
+
+MvnetParent::MvnetParent()
+    : types_{
+          {"mvnet-virtio", "virtio-net", "virtio-net device looping frames back to itself",
+           "virtio-mdev"},
+      }
+{
+}
+
+std::array<std::uint8_t, MVNET_MAC_LEN> MvnetParent::mac_from_uuid(const Uuid &uuid)
+{
+    // The canonical text ends in 12 hex digits: the last six bytes.
+    const std::string text = uuid.to_string();
+    std::array<std::uint8_t, MVNET_MAC_LEN> mac{0x02}; // locally administered, unicast
+    auto nibble = [](char c) {
+        return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+    };
+    for (unsigned i = 1; i < MVNET_MAC_LEN; i++) {
+        const std::size_t at = text.size() - 2 * (MVNET_MAC_LEN - i);
+        mac[i] = static_cast<std::uint8_t>(nibble(text[at]) << 4 | nibble(text[at + 1]));
+    }
+    return mac;
+}
+
+Result<std::unique_ptr<VendorState>> MvnetParent::create(const CreateArgs &args)
+{
+    return std::unique_ptr<VendorState>(std::make_unique<MvnetMdev>(mac_from_uuid(args.uuid)));
+}
+
+Status MvnetParent::register_ops(Core &core) const
+{
+    return core.register_ops(name(), virtio_ops_);
+}
+
+} // namespace mdev::samples
