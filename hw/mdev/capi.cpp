@@ -4,11 +4,14 @@
 // QEMU as it would in C.
 #include "capi.hpp"
 
+#include "hw/mdev/declaration.hpp"
 #include "vfio/vfio_driver.hpp"
 #include "virtio/virtio_driver.hpp"
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 namespace mdev::capi {
 
@@ -43,9 +46,20 @@ Core &global_core()
     static Core core;
     static bool drivers_registered = false;
     if (!drivers_registered) {
+        drivers_registered = true;
         core.bus().register_driver(vfio::vfio_pci_driver());
         core.bus().register_driver(virtio::virtio_pci_driver());
-        drivers_registered = true;
+        // Every parent declared in this binary, with its ops: the core
+        // knows no sample, the declarations name themselves.
+        for (const ParentDeclaration *d : declared_parents()) {
+            if (!core.find_parent(d->name)) {
+                std::unique_ptr<Parent> owned = d->make();
+                Parent &parent = *owned;
+                if (core.register_parent(std::move(owned))) {
+                    (void)parent.register_ops(core);
+                }
+            }
+        }
     }
     return core;
 }
@@ -73,6 +87,8 @@ MdevErrorCode to_c(Errc code)
         return MDEV_ERR_NO_DRIVER;
     case Errc::probe_failed:
         return MDEV_ERR_PROBE_FAILED;
+    case Errc::invalid_property:
+        return MDEV_ERR_INVALID_PROPERTY;
     default:
         return MDEV_ERR_OTHER;
     }
@@ -87,22 +103,144 @@ void set_error(MdevError *err, MdevErrorCode code, const std::string &message)
     std::snprintf(err->message, sizeof(err->message), "%s", message.c_str());
 }
 
+// What the glue reads of one declared parent; built once, kept for the
+// process (QOM classes point into it).
+struct ParentInfoStore {
+    MdevParentInfo info{};
+    std::string type_help;
+    std::string classes;
+    std::string default_class;
+    std::string default_type;
+};
+
+std::unique_ptr<ParentInfoStore> make_info(const ParentDeclaration &d)
+{
+    auto store = std::make_unique<ParentInfoStore>();
+    Core &core = global_core();
+    const Parent *parent = core.find_parent(d.name);
+
+    std::string types;
+    if (parent) {
+        std::span<const MdevType> all = parent->types();
+        for (std::size_t i = 0; i < all.size(); i++) {
+            types += i == 0 ? "" : (i + 1 == all.size() ? " or " : ", ");
+            types += all[i].id;
+            // The type's name, or its description where the name is the id.
+            const std::string &about =
+                all[i].name.empty() || all[i].name == all[i].id ? all[i].description : all[i].name;
+            if (!about.empty()) {
+                types += " (" + about + ")";
+            }
+        }
+        store->default_type = d.default_type ? d.default_type
+                              : all.empty()  ? ""
+                                             : all.front().id;
+    }
+    store->type_help = types + "; default " + store->default_type;
+    if (d.budget_help) {
+        store->type_help += ". " + std::string(d.budget_help);
+    }
+
+    std::vector<ClassId> ids = core.classes_of(d.name);
+    for (ClassId id : ids) {
+        store->classes += store->classes.empty() ? "" : ", ";
+        store->classes += class_name(id);
+    }
+    if (ids.size() == 1) {
+        store->default_class = class_name(ids.front());
+    }
+
+    MdevParentInfo &info = store->info;
+    info.name = d.name;
+    info.description = d.description;
+    info.category = d.category;
+    info.type_help = store->type_help.c_str();
+    info.default_type = store->default_type.c_str();
+    info.classes = store->classes.c_str();
+    info.default_class = store->default_class.empty() ? nullptr : store->default_class.c_str();
+    info.properties = d.properties.data();
+    info.nproperties = d.properties.size();
+    info.state = d.state.data();
+    info.nstate = d.state.size();
+    return store;
+}
+
 } // namespace
 
 } // namespace mdev::capi
 
 using namespace mdev;
 
+extern "C" const MdevParentInfo *mdev_parent_info(size_t index)
+{
+    static std::vector<std::unique_ptr<capi::ParentInfoStore>> infos;
+    std::span<const ParentDeclaration *const> declared = declared_parents();
+    if (infos.empty()) {
+        for (const ParentDeclaration *d : declared) {
+            infos.push_back(capi::make_info(*d));
+        }
+    }
+    return index < infos.size() ? &infos[index]->info : nullptr;
+}
+
+extern "C" void *mdev_migration_data(MdevHandle *h, const MdevStateStruct *schema)
+{
+    if (!h || !h->device) {
+        return nullptr;
+    }
+    for (const migration::Data &d : h->device->vendor_state_base().migrated(*h->device)) {
+        if (d.schema() != schema) {
+            continue;
+        }
+        if (!d.data()) {
+            // The parent paired a description with an object of another
+            // size: migrating it would write past the object. A bug in the
+            // parent, caught at the first realize, as an assertion would.
+            std::fprintf(stderr, "mdev parent '%s': state '%s' handed with an object that is "
+                                 "not of %zu bytes\n",
+                         h->parent.c_str(), schema->name, schema->size);
+            std::abort();
+        }
+        return d.data();
+    }
+    return nullptr;
+}
+
+extern "C" bool mdev_post_load(MdevHandle *h)
+{
+    // Re-deriving interrupt levels is device code: pinned like any entry.
+    return capi::enter(h, false, [](Device &dev) {
+        return dev.vendor_state_base().post_load(dev);
+    });
+}
+
+extern "C" bool mdev_property(const MdevHandle *h, const char *name, char *buf, size_t size)
+{
+    if (!h || !h->device) {
+        return false;
+    }
+    std::optional<std::string> v = h->device->vendor_state_base().property(name);
+    if (!v) {
+        return false;
+    }
+    std::snprintf(buf, size, "%s", v->c_str());
+    return true;
+}
+
 extern "C" MdevHandle *mdev_create(const char *parent, const char *type, const char *uuid,
-                                   const char *class_name, const MdevHostOps *host_ops,
+                                   const char *class_name, const MdevPropertyValue *props,
+                                   size_t nprops, const MdevHostOps *host_ops,
                                    void *host_opaque, MdevError *err)
 {
     // The device owns its handle (capi.hpp); on a refusal the core has
     // already destroyed it.
     auto owned = std::make_unique<MdevHandle>(*host_ops, host_opaque);
     MdevHandle *handle = owned.get();
-    Result<Device *> dev = capi::global_core().create(
-        CreateRequest{parent, type, uuid, class_name, nullptr, std::move(owned)});
+    CreateRequest req{parent, type, uuid, class_name, nullptr, std::move(owned)};
+    for (size_t i = 0; i < nprops; i++) {
+        req.properties.set(props[i].name, props[i].value);
+    }
+    Result<Device *> dev = capi::global_core().create(std::move(req));
     if (!dev) {
         capi::set_error(err, capi::to_c(dev.error().code), dev.error().message);
         return nullptr;

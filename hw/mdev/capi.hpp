@@ -28,24 +28,9 @@ private:
     void *opaque_;
 };
 
-// The core of this process, with every frontend driver registered.
+// The core of this process, with every frontend driver and every declared
+// parent (declaration.hpp) registered.
 Core &global_core();
-
-// A parent registered into global_core() on first use, by the sample's own
-// C entry point (the core knows no sample).
-template <typename P>
-P &ensure_parent(const char *name)
-{
-    Core &core = global_core();
-    if (Parent *p = core.find_parent(name)) {
-        return dynamic_cast<P &>(*p);
-    }
-    auto owned = std::make_unique<P>();
-    P &parent = *owned;
-    (void)core.register_parent(std::move(owned));
-    parent.register_ops(core);
-    return parent;
-}
 
 } // namespace mdev::capi
 

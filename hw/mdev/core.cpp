@@ -142,7 +142,7 @@ Result<Device *> Core::create(CreateRequest req)
                          quoted(type->id) + " (available_instances is 0)"};
     }
     Result<std::unique_ptr<VendorState>> state =
-        parent.create(CreateArgs{*type, *uuid, *class_id});
+        parent.create(CreateArgs{*type, *uuid, *class_id, req.properties});
     if (!state) {
         return state.error();
     }

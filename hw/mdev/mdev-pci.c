@@ -107,41 +107,98 @@ static const char *mdev_pci_error_property(MdevErrorCode code)
     case MDEV_ERR_MALFORMED_UUID:
     case MDEV_ERR_DUPLICATE_UUID:
         return "uuid";
+    case MDEV_ERR_INVALID_PROPERTY:
+        return NULL; /* the message names it */
     default:
         return NULL;
     }
 }
 
+/* A declared property's value in its text form; false: unset. */
+static bool mdev_pci_property_text(MdevPCIState *s, unsigned i, char *buf,
+                                   size_t size)
+{
+    const MdevPropertyDecl *p = &MDEV_PCI_GET_CLASS(s)->info->properties[i];
+    const MdevPCIPropertySlot *v = &s->props[i];
+    static const MACAddr zero_mac;
+
+    switch (p->kind) {
+    case MDEV_PROP_STRING:
+        if (!v->str) {
+            return false;
+        }
+        snprintf(buf, size, "%s", v->str);
+        return true;
+    case MDEV_PROP_BOOL:
+        snprintf(buf, size, "%s", v->b ? "on" : "off");
+        return true;
+    case MDEV_PROP_UINT32:
+        snprintf(buf, size, "%" PRIu32, v->u32);
+        return true;
+    case MDEV_PROP_MACADDR:
+        /* All zero is QEMU's "not set" for a MAC property. */
+        if (!memcmp(&v->mac, &zero_mac, sizeof(zero_mac))) {
+            return false;
+        }
+        snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", v->mac.a[0],
+                 v->mac.a[1], v->mac.a[2], v->mac.a[3], v->mac.a[4],
+                 v->mac.a[5]);
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Shows the value the device put in effect (mvnet's address derived from
+ * its UUID, say) in the property, for info qtree and qom-get.
+ */
+static void mdev_pci_read_back_properties(MdevPCIState *s)
+{
+    const MdevParentInfo *info = MDEV_PCI_GET_CLASS(s)->info;
+    char text[128];
+
+    for (size_t i = 0; i < info->nproperties; i++) {
+        if (!mdev_property(s->handle, info->properties[i].name, text,
+                           sizeof(text))) {
+            continue;
+        }
+        object_property_parse(OBJECT(s), info->properties[i].name, text,
+                              &error_abort);
+    }
+}
+
 static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
 {
-    MdevPCIClass *mc = MDEV_PCI_GET_CLASS(s);
+    const MdevParentInfo *info = MDEV_PCI_GET_CLASS(s)->info;
+    MdevPropertyValue values[MDEV_PCI_MAX_PROPERTIES];
+    char texts[MDEV_PCI_MAX_PROPERTIES][128];
+    size_t nvalues = 0;
     MdevError err;
     const char *prop;
 
-    mc->register_parent();
-    if (mc->check_properties && !mc->check_properties(s, errp)) {
-        return false;
-    }
-
     if (!s->class_name) {
-        char classes[64];
-
-        mdev_parent_classes(mc->parent_name, classes, sizeof(classes));
-        error_setg(errp, "property 'class' is required; accepted: %s", classes);
-        return false;
+        if (!info->default_class) {
+            error_setg(errp, "property 'class' is required; accepted: %s",
+                       info->classes);
+            return false;
+        }
+        s->class_name = g_strdup(info->default_class);
     }
     if (!s->type) {
-        s->type = g_strdup(mc->default_type);
+        s->type = g_strdup(info->default_type);
     }
-    if (!s->uuid) {
-        QemuUUID uuid;
-
-        qemu_uuid_generate(&uuid);
-        s->uuid = qemu_uuid_unparse_strdup(&uuid);
+    for (size_t i = 0; i < info->nproperties; i++) {
+        if (mdev_pci_property_text(s, i, texts[nvalues], sizeof(texts[0]))) {
+            values[nvalues].name = info->properties[i].name;
+            values[nvalues].value = texts[nvalues];
+            nvalues++;
+        }
     }
+    g_free(s->uuid);
+    s->uuid = qemu_uuid_unparse_strdup(&s->uuid_prop);
 
-    s->handle = mdev_create(mc->parent_name, s->type, s->uuid, s->class_name,
-                            &mdev_pci_host_ops, s, &err);
+    s->handle = mdev_create(info->name, s->type, s->uuid, s->class_name,
+                            values, nvalues, &mdev_pci_host_ops, s, &err);
     if (!s->handle) {
         prop = mdev_pci_error_property(err.code);
         if (prop) {
@@ -157,6 +214,16 @@ static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
     trace_mdev_pci_create(mdev_parent_name(s->handle), mdev_type_id(s->handle),
                           s->uuid, s->class_name, mdev_driver_name(s->handle));
     return true;
+}
+
+/* Where the live mdev keeps each piece of its migrated state. */
+static void mdev_pci_bind_state(MdevPCIState *s)
+{
+    const MdevParentInfo *info = MDEV_PCI_GET_CLASS(s)->info;
+
+    for (size_t i = 0; i < info->nstate; i++) {
+        s->state[i] = mdev_migration_data(s->handle, info->state[i]);
+    }
 }
 
 /*
@@ -272,7 +339,6 @@ static void mdev_pci_frontend_exit(MdevPCIState *s)
 static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
 {
     MdevPCIState *s = MDEV_PCI(pdev);
-    MdevPCIClass *mc = MDEV_PCI_GET_CLASS(s);
     bool ok;
 
     if (!mdev_pci_create_mdev(s, errp)) {
@@ -302,9 +368,8 @@ static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
     }
     mdev_pci_register_identity(s);
     s->hold = mdev_hold(s->handle);
-    if (mc->mdev_created) {
-        mc->mdev_created(s);
-    }
+    mdev_pci_bind_state(s);
+    mdev_pci_read_back_properties(s);
 }
 
 static void mdev_pci_exit(PCIDevice *pdev)
@@ -393,32 +458,14 @@ static void mdev_pci_instance_finalize(Object *obj)
 }
 
 /*
- * The mdev type is "mdev-type", not "type": every QOM object already has a
- * read-only "type" property naming its QOM type.
+ * After the whole device was loaded (PCI state, then each piece of the
+ * mdev's own state): the device checks what it got.
  */
-static const Property mdev_pci_properties[] = {
-    DEFINE_PROP_STRING("class", MdevPCIState, class_name),
-    DEFINE_PROP_STRING("mdev-type", MdevPCIState, type),
-    DEFINE_PROP_STRING("uuid", MdevPCIState, uuid),
-};
-
-/*
- * Concrete types add the properties themselves, so that the description of
- * mdev-type can name their parent's types and default (QOM describes a
- * property only in the class that added it).
- */
-void mdev_pci_class_add_properties(ObjectClass *klass, const char *type_help)
+int mdev_pci_post_load(void *opaque, int version_id)
 {
-    DeviceClass *dc = DEVICE_CLASS(klass);
+    MdevPCIState *s = opaque;
 
-    device_class_set_props(dc, mdev_pci_properties);
-    object_class_property_set_description(klass, "class",
-        "Required. The mdev class whose ops drive the device, which also "
-        "picks the frontend: vfio (a PCI function built from region and "
-        "IRQ ops) or virtio (a virtio-pci device over vDPA-style ops)");
-    object_class_property_set_description(klass, "mdev-type", type_help);
-    object_class_property_set_description(klass, "uuid",
-        "The mdev's UUID (8-4-4-4-12 hex digits); default: a random one");
+    return mdev_post_load(s->handle) ? 0 : -EINVAL;
 }
 
 static void mdev_pci_class_init(ObjectClass *klass, void *data)

@@ -1037,8 +1037,9 @@ static void test_bad_properties(void)
     static const char *const type_bad[] = {
         "property 'mdev-type': ", "'mtty-3'", "accepted: mtty-1, mtty-2", NULL
     };
+    /* QEMU's own UUID property refuses it, as for any device's uuid. */
     static const char *const uuid_bad[] = {
-        "property 'uuid': ", "'xyz'", "8-4-4-4-12", NULL
+        "'mdev-mtty.uuid'", "'xyz'", NULL
     };
     static const char *const uuid_dup[] = {
         "property 'uuid': ", MTTY_UUID_A, NULL
@@ -1046,6 +1047,9 @@ static void test_bad_properties(void)
 
     mdev_qtest_assert_starts("-device mdev-mtty,class=vfio,uuid=" MTTY_UUID_A
                   " -device mdev-mtty,class=vfio,uuid=" MTTY_UUID_B);
+    /* "auto" (the default) is a random UUID, as QEMU's UUID properties take. */
+    mdev_qtest_assert_starts("-device mdev-mtty,class=vfio,uuid=auto"
+                  " -device mdev-mtty,class=vfio,uuid=auto");
     mdev_qtest_assert_fails("-device mdev-mtty,class=foo", class_foo);
     mdev_qtest_assert_fails("-device mdev-mtty", class_missing);
     mdev_qtest_assert_fails("-device mdev-mtty,mdev-type=mtty-1", class_missing);

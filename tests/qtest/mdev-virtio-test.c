@@ -572,11 +572,47 @@ static void test_hostile(void)
     g_assert_nonnull(strstr(text, "cannot read the ring at 0xfe00000"));
 }
 
+/*
+ * The conventions of every -device mdev-<parent>, on the parent with one
+ * class and a property of its own: class defaults to virtio, the mac the
+ * device derived from its UUID shows in info qtree, a multicast address or
+ * the class mvnet has no ops for is refused on one line.
+ */
+static void test_properties(void)
+{
+    static const char *const multicast[] = {
+        "property 'mac'", "01:00:5e:00:00:01", "multicast", NULL
+    };
+    static const char *const no_vfio[] = {
+        "property 'class'", "no vfio ops", "accepted: virtio", NULL
+    };
+    QTestState *qts = qtest_init("-M q35 -nodefaults -device mdev-mvnet,"
+                                 "id=n,uuid=6a1d3c52-0000-4000-8000-0123456789ab");
+    g_autofree char *raw = qtest_hmp(qts, "info qtree");
+    g_auto(GStrv) lines = g_strsplit(raw, "\r", -1);
+    g_autofree char *tree = g_strjoinv("", lines);
+    const char *fn = strstr(tree, "dev: mdev-mvnet, id \"n\"");
+
+    g_assert_nonnull(fn);
+    g_assert_nonnull(strstr(fn, "class = \"virtio\"\n"));
+    g_assert_nonnull(strstr(fn, "mdev-type = \"mvnet-virtio\"\n"));
+    g_assert_nonnull(strstr(fn, "uuid = \"6a1d3c52-0000-4000-8000-0123456789ab\"\n"));
+    /* 02 (locally administered), then the UUID's last five bytes. */
+    g_assert_nonnull(strstr(fn, "mac = \"02:00:01:23:45:67\"\n"));
+    qtest_quit(qts);
+
+    mdev_qtest_assert_starts("-device mdev-mvnet,mac=52:54:00:12:34:56,uuid=auto");
+    mdev_qtest_assert_fails("-device mdev-mvnet,mac=01:00:5e:00:00:01",
+                            multicast);
+    mdev_qtest_assert_fails("-device mdev-mvnet,class=vfio", no_vfio);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 
     qtest_add_func("/mdev-virtio/pci-face", test_pci_face);
+    qtest_add_func("/mdev-virtio/properties", test_properties);
     qtest_add_func("/mdev-virtio/console-face", test_console_face);
     qtest_add_func("/mdev-virtio/pci-cfg-access", test_pci_cfg_access);
     qtest_add_func("/mdev-virtio/loopback-intx", test_loopback_intx);

@@ -157,7 +157,7 @@ TEST_F(MbochsTest, BudgetOf256MegabytesIsEnforcedAndGivenBack)
     EXPECT_EQ(r.error().code, Errc::budget_exhausted);
 
     Result<std::unique_ptr<VendorState>> own =
-        parent->create(CreateArgs{type("mbochs-small"), *Uuid::parse(uuid_n(99)), ClassId::vfio});
+        parent->create(CreateArgs{type("mbochs-small"), *Uuid::parse(uuid_n(99)), ClassId::vfio, PropertyValues{}});
     ASSERT_FALSE(own.ok());
     EXPECT_EQ(own.error().message, "parent 'mbochs' has 256 MB of video memory in all and "
                                    "256 MB in use; 'mbochs-small' needs 4 MB");

@@ -10,7 +10,6 @@
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
-#include "samples/mtty/mtty.h"
 #include "samples/mtty/mtty_uart.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
@@ -170,7 +169,7 @@ TEST_F(MttyTest, ParentRefusesOnItsOwnWhenTheBudgetIsGone)
         ASSERT_TRUE(create("mtty-2", i));
     }
     Result<std::unique_ptr<VendorState>> r =
-        parent->create(CreateArgs{type("mtty-1"), *Uuid::parse(uuid_n(99)), ClassId::vfio});
+        parent->create(CreateArgs{type("mtty-1"), *Uuid::parse(uuid_n(99)), ClassId::vfio, PropertyValues{}});
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::budget_exhausted);
     EXPECT_EQ(r.error().message,
@@ -510,8 +509,20 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
     const std::string u1 = "c0ffee00-0000-4000-8000-0000000000a1";
     const std::string u2 = "c0ffee00-0000-4000-8000-0000000000a2";
 
-    mdev_mtty_register();
-    mdev_mtty_register(); // idempotent
+    // The global core registers every declared parent on first use.
+    const MdevParentInfo *info = nullptr;
+    for (size_t i = 0; const MdevParentInfo *p = mdev_parent_info(i); i++) {
+        if (std::string_view(p->name) == "mtty") {
+            info = p;
+        }
+    }
+    ASSERT_NE(info, nullptr);
+    EXPECT_STREQ(info->classes, "vfio, virtio");
+    EXPECT_EQ(info->default_class, nullptr); // two classes: the user chooses
+    EXPECT_STREQ(info->default_type, "mtty-2");
+    EXPECT_THAT(info->type_help, HasSubstr("mtty-1 (Single port serial) or mtty-2 (Dual port "
+                                           "serial); default mtty-2. The parent has 24 ports"));
+    ASSERT_EQ(info->nstate, 2u);
     char classes[32];
     mdev_parent_classes("mtty", classes, sizeof(classes));
     EXPECT_STREQ(classes, "vfio, virtio");
@@ -521,7 +532,7 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
     EXPECT_EQ(mdev_available_instances("nope", "mtty-2"), 0u);
 
     MdevError err{};
-    MdevHandle *h = mdev_create("mtty", "mtty-2", u1.c_str(), "vfio", &ops, &log, &err);
+    MdevHandle *h = mdev_create("mtty", "mtty-2", u1.c_str(), "vfio", nullptr, 0, &ops, &log, &err);
     ASSERT_NE(h, nullptr) << err.message;
     EXPECT_EQ(err.code, MDEV_OK);
     EXPECT_STREQ(mdev_uuid(h), u1.c_str());
@@ -534,31 +545,33 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
 
     // Refusals carry their code.
     MdevError dup{};
-    EXPECT_EQ(mdev_create("mtty", "mtty-1", u1.c_str(), "vfio", &ops, &log, &dup), nullptr);
+    EXPECT_EQ(mdev_create("mtty", "mtty-1", u1.c_str(), "vfio", nullptr, 0, &ops, &log, &dup), nullptr);
     EXPECT_EQ(dup.code, MDEV_ERR_DUPLICATE_UUID);
     EXPECT_THAT(dup.message, HasSubstr(u1));
     MdevError bad{};
-    EXPECT_EQ(mdev_create("mtty", "mtty-9", u2.c_str(), "vfio", &ops, &log, &bad), nullptr);
+    EXPECT_EQ(mdev_create("mtty", "mtty-9", u2.c_str(), "vfio", nullptr, 0, &ops, &log, &bad), nullptr);
     EXPECT_EQ(bad.code, MDEV_ERR_UNKNOWN_TYPE);
 
     // The glue connects interrupts once the function's pin is set up.
     mdev_vfio_connect_irqs(h);
 
     // VMState: a loaded state is checked, and the pin follows it.
-    MttyDeviceState *s = mdev_mtty_state(h);
+    auto *s = static_cast<MttyDeviceState *>(mdev_migration_data(h, info->state[0]));
     ASSERT_NE(s, nullptr);
+    // The virtio face's state is not part of a vfio-class mdev's.
+    EXPECT_EQ(mdev_migration_data(h, info->state[1]), nullptr);
     EXPECT_EQ(s->config[0], 0x48);
     s->port[0].rx_count = 17; // more than the FIFO holds
-    EXPECT_FALSE(mdev_mtty_post_load(h));
+    EXPECT_FALSE(mdev_post_load(h));
     s->port[0].fcr = 0;
     s->port[0].rx_count = 2; // more than the 16450 holding register
-    EXPECT_FALSE(mdev_mtty_post_load(h));
+    EXPECT_FALSE(mdev_post_load(h));
     s->port[0].rx_count = 0;
     s->port[1].rx_head = 16;
-    EXPECT_FALSE(mdev_mtty_post_load(h));
+    EXPECT_FALSE(mdev_post_load(h));
     s->port[1].rx_head = 0;
     log.intx.clear();
-    EXPECT_TRUE(mdev_mtty_post_load(h));
+    EXPECT_TRUE(mdev_post_load(h));
     EXPECT_THAT(log.intx, ElementsAre(false));
 
     // A loaded state with a byte waiting and ERBFI set asserts the pin.
@@ -567,7 +580,7 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
     s->port[1].rx_head = 3;
     s->port[1].rx_count = 1;
     s->port[1].ier = ier::kRxDataAvailable;
-    EXPECT_TRUE(mdev_mtty_post_load(h));
+    EXPECT_TRUE(mdev_post_load(h));
     EXPECT_THAT(log.intx, ElementsAre(false, true));
     EXPECT_EQ(mdev_vfio_bar_read(h, 1, uart_reg::kRbrThr, 1), 0x99u);
     EXPECT_THAT(log.intx, ElementsAre(false, true, false));

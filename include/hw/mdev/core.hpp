@@ -28,6 +28,8 @@ struct CreateRequest {
     // with it; `host` is then ignored).
     Host *host = nullptr;
     std::unique_ptr<Host> owned_host = nullptr;
+    // Values of the parent's declared properties (declaration.hpp).
+    PropertyValues properties = {};
 };
 
 class Core {

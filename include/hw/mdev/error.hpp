@@ -23,6 +23,7 @@ enum class Errc {
     no_driver,          // no frontend driver's id table holds the class
     probe_failed,       // the frontend refused the device
     unknown_device,     // no mdev with that UUID
+    invalid_property,   // the parent refused a value of one of its properties
 };
 
 struct Error {

@@ -10,6 +10,8 @@
 #define HW_MDEV_MDEV_PCI_H
 
 #include "hw/pci/pci_device.h"
+#include "net/net.h"
+#include "qemu/uuid.h"
 #include "hw/mdev/mdev-bus.h"
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
@@ -19,20 +21,26 @@
 #define TYPE_MDEV_PCI "mdev-pci"
 OBJECT_DECLARE_TYPE(MdevPCIState, MdevPCIClass, MDEV_PCI)
 
+/* Bounds of what a parent may declare (checked when its type registers). */
+#define MDEV_PCI_MAX_PROPERTIES 8
+#define MDEV_PCI_MAX_STATE 4
+
 struct MdevPCIClass {
     PCIDeviceClass parent_class;
 
-    /* The mdev parent this device type creates its mdev from. */
-    const char *parent_name;
-    /* The type-id used when the user gives none. */
-    const char *default_type;
-    /* Registers the parent (and its ops) with the core; idempotent. */
-    void (*register_parent)(void);
-    /* Optional: refuses the type's own properties before the mdev exists. */
-    bool (*check_properties)(MdevPCIState *s, Error **errp);
-    /* Called once the mdev exists and its frontend is built. */
-    void (*mdev_created)(MdevPCIState *s);
+    /* The declared parent this device type creates its mdev from. */
+    const MdevParentInfo *info;
+    /* Its migrated state as VMState, one per MdevParentInfo.state. */
+    const VMStateDescription *state_vmsd[MDEV_PCI_MAX_STATE];
 };
+
+/* Storage of one declared property; the member of its kind is used. */
+typedef struct MdevPCIPropertySlot {
+    char *str;
+    bool b;
+    uint32_t u32;
+    MACAddr mac;
+} MdevPCIPropertySlot;
 
 typedef struct MdevPCIBar {
     MdevPCIState *owner;
@@ -49,7 +57,14 @@ struct MdevPCIState {
     /* Properties. */
     char *class_name;
     char *type;
+    QemuUUID uuid_prop;
+    /* The parent's declared properties, in MdevParentInfo order. */
+    MdevPCIPropertySlot props[MDEV_PCI_MAX_PROPERTIES];
+    /* The canonical UUID of the mdev, for logs and traces. */
     char *uuid;
+
+    /* The live mdev's migrated state, one per MdevParentInfo.state. */
+    void *state[MDEV_PCI_MAX_STATE];
 
     /* What a migration stream must match (mdev-pci.c), set at realize. */
     char identity[MDEV_PCI_IDENTITY_SIZE];
@@ -76,10 +91,7 @@ struct MdevPCIState {
     uint8_t virtio_cfg_cap; /* the PCI configuration access capability */
 };
 
-/*
- * Adds class, mdev-type and uuid to a concrete mdev PCI type; @type_help
- * describes mdev-type (the parent's types and the default).
- */
-void mdev_pci_class_add_properties(ObjectClass *klass, const char *type_help);
+/* The post_load of every mdev type's VMState (mdev-parents.c builds it). */
+int mdev_pci_post_load(void *opaque, int version_id);
 
 #endif /* HW_MDEV_MDEV_PCI_H */

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/mdev/mdev-parent.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,6 +38,7 @@ typedef enum MdevErrorCode {
     MDEV_ERR_BUDGET_EXHAUSTED,
     MDEV_ERR_NO_DRIVER,
     MDEV_ERR_PROBE_FAILED,
+    MDEV_ERR_INVALID_PROPERTY, /* the message names the property */
     MDEV_ERR_OTHER,
 } MdevErrorCode;
 
@@ -58,12 +61,15 @@ typedef struct MdevHostOps {
 } MdevHostOps;
 
 /*
- * Create an mdev of @parent's @type and @class_name with @uuid, and bind it
- * to the frontend for its class. @host_ops/@host_opaque must stay valid
- * until mdev_destroy(). Returns NULL and fills @err on refusal.
+ * Create an mdev of @parent's @type and @class_name with @uuid and the
+ * values of the parent's declared properties (@nprops of @props, text
+ * form), and bind it to the frontend for its class. @host_ops/@host_opaque
+ * must stay valid until mdev_destroy(). Returns NULL and fills @err on
+ * refusal.
  */
 MdevHandle *mdev_create(const char *parent, const char *type, const char *uuid,
-                        const char *class_name, const MdevHostOps *host_ops,
+                        const char *class_name, const MdevPropertyValue *props,
+                        size_t nprops, const MdevHostOps *host_ops,
                         void *host_opaque, MdevError *err);
 
 /*
@@ -96,6 +102,25 @@ const char *mdev_driver_name(const MdevHandle *h);
  * (always NUL-terminated). Empty if the parent is unknown.
  */
 void mdev_parent_classes(const char *parent, char *buf, size_t size);
+
+/*
+ * Where the live mdev keeps the state @schema (one of its parent's
+ * MdevParentInfo.state) describes; NULL if this mdev has none of it.
+ */
+void *mdev_migration_data(MdevHandle *h, const MdevStateStruct *schema);
+
+/*
+ * After the mdev's state was loaded from a migration stream: the device
+ * checks it and re-derives what is not stored. False refuses the stream.
+ */
+bool mdev_post_load(MdevHandle *h);
+
+/*
+ * The value in effect of the parent's declared property @name, in its text
+ * form, into @buf; false if the device leaves the user's value as it is.
+ */
+bool mdev_property(const MdevHandle *h, const char *name, char *buf,
+                   size_t size);
 
 /* How many more mdevs of @type @parent can create (0 if unknown). */
 unsigned mdev_available_instances(const char *parent, const char *type);

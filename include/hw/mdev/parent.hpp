@@ -6,14 +6,21 @@
 
 #include "hw/mdev/class_id.hpp"
 #include "hw/mdev/error.hpp"
+#include "hw/mdev/migration.hpp"
 #include "hw/mdev/uuid.hpp"
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mdev {
+
+class Core;
+class Device;
 
 // One entry of the parent's mdev_supported_types.
 struct MdevType {
@@ -28,6 +35,41 @@ struct MdevType {
 class VendorState {
 public:
     virtual ~VendorState() = default;
+
+    // The pieces of this mdev's state that migrate, each with its
+    // description (one of those its parent declared). A piece the mdev
+    // does not have (mtty's virtio face when the class is vfio) is left out.
+    virtual std::vector<migration::Data> migrated(const Device &) { return {}; }
+
+    // After a migration load, before the guest runs again: check what was
+    // loaded (nothing in a stream is trusted) and re-derive what is not
+    // stored (interrupt levels, read-only config bytes). False refuses the
+    // stream. `dev` is pinned for the call, as for any entry.
+    virtual bool post_load(Device &) { return true; }
+
+    // The value in effect of a property the parent declared, in its text
+    // form, for the user to see (`info qtree`, qom-get): e.g. the address
+    // mvnet derived from the UUID when the user gave none. nullopt: the
+    // user's value stands.
+    virtual std::optional<std::string> property(std::string_view) const { return std::nullopt; }
+};
+
+// The values of a parent's declared properties the user set (or that have
+// a default), by name, in their text form.
+class PropertyValues {
+public:
+    void set(std::string name, std::string value) { values_[std::move(name)] = std::move(value); }
+    std::optional<std::string_view> get(std::string_view name) const
+    {
+        auto it = values_.find(name);
+        if (it == values_.end()) {
+            return std::nullopt;
+        }
+        return std::string_view(it->second);
+    }
+
+private:
+    std::map<std::string, std::string, std::less<>> values_;
 };
 
 // What the core hands a parent when it creates an mdev: the class is chosen
@@ -36,6 +78,9 @@ struct CreateArgs {
     const MdevType &type;
     const Uuid &uuid;
     ClassId class_id;
+    // The parent's declared properties (declaration.hpp). A value the
+    // parent refuses is an Error{Errc::invalid_property, "property 'x': ..."}.
+    const PropertyValues &properties;
 };
 
 class Parent {
@@ -58,6 +103,11 @@ public:
     // the stack (or QEMU still maps its memory), once that is over: keep
     // nothing in `state` that the budget's next user would share.
     virtual void remove(VendorState &state) = 0;
+
+    // Registers the parent's ops with `core`, once per class it has
+    // (core.register_ops(name(), ops)); the classes a user may choose are
+    // exactly these. The parent owns the ops.
+    virtual Status register_ops(Core &) const { return Ok{}; }
 
     const MdevType *find_type(std::string_view id) const
     {

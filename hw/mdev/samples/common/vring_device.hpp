@@ -17,7 +17,7 @@
 #pragma once
 
 #include "hw/mdev/host.hpp"
-#include "samples/common/vring_state.h"
+#include "samples/common/vring_state.hpp"
 
 #include <cstdint>
 #include <span>

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mbochs/mbochs.hpp"
 
+#include "hw/mdev/declaration.hpp"
+
 namespace mdev::samples {
 
 namespace {
@@ -85,6 +87,35 @@ void MbochsParent::remove(VendorState &state)
 Status MbochsParent::register_ops(Core &core) const
 {
     return core.register_ops(name(), vfio_ops_);
+}
+
+namespace {
+
+// What of an mbochs mdev migrates besides its video memory (RAM).
+constexpr migration::Field kDeviceFields[] = {
+    MDEV_MIGRATE(MbochsDeviceState, dispi),
+    MDEV_MIGRATE(MbochsDeviceState, config),
+};
+constexpr migration::Struct kDevice =
+    migration::describe<MbochsDeviceState>("mbochs/device", 1, kDeviceFields);
+constexpr const migration::Struct *kState[] = {&kDevice};
+
+constexpr ParentDeclaration kMbochs = {
+    .name = "mbochs",
+    .description = "mdev sample: bochs display (DISPI registers, EDID, video memory)",
+    .category = MDEV_CATEGORY_DISPLAY,
+    .make = make_parent<MbochsParent>,
+    .default_type = "mbochs-medium",
+    .budget_help = "The parent has 256 MB of video memory in all",
+    .state = kState,
+};
+const Registration kRegisterMbochs(kMbochs);
+
+} // namespace
+
+std::vector<migration::Data> MbochsMdev::migrated(const Device &)
+{
+    return {{kDevice, state_}};
 }
 
 } // namespace mdev::samples

@@ -11,7 +11,7 @@
 #include "hw/mdev/vfio_ops.hpp"
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mbochs/mbochs_edid.hpp"
-#include "samples/mbochs/mbochs_state.h"
+#include "samples/mbochs/mbochs_state.hpp"
 #include "samples/mbochs/mbochs_vfio.hpp"
 #include "samples/mbochs/mbochs_vram.hpp"
 
@@ -52,6 +52,8 @@ public:
     // After a migration load: false if the state is not one the model can
     // work on.
     bool post_load();
+    bool post_load(Device &) override { return post_load(); }
+    std::vector<migration::Data> migrated(const Device &) override;
 
 private:
     MbochsTypeSpec spec_;
@@ -70,7 +72,7 @@ public:
     Result<std::unique_ptr<VendorState>> create(const CreateArgs &args) override;
     void remove(VendorState &state) override;
 
-    Status register_ops(Core &core) const;
+    Status register_ops(Core &core) const override;
 
     unsigned megabytes_in_use() const { return mb_used_; }
     const MbochsTypeSpec &spec_of(const MdevType &type) const;

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "hw/mdev/vfio_ops.hpp"
-#include "samples/mbochs/mbochs_state.h"
+#include "samples/mbochs/mbochs_state.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mdpy/mdpy.hpp"
 
+#include "hw/mdev/declaration.hpp"
 #include "vfio/display_plane.hpp"
 
 #include <algorithm>
@@ -120,6 +121,34 @@ void MdpyParent::remove(VendorState &)
 Status MdpyParent::register_ops(Core &core) const
 {
     return core.register_ops(name(), vfio_ops_);
+}
+
+namespace {
+
+// What of an mdpy mdev migrates besides its framebuffer (RAM).
+constexpr migration::Field kDeviceFields[] = {
+    MDEV_MIGRATE(MdpyDeviceState, config),
+};
+constexpr migration::Struct kDeviceState =
+    migration::describe<MdpyDeviceState>("mdpy/device", 1, kDeviceFields);
+constexpr const migration::Struct *kState[] = {&kDeviceState};
+
+constexpr ParentDeclaration kMdpy = {
+    .name = "mdpy",
+    .description = "mdev sample: minimal PCI display (XRGB8888 framebuffer in BAR0)",
+    .category = MDEV_CATEGORY_DISPLAY,
+    .make = make_parent<MdpyParent>,
+    .default_type = "mdpy-vga",
+    .budget_help = "The parent has room for 4 devices in all",
+    .state = kState,
+};
+const Registration kRegisterMdpy(kMdpy);
+
+} // namespace
+
+std::vector<migration::Data> MdpyMdev::migrated(const Device &)
+{
+    return {{kDeviceState, state_}};
 }
 
 } // namespace mdev::samples

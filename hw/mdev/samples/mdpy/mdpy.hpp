@@ -7,7 +7,7 @@
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/vfio_ops.hpp"
-#include "samples/mdpy/mdpy_device.h"
+#include "samples/mdpy/mdpy_state.hpp"
 #include "samples/mdpy/mdpy_vfio.hpp"
 
 #include <cstdlib>
@@ -54,6 +54,9 @@ public:
     // in the stream can make the state one the model cannot work on.
     bool resync();
 
+    std::vector<migration::Data> migrated(const Device &) override;
+    bool post_load(Device &) override { return resync(); }
+
 private:
     struct FreeDeleter {
         void operator()(std::uint8_t *p) const { std::free(p); }
@@ -76,7 +79,7 @@ public:
     void remove(VendorState &state) override;
 
     // Registers this parent's ops with `core`, once per class.
-    Status register_ops(Core &core) const;
+    Status register_ops(Core &core) const override;
 
     unsigned count() const { return count_; }
     unsigned created() const { return created_; }

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "hw/mdev/vfio_ops.hpp"
-#include "samples/mdpy/mdpy_device.h"
+#include "samples/mdpy/mdpy_state.hpp"
 
 namespace mdev::samples {
 

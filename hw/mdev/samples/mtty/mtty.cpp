@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mtty/mtty.hpp"
 
+#include "hw/mdev/declaration.hpp"
 #include "samples/mtty/mtty_uart.hpp"
 
 namespace mdev::samples {
@@ -113,6 +114,77 @@ Status MttyParent::register_ops(Core &core) const
         return vfio;
     }
     return core.register_ops(name(), virtio_ops_);
+}
+
+namespace {
+
+// What of an mtty mdev migrates: its UART ports and config space (the vfio
+// face's), and with class=virtio the virtio face's queues and ports.
+constexpr migration::Field kUartFields[] = {
+    MDEV_MIGRATE(MttyUartState, rx_fifo),
+    MDEV_MIGRATE(MttyUartState, rx_head),
+    MDEV_MIGRATE(MttyUartState, rx_count),
+    MDEV_MIGRATE(MttyUartState, ier),
+    MDEV_MIGRATE(MttyUartState, fcr),
+    MDEV_MIGRATE(MttyUartState, lcr),
+    MDEV_MIGRATE(MttyUartState, mcr),
+    MDEV_MIGRATE(MttyUartState, msr_deltas),
+    MDEV_MIGRATE(MttyUartState, scr),
+    MDEV_MIGRATE(MttyUartState, dll),
+    MDEV_MIGRATE(MttyUartState, dlm),
+    MDEV_MIGRATE(MttyUartState, overrun),
+    MDEV_MIGRATE(MttyUartState, thre_pending),
+};
+constexpr migration::Struct kUart = migration::describe<MttyUartState>("mtty/uart", 1, kUartFields);
+
+constexpr migration::Field kDeviceFields[] = {
+    MDEV_MIGRATE_STRUCT(MttyDeviceState, port, kUart),
+    MDEV_MIGRATE(MttyDeviceState, config),
+};
+constexpr migration::Struct kDevice =
+    migration::describe<MttyDeviceState>("mtty/device", 1, kDeviceFields);
+
+constexpr migration::Field kVirtioPortFields[] = {
+    MDEV_MIGRATE(MttyVirtioPort, tx_offset),
+    MDEV_MIGRATE(MttyVirtioPort, pending),
+    MDEV_MIGRATE(MttyVirtioPort, ready),
+    MDEV_MIGRATE(MttyVirtioPort, guest_open),
+};
+constexpr migration::Struct kVirtioPort =
+    migration::describe<MttyVirtioPort>("mtty/virtio-port", 1, kVirtioPortFields);
+
+constexpr migration::Field kVirtioFields[] = {
+    MDEV_MIGRATE(MttyVirtioState, status),
+    MDEV_MIGRATE(MttyVirtioState, features),
+    MDEV_MIGRATE_STRUCT(MttyVirtioState, vq, kVringState),
+    MDEV_MIGRATE_STRUCT(MttyVirtioState, port, kVirtioPort),
+    MDEV_MIGRATE(MttyVirtioState, device_ready),
+};
+constexpr migration::Struct kVirtio =
+    migration::describe<MttyVirtioState>("mtty/virtio", 1, kVirtioFields);
+
+constexpr const migration::Struct *kState[] = {&kDevice, &kVirtio};
+
+constexpr ParentDeclaration kMtty = {
+    .name = "mtty",
+    .description = "mdev sample: serial ports looping back, as a PCI serial card of 16550A "
+                   "UARTs (class=vfio) or a multiport virtio-console (class=virtio)",
+    .category = MDEV_CATEGORY_INPUT,
+    .make = make_parent<MttyParent>,
+    .default_type = "mtty-2",
+    .budget_help = "The parent has 24 ports in all",
+    .state = kState,
+};
+const Registration kRegisterMtty(kMtty);
+
+} // namespace
+
+std::vector<migration::Data> MttyMdev::migrated(const Device &dev)
+{
+    if (dev.class_id() == ClassId::virtio) {
+        return {{kDevice, state_}, {kVirtio, virtio_.state}};
+    }
+    return {{kDevice, state_}};
 }
 
 } // namespace mdev::samples

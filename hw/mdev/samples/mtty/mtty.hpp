@@ -10,7 +10,7 @@
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/vfio_ops.hpp"
-#include "samples/mtty/mtty_device.h"
+#include "samples/mtty/mtty_state.hpp"
 #include "samples/mtty/mtty_vfio.hpp"
 #include "samples/mtty/mtty_virtio.hpp"
 
@@ -46,6 +46,9 @@ public:
     // can work on.
     bool resync();
 
+    std::vector<migration::Data> migrated(const Device &dev) override;
+    bool post_load(Device &) override { return resync(); }
+
 private:
     void update_intx(bool force = false);
 
@@ -67,7 +70,7 @@ public:
     void remove(VendorState &state) override;
 
     // Registers this parent's ops with `core`, once per class.
-    Status register_ops(Core &core) const;
+    Status register_ops(Core &core) const override;
 
     unsigned ports_in_use() const { return ports_used_; }
     unsigned ports_of(const MdevType &type) const;

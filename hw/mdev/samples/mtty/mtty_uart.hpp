@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "samples/mtty/mtty_state.h"
+#include "samples/mtty/mtty_state.hpp"
 
 namespace mdev::samples {
 

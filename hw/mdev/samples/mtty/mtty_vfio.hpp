@@ -6,7 +6,7 @@
 #pragma once
 
 #include "hw/mdev/vfio_ops.hpp"
-#include "samples/mtty/mtty_device.h"
+#include "samples/mtty/mtty_state.hpp"
 
 namespace mdev::samples {
 

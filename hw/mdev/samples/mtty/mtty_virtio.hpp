@@ -10,7 +10,7 @@
 #pragma once
 
 #include "hw/mdev/virtio_ops.hpp"
-#include "samples/mtty/mtty_virtio_state.h"
+#include "samples/mtty/mtty_virtio_state.hpp"
 #include "samples/common/virtio_sample.hpp"
 
 #include <array>

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mvnet/mvnet.hpp"
 
+#include "hw/mdev/declaration.hpp"
+
 #include <algorithm>
 #include <cinttypes>
+#include <cstdio>
+#include <optional>
 #include <cstring>
 #include <string>
 
@@ -213,14 +217,115 @@ std::array<std::uint8_t, MVNET_MAC_LEN> MvnetParent::mac_from_uuid(const Uuid &u
     return mac;
 }
 
+namespace {
+
+// "52:54:00:12:34:56" (QEMU's MAC property has checked the form already;
+// this is for callers that have not).
+std::optional<std::array<std::uint8_t, MVNET_MAC_LEN>> parse_mac(std::string_view text)
+{
+    std::array<std::uint8_t, MVNET_MAC_LEN> mac{};
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    };
+    if (text.size() != 3 * MVNET_MAC_LEN - 1) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < MVNET_MAC_LEN; i++) {
+        const int hi = hex(text[3 * i]);
+        const int lo = hex(text[3 * i + 1]);
+        if (hi < 0 || lo < 0 || (i + 1 < MVNET_MAC_LEN && text[3 * i + 2] != ':')) {
+            return std::nullopt;
+        }
+        mac[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    }
+    return mac;
+}
+
+} // namespace
+
+// The station address: the user's (a unicast one), or one derived from the
+// UUID, so that a fixed uuid= gives a fixed address across runs.
 Result<std::unique_ptr<VendorState>> MvnetParent::create(const CreateArgs &args)
 {
-    return std::unique_ptr<VendorState>(std::make_unique<MvnetMdev>(mac_from_uuid(args.uuid)));
+    std::array<std::uint8_t, MVNET_MAC_LEN> mac = mac_from_uuid(args.uuid);
+    if (std::optional<std::string_view> text = args.properties.get("mac")) {
+        std::optional<std::array<std::uint8_t, MVNET_MAC_LEN>> user = parse_mac(*text);
+        if (!user) {
+            return Error{Errc::invalid_property, "property 'mac': '" + std::string(*text) +
+                                                     "' is not a MAC address; accepted: six "
+                                                     "hex pairs, e.g. 52:54:00:12:34:56"};
+        }
+        // A station address must be unicast: bit 0 of the first byte clear.
+        if ((*user)[0] & 1) {
+            return Error{Errc::invalid_property, "property 'mac': " + std::string(*text) +
+                                                     " is a multicast address; accepted: a "
+                                                     "unicast address, e.g. 52:54:00:12:34:56"};
+        }
+        mac = *user;
+    }
+    return std::unique_ptr<VendorState>(std::make_unique<MvnetMdev>(mac));
 }
 
 Status MvnetParent::register_ops(Core &core) const
 {
     return core.register_ops(name(), virtio_ops_);
+}
+
+std::optional<std::string> MvnetMdev::property(std::string_view name) const
+{
+    if (name != "mac") {
+        return std::nullopt;
+    }
+    char text[3 * MVNET_MAC_LEN];
+    std::snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", state_.mac[0],
+                  state_.mac[1], state_.mac[2], state_.mac[3], state_.mac[4], state_.mac[5]);
+    return std::string(text);
+}
+
+namespace {
+
+// What of an mvnet mdev migrates: status, features, address and both rings.
+constexpr migration::Field kDeviceFields[] = {
+    MDEV_MIGRATE(MvnetState, status),
+    MDEV_MIGRATE(MvnetState, features),
+    MDEV_MIGRATE(MvnetState, mac),
+    MDEV_MIGRATE_STRUCT(MvnetState, vq, kVringState),
+};
+constexpr migration::Struct kDevice =
+    migration::describe<MvnetState>("mvnet/device", 1, kDeviceFields);
+constexpr const migration::Struct *kState[] = {&kDevice};
+
+constexpr PropertyDecl kProperties[] = {
+    {"mac", MDEV_PROP_MACADDR,
+     "Station address shown in the virtio-net config space (unicast); default: "
+     "02:xx:xx:xx:xx:xx from the last five bytes of the uuid",
+     nullptr},
+};
+
+constexpr ParentDeclaration kMvnet = {
+    .name = "mvnet",
+    .description = "mdev sample: virtio-net device looping its frames back",
+    .category = MDEV_CATEGORY_NETWORK,
+    .make = make_parent<MvnetParent>,
+    .properties = kProperties,
+    .state = kState,
+};
+const Registration kRegisterMvnet(kMvnet);
+
+} // namespace
+
+std::vector<migration::Data> MvnetMdev::migrated(const Device &)
+{
+    return {{kDevice, state_}};
 }
 
 } // namespace mdev::samples

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "hw/mdev/core.hpp"
-#include "samples/mvnet/mvnet_state.h"
+#include "samples/mvnet/mvnet_state.hpp"
 #include "samples/common/virtio_sample.hpp"
 
 #include <array>
@@ -43,6 +43,11 @@ public:
 
     // Checks a state loaded from a migration stream.
     bool state_is_valid() const;
+
+    std::vector<migration::Data> migrated(const Device &) override;
+    bool post_load(Device &) override { return state_is_valid(); }
+    // "mac": the station address in effect.
+    std::optional<std::string> property(std::string_view name) const override;
 
     // Transport callbacks: not state, set again by the transport.
     std::array<virtio::Callback *, MVNET_NUM_QUEUES> vq_cbs{};
@@ -85,7 +90,7 @@ public:
     void remove(VendorState &) override {}
 
     // Registers the virtio ops only: class=vfio is refused by the core.
-    Status register_ops(Core &core) const;
+    Status register_ops(Core &core) const override;
 
     // The default station address of an mdev: locally administered,
     // unicast, from the UUID's last five bytes, so a fixed UUID gives a

@@ -1,0 +1,295 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: one QOM type per declared parent. Each parent declares itself
+ * in C++ (declaration.hpp): its name, description, extra -device properties
+ * and the layout of its migrated state. This file turns every declaration
+ * into -device mdev-<name>: a concrete mdev-pci type with the properties
+ * class, mdev-type, uuid and the parent's own (all qdev properties, so all
+ * show in info qtree), and a VMState built from the declared layout. No
+ * parent has a QOM file of its own.
+ */
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/module.h"
+#include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
+#include "migration/vmstate.h"
+#include "hw/mdev/mdev-pci.h"
+
+/* ------------------------------------------------------------- VMState -- */
+
+static const VMStateInfo *mdev_scalar_info(MdevFieldKind kind)
+{
+    switch (kind) {
+    case MDEV_FIELD_U8:
+        return &vmstate_info_uint8;
+    case MDEV_FIELD_U16:
+        return &vmstate_info_uint16;
+    case MDEV_FIELD_U32:
+        return &vmstate_info_uint32;
+    case MDEV_FIELD_U64:
+        return &vmstate_info_uint64;
+    case MDEV_FIELD_BOOL:
+        return &vmstate_info_bool;
+    case MDEV_FIELD_STRUCT:
+        break;
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * The VMState of one declared struct, made once per struct (a struct
+ * shared by several parents, such as the ring walker's VringState, gets
+ * one description) and kept for the life of the process.
+ */
+static const VMStateDescription *mdev_vmsd_of(const MdevStateStruct *st)
+{
+    static GHashTable *made;
+    VMStateDescription *vmsd;
+    VMStateField *fields;
+
+    if (!made) {
+        made = g_hash_table_new(g_direct_hash, g_direct_equal);
+    }
+    vmsd = g_hash_table_lookup(made, st);
+    if (vmsd) {
+        return vmsd;
+    }
+
+    fields = g_new0(VMStateField, st->nfields + 1);
+    for (size_t i = 0; i < st->nfields; i++) {
+        const MdevStateField *in = &st->fields[i];
+        VMStateField *f = &fields[i];
+
+        f->name = in->name;
+        f->offset = in->offset;
+        f->size = in->elem_size;
+        f->version_id = in->since;
+        if (in->kind == MDEV_FIELD_STRUCT) {
+            f->vmsd = mdev_vmsd_of(in->sub);
+            f->flags = VMS_STRUCT;
+        } else {
+            f->info = mdev_scalar_info(in->kind);
+            f->flags = in->count ? 0 : VMS_SINGLE;
+        }
+        if (in->count) {
+            f->flags |= VMS_ARRAY;
+            f->num = in->count;
+        }
+    }
+    fields[st->nfields].flags = VMS_END;
+
+    vmsd = g_new0(VMStateDescription, 1);
+    vmsd->name = st->name;
+    vmsd->version_id = st->version;
+    vmsd->minimum_version_id = st->min_version;
+    vmsd->fields = fields;
+    g_hash_table_insert(made, (gpointer)st, vmsd);
+    return vmsd;
+}
+
+/*
+ * A piece of state travels when the live mdev has it (mtty's virtio face
+ * only with class=virtio): one subsection per piece, each asking for its
+ * own slot. The identity section has already made sure that both ends are
+ * of the same parent, type and class.
+ */
+#define MDEV_STATE_NEEDED(i)                                                  \
+    static bool mdev_state_needed_##i(void *opaque)                           \
+    {                                                                         \
+        return MDEV_PCI(opaque)->state[i] != NULL;                            \
+    }
+MDEV_STATE_NEEDED(0)
+MDEV_STATE_NEEDED(1)
+MDEV_STATE_NEEDED(2)
+MDEV_STATE_NEEDED(3)
+static bool (*const mdev_state_needed[MDEV_PCI_MAX_STATE])(void *) = {
+    mdev_state_needed_0, mdev_state_needed_1, mdev_state_needed_2,
+    mdev_state_needed_3,
+};
+
+static const VMStateDescription *mdev_state_section(const char *type_name,
+                                                    const MdevStateStruct *st,
+                                                    unsigned i)
+{
+    VMStateDescription *sub = g_new0(VMStateDescription, 1);
+    VMStateField *fields = g_new0(VMStateField, 2);
+
+    fields[0] = (VMStateField) {
+        .name = st->name,
+        .offset = offsetof(MdevPCIState, state) + i * sizeof(void *),
+        .size = st->size,
+        .vmsd = mdev_vmsd_of(st),
+        .flags = VMS_STRUCT | VMS_POINTER,
+    };
+    fields[1].flags = VMS_END;
+    /* Subsection names start with their section's, as QEMU requires. */
+    sub->name = g_strdup_printf("%s/%s", type_name, st->name);
+    sub->version_id = 1;
+    sub->minimum_version_id = 1;
+    sub->needed = mdev_state_needed[i];
+    sub->fields = fields;
+    return sub;
+}
+
+static const VMStateDescription *mdev_type_vmsd(const char *type_name,
+                                                const MdevParentInfo *info)
+{
+    VMStateDescription *vmsd = g_new0(VMStateDescription, 1);
+    const VMStateDescription **subs = g_new0(const VMStateDescription *,
+                                             info->nstate + 1);
+    VMStateField *fields = g_new0(VMStateField, 2);
+
+    fields[0] = (VMStateField)VMSTATE_PCI_DEVICE(parent_obj, MdevPCIState);
+    fields[1].flags = VMS_END;
+    for (size_t i = 0; i < info->nstate; i++) {
+        subs[i] = mdev_state_section(type_name, info->state[i], i);
+    }
+    vmsd->name = type_name;
+    vmsd->version_id = 1;
+    vmsd->minimum_version_id = 1;
+    vmsd->post_load = mdev_pci_post_load;
+    vmsd->fields = fields;
+    vmsd->subsections = subs;
+    return vmsd;
+}
+
+/* ---------------------------------------------------------- properties -- */
+
+static Property mdev_declared_property(const MdevPropertyDecl *p, unsigned i)
+{
+    Property prop = { .name = p->name };
+    size_t slot = offsetof(MdevPCIState, props) +
+                  i * sizeof(MdevPCIPropertySlot);
+
+    switch (p->kind) {
+    case MDEV_PROP_STRING:
+        prop.info = &qdev_prop_string;
+        prop.offset = slot + offsetof(MdevPCIPropertySlot, str);
+        break;
+    case MDEV_PROP_BOOL:
+        prop.info = &qdev_prop_bool;
+        prop.offset = slot + offsetof(MdevPCIPropertySlot, b);
+        prop.set_default = true;
+        prop.defval.u = p->default_value &&
+                        !strcmp(p->default_value, "on");
+        break;
+    case MDEV_PROP_UINT32:
+        prop.info = &qdev_prop_uint32;
+        prop.offset = slot + offsetof(MdevPCIPropertySlot, u32);
+        prop.set_default = true;
+        prop.defval.u = p->default_value ?
+                        g_ascii_strtoull(p->default_value, NULL, 0) : 0;
+        break;
+    case MDEV_PROP_MACADDR:
+        prop.info = &qdev_prop_macaddr;
+        prop.offset = slot + offsetof(MdevPCIPropertySlot, mac);
+        break;
+    }
+    return prop;
+}
+
+static void mdev_type_add_properties(ObjectClass *klass,
+                                     const MdevParentInfo *info)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    size_t n = 3 + info->nproperties;
+    Property *props = g_new0(Property, n);
+    g_autofree char *class_help = NULL;
+
+    /*
+     * The mdev type is "mdev-type", not "type": every QOM object already
+     * has a read-only "type" property naming its QOM type.
+     */
+    props[0] = (Property)DEFINE_PROP_STRING("class", MdevPCIState, class_name);
+    props[1] = (Property)DEFINE_PROP_STRING("mdev-type", MdevPCIState, type);
+    props[2] = (Property)DEFINE_PROP_UUID("uuid", MdevPCIState, uuid_prop);
+    for (size_t i = 0; i < info->nproperties; i++) {
+        props[3 + i] = mdev_declared_property(&info->properties[i], i);
+    }
+    device_class_set_props_n(dc, props, n);
+
+    if (info->default_class) {
+        class_help = g_strdup_printf(
+            "The mdev class whose ops drive the device, which also picks the "
+            "frontend; this parent has %s ops only, the default",
+            info->default_class);
+    } else {
+        class_help = g_strdup_printf(
+            "Required. The mdev class whose ops drive the device, which also "
+            "picks the frontend: %s (vfio: a PCI function built from region "
+            "and IRQ ops; virtio: a virtio-pci device over vDPA-style ops)",
+            info->classes);
+    }
+    object_class_property_set_description(klass, "class", class_help);
+    object_class_property_set_description(klass, "mdev-type", info->type_help);
+    object_class_property_set_description(klass, "uuid",
+        "The mdev's UUID: 8-4-4-4-12 hex digits, or \"auto\" (the default) "
+        "for a random one");
+    for (size_t i = 0; i < info->nproperties; i++) {
+        object_class_property_set_description(klass, info->properties[i].name,
+                                              info->properties[i].help);
+    }
+}
+
+/* --------------------------------------------------------------- types -- */
+
+static const int mdev_category_bit[] = {
+    [MDEV_CATEGORY_MISC] = DEVICE_CATEGORY_MISC,
+    [MDEV_CATEGORY_DISPLAY] = DEVICE_CATEGORY_DISPLAY,
+    [MDEV_CATEGORY_NETWORK] = DEVICE_CATEGORY_NETWORK,
+    [MDEV_CATEGORY_INPUT] = DEVICE_CATEGORY_INPUT,
+    [MDEV_CATEGORY_STORAGE] = DEVICE_CATEGORY_STORAGE,
+};
+
+static void mdev_type_class_init(ObjectClass *klass, void *data)
+{
+    const MdevParentInfo *info = data;
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    MdevPCIClass *mc = MDEV_PCI_CLASS(klass);
+    const char *type_name = object_class_get_name(klass);
+
+    mc->info = info;
+    dc->desc = info->description;
+    set_bit(mdev_category_bit[info->category], dc->categories);
+    mdev_type_add_properties(klass, info);
+    dc->vmsd = mdev_type_vmsd(type_name, info);
+}
+
+/*
+ * Limits a declaration must keep to (the device's storage for properties
+ * and state pieces is fixed); a parent beyond them is a build mistake,
+ * reported when QEMU starts rather than halfway through a migration.
+ */
+static void mdev_check_declaration(const MdevParentInfo *info)
+{
+    if (info->nproperties > MDEV_PCI_MAX_PROPERTIES ||
+        info->nstate > MDEV_PCI_MAX_STATE) {
+        error_report("mdev parent '%s' declares %zu properties and %zu "
+                     "pieces of state; at most %d and %d are supported",
+                     info->name, info->nproperties, info->nstate,
+                     MDEV_PCI_MAX_PROPERTIES, MDEV_PCI_MAX_STATE);
+        abort();
+    }
+}
+
+static void mdev_register_parent_types(void)
+{
+    const MdevParentInfo *info;
+
+    for (size_t i = 0; (info = mdev_parent_info(i)) != NULL; i++) {
+        g_autofree char *name = g_strdup_printf("mdev-%s", info->name);
+        TypeInfo ti = {
+            .name = name,
+            .parent = TYPE_MDEV_PCI,
+            .class_init = mdev_type_class_init,
+            .class_data = (void *)info,
+        };
+
+        mdev_check_declaration(info);
+        type_register_static(&ti);
+    }
+}
+
+type_init(mdev_register_parent_types)

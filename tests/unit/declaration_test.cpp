@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The parents' declarations as the generic QOM glue reads them
+// (mdev_parent_info), and the migration layouts the MDEV_MIGRATE macros
+// derive: what -device mdev-<name> and its VMState are built from.
+#include "capi.hpp"
+#include "hw/mdev/declaration.hpp"
+#include "hw/mdev/mdev.h"
+#include "samples/common/vring_state.hpp"
+#include "samples/mtty/mtty_state.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstddef>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using namespace mdev;
+using ::testing::HasSubstr;
+
+const MdevParentInfo *info_of(std::string_view name)
+{
+    for (std::size_t i = 0; const MdevParentInfo *p = mdev_parent_info(i); i++) {
+        if (name == p->name) {
+            return p;
+        }
+    }
+    return nullptr;
+}
+
+TEST(DeclarationTest, EverySampleIsDeclaredOnceAndRegisteredWithItsOps)
+{
+    std::set<std::string> names;
+    std::size_t n = 0;
+    for (; const MdevParentInfo *p = mdev_parent_info(n); n++) {
+        EXPECT_TRUE(names.insert(p->name).second) << p->name << " declared twice";
+        // The glue's fixed storage bounds what a parent may declare.
+        EXPECT_LE(p->nproperties, 8u) << p->name;
+        EXPECT_LE(p->nstate, 4u) << p->name;
+        EXPECT_NE(capi::global_core().find_parent(p->name), nullptr) << p->name;
+    }
+    EXPECT_EQ(n, declared_parents().size());
+    for (const char *sample : {"mtty", "mdpy", "mbochs", "mvnet"}) {
+        EXPECT_TRUE(names.count(sample)) << sample;
+    }
+}
+
+TEST(DeclarationTest, ClassDefaultsToTheOnlyOneAndHelpListsOnlyThoseTheParentHas)
+{
+    const MdevParentInfo *mvnet = info_of("mvnet");
+    ASSERT_NE(mvnet, nullptr);
+    EXPECT_STREQ(mvnet->classes, "virtio");
+    EXPECT_STREQ(mvnet->default_class, "virtio");
+    const MdevParentInfo *mdpy = info_of("mdpy");
+    ASSERT_NE(mdpy, nullptr);
+    EXPECT_STREQ(mdpy->classes, "vfio");
+    EXPECT_STREQ(mdpy->default_class, "vfio");
+    const MdevParentInfo *mtty = info_of("mtty");
+    ASSERT_NE(mtty, nullptr);
+    EXPECT_STREQ(mtty->classes, "vfio, virtio");
+    EXPECT_EQ(mtty->default_class, nullptr);
+}
+
+TEST(DeclarationTest, TypeHelpNamesEveryTypeTheDefaultAndTheBudget)
+{
+    const MdevParentInfo *mdpy = info_of("mdpy");
+    ASSERT_NE(mdpy, nullptr);
+    EXPECT_STREQ(mdpy->type_help,
+                 "mdpy-vga (virtual display, 640x480 framebuffer), mdpy-xga (virtual display, "
+                 "1024x768 framebuffer) or mdpy-hd (virtual display, 1920x1080 framebuffer); "
+                 "default mdpy-vga. The parent has room for 4 devices in all");
+    const MdevParentInfo *mvnet = info_of("mvnet");
+    ASSERT_NE(mvnet, nullptr);
+    // No default named: the first (and only) type.
+    EXPECT_STREQ(mvnet->default_type, "mvnet-virtio");
+}
+
+TEST(DeclarationTest, DeclaredPropertiesReachTheGlueWithTheirHelp)
+{
+    const MdevParentInfo *mvnet = info_of("mvnet");
+    ASSERT_NE(mvnet, nullptr);
+    ASSERT_EQ(mvnet->nproperties, 1u);
+    EXPECT_STREQ(mvnet->properties[0].name, "mac");
+    EXPECT_EQ(mvnet->properties[0].kind, MDEV_PROP_MACADDR);
+    EXPECT_THAT(mvnet->properties[0].help, HasSubstr("unicast"));
+    EXPECT_EQ(info_of("mtty")->nproperties, 0u);
+}
+
+TEST(DeclarationTest, MigrateMacrosDeriveKindOffsetSizeAndCount)
+{
+    const migration::Struct &vq = samples::kVringState;
+    EXPECT_STREQ(vq.name, "vring");
+    EXPECT_EQ(vq.size, sizeof(samples::VringState));
+    ASSERT_EQ(vq.nfields, 8u); // every member but `resets`
+    EXPECT_STREQ(vq.fields[0].name, "desc");
+    EXPECT_EQ(vq.fields[0].kind, MDEV_FIELD_U64);
+    EXPECT_EQ(vq.fields[3].kind, MDEV_FIELD_U16);
+    EXPECT_EQ(vq.fields[3].offset, offsetof(samples::VringState, num));
+    EXPECT_EQ(vq.fields[6].kind, MDEV_FIELD_BOOL);
+    for (std::size_t i = 0; i < vq.nfields; i++) {
+        EXPECT_EQ(vq.fields[i].count, 0u) << vq.fields[i].name;
+        EXPECT_STRNE(vq.fields[i].name, "resets");
+    }
+
+    // An array of scalars, an array of structs, a std::array, a later field.
+    struct Plain {
+        std::uint8_t fifo[16];
+        samples::VringState q[3];
+        std::array<std::uint32_t, 4> regs;
+        bool added_later;
+    };
+    static constexpr migration::Field f[] = {
+        MDEV_MIGRATE(Plain, fifo),
+        MDEV_MIGRATE_STRUCT(Plain, q, samples::kVringState),
+        MDEV_MIGRATE(Plain, regs),
+        MDEV_MIGRATE_SINCE(Plain, added_later, 2),
+    };
+    static constexpr migration::Struct plain = migration::describe<Plain>("plain", 2, f);
+    EXPECT_EQ(plain.fields[0].kind, MDEV_FIELD_U8);
+    EXPECT_EQ(plain.fields[0].count, 16u);
+    EXPECT_EQ(plain.fields[0].elem_size, 1u);
+    EXPECT_EQ(plain.fields[1].kind, MDEV_FIELD_STRUCT);
+    EXPECT_EQ(plain.fields[1].sub, &samples::kVringState);
+    EXPECT_EQ(plain.fields[1].count, 3u);
+    EXPECT_EQ(plain.fields[1].elem_size, sizeof(samples::VringState));
+    EXPECT_EQ(plain.fields[2].kind, MDEV_FIELD_U32);
+    EXPECT_EQ(plain.fields[2].count, 4u);
+    EXPECT_EQ(plain.fields[2].offset, offsetof(Plain, regs));
+    EXPECT_EQ(plain.fields[3].since, 2);
+    EXPECT_EQ(plain.version, 2);
+    EXPECT_EQ(plain.min_version, 1);
+}
+
+TEST(DeclarationTest, DataRefusesAnObjectOfAnotherSize)
+{
+    samples::VringState q{};
+    migration::Data ok(samples::kVringState, q);
+    EXPECT_EQ(ok.data(), &q);
+    samples::MttyUartState uart{};
+    migration::Data wrong(samples::kVringState, uart);
+    EXPECT_EQ(wrong.data(), nullptr);
+}
+
+} // namespace
