@@ -237,13 +237,16 @@ public:
     bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
               std::span<std::uint8_t> data) const override
     {
-        if (region == vfio::kConfigRegion && inside(offset, data.size(), kConfigSize)) {
+        std::fill(data.begin(), data.end(), 0xff);
+        if (region == vfio::kConfigRegion) {
+            if (!inside(offset, data.size(), kConfigSize)) {
+                return false; // the frontend never asks: config space is 256 bytes
+            }
             std::uint8_t config[kConfigSize];
             gpio_config_space(config);
             std::copy_n(config + offset, data.size(), data.begin());
             return true;
         }
-        std::fill(data.begin(), data.end(), 0xff);
         if (!bar_access_ok(dev, "read", region, offset, data.size())) {
             return false;
         }
@@ -254,8 +257,10 @@ public:
     bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
                std::span<const std::uint8_t> data) const override
     {
-        if (region == vfio::kConfigRegion && inside(offset, data.size(), kConfigSize)) {
-            return true; // nothing in the card's config space is writable
+        if (region == vfio::kConfigRegion) {
+            // Nothing in the card's own config space is writable; QEMU's PCI
+            // core keeps the BAR address and command register.
+            return inside(offset, data.size(), kConfigSize);
         }
         if (!bar_access_ok(dev, "write", region, offset, data.size())) {
             return false;
