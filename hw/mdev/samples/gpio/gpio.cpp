@@ -17,7 +17,7 @@
 //   - its shared INTx handler reads base+6 and claims the interrupt only if
 //     bit 2 and one of bits 0-1 are set, then writes base+1 to clear it.
 //
-// Deviations from the real card, all because a sample needs less:
+// Where the model departs from, or has to guess at, the real card:
 //   - Only BAR2 exists. The card's PCI bridge (a PLX PCI9050) also has BAR0
 //     and BAR1 for its own registers, which the Linux driver never touches.
 //   - Registers take 1-byte accesses only (the driver uses nothing else); a
@@ -27,8 +27,13 @@
 //   - The manual names base+6 "Interrupt Status" without its bits; bits 0-1
 //     (which half of the inputs changed) and 2 (interrupt latched) are what
 //     the driver tests, so that is what the model sets.
-//   - The class code is "unassigned" (0xff00): the card's own value is not
-//     documented where this model was written.
+//   - While the IRQ is disabled a change latches nothing, and disabling
+//     lowers the line but keeps a latched interrupt until the clear (as
+//     ACCES documents for its sibling PCI-IDI cards); the PCI-IDIO-16 manual
+//     does not say.
+//   - The class code is "unassigned" (0xff00), the subsystem ids repeat the
+//     card's ids, and the power-on state is all zeros: the card's own values
+//     are not documented where this model was written.
 #include "samples/gpio/gpio.hpp"
 
 #include "hw/mdev/device.hpp"
