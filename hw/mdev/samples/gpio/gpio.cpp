@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// gpio: an ACCES PCI-IDIO-16 as an mdev parent, the smallest complete one.
+// Read it in order:
+//   1. the card's registers (GpioMdev): what the guest's driver programs;
+//   2. its PCI config space: how the guest finds it;
+//   3. its vfio ops (GpioVfioOps): how the vfio frontend reaches 1 and 2;
+//   4. the parent (GpioParent): types, budget, creating and removing mdevs.
+//
+// What Linux 6.1's gpio-pci-idio-16 does with the card (the model follows it,
+// and the card's manual where the manual says more):
+//   - probe maps BAR2 and writes base+3 (input filters off); while adding the
+//     gpiochip it writes base+2 (IRQ off) and base+1 (clear a pending IRQ);
+//   - lines 0-15 are the outputs (read back from base+0/+4, set by a
+//     read-modify-write of them), lines 16-31 the inputs (base+1/+5);
+//   - unmasking the first input interrupt reads base+2 (IRQ on), masking the
+//     last writes it (IRQ off);
+//   - its shared INTx handler reads base+6 and claims the interrupt only if
+//     bit 2 and one of bits 0-1 are set, then writes base+1 to clear it.
+//
+// Where the model departs from, or has to guess at, the real card:
+//   - Only BAR2 exists. The card's PCI bridge (a PLX PCI9050) also has BAR0
+//     and BAR1 for its own registers, which the Linux driver never touches.
+//   - Registers take 1-byte accesses only (the driver uses nothing else); a
+//     wider access is a guest error, reads all ones and writes nothing.
+//   - Inputs follow outputs at once, and the input filters are registers
+//     with no effect: a loopback plug has no bounce or noise to filter.
+//   - The manual names base+6 "Interrupt Status" without its bits; bits 0-1
+//     (which half of the inputs changed) and 2 (interrupt latched) are what
+//     the driver tests, so that is what the model sets.
+//   - While the IRQ is disabled a change latches nothing, and disabling
+//     lowers the line but keeps a latched interrupt until the clear (as
+//     ACCES documents for its sibling PCI-IDI cards); the PCI-IDIO-16 manual
+//     does not say.
+//   - The class code is "unassigned" (0xff00), the subsystem ids repeat the
+//     card's ids, and the power-on state is all zeros: the card's own values
+//     are not documented where this model was written.
+#include "samples/gpio/gpio.hpp"
+
+#include "hw/mdev/device.hpp"
+#include "hw/mdev/le_bytes.hpp"
+
+#include <linux/pci_regs.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <string>
+
+namespace mdev::samples {
+
+using namespace idio16;
+
+// ---- 1. The card's registers --------------------------------------------
+
+std::uint8_t GpioMdev::read(std::uint64_t offset)
+{
+    switch (offset) {
+    case kOut0_7:
+        return static_cast<std::uint8_t>(regs_.out);
+    case kOut8_15:
+        return static_cast<std::uint8_t>(regs_.out >> 8);
+    // The loopback plug: input n is energized while output n is on.
+    case kIn0_7:
+        return static_cast<std::uint8_t>(regs_.out);
+    case kIn8_15:
+        return static_cast<std::uint8_t>(regs_.out >> 8);
+    // Reading these registers is a command; the value read means nothing.
+    case kIrqCtl:
+        regs_.irq_enabled = 1;
+        update_intx();
+        return 0;
+    case kFilterCtl:
+        regs_.filters_on = 1;
+        return 0;
+    case kIrqStatus:
+        return regs_.irq_status;
+    case kFilterMask:
+        return regs_.filter_mask;
+    }
+    return 0xff; // not reached: the ops check the offset
+}
+
+bool GpioMdev::write(std::uint64_t offset, std::uint8_t value)
+{
+    switch (offset) {
+    case kOut0_7:
+        set_outputs(static_cast<std::uint16_t>((regs_.out & 0xff00) | value));
+        return true;
+    case kOut8_15:
+        set_outputs(static_cast<std::uint16_t>((regs_.out & 0x00ff) | (value << 8)));
+        return true;
+    // Writing these registers is a command; the value written is ignored.
+    case kIn0_7: // clear interrupt
+        regs_.irq_status = 0;
+        update_intx();
+        return true;
+    case kIrqCtl: // disable IRQ; a latched interrupt stays latched
+        regs_.irq_enabled = 0;
+        update_intx();
+        return true;
+    case kFilterCtl:
+        regs_.filters_on = 0;
+        return true;
+    case kFilterMask:
+        regs_.filter_mask = value;
+        return true;
+    }
+    return false; // base+5 and base+6 are read-only
+}
+
+// A change of state on any input latches an interrupt, if enabled. With the
+// loopback plug, the inputs change exactly when the outputs do.
+void GpioMdev::set_outputs(std::uint16_t out)
+{
+    const std::uint16_t changed = regs_.out ^ out;
+    regs_.out = out;
+    if (changed == 0 || !regs_.irq_enabled) {
+        return;
+    }
+    if (changed & 0x00ff) {
+        regs_.irq_status |= kIrqStatusLow;
+    }
+    if (changed & 0xff00) {
+        regs_.irq_status |= kIrqStatusHigh;
+    }
+    regs_.irq_status |= kIrqStatusPending;
+    update_intx();
+}
+
+void GpioMdev::reset()
+{
+    regs_ = GpioRegs{};
+    update_intx();
+}
+
+void GpioMdev::post_load()
+{
+    regs_.irq_enabled = regs_.irq_enabled ? 1 : 0;
+    regs_.filters_on = regs_.filters_on ? 1 : 0;
+    regs_.irq_status &= kIrqStatusLow | kIrqStatusHigh | kIrqStatusPending;
+    update_intx(true);
+}
+
+void GpioMdev::set_intx_sink(vfio::IrqSink *sink)
+{
+    intx_ = sink;
+    update_intx(true); // a new sink learns the current level
+}
+
+// INTx is a level (PCI interrupts are shared and level-triggered): asserted
+// while an interrupt is latched and enabled, until the driver clears it.
+void GpioMdev::update_intx(bool force)
+{
+    const bool level = regs_.irq_enabled && (regs_.irq_status & kIrqStatusPending);
+    if (level == intx_level_ && !force) {
+        return;
+    }
+    intx_level_ = level;
+    if (intx_) {
+        intx_->set_level(level);
+    }
+}
+
+// ---- 2. PCI config space -------------------------------------------------
+// Kept apart so that it can become a declaration for a config-space builder.
+// QEMU's PCI core owns the live header (BAR addresses, command register);
+// what the device says here is its identity and the type of each BAR.
+
+namespace {
+constexpr std::uint16_t kVendorAcces = 0x494f;
+constexpr std::uint16_t kDevicePciIdio16 = 0x0dc8;
+constexpr std::uint16_t kClassUnassigned = 0xff00; // see the deviations above
+constexpr std::uint8_t kPinIntA = 1;
+} // namespace
+
+void gpio_config_space(std::span<std::uint8_t, 256> c)
+{
+    std::fill(c.begin(), c.end(), 0);
+    store_le(c.subspan(PCI_VENDOR_ID, 2), kVendorAcces);
+    store_le(c.subspan(PCI_DEVICE_ID, 2), kDevicePciIdio16);
+    store_le(c.subspan(PCI_CLASS_DEVICE, 2), kClassUnassigned);
+    store_le(c.subspan(PCI_BASE_ADDRESS_2, 4), std::uint32_t{PCI_BASE_ADDRESS_SPACE_IO});
+    store_le(c.subspan(PCI_SUBSYSTEM_VENDOR_ID, 2), kVendorAcces);
+    store_le(c.subspan(PCI_SUBSYSTEM_ID, 2), kDevicePciIdio16);
+    c[PCI_INTERRUPT_PIN] = kPinIntA;
+}
+
+// ---- 3. The vfio ops -----------------------------------------------------
+// The frontend has already checked that an access is 1, 2, 4 or 8 bytes,
+// naturally aligned and inside the region; the ops check what only the
+// device knows (its registers are one byte wide).
+
+namespace {
+
+constexpr std::uint32_t kConfigSize = 256;
+
+GpioMdev &mdev_of(Device &dev)
+{
+    return dev.vendor_state<GpioMdev>();
+}
+
+bool inside(std::uint64_t offset, std::size_t len, std::uint64_t size)
+{
+    return offset <= size && len <= size - offset;
+}
+
+class GpioVfioOps final : public vfio::VfioOps {
+public:
+    vfio::DeviceInfo device_info(const Device &) const override
+    {
+        return {vfio::kDeviceFlagPci | vfio::kDeviceFlagReset, vfio::kNumPciRegions,
+                vfio::kNumPciIrqs};
+    }
+
+    std::optional<vfio::RegionInfo> region_info(const Device &,
+                                                std::uint32_t index) const override
+    {
+        constexpr std::uint32_t rw = vfio::kRegionRead | vfio::kRegionWrite;
+        if (index == vfio::kConfigRegion) {
+            return vfio::RegionInfo{rw, kConfigSize};
+        }
+        if (index == kBar) {
+            return vfio::RegionInfo{rw | vfio::kRegionBarIo, kBarSize};
+        }
+        if (index < vfio::kNumPciRegions) {
+            return vfio::RegionInfo{0, 0}; // no such BAR, ROM or VGA
+        }
+        return std::nullopt;
+    }
+
+    std::optional<vfio::IrqInfo> irq_info(const Device &, std::uint32_t index) const override
+    {
+        if (index == vfio::kIntxIrq) {
+            return vfio::IrqInfo{vfio::kIrqEventfd | vfio::kIrqMaskable | vfio::kIrqAutomasked,
+                                 1};
+        }
+        if (index < vfio::kNumPciIrqs) {
+            return vfio::IrqInfo{0, 0}; // no MSI, MSI-X, error or request IRQ
+        }
+        return std::nullopt;
+    }
+
+    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
+              std::span<std::uint8_t> data) const override
+    {
+        std::fill(data.begin(), data.end(), 0xff);
+        if (region == vfio::kConfigRegion) {
+            if (!inside(offset, data.size(), kConfigSize)) {
+                return false; // the frontend never asks: config space is 256 bytes
+            }
+            std::uint8_t config[kConfigSize];
+            gpio_config_space(config);
+            std::copy_n(config + offset, data.size(), data.begin());
+            return true;
+        }
+        if (!bar_access_ok(dev, "read", region, offset, data.size())) {
+            return false;
+        }
+        data[0] = mdev_of(dev).read(offset);
+        return true;
+    }
+
+    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
+               std::span<const std::uint8_t> data) const override
+    {
+        if (region == vfio::kConfigRegion) {
+            // Nothing in the card's own config space is writable; QEMU's PCI
+            // core keeps the BAR address and command register.
+            return inside(offset, data.size(), kConfigSize);
+        }
+        if (!bar_access_ok(dev, "write", region, offset, data.size())) {
+            return false;
+        }
+        if (!mdev_of(dev).write(offset, data[0])) {
+            dev.guest_error("gpio: BAR2: write of 0x%02x to read-only register 0x%" PRIx64,
+                            data[0], offset);
+            return false;
+        }
+        return true;
+    }
+
+    bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
+    {
+        if (index != vfio::kIntxIrq) {
+            return false;
+        }
+        mdev_of(dev).set_intx_sink(sink);
+        return true;
+    }
+
+    void reset(Device &dev) const override { mdev_of(dev).reset(); }
+
+private:
+    static bool bar_access_ok(Device &dev, const char *what, std::uint32_t region,
+                              std::uint64_t offset, std::size_t size)
+    {
+        if (region != kBar || offset >= kBarSize) {
+            dev.guest_error("gpio: %s at region %" PRIu32 " offset 0x%" PRIx64
+                            ": the card has registers in BAR2 only, 8 bytes",
+                            what, region, offset);
+            return false;
+        }
+        if (size != 1) {
+            dev.guest_error("gpio: BAR2: %zu-byte %s at offset 0x%" PRIx64
+                            "; the card's registers are one byte wide",
+                            size, what, offset);
+            return false;
+        }
+        return true;
+    }
+};
+
+const GpioVfioOps kVfioOps;
+
+} // namespace
+
+// ---- 4. The parent -------------------------------------------------------
+
+GpioParent::GpioParent(unsigned count) : count_(count)
+{
+    types_.push_back({"gpio-idio16", "PCI-IDIO-16",
+                      "16 isolated inputs and 16 FET outputs, wired in loopback",
+                      "vfio-pci"});
+}
+
+unsigned GpioParent::available_instances(const MdevType &) const
+{
+    return count_ - created_;
+}
+
+Result<std::unique_ptr<VendorState>> GpioParent::create(const CreateArgs &args)
+{
+    if (args.type.id != types_[0].id) {
+        return Error{Errc::unknown_type, "parent 'gpio' has no type '" + args.type.id + "'"};
+    }
+    if (created_ >= count_) {
+        return Error{Errc::budget_exhausted, "parent 'gpio' has room for " +
+                                                 std::to_string(count_) + " cards, all in use"};
+    }
+    created_++;
+    return std::unique_ptr<VendorState>(std::make_unique<GpioMdev>());
+}
+
+void GpioParent::remove(VendorState &)
+{
+    created_--;
+}
+
+Status GpioParent::register_ops(Core &core) const
+{
+    return core.register_ops(name(), kVfioOps);
+}
+
+} // namespace mdev::samples

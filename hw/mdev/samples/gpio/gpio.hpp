@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// gpio: the tutorial sample. Each mdev is an ACCES PCI-IDIO-16 digital I/O
+// card (PCI 494f:0dc8, bound by Linux's gpio-pci-idio-16): 16 FET outputs,
+// 16 isolated inputs and a change-of-state interrupt, with a loopback plug
+// wired on its connector so that output n drives input n. gpio.cpp is the
+// whole device; read it top to bottom. This header only shows the types that
+// tests and the QOM glue need.
+#pragma once
+
+#include "hw/mdev/core.hpp"
+#include "hw/mdev/vfio_ops.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace mdev::samples {
+
+// Everything about one card that a migration must carry, as plain
+// fixed-width fields (a declarative schema can describe it field by field).
+// The inputs are not here: through the loopback plug they always equal the
+// outputs.
+struct GpioRegs {
+    std::uint16_t out;         // FET outputs: bit n set = output n switched on
+    std::uint8_t irq_enabled;  // 1 after the driver read "Enable IRQ" (base+2)
+    std::uint8_t irq_status;   // base+6: kIrqStatus* bits latched since the last clear
+    std::uint8_t filters_on;   // 1 after a read of base+3 (all 16 input filters)
+    std::uint8_t filter_mask;  // base+7: per-input filters of inputs 0-7
+};
+
+// BAR2's registers (one byte each) and the interrupt status bits.
+namespace idio16 {
+inline constexpr std::uint64_t kOut0_7 = 0;     // r/w: outputs 0-7
+inline constexpr std::uint64_t kIn0_7 = 1;      // r: inputs 0-7; w: clear interrupt
+inline constexpr std::uint64_t kIrqCtl = 2;     // r: enable IRQ; w: disable IRQ
+inline constexpr std::uint64_t kFilterCtl = 3;  // r: filters on; w: filters off
+inline constexpr std::uint64_t kOut8_15 = 4;    // r/w: outputs 8-15
+inline constexpr std::uint64_t kIn8_15 = 5;     // r: inputs 8-15
+inline constexpr std::uint64_t kIrqStatus = 6;  // r: interrupt status
+inline constexpr std::uint64_t kFilterMask = 7; // r/w: filters of inputs 0-7
+inline constexpr std::uint64_t kBarSize = 8;
+inline constexpr std::uint32_t kBar = 2;        // the driver maps BAR2
+
+inline constexpr std::uint8_t kIrqStatusLow = 1u << 0;  // an input 0-7 changed
+inline constexpr std::uint8_t kIrqStatusHigh = 1u << 1; // an input 8-15 changed
+inline constexpr std::uint8_t kIrqStatusPending = 1u << 2; // interrupt latched
+} // namespace idio16
+
+// The per-mdev state (the kernel's drvdata): the registers, and where the
+// INTx line goes once the frontend has connected it.
+class GpioMdev final : public VendorState {
+public:
+    GpioMdev() { reset(); }
+
+    const GpioRegs &regs() const { return regs_; }
+    GpioRegs &regs_for_migration() { return regs_; }
+
+    // One byte of BAR2, as the card decodes it. Offsets are < kBarSize.
+    std::uint8_t read(std::uint64_t offset);
+    // False if the register is read-only (the caller logs the guest error).
+    bool write(std::uint64_t offset, std::uint8_t value);
+
+    // Power-on state: outputs off, interrupt disabled and clear, no filters.
+    void reset();
+    // After a migration load: drops bits no register can hold, then tells the
+    // INTx line the level the loaded registers mean.
+    void post_load();
+
+    void set_intx_sink(vfio::IrqSink *sink);
+
+private:
+    void set_outputs(std::uint16_t out);
+    void update_intx(bool force = false);
+
+    GpioRegs regs_{};
+    vfio::IrqSink *intx_ = nullptr;
+    bool intx_level_ = false;
+};
+
+// How many cards the parent has room for, all together.
+inline constexpr unsigned kGpioDefaultCount = 4;
+
+class GpioParent final : public Parent {
+public:
+    explicit GpioParent(unsigned count = kGpioDefaultCount);
+
+    std::string_view name() const override { return "gpio"; }
+    std::span<const MdevType> types() const override { return types_; }
+    unsigned available_instances(const MdevType &type) const override;
+    Result<std::unique_ptr<VendorState>> create(const CreateArgs &args) override;
+    void remove(VendorState &state) override;
+
+    // Registers this parent's ops with `core`: class vfio only.
+    Status register_ops(Core &core) const;
+
+private:
+    std::vector<MdevType> types_;
+    unsigned count_;
+    unsigned created_ = 0;
+};
+
+// The card's PCI config space (256 bytes) as the guest first sees it.
+void gpio_config_space(std::span<std::uint8_t, 256> config);
+
+} // namespace mdev::samples

@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest test: an mdev-gpio (ACCES PCI-IDIO-16, 494f:0dc8) bound by Linux's
+# own gpio-pci-idio-16, used through the GPIO character device: outputs set
+# and read back on the inputs (the device wires output n to input n), and
+# edge events of an input as its output toggles (gpioloop, progs/gpioloop.c).
+# modules: gpio-pci-idio-16
+#
+# Checks: the function exists with class ff0000, the driver "pci-idio-16" is
+# bound to it, its gpiochip (label = the function's name) has 32 lines;
+# gpioloop's checks pass; the card's interrupt counted those edges; nothing
+# bad in the kernel log.
+. /lib/mdev/guest-lib.sh
+
+fns=$(pci_functions 494f:0dc8)
+[ -n "$fns" ] || fail "no PCI function 494f:0dc8"
+for fn in $fns; do
+    [ "$(pci_class "$fn")" = ff0000 ] && ok "$fn class ff0000" ||
+        fail "$fn class $(pci_class "$fn"), want ff0000"
+    drv=$(pci_driver "$fn")
+    [ "$drv" = pci-idio-16 ] && ok "$fn bound by pci-idio-16" ||
+        { fail "$fn bound by '$drv', want pci-idio-16"; continue; }
+    pci_io_bars "$fn" | while read -r n start end; do
+        echo "$fn: BAR$n I/O $start-$end"
+    done
+
+    chip=
+    for c in /sys/bus/pci/devices/"$fn"/gpiochip*; do
+        [ -e "$c" ] && chip=${c##*/}
+    done
+    [ -n "$chip" ] || { fail "$fn has no gpiochip"; continue; }
+    [ -c "/dev/$chip" ] || { fail "no /dev/$chip"; continue; }
+    ok "$fn: /dev/$chip"
+
+    irq=$(pci_irq "$fn")
+    before=$(awk -v n="$irq:" '$1 == n { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' /proc/interrupts)
+    gpioloop "/dev/$chip" 3; rc=$?
+    [ $rc = 0 ] && ok "gpioloop: outputs loop back, edge events arrive" ||
+        fail "gpioloop status $rc"
+    after=$(awk -v n="$irq:" '$1 == n { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' /proc/interrupts)
+    grep "^ *$irq:" /proc/interrupts
+    [ "${after:-0}" -ge $((${before:-0} + 3)) ] &&
+        ok "IRQ $irq: $((after - ${before:-0})) interrupts for the 3 edges" ||
+        fail "IRQ $irq: ${before:-?} -> ${after:-?} interrupts, want 3 more"
+done
+check_kernel_log
+finish

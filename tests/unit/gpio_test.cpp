@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The gpio parent (an ACCES PCI-IDIO-16) through a core with the vfio
+// frontend, driven as Linux 6.1's gpio-pci-idio-16 drives it: the PCI face,
+// outputs looped back to the inputs, the change-of-state interrupt and the
+// driver's clear sequence, reset, and guest mistakes.
+#include "recording_host.hpp"
+#include "samples/gpio/gpio.hpp"
+
+#include "hw/mdev/core.hpp"
+#include "vfio/pci_function.hpp"
+#include "vfio/vfio_driver.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace mdev::samples {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using vfio::PciFunction;
+namespace r = idio16;
+
+std::string uuid_n(unsigned n)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "0b1f6a20-3c4d-4e5f-8a6b-%012x", n);
+    return buf;
+}
+
+class GpioTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        auto p = std::make_unique<GpioParent>();
+        parent = p.get();
+        ASSERT_TRUE(core.register_parent(std::move(p)));
+        ASSERT_TRUE(parent->register_ops(core));
+        core.bus().register_driver(vfio::vfio_pci_driver());
+    }
+
+    Result<Device *> create(unsigned n)
+    {
+        return core.create({"gpio", "gpio-idio16", uuid_n(n), "vfio", &host});
+    }
+
+    // A bound card and its PCI function, INTx connected as the glue does.
+    PciFunction &make(unsigned n = 1)
+    {
+        Result<Device *> res = create(n);
+        if (!res) {
+            throw std::runtime_error("create refused: " + res.error().message);
+        }
+        dev = *res;
+        PciFunction *f = vfio::pci_function(*dev);
+        if (!f) {
+            throw std::runtime_error("not bound to vfio-pci");
+        }
+        f->connect_irqs();
+        return *f;
+    }
+
+    std::uint8_t inb(PciFunction &f, std::uint64_t reg)
+    {
+        return static_cast<std::uint8_t>(f.bar_read(r::kBar, reg, 1));
+    }
+    void outb(PciFunction &f, std::uint64_t reg, std::uint8_t v)
+    {
+        f.bar_write(r::kBar, reg, v, 1);
+    }
+
+    // What gpio-pci-idio-16's probe does: filters off, IRQ off, clear.
+    void probe(PciFunction &f)
+    {
+        outb(f, r::kFilterCtl, 0);
+        outb(f, r::kIrqCtl, 0);
+        outb(f, r::kIn0_7, 0);
+    }
+
+    const MdevType &type() { return parent->types()[0]; }
+
+    test::RecordingHost host; // outlives the core
+    Core core;
+    GpioParent *parent = nullptr;
+    Device *dev = nullptr;
+};
+
+// ---- Types and budget ----------------------------------------------------
+
+TEST_F(GpioTest, OneVfioPciTypeAndAFourCardBudget)
+{
+    ASSERT_EQ(parent->name(), "gpio");
+    ASSERT_EQ(parent->types().size(), 1u);
+    EXPECT_EQ(type().id, "gpio-idio16");
+    EXPECT_EQ(type().device_api, "vfio-pci");
+    EXPECT_THAT(core.classes_of("gpio"), ElementsAre(ClassId::vfio));
+    for (unsigned n = 1; n <= 4; n++) {
+        ASSERT_TRUE(create(n)) << n;
+    }
+    EXPECT_EQ(parent->available_instances(type()), 0u);
+    Result<Device *> fifth = create(5);
+    ASSERT_FALSE(fifth);
+    EXPECT_EQ(fifth.error().code, Errc::budget_exhausted);
+    ASSERT_TRUE(core.remove(uuid_n(2)));
+    EXPECT_EQ(parent->available_instances(type()), 1u);
+    EXPECT_TRUE(create(5));
+}
+
+TEST_F(GpioTest, VirtioIsRefused)
+{
+    Result<Device *> res = core.create({"gpio", "gpio-idio16", uuid_n(1), "virtio", &host});
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().code, Errc::class_unsupported);
+}
+
+// ---- PCI face ------------------------------------------------------------
+
+TEST_F(GpioTest, PciIdentityIsThePciIdio16)
+{
+    PciFunction &f = make();
+    EXPECT_EQ(f.config_read(0x00, 2), 0x494fu); // vendor: ACCES I/O
+    EXPECT_EQ(f.config_read(0x02, 2), 0x0dc8u); // device: PCI-IDIO-16
+    EXPECT_EQ(f.config_read(0x0a, 2), 0xff00u); // class
+    EXPECT_EQ(f.config_read(0x2c, 4), 0x0dc8494fu); // subsystem
+    EXPECT_EQ(f.config_read(0x3d, 1), 1u);          // INTA#
+    EXPECT_EQ(f.config_read(0x18, 4), 1u);          // BAR2: I/O space
+    EXPECT_EQ(f.config_read(0x34, 1), 0u);          // no capabilities
+}
+
+TEST_F(GpioTest, OnlyBar2AnEightByteIoBarAndIntxOnly)
+{
+    PciFunction &f = make();
+    for (unsigned i = 0; i < vfio::kNumBars; i++) {
+        if (i == 2) {
+            EXPECT_EQ(f.bar(i).size, 8u);
+            EXPECT_TRUE(f.bar(i).io);
+            EXPECT_TRUE(f.bar(i).readable && f.bar(i).writable);
+            EXPECT_FALSE(f.bar(i).mmap);
+        } else {
+            EXPECT_EQ(f.bar(i).size, 0u) << "BAR" << i;
+        }
+    }
+    EXPECT_TRUE(f.has_intx());
+    EXPECT_EQ(f.msi().offset, 0u);
+}
+
+TEST_F(GpioTest, ConfigWritesChangeNothing)
+{
+    PciFunction &f = make();
+    f.config_write(0x00, 0xffffffff, 4);
+    f.config_write(0x3d, 0x04, 1);
+    EXPECT_EQ(f.config_read(0x00, 4), 0x0dc8494fu);
+    EXPECT_EQ(f.config_read(0x3d, 1), 1u);
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+// ---- Outputs and inputs --------------------------------------------------
+
+TEST_F(GpioTest, OutputsLoopBackToTheInputs)
+{
+    PciFunction &f = make();
+    probe(f);
+    outb(f, r::kOut0_7, 0xa5);
+    outb(f, r::kOut8_15, 0x3c);
+    EXPECT_EQ(inb(f, r::kOut0_7), 0xa5); // the driver reads outputs back
+    EXPECT_EQ(inb(f, r::kOut8_15), 0x3c);
+    EXPECT_EQ(inb(f, r::kIn0_7), 0xa5);
+    EXPECT_EQ(inb(f, r::kIn8_15), 0x3c);
+    outb(f, r::kOut0_7, 0x01);
+    EXPECT_EQ(inb(f, r::kIn0_7), 0x01);
+    EXPECT_EQ(inb(f, r::kIn8_15), 0x3c); // the other half did not move
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(GpioTest, FiltersAreRegistersWithoutEffect)
+{
+    PciFunction &f = make();
+    (void)inb(f, r::kFilterCtl); // activate all filters
+    EXPECT_EQ(dev->vendor_state<GpioMdev>().regs().filters_on, 1u);
+    outb(f, r::kFilterMask, 0x0f);
+    EXPECT_EQ(inb(f, r::kFilterMask), 0x0f);
+    outb(f, r::kOut0_7, 0xff);
+    EXPECT_EQ(inb(f, r::kIn0_7), 0xff);
+    outb(f, r::kFilterCtl, 0);
+    EXPECT_EQ(dev->vendor_state<GpioMdev>().regs().filters_on, 0u);
+}
+
+// ---- Change-of-state interrupt -------------------------------------------
+
+TEST_F(GpioTest, ProbeLeavesTheInterruptOffAndChangesRaiseNothing)
+{
+    PciFunction &f = make();
+    probe(f);
+    host.intx.clear();
+    outb(f, r::kOut0_7, 0xff);
+    outb(f, r::kOut8_15, 0xff);
+    EXPECT_THAT(host.intx, IsEmpty());
+    EXPECT_EQ(inb(f, r::kIrqStatus), 0u);
+}
+
+TEST_F(GpioTest, AChangeRaisesIntxOnlyWhenEnabledAndTheClearLowersIt)
+{
+    PciFunction &f = make();
+    probe(f);
+    host.intx.clear();
+    (void)inb(f, r::kIrqCtl); // the driver unmasks its first input IRQ
+    EXPECT_THAT(host.intx, IsEmpty());
+
+    outb(f, r::kOut0_7, 0x00); // no change of state: no interrupt
+    EXPECT_THAT(host.intx, IsEmpty());
+
+    outb(f, r::kOut0_7, 0x04); // input 2 rises
+    EXPECT_THAT(host.intx, ElementsAre(true));
+    // What the driver's handler checks: bit 2, and bit 0 or 1.
+    EXPECT_EQ(inb(f, r::kIrqStatus), r::kIrqStatusPending | r::kIrqStatusLow);
+    outb(f, r::kIn0_7, 0); // clear interrupt
+    EXPECT_THAT(host.intx, ElementsAre(true, false));
+    EXPECT_EQ(inb(f, r::kIrqStatus), 0u);
+
+    outb(f, r::kOut8_15, 0x80); // input 15 rises
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true));
+    EXPECT_EQ(inb(f, r::kIrqStatus), r::kIrqStatusPending | r::kIrqStatusHigh);
+    outb(f, r::kOut8_15, 0x00); // and falls before the handler ran: still one level
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true));
+    outb(f, r::kIn0_7, 0);
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true, false));
+}
+
+TEST_F(GpioTest, DisablingLowersTheLineButKeepsTheLatch)
+{
+    PciFunction &f = make();
+    probe(f);
+    (void)inb(f, r::kIrqCtl);
+    host.intx.clear();
+    outb(f, r::kOut0_7, 0x10);
+    outb(f, r::kIrqCtl, 0); // the driver masks its last input IRQ
+    EXPECT_THAT(host.intx, ElementsAre(true, false));
+    EXPECT_EQ(inb(f, r::kIrqStatus), r::kIrqStatusPending | r::kIrqStatusLow);
+    outb(f, r::kOut0_7, 0x00); // disabled: latches nothing more
+    EXPECT_EQ(inb(f, r::kIrqStatus), r::kIrqStatusPending | r::kIrqStatusLow);
+    (void)inb(f, r::kIrqCtl); // enabled again: the old latch shows
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true));
+    outb(f, r::kIn0_7, 0);
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true, false));
+}
+
+// ---- Reset and migration -------------------------------------------------
+
+TEST_F(GpioTest, ResetTurnsOutputsOffAndTheInterruptOffAndLowersIntx)
+{
+    PciFunction &f = make();
+    (void)inb(f, r::kIrqCtl);
+    (void)inb(f, r::kFilterCtl);
+    outb(f, r::kFilterMask, 0x55);
+    outb(f, r::kOut0_7, 0xff);
+    ASSERT_EQ(host.intx.back(), true);
+    f.reset();
+    EXPECT_EQ(host.intx.back(), false);
+    const GpioRegs &regs = dev->vendor_state<GpioMdev>().regs();
+    EXPECT_EQ(regs.out, 0u);
+    EXPECT_EQ(regs.irq_enabled, 0u);
+    EXPECT_EQ(regs.irq_status, 0u);
+    EXPECT_EQ(regs.filters_on, 0u);
+    EXPECT_EQ(regs.filter_mask, 0u);
+    EXPECT_EQ(inb(f, r::kIn0_7), 0u);
+    outb(f, r::kOut0_7, 0x01); // interrupt is off after reset
+    EXPECT_EQ(host.intx.back(), false);
+}
+
+TEST_F(GpioTest, PostLoadDropsImpossibleBitsAndReassertsTheLine)
+{
+    PciFunction &f = make();
+    GpioMdev &m = dev->vendor_state<GpioMdev>();
+    GpioRegs &regs = m.regs_for_migration();
+    regs = GpioRegs{0x1234, 7, 0xff, 9, 0x80};
+    host.intx.clear();
+    m.post_load();
+    EXPECT_THAT(host.intx, ElementsAre(true));
+    EXPECT_EQ(regs.irq_enabled, 1u);
+    EXPECT_EQ(regs.filters_on, 1u);
+    EXPECT_EQ(inb(f, r::kIrqStatus), 0x07u);
+    EXPECT_EQ(inb(f, r::kIn8_15), 0x12u);
+}
+
+// ---- Guest mistakes: logged, harmless ------------------------------------
+
+TEST_F(GpioTest, WideAccessesAreLoggedReadAllOnesAndWriteNothing)
+{
+    PciFunction &f = make();
+    outb(f, r::kOut0_7, 0x5a);
+    EXPECT_EQ(f.bar_read(r::kBar, 0, 2), 0xffffu);
+    EXPECT_EQ(f.bar_read(r::kBar, 4, 4), 0xffffffffu);
+    f.bar_write(r::kBar, 0, 0x0000, 2);
+    f.bar_write(r::kBar, 0, 0, 8);
+    EXPECT_EQ(inb(f, r::kOut0_7), 0x5a);
+    ASSERT_EQ(host.errors.size(), 4u);
+    EXPECT_THAT(host.errors[0], HasSubstr("one byte wide"));
+}
+
+TEST_F(GpioTest, AccessesPastTheBarAreLoggedAndHarmless)
+{
+    PciFunction &f = make();
+    outb(f, r::kOut0_7, 0x5a);
+    EXPECT_EQ(f.bar_read(r::kBar, 8, 1), 0xffu);
+    f.bar_write(r::kBar, 8, 0, 1);
+    f.bar_write(r::kBar, 0x1000, 0, 1);
+    EXPECT_EQ(f.bar_read(0, 0, 1), 0xffu); // no BAR0
+    EXPECT_EQ(inb(f, r::kOut0_7), 0x5a);
+    EXPECT_EQ(host.errors.size(), 4u);
+}
+
+TEST_F(GpioTest, WritesToTheReadOnlyRegistersAreLogged)
+{
+    PciFunction &f = make();
+    outb(f, r::kIn8_15, 0xff);
+    outb(f, r::kIrqStatus, 0xff);
+    ASSERT_EQ(host.errors.size(), 2u);
+    EXPECT_THAT(host.errors[0], HasSubstr("read-only register 0x5"));
+    EXPECT_THAT(host.errors[1], HasSubstr("read-only register 0x6"));
+    EXPECT_EQ(inb(f, r::kIn8_15), 0u);
+    EXPECT_EQ(inb(f, r::kIrqStatus), 0u);
+}
+
+} // namespace
+} // namespace mdev::samples
