@@ -44,7 +44,7 @@ TEST(DeclarationTest, EverySampleIsDeclaredOnceAndRegisteredWithItsOps)
         EXPECT_NE(capi::global_core().find_parent(p->name), nullptr) << p->name;
     }
     EXPECT_EQ(n, declared_parents().size());
-    for (const char *sample : {"mtty", "mdpy", "mbochs", "mvnet"}) {
+    for (const char *sample : {"mtty", "mdpy", "mbochs", "mvnet", "gpio"}) {
         EXPECT_TRUE(names.count(sample)) << sample;
     }
 }

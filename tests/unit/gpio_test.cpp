@@ -276,10 +276,15 @@ TEST_F(GpioTest, PostLoadDropsImpossibleBitsAndReassertsTheLine)
 {
     PciFunction &f = make();
     GpioMdev &m = dev->vendor_state<GpioMdev>();
-    GpioRegs &regs = m.regs_for_migration();
+    // Through what the glue uses: the declared state, then post_load.
+    std::vector<migration::Data> state = m.migrated(*dev);
+    ASSERT_EQ(state.size(), 1u);
+    EXPECT_STREQ(state[0].schema()->name, "gpio/regs");
+    ASSERT_NE(state[0].data(), nullptr);
+    GpioRegs &regs = *static_cast<GpioRegs *>(state[0].data());
     regs = GpioRegs{0x1234, 7, 0xff, 9, 0x80};
     host.intx.clear();
-    m.post_load();
+    EXPECT_TRUE(m.post_load(*dev));
     EXPECT_THAT(host.intx, ElementsAre(true));
     EXPECT_EQ(regs.irq_enabled, 1u);
     EXPECT_EQ(regs.filters_on, 1u);

@@ -4,7 +4,8 @@
 //   1. the card's registers (GpioMdev): what the guest's driver programs;
 //   2. its PCI config space: how the guest finds it;
 //   3. its vfio ops (GpioVfioOps): how the vfio frontend reaches 1 and 2;
-//   4. the parent (GpioParent): types, budget, creating and removing mdevs.
+//   4. the parent (GpioParent): types, budget, creating and removing mdevs;
+//   5. its declaration: what makes it -device mdev-gpio, and what migrates.
 //
 // What Linux 6.1's gpio-pci-idio-16 does with the card (the model follows it,
 // and the card's manual where the manual says more):
@@ -36,6 +37,7 @@
 //     are not documented where this model was written.
 #include "samples/gpio/gpio.hpp"
 
+#include "hw/mdev/declaration.hpp"
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/le_bytes.hpp"
 
@@ -132,12 +134,13 @@ void GpioMdev::reset()
     update_intx();
 }
 
-void GpioMdev::post_load()
+bool GpioMdev::post_load(Device &)
 {
     regs_.irq_enabled = regs_.irq_enabled ? 1 : 0;
     regs_.filters_on = regs_.filters_on ? 1 : 0;
     regs_.irq_status &= kIrqStatusLow | kIrqStatusHigh | kIrqStatusPending;
     update_intx(true);
+    return true; // every loaded value was made one the card can hold
 }
 
 void GpioMdev::set_intx_sink(vfio::IrqSink *sink)
@@ -348,6 +351,40 @@ void GpioParent::remove(VendorState &)
 Status GpioParent::register_ops(Core &core) const
 {
     return core.register_ops(name(), kVfioOps);
+}
+
+// ---- 5. The declaration --------------------------------------------------
+// The one generic QOM glue makes -device mdev-gpio from this: its help text,
+// its properties (class, mdev-type, uuid; class defaults to vfio, the only
+// class with ops above) and its VMState, built from the layout of GpioRegs.
+
+namespace {
+
+constexpr migration::Field kRegsFields[] = {
+    MDEV_MIGRATE(GpioRegs, out),
+    MDEV_MIGRATE(GpioRegs, irq_enabled),
+    MDEV_MIGRATE(GpioRegs, irq_status),
+    MDEV_MIGRATE(GpioRegs, filters_on),
+    MDEV_MIGRATE(GpioRegs, filter_mask),
+};
+constexpr migration::Struct kRegs = migration::describe<GpioRegs>("gpio/regs", 1, kRegsFields);
+constexpr const migration::Struct *kState[] = {&kRegs};
+
+constexpr ParentDeclaration kGpio = {
+    .name = "gpio",
+    .description = "mdev sample: ACCES PCI-IDIO-16 digital I/O card, outputs wired to inputs",
+    .category = MDEV_CATEGORY_MISC,
+    .make = make_parent<GpioParent>,
+    .budget_help = "The parent has room for 4 cards",
+    .state = kState,
+};
+const Registration kRegisterGpio(kGpio);
+
+} // namespace
+
+std::vector<migration::Data> GpioMdev::migrated(const Device &)
+{
+    return {{kRegs, regs_}};
 }
 
 } // namespace mdev::samples

@@ -3,8 +3,8 @@
 // card (PCI 494f:0dc8, bound by Linux's gpio-pci-idio-16): 16 FET outputs,
 // 16 isolated inputs and a change-of-state interrupt, with a loopback plug
 // wired on its connector so that output n drives input n. gpio.cpp is the
-// whole device; read it top to bottom. This header only shows the types that
-// tests and the QOM glue need.
+// whole device, its declaration included; read it top to bottom. This header
+// only shows the types that its unit test needs.
 #pragma once
 
 #include "hw/mdev/core.hpp"
@@ -19,7 +19,7 @@
 namespace mdev::samples {
 
 // Everything about one card that a migration must carry, as plain
-// fixed-width fields (a declarative schema can describe it field by field).
+// fixed-width fields: gpio.cpp describes it field by field (MDEV_MIGRATE).
 // The inputs are not here: through the loopback plug they always equal the
 // outputs.
 struct GpioRegs {
@@ -55,7 +55,6 @@ public:
     GpioMdev() { reset(); }
 
     const GpioRegs &regs() const { return regs_; }
-    GpioRegs &regs_for_migration() { return regs_; }
 
     // One byte of BAR2, as the card decodes it. Offsets are < kBarSize.
     std::uint8_t read(std::uint64_t offset);
@@ -64,9 +63,11 @@ public:
 
     // Power-on state: outputs off, interrupt disabled and clear, no filters.
     void reset();
+    // What migrates: the registers (VendorState::migrated()).
+    std::vector<migration::Data> migrated(const Device &) override;
     // After a migration load: drops bits no register can hold, then tells the
     // INTx line the level the loaded registers mean.
-    void post_load();
+    bool post_load(Device &) override;
 
     void set_intx_sink(vfio::IrqSink *sink);
 
@@ -93,7 +94,7 @@ public:
     void remove(VendorState &state) override;
 
     // Registers this parent's ops with `core`: class vfio only.
-    Status register_ops(Core &core) const;
+    Status register_ops(Core &core) const override;
 
 private:
     std::vector<MdevType> types_;
