@@ -196,22 +196,24 @@ PciConfigBuilder &PciConfigBuilder::bar(unsigned index, const RegionInfo &region
 
 PciConfigBuilder &PciConfigBuilder::bar(unsigned index, const PciBar &b)
 {
-    const std::string name = "BAR" + std::to_string(index);
+    // Only a refusal needs the name: building stays free of allocations.
+    const auto name = [index] { return "BAR" + std::to_string(index); };
     const bool io = b.kind == PciBar::Kind::io;
     const bool mem64 = b.kind == PciBar::Kind::mem64;
     const unsigned slots = mem64 ? 2 : 1;
     if (index + slots > PCI_STD_NUM_BARS) {
-        fail(name + (mem64 ? " is 64-bit and has no slot for its upper half" : " does not exist"));
+        fail(name() +
+             (mem64 ? " is 64-bit and has no slot for its upper half" : " does not exist"));
         return *this;
     }
     const std::uint8_t bits = static_cast<std::uint8_t>(((1u << slots) - 1) << index);
     if (bars_used_ & bits) {
-        fail(name + " overlaps a BAR declared before");
+        fail(name() + " overlaps a BAR declared before");
         return *this;
     }
     if (!std::has_single_bit(b.size) || b.size < (io ? kMinIoBar : kMinMemBar) ||
         (io && b.size > kMaxIoBar) || (b.kind == PciBar::Kind::mem32 && b.size > kMaxMem32Bar)) {
-        fail(name + " size " + std::to_string(b.size) +
+        fail(name() + " size " + std::to_string(b.size) +
              (io ? " is not a power of two from 4 to 256" : " is not a power of two of at least "
                                                             "16 (at most 2 GiB for 32-bit)"));
         return *this;

@@ -100,6 +100,10 @@ private:
 //
 // Unless a call says otherwise, a byte is 0 and read-only. Header type 0,
 // no BIST, no cache line size, no latency timer.
+//
+// Building allocates nothing unless a call is refused, and is two 256-byte
+// arrays of work: a parent may build its PciConfig on each config access
+// (as the samples do, so that their state stays plain data) or keep one.
 class PciConfigBuilder {
 public:
     PciConfigBuilder();
