@@ -7,6 +7,7 @@
 #include "samples/mdpy/mdpy.hpp"
 
 #include "hw/mdev/core.hpp"
+#include "hw/mdev/le_bytes.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
@@ -276,10 +277,10 @@ TEST_F(MdpyTest, ResyncRestoresReadOnlyBytesAndKeepsBar0)
     s.config[0x12] = 0x85;
     s.config[0x13] = 0xfe;
     EXPECT_TRUE(m.resync());
-    EXPECT_EQ(mdpy_config_get32(s, 0x00), 0x000f1b36u);
+    EXPECT_EQ(load_le(std::span(s.config).subspan(0x00, 4)), 0x000f1b36u);
     EXPECT_EQ(s.config[0x34], 0x40);
-    EXPECT_EQ(mdpy_config_get32(s, 0x48), 1920u);
-    EXPECT_EQ(mdpy_config_get32(s, 0x10), 0xfe800008u); // 8 MiB aligned
+    EXPECT_EQ(load_le(std::span(s.config).subspan(0x48, 4)), 1920u);
+    EXPECT_EQ(load_le(std::span(s.config).subspan(0x10, 4)), 0xfe800008u); // 8 MiB aligned
     EXPECT_EQ(s.config[0xff], 0);
 }
 

@@ -290,6 +290,29 @@ TEST_F(MttyTest, InterruptLineAndCommandAreWritable)
     EXPECT_EQ(f.config_read(0x04, 1), 0x01u);
 }
 
+TEST_F(MttyTest, ResyncAfterALoadRebuildsReadOnlyConfigAndKeepsTheGuestsBytes)
+{
+    PciFunction &f = make("mtty-2");
+    f.config_write(0x10, 0x0000c000, 4);
+    f.config_write(0x14, 0x0000c008, 4);
+    f.config_write(0x3c, 0x0b, 1);
+    MttyDeviceState &s = dev->vendor_state<MttyMdev>().state();
+    for (std::size_t i = 0; i < sizeof(s.config); i++) {
+        // What a hostile or corrupt stream could hold: the guest's bytes
+        // stay below, every read-only bit is flipped.
+        s.config[i] = static_cast<std::uint8_t>(~s.config[i]);
+    }
+    EXPECT_TRUE(dev->vendor_state<MttyMdev>().resync());
+    EXPECT_EQ(f.config_read(0x00, 4), 0x32534348u);
+    EXPECT_EQ(f.config_read(0x06, 2), 0x0200u);
+    EXPECT_EQ(f.config_read(0x08, 4), 0x07000210u);
+    EXPECT_EQ(f.config_read(0x10, 4), 0xffff3ff9u); // flipped address bits, I/O bit set
+    EXPECT_EQ(f.config_read(0x14, 4), 0xffff3ff1u);
+    EXPECT_EQ(f.config_read(0x18, 4), 0u);
+    EXPECT_EQ(f.config_read(0x3c, 2), 0x01f4u);     // line as loaded, pin INTA#
+    EXPECT_EQ(f.config_read(0xfc, 4), 0u);
+}
+
 // ---- Regions and interrupts ----------------------------------------------
 
 TEST_F(MttyTest, RegionsOfADualPortCard)

@@ -20,7 +20,7 @@ EdidBlock edid_for(const MbochsTypeSpec &spec)
 MbochsMdev::MbochsMdev(const MbochsTypeSpec &spec)
     : spec_(spec), vram_(std::size_t(spec.megabytes) << 20), edid_(edid_for(spec))
 {
-    mbochs_config_init(state_);
+    mbochs_config_init(state_, vram_.size());
     reset();
 }
 

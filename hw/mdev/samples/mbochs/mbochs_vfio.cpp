@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mbochs/mbochs_vfio.hpp"
-#include "hw/mdev/le_bytes.hpp"
+#include "hw/mdev/pci_config.hpp"
 
 #include "hw/mdev/device.hpp"
 #include "samples/mbochs/mbochs.hpp"
@@ -9,63 +9,53 @@
 #include <cinttypes>
 #include <cstring>
 
+#include <linux/pci_regs.h>
+
 namespace mdev::samples {
 
 namespace {
-
-// Config-space offsets (pci_regs.h names).
-constexpr std::uint32_t kVendorId = 0x00;
-constexpr std::uint32_t kDeviceId = 0x02;
-constexpr std::uint32_t kCommand = 0x04;
-constexpr std::uint32_t kRevision = 0x08;
-constexpr std::uint32_t kClassDevice = 0x0a;
-constexpr std::uint32_t kBar0 = 0x10;
-constexpr std::uint32_t kBar2 = 0x18;
-constexpr std::uint32_t kSubsystemVendorId = 0x2c;
-constexpr std::uint32_t kSubsystemId = 0x2e;
 
 constexpr std::uint16_t kQemuVendor = 0x1234;
 constexpr std::uint16_t kBochsDisplay = 0x1111;
 constexpr std::uint16_t kRedHatQumranet = 0x1af4;
 constexpr std::uint16_t kQemuSubsystem = 0x1100;
-constexpr std::uint16_t kCommandIoMem = 0x0003;
-constexpr std::uint16_t kClassDisplayOther = 0x0380;
-constexpr std::uint32_t kBarMemPrefetch = 0x08; // 32-bit memory, prefetchable
+constexpr std::uint16_t kClassDisplayOther = 0x0380; // the kernel's PCI_CLASS_DISPLAY_OTHER
+constexpr std::uint8_t kRevision = 0x01;
+constexpr std::uint32_t kMmioBar = 2;
 
-void put16(std::uint8_t *c, std::uint32_t off, std::uint16_t v)
+// BAR0: the video memory, mmap-able so that guest accesses never trap.
+vfio::RegionInfo vram_region(std::uint64_t vram_size)
 {
-    store_le(std::span(c + off, 2), v);
+    return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite | vfio::kRegionMmap |
+                                vfio::kRegionBarPrefetch,
+                            vram_size};
 }
 
-void put32(std::uint8_t *c, std::uint32_t off, std::uint32_t v)
+// BAR2: 32-bit MMIO, trapped.
+vfio::RegionInfo mmio_region()
 {
-    store_le(std::span(c + off, 4), v);
+    return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite, kMbochsMmioSize};
 }
 
-std::uint32_t get32(const std::uint8_t *c, std::uint32_t off)
+// As the kernel sample: the command register reads IO|MEM and, like every
+// byte but the two BARs' address bits, is read-only here (QEMU's PCI core
+// keeps the command register the guest sees).
+vfio::PciConfig config_of(std::uint64_t vram_size)
 {
-    return static_cast<std::uint32_t>(load_le(std::span(c + off, 4)));
+    return vfio::PciConfigBuilder()
+        .ids(kQemuVendor, kBochsDisplay)
+        .command(PCI_COMMAND_IO | PCI_COMMAND_MEMORY, 0)
+        .revision(kRevision)
+        .class_code(kClassDisplayOther)
+        .subsystem(kRedHatQumranet, kQemuSubsystem)
+        .bar(0, vram_region(vram_size))
+        .bar(kMmioBar, mmio_region())
+        .build_or_abort();
 }
 
-// A memory BAR register keeps the address bits above its size and reads
-// its type bits fixed, so writing all ones reads back the size mask.
-std::uint32_t decode_bar(std::uint32_t value, std::uint64_t size, std::uint32_t type_bits)
+std::uint64_t vram_size_of(const MbochsMdev &m)
 {
-    return (value & ~static_cast<std::uint32_t>(size - 1)) | type_bits;
-}
-
-void config_write_byte(MbochsMdev &m, std::uint32_t off, std::uint8_t value)
-{
-    std::uint8_t *c = m.state().config;
-    const std::uint32_t reg = off & ~3u;
-    if (reg != kBar0 && reg != kBar2) {
-        return; // only the two BARs are writable, as in the kernel sample
-    }
-    std::uint32_t v = get32(c, reg);
-    const unsigned shift = 8 * (off - reg);
-    v = (v & ~(0xffu << shift)) | (std::uint32_t(value) << shift);
-    put32(c, reg, reg == kBar0 ? decode_bar(v, m.vram().size(), kBarMemPrefetch)
-                               : decode_bar(v, kMbochsMmioSize, 0));
+    return std::uint64_t(m.spec().megabytes) << 20;
 }
 
 MbochsMdev &mdev_of(Device &dev)
@@ -142,47 +132,22 @@ bool mmio_access(Device &dev, MbochsMdev &m, std::uint64_t offset, std::span<std
     return false;
 }
 
-bool config_range_ok(std::uint64_t offset, std::size_t size)
-{
-    return offset <= MBOCHS_CONFIG_SPACE_SIZE && size <= MBOCHS_CONFIG_SPACE_SIZE - offset;
-}
-
 bool vram_range_ok(const MbochsMdev &m, std::uint64_t offset, std::size_t size)
 {
-    const std::uint64_t vram = std::uint64_t(m.spec().megabytes) << 20;
+    const std::uint64_t vram = vram_size_of(m);
     return offset <= vram && size <= vram - offset;
 }
 
 } // namespace
 
-void mbochs_config_init(MbochsDeviceState &s)
+void mbochs_config_init(MbochsDeviceState &s, std::uint64_t vram_size)
 {
-    std::uint8_t *c = s.config;
-    std::memset(c, 0, MBOCHS_CONFIG_SPACE_SIZE);
-    put16(c, kVendorId, kQemuVendor);
-    put16(c, kDeviceId, kBochsDisplay);
-    put16(c, kCommand, kCommandIoMem);
-    c[kRevision] = 0x01;
-    put16(c, kClassDevice, kClassDisplayOther);
-    put32(c, kBar0, kBarMemPrefetch);
-    put32(c, kBar2, 0);
-    put16(c, kSubsystemVendorId, kRedHatQumranet);
-    put16(c, kSubsystemId, kQemuSubsystem);
+    config_of(vram_size).reset(s.config);
 }
 
 bool mbochs_config_is_valid(const MbochsDeviceState &s, std::uint64_t vram_size)
 {
-    MbochsDeviceState fresh;
-    mbochs_config_init(fresh);
-    const std::uint32_t bar0 = get32(s.config, kBar0);
-    const std::uint32_t bar2 = get32(s.config, kBar2);
-    if (bar0 != decode_bar(bar0, vram_size, kBarMemPrefetch) ||
-        bar2 != decode_bar(bar2, kMbochsMmioSize, 0)) {
-        return false;
-    }
-    put32(fresh.config, kBar0, bar0);
-    put32(fresh.config, kBar2, bar2);
-    return std::memcmp(fresh.config, s.config, MBOCHS_CONFIG_SPACE_SIZE) == 0;
+    return config_of(vram_size).reachable(s.config);
 }
 
 vfio::DeviceInfo MbochsVfioOps::device_info(const Device &) const
@@ -197,16 +162,13 @@ std::optional<vfio::RegionInfo> MbochsVfioOps::region_info(const Device &dev,
     if (index >= vfio::kNumPciRegions) {
         return std::nullopt;
     }
-    constexpr std::uint32_t rw = vfio::kRegionRead | vfio::kRegionWrite;
     switch (index) {
     case vfio::kConfigRegion:
-        return vfio::RegionInfo{rw, MBOCHS_CONFIG_SPACE_SIZE};
+        return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite, MBOCHS_CONFIG_SPACE_SIZE};
     case vfio::kBar0Region:
-        return vfio::RegionInfo{rw | vfio::kRegionMmap | vfio::kRegionBarPrefetch,
-                                std::uint64_t(dev.vendor_state<MbochsMdev>().spec().megabytes)
-                                    << 20};
-    case vfio::kBar0Region + 2:
-        return vfio::RegionInfo{rw, kMbochsMmioSize};
+        return vram_region(vram_size_of(dev.vendor_state<MbochsMdev>()));
+    case vfio::kBar0Region + kMmioBar:
+        return mmio_region();
     default:
         return vfio::RegionInfo{0, 0};
     }
@@ -226,11 +188,7 @@ bool MbochsVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset
     MbochsMdev &m = mdev_of(dev);
     switch (region) {
     case vfio::kConfigRegion:
-        if (!config_range_ok(offset, data.size())) {
-            return false;
-        }
-        std::memcpy(data.data(), m.state().config + offset, data.size());
-        return true;
+        return config_of(vram_size_of(m)).read(m.state().config, offset, data);
     case vfio::kBar0Region:
         // Where the BAR is not mapped (or through the VFIO fd): the bytes
         // at exactly `offset` of the video memory.
@@ -239,7 +197,7 @@ bool MbochsVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset
         }
         std::memcpy(data.data(), m.vram().data() + offset, data.size());
         return true;
-    case vfio::kBar0Region + 2:
+    case vfio::kBar0Region + kMmioBar:
         if (data.empty()) {
             return false;
         }
@@ -255,20 +213,14 @@ bool MbochsVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offse
     MbochsMdev &m = mdev_of(dev);
     switch (region) {
     case vfio::kConfigRegion:
-        if (!config_range_ok(offset, data.size())) {
-            return false;
-        }
-        for (std::size_t i = 0; i < data.size(); i++) {
-            config_write_byte(m, static_cast<std::uint32_t>(offset + i), data[i]);
-        }
-        return true;
+        return config_of(vram_size_of(m)).write(m.state().config, offset, data);
     case vfio::kBar0Region:
         if (!vram_range_ok(m, offset, data.size())) {
             return false;
         }
         std::memcpy(m.vram().data() + offset, data.data(), data.size());
         return true;
-    case vfio::kBar0Region + 2:
+    case vfio::kBar0Region + kMmioBar:
         if (data.empty()) {
             return false;
         }
@@ -286,7 +238,7 @@ bool MbochsVfioOps::set_irqs(Device &, std::uint32_t, vfio::IrqSink *) const
 void MbochsVfioOps::reset(Device &dev) const
 {
     MbochsMdev &m = mdev_of(dev);
-    mbochs_config_init(m.state());
+    mbochs_config_init(m.state(), vram_size_of(m));
     m.reset();
 }
 

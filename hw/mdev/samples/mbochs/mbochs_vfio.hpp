@@ -23,9 +23,11 @@ inline constexpr std::uint32_t kMbochsVgaOffset = 0x400, kMbochsVgaEnd = 0x420;
 inline constexpr std::uint32_t kMbochsDispiOffset = 0x500, kMbochsDispiEnd = 0x516;
 inline constexpr std::uint32_t kMbochsQextOffset = 0x600, kMbochsQextEnd = 0x608;
 
-// The config space of a fresh function, and whether a loaded one could be
-// what a guest made of it (ids unchanged, BARs decoded for their sizes).
-void mbochs_config_init(MbochsDeviceState &state);
+// The config space of a fresh function with `vram_size` bytes of video
+// memory (BAR0), and whether a loaded one could be what a guest made of it
+// (every read-only bit as at power-on: ids, BAR type bits, BAR address
+// bits below each BAR's size).
+void mbochs_config_init(MbochsDeviceState &state, std::uint64_t vram_size);
 bool mbochs_config_is_valid(const MbochsDeviceState &state, std::uint64_t vram_size);
 
 class MbochsVfioOps final : public vfio::VfioOps {

@@ -76,10 +76,7 @@ void MdpyMdev::reset()
 
 bool MdpyMdev::resync()
 {
-    const std::uint32_t bar0 = mdpy_config_get32(state_, mdpy_pci::kBar0Offset);
-    mdpy_config_init(state_, mode_);
-    // Through the device's own decode, so the size mask and flags hold.
-    mdpy_config_put32(state_, mdpy_pci::kBar0Offset, mdpy_bar0_decode(mode_, bar0));
+    mdpy_config_resync(state_, mode_);
     return true;
 }
 

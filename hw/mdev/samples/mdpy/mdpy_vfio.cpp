@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mdpy/mdpy_vfio.hpp"
 #include "hw/mdev/le_bytes.hpp"
+#include "hw/mdev/pci_config.hpp"
 
 #include "hw/mdev/device.hpp"
 #include "samples/mdpy/mdpy.hpp"
@@ -12,24 +13,6 @@
 namespace mdev::samples {
 
 namespace {
-
-// Config-space offsets and bits (pci_regs.h names).
-constexpr std::uint32_t kVendorIdReg = 0x00;
-constexpr std::uint32_t kDeviceIdReg = 0x02;
-constexpr std::uint32_t kStatus = 0x06;
-constexpr std::uint32_t kRevisionReg = 0x08;
-constexpr std::uint32_t kClassDevice = 0x0a;
-constexpr std::uint32_t kSubsystemVendorId = 0x2c;
-constexpr std::uint32_t kSubsystemId = 0x2e;
-constexpr std::uint32_t kCapabilityList = 0x34;
-constexpr std::uint16_t kStatusCapList = 0x0010;
-constexpr std::uint8_t kCapIdVendor = 0x09;
-constexpr std::uint32_t kBarMemPrefetch = 0x8; // memory, 32-bit, prefetchable
-
-void put16(MdpyDeviceState &s, std::uint32_t off, std::uint16_t v)
-{
-    store_le(std::span(s.config).subspan(off, 2), v);
-}
 
 MdpyMdev &mdev_of(Device &dev)
 {
@@ -46,47 +29,44 @@ bool inside(std::uint64_t offset, std::size_t len, std::uint64_t size)
     return offset <= size && len <= size - offset;
 }
 
+// BAR0: the framebuffer, mmap-able so that guest writes never trap.
+vfio::RegionInfo bar0_region(const MdpyMode &mode)
+{
+    return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite | vfio::kRegionMmap |
+                                vfio::kRegionBarPrefetch,
+                            mode.framebuffer_size()};
+}
+
+// The kernel sample's vendor capability: a zero byte after the length, then
+// format, width and height, so that they land at 0x44, 0x48 and 0x4c.
+// The command register stays 0 (the kernel sample starts it at IO|MEM):
+// QEMU's PCI core keeps the one the guest sees.
+vfio::PciConfig config_of(const MdpyMode &mode)
+{
+    std::uint8_t payload[13] = {};
+    store_le(std::span(payload).subspan(1, 4), mode.drm_format);
+    store_le(std::span(payload).subspan(5, 4), mode.width);
+    store_le(std::span(payload).subspan(9, 4), mode.height);
+    return vfio::PciConfigBuilder()
+        .ids(mdpy_pci::kVendorId, mdpy_pci::kDeviceId)
+        .revision(mdpy_pci::kRevision)
+        .class_code(mdpy_pci::kClassDisplayOther)
+        .subsystem(mdpy_pci::kSubVendorId, mdpy_pci::kSubDeviceId)
+        .bar(0, bar0_region(mode))
+        .vendor_capability(payload)
+        .build_or_abort();
+}
+
 } // namespace
 
-std::uint32_t mdpy_config_get32(const MdpyDeviceState &s, std::uint32_t off)
-{
-    return static_cast<std::uint32_t>(load_le(std::span(s.config).subspan(off, 4)));
-}
-
-void mdpy_config_put32(MdpyDeviceState &s, std::uint32_t off, std::uint32_t v)
-{
-    store_le(std::span(s.config).subspan(off, 4), v);
-}
-
-std::uint32_t mdpy_bar0_decode(const MdpyMode &mode, std::uint32_t value)
-{
-    const std::uint32_t size = static_cast<std::uint32_t>(mode.framebuffer_size());
-    return (value & ~(size - 1)) | kBarMemPrefetch;
-}
-
-// The command register is 0 at power-on, as PCI requires (the kernel sample
-// starts it at IO|MEM); QEMU's PCI core owns the live header anyway.
 void mdpy_config_init(MdpyDeviceState &s, const MdpyMode &mode)
 {
-    using mdpy_pci::kBar0Offset, mdpy_pci::kClassDisplayOther, mdpy_pci::kSubVendorId,
-        mdpy_pci::kSubDeviceId, mdpy_pci::kVendorCapOffset, mdpy_pci::kVendorCapSize,
-        mdpy_pci::kFormatOffset, mdpy_pci::kWidthOffset, mdpy_pci::kHeightOffset;
-    std::memset(s.config, 0, sizeof(s.config));
-    put16(s, kVendorIdReg, mdpy_pci::kVendorId);
-    put16(s, kDeviceIdReg, mdpy_pci::kDeviceId);
-    put16(s, kStatus, kStatusCapList);
-    s.config[kRevisionReg] = mdpy_pci::kRevision;
-    put16(s, kClassDevice, kClassDisplayOther);
-    mdpy_config_put32(s, kBar0Offset, mdpy_bar0_decode(mode, 0));
-    put16(s, kSubsystemVendorId, kSubVendorId);
-    put16(s, kSubsystemId, kSubDeviceId);
-    s.config[kCapabilityList] = kVendorCapOffset;
-    s.config[kVendorCapOffset] = kCapIdVendor;
-    s.config[kVendorCapOffset + 1] = 0; // last capability
-    s.config[kVendorCapOffset + 2] = kVendorCapSize;
-    mdpy_config_put32(s, kFormatOffset, mode.drm_format);
-    mdpy_config_put32(s, kWidthOffset, mode.width);
-    mdpy_config_put32(s, kHeightOffset, mode.height);
+    config_of(mode).reset(s.config);
+}
+
+void mdpy_config_resync(MdpyDeviceState &s, const MdpyMode &mode)
+{
+    config_of(mode).resync(s.config);
 }
 
 vfio::DeviceInfo MdpyVfioOps::device_info(const Device &) const
@@ -98,13 +78,11 @@ vfio::DeviceInfo MdpyVfioOps::device_info(const Device &) const
 std::optional<vfio::RegionInfo> MdpyVfioOps::region_info(const Device &dev,
                                                          std::uint32_t index) const
 {
-    constexpr std::uint32_t rw = vfio::kRegionRead | vfio::kRegionWrite;
     switch (index) {
     case vfio::kConfigRegion:
-        return vfio::RegionInfo{rw, MDPY_CONFIG_SPACE_SIZE};
+        return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite, MDPY_CONFIG_SPACE_SIZE};
     case vfio::kBar0Region:
-        return vfio::RegionInfo{rw | vfio::kRegionMmap | vfio::kRegionBarPrefetch,
-                                mdev_of(dev).mode().framebuffer_size()};
+        return bar0_region(mdev_of(dev).mode());
     default:
         if (index < vfio::kNumPciRegions) {
             return vfio::RegionInfo{0, 0};
@@ -126,11 +104,7 @@ bool MdpyVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset,
 {
     MdpyMdev &m = mdev_of(dev);
     if (region == vfio::kConfigRegion) {
-        if (!inside(offset, data.size(), MDPY_CONFIG_SPACE_SIZE)) {
-            return false;
-        }
-        std::memcpy(data.data(), m.state().config + offset, data.size());
-        return true;
+        return config_of(m.mode()).read(m.state().config, offset, data);
     }
     if (region == vfio::kBar0Region) {
         std::span<std::uint8_t> fb = m.framebuffer();
@@ -148,20 +122,7 @@ bool MdpyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
 {
     MdpyMdev &m = mdev_of(dev);
     if (region == vfio::kConfigRegion) {
-        if (!inside(offset, data.size(), MDPY_CONFIG_SPACE_SIZE)) {
-            return false;
-        }
-        // Only BAR0 is writable; every other config byte is read-only.
-        MdpyDeviceState &s = m.state();
-        for (std::size_t i = 0; i < data.size(); i++) {
-            std::uint64_t off = offset + i;
-            if (off >= mdpy_pci::kBar0Offset && off < mdpy_pci::kBar0Offset + 4) {
-                s.config[off] = data[i];
-            }
-        }
-        mdpy_config_put32(s, mdpy_pci::kBar0Offset,
-                          mdpy_bar0_decode(m.mode(), mdpy_config_get32(s, mdpy_pci::kBar0Offset)));
-        return true;
+        return config_of(m.mode()).write(m.state().config, offset, data);
     }
     if (region == vfio::kBar0Region) {
         std::span<std::uint8_t> fb = m.framebuffer();

@@ -14,32 +14,24 @@ namespace mdev::samples {
 
 struct MdpyMode;
 
-// PCI identity and capability layout (the kernel's mdpy-defs.h).
+// PCI identity (the kernel's mdpy-defs.h).
 namespace mdpy_pci {
 inline constexpr std::uint16_t kVendorId = 0x1b36;    // Red Hat
 inline constexpr std::uint16_t kDeviceId = 0x000f;    // mdpy
 inline constexpr std::uint16_t kSubVendorId = 0x1af4; // Red Hat / Qumranet
 inline constexpr std::uint16_t kSubDeviceId = 0x1100; // QEMU
-inline constexpr std::uint16_t kClassDisplayOther = 0x0380;
+inline constexpr std::uint16_t kClassDisplayOther = 0x0380; // the kernel's PCI_CLASS_DISPLAY_OTHER
 inline constexpr std::uint8_t kRevision = 0x01;
-inline constexpr std::uint32_t kBar0Offset = 0x10;
-inline constexpr std::uint8_t kVendorCapOffset = 0x40;
-inline constexpr std::uint8_t kVendorCapSize = 0x10;
-inline constexpr std::uint32_t kFormatOffset = 0x44;
-inline constexpr std::uint32_t kWidthOffset = 0x48;
-inline constexpr std::uint32_t kHeightOffset = 0x4c;
 } // namespace mdpy_pci
 
-// The config space of a fresh mdpy device of `mode`.
+// The config space of a fresh mdpy device of `mode`: the vendor capability
+// (at 0x40: format, width and height at 0x44, 0x48, 0x4c) and BAR0 sized
+// for the framebuffer. Only BAR0's address bits are guest-writable.
 void mdpy_config_init(MdpyDeviceState &state, const MdpyMode &mode);
 
-// BAR0 as the device decodes a write of `value`: address bits above the
-// framebuffer's size, and the read-only type bits (32-bit prefetchable
-// memory), so that writing all ones reads back the size mask.
-std::uint32_t mdpy_bar0_decode(const MdpyMode &mode, std::uint32_t value);
-
-std::uint32_t mdpy_config_get32(const MdpyDeviceState &state, std::uint32_t offset);
-void mdpy_config_put32(MdpyDeviceState &state, std::uint32_t offset, std::uint32_t value);
+// After a migration load: every read-only config byte as at power-on, the
+// BAR0 address kept (masked to the BAR's size).
+void mdpy_config_resync(MdpyDeviceState &state, const MdpyMode &mode);
 
 class MdpyVfioOps final : public vfio::VfioOps {
 public:

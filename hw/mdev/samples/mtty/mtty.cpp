@@ -50,6 +50,7 @@ bool MttyMdev::resync()
     if (!mtty_virtio_state_is_valid(virtio_.state, ports_)) {
         return false;
     }
+    mtty_config_resync(state_, ports_);
     update_intx(true);
     return true;
 }

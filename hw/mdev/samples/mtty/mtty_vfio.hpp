@@ -10,8 +10,13 @@
 
 namespace mdev::samples {
 
-// The config space of a fresh card with `ports` ports.
+// The config space of a fresh card with `ports` ports: one 8-byte I/O BAR
+// per port, INTA#.
 void mtty_config_init(MttyDeviceState &state, unsigned ports);
+
+// After a migration load: every read-only config byte as at power-on; the
+// BAR addresses, command byte and interrupt line kept.
+void mtty_config_resync(MttyDeviceState &state, unsigned ports);
 
 class MttyVfioOps final : public vfio::VfioOps {
 public:

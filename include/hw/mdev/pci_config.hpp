@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// PCI config space for a vfio-class parent: the parent says what its
+// function is (ids, class, BARs, capabilities) by calls on a builder, and
+// gets back a PciConfig that knows the power-on bytes and, per byte, which
+// bits a guest may write. The live bytes stay in the device's own state
+// (the `uint8_t config[256]` that its VMState migrates); PciConfig only
+// works on them, so a migration stream's layout does not depend on it.
+//
+// A parent's config region op is then three lines:
+//
+//     PciConfig cfg = PciConfigBuilder()
+//                         .ids(0x4348, 0x3253)
+//                         .class_code(0x0700, 0x02) // PCI_CLASS_COMMUNICATION_SERIAL, 16550
+//                         .interrupt_pin(1)         // INTA#
+//                         .bar(0, region_info_of_bar0)
+//                         .build_or_abort();
+//     cfg.reset(state.config);                      // VFIO_DEVICE_RESET
+//     cfg.write(state.config, offset, data);        // a config region write
+//
+// Offsets and bits are the kernel's UAPI names (<linux/pci_regs.h>).
+#pragma once
+
+#include "hw/mdev/error.hpp"
+#include "hw/mdev/vfio_ops.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace mdev::vfio {
+
+// A BAR declared without a region (PciConfigBuilder::bar). `size` is a
+// power of two: 4..256 bytes for I/O, at least 16 for memory, at most 2 GiB
+// for a 32-bit one.
+struct PciBar {
+    enum class Kind : std::uint8_t { io, mem32, mem64 };
+    Kind kind = Kind::mem32;
+    bool prefetch = false; // memory BARs only
+    std::uint64_t size = 0;
+
+    // The BAR a region describes (kRegionBarIo / kRegionBarMem64 /
+    // kRegionBarPrefetch and its size), as the vfio frontend maps it.
+    static PciBar of(const RegionInfo &region);
+};
+
+// The config space of one kind of function: its power-on bytes and write
+// masks, built by PciConfigBuilder. It holds no live state; every call takes
+// the device's config bytes, so one PciConfig may serve many devices.
+class PciConfig {
+public:
+    static constexpr std::size_t kSize = 256;
+    using Bytes = std::span<std::uint8_t, kSize>;
+    using ConstBytes = std::span<const std::uint8_t, kSize>;
+
+    // Writes the power-on bytes into `live` (what VFIO_DEVICE_RESET and a
+    // new device start from).
+    void reset(Bytes live) const;
+
+    // A config region read of data.size() bytes at `offset`: the live bytes
+    // as they are (writes already applied the masks). False, and `data`
+    // untouched, for a size other than 1, 2 or 4 or a range past the end.
+    bool read(ConstBytes live, std::uint64_t offset, std::span<std::uint8_t> data) const;
+
+    // A config region write: each bit changes only if the guest may write
+    // it; every other bit keeps its value. So a BAR keeps its type bits and
+    // the address bits above its size (writing all ones reads back the size
+    // mask), ids stay, an unimplemented BAR stays 0. Refuses (false, nothing
+    // written) what read() refuses.
+    bool write(Bytes live, std::uint64_t offset, std::span<const std::uint8_t> data) const;
+
+    // After a migration load: every bit the guest cannot write is set back
+    // to its power-on value, every bit it can write is kept. The result is
+    // always a state the guest could have reached.
+    void resync(Bytes live) const;
+
+    // Whether `live` is a state the guest could have reached: every bit it
+    // cannot write has its power-on value. (For a parent that refuses a
+    // migration stream rather than repairing it; resync() repairs.)
+    bool reachable(ConstBytes live) const;
+
+    // Offset of the first capability with this PCI_CAP_ID_*, if any.
+    std::optional<std::uint8_t> capability(std::uint8_t id) const;
+
+    ConstBytes image() const { return image_; }
+    ConstBytes write_mask() const { return wmask_; }
+
+private:
+    friend class PciConfigBuilder;
+    std::array<std::uint8_t, kSize> image_{};
+    std::array<std::uint8_t, kSize> wmask_{};
+};
+
+// Says, call by call, what a function's config space holds. Every call
+// returns the builder, so calls chain; a call with a value the builder
+// cannot lay out (a BAR size that is not a power of two, capabilities that
+// do not fit) is remembered, and build() reports the first one.
+//
+// Unless a call says otherwise, a byte is 0 and read-only. Header type 0,
+// no BIST, no cache line size, no latency timer.
+//
+// Building allocates nothing unless a call is refused, and is two 256-byte
+// arrays of work: a parent may build its PciConfig on each config access
+// (as the samples do, so that their state stays plain data) or keep one.
+class PciConfigBuilder {
+public:
+    PciConfigBuilder();
+
+    // PCI_VENDOR_ID, PCI_DEVICE_ID.
+    PciConfigBuilder &ids(std::uint16_t vendor, std::uint16_t device);
+    // PCI_REVISION_ID.
+    PciConfigBuilder &revision(std::uint8_t revision);
+    // PCI_CLASS_DEVICE (base class << 8 | subclass: the kernel's 16-bit
+    // PCI_CLASS_* values of <linux/pci_ids.h>, which is not UAPI, so callers
+    // write the number and name the macro) and PCI_CLASS_PROG.
+    PciConfigBuilder &class_code(std::uint16_t class_device, std::uint8_t prog_if = 0);
+    // PCI_SUBSYSTEM_VENDOR_ID, PCI_SUBSYSTEM_ID.
+    PciConfigBuilder &subsystem(std::uint16_t vendor, std::uint16_t device);
+    // PCI_COMMAND at power-on, and which of its bits the guest may write.
+    // Default 0 and none: QEMU's PCI core keeps the command register the
+    // guest sees; this is the device's own copy.
+    PciConfigBuilder &command(std::uint16_t power_on, std::uint16_t guest_writable);
+    // Read-only PCI_STATUS bits (e.g. PCI_STATUS_DEVSEL_MEDIUM).
+    // PCI_STATUS_CAP_LIST is set by the capability calls, not here.
+    PciConfigBuilder &status(std::uint16_t bits);
+    // PCI_INTERRUPT_PIN (1 = INTA# .. 4 = INTD#). A function with a pin also
+    // gets a guest-writable PCI_INTERRUPT_LINE; without one the line stays
+    // a read-only 0.
+    PciConfigBuilder &interrupt_pin(std::uint8_t pin);
+
+    // BAR `index` (0..5) as the region says (PciBar::of); a region of size
+    // 0 adds nothing, so a parent may pass every BAR's region info. A 64-bit
+    // BAR also takes index + 1 (its upper half).
+    PciConfigBuilder &bar(unsigned index, const RegionInfo &region);
+    PciConfigBuilder &bar(unsigned index, const PciBar &bar);
+
+    // Capabilities go from 0x40 (PCI_STD_HEADER_SIZEOF) upwards, each on a
+    // dword boundary, linked in the order of the calls, with
+    // PCI_CAPABILITY_LIST pointing at the first and PCI_STATUS_CAP_LIST set.
+
+    // MSI (PCI_CAP_ID_MSI) with `vectors` (1, 2, 4, .. 32) in Multiple
+    // Message Capable, 64-bit addresses if `addr64`, per-vector masking if
+    // `maskable`. Guest-writable: Enable and Multiple Message Enable in
+    // PCI_MSI_FLAGS, the address (low 2 bits read 0), the 16-bit data, and
+    // one mask bit per vector; Pending Bits are read-only.
+    PciConfigBuilder &msi(unsigned vectors, bool addr64, bool maskable);
+    // A vendor-specific capability (PCI_CAP_ID_VNDR): ID, next, a length
+    // byte (3 + payload.size()), then `payload`, read-only.
+    PciConfigBuilder &vendor_capability(std::span<const std::uint8_t> payload);
+    // Any other capability: ID, next, then `body` from offset
+    // PCI_CAP_FLAGS. `guest_writable` is empty (all read-only) or one mask
+    // byte per body byte.
+    PciConfigBuilder &add_capability(std::uint8_t id, std::span<const std::uint8_t> body,
+                                     std::span<const std::uint8_t> guest_writable = {});
+
+    // The config space, or the first call it could not honour (Errc::
+    // probe_failed: the vfio frontend could not show such a function).
+    Result<PciConfig> build() const;
+    // For a layout fixed in the source, where a refusal is a bug of the
+    // parent: prints the reason and aborts, as a failed assertion does.
+    PciConfig build_or_abort() const;
+
+private:
+    // Reserves `size` bytes of capability space and links them in; nullopt
+    // (and the error remembered) if they do not fit.
+    std::optional<std::uint8_t> add_cap(std::uint8_t id, std::size_t size);
+    void put(std::size_t offset, std::size_t width, std::uint64_t value, std::uint64_t writable);
+    void fail(std::string why);
+
+    PciConfig cfg_;
+    std::size_t next_cap_;  // where the next capability goes
+    std::size_t link_;      // the byte that points at the next capability
+    std::uint8_t bars_used_ = 0; // one bit per BAR slot
+    std::string error_;
+};
+
+} // namespace mdev::vfio
