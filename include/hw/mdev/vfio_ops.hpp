@@ -8,6 +8,7 @@
 #include "hw/mdev/class_ops.hpp"
 
 #include <cstdint>
+#include <linux/vfio.h>
 #include <optional>
 #include <span>
 
@@ -17,25 +18,29 @@ class Device;
 
 namespace mdev::vfio {
 
-// Region indexes (VFIO_PCI_*_REGION_INDEX).
-inline constexpr std::uint32_t kBar0Region = 0;
-inline constexpr std::uint32_t kBar5Region = 5;
-inline constexpr std::uint32_t kRomRegion = 6;
-inline constexpr std::uint32_t kConfigRegion = 7;
-inline constexpr std::uint32_t kVgaRegion = 8;
-inline constexpr std::uint32_t kNumPciRegions = 9;
-
-// IRQ indexes (VFIO_PCI_*_IRQ_INDEX).
-inline constexpr std::uint32_t kIntxIrq = 0;
-inline constexpr std::uint32_t kMsiIrq = 1;
-inline constexpr std::uint32_t kMsixIrq = 2;
-inline constexpr std::uint32_t kErrIrq = 3;
-inline constexpr std::uint32_t kReqIrq = 4;
-inline constexpr std::uint32_t kNumPciIrqs = 5;
-
-// VFIO_DEVICE_FLAGS_*.
-inline constexpr std::uint32_t kDeviceFlagReset = 1u << 0;
-inline constexpr std::uint32_t kDeviceFlagPci = 1u << 1;
+// Transitional: the names qemu-mdev used before it took the VFIO ABI from
+// <linux/vfio.h>. They go away once every user spells the UAPI name.
+inline constexpr std::uint32_t kBar0Region = VFIO_PCI_BAR0_REGION_INDEX;
+inline constexpr std::uint32_t kBar5Region = VFIO_PCI_BAR5_REGION_INDEX;
+inline constexpr std::uint32_t kRomRegion = VFIO_PCI_ROM_REGION_INDEX;
+inline constexpr std::uint32_t kConfigRegion = VFIO_PCI_CONFIG_REGION_INDEX;
+inline constexpr std::uint32_t kVgaRegion = VFIO_PCI_VGA_REGION_INDEX;
+inline constexpr std::uint32_t kNumPciRegions = VFIO_PCI_NUM_REGIONS;
+inline constexpr std::uint32_t kIntxIrq = VFIO_PCI_INTX_IRQ_INDEX;
+inline constexpr std::uint32_t kMsiIrq = VFIO_PCI_MSI_IRQ_INDEX;
+inline constexpr std::uint32_t kMsixIrq = VFIO_PCI_MSIX_IRQ_INDEX;
+inline constexpr std::uint32_t kErrIrq = VFIO_PCI_ERR_IRQ_INDEX;
+inline constexpr std::uint32_t kReqIrq = VFIO_PCI_REQ_IRQ_INDEX;
+inline constexpr std::uint32_t kNumPciIrqs = VFIO_PCI_NUM_IRQS;
+inline constexpr std::uint32_t kDeviceFlagReset = VFIO_DEVICE_FLAGS_RESET;
+inline constexpr std::uint32_t kDeviceFlagPci = VFIO_DEVICE_FLAGS_PCI;
+inline constexpr std::uint32_t kRegionRead = VFIO_REGION_INFO_FLAG_READ;
+inline constexpr std::uint32_t kRegionWrite = VFIO_REGION_INFO_FLAG_WRITE;
+inline constexpr std::uint32_t kRegionMmap = VFIO_REGION_INFO_FLAG_MMAP;
+inline constexpr std::uint32_t kIrqEventfd = VFIO_IRQ_INFO_EVENTFD;
+inline constexpr std::uint32_t kIrqMaskable = VFIO_IRQ_INFO_MASKABLE;
+inline constexpr std::uint32_t kIrqAutomasked = VFIO_IRQ_INFO_AUTOMASKED;
+inline constexpr std::uint32_t kIrqNoresize = VFIO_IRQ_INFO_NORESIZE;
 
 struct DeviceInfo {
     std::uint32_t flags;
@@ -46,9 +51,6 @@ struct DeviceInfo {
 // VFIO_REGION_INFO_FLAG_*, then qemu-mdev's own BAR attributes. A VFIO
 // device leaves a BAR's type in its config-space register; here the region
 // says it, so that the frontend sizes and types a BAR from one place.
-inline constexpr std::uint32_t kRegionRead = 1u << 0;
-inline constexpr std::uint32_t kRegionWrite = 1u << 1;
-inline constexpr std::uint32_t kRegionMmap = 1u << 2;
 inline constexpr std::uint32_t kRegionBarIo = 1u << 16;       // I/O space BAR
 inline constexpr std::uint32_t kRegionBarMem64 = 1u << 17;    // 64-bit memory BAR
 inline constexpr std::uint32_t kRegionBarPrefetch = 1u << 18; // prefetchable
@@ -57,12 +59,6 @@ struct RegionInfo {
     std::uint32_t flags;
     std::uint64_t size; // 0: the region does not exist
 };
-
-// VFIO_IRQ_INFO_*.
-inline constexpr std::uint32_t kIrqEventfd = 1u << 0;
-inline constexpr std::uint32_t kIrqMaskable = 1u << 1;
-inline constexpr std::uint32_t kIrqAutomasked = 1u << 2;
-inline constexpr std::uint32_t kIrqNoresize = 1u << 3;
 
 struct IrqInfo {
     std::uint32_t flags;
