@@ -298,11 +298,11 @@ TEST_F(MttyTest, RegionsOfADualPortCard)
     PciFunction &f = make("mtty-2");
     const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
     vfio::DeviceInfo info = ops.device_info(*dev);
-    EXPECT_EQ(info.flags, vfio::kDeviceFlagPci | vfio::kDeviceFlagReset);
+    EXPECT_EQ(info.flags, VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET);
     EXPECT_EQ(info.num_regions, 9u);
     EXPECT_EQ(info.num_irqs, 5u);
 
-    constexpr std::uint32_t io_rw = vfio::kRegionRead | vfio::kRegionWrite | vfio::kRegionBarIo;
+    constexpr std::uint32_t io_rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo;
     for (std::uint32_t bar : {0u, 1u}) {
         std::optional<vfio::RegionInfo> r = ops.region_info(*dev, bar);
         ASSERT_TRUE(r);
@@ -319,10 +319,10 @@ TEST_F(MttyTest, RegionsOfADualPortCard)
         ASSERT_TRUE(r);
         EXPECT_EQ(r->size, 0u) << idx;
     }
-    std::optional<vfio::RegionInfo> cfg = ops.region_info(*dev, vfio::kConfigRegion);
+    std::optional<vfio::RegionInfo> cfg = ops.region_info(*dev, VFIO_PCI_CONFIG_REGION_INDEX);
     ASSERT_TRUE(cfg);
     EXPECT_EQ(cfg->size, 256u);
-    EXPECT_EQ(cfg->flags, vfio::kRegionRead | vfio::kRegionWrite);
+    EXPECT_EQ(cfg->flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
     EXPECT_FALSE(ops.region_info(*dev, 9));
 }
 
@@ -343,9 +343,9 @@ TEST_F(MttyTest, IntxOnlyNoMsi)
 {
     PciFunction &f = make("mtty-2");
     const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
-    EXPECT_EQ(ops.irq_info(*dev, vfio::kIntxIrq)->count, 1u);
-    EXPECT_EQ(ops.irq_info(*dev, vfio::kMsiIrq)->count, 0u);
-    EXPECT_EQ(ops.irq_info(*dev, vfio::kMsixIrq)->count, 0u);
+    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_INTX_IRQ_INDEX)->count, 1u);
+    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_MSI_IRQ_INDEX)->count, 0u);
+    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_MSIX_IRQ_INDEX)->count, 0u);
     EXPECT_FALSE(ops.irq_info(*dev, 5));
     EXPECT_TRUE(f.has_intx());
     EXPECT_EQ(f.msi().offset, 0);

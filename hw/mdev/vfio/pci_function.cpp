@@ -59,26 +59,26 @@ PciFunction::~PciFunction()
     if (!opened_) {
         return;
     }
-    ops_.set_irqs(dev_, kMsiIrq, nullptr);
-    ops_.set_irqs(dev_, kIntxIrq, nullptr);
+    ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, nullptr);
+    ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, nullptr);
     ops_.release(dev_);
 }
 
 Status PciFunction::discover()
 {
     const DeviceInfo info = ops_.device_info(dev_);
-    if (!(info.flags & kDeviceFlagPci) || info.num_regions <= kConfigRegion) {
+    if (!(info.flags & VFIO_DEVICE_FLAGS_PCI) || info.num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
         return Error{Errc::probe_failed, "the device is not a vfio-pci device"};
     }
 
-    std::optional<RegionInfo> config = ops_.region_info(dev_, kConfigRegion);
-    if (!config || config->size == 0 || !(config->flags & kRegionRead)) {
+    std::optional<RegionInfo> config = ops_.region_info(dev_, VFIO_PCI_CONFIG_REGION_INDEX);
+    if (!config || config->size == 0 || !(config->flags & VFIO_REGION_INFO_FLAG_READ)) {
         return Error{Errc::probe_failed, "the device has no readable config region"};
     }
     config_size_ = std::min<std::uint64_t>(config->size, kPciConfigSize);
 
     for (unsigned i = 0; i < kNumBars; i++) {
-        std::optional<RegionInfo> r = ops_.region_info(dev_, kBar0Region + i);
+        std::optional<RegionInfo> r = ops_.region_info(dev_, VFIO_PCI_BAR0_REGION_INDEX + i);
         if (!r || r->size == 0) {
             continue;
         }
@@ -92,15 +92,15 @@ Status PciFunction::discover()
         bar.io = r->flags & kRegionBarIo;
         bar.mem64 = !bar.io && (r->flags & kRegionBarMem64);
         bar.prefetch = !bar.io && (r->flags & kRegionBarPrefetch);
-        bar.mmap = !bar.io && (r->flags & kRegionMmap);
-        bar.readable = r->flags & kRegionRead;
-        bar.writable = r->flags & kRegionWrite;
+        bar.mmap = !bar.io && (r->flags & VFIO_REGION_INFO_FLAG_MMAP);
+        bar.readable = r->flags & VFIO_REGION_INFO_FLAG_READ;
+        bar.writable = r->flags & VFIO_REGION_INFO_FLAG_WRITE;
         if (bar.io && bar.size > 256) {
             return Error{Errc::probe_failed,
                          "I/O BAR" + std::to_string(i) + " is larger than 256 bytes"};
         }
         if (bar.mem64) {
-            std::optional<RegionInfo> upper = ops_.region_info(dev_, kBar0Region + i + 1);
+            std::optional<RegionInfo> upper = ops_.region_info(dev_, VFIO_PCI_BAR0_REGION_INDEX + i + 1);
             if (i + 1 >= kNumBars || (upper && upper->size != 0)) {
                 return Error{Errc::probe_failed,
                              "64-bit BAR" + std::to_string(i) + " has no free upper slot"};
@@ -109,7 +109,7 @@ Status PciFunction::discover()
         }
     }
 
-    std::optional<IrqInfo> intx = ops_.irq_info(dev_, kIntxIrq);
+    std::optional<IrqInfo> intx = ops_.irq_info(dev_, VFIO_PCI_INTX_IRQ_INDEX);
     intx_ = intx && intx->count > 0 && (config_read(kPciInterruptPin, 1) != 0);
     discover_msi();
     display_ = ops_.has_display(dev_);
@@ -121,7 +121,7 @@ Status PciFunction::discover()
 // capability (as the kernel's mtty sample does) runs on INTx.
 void PciFunction::discover_msi()
 {
-    std::optional<IrqInfo> info = ops_.irq_info(dev_, kMsiIrq);
+    std::optional<IrqInfo> info = ops_.irq_info(dev_, VFIO_PCI_MSI_IRQ_INDEX);
     if (!info || info->count == 0 || !(config_read(kPciStatus, 2) & kPciStatusCapList)) {
         return;
     }
@@ -158,7 +158,7 @@ std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
     std::uint8_t buf[4] = {};
     if (offset < config_size_) {
         std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
-        ops_.read(dev_, kConfigRegion, offset, std::span(buf, inside));
+        ops_.read(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset, std::span(buf, inside));
     }
     return static_cast<std::uint32_t>(load_le(std::span(buf, size)));
 }
@@ -176,7 +176,7 @@ void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsign
     std::uint8_t buf[4];
     store_le(std::span(buf, size), value);
     std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
-    ops_.write(dev_, kConfigRegion, offset, std::span<const std::uint8_t>(buf, inside));
+    ops_.write(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset, std::span<const std::uint8_t>(buf, inside));
 }
 
 bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset,
@@ -214,7 +214,7 @@ std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned
         return all_ones(size);
     }
     std::uint8_t buf[8] = {};
-    if (!ops_.read(dev_, kBar0Region + bar, offset, std::span(buf, size))) {
+    if (!ops_.read(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset, std::span(buf, size))) {
         return all_ones(size);
     }
     return load_le(std::span(buf, size));
@@ -237,7 +237,7 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
     }
     std::uint8_t buf[8];
     store_le(std::span(buf, size), value);
-    ops_.write(dev_, kBar0Region + bar, offset, std::span<const std::uint8_t>(buf, size));
+    ops_.write(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset, std::span<const std::uint8_t>(buf, size));
 }
 
 std::span<std::uint8_t> PciFunction::bar_memory(unsigned bar)
@@ -245,7 +245,7 @@ std::span<std::uint8_t> PciFunction::bar_memory(unsigned bar)
     if (bar >= kNumBars || !bars_[bar].mmap) {
         return {};
     }
-    std::span<std::uint8_t> mem = ops_.mmap(dev_, kBar0Region + bar);
+    std::span<std::uint8_t> mem = ops_.mmap(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar);
     return mem.size() >= bars_[bar].size ? mem.first(bars_[bar].size) : std::span<std::uint8_t>{};
 }
 
@@ -270,8 +270,8 @@ Result<std::optional<DisplayPlane>> PciFunction::display_plane()
         return std::optional<DisplayPlane>{};
     }
     std::uint64_t bar_size = 0;
-    if (plane->region - kBar0Region < kNumBars) { // unsigned: below BAR0 wraps
-        bar_size = bar_memory(plane->region - kBar0Region).size();
+    if (plane->region - VFIO_PCI_BAR0_REGION_INDEX < kNumBars) { // unsigned: below BAR0 wraps
+        bar_size = bar_memory(plane->region - VFIO_PCI_BAR0_REGION_INDEX).size();
     }
     Result<DisplayPlane> checked = check_plane(*plane, bar_size);
     if (!checked) {
@@ -295,7 +295,7 @@ void PciFunction::reset()
 void PciFunction::connect_irqs()
 {
     if (intx_ && !msi_enabled_) {
-        ops_.set_irqs(dev_, kIntxIrq, this);
+        ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, this);
     }
 }
 
@@ -308,14 +308,14 @@ void PciFunction::set_msi_enabled(bool enabled)
     if (enabled) {
         // As vfio-pci does: INTx is off while MSI is in use.
         if (intx_) {
-            ops_.set_irqs(dev_, kIntxIrq, nullptr);
+            ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, nullptr);
             host_.set_intx(false);
         }
-        ops_.set_irqs(dev_, kMsiIrq, this);
+        ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, this);
     } else {
-        ops_.set_irqs(dev_, kMsiIrq, nullptr);
+        ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, nullptr);
         if (intx_) {
-            ops_.set_irqs(dev_, kIntxIrq, this);
+            ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, this);
         }
     }
 }

@@ -58,7 +58,7 @@ std::optional<vfio::GfxPlane> Dispi::primary_plane() const
         return std::nullopt;
     }
     return vfio::GfxPlane{kDrmFormatXrgb8888, width, height,
-                          static_cast<std::uint32_t>(stride), vfio::kBar0Region, offset};
+                          static_cast<std::uint32_t>(stride), VFIO_PCI_BAR0_REGION_INDEX, offset};
 }
 
 bool Dispi::state_is_valid() const

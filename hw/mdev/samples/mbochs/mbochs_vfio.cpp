@@ -187,25 +187,25 @@ bool mbochs_config_is_valid(const MbochsDeviceState &s, std::uint64_t vram_size)
 
 vfio::DeviceInfo MbochsVfioOps::device_info(const Device &) const
 {
-    return {vfio::kDeviceFlagPci | vfio::kDeviceFlagReset, vfio::kNumPciRegions,
-            vfio::kNumPciIrqs};
+    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+            VFIO_PCI_NUM_IRQS};
 }
 
 std::optional<vfio::RegionInfo> MbochsVfioOps::region_info(const Device &dev,
                                                            std::uint32_t index) const
 {
-    if (index >= vfio::kNumPciRegions) {
+    if (index >= VFIO_PCI_NUM_REGIONS) {
         return std::nullopt;
     }
-    constexpr std::uint32_t rw = vfio::kRegionRead | vfio::kRegionWrite;
+    constexpr std::uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
     switch (index) {
-    case vfio::kConfigRegion:
+    case VFIO_PCI_CONFIG_REGION_INDEX:
         return vfio::RegionInfo{rw, MBOCHS_CONFIG_SPACE_SIZE};
-    case vfio::kBar0Region:
-        return vfio::RegionInfo{rw | vfio::kRegionMmap | vfio::kRegionBarPrefetch,
+    case VFIO_PCI_BAR0_REGION_INDEX:
+        return vfio::RegionInfo{rw | VFIO_REGION_INFO_FLAG_MMAP | vfio::kRegionBarPrefetch,
                                 std::uint64_t(dev.vendor_state<MbochsMdev>().spec().megabytes)
                                     << 20};
-    case vfio::kBar0Region + 2:
+    case VFIO_PCI_BAR0_REGION_INDEX + 2:
         return vfio::RegionInfo{rw, kMbochsMmioSize};
     default:
         return vfio::RegionInfo{0, 0};
@@ -214,7 +214,7 @@ std::optional<vfio::RegionInfo> MbochsVfioOps::region_info(const Device &dev,
 
 std::optional<vfio::IrqInfo> MbochsVfioOps::irq_info(const Device &, std::uint32_t index) const
 {
-    if (index >= vfio::kNumPciIrqs) {
+    if (index >= VFIO_PCI_NUM_IRQS) {
         return std::nullopt;
     }
     return vfio::IrqInfo{0, 0}; // a display without interrupts
@@ -225,13 +225,13 @@ bool MbochsVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset
 {
     MbochsMdev &m = mdev_of(dev);
     switch (region) {
-    case vfio::kConfigRegion:
+    case VFIO_PCI_CONFIG_REGION_INDEX:
         if (!config_range_ok(offset, data.size())) {
             return false;
         }
         std::memcpy(data.data(), m.state().config + offset, data.size());
         return true;
-    case vfio::kBar0Region:
+    case VFIO_PCI_BAR0_REGION_INDEX:
         // Where the BAR is not mapped (or through the VFIO fd): the bytes
         // at exactly `offset` of the video memory.
         if (!vram_range_ok(m, offset, data.size())) {
@@ -239,7 +239,7 @@ bool MbochsVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset
         }
         std::memcpy(data.data(), m.vram().data() + offset, data.size());
         return true;
-    case vfio::kBar0Region + 2:
+    case VFIO_PCI_BAR0_REGION_INDEX + 2:
         if (data.empty()) {
             return false;
         }
@@ -254,7 +254,7 @@ bool MbochsVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offse
 {
     MbochsMdev &m = mdev_of(dev);
     switch (region) {
-    case vfio::kConfigRegion:
+    case VFIO_PCI_CONFIG_REGION_INDEX:
         if (!config_range_ok(offset, data.size())) {
             return false;
         }
@@ -262,13 +262,13 @@ bool MbochsVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offse
             config_write_byte(m, static_cast<std::uint32_t>(offset + i), data[i]);
         }
         return true;
-    case vfio::kBar0Region:
+    case VFIO_PCI_BAR0_REGION_INDEX:
         if (!vram_range_ok(m, offset, data.size())) {
             return false;
         }
         std::memcpy(m.vram().data() + offset, data.data(), data.size());
         return true;
-    case vfio::kBar0Region + 2:
+    case VFIO_PCI_BAR0_REGION_INDEX + 2:
         if (data.empty()) {
             return false;
         }
@@ -292,7 +292,7 @@ void MbochsVfioOps::reset(Device &dev) const
 
 std::span<std::uint8_t> MbochsVfioOps::mmap(Device &dev, std::uint32_t region) const
 {
-    return region == vfio::kBar0Region ? mdev_of(dev).vram() : std::span<std::uint8_t>{};
+    return region == VFIO_PCI_BAR0_REGION_INDEX ? mdev_of(dev).vram() : std::span<std::uint8_t>{};
 }
 
 std::optional<vfio::GfxPlane> MbochsVfioOps::query_gfx_plane(Device &dev) const

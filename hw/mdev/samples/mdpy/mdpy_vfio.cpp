@@ -91,22 +91,22 @@ void mdpy_config_init(MdpyDeviceState &s, const MdpyMode &mode)
 
 vfio::DeviceInfo MdpyVfioOps::device_info(const Device &) const
 {
-    return {vfio::kDeviceFlagPci | vfio::kDeviceFlagReset, vfio::kNumPciRegions,
-            vfio::kNumPciIrqs};
+    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+            VFIO_PCI_NUM_IRQS};
 }
 
 std::optional<vfio::RegionInfo> MdpyVfioOps::region_info(const Device &dev,
                                                          std::uint32_t index) const
 {
-    constexpr std::uint32_t rw = vfio::kRegionRead | vfio::kRegionWrite;
+    constexpr std::uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
     switch (index) {
-    case vfio::kConfigRegion:
+    case VFIO_PCI_CONFIG_REGION_INDEX:
         return vfio::RegionInfo{rw, MDPY_CONFIG_SPACE_SIZE};
-    case vfio::kBar0Region:
-        return vfio::RegionInfo{rw | vfio::kRegionMmap | vfio::kRegionBarPrefetch,
+    case VFIO_PCI_BAR0_REGION_INDEX:
+        return vfio::RegionInfo{rw | VFIO_REGION_INFO_FLAG_MMAP | vfio::kRegionBarPrefetch,
                                 mdev_of(dev).mode().framebuffer_size()};
     default:
-        if (index < vfio::kNumPciRegions) {
+        if (index < VFIO_PCI_NUM_REGIONS) {
             return vfio::RegionInfo{0, 0};
         }
         return std::nullopt;
@@ -115,7 +115,7 @@ std::optional<vfio::RegionInfo> MdpyVfioOps::region_info(const Device &dev,
 
 std::optional<vfio::IrqInfo> MdpyVfioOps::irq_info(const Device &, std::uint32_t index) const
 {
-    if (index < vfio::kNumPciIrqs) {
+    if (index < VFIO_PCI_NUM_IRQS) {
         return vfio::IrqInfo{0, 0};
     }
     return std::nullopt;
@@ -125,14 +125,14 @@ bool MdpyVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset,
                        std::span<std::uint8_t> data) const
 {
     MdpyMdev &m = mdev_of(dev);
-    if (region == vfio::kConfigRegion) {
+    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
         if (!inside(offset, data.size(), MDPY_CONFIG_SPACE_SIZE)) {
             return false;
         }
         std::memcpy(data.data(), m.state().config + offset, data.size());
         return true;
     }
-    if (region == vfio::kBar0Region) {
+    if (region == VFIO_PCI_BAR0_REGION_INDEX) {
         std::span<std::uint8_t> fb = m.framebuffer();
         if (!inside(offset, data.size(), fb.size())) {
             return false;
@@ -147,7 +147,7 @@ bool MdpyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
                         std::span<const std::uint8_t> data) const
 {
     MdpyMdev &m = mdev_of(dev);
-    if (region == vfio::kConfigRegion) {
+    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
         if (!inside(offset, data.size(), MDPY_CONFIG_SPACE_SIZE)) {
             return false;
         }
@@ -163,7 +163,7 @@ bool MdpyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
                           mdpy_bar0_decode(m.mode(), mdpy_config_get32(s, mdpy_pci::kBar0Offset)));
         return true;
     }
-    if (region == vfio::kBar0Region) {
+    if (region == VFIO_PCI_BAR0_REGION_INDEX) {
         std::span<std::uint8_t> fb = m.framebuffer();
         if (!inside(offset, data.size(), fb.size())) {
             return false;
@@ -186,7 +186,7 @@ void MdpyVfioOps::reset(Device &dev) const
 
 std::span<std::uint8_t> MdpyVfioOps::mmap(Device &dev, std::uint32_t region) const
 {
-    if (region != vfio::kBar0Region) {
+    if (region != VFIO_PCI_BAR0_REGION_INDEX) {
         return {};
     }
     return mdev_of(dev).framebuffer();
@@ -201,7 +201,7 @@ std::optional<vfio::GfxPlane> MdpyVfioOps::query_gfx_plane(Device &dev) const
 {
     const MdpyMode &mode = mdev_of(dev).mode();
     return vfio::GfxPlane{mode.drm_format, mode.width, mode.height, mode.stride(),
-                          vfio::kBar0Region, 0};
+                          VFIO_PCI_BAR0_REGION_INDEX, 0};
 }
 
 } // namespace mdev::samples
