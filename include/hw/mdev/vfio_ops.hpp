@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The vfio class: the ops a parent implements so that its mdevs can be shown
 // to a guest as PCI functions (the series' vfio_mdev_device_ops, with the
-// ioctls spelled out as calls). Region and IRQ indexes follow the VFIO PCI
-// ABI. Data crosses as little-endian bytes, as through a VFIO device fd.
+// ioctls spelled out as calls). Indexes and flags are the VFIO PCI ABI's own,
+// from <linux/vfio.h> (VFIO_PCI_*_REGION_INDEX, VFIO_PCI_*_IRQ_INDEX,
+// VFIO_DEVICE_FLAGS_*, VFIO_REGION_INFO_FLAG_*, VFIO_IRQ_INFO_*), so devices
+// read like Linux's vfio drivers. Data crosses as little-endian bytes, as
+// through a VFIO device fd.
 #pragma once
 
 #include "hw/mdev/class_ops.hpp"
@@ -18,39 +21,17 @@ class Device;
 
 namespace mdev::vfio {
 
-// Transitional: the names qemu-mdev used before it took the VFIO ABI from
-// <linux/vfio.h>. They go away once every user spells the UAPI name.
-inline constexpr std::uint32_t kBar0Region = VFIO_PCI_BAR0_REGION_INDEX;
-inline constexpr std::uint32_t kBar5Region = VFIO_PCI_BAR5_REGION_INDEX;
-inline constexpr std::uint32_t kRomRegion = VFIO_PCI_ROM_REGION_INDEX;
-inline constexpr std::uint32_t kConfigRegion = VFIO_PCI_CONFIG_REGION_INDEX;
-inline constexpr std::uint32_t kVgaRegion = VFIO_PCI_VGA_REGION_INDEX;
-inline constexpr std::uint32_t kNumPciRegions = VFIO_PCI_NUM_REGIONS;
-inline constexpr std::uint32_t kIntxIrq = VFIO_PCI_INTX_IRQ_INDEX;
-inline constexpr std::uint32_t kMsiIrq = VFIO_PCI_MSI_IRQ_INDEX;
-inline constexpr std::uint32_t kMsixIrq = VFIO_PCI_MSIX_IRQ_INDEX;
-inline constexpr std::uint32_t kErrIrq = VFIO_PCI_ERR_IRQ_INDEX;
-inline constexpr std::uint32_t kReqIrq = VFIO_PCI_REQ_IRQ_INDEX;
-inline constexpr std::uint32_t kNumPciIrqs = VFIO_PCI_NUM_IRQS;
-inline constexpr std::uint32_t kDeviceFlagReset = VFIO_DEVICE_FLAGS_RESET;
-inline constexpr std::uint32_t kDeviceFlagPci = VFIO_DEVICE_FLAGS_PCI;
-inline constexpr std::uint32_t kRegionRead = VFIO_REGION_INFO_FLAG_READ;
-inline constexpr std::uint32_t kRegionWrite = VFIO_REGION_INFO_FLAG_WRITE;
-inline constexpr std::uint32_t kRegionMmap = VFIO_REGION_INFO_FLAG_MMAP;
-inline constexpr std::uint32_t kIrqEventfd = VFIO_IRQ_INFO_EVENTFD;
-inline constexpr std::uint32_t kIrqMaskable = VFIO_IRQ_INFO_MASKABLE;
-inline constexpr std::uint32_t kIrqAutomasked = VFIO_IRQ_INFO_AUTOMASKED;
-inline constexpr std::uint32_t kIrqNoresize = VFIO_IRQ_INFO_NORESIZE;
-
 struct DeviceInfo {
     std::uint32_t flags;
     std::uint32_t num_regions;
     std::uint32_t num_irqs;
 };
 
-// VFIO_REGION_INFO_FLAG_*, then qemu-mdev's own BAR attributes. A VFIO
-// device leaves a BAR's type in its config-space register; here the region
-// says it, so that the frontend sizes and types a BAR from one place.
+// Region flags are VFIO_REGION_INFO_FLAG_* (READ, WRITE, MMAP), plus these
+// BAR attributes of qemu-mdev's own, which <linux/vfio.h> does not have: a
+// VFIO device leaves a BAR's type in its config-space register; here the
+// region says it, so that the frontend sizes and types a BAR from one place.
+// They sit well above the bits VFIO defines (CAPS is 1 << 3).
 inline constexpr std::uint32_t kRegionBarIo = 1u << 16;       // I/O space BAR
 inline constexpr std::uint32_t kRegionBarMem64 = 1u << 17;    // 64-bit memory BAR
 inline constexpr std::uint32_t kRegionBarPrefetch = 1u << 18; // prefetchable
@@ -115,7 +96,7 @@ public:
     // VFIO_DEVICE_RESET: back to the power-on state.
     virtual void reset(Device &dev) const = 0;
 
-    // Host memory behind a region flagged kRegionMmap (empty otherwise).
+    // Host memory behind a region flagged VFIO_REGION_INFO_FLAG_MMAP (empty otherwise).
     virtual std::span<std::uint8_t> mmap(Device &, std::uint32_t) const { return {}; }
 
     // Display devices (VFIO_GFX_PLANE_TYPE_REGION): whether the device has a
@@ -123,7 +104,7 @@ public:
     // guest has not set a mode yet). The vfio frontend gives a device with a
     // display a graphic console, asks for the plane on every UI refresh, and
     // shows it straight from mmap() memory: the plane's region must be an
-    // mmap-able BAR (kBar0Region..kBar5Region), its format one of those in
+    // mmap-able BAR (VFIO_PCI_BAR0_REGION_INDEX..BAR5), its format one of those in
     // vfio/display_plane.hpp. A plane that does not fit is refused there
     // (logged as a guest error) and the console shows a placeholder.
     virtual bool has_display(const Device &) const { return false; }
