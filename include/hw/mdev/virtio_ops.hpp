@@ -9,6 +9,7 @@
 #include "hw/mdev/class_ops.hpp"
 
 #include <cstdint>
+#include <linux/virtio_config.h>
 #include <span>
 
 namespace mdev {
@@ -17,17 +18,16 @@ class Device;
 
 namespace mdev::virtio {
 
-// Virtio status bits (virtio 1.x §2.1).
-inline constexpr std::uint8_t kStatusAcknowledge = 1;
-inline constexpr std::uint8_t kStatusDriver = 2;
-inline constexpr std::uint8_t kStatusDriverOk = 4;
-inline constexpr std::uint8_t kStatusFeaturesOk = 8;
-inline constexpr std::uint8_t kStatusNeedsReset = 64;
-inline constexpr std::uint8_t kStatusFailed = 128;
-
-// Transport-independent feature bits the core knows by name.
-inline constexpr unsigned kFeatureVersion1 = 32;
-inline constexpr unsigned kFeatureAccessPlatform = 33;
+// Transitional: the names qemu-mdev used before it took the virtio ABI from
+// <linux/virtio_config.h>. They go away once every user spells the UAPI name.
+inline constexpr std::uint8_t kStatusAcknowledge = VIRTIO_CONFIG_S_ACKNOWLEDGE;
+inline constexpr std::uint8_t kStatusDriver = VIRTIO_CONFIG_S_DRIVER;
+inline constexpr std::uint8_t kStatusDriverOk = VIRTIO_CONFIG_S_DRIVER_OK;
+inline constexpr std::uint8_t kStatusFeaturesOk = VIRTIO_CONFIG_S_FEATURES_OK;
+inline constexpr std::uint8_t kStatusNeedsReset = VIRTIO_CONFIG_S_NEEDS_RESET;
+inline constexpr std::uint8_t kStatusFailed = VIRTIO_CONFIG_S_FAILED;
+inline constexpr unsigned kFeatureVersion1 = VIRTIO_F_VERSION_1;
+inline constexpr unsigned kFeatureAccessPlatform = VIRTIO_F_ACCESS_PLATFORM;
 
 // An interrupt the device raises: one per virtqueue, one for config changes
 // (the series' vq callback and config callback).
