@@ -88,7 +88,7 @@ public:
     std::uint8_t status() { return std::uint8_t(t_.bar_read(virtio::kDeviceStatus, 1)); }
     static bool live(std::uint8_t s)
     {
-        return (s & virtio::kStatusDriverOk) && !(s & virtio::kStatusNeedsReset);
+        return (s & VIRTIO_CONFIG_S_DRIVER_OK) && !(s & VIRTIO_CONFIG_S_NEEDS_RESET);
     }
 
     // Whether the device may touch guest memory now: only while it is live
@@ -116,7 +116,7 @@ public:
             setup_queue(pick_queue());
             break;
         case kDriverOk:
-            write(virtio::kDeviceStatus, status() | virtio::kStatusDriverOk, 1);
+            write(virtio::kDeviceStatus, status() | VIRTIO_CONFIG_S_DRIVER_OK, 1);
             break;
         case kAddChain:
             add_chain(pick_queue());
@@ -191,8 +191,8 @@ private:
     void write(std::uint64_t offset, std::uint64_t value, unsigned width)
     {
         if (offset == virtio::kDeviceStatus && width == 1) {
-            dma_allowed = dma_allowed || ((value & virtio::kStatusDriverOk) &&
-                                          !(status() & virtio::kStatusNeedsReset));
+            dma_allowed = dma_allowed || ((value & VIRTIO_CONFIG_S_DRIVER_OK) &&
+                                          !(status() & VIRTIO_CONFIG_S_NEEDS_RESET));
         }
         t_.bar_write(offset, value, width);
         if (offset == virtio::kDeviceStatus && width == 1 && std::uint8_t(value) == 0) {
@@ -225,8 +225,8 @@ private:
     void init()
     {
         write(virtio::kDeviceStatus, 0, 1);
-        write(virtio::kDeviceStatus, virtio::kStatusAcknowledge, 1);
-        write(virtio::kDeviceStatus, virtio::kStatusAcknowledge | virtio::kStatusDriver, 1);
+        write(virtio::kDeviceStatus, VIRTIO_CONFIG_S_ACKNOWLEDGE, 1);
+        write(virtio::kDeviceStatus, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
         std::uint64_t offered = 0;
         for (std::uint32_t word = 0; word < 2; word++) {
             t_.bar_write(virtio::kDeviceFeatureSelect, word, 4);
@@ -235,7 +235,7 @@ private:
         std::uint64_t wanted = offered;
         switch (in_.ConsumeIntegralInRange<unsigned>(0, 3)) {
         case 0:
-            wanted &= in_.ConsumeIntegral<std::uint64_t>() | (1ull << virtio::kFeatureVersion1);
+            wanted &= in_.ConsumeIntegral<std::uint64_t>() | (1ull << VIRTIO_F_VERSION_1);
             break;
         case 1:
             wanted = in_.ConsumeIntegral<std::uint64_t>();
@@ -248,7 +248,7 @@ private:
             t_.bar_write(virtio::kDriverFeature, std::uint32_t(wanted >> (32 * word)), 4);
         }
         write(virtio::kDeviceStatus,
-              virtio::kStatusAcknowledge | virtio::kStatusDriver | virtio::kStatusFeaturesOk, 1);
+              VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK, 1);
     }
 
     // What a driver does before the device can run at all, in one step so
@@ -264,7 +264,7 @@ private:
                 add_chain(q);
             }
         }
-        write(virtio::kDeviceStatus, status() | virtio::kStatusDriverOk, 1);
+        write(virtio::kDeviceStatus, status() | VIRTIO_CONFIG_S_DRIVER_OK, 1);
     }
 
     void setup_queue(std::uint16_t q)

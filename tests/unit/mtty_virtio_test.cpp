@@ -305,7 +305,7 @@ TEST_F(MttyVirtioTest, HostileControlMessagesAreLoggedNotFatal)
     EXPECT_THAT(g.errors[0], HasSubstr("port 5 of 1"));
     EXPECT_THAT(g.errors[1], HasSubstr("not one a driver sends"));
     EXPECT_THAT(g.errors[2], HasSubstr("control message of 3 bytes"));
-    EXPECT_EQ(drv->status() & virtio::kStatusNeedsReset, 0);
+    EXPECT_EQ(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
     EXPECT_EQ(q(vcon::kControlTx).used_idx(), 3);
 }
 
@@ -318,7 +318,7 @@ TEST_F(MttyVirtioTest, BrokenRingSetsNeedsReset)
     tx.publish(0);
     add_rx(1, kRx, 16);
     ops().kick_vq(*dev, vcon::tx_queue(1));
-    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);
     EXPECT_EQ(drv->config_cb.count, 1u);
     EXPECT_THAT(g.errors.at(0), HasSubstr("mtty virtio port 1 tx"));
 }

@@ -278,7 +278,7 @@ TEST_F(MvnetTest, FrameLargerThanRxBufferIsDroppedBufferKept)
     EXPECT_THAT(g.bytes(kRxBuf, small.size()), ElementsAreArray(expected_rx(small)));
     ASSERT_EQ(g.errors.size(), 1u);
     EXPECT_THAT(g.errors[0], HasSubstr("does not fit the RX buffer of 100"));
-    EXPECT_EQ(drv->status() & virtio::kStatusNeedsReset, 0);
+    EXPECT_EQ(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
 }
 
 TEST_F(MvnetTest, NothingMovesBeforeDriverOk)
@@ -369,7 +369,7 @@ TEST_F(MvnetTest, HostileTxRingSetsNeedsReset)
     tx->set_desc(0, kTxBuf, 12, vring::kDescFNext, 0); // a loop
     tx->publish(0);
     kick(MVNET_QUEUE_TX);
-    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);
     EXPECT_EQ(drv->config_cb.count, 1u);
     ASSERT_EQ(g.errors.size(), 1u);
     EXPECT_THAT(g.errors[0], HasSubstr("mvnet tx"));
@@ -378,7 +378,7 @@ TEST_F(MvnetTest, HostileTxRingSetsNeedsReset)
     // The driver writing its status back keeps NEEDS_RESET; nothing moves.
     drv->driver_ok();
     kick(MVNET_QUEUE_TX);
-    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);
     EXPECT_EQ(drv->config_cb.count, 1u);
     // Only a reset clears it.
     ops().set_status(*dev, 0);
@@ -391,7 +391,7 @@ TEST_F(MvnetTest, RxBufferOutsideRamSetsNeedsReset)
     add_rx(0x1000, 2048);
     send(frame(10, 1));
     kick(MVNET_QUEUE_TX);
-    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);
     EXPECT_THAT(g.errors.at(0), HasSubstr("mvnet rx"));
 }
 
@@ -404,7 +404,7 @@ TEST_F(MvnetTest, RuntFrameIsDropped)
     EXPECT_EQ(tx->used_idx(), 1);
     EXPECT_EQ(rx->used_idx(), 0);
     EXPECT_THAT(g.errors.at(0), HasSubstr("TX frame of 4 bytes"));
-    EXPECT_EQ(drv->status() & virtio::kStatusNeedsReset, 0);
+    EXPECT_EQ(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
 }
 
 TEST_F(MvnetTest, VqStateIsLastAvailIdx)

@@ -27,7 +27,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr const char *kUuid = "6a1d3c52-0000-4000-8000-00000000f002";
-constexpr std::uint64_t kVersion1 = std::uint64_t(1) << kFeatureVersion1;
+constexpr std::uint64_t kVersion1 = std::uint64_t(1) << VIRTIO_F_VERSION_1;
 constexpr std::uint64_t kFeatureMac = 1 << 5;
 constexpr std::uint64_t kCommon = MDEV_VIRTIO_COMMON_OFFSET;
 constexpr std::uint64_t kIsr = MDEV_VIRTIO_ISR_OFFSET;
@@ -196,10 +196,10 @@ protected:
     // ACKNOWLEDGE, DRIVER, features, FEATURES_OK: what a driver does first.
     void negotiate(std::uint64_t f = kVersion1)
     {
-        wr(kCommon + kDeviceStatus, kStatusAcknowledge, 1);
-        wr(kCommon + kDeviceStatus, kStatusAcknowledge | kStatusDriver, 1);
+        wr(kCommon + kDeviceStatus, VIRTIO_CONFIG_S_ACKNOWLEDGE, 1);
+        wr(kCommon + kDeviceStatus, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
         write_features(f);
-        wr(kCommon + kDeviceStatus, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk, 1);
+        wr(kCommon + kDeviceStatus, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK, 1);
     }
 
     void setup_queue(std::uint16_t idx, std::uint16_t size, std::uint64_t base)

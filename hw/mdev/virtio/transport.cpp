@@ -312,7 +312,7 @@ void Transport::common_write(std::uint32_t offset, std::uint32_t value, unsigned
         state_.driver_feature_select = value;
         return;
     case kDriverFeature:
-        if (ops_.get_status(dev_) & kStatusFeaturesOk) {
+        if (ops_.get_status(dev_) & VIRTIO_CONFIG_S_FEATURES_OK) {
             dev_.guest_error("virtio: driver_feature written after FEATURES_OK; ignored");
             return;
         }
@@ -400,11 +400,11 @@ void Transport::write_status(std::uint8_t status)
         return;
     }
     const std::uint8_t old = ops_.get_status(dev_);
-    if ((status & kStatusFeaturesOk) && !(old & kStatusFeaturesOk)) {
+    if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
         const std::uint64_t offered = ops_.get_features(dev_);
         const std::uint64_t wanted = state_.driver_features;
         const char *why = nullptr;
-        if (!(wanted & (std::uint64_t(1) << kFeatureVersion1))) {
+        if (!(wanted & (std::uint64_t(1) << VIRTIO_F_VERSION_1))) {
             why = "VERSION_1 is not negotiated";
         } else if (wanted & ~offered) {
             why = "it accepts features the device does not offer";
@@ -415,7 +415,7 @@ void Transport::write_status(std::uint8_t status)
             // FEATURES_OK then reads back clear, which tells the driver
             // (§3.1.1 step 6).
             dev_.guest_error("virtio: features 0x%" PRIx64 " not accepted: %s", wanted, why);
-            status &= std::uint8_t(~kStatusFeaturesOk);
+            status &= std::uint8_t(~VIRTIO_CONFIG_S_FEATURES_OK);
         }
     }
     ops_.set_status(dev_, status);
@@ -427,7 +427,7 @@ void Transport::enable_queue(std::uint16_t idx)
     if (q.enabled) {
         return;
     }
-    if (!(ops_.get_status(dev_) & kStatusFeaturesOk)) {
+    if (!(ops_.get_status(dev_) & VIRTIO_CONFIG_S_FEATURES_OK)) {
         dev_.guest_error("virtio: queue %u enabled before FEATURES_OK; ignored", idx);
         return;
     }

@@ -68,7 +68,7 @@ bool mtty_virtio_state_is_valid(const MttyVirtioState &s, unsigned ports)
 
 std::uint64_t MttyVirtioOps::offered_features()
 {
-    return bit(virtio::kFeatureVersion1) | bit(vcon::kFeatureMultiport);
+    return bit(VIRTIO_F_VERSION_1) | bit(vcon::kFeatureMultiport);
 }
 
 std::uint64_t MttyVirtioOps::get_features(const Device &) const
@@ -78,7 +78,7 @@ std::uint64_t MttyVirtioOps::get_features(const Device &) const
 
 bool MttyVirtioOps::set_features(Device &dev, std::uint64_t features) const
 {
-    if (!(features & bit(virtio::kFeatureVersion1))) {
+    if (!(features & bit(VIRTIO_F_VERSION_1))) {
         dev.guest_error("mtty virtio: features 0x%" PRIx64 " lack VERSION_1; refused", features);
         return false;
     }

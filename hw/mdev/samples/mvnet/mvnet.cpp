@@ -45,7 +45,7 @@ bool MvnetMdev::state_is_valid() const
 
 std::uint64_t MvnetVirtioOps::offered_features()
 {
-    return bit(virtio::kFeatureVersion1) | bit(vnet::kFeatureMac) | bit(vnet::kFeatureStatus);
+    return bit(VIRTIO_F_VERSION_1) | bit(vnet::kFeatureMac) | bit(vnet::kFeatureStatus);
 }
 
 std::uint64_t MvnetVirtioOps::get_features(const Device &) const
@@ -55,7 +55,7 @@ std::uint64_t MvnetVirtioOps::get_features(const Device &) const
 
 bool MvnetVirtioOps::set_features(Device &dev, std::uint64_t features) const
 {
-    if (!(features & bit(virtio::kFeatureVersion1))) {
+    if (!(features & bit(VIRTIO_F_VERSION_1))) {
         dev.guest_error("mvnet: features 0x%" PRIx64 " lack VERSION_1; refused", features);
         return false;
     }
