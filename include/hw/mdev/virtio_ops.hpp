@@ -3,7 +3,8 @@
 // driven by a virtio transport (the series' virtio_mdev_device_ops, which
 // became vDPA's vdpa_config_ops). The device reaches guest memory only
 // through the Host's checked DMA calls (host.hpp) and raises interrupts only
-// through the callbacks the transport hands it.
+// through the callbacks the transport hands it. Status bits and feature
+// numbers are <linux/virtio_config.h>'s (VIRTIO_CONFIG_S_*, VIRTIO_F_*).
 #pragma once
 
 #include "hw/mdev/class_ops.hpp"
@@ -17,17 +18,6 @@ class Device;
 }
 
 namespace mdev::virtio {
-
-// Transitional: the names qemu-mdev used before it took the virtio ABI from
-// <linux/virtio_config.h>. They go away once every user spells the UAPI name.
-inline constexpr std::uint8_t kStatusAcknowledge = VIRTIO_CONFIG_S_ACKNOWLEDGE;
-inline constexpr std::uint8_t kStatusDriver = VIRTIO_CONFIG_S_DRIVER;
-inline constexpr std::uint8_t kStatusDriverOk = VIRTIO_CONFIG_S_DRIVER_OK;
-inline constexpr std::uint8_t kStatusFeaturesOk = VIRTIO_CONFIG_S_FEATURES_OK;
-inline constexpr std::uint8_t kStatusNeedsReset = VIRTIO_CONFIG_S_NEEDS_RESET;
-inline constexpr std::uint8_t kStatusFailed = VIRTIO_CONFIG_S_FAILED;
-inline constexpr unsigned kFeatureVersion1 = VIRTIO_F_VERSION_1;
-inline constexpr unsigned kFeatureAccessPlatform = VIRTIO_F_ACCESS_PLATFORM;
 
 // An interrupt the device raises: one per virtqueue, one for config changes
 // (the series' vq callback and config callback).
