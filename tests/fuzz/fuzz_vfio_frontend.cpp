@@ -39,7 +39,8 @@ public:
                 continue; // nullopt: an index the device does not know
             }
             static constexpr std::uint32_t kFlagChoices[] = {
-                VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE, VFIO_REGION_INFO_FLAG_MMAP, vfio::kRegionBarIo,
+                VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE, VFIO_REGION_INFO_FLAG_MMAP,
+                vfio::kRegionBarIo,
                 vfio::kRegionBarMem64, vfio::kRegionBarPrefetch};
             std::uint32_t flags = 0;
             for (std::uint32_t f : kFlagChoices) {
@@ -184,7 +185,8 @@ public:
     {
         HostileDevice &d = dev_of(dev);
         std::optional<vfio::RegionInfo> r = d.region(region);
-        if (region >= vfio::kNumBars || !r || !(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || r->size > (1u << 20)) {
+        if (region >= vfio::kNumBars || !r || !(r->flags & VFIO_REGION_INFO_FLAG_MMAP) ||
+            r->size > (1u << 20)) {
             return {};
         }
         std::vector<std::uint8_t> &m = d.memory[region];

@@ -302,7 +302,8 @@ TEST_F(MttyTest, RegionsOfADualPortCard)
     EXPECT_EQ(info.num_regions, 9u);
     EXPECT_EQ(info.num_irqs, 5u);
 
-    constexpr std::uint32_t io_rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo;
+    constexpr std::uint32_t io_rw =
+        VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo;
     for (std::uint32_t bar : {0u, 1u}) {
         std::optional<vfio::RegionInfo> r = ops.region_info(*dev, bar);
         ASSERT_TRUE(r);

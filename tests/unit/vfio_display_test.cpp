@@ -72,7 +72,8 @@ TEST(CheckPlaneTest, MdpyVgaPlaneFitsItsTwoMebibyteBar)
 
 TEST(CheckPlaneTest, RegionIndexBecomesTheBarNumber)
 {
-    Result<DisplayPlane> r = check_plane(xrgb(16, 16, 64, 0x1000, VFIO_PCI_BAR0_REGION_INDEX + 2), kMiB);
+    Result<DisplayPlane> r =
+        check_plane(xrgb(16, 16, 64, 0x1000, VFIO_PCI_BAR0_REGION_INDEX + 2), kMiB);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->bar, 2u);
     EXPECT_EQ(r->offset, 0x1000u);

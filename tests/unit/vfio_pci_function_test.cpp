@@ -66,7 +66,8 @@ class FakeVfio final : public VfioOps {
 public:
     FakeVfio()
     {
-        info = {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS, VFIO_PCI_NUM_IRQS};
+        info = {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+                VFIO_PCI_NUM_IRQS};
         config.assign(256, 0);
         regions[VFIO_PCI_CONFIG_REGION_INDEX] = RegionInfo{kRW, 256};
         for (std::uint32_t i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
@@ -219,7 +220,8 @@ protected:
     // A device with INTx wired to pin A.
     void give_intx()
     {
-        fake.irqs[VFIO_PCI_INTX_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1};
+        fake.irqs[VFIO_PCI_INTX_IRQ_INDEX] = IrqInfo{
+            VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1};
         fake.put8(0x3d, 1);
     }
 
@@ -258,7 +260,8 @@ TEST_F(PciFunctionTest, DiscoversEachKindOfBar)
 {
     fake.regions[0] = {kRW | kRegionBarIo, 32};
     fake.regions[1] = {kRW, 4096};
-    fake.regions[2] = {kRW | kRegionBarMem64 | kRegionBarPrefetch | VFIO_REGION_INFO_FLAG_MMAP, 1 << 20};
+    fake.regions[2] = {kRW | kRegionBarMem64 | kRegionBarPrefetch | VFIO_REGION_INFO_FLAG_MMAP,
+                       1 << 20};
     fake.regions[3] = {0, 0};
     fake.regions[4] = {VFIO_REGION_INFO_FLAG_READ | kRegionBarPrefetch, 256};
     fake.regions.erase(5); // the device does not even know the index
@@ -298,7 +301,8 @@ TEST_F(PciFunctionTest, DiscoversEachKindOfBar)
 
 TEST_F(PciFunctionTest, IoBarIgnoresMemoryOnlyFlags)
 {
-    fake.regions[0] = {kRW | kRegionBarIo | kRegionBarMem64 | kRegionBarPrefetch | VFIO_REGION_INFO_FLAG_MMAP,
+    fake.regions[0] = {kRW | kRegionBarIo | kRegionBarMem64 | kRegionBarPrefetch |
+                           VFIO_REGION_INFO_FLAG_MMAP,
                        16};
     fake.regions[1] = {kRW | kRegionBarIo, 8};
     PciFunction &f = make();
@@ -459,7 +463,8 @@ TEST_F(PciFunctionTest, DestroyingTheFunctionDisconnectsInterruptsThenReleases)
     fake.irq_calls.clear();
     fn.reset();
     EXPECT_THAT(fake.irq_calls,
-                ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false}, IrqCall{VFIO_PCI_INTX_IRQ_INDEX, false}));
+                ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false},
+                            IrqCall{VFIO_PCI_INTX_IRQ_INDEX, false}));
     EXPECT_EQ(fake.releases, 1u);
 }
 
@@ -593,7 +598,8 @@ TEST_F(PciFunctionTest, EnablingMsiSwitchesIntxOffAndRoutesVectors)
     intx->set_level(true);
 
     f.set_msi_enabled(true);
-    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_INTX_IRQ_INDEX, false}, IrqCall{VFIO_PCI_MSI_IRQ_INDEX, true}));
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_INTX_IRQ_INDEX, false},
+                                            IrqCall{VFIO_PCI_MSI_IRQ_INDEX, true}));
     // The pin is released when INTx goes away.
     EXPECT_THAT(host.intx, ElementsAre(true, false));
 
@@ -613,7 +619,8 @@ TEST_F(PciFunctionTest, EnablingMsiSwitchesIntxOffAndRoutesVectors)
     EXPECT_THAT(fake.irq_calls, IsEmpty());
 
     f.set_msi_enabled(false);
-    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false}, IrqCall{VFIO_PCI_INTX_IRQ_INDEX, true}));
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false},
+                                            IrqCall{VFIO_PCI_INTX_IRQ_INDEX, true}));
     intx->set_level(true);
     EXPECT_THAT(host.intx, ElementsAre(true, false, true));
 }
@@ -663,7 +670,8 @@ TEST_F(PciFunctionTest, ResetResetsTheDeviceAndFallsBackToIntx)
     fake.irq_calls.clear();
     f.reset();
     EXPECT_EQ(fake.resets, 1u);
-    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false}, IrqCall{VFIO_PCI_INTX_IRQ_INDEX, true}));
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false},
+                                            IrqCall{VFIO_PCI_INTX_IRQ_INDEX, true}));
     f.reset();
     EXPECT_EQ(fake.resets, 2u);
 }
@@ -719,7 +727,8 @@ TEST_F(PciFunctionTest, ConfigWritesAreForwardedAndClippedToTheRegion)
     f.config_write(0xff, 0x55, 1);
     EXPECT_THAT(fake.config_writes,
                 ElementsAre(Access{true, VFIO_PCI_CONFIG_REGION_INDEX, 0x3c, {0x0b}},
-                            Access{true, VFIO_PCI_CONFIG_REGION_INDEX, 0x10, {0x98, 0xba, 0xdc, 0xfe}},
+                            Access{true, VFIO_PCI_CONFIG_REGION_INDEX, 0x10,
+                                   {0x98, 0xba, 0xdc, 0xfe}},
                             Access{true, VFIO_PCI_CONFIG_REGION_INDEX, 0xfc, {0x11, 0x22, 0x33}}));
     EXPECT_THAT(host.errors, IsEmpty());
 }

@@ -199,7 +199,8 @@ protected:
         wr(kCommon + kDeviceStatus, VIRTIO_CONFIG_S_ACKNOWLEDGE, 1);
         wr(kCommon + kDeviceStatus, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
         write_features(f);
-        wr(kCommon + kDeviceStatus, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK, 1);
+        wr(kCommon + kDeviceStatus,
+           VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK, 1);
     }
 
     void setup_queue(std::uint16_t idx, std::uint16_t size, std::uint64_t base)

@@ -100,7 +100,8 @@ Status PciFunction::discover()
                          "I/O BAR" + std::to_string(i) + " is larger than 256 bytes"};
         }
         if (bar.mem64) {
-            std::optional<RegionInfo> upper = ops_.region_info(dev_, VFIO_PCI_BAR0_REGION_INDEX + i + 1);
+            std::optional<RegionInfo> upper =
+                ops_.region_info(dev_, VFIO_PCI_BAR0_REGION_INDEX + i + 1);
             if (i + 1 >= kNumBars || (upper && upper->size != 0)) {
                 return Error{Errc::probe_failed,
                              "64-bit BAR" + std::to_string(i) + " has no free upper slot"};
@@ -176,7 +177,8 @@ void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsign
     std::uint8_t buf[4];
     store_le(std::span(buf, size), value);
     std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
-    ops_.write(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset, std::span<const std::uint8_t>(buf, inside));
+    ops_.write(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset,
+               std::span<const std::uint8_t>(buf, inside));
 }
 
 bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset,
@@ -237,7 +239,8 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
     }
     std::uint8_t buf[8];
     store_le(std::span(buf, size), value);
-    ops_.write(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset, std::span<const std::uint8_t>(buf, size));
+    ops_.write(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset,
+               std::span<const std::uint8_t>(buf, size));
 }
 
 std::span<std::uint8_t> PciFunction::bar_memory(unsigned bar)

@@ -130,7 +130,8 @@ std::optional<vfio::IrqInfo> MttyVfioOps::irq_info(const Device &, std::uint32_t
 {
     switch (index) {
     case VFIO_PCI_INTX_IRQ_INDEX:
-        return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1};
+        return vfio::IrqInfo{
+            VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1};
     case VFIO_PCI_MSI_IRQ_INDEX:
     case VFIO_PCI_MSIX_IRQ_INDEX:
     case VFIO_PCI_ERR_IRQ_INDEX:
