@@ -342,8 +342,8 @@ private:
                     ram_.fill(addr, std::span(payload.data(), fits));
                 }
             }
-            const std::uint16_t flags = std::uint16_t((writable ? samples::vring::kDescFWrite : 0) |
-                                                      (i + 1 < n ? samples::vring::kDescFNext : 0));
+            const std::uint16_t flags = std::uint16_t((writable ? VRING_DESC_F_WRITE : 0) |
+                                                      (i + 1 < n ? VRING_DESC_F_NEXT : 0));
             const std::uint64_t d = r.desc + 16u * idx;
             ram_.put64(d, addr);
             ram_.put32(d + 8, len);
@@ -355,7 +355,7 @@ private:
         r.avail_idx++;
         ram_.put16(r.avail + 2, r.avail_idx);
         if (in_.ConsumeIntegralInRange<unsigned>(0, 3) == 0) {
-            ram_.put16(r.avail, samples::vring::kAvailFNoInterrupt);
+            ram_.put16(r.avail, VRING_AVAIL_F_NO_INTERRUPT);
         }
     }
 

@@ -112,8 +112,8 @@ struct DriverRing {
         for (std::size_t i = 0; i < bufs.size(); i++) {
             const std::uint16_t idx = static_cast<std::uint16_t>((head + i) % num);
             const bool last = i + 1 == bufs.size();
-            std::uint16_t flags = (bufs[i].write ? vring::kDescFWrite : 0) |
-                                  (last ? 0 : vring::kDescFNext);
+            std::uint16_t flags = (bufs[i].write ? VRING_DESC_F_WRITE : 0) |
+                                  (last ? 0 : VRING_DESC_F_NEXT);
             set_desc(idx, bufs[i].addr, bufs[i].len, flags,
                      static_cast<std::uint16_t>((idx + 1) % num));
         }

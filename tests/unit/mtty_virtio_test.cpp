@@ -314,7 +314,7 @@ TEST_F(MttyVirtioTest, BrokenRingSetsNeedsReset)
     create("mtty-2");
     bring_up();
     DriverRing &tx = q(vcon::tx_queue(1));
-    tx.set_desc(0, kTx, 4, vring::kDescFNext, 0);
+    tx.set_desc(0, kTx, 4, VRING_DESC_F_NEXT, 0);
     tx.publish(0);
     add_rx(1, kRx, 16);
     ops().kick_vq(*dev, vcon::tx_queue(1));

@@ -353,7 +353,7 @@ TEST_F(MvnetTest, ResetOnStatusZero)
 TEST_F(MvnetTest, NoInterruptSuppressesCallbacks)
 {
     bring_up();
-    tx->set_avail_flags(vring::kAvailFNoInterrupt);
+    tx->set_avail_flags(VRING_AVAIL_F_NO_INTERRUPT);
     add_rx(kRxBuf, 2048);
     send(frame(10, 1));
     kick(MVNET_QUEUE_TX);
@@ -366,7 +366,7 @@ TEST_F(MvnetTest, HostileTxRingSetsNeedsReset)
 {
     bring_up();
     add_rx(kRxBuf, 2048);
-    tx->set_desc(0, kTxBuf, 12, vring::kDescFNext, 0); // a loop
+    tx->set_desc(0, kTxBuf, 12, VRING_DESC_F_NEXT, 0); // a loop
     tx->publish(0);
     kick(MVNET_QUEUE_TX);
     EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);

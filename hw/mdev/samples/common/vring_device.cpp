@@ -100,8 +100,8 @@ VringPop VringDevice::peek(VringChain &chain)
         fail("queue size %u is not a power of two", num);
         return VringPop::error;
     }
-    if (wraps(s_.desc, vring::kDescSize * num) || wraps(s_.avail, 4 + 2u * num) ||
-        wraps(s_.used, 4 + vring::kUsedElemSize * num)) {
+    if (wraps(s_.desc, sizeof(struct vring_desc) * num) || wraps(s_.avail, 4 + 2u * num) ||
+        wraps(s_.used, 4 + sizeof(struct vring_used_elem) * num)) {
         fail("ring areas wrap around the address space");
         return VringPop::error;
     }
@@ -142,10 +142,10 @@ VringPop VringDevice::peek(VringChain &chain)
             fail("descriptor chain from %u is longer than the queue (%u): a loop", head, num);
             return VringPop::error;
         }
-        std::uint8_t d[vring::kDescSize];
-        if (!host_.dma_read(s_.desc + vring::kDescSize * idx, d)) {
+        std::uint8_t d[sizeof(struct vring_desc)];
+        if (!host_.dma_read(s_.desc + sizeof(struct vring_desc) * idx, d)) {
             fail("cannot read descriptor %u at 0x%" PRIx64, idx,
-                 s_.desc + vring::kDescSize * idx);
+                 s_.desc + sizeof(struct vring_desc) * idx);
             return VringPop::error;
         }
         if (stale()) {
@@ -156,7 +156,7 @@ VringPop VringDevice::peek(VringChain &chain)
         const std::uint16_t flags = le16(d + 12);
         const std::uint16_t next = le16(d + 14);
 
-        if (flags & vring::kDescFIndirect) {
+        if (flags & VRING_DESC_F_INDIRECT) {
             fail("descriptor %u is indirect, which the device did not offer", idx);
             return VringPop::error;
         }
@@ -164,7 +164,7 @@ VringPop VringDevice::peek(VringChain &chain)
             fail("descriptor %u: 0x%" PRIx64 " + %u wraps around", idx, addr, len);
             return VringPop::error;
         }
-        const bool write = flags & vring::kDescFWrite;
+        const bool write = flags & VRING_DESC_F_WRITE;
         if (write) {
             seen_writable = true;
             chain.writable_bytes += len;
@@ -181,7 +181,7 @@ VringPop VringDevice::peek(VringChain &chain)
         }
         chain.segments.push_back({addr, len, write});
 
-        if (!(flags & vring::kDescFNext)) {
+        if (!(flags & VRING_DESC_F_NEXT)) {
             break;
         }
         if (next >= num) {
@@ -209,14 +209,14 @@ bool VringDevice::push(std::uint16_t head, std::uint32_t len)
     }
     // peek() checked the area too, but push() must not rely on a peek of
     // the same ring state having happened.
-    if (wraps(s_.used, 4 + vring::kUsedElemSize * s_.num)) {
+    if (wraps(s_.used, 4 + sizeof(struct vring_used_elem) * s_.num)) {
         fail("used ring at 0x%" PRIx64 " wraps around the address space", s_.used);
         return false;
     }
-    std::uint8_t elem[vring::kUsedElemSize];
+    std::uint8_t elem[sizeof(struct vring_used_elem)];
     put_le32(elem, head);
     put_le32(elem + 4, len);
-    const std::uint64_t at = s_.used + 4 + vring::kUsedElemSize * (s_.used_idx % s_.num);
+    const std::uint64_t at = s_.used + 4 + sizeof(struct vring_used_elem) * (s_.used_idx % s_.num);
     if (!host_.dma_write(at, elem)) {
         fail("cannot write used ring entry at 0x%" PRIx64, at);
         return false;
@@ -248,7 +248,7 @@ bool VringDevice::driver_wants_interrupt()
     if (!read16(s_.avail, flags)) {
         return false;
     }
-    return !(flags & vring::kAvailFNoInterrupt);
+    return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 std::int64_t VringDevice::read_from(const VringChain &chain, std::uint64_t offset,
