@@ -189,20 +189,20 @@ TEST_F(MttyVirtioTest, MultiportControlProtocol)
     create("mtty-2");
     bring_up();
     EXPECT_THAT(received(), ElementsAre()); // nothing before DEVICE_READY
-    send_ctl(0, vcon::kDeviceReady, 1);
-    EXPECT_THAT(received(), ElementsAre(Msg{0, vcon::kDeviceAdd, 1, ""},
-                                        Msg{1, vcon::kDeviceAdd, 1, ""}));
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    EXPECT_THAT(received(), ElementsAre(Msg{0, VIRTIO_CONSOLE_PORT_ADD, 1, ""},
+                                        Msg{1, VIRTIO_CONSOLE_PORT_ADD, 1, ""}));
     EXPECT_EQ(q(vcon::kControlTx).used_idx(), 1); // the message was taken
-    send_ctl(1, vcon::kPortReady, 1);
-    EXPECT_THAT(received(), ElementsAre(Msg{1, vcon::kPortName, 1, "mtty.1"},
-                                        Msg{1, vcon::kPortOpen, 1, ""}));
-    send_ctl(0, vcon::kPortReady, 1);
-    EXPECT_THAT(received(), ElementsAre(Msg{0, vcon::kPortName, 1, "mtty.0"},
-                                        Msg{0, vcon::kPortOpen, 1, ""}));
-    send_ctl(0, vcon::kPortOpen, 1);
+    send_ctl(1, VIRTIO_CONSOLE_PORT_READY, 1);
+    EXPECT_THAT(received(), ElementsAre(Msg{1, VIRTIO_CONSOLE_PORT_NAME, 1, "mtty.1"},
+                                        Msg{1, VIRTIO_CONSOLE_PORT_OPEN, 1, ""}));
+    send_ctl(0, VIRTIO_CONSOLE_PORT_READY, 1);
+    EXPECT_THAT(received(), ElementsAre(Msg{0, VIRTIO_CONSOLE_PORT_NAME, 1, "mtty.0"},
+                                        Msg{0, VIRTIO_CONSOLE_PORT_OPEN, 1, ""}));
+    send_ctl(0, VIRTIO_CONSOLE_PORT_OPEN, 1);
     EXPECT_TRUE(state().port[0].guest_open);
     EXPECT_FALSE(state().port[1].guest_open);
-    send_ctl(0, vcon::kPortOpen, 0);
+    send_ctl(0, VIRTIO_CONSOLE_PORT_OPEN, 0);
     EXPECT_FALSE(state().port[0].guest_open);
     EXPECT_TRUE(g.errors.empty());
     EXPECT_EQ(drv->vq_cb[vcon::kControlRx]->count, 3u);
@@ -212,12 +212,12 @@ TEST_F(MttyVirtioTest, ControlMessagesWaitForBuffers)
 {
     create("mtty-2");
     bring_up(true, /*ctl_bufs=*/1);
-    send_ctl(0, vcon::kDeviceReady, 1);
-    EXPECT_THAT(received(), ElementsAre(Msg{0, vcon::kDeviceAdd, 1, ""}));
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    EXPECT_THAT(received(), ElementsAre(Msg{0, VIRTIO_CONSOLE_PORT_ADD, 1, ""}));
     EXPECT_EQ(state().port[1].pending, MTTY_VIRTIO_SEND_ADD);
     add_ctl_buffer();
     ops().kick_vq(*dev, vcon::kControlRx);
-    EXPECT_THAT(received(), ElementsAre(Msg{1, vcon::kDeviceAdd, 1, ""}));
+    EXPECT_THAT(received(), ElementsAre(Msg{1, VIRTIO_CONSOLE_PORT_ADD, 1, ""}));
     EXPECT_EQ(state().port[1].pending, 0);
 }
 
@@ -225,9 +225,9 @@ TEST_F(MttyVirtioTest, EachPortLoopsBackItsOwnBytes)
 {
     create("mtty-2");
     bring_up();
-    send_ctl(0, vcon::kDeviceReady, 1);
-    send_ctl(0, vcon::kPortReady, 1);
-    send_ctl(1, vcon::kPortReady, 1);
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    send_ctl(0, VIRTIO_CONSOLE_PORT_READY, 1);
+    send_ctl(1, VIRTIO_CONSOLE_PORT_READY, 1);
     add_rx(0, kRx, 64);
     add_rx(1, kRx + 0x1000, 64);
     write_port(1, "port one", kTx + 0x1000);
@@ -285,20 +285,20 @@ TEST_F(MttyVirtioTest, NothingBeforeDriverOk)
     add_ctl_buffer();
     add_rx(0, kRx, 16);
     write_port(0, "early", kTx);
-    send_ctl(0, vcon::kDeviceReady, 1);
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
     EXPECT_EQ(q(vcon::rx_queue(0)).used_idx(), 0);
     EXPECT_EQ(q(vcon::kControlTx).used_idx(), 0);
     drv->driver_ok();
     EXPECT_EQ(rx_text(kRx, 5), "early");
-    EXPECT_THAT(received(), ElementsAre(Msg{0, vcon::kDeviceAdd, 1, ""}));
+    EXPECT_THAT(received(), ElementsAre(Msg{0, VIRTIO_CONSOLE_PORT_ADD, 1, ""}));
 }
 
 TEST_F(MttyVirtioTest, HostileControlMessagesAreLoggedNotFatal)
 {
     create("mtty-1");
     bring_up();
-    send_ctl(5, vcon::kPortReady, 1);  // no port 5
-    send_ctl(0, vcon::kDeviceAdd, 1);  // device-to-driver event
+    send_ctl(5, VIRTIO_CONSOLE_PORT_READY, 1);  // no port 5
+    send_ctl(0, VIRTIO_CONSOLE_PORT_ADD, 1);  // device-to-driver event
     q(vcon::kControlTx).add({{kCtlOut + 0x800, 3, false}}); // short message
     ops().kick_vq(*dev, vcon::kControlTx);
     ASSERT_EQ(g.errors.size(), 3u);
@@ -327,9 +327,9 @@ TEST_F(MttyVirtioTest, ResetForgetsTheProtocol)
 {
     create("mtty-2");
     bring_up();
-    send_ctl(0, vcon::kDeviceReady, 1);
-    send_ctl(0, vcon::kPortReady, 1);
-    send_ctl(0, vcon::kPortOpen, 1);
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    send_ctl(0, VIRTIO_CONSOLE_PORT_READY, 1);
+    send_ctl(0, VIRTIO_CONSOLE_PORT_OPEN, 1);
     ops().set_status(*dev, 0);
     EXPECT_FALSE(state().device_ready);
     EXPECT_FALSE(state().port[0].ready);
