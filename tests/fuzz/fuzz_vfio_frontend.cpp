@@ -87,7 +87,7 @@ public:
     std::array<vfio::IrqInfo, VFIO_PCI_NUM_IRQS> irqs{};
     std::array<std::uint8_t, 256> config{};
     std::array<std::uint8_t, 4096> registers{};
-    std::array<std::vector<std::uint8_t>, vfio::kNumBars> memory; // mmap-able BARs
+    std::array<std::vector<std::uint8_t>, PCI_STD_NUM_BARS> memory; // mmap-able BARs
     bool display = false;
     bool short_mmap = false;
     unsigned opens = 0, releases = 0;
@@ -185,7 +185,7 @@ public:
     {
         HostileDevice &d = dev_of(dev);
         std::optional<vfio::RegionInfo> r = d.region(region);
-        if (region >= vfio::kNumBars || !r || !(r->flags & VFIO_REGION_INFO_FLAG_MMAP) ||
+        if (region >= PCI_STD_NUM_BARS || !r || !(r->flags & VFIO_REGION_INFO_FLAG_MMAP) ||
             r->size > (1u << 20)) {
             return {};
         }

@@ -189,7 +189,7 @@ TEST_F(MdpyTest, Bar0IsAnMmapablePrefetchable32BitFramebuffer)
     EXPECT_TRUE(b.prefetch);
     EXPECT_FALSE(b.mem64);
     EXPECT_FALSE(b.io);
-    for (unsigned i = 1; i < vfio::kNumBars; i++) {
+    for (unsigned i = 1; i < PCI_STD_NUM_BARS; i++) {
         EXPECT_EQ(f.bar(i).size, 0u) << "BAR" << i;
     }
     EXPECT_EQ(f.bar_memory(0).size(), 2 * kMiB);
