@@ -12,6 +12,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_console.h>
 #include <string>
 
 namespace mdev::samples {
@@ -24,8 +26,8 @@ using test::DriverSim;
 using test::FakeGuest;
 using test::kRamBase;
 
-constexpr std::uint64_t kVersion1 = 1ull << 32;
-constexpr std::uint64_t kMultiport = 1ull << 1;
+constexpr std::uint64_t kVersion1 = 1ull << VIRTIO_F_VERSION_1;
+constexpr std::uint64_t kMultiport = 1ull << VIRTIO_CONSOLE_F_MULTIPORT;
 
 constexpr std::uint64_t kCtlOut = kRamBase + 0x40000; // driver's control messages
 constexpr std::uint64_t kCtlIn = kRamBase + 0x50000;  // c_ivq buffers, 0x100 apart

@@ -26,10 +26,10 @@ using test::DriverSim;
 using test::FakeGuest;
 using test::kRamBase;
 
-constexpr std::uint64_t kVersion1 = 1ull << 32;
-constexpr std::uint64_t kMac = 1ull << 5;
-constexpr std::uint64_t kStatus = 1ull << 16;
-constexpr std::uint64_t kAccessPlatform = 1ull << 33;
+constexpr std::uint64_t kVersion1 = 1ull << VIRTIO_F_VERSION_1;
+constexpr std::uint64_t kMac = 1ull << VIRTIO_NET_F_MAC;
+constexpr std::uint64_t kStatus = 1ull << VIRTIO_NET_F_STATUS;
+constexpr std::uint64_t kAccessPlatform = 1ull << VIRTIO_F_ACCESS_PLATFORM;
 constexpr const char *kUuid = "0b2c8a5e-61f4-4d0a-9e3b-a1b2c3d4e5f6";
 
 constexpr std::uint64_t kTxBuf = kRamBase + 0x40000;
