@@ -27,8 +27,8 @@ constexpr std::uint8_t kIerWritableMask =
     UART_IER_RDI | UART_IER_THRI | UART_IER_RLSI | UART_IER_MSI;
 
 // IIR: bits 3:0 are the id, bit 0 (UART_IIR_NO_INT) included; UART_IIR_ID
-// leaves it out. Bits 7:6 read 11 in FIFO mode, a value serial_reg.h names
-// only from Linux 6.2 on (UART_IIR_FIFO_ENABLED_16550A), after Debian's 6.1.
+// leaves it out. Bits 7:6 read 11 in FIFO mode, a value that later kernels'
+// serial_reg.h names (UART_IIR_FIFO_ENABLED_16550A) but Debian 12's 6.1 does not.
 constexpr std::uint8_t kIirIdMask = UART_IIR_NO_INT | UART_IIR_ID;
 constexpr std::uint8_t kIirFifosEnabled = 0xc0;
 
