@@ -121,7 +121,7 @@ void destroy(Slot &s)
 void reset_by_status(Slot &s)
 {
     if (s.virtio()) {
-        enter(s, [&] { mdev_virtio_bar_write(s.h, virtio::kDeviceStatus, 0, 1); });
+        enter(s, [&] { mdev_virtio_bar_write(s.h, VIRTIO_PCI_COMMON_STATUS, 0, 1); });
     } else {
         enter(s, [&] { mdev_vfio_reset(s.h); });
     }
@@ -237,7 +237,7 @@ bool bar_window_access(Slot &t, std::uint64_t offset, std::uint8_t *buf, std::si
             }
             if (t.virtio()) {
                 enter(t, [&] { mdev_virtio_bar_write(t.h, at, v, w); });
-                if (at == virtio::kDeviceStatus && w == 1 && v == 0) {
+                if (at == VIRTIO_PCI_COMMON_STATUS && w == 1 && v == 0) {
                     mark_stale(t);
                 }
             } else {
@@ -438,12 +438,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         Slot &s = w.slots[i];
         s.index = i;
         const std::uint64_t own = s.bar_window(), other = kBarWindow + kBarWindowStride * (1 - i);
-        w.hot_addresses[i] = {own + virtio::kDeviceStatus,
+        w.hot_addresses[i] = {own + VIRTIO_PCI_COMMON_STATUS,
                               own + MDEV_VIRTIO_NOTIFY_OFFSET,
                               own + MDEV_VIRTIO_NOTIFY_OFFSET + 4,
                               own + MDEV_VIRTIO_ISR_OFFSET,
-                              own + virtio::kDeviceStatus - 3,
-                              other + virtio::kDeviceStatus,
+                              own + VIRTIO_PCI_COMMON_STATUS - 3,
+                              other + VIRTIO_PCI_COMMON_STATUS,
                               kSlotControl + i,
                               kSlotControl + (1 - i)};
         w.hints[i].ring_base = fuzz::kRamBase + 0x2000 * i;

@@ -28,18 +28,19 @@ class HostileDevice final : public VendorState {
 public:
     explicit HostileDevice(FuzzedDataProvider &in)
     {
-        info.flags = in.ConsumeIntegralInRange<unsigned>(0, 7) ? vfio::kDeviceFlagPci
+        info.flags = in.ConsumeIntegralInRange<unsigned>(0, 7) ? VFIO_DEVICE_FLAGS_PCI
                                                                : in.ConsumeIntegral<std::uint32_t>();
-        info.num_regions = in.ConsumeIntegralInRange<unsigned>(0, 7) ? vfio::kNumPciRegions
+        info.num_regions = in.ConsumeIntegralInRange<unsigned>(0, 7) ? VFIO_PCI_NUM_REGIONS
                                                                      : in.ConsumeIntegralInRange<unsigned>(0, 12);
-        info.num_irqs = vfio::kNumPciIrqs;
+        info.num_irqs = VFIO_PCI_NUM_IRQS;
         for (std::uint32_t i = 0; i < regions.size(); i++) {
             auto &r = regions[i];
             if (in.ConsumeIntegralInRange<unsigned>(0, 15) == 0) {
                 continue; // nullopt: an index the device does not know
             }
             static constexpr std::uint32_t kFlagChoices[] = {
-                vfio::kRegionRead, vfio::kRegionWrite, vfio::kRegionMmap, vfio::kRegionBarIo,
+                VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE, VFIO_REGION_INFO_FLAG_MMAP,
+                vfio::kRegionBarIo,
                 vfio::kRegionBarMem64, vfio::kRegionBarPrefetch};
             std::uint32_t flags = 0;
             for (std::uint32_t f : kFlagChoices) {
@@ -49,8 +50,8 @@ public:
             if (in.ConsumeIntegralInRange<unsigned>(0, 15) == 0) {
                 size = in.ConsumeIntegral<std::uint64_t>();
             }
-            if (i == vfio::kConfigRegion && in.ConsumeIntegralInRange<unsigned>(0, 7)) {
-                flags = vfio::kRegionRead | vfio::kRegionWrite;
+            if (i == VFIO_PCI_CONFIG_REGION_INDEX && in.ConsumeIntegralInRange<unsigned>(0, 7)) {
+                flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
                 size = in.ConsumeBool() ? 256 : in.ConsumeIntegralInRange<std::uint64_t>(1, 512);
             }
             r = vfio::RegionInfo{flags, size};
@@ -82,11 +83,11 @@ public:
     }
 
     vfio::DeviceInfo info{};
-    std::array<std::optional<vfio::RegionInfo>, vfio::kNumPciRegions> regions{};
-    std::array<vfio::IrqInfo, vfio::kNumPciIrqs> irqs{};
+    std::array<std::optional<vfio::RegionInfo>, VFIO_PCI_NUM_REGIONS> regions{};
+    std::array<vfio::IrqInfo, VFIO_PCI_NUM_IRQS> irqs{};
     std::array<std::uint8_t, 256> config{};
     std::array<std::uint8_t, 4096> registers{};
-    std::array<std::vector<std::uint8_t>, vfio::kNumBars> memory; // mmap-able BARs
+    std::array<std::vector<std::uint8_t>, PCI_STD_NUM_BARS> memory; // mmap-able BARs
     bool display = false;
     bool short_mmap = false;
     unsigned opens = 0, releases = 0;
@@ -114,7 +115,7 @@ public:
     }
     std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override
     {
-        return index < vfio::kNumPciIrqs ? std::optional(dev_of(dev).irqs[index]) : std::nullopt;
+        return index < VFIO_PCI_NUM_IRQS ? std::optional(dev_of(dev).irqs[index]) : std::nullopt;
     }
 
     // The frontend's side of the contract, checked here.
@@ -125,14 +126,14 @@ public:
         FUZZ_CHECK(r && offset < r->size && width <= r->size - offset,
                    "%zu-byte access at 0x%llx past region %u", width, (unsigned long long)offset,
                    region);
-        if (region == vfio::kConfigRegion) {
+        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
             FUZZ_CHECK(width >= 1 && width <= 4, "%zu-byte config access", width);
             return;
         }
         FUZZ_CHECK((width == 1 || width == 2 || width == 4 || width == 8) && offset % width == 0,
                    "%zu-byte access at 0x%llx of region %u", width, (unsigned long long)offset,
                    region);
-        FUZZ_CHECK(r->flags & (write ? vfio::kRegionWrite : vfio::kRegionRead),
+        FUZZ_CHECK(r->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ),
                    "a %s of region %u, whose info forbids it", write ? "write" : "read", region);
     }
 
@@ -142,7 +143,7 @@ public:
         HostileDevice &d = dev_of(dev);
         check_access(d, region, offset, data.size(), false);
         for (std::size_t i = 0; i < data.size(); i++) {
-            data[i] = region == vfio::kConfigRegion ? d.config[(offset + i) % d.config.size()]
+            data[i] = region == VFIO_PCI_CONFIG_REGION_INDEX ? d.config[(offset + i) % d.config.size()]
                                                     : d.registers[(offset + i) % d.registers.size()];
         }
         return input->ConsumeIntegralInRange<unsigned>(0, 7) != 0; // now and then, refuse
@@ -154,7 +155,7 @@ public:
         check_access(d, region, offset, data.size(), true);
         d.seen.writes++;
         for (std::size_t i = 0; i < data.size(); i++) {
-            (region == vfio::kConfigRegion ? d.config[(offset + i) % d.config.size()]
+            (region == VFIO_PCI_CONFIG_REGION_INDEX ? d.config[(offset + i) % d.config.size()]
                                            : d.registers[(offset + i) % d.registers.size()]) =
                 data[i];
         }
@@ -170,9 +171,9 @@ public:
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
     {
         HostileDevice &d = dev_of(dev);
-        if (index == vfio::kIntxIrq) {
+        if (index == VFIO_PCI_INTX_IRQ_INDEX) {
             d.intx_sink = sink;
-        } else if (index == vfio::kMsiIrq) {
+        } else if (index == VFIO_PCI_MSI_IRQ_INDEX) {
             d.msi_sink = sink;
         } else {
             return false;
@@ -184,7 +185,8 @@ public:
     {
         HostileDevice &d = dev_of(dev);
         std::optional<vfio::RegionInfo> r = d.region(region);
-        if (region >= vfio::kNumBars || !r || !(r->flags & vfio::kRegionMmap) || r->size > (1u << 20)) {
+        if (region >= PCI_STD_NUM_BARS || !r || !(r->flags & VFIO_REGION_INFO_FLAG_MMAP) ||
+            r->size > (1u << 20)) {
             return {};
         }
         std::vector<std::uint8_t> &m = d.memory[region];

@@ -119,7 +119,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             fuzz::violation("DMA %s at 0x%llx on a broken ring", write ? "write" : "read",
                             (unsigned long long)addr);
         case Allowed::used_ring:
-            FUZZ_CHECK(write && inside(addr, len, s.used, 4 + samples::vring::kUsedElemSize * s.num),
+            FUZZ_CHECK(write &&
+                           inside(addr, len, s.used, 4 + sizeof(struct vring_used_elem) * s.num),
                        "push touched 0x%llx + %zu outside the used ring",
                        (unsigned long long)addr, len);
             return;

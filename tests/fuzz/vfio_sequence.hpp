@@ -105,7 +105,7 @@ inline std::uint64_t pick_bar_offset(FuzzedDataProvider &in, const VfioSample &s
 inline bool bar_access_bad(const vfio::PciFunction &fn, unsigned bar, std::uint64_t offset,
                            unsigned width, bool write)
 {
-    if (bar >= vfio::kNumBars || fn.bar(bar).size == 0) {
+    if (bar >= PCI_STD_NUM_BARS || fn.bar(bar).size == 0) {
         return true;
     }
     const vfio::Bar &b = fn.bar(bar);
@@ -116,8 +116,8 @@ inline bool bar_access_bad(const vfio::PciFunction &fn, unsigned bar, std::uint6
 
 inline bool config_access_bad(std::uint32_t offset, unsigned width)
 {
-    return width == 0 || width > 4 || offset >= vfio::kPciConfigSize ||
-           offset + width > vfio::kPciConfigSize;
+    return width == 0 || width > 4 || offset >= PCI_CFG_SPACE_SIZE ||
+           offset + width > PCI_CFG_SPACE_SIZE;
 }
 
 } // namespace detail
@@ -184,8 +184,8 @@ void run_vfio_sequence(FuzzedDataProvider &in, VfioTarget<P> &target, const Vfio
         }
         case kBarRead:
         case kBarWrite: {
-            const unsigned bar = in.ConsumeIntegralInRange<unsigned>(0, vfio::kNumBars);
-            const std::uint64_t size = bar < vfio::kNumBars ? fn.bar(bar).size : 0;
+            const unsigned bar = in.ConsumeIntegralInRange<unsigned>(0, PCI_STD_NUM_BARS);
+            const std::uint64_t size = bar < PCI_STD_NUM_BARS ? fn.bar(bar).size : 0;
             const std::uint64_t offset = detail::pick_bar_offset(in, sample, size);
             const unsigned width = pick_width(in);
             const bool bad = detail::bar_access_bad(fn, bar, offset, width, op == kBarWrite);
@@ -236,7 +236,7 @@ void run_vfio_sequence(FuzzedDataProvider &in, VfioTarget<P> &target, const Vfio
         case kRamStore: {
             // The guest writes a RAM-backed BAR directly (no trap).
             std::span<std::uint8_t> mem =
-                fn.bar_memory(in.ConsumeIntegralInRange<unsigned>(0, vfio::kNumBars - 1));
+                fn.bar_memory(in.ConsumeIntegralInRange<unsigned>(0, PCI_STD_NUM_BARS - 1));
             const std::uint64_t value = detail::pick_value(in, sample);
             if (mem.size() >= 8) {
                 const std::uint64_t at = pick_offset(in, mem.size()) % (mem.size() - 7);

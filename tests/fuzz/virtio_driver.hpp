@@ -85,10 +85,10 @@ public:
     {
     }
 
-    std::uint8_t status() { return std::uint8_t(t_.bar_read(virtio::kDeviceStatus, 1)); }
+    std::uint8_t status() { return std::uint8_t(t_.bar_read(VIRTIO_PCI_COMMON_STATUS, 1)); }
     static bool live(std::uint8_t s)
     {
-        return (s & virtio::kStatusDriverOk) && !(s & virtio::kStatusNeedsReset);
+        return (s & VIRTIO_CONFIG_S_DRIVER_OK) && !(s & VIRTIO_CONFIG_S_NEEDS_RESET);
     }
 
     // Whether the device may touch guest memory now: only while it is live
@@ -116,7 +116,7 @@ public:
             setup_queue(pick_queue());
             break;
         case kDriverOk:
-            write(virtio::kDeviceStatus, status() | virtio::kStatusDriverOk, 1);
+            write(VIRTIO_PCI_COMMON_STATUS, status() | VIRTIO_CONFIG_S_DRIVER_OK, 1);
             break;
         case kAddChain:
             add_chain(pick_queue());
@@ -190,12 +190,12 @@ private:
 
     void write(std::uint64_t offset, std::uint64_t value, unsigned width)
     {
-        if (offset == virtio::kDeviceStatus && width == 1) {
-            dma_allowed = dma_allowed || ((value & virtio::kStatusDriverOk) &&
-                                          !(status() & virtio::kStatusNeedsReset));
+        if (offset == VIRTIO_PCI_COMMON_STATUS && width == 1) {
+            dma_allowed = dma_allowed || ((value & VIRTIO_CONFIG_S_DRIVER_OK) &&
+                                          !(status() & VIRTIO_CONFIG_S_NEEDS_RESET));
         }
         t_.bar_write(offset, value, width);
-        if (offset == virtio::kDeviceStatus && width == 1 && std::uint8_t(value) == 0) {
+        if (offset == VIRTIO_PCI_COMMON_STATUS && width == 1 && std::uint8_t(value) == 0) {
             expect_reset_state("device_status 0");
         }
     }
@@ -224,18 +224,18 @@ private:
 
     void init()
     {
-        write(virtio::kDeviceStatus, 0, 1);
-        write(virtio::kDeviceStatus, virtio::kStatusAcknowledge, 1);
-        write(virtio::kDeviceStatus, virtio::kStatusAcknowledge | virtio::kStatusDriver, 1);
+        write(VIRTIO_PCI_COMMON_STATUS, 0, 1);
+        write(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE, 1);
+        write(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
         std::uint64_t offered = 0;
         for (std::uint32_t word = 0; word < 2; word++) {
-            t_.bar_write(virtio::kDeviceFeatureSelect, word, 4);
-            offered |= t_.bar_read(virtio::kDeviceFeature, 4) << (32 * word);
+            t_.bar_write(VIRTIO_PCI_COMMON_DFSELECT, word, 4);
+            offered |= t_.bar_read(VIRTIO_PCI_COMMON_DF, 4) << (32 * word);
         }
         std::uint64_t wanted = offered;
         switch (in_.ConsumeIntegralInRange<unsigned>(0, 3)) {
         case 0:
-            wanted &= in_.ConsumeIntegral<std::uint64_t>() | (1ull << virtio::kFeatureVersion1);
+            wanted &= in_.ConsumeIntegral<std::uint64_t>() | (1ull << VIRTIO_F_VERSION_1);
             break;
         case 1:
             wanted = in_.ConsumeIntegral<std::uint64_t>();
@@ -244,11 +244,11 @@ private:
             break;
         }
         for (std::uint32_t word = 0; word < 2; word++) {
-            t_.bar_write(virtio::kDriverFeatureSelect, word, 4);
-            t_.bar_write(virtio::kDriverFeature, std::uint32_t(wanted >> (32 * word)), 4);
+            t_.bar_write(VIRTIO_PCI_COMMON_GFSELECT, word, 4);
+            t_.bar_write(VIRTIO_PCI_COMMON_GF, std::uint32_t(wanted >> (32 * word)), 4);
         }
-        write(virtio::kDeviceStatus,
-              virtio::kStatusAcknowledge | virtio::kStatusDriver | virtio::kStatusFeaturesOk, 1);
+        write(VIRTIO_PCI_COMMON_STATUS,
+              VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK, 1);
     }
 
     // What a driver does before the device can run at all, in one step so
@@ -264,12 +264,12 @@ private:
                 add_chain(q);
             }
         }
-        write(virtio::kDeviceStatus, status() | virtio::kStatusDriverOk, 1);
+        write(VIRTIO_PCI_COMMON_STATUS, status() | VIRTIO_CONFIG_S_DRIVER_OK, 1);
     }
 
     void setup_queue(std::uint16_t q)
     {
-        t_.bar_write(virtio::kQueueSelect, q, 2);
+        t_.bar_write(VIRTIO_PCI_COMMON_Q_SELECT, q, 2);
         Ring r;
         r.num = std::uint16_t(1u << in_.ConsumeIntegralInRange<unsigned>(0, 4));
         if (in_.ConsumeIntegralInRange<unsigned>(0, 7) == 0) {
@@ -286,11 +286,11 @@ private:
             r.avail = pick_address() & ~1ull;
             r.used = pick_address() & ~3ull;
         }
-        t_.bar_write(virtio::kQueueSize, r.num, 2);
+        t_.bar_write(VIRTIO_PCI_COMMON_Q_SIZE, r.num, 2);
         const std::uint32_t lo_hi[][2] = {
-            {virtio::kQueueDescLo, virtio::kQueueDescHi},
-            {virtio::kQueueDriverLo, virtio::kQueueDriverHi},
-            {virtio::kQueueDeviceLo, virtio::kQueueDeviceHi},
+            {VIRTIO_PCI_COMMON_Q_DESCLO, VIRTIO_PCI_COMMON_Q_DESCHI},
+            {VIRTIO_PCI_COMMON_Q_AVAILLO, VIRTIO_PCI_COMMON_Q_AVAILHI},
+            {VIRTIO_PCI_COMMON_Q_USEDLO, VIRTIO_PCI_COMMON_Q_USEDHI},
         };
         const std::uint64_t areas[] = {r.desc, r.avail, r.used};
         for (unsigned i = 0; i < 3; i++) {
@@ -298,9 +298,9 @@ private:
             t_.bar_write(lo_hi[i][1], std::uint32_t(areas[i] >> 32), 4);
         }
         if (in_.ConsumeBool()) {
-            t_.bar_write(virtio::kQueueMsixVector, in_.ConsumeIntegralInRange<unsigned>(0, 8), 2);
+            t_.bar_write(VIRTIO_PCI_COMMON_Q_MSIX, in_.ConsumeIntegralInRange<unsigned>(0, 8), 2);
         }
-        t_.bar_write(virtio::kQueueEnable, 1, 2);
+        t_.bar_write(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
         if (q < rings_.size() && t_.state().queue[q].enabled) {
             r.num = t_.state().queue[q].size;
             rings_[q] = r;
@@ -342,8 +342,8 @@ private:
                     ram_.fill(addr, std::span(payload.data(), fits));
                 }
             }
-            const std::uint16_t flags = std::uint16_t((writable ? samples::vring::kDescFWrite : 0) |
-                                                      (i + 1 < n ? samples::vring::kDescFNext : 0));
+            const std::uint16_t flags = std::uint16_t((writable ? VRING_DESC_F_WRITE : 0) |
+                                                      (i + 1 < n ? VRING_DESC_F_NEXT : 0));
             const std::uint64_t d = r.desc + 16u * idx;
             ram_.put64(d, addr);
             ram_.put32(d + 8, len);
@@ -355,7 +355,7 @@ private:
         r.avail_idx++;
         ram_.put16(r.avail + 2, r.avail_idx);
         if (in_.ConsumeIntegralInRange<unsigned>(0, 3) == 0) {
-            ram_.put16(r.avail, samples::vring::kAvailFNoInterrupt);
+            ram_.put16(r.avail, VRING_AVAIL_F_NO_INTERRUPT);
         }
     }
 

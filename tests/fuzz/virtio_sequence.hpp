@@ -108,7 +108,7 @@ void run_virtio_sequence(FuzzedDataProvider &in, VirtioTarget<P> &target,
     guest.on_dma = [&](bool write, std::uint64_t addr, std::size_t len) {
         FUZZ_CHECK(driver.dma_allowed, "DMA %s of %zu bytes at 0x%llx while the device is %s",
                    write ? "write" : "read", len, (unsigned long long)addr,
-                   (driver.status() & virtio::kStatusNeedsReset) ? "NEEDS_RESET" : "not live");
+                   (driver.status() & VIRTIO_CONFIG_S_NEEDS_RESET) ? "NEEDS_RESET" : "not live");
     };
 
     for (unsigned steps = 0; steps < 1000 && in.remaining_bytes() > 0 && driver.alive(); steps++) {

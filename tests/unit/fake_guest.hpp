@@ -112,8 +112,8 @@ struct DriverRing {
         for (std::size_t i = 0; i < bufs.size(); i++) {
             const std::uint16_t idx = static_cast<std::uint16_t>((head + i) % num);
             const bool last = i + 1 == bufs.size();
-            std::uint16_t flags = (bufs[i].write ? vring::kDescFWrite : 0) |
-                                  (last ? 0 : vring::kDescFNext);
+            std::uint16_t flags = (bufs[i].write ? VRING_DESC_F_WRITE : 0) |
+                                  (last ? 0 : VRING_DESC_F_NEXT);
             set_desc(idx, bufs[i].addr, bufs[i].len, flags,
                      static_cast<std::uint16_t>((idx + 1) % num));
         }
@@ -175,13 +175,13 @@ struct DriverSim {
     bool negotiate(std::uint64_t features)
     {
         ops.set_status(dev, 0);
-        ops.set_status(dev, virtio::kStatusAcknowledge);
-        ops.set_status(dev, virtio::kStatusAcknowledge | virtio::kStatusDriver);
+        ops.set_status(dev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+        ops.set_status(dev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
         if (!ops.set_features(dev, features)) {
             return false;
         }
-        ops.set_status(dev, virtio::kStatusAcknowledge | virtio::kStatusDriver |
-                                virtio::kStatusFeaturesOk);
+        ops.set_status(dev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+                                VIRTIO_CONFIG_S_FEATURES_OK);
         ops.set_config_cb(dev, &config_cb);
         return true;
     }
@@ -202,8 +202,8 @@ struct DriverSim {
     }
     void driver_ok()
     {
-        ops.set_status(dev, virtio::kStatusAcknowledge | virtio::kStatusDriver |
-                                virtio::kStatusFeaturesOk | virtio::kStatusDriverOk);
+        ops.set_status(dev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+                                VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
     }
     std::uint8_t status() const { return ops.get_status(dev); }
 };

@@ -135,7 +135,7 @@ TEST_F(GpioTest, PciIdentityIsThePciIdio16)
 TEST_F(GpioTest, OnlyBar2AnEightByteIoBarAndIntxOnly)
 {
     PciFunction &f = make();
-    for (unsigned i = 0; i < vfio::kNumBars; i++) {
+    for (unsigned i = 0; i < PCI_STD_NUM_BARS; i++) {
         if (i == 2) {
             EXPECT_EQ(f.bar(i).size, 8u);
             EXPECT_TRUE(f.bar(i).io);

@@ -409,7 +409,7 @@ TEST_F(MbochsTest, PlaneFollowsTheMode)
     EXPECT_EQ(p->width, 1024u);
     EXPECT_EQ(p->height, 768u);
     EXPECT_EQ(p->stride, 4096u);
-    EXPECT_EQ(p->region, vfio::kBar0Region);
+    EXPECT_EQ(p->region, VFIO_PCI_BAR0_REGION_INDEX);
     EXPECT_EQ(p->offset, 0u);
 
     // The very first query after a mode change sees the new mode (the

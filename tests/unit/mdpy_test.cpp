@@ -190,7 +190,7 @@ TEST_F(MdpyTest, Bar0IsAnMmapablePrefetchable32BitFramebuffer)
     EXPECT_TRUE(b.prefetch);
     EXPECT_FALSE(b.mem64);
     EXPECT_FALSE(b.io);
-    for (unsigned i = 1; i < vfio::kNumBars; i++) {
+    for (unsigned i = 1; i < PCI_STD_NUM_BARS; i++) {
         EXPECT_EQ(f.bar(i).size, 0u) << "BAR" << i;
     }
     EXPECT_EQ(f.bar_memory(0).size(), 2 * kMiB);
@@ -202,7 +202,7 @@ TEST_F(MdpyTest, NoInterrupts)
     PciFunction &f = make("mdpy-vga");
     EXPECT_FALSE(f.has_intx());
     EXPECT_EQ(f.msi().offset, 0u);
-    for (std::uint32_t i = 0; i < vfio::kNumPciIrqs; i++) {
+    for (std::uint32_t i = 0; i < VFIO_PCI_NUM_IRQS; i++) {
         EXPECT_EQ(ops().irq_info(*dev, i)->count, 0u);
         EXPECT_FALSE(ops().set_irqs(*dev, i, nullptr));
     }
@@ -242,9 +242,9 @@ TEST_F(MdpyTest, Bar0AccessPastTheEndIsRefused)
 {
     make("mdpy-vga");
     std::uint8_t buf[4] = {};
-    EXPECT_FALSE(ops().read(*dev, vfio::kBar0Region, 2 * kMiB - 2, buf));
-    EXPECT_FALSE(ops().write(*dev, vfio::kBar0Region, ~std::uint64_t(0), buf));
-    EXPECT_FALSE(ops().read(*dev, vfio::kBar0Region + 1, 0, buf));
+    EXPECT_FALSE(ops().read(*dev, VFIO_PCI_BAR0_REGION_INDEX, 2 * kMiB - 2, buf));
+    EXPECT_FALSE(ops().write(*dev, VFIO_PCI_BAR0_REGION_INDEX, ~std::uint64_t(0), buf));
+    EXPECT_FALSE(ops().read(*dev, VFIO_PCI_BAR0_REGION_INDEX + 1, 0, buf));
 }
 
 TEST_F(MdpyTest, ResetRefillsTheVerticalGrayGradient)

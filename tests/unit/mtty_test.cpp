@@ -320,11 +320,12 @@ TEST_F(MttyTest, RegionsOfADualPortCard)
     PciFunction &f = make("mtty-2");
     const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
     vfio::DeviceInfo info = ops.device_info(*dev);
-    EXPECT_EQ(info.flags, vfio::kDeviceFlagPci | vfio::kDeviceFlagReset);
+    EXPECT_EQ(info.flags, VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET);
     EXPECT_EQ(info.num_regions, 9u);
     EXPECT_EQ(info.num_irqs, 5u);
 
-    constexpr std::uint32_t io_rw = vfio::kRegionRead | vfio::kRegionWrite | vfio::kRegionBarIo;
+    constexpr std::uint32_t io_rw =
+        VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo;
     for (std::uint32_t bar : {0u, 1u}) {
         std::optional<vfio::RegionInfo> r = ops.region_info(*dev, bar);
         ASSERT_TRUE(r);
@@ -341,10 +342,10 @@ TEST_F(MttyTest, RegionsOfADualPortCard)
         ASSERT_TRUE(r);
         EXPECT_EQ(r->size, 0u) << idx;
     }
-    std::optional<vfio::RegionInfo> cfg = ops.region_info(*dev, vfio::kConfigRegion);
+    std::optional<vfio::RegionInfo> cfg = ops.region_info(*dev, VFIO_PCI_CONFIG_REGION_INDEX);
     ASSERT_TRUE(cfg);
     EXPECT_EQ(cfg->size, 256u);
-    EXPECT_EQ(cfg->flags, vfio::kRegionRead | vfio::kRegionWrite);
+    EXPECT_EQ(cfg->flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
     EXPECT_FALSE(ops.region_info(*dev, 9));
 }
 
@@ -365,9 +366,9 @@ TEST_F(MttyTest, IntxOnlyNoMsi)
 {
     PciFunction &f = make("mtty-2");
     const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
-    EXPECT_EQ(ops.irq_info(*dev, vfio::kIntxIrq)->count, 1u);
-    EXPECT_EQ(ops.irq_info(*dev, vfio::kMsiIrq)->count, 0u);
-    EXPECT_EQ(ops.irq_info(*dev, vfio::kMsixIrq)->count, 0u);
+    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_INTX_IRQ_INDEX)->count, 1u);
+    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_MSI_IRQ_INDEX)->count, 0u);
+    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_MSIX_IRQ_INDEX)->count, 0u);
     EXPECT_FALSE(ops.irq_info(*dev, 5));
     EXPECT_TRUE(f.has_intx());
     EXPECT_EQ(f.msi().offset, 0);
@@ -382,56 +383,56 @@ TEST_F(MttyTest, EachPortLoopsBackIntoItself)
 {
     PciFunction &f = make("mtty-2");
     // FIFO mode so that a port holds more than one byte.
-    f.bar_write(0, uart_reg::kFcr, fcr::kFifoEnable, 1);
-    f.bar_write(1, uart_reg::kFcr, fcr::kFifoEnable, 1);
+    f.bar_write(0, UART_FCR, UART_FCR_ENABLE_FIFO, 1);
+    f.bar_write(1, UART_FCR, UART_FCR_ENABLE_FIFO, 1);
 
-    f.bar_write(0, uart_reg::kRbrThr, 'A', 1);
-    EXPECT_EQ(f.bar_read(0, uart_reg::kLsr, 1), 0x61u); // DR | THRE | TEMT
-    EXPECT_EQ(f.bar_read(1, uart_reg::kLsr, 1), 0x60u); // nothing crossed
+    f.bar_write(0, UART_TX, 'A', 1);
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x61u); // DR | THRE | TEMT
+    EXPECT_EQ(f.bar_read(1, UART_LSR, 1), 0x60u); // nothing crossed
 
-    f.bar_write(1, uart_reg::kRbrThr, 'x', 1);
-    f.bar_write(1, uart_reg::kRbrThr, 'y', 1);
-    f.bar_write(0, uart_reg::kRbrThr, 'B', 1);
+    f.bar_write(1, UART_TX, 'x', 1);
+    f.bar_write(1, UART_TX, 'y', 1);
+    f.bar_write(0, UART_TX, 'B', 1);
 
-    EXPECT_EQ(f.bar_read(1, uart_reg::kRbrThr, 1), std::uint64_t('x'));
-    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 1), std::uint64_t('A'));
-    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 1), std::uint64_t('B'));
-    EXPECT_EQ(f.bar_read(0, uart_reg::kLsr, 1), 0x60u);
-    EXPECT_EQ(f.bar_read(1, uart_reg::kRbrThr, 1), std::uint64_t('y'));
-    EXPECT_EQ(f.bar_read(1, uart_reg::kLsr, 1), 0x60u);
+    EXPECT_EQ(f.bar_read(1, UART_RX, 1), std::uint64_t('x'));
+    EXPECT_EQ(f.bar_read(0, UART_RX, 1), std::uint64_t('A'));
+    EXPECT_EQ(f.bar_read(0, UART_RX, 1), std::uint64_t('B'));
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x60u);
+    EXPECT_EQ(f.bar_read(1, UART_RX, 1), std::uint64_t('y'));
+    EXPECT_EQ(f.bar_read(1, UART_LSR, 1), 0x60u);
     EXPECT_THAT(host.errors, IsEmpty());
 }
 
 TEST_F(MttyTest, PortRegistersAreIndependent)
 {
     PciFunction &f = make("mtty-2");
-    f.bar_write(0, uart_reg::kScr, 0x5a, 1);
-    f.bar_write(1, uart_reg::kScr, 0xa5, 1);
-    f.bar_write(1, uart_reg::kLcr, 0x03, 1);
-    EXPECT_EQ(f.bar_read(0, uart_reg::kScr, 1), 0x5au);
-    EXPECT_EQ(f.bar_read(1, uart_reg::kScr, 1), 0xa5u);
-    EXPECT_EQ(f.bar_read(0, uart_reg::kLcr, 1), 0x00u);
-    EXPECT_EQ(f.bar_read(1, uart_reg::kLcr, 1), 0x03u);
+    f.bar_write(0, UART_SCR, 0x5a, 1);
+    f.bar_write(1, UART_SCR, 0xa5, 1);
+    f.bar_write(1, UART_LCR, 0x03, 1);
+    EXPECT_EQ(f.bar_read(0, UART_SCR, 1), 0x5au);
+    EXPECT_EQ(f.bar_read(1, UART_SCR, 1), 0xa5u);
+    EXPECT_EQ(f.bar_read(0, UART_LCR, 1), 0x00u);
+    EXPECT_EQ(f.bar_read(1, UART_LCR, 1), 0x03u);
 }
 
 TEST_F(MttyTest, WideAccessToAUartRegisterIsAGuestError)
 {
     PciFunction &f = make("mtty-2");
-    f.bar_write(0, uart_reg::kRbrThr, 0x4142, 2);
-    EXPECT_EQ(f.bar_read(0, uart_reg::kLsr, 1), 0x60u); // nothing was sent
+    f.bar_write(0, UART_TX, 0x4142, 2);
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x60u); // nothing was sent
     ASSERT_EQ(host.errors.size(), 1u);
     EXPECT_EQ(host.errors[0], "mtty: BAR0: 2-byte write at offset 0x0; the UART's registers "
                               "are one byte wide");
 
-    f.bar_write(0, uart_reg::kRbrThr, 'Z', 1);
-    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 2), 0xffffu);
+    f.bar_write(0, UART_TX, 'Z', 1);
+    EXPECT_EQ(f.bar_read(0, UART_RX, 2), 0xffffu);
     EXPECT_EQ(f.bar_read(1, 4, 4), 0xffffffffu);
     ASSERT_EQ(host.errors.size(), 3u);
     EXPECT_THAT(host.errors[1], HasSubstr("2-byte read at offset 0x0"));
     EXPECT_THAT(host.errors[2], HasSubstr("BAR1: 4-byte read at offset 0x4"));
     // The wide read did not pop the byte.
-    EXPECT_EQ(f.bar_read(0, uart_reg::kLsr, 1), 0x61u);
-    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 1), std::uint64_t('Z'));
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x61u);
+    EXPECT_EQ(f.bar_read(0, UART_RX, 1), std::uint64_t('Z'));
 }
 
 TEST_F(MttyTest, ReceivedDataRaisesAndLowersIntx)
@@ -440,12 +441,12 @@ TEST_F(MttyTest, ReceivedDataRaisesAndLowersIntx)
     // Binding told the host where the pin is.
     EXPECT_THAT(host.intx, ElementsAre(false));
 
-    f.bar_write(0, uart_reg::kIer, ier::kRxDataAvailable, 1);
+    f.bar_write(0, UART_IER, UART_IER_RDI, 1);
     EXPECT_THAT(host.intx, ElementsAre(false));
-    f.bar_write(0, uart_reg::kRbrThr, 0x33, 1);
+    f.bar_write(0, UART_TX, 0x33, 1);
     EXPECT_THAT(host.intx, ElementsAre(false, true));
-    EXPECT_EQ(f.bar_read(0, uart_reg::kIir, 1), 0x04u);
-    EXPECT_EQ(f.bar_read(0, uart_reg::kRbrThr, 1), 0x33u);
+    EXPECT_EQ(f.bar_read(0, UART_IIR, 1), 0x04u);
+    EXPECT_EQ(f.bar_read(0, UART_RX, 1), 0x33u);
     EXPECT_THAT(host.intx, ElementsAre(false, true, false));
 }
 
@@ -453,25 +454,25 @@ TEST_F(MttyTest, IntxIsTheOrOfBothPorts)
 {
     PciFunction &f = make("mtty-2");
     host.intx.clear();
-    f.bar_write(0, uart_reg::kIer, ier::kRxDataAvailable, 1);
-    f.bar_write(1, uart_reg::kIer, ier::kRxDataAvailable, 1);
-    f.bar_write(0, uart_reg::kRbrThr, 1, 1);
-    f.bar_write(1, uart_reg::kRbrThr, 2, 1);
+    f.bar_write(0, UART_IER, UART_IER_RDI, 1);
+    f.bar_write(1, UART_IER, UART_IER_RDI, 1);
+    f.bar_write(0, UART_TX, 1, 1);
+    f.bar_write(1, UART_TX, 2, 1);
     EXPECT_THAT(host.intx, ElementsAre(true));
-    f.bar_read(0, uart_reg::kRbrThr, 1);
+    f.bar_read(0, UART_RX, 1);
     EXPECT_THAT(host.intx, ElementsAre(true)); // port 1 still pending
-    f.bar_read(1, uart_reg::kRbrThr, 1);
+    f.bar_read(1, UART_RX, 1);
     EXPECT_THAT(host.intx, ElementsAre(true, false));
 }
 
 TEST_F(MttyTest, ResetReturnsToPowerOnAndLowersIntx)
 {
     PciFunction &f = make("mtty-2");
-    f.bar_write(1, uart_reg::kFcr, fcr::kFifoEnable, 1);
-    f.bar_write(1, uart_reg::kIer, ier::kRxDataAvailable, 1);
-    f.bar_write(1, uart_reg::kScr, 0x77, 1);
-    f.bar_write(1, uart_reg::kRbrThr, 0x44, 1);
-    f.bar_write(0, uart_reg::kLcr, 0x83, 1);
+    f.bar_write(1, UART_FCR, UART_FCR_ENABLE_FIFO, 1);
+    f.bar_write(1, UART_IER, UART_IER_RDI, 1);
+    f.bar_write(1, UART_SCR, 0x77, 1);
+    f.bar_write(1, UART_TX, 0x44, 1);
+    f.bar_write(0, UART_LCR, 0x83, 1);
     f.config_write(0x10, 0xffffffff, 4);
     f.config_write(0x3c, 0x0b, 1);
     ASSERT_EQ(host.intx.back(), true);
@@ -481,27 +482,27 @@ TEST_F(MttyTest, ResetReturnsToPowerOnAndLowersIntx)
     EXPECT_EQ(host.intx.back(), false);
     for (unsigned port : {0u, 1u}) {
         SCOPED_TRACE(port);
-        EXPECT_EQ(f.bar_read(port, uart_reg::kLsr, 1), 0x60u);
-        EXPECT_EQ(f.bar_read(port, uart_reg::kIer, 1), 0x00u);
-        EXPECT_EQ(f.bar_read(port, uart_reg::kIir, 1), 0x01u);
-        EXPECT_EQ(f.bar_read(port, uart_reg::kLcr, 1), 0x00u);
-        EXPECT_EQ(f.bar_read(port, uart_reg::kScr, 1), 0x00u);
+        EXPECT_EQ(f.bar_read(port, UART_LSR, 1), 0x60u);
+        EXPECT_EQ(f.bar_read(port, UART_IER, 1), 0x00u);
+        EXPECT_EQ(f.bar_read(port, UART_IIR, 1), 0x01u);
+        EXPECT_EQ(f.bar_read(port, UART_LCR, 1), 0x00u);
+        EXPECT_EQ(f.bar_read(port, UART_SCR, 1), 0x00u);
     }
     EXPECT_EQ(f.config_read(0x10, 4), 0x00000001u);
     EXPECT_EQ(f.config_read(0x3c, 1), 0x00u);
     EXPECT_EQ(f.config_read(0x00, 4), 0x32534348u);
 
     // Still wired after the reset.
-    f.bar_write(0, uart_reg::kIer, ier::kRxDataAvailable, 1);
-    f.bar_write(0, uart_reg::kRbrThr, 1, 1);
+    f.bar_write(0, UART_IER, UART_IER_RDI, 1);
+    f.bar_write(0, UART_TX, 1, 1);
     EXPECT_EQ(host.intx.back(), true);
 }
 
 TEST_F(MttyTest, RemovingTheDeviceDisconnectsItsInterrupt)
 {
     PciFunction &f = make("mtty-1");
-    f.bar_write(0, uart_reg::kIer, ier::kRxDataAvailable, 1);
-    f.bar_write(0, uart_reg::kRbrThr, 1, 1);
+    f.bar_write(0, UART_IER, UART_IER_RDI, 1);
+    f.bar_write(0, UART_TX, 1, 1);
     std::size_t before = host.intx.size();
     ASSERT_TRUE(core.remove(uuid_n(1)));
     EXPECT_EQ(host.intx.size(), before);
@@ -598,14 +599,14 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
     EXPECT_THAT(log.intx, ElementsAre(false));
 
     // A loaded state with a byte waiting and ERBFI set asserts the pin.
-    s->port[1].fcr = fcr::kFifoEnable;
+    s->port[1].fcr = UART_FCR_ENABLE_FIFO;
     s->port[1].rx_fifo[3] = 0x99;
     s->port[1].rx_head = 3;
     s->port[1].rx_count = 1;
-    s->port[1].ier = ier::kRxDataAvailable;
+    s->port[1].ier = UART_IER_RDI;
     EXPECT_TRUE(mdev_post_load(h));
     EXPECT_THAT(log.intx, ElementsAre(false, true));
-    EXPECT_EQ(mdev_vfio_bar_read(h, 1, uart_reg::kRbrThr, 1), 0x99u);
+    EXPECT_EQ(mdev_vfio_bar_read(h, 1, UART_RX, 1), 0x99u);
     EXPECT_THAT(log.intx, ElementsAre(false, true, false));
 
     // Through the vfio C interface, with guest errors reaching the glue.

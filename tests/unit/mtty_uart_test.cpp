@@ -17,17 +17,17 @@ protected:
     std::uint8_t rd(std::uint8_t reg) { return uart.read(reg); }
     void wr(std::uint8_t reg, std::uint8_t value) { uart.write(reg, value); }
 
-    void enable_fifo(std::uint8_t trigger) { wr(uart_reg::kFcr, fcr::kFifoEnable | trigger); }
+    void enable_fifo(std::uint8_t trigger) { wr(UART_FCR, UART_FCR_ENABLE_FIFO | trigger); }
 
     // Transmits `count` bytes first, first+1, ...; they loop back into RX.
     void send(int count, std::uint8_t first = 0x40)
     {
         for (int i = 0; i < count; i++) {
-            wr(uart_reg::kRbrThr, static_cast<std::uint8_t>(first + i));
+            wr(UART_TX, static_cast<std::uint8_t>(first + i));
         }
     }
 
-    void set_dlab(bool on) { wr(uart_reg::kLcr, on ? lcr::kDlab : 0); }
+    void set_dlab(bool on) { wr(UART_LCR, on ? UART_LCR_DLAB : 0); }
 
     MttyUartState state{};
     Uart16550 uart{state};
@@ -37,58 +37,58 @@ protected:
 
 TEST_F(UartTest, ZeroStateReadsAsDatasheetResetValues)
 {
-    EXPECT_EQ(rd(uart_reg::kIer), 0x00);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
-    EXPECT_EQ(rd(uart_reg::kLcr), 0x00);
-    EXPECT_EQ(rd(uart_reg::kMcr), 0x00);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0x00);
-    EXPECT_EQ(rd(uart_reg::kScr), 0x00);
+    EXPECT_EQ(rd(UART_IER), 0x00);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
+    EXPECT_EQ(rd(UART_LCR), 0x00);
+    EXPECT_EQ(rd(UART_MCR), 0x00);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
+    EXPECT_EQ(rd(UART_MSR), 0x00);
+    EXPECT_EQ(rd(UART_SCR), 0x00);
     EXPECT_EQ(uart.rx_count(), 0);
     EXPECT_FALSE(uart.fifo_enabled());
     EXPECT_FALSE(uart.irq_asserted());
     set_dlab(true);
-    EXPECT_EQ(rd(uart_reg::kDll), 0x00);
-    EXPECT_EQ(rd(uart_reg::kDlm), 0x00);
+    EXPECT_EQ(rd(UART_DLL), 0x00);
+    EXPECT_EQ(rd(UART_DLM), 0x00);
 }
 
 TEST_F(UartTest, ResetRestoresEveryRegisterAfterActivity)
 {
     set_dlab(true);
-    wr(uart_reg::kDll, 0x0c);
-    wr(uart_reg::kDlm, 0x01);
-    wr(uart_reg::kLcr, 0x03);
-    enable_fifo(fcr::kTrigger8);
-    wr(uart_reg::kIer, 0x0f);
-    wr(uart_reg::kMcr, 0x1f);
-    wr(uart_reg::kScr, 0x5a);
+    wr(UART_DLL, 0x0c);
+    wr(UART_DLM, 0x01);
+    wr(UART_LCR, 0x03);
+    enable_fifo(UART_FCR_TRIGGER_8);
+    wr(UART_IER, 0x0f);
+    wr(UART_MCR, 0x1f);
+    wr(UART_SCR, 0x5a);
     send(17);
     ASSERT_TRUE(uart.irq_asserted());
 
     uart.reset();
 
-    EXPECT_EQ(rd(uart_reg::kIer), 0x00);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
-    EXPECT_EQ(rd(uart_reg::kLcr), 0x00);
-    EXPECT_EQ(rd(uart_reg::kMcr), 0x00);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0x00);
-    EXPECT_EQ(rd(uart_reg::kScr), 0x00);
+    EXPECT_EQ(rd(UART_IER), 0x00);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
+    EXPECT_EQ(rd(UART_LCR), 0x00);
+    EXPECT_EQ(rd(UART_MCR), 0x00);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
+    EXPECT_EQ(rd(UART_MSR), 0x00);
+    EXPECT_EQ(rd(UART_SCR), 0x00);
     EXPECT_EQ(uart.rx_count(), 0);
     EXPECT_FALSE(uart.fifo_enabled());
     EXPECT_FALSE(uart.irq_asserted());
     EXPECT_FALSE(state.thre_pending);
     EXPECT_EQ(state.msr_deltas, 0);
     set_dlab(true);
-    EXPECT_EQ(rd(uart_reg::kDll), 0x00);
-    EXPECT_EQ(rd(uart_reg::kDlm), 0x00);
+    EXPECT_EQ(rd(UART_DLL), 0x00);
+    EXPECT_EQ(rd(UART_DLM), 0x00);
 }
 
 TEST_F(UartTest, ResetLeavesAllZeroState)
 {
-    enable_fifo(fcr::kTrigger14);
+    enable_fifo(UART_FCR_TRIGGER_14);
     send(20, 0x80);
-    wr(uart_reg::kMcr, 0x1f);
+    wr(UART_MCR, 0x1f);
     uart.reset();
     for (std::uint8_t byte : state.rx_fifo) {
         EXPECT_EQ(byte, 0);
@@ -104,90 +104,90 @@ TEST_F(UartTest, ConstructorTakesExistingStateAsIs)
 {
     MttyUartState loaded{};
     loaded.scr = 0x77;
-    loaded.fcr = fcr::kFifoEnable;
+    loaded.fcr = UART_FCR_ENABLE_FIFO;
     loaded.rx_fifo[5] = 0x33;
     loaded.rx_head = 5;
     loaded.rx_count = 1;
     Uart16550 restored(loaded);
-    EXPECT_EQ(restored.read(uart_reg::kScr), 0x77);
+    EXPECT_EQ(restored.read(UART_SCR), 0x77);
     EXPECT_EQ(restored.rx_count(), 1);
-    EXPECT_EQ(restored.read(uart_reg::kRbrThr), 0x33);
+    EXPECT_EQ(restored.read(UART_RX), 0x33);
 }
 
 // ---- Plain registers -----------------------------------------------------
 
 TEST_F(UartTest, ScratchRegisterReadsBackWhatWasWritten)
 {
-    wr(uart_reg::kScr, 0xa5);
-    EXPECT_EQ(rd(uart_reg::kScr), 0xa5);
-    wr(uart_reg::kScr, 0x5a);
-    EXPECT_EQ(rd(uart_reg::kScr), 0x5a);
+    wr(UART_SCR, 0xa5);
+    EXPECT_EQ(rd(UART_SCR), 0xa5);
+    wr(UART_SCR, 0x5a);
+    EXPECT_EQ(rd(UART_SCR), 0x5a);
 }
 
 TEST_F(UartTest, LcrStoresAllEightBits)
 {
-    wr(uart_reg::kLcr, 0x7f);
-    EXPECT_EQ(rd(uart_reg::kLcr), 0x7f);
-    wr(uart_reg::kLcr, 0xbf);
-    EXPECT_EQ(rd(uart_reg::kLcr), 0xbf);
+    wr(UART_LCR, 0x7f);
+    EXPECT_EQ(rd(UART_LCR), 0x7f);
+    wr(UART_LCR, 0xbf);
+    EXPECT_EQ(rd(UART_LCR), 0xbf);
 }
 
 TEST_F(UartTest, IerKeepsOnlyLowFourBits)
 {
-    wr(uart_reg::kIer, 0xff);
-    EXPECT_EQ(rd(uart_reg::kIer), 0x0f);
-    wr(uart_reg::kIer, 0xf5);
-    EXPECT_EQ(rd(uart_reg::kIer), 0x05);
+    wr(UART_IER, 0xff);
+    EXPECT_EQ(rd(UART_IER), 0x0f);
+    wr(UART_IER, 0xf5);
+    EXPECT_EQ(rd(UART_IER), 0x05);
 }
 
 TEST_F(UartTest, McrKeepsOnlyLowFiveBits)
 {
-    wr(uart_reg::kMcr, 0xff);
-    EXPECT_EQ(rd(uart_reg::kMcr), 0x1f);
-    wr(uart_reg::kMcr, 0xe3);
-    EXPECT_EQ(rd(uart_reg::kMcr), 0x03);
+    wr(UART_MCR, 0xff);
+    EXPECT_EQ(rd(UART_MCR), 0x1f);
+    wr(UART_MCR, 0xe3);
+    EXPECT_EQ(rd(UART_MCR), 0x03);
 }
 
 TEST_F(UartTest, LsrWriteIsIgnored)
 {
-    wr(uart_reg::kLsr, 0xff);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
+    wr(UART_LSR, 0xff);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
     EXPECT_EQ(uart.rx_count(), 0);
 }
 
 TEST_F(UartTest, MsrWriteIsIgnored)
 {
-    wr(uart_reg::kMsr, 0xff);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0x00);
+    wr(UART_MSR, 0xff);
+    EXPECT_EQ(rd(UART_MSR), 0x00);
 }
 
 TEST_F(UartTest, OutOfRangeRegisterReadsFfAndWriteIsIgnored)
 {
-    EXPECT_EQ(rd(uart_reg::kCount), 0xff);
+    EXPECT_EQ(rd(kUartRegCount), 0xff);
     EXPECT_EQ(rd(0xff), 0xff);
     const MttyUartState before = state;
-    wr(uart_reg::kCount, 0x12);
+    wr(kUartRegCount, 0x12);
     wr(0xff, 0x34);
     EXPECT_EQ(state.scr, before.scr);
     EXPECT_EQ(state.lcr, before.lcr);
     EXPECT_EQ(state.rx_count, before.rx_count);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
 }
 
 TEST_F(UartTest, OffsetTwoWritesFcrAndReadsIir)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     EXPECT_TRUE(uart.fifo_enabled());
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
 }
 
 TEST_F(UartTest, IirTopBitsFollowFifoEnable)
 {
-    EXPECT_EQ(rd(uart_reg::kIir) & 0xc0, 0x00);
-    enable_fifo(fcr::kTrigger14);
-    EXPECT_EQ(rd(uart_reg::kIir) & 0xc0, 0xc0);
-    wr(uart_reg::kFcr, 0x00);
-    EXPECT_EQ(rd(uart_reg::kIir) & 0xc0, 0x00);
+    EXPECT_EQ(rd(UART_IIR) & 0xc0, 0x00);
+    enable_fifo(UART_FCR_TRIGGER_14);
+    EXPECT_EQ(rd(UART_IIR) & 0xc0, 0xc0);
+    wr(UART_FCR, 0x00);
+    EXPECT_EQ(rd(UART_IIR) & 0xc0, 0x00);
 }
 
 // ---- Divisor latch (DLAB) ------------------------------------------------
@@ -195,166 +195,166 @@ TEST_F(UartTest, IirTopBitsFollowFifoEnable)
 TEST_F(UartTest, DlabMapsOffsetZeroToDivisorLatchLow)
 {
     set_dlab(true);
-    wr(uart_reg::kDll, 0x0c);
-    EXPECT_EQ(rd(uart_reg::kDll), 0x0c);
+    wr(UART_DLL, 0x0c);
+    EXPECT_EQ(rd(UART_DLL), 0x0c);
     EXPECT_EQ(uart.rx_count(), 0);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
 }
 
 TEST_F(UartTest, DlabMapsOffsetOneToDivisorLatchHigh)
 {
     set_dlab(true);
-    wr(uart_reg::kDlm, 0xab);
-    EXPECT_EQ(rd(uart_reg::kDlm), 0xab);
+    wr(UART_DLM, 0xab);
+    EXPECT_EQ(rd(UART_DLM), 0xab);
     set_dlab(false);
-    EXPECT_EQ(rd(uart_reg::kIer), 0x00);
+    EXPECT_EQ(rd(UART_IER), 0x00);
 }
 
 TEST_F(UartTest, DivisorLatchKeepsValueWhileDlabIsClear)
 {
     set_dlab(true);
-    wr(uart_reg::kDll, 0x01);
-    wr(uart_reg::kDlm, 0x02);
+    wr(UART_DLL, 0x01);
+    wr(UART_DLM, 0x02);
     set_dlab(false);
-    wr(uart_reg::kIer, 0x05);
+    wr(UART_IER, 0x05);
     send(1, 0x99);
-    EXPECT_EQ(rd(uart_reg::kIer), 0x05);
+    EXPECT_EQ(rd(UART_IER), 0x05);
     set_dlab(true);
-    EXPECT_EQ(rd(uart_reg::kDll), 0x01);
-    EXPECT_EQ(rd(uart_reg::kDlm), 0x02);
+    EXPECT_EQ(rd(UART_DLL), 0x01);
+    EXPECT_EQ(rd(UART_DLM), 0x02);
 }
 
 TEST_F(UartTest, DivisorLatchReadDoesNotPopReceiver)
 {
     send(1, 0x41);
     set_dlab(true);
-    EXPECT_EQ(rd(uart_reg::kDll), 0x00);
+    EXPECT_EQ(rd(UART_DLL), 0x00);
     EXPECT_EQ(uart.rx_count(), 1);
     set_dlab(false);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x41);
+    EXPECT_EQ(rd(UART_RX), 0x41);
 }
 
 TEST_F(UartTest, DlabLeavesOffsetsTwoToSevenAlone)
 {
-    wr(uart_reg::kLcr, lcr::kDlab | 0x03);
-    enable_fifo(fcr::kTrigger1);
-    wr(uart_reg::kMcr, mcr::kRts);
-    wr(uart_reg::kScr, 0x42);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
-    EXPECT_EQ(rd(uart_reg::kLcr), 0x83);
-    EXPECT_EQ(rd(uart_reg::kMcr), 0x02);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0x11);
-    EXPECT_EQ(rd(uart_reg::kScr), 0x42);
+    wr(UART_LCR, UART_LCR_DLAB | 0x03);
+    enable_fifo(UART_FCR_TRIGGER_1);
+    wr(UART_MCR, UART_MCR_RTS);
+    wr(UART_SCR, 0x42);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
+    EXPECT_EQ(rd(UART_LCR), 0x83);
+    EXPECT_EQ(rd(UART_MCR), 0x02);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
+    EXPECT_EQ(rd(UART_MSR), 0x11);
+    EXPECT_EQ(rd(UART_SCR), 0x42);
 }
 
 // ---- Transmit / receive --------------------------------------------------
 
 TEST_F(UartTest, ThrWriteLoopsBackIntoOwnReceiver)
 {
-    wr(uart_reg::kRbrThr, 0x41);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x41);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
+    wr(UART_TX, 0x41);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
+    EXPECT_EQ(rd(UART_RX), 0x41);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
 }
 
 TEST_F(UartTest, TransmitterAlwaysReportsEmpty)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(16);
-    EXPECT_EQ(rd(uart_reg::kLsr) & (lsr::kThrEmpty | lsr::kTransmitterEmpty), 0x60);
+    EXPECT_EQ(rd(UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT), 0x60);
     send(5);
-    EXPECT_EQ(rd(uart_reg::kLsr) & (lsr::kThrEmpty | lsr::kTransmitterEmpty), 0x60);
+    EXPECT_EQ(rd(UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT), 0x60);
 }
 
 TEST_F(UartTest, RbrReadWithNoDataReturnsZeroWithoutUnderflow)
 {
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x00);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x00);
+    EXPECT_EQ(rd(UART_RX), 0x00);
+    EXPECT_EQ(rd(UART_RX), 0x00);
     EXPECT_EQ(uart.rx_count(), 0);
     send(1, 0x55);
     EXPECT_EQ(uart.rx_count(), 1);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x55);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x00);
+    EXPECT_EQ(rd(UART_RX), 0x55);
+    EXPECT_EQ(rd(UART_RX), 0x00);
     EXPECT_EQ(uart.rx_count(), 0);
 }
 
 TEST_F(UartTest, FifoModeHoldsSixteenBytesInOrder)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(16, 0x10);
     EXPECT_EQ(uart.rx_count(), 16);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
     for (int i = 0; i < 16; i++) {
-        EXPECT_EQ(rd(uart_reg::kRbrThr), 0x10 + i) << "byte " << i;
+        EXPECT_EQ(rd(UART_RX), 0x10 + i) << "byte " << i;
     }
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
 }
 
 TEST_F(UartTest, FifoRingWrapsAround)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(10, 0x00);
     for (int i = 0; i < 10; i++) {
-        rd(uart_reg::kRbrThr);
+        rd(UART_RX);
     }
     send(16, 0x20);
     EXPECT_EQ(uart.rx_count(), 16);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
     for (int i = 0; i < 16; i++) {
-        EXPECT_EQ(rd(uart_reg::kRbrThr), 0x20 + i) << "byte " << i;
+        EXPECT_EQ(rd(UART_RX), 0x20 + i) << "byte " << i;
     }
 }
 
 TEST_F(UartTest, FifoOverrunLosesSeventeenthByteAndSetsOe)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(16, 0x30);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
     send(1, 0xee);
     EXPECT_EQ(uart.rx_count(), 16);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x63);
+    EXPECT_EQ(rd(UART_LSR), 0x63);
     for (int i = 0; i < 16; i++) {
-        EXPECT_EQ(rd(uart_reg::kRbrThr), 0x30 + i) << "byte " << i;
+        EXPECT_EQ(rd(UART_RX), 0x30 + i) << "byte " << i;
     }
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x00);
+    EXPECT_EQ(rd(UART_RX), 0x00);
 }
 
 TEST_F(UartTest, LsrReadClearsOverrun)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(17);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x63);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
+    EXPECT_EQ(rd(UART_LSR), 0x63);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
     EXPECT_EQ(uart.rx_count(), 16);
 }
 
 TEST_F(UartTest, OverrunPersistsUntilLsrRead)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(17);
-    rd(uart_reg::kRbrThr);
+    rd(UART_RX);
     send(1);
     EXPECT_EQ(uart.peek_lsr(), 0x63);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x63);
+    EXPECT_EQ(rd(UART_LSR), 0x63);
 }
 
 TEST_F(UartTest, LsrNeverReportsLineErrors)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(40);
-    const std::uint8_t errors = lsr::kParityError | lsr::kFramingError |
-                                lsr::kBreak | lsr::kRxFifoError;
-    EXPECT_EQ(rd(uart_reg::kLsr) & errors, 0);
+    const std::uint8_t errors = UART_LSR_PE | UART_LSR_FE |
+                                UART_LSR_BI | UART_LSR_FIFOE;
+    EXPECT_EQ(rd(UART_LSR) & errors, 0);
 }
 
 TEST_F(UartTest, NonFifoModeHoldsOneByte)
 {
     send(1, 0x61);
     EXPECT_EQ(uart.rx_count(), 1);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x61);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
+    EXPECT_EQ(rd(UART_RX), 0x61);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
 }
 
 TEST_F(UartTest, NonFifoOverrunOverwritesUnreadByte)
@@ -362,18 +362,18 @@ TEST_F(UartTest, NonFifoOverrunOverwritesUnreadByte)
     send(1, 0x61);
     send(1, 0x62);
     EXPECT_EQ(uart.rx_count(), 1);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x63);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x62);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
+    EXPECT_EQ(rd(UART_LSR), 0x63);
+    EXPECT_EQ(rd(UART_RX), 0x62);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
 }
 
 TEST_F(UartTest, NonFifoByteAfterReadIsNoOverrun)
 {
     send(1, 0x61);
-    rd(uart_reg::kRbrThr);
+    rd(UART_RX);
     send(1, 0x62);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x62);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
+    EXPECT_EQ(rd(UART_RX), 0x62);
 }
 
 // ---- FCR -----------------------------------------------------------------
@@ -381,101 +381,101 @@ TEST_F(UartTest, NonFifoByteAfterReadIsNoOverrun)
 TEST_F(UartTest, EnablingFifoClearsReceiver)
 {
     send(1, 0x61);
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     EXPECT_EQ(uart.rx_count(), 0);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
 }
 
 TEST_F(UartTest, DisablingFifoClearsReceiver)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(5);
-    wr(uart_reg::kFcr, 0x00);
+    wr(UART_FCR, 0x00);
     EXPECT_FALSE(uart.fifo_enabled());
     EXPECT_EQ(uart.rx_count(), 0);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
 }
 
 TEST_F(UartTest, RewritingFifoEnableKeepsContents)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(5, 0x70);
-    enable_fifo(fcr::kTrigger8);
+    enable_fifo(UART_FCR_TRIGGER_8);
     EXPECT_EQ(uart.rx_count(), 5);
     EXPECT_EQ(uart.rx_trigger_level(), 8);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x70);
+    EXPECT_EQ(rd(UART_RX), 0x70);
 }
 
 TEST_F(UartTest, FcrClearRxEmptiesFifo)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(9);
-    wr(uart_reg::kFcr, fcr::kFifoEnable | fcr::kClearRx);
+    wr(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
     EXPECT_EQ(uart.rx_count(), 0);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x60);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x00);
+    EXPECT_EQ(rd(UART_LSR), 0x60);
+    EXPECT_EQ(rd(UART_RX), 0x00);
 }
 
 TEST_F(UartTest, FcrClearRxIsSelfClearing)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(3);
-    wr(uart_reg::kFcr, fcr::kFifoEnable | fcr::kClearRx);
+    wr(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
     send(2, 0x50);
     EXPECT_TRUE(uart.fifo_enabled());
     EXPECT_EQ(uart.rx_count(), 2);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x50);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x51);
+    EXPECT_EQ(rd(UART_RX), 0x50);
+    EXPECT_EQ(rd(UART_RX), 0x51);
 }
 
 TEST_F(UartTest, FcrClearRxKeepsOverrunFlag)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(17);
-    wr(uart_reg::kFcr, fcr::kFifoEnable | fcr::kClearRx);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x62);
+    wr(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
+    EXPECT_EQ(rd(UART_LSR), 0x62);
 }
 
 TEST_F(UartTest, FcrClearTxLeavesReceiverAlone)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(3);
-    wr(uart_reg::kFcr, fcr::kFifoEnable | fcr::kClearTx);
+    wr(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_XMIT);
     EXPECT_EQ(uart.rx_count(), 3);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
 }
 
 TEST_F(UartTest, FcrBitsIgnoredWhileFifoEnableIsClear)
 {
     send(1, 0x61);
-    wr(uart_reg::kFcr, fcr::kClearRx | fcr::kClearTx | fcr::kTrigger14);
+    wr(UART_FCR, UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT | UART_FCR_TRIGGER_14);
     EXPECT_FALSE(uart.fifo_enabled());
     EXPECT_EQ(uart.rx_count(), 1);
     EXPECT_EQ(uart.rx_trigger_level(), 1);
-    EXPECT_EQ(rd(uart_reg::kIir) & 0xc0, 0x00);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x61);
+    EXPECT_EQ(rd(UART_IIR) & 0xc0, 0x00);
+    EXPECT_EQ(rd(UART_RX), 0x61);
 }
 
 TEST_F(UartTest, DmaModeBitIsStoredWithoutEffect)
 {
-    wr(uart_reg::kFcr, fcr::kFifoEnable | fcr::kDmaMode | fcr::kTrigger4);
-    EXPECT_EQ(state.fcr, fcr::kFifoEnable | fcr::kDmaMode | fcr::kTrigger4);
+    wr(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_DMA_SELECT | UART_FCR_TRIGGER_4);
+    EXPECT_EQ(state.fcr, UART_FCR_ENABLE_FIFO | UART_FCR_DMA_SELECT | UART_FCR_TRIGGER_4);
     EXPECT_EQ(uart.rx_trigger_level(), 4);
     send(16);
     EXPECT_EQ(uart.rx_count(), 16);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
 }
 
 TEST_F(UartTest, TriggerLevelDecodesFcrBits)
 {
     EXPECT_EQ(uart.rx_trigger_level(), 1);
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     EXPECT_EQ(uart.rx_trigger_level(), 1);
-    enable_fifo(fcr::kTrigger4);
+    enable_fifo(UART_FCR_TRIGGER_4);
     EXPECT_EQ(uart.rx_trigger_level(), 4);
-    enable_fifo(fcr::kTrigger8);
+    enable_fifo(UART_FCR_TRIGGER_8);
     EXPECT_EQ(uart.rx_trigger_level(), 8);
-    enable_fifo(fcr::kTrigger14);
+    enable_fifo(UART_FCR_TRIGGER_14);
     EXPECT_EQ(uart.rx_trigger_level(), 14);
 }
 
@@ -483,111 +483,111 @@ TEST_F(UartTest, TriggerLevelDecodesFcrBits)
 
 TEST_F(UartTest, TriggerLevel1ReportsDataAvailableOnFirstByte)
 {
-    enable_fifo(fcr::kTrigger1);
-    wr(uart_reg::kIer, ier::kRxDataAvailable);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    enable_fifo(UART_FCR_TRIGGER_1);
+    wr(UART_IER, UART_IER_RDI);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
     EXPECT_TRUE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, TriggerLevel4ReportsTimeoutBelowAndDataAvailableAt)
 {
-    enable_fifo(fcr::kTrigger4);
-    wr(uart_reg::kIer, ier::kRxDataAvailable);
+    enable_fifo(UART_FCR_TRIGGER_4);
+    wr(UART_IER, UART_IER_RDI);
     send(3);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xcc);
+    EXPECT_EQ(rd(UART_IIR), 0xcc);
     EXPECT_TRUE(uart.irq_asserted());
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
 }
 
 TEST_F(UartTest, TriggerLevel8ReportsTimeoutBelowAndDataAvailableAt)
 {
-    enable_fifo(fcr::kTrigger8);
-    wr(uart_reg::kIer, ier::kRxDataAvailable);
+    enable_fifo(UART_FCR_TRIGGER_8);
+    wr(UART_IER, UART_IER_RDI);
     send(7);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xcc);
+    EXPECT_EQ(rd(UART_IIR), 0xcc);
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
 }
 
 TEST_F(UartTest, TriggerLevel14ReportsTimeoutBelowAndDataAvailableAt)
 {
-    enable_fifo(fcr::kTrigger14);
-    wr(uart_reg::kIer, ier::kRxDataAvailable);
+    enable_fifo(UART_FCR_TRIGGER_14);
+    wr(UART_IER, UART_IER_RDI);
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xcc);
+    EXPECT_EQ(rd(UART_IIR), 0xcc);
     send(12);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xcc);
+    EXPECT_EQ(rd(UART_IIR), 0xcc);
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
     send(2);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
 }
 
 TEST_F(UartTest, DrainingBelowTriggerTurnsDataAvailableIntoTimeout)
 {
-    enable_fifo(fcr::kTrigger4);
-    wr(uart_reg::kIer, ier::kRxDataAvailable);
+    enable_fifo(UART_FCR_TRIGGER_4);
+    wr(UART_IER, UART_IER_RDI);
     send(4);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
-    rd(uart_reg::kRbrThr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xcc);
-    rd(uart_reg::kRbrThr);
-    rd(uart_reg::kRbrThr);
-    rd(uart_reg::kRbrThr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
+    rd(UART_RX);
+    EXPECT_EQ(rd(UART_IIR), 0xcc);
+    rd(UART_RX);
+    rd(UART_RX);
+    rd(UART_RX);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, NonFifoModeReportsDataAvailableNeverTimeout)
 {
-    wr(uart_reg::kIer, ier::kRxDataAvailable);
+    wr(UART_IER, UART_IER_RDI);
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x04);
-    rd(uart_reg::kRbrThr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    EXPECT_EQ(rd(UART_IIR), 0x04);
+    rd(UART_RX);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
 }
 
 TEST_F(UartTest, ReceiveInterruptsNeedErbfi)
 {
-    enable_fifo(fcr::kTrigger4);
+    enable_fifo(UART_FCR_TRIGGER_4);
     send(2);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
     send(2);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, IirReadDoesNotAcknowledgeReceiveInterrupts)
 {
-    enable_fifo(fcr::kTrigger1);
-    wr(uart_reg::kIer, ier::kRxDataAvailable);
+    enable_fifo(UART_FCR_TRIGGER_1);
+    wr(UART_IER, UART_IER_RDI);
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
 }
 
 TEST_F(UartTest, OverrunRaisesLineStatusInterruptWithElsi)
 {
-    enable_fifo(fcr::kTrigger1);
-    wr(uart_reg::kIer, ier::kRxLineStatus);
+    enable_fifo(UART_FCR_TRIGGER_1);
+    wr(UART_IER, UART_IER_RLSI);
     send(16);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc6);
+    EXPECT_EQ(rd(UART_IIR), 0xc6);
     EXPECT_TRUE(uart.irq_asserted());
-    rd(uart_reg::kLsr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    rd(UART_LSR);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, OverrunWithoutElsiRaisesNoInterrupt)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(17);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
@@ -595,78 +595,78 @@ TEST_F(UartTest, OverrunWithoutElsiRaisesNoInterrupt)
 
 TEST_F(UartTest, LineStatusOutranksDataAvailable)
 {
-    enable_fifo(fcr::kTrigger1);
-    wr(uart_reg::kIer, ier::kRxDataAvailable | ier::kRxLineStatus);
+    enable_fifo(UART_FCR_TRIGGER_1);
+    wr(UART_IER, UART_IER_RDI | UART_IER_RLSI);
     send(17);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc6);
-    rd(uart_reg::kLsr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc6);
+    rd(UART_LSR);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
 }
 
 TEST_F(UartTest, LineStatusOutranksTimeout)
 {
     // Overrun with data still below the trigger level: only reachable
     // by filling, then draining while OE is still latched.
-    enable_fifo(fcr::kTrigger14);
-    wr(uart_reg::kIer, ier::kRxDataAvailable | ier::kRxLineStatus);
+    enable_fifo(UART_FCR_TRIGGER_14);
+    wr(UART_IER, UART_IER_RDI | UART_IER_RLSI);
     send(17);
     for (int i = 0; i < 10; i++) {
-        rd(uart_reg::kRbrThr);
+        rd(UART_RX);
     }
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc6);
-    rd(uart_reg::kLsr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xcc);
+    EXPECT_EQ(rd(UART_IIR), 0xc6);
+    rd(UART_LSR);
+    EXPECT_EQ(rd(UART_IIR), 0xcc);
 }
 
 TEST_F(UartTest, DataAvailableOutranksThrEmpty)
 {
-    enable_fifo(fcr::kTrigger1);
-    wr(uart_reg::kIer, ier::kRxDataAvailable | ier::kThrEmpty);
+    enable_fifo(UART_FCR_TRIGGER_1);
+    wr(UART_IER, UART_IER_RDI | UART_IER_THRI);
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
-    rd(uart_reg::kRbrThr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc2);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
+    rd(UART_RX);
+    EXPECT_EQ(rd(UART_IIR), 0xc2);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
 }
 
 TEST_F(UartTest, TimeoutOutranksThrEmpty)
 {
-    enable_fifo(fcr::kTrigger8);
-    wr(uart_reg::kIer, ier::kRxDataAvailable | ier::kThrEmpty);
+    enable_fifo(UART_FCR_TRIGGER_8);
+    wr(UART_IER, UART_IER_RDI | UART_IER_THRI);
     send(2);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xcc);
-    rd(uart_reg::kRbrThr);
-    rd(uart_reg::kRbrThr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc2);
+    EXPECT_EQ(rd(UART_IIR), 0xcc);
+    rd(UART_RX);
+    rd(UART_RX);
+    EXPECT_EQ(rd(UART_IIR), 0xc2);
 }
 
 TEST_F(UartTest, ThrEmptyOutranksModemStatus)
 {
-    wr(uart_reg::kIer, ier::kThrEmpty | ier::kModemStatus);
-    wr(uart_reg::kMcr, mcr::kRts);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x02);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x00);
-    rd(uart_reg::kMsr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    wr(UART_IER, UART_IER_THRI | UART_IER_MSI);
+    wr(UART_MCR, UART_MCR_RTS);
+    EXPECT_EQ(rd(UART_IIR), 0x02);
+    EXPECT_EQ(rd(UART_IIR), 0x00);
+    rd(UART_MSR);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
 }
 
 TEST_F(UartTest, AllSourcesPendingUnwindInPriorityOrder)
 {
-    enable_fifo(fcr::kTrigger1);
-    wr(uart_reg::kIer, ier::kWritableMask);
-    wr(uart_reg::kMcr, mcr::kDtr);
+    enable_fifo(UART_FCR_TRIGGER_1);
+    wr(UART_IER, kIerWritableMask);
+    wr(UART_MCR, UART_MCR_DTR);
     send(17);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc6);
-    rd(uart_reg::kLsr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc6);
+    rd(UART_LSR);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
     for (int i = 0; i < 16; i++) {
-        rd(uart_reg::kRbrThr);
+        rd(UART_RX);
     }
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc2);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc0);
+    EXPECT_EQ(rd(UART_IIR), 0xc2);
+    EXPECT_EQ(rd(UART_IIR), 0xc0);
     EXPECT_TRUE(uart.irq_asserted());
-    rd(uart_reg::kMsr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc1);
+    rd(UART_MSR);
+    EXPECT_EQ(rd(UART_IIR), 0xc1);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
@@ -675,44 +675,44 @@ TEST_F(UartTest, AllSourcesPendingUnwindInPriorityOrder)
 TEST_F(UartTest, EnablingEtbeiRaisesThreInterrupt)
 {
     EXPECT_FALSE(uart.irq_asserted());
-    wr(uart_reg::kIer, ier::kThrEmpty);
+    wr(UART_IER, UART_IER_THRI);
     EXPECT_TRUE(uart.irq_asserted());
-    EXPECT_EQ(rd(uart_reg::kIir), 0x02);
+    EXPECT_EQ(rd(UART_IIR), 0x02);
 }
 
 TEST_F(UartTest, IirReadReportingThreClearsIt)
 {
-    wr(uart_reg::kIer, ier::kThrEmpty);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x02);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    wr(UART_IER, UART_IER_THRI);
+    EXPECT_EQ(rd(UART_IIR), 0x02);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, ThrWriteRaisesThreAgain)
 {
-    wr(uart_reg::kIer, ier::kThrEmpty);
-    rd(uart_reg::kIir);
+    wr(UART_IER, UART_IER_THRI);
+    rd(UART_IIR);
     ASSERT_FALSE(uart.irq_asserted());
     send(1);
     EXPECT_TRUE(uart.irq_asserted());
-    EXPECT_EQ(rd(uart_reg::kIir), 0x02);
+    EXPECT_EQ(rd(UART_IIR), 0x02);
 }
 
 TEST_F(UartTest, RewritingEtbeiWhileSetDoesNotRaiseThre)
 {
-    wr(uart_reg::kIer, ier::kThrEmpty);
-    rd(uart_reg::kIir);
-    wr(uart_reg::kIer, ier::kThrEmpty | ier::kRxLineStatus);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    wr(UART_IER, UART_IER_THRI);
+    rd(UART_IIR);
+    wr(UART_IER, UART_IER_THRI | UART_IER_RLSI);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
 }
 
 TEST_F(UartTest, TogglingEtbeiOffAndOnRaisesThreAgain)
 {
     // Linux's 8250 THRE probe: IER=0, IER=THRI, read IIR, twice.
     for (int round = 0; round < 2; round++) {
-        wr(uart_reg::kIer, 0);
-        wr(uart_reg::kIer, ier::kThrEmpty);
-        EXPECT_EQ(rd(uart_reg::kIir), 0x02) << "round " << round;
+        wr(UART_IER, 0);
+        wr(UART_IER, UART_IER_THRI);
+        EXPECT_EQ(rd(UART_IIR), 0x02) << "round " << round;
     }
 }
 
@@ -720,27 +720,27 @@ TEST_F(UartTest, ThreMaskedWhenEtbeiClear)
 {
     send(1);
     EXPECT_TRUE(state.thre_pending);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, IirReadNamingOtherSourceKeepsThre)
 {
-    enable_fifo(fcr::kTrigger1);
-    wr(uart_reg::kIer, ier::kRxDataAvailable | ier::kThrEmpty);
-    rd(uart_reg::kIir); // acknowledges the THRE raised by enabling
+    enable_fifo(UART_FCR_TRIGGER_1);
+    wr(UART_IER, UART_IER_RDI | UART_IER_THRI);
+    rd(UART_IIR); // acknowledges the THRE raised by enabling
     send(1);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc4);
-    rd(uart_reg::kRbrThr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0xc2);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
+    EXPECT_EQ(rd(UART_IIR), 0xc4);
+    rd(UART_RX);
+    EXPECT_EQ(rd(UART_IIR), 0xc2);
 }
 
 TEST_F(UartTest, DisablingEtbeiHidesThre)
 {
-    wr(uart_reg::kIer, ier::kThrEmpty);
-    wr(uart_reg::kIer, 0);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    wr(UART_IER, UART_IER_THRI);
+    wr(UART_IER, 0);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
@@ -748,160 +748,160 @@ TEST_F(UartTest, DisablingEtbeiHidesThre)
 
 TEST_F(UartTest, PlugRoutesRtsToCts)
 {
-    wr(uart_reg::kMcr, mcr::kRts);
-    EXPECT_EQ(rd(uart_reg::kMsr), msr::kCts | msr::kDeltaCts);
-    EXPECT_EQ(rd(uart_reg::kMsr), msr::kCts);
+    wr(UART_MCR, UART_MCR_RTS);
+    EXPECT_EQ(rd(UART_MSR), UART_MSR_CTS | UART_MSR_DCTS);
+    EXPECT_EQ(rd(UART_MSR), UART_MSR_CTS);
 }
 
 TEST_F(UartTest, PlugRoutesDtrToDsrAndDcd)
 {
-    wr(uart_reg::kMcr, mcr::kDtr);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0xaa); // DCD DSR DDCD DDSR
-    EXPECT_EQ(rd(uart_reg::kMsr), 0xa0);
+    wr(UART_MCR, UART_MCR_DTR);
+    EXPECT_EQ(rd(UART_MSR), 0xaa); // DCD DSR DDCD DDSR
+    EXPECT_EQ(rd(UART_MSR), 0xa0);
 }
 
 TEST_F(UartTest, PlugLeavesRiLowAndIgnoresOut1Out2)
 {
-    wr(uart_reg::kMcr, mcr::kOut1 | mcr::kOut2);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0x00);
+    wr(UART_MCR, UART_MCR_OUT1 | UART_MCR_OUT2);
+    EXPECT_EQ(rd(UART_MSR), 0x00);
 }
 
 TEST_F(UartTest, PlugWithAllOutputsRaised)
 {
-    wr(uart_reg::kMcr, mcr::kDtr | mcr::kRts | mcr::kOut1 | mcr::kOut2);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0xbb); // DCD DSR CTS + DDCD DDSR DCTS
+    wr(UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT1 | UART_MCR_OUT2);
+    EXPECT_EQ(rd(UART_MSR), 0xbb); // DCD DSR CTS + DDCD DDSR DCTS
 }
 
 TEST_F(UartTest, InternalLoopbackMatchesLinuxAutoconfigProbe)
 {
-    wr(uart_reg::kMcr, mcr::kLoop | mcr::kRts | mcr::kOut2); // 0x1a
-    EXPECT_EQ(rd(uart_reg::kMsr) & msr::kInputMask, 0x90);
+    wr(UART_MCR, UART_MCR_LOOP | UART_MCR_RTS | UART_MCR_OUT2); // 0x1a
+    EXPECT_EQ(rd(UART_MSR) & kMsrInputMask, 0x90);
 }
 
 TEST_F(UartTest, InternalLoopbackRoutesOut1ToRi)
 {
-    wr(uart_reg::kMcr, mcr::kLoop | mcr::kOut1);
+    wr(UART_MCR, UART_MCR_LOOP | UART_MCR_OUT1);
     // RI rising: no delta (TERI is the trailing edge only).
-    EXPECT_EQ(rd(uart_reg::kMsr), msr::kRi);
+    EXPECT_EQ(rd(UART_MSR), UART_MSR_RI);
 }
 
 TEST_F(UartTest, InternalLoopbackTakesDcdFromOut2NotDtr)
 {
-    wr(uart_reg::kMcr, mcr::kLoop | mcr::kDtr);
-    EXPECT_EQ(rd(uart_reg::kMsr), msr::kDsr | msr::kDeltaDsr);
-    wr(uart_reg::kMcr, mcr::kLoop | mcr::kDtr | mcr::kOut2);
-    EXPECT_EQ(rd(uart_reg::kMsr), msr::kDcd | msr::kDsr | msr::kDeltaDcd);
+    wr(UART_MCR, UART_MCR_LOOP | UART_MCR_DTR);
+    EXPECT_EQ(rd(UART_MSR), UART_MSR_DSR | UART_MSR_DDSR);
+    wr(UART_MCR, UART_MCR_LOOP | UART_MCR_DTR | UART_MCR_OUT2);
+    EXPECT_EQ(rd(UART_MSR), UART_MSR_DCD | UART_MSR_DSR | UART_MSR_DDCD);
 }
 
 TEST_F(UartTest, InternalLoopbackWithAllOutputsRaised)
 {
-    wr(uart_reg::kMcr, mcr::kWritableMask);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0xfb); // all inputs + DDCD DDSR DCTS
+    wr(UART_MCR, kMcrWritableMask);
+    EXPECT_EQ(rd(UART_MSR), 0xfb); // all inputs + DDCD DDSR DCTS
 }
 
 TEST_F(UartTest, RiFallingEdgeSetsTeri)
 {
-    wr(uart_reg::kMcr, mcr::kLoop | mcr::kOut1);
-    rd(uart_reg::kMsr);
-    wr(uart_reg::kMcr, mcr::kLoop);
-    EXPECT_EQ(rd(uart_reg::kMsr), msr::kTrailingEdgeRi);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0x00);
+    wr(UART_MCR, UART_MCR_LOOP | UART_MCR_OUT1);
+    rd(UART_MSR);
+    wr(UART_MCR, UART_MCR_LOOP);
+    EXPECT_EQ(rd(UART_MSR), UART_MSR_TERI);
+    EXPECT_EQ(rd(UART_MSR), 0x00);
 }
 
 TEST_F(UartTest, EnteringLoopModeSwitchesDcdSourceWithDelta)
 {
-    wr(uart_reg::kMcr, mcr::kDtr);
-    rd(uart_reg::kMsr);
-    wr(uart_reg::kMcr, mcr::kDtr | mcr::kLoop);
-    EXPECT_EQ(rd(uart_reg::kMsr), msr::kDsr | msr::kDeltaDcd);
+    wr(UART_MCR, UART_MCR_DTR);
+    rd(UART_MSR);
+    wr(UART_MCR, UART_MCR_DTR | UART_MCR_LOOP);
+    EXPECT_EQ(rd(UART_MSR), UART_MSR_DSR | UART_MSR_DDCD);
 }
 
 TEST_F(UartTest, DeltasAccumulateUntilMsrRead)
 {
-    wr(uart_reg::kMcr, mcr::kRts);
-    wr(uart_reg::kMcr, 0);
-    wr(uart_reg::kMcr, mcr::kDtr);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0xa0 | msr::kDeltaCts | msr::kDeltaDsr | msr::kDeltaDcd);
-    EXPECT_EQ(rd(uart_reg::kMsr), 0xa0);
+    wr(UART_MCR, UART_MCR_RTS);
+    wr(UART_MCR, 0);
+    wr(UART_MCR, UART_MCR_DTR);
+    EXPECT_EQ(rd(UART_MSR), 0xa0 | UART_MSR_DCTS | UART_MSR_DDSR | UART_MSR_DDCD);
+    EXPECT_EQ(rd(UART_MSR), 0xa0);
 }
 
 TEST_F(UartTest, McrWriteWithoutInputChangeSetsNoDelta)
 {
-    wr(uart_reg::kMcr, mcr::kRts);
-    rd(uart_reg::kMsr);
-    wr(uart_reg::kMcr, mcr::kRts | mcr::kOut1);
-    EXPECT_EQ(rd(uart_reg::kMsr), msr::kCts);
+    wr(UART_MCR, UART_MCR_RTS);
+    rd(UART_MSR);
+    wr(UART_MCR, UART_MCR_RTS | UART_MCR_OUT1);
+    EXPECT_EQ(rd(UART_MSR), UART_MSR_CTS);
 }
 
 TEST_F(UartTest, ModemStatusInterruptNeedsEdssi)
 {
-    wr(uart_reg::kMcr, mcr::kRts);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    wr(UART_MCR, UART_MCR_RTS);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
     EXPECT_FALSE(uart.irq_asserted());
-    wr(uart_reg::kIer, ier::kModemStatus);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x00);
+    wr(UART_IER, UART_IER_MSI);
+    EXPECT_EQ(rd(UART_IIR), 0x00);
     EXPECT_TRUE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, MsrReadAcknowledgesModemStatusInterrupt)
 {
-    wr(uart_reg::kIer, ier::kModemStatus);
-    wr(uart_reg::kMcr, mcr::kDtr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x00);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x00); // IIR read does not acknowledge it
-    rd(uart_reg::kMsr);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x01);
+    wr(UART_IER, UART_IER_MSI);
+    wr(UART_MCR, UART_MCR_DTR);
+    EXPECT_EQ(rd(UART_IIR), 0x00);
+    EXPECT_EQ(rd(UART_IIR), 0x00); // IIR read does not acknowledge it
+    rd(UART_MSR);
+    EXPECT_EQ(rd(UART_IIR), 0x01);
     EXPECT_FALSE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, DataLoopsBackInInternalLoopbackMode)
 {
-    wr(uart_reg::kMcr, mcr::kLoop);
+    wr(UART_MCR, UART_MCR_LOOP);
     send(1, 0x7e);
-    EXPECT_EQ(rd(uart_reg::kLsr), 0x61);
-    EXPECT_EQ(rd(uart_reg::kRbrThr), 0x7e);
+    EXPECT_EQ(rd(UART_LSR), 0x61);
+    EXPECT_EQ(rd(UART_RX), 0x7e);
 }
 
 // ---- irq_asserted --------------------------------------------------------
 
 TEST_F(UartTest, IrqNotGatedByOut2)
 {
-    wr(uart_reg::kIer, ier::kThrEmpty);
+    wr(UART_IER, UART_IER_THRI);
     EXPECT_TRUE(uart.irq_asserted());
-    wr(uart_reg::kMcr, mcr::kOut2);
+    wr(UART_MCR, UART_MCR_OUT2);
     EXPECT_TRUE(uart.irq_asserted());
-    wr(uart_reg::kMcr, 0);
+    wr(UART_MCR, 0);
     EXPECT_TRUE(uart.irq_asserted());
 }
 
 TEST_F(UartTest, IrqFollowsIirBitZero)
 {
-    enable_fifo(fcr::kTrigger4);
-    wr(uart_reg::kIer, ier::kRxDataAvailable);
+    enable_fifo(UART_FCR_TRIGGER_4);
+    wr(UART_IER, UART_IER_RDI);
     EXPECT_FALSE(uart.irq_asserted());
     send(1);
     EXPECT_TRUE(uart.irq_asserted()); // timeout
-    EXPECT_EQ(uart.peek_iir() & iir::kNoInterrupt, 0);
-    rd(uart_reg::kRbrThr);
+    EXPECT_EQ(uart.peek_iir() & UART_IIR_NO_INT, 0);
+    rd(UART_RX);
     EXPECT_FALSE(uart.irq_asserted());
-    EXPECT_EQ(uart.peek_iir() & iir::kNoInterrupt, 1);
+    EXPECT_EQ(uart.peek_iir() & UART_IIR_NO_INT, 1);
 }
 
 // ---- Side-effect-free accessors ------------------------------------------
 
 TEST_F(UartTest, PeekIirDoesNotAcknowledgeThre)
 {
-    wr(uart_reg::kIer, ier::kThrEmpty);
+    wr(UART_IER, UART_IER_THRI);
     EXPECT_EQ(uart.peek_iir(), 0x02);
     EXPECT_EQ(uart.peek_iir(), 0x02);
-    EXPECT_EQ(rd(uart_reg::kIir), 0x02);
+    EXPECT_EQ(rd(UART_IIR), 0x02);
 }
 
 TEST_F(UartTest, PeekLsrAndMsrHaveNoSideEffects)
 {
-    enable_fifo(fcr::kTrigger1);
+    enable_fifo(UART_FCR_TRIGGER_1);
     send(17);
-    wr(uart_reg::kMcr, mcr::kRts);
+    wr(UART_MCR, UART_MCR_RTS);
     EXPECT_EQ(uart.peek_lsr(), 0x63);
     EXPECT_EQ(uart.peek_lsr(), 0x63);
     EXPECT_EQ(uart.peek_msr(), 0x11);
@@ -914,9 +914,9 @@ TEST_F(UartTest, PeekLsrAndMsrHaveNoSideEffects)
 TEST_F(UartTest, StateIsValidAcceptsResetAndBusyStates)
 {
     EXPECT_TRUE(Uart16550::state_is_valid(state));
-    enable_fifo(fcr::kTrigger14);
-    wr(uart_reg::kIer, 0x0f);
-    wr(uart_reg::kMcr, 0x1f);
+    enable_fifo(UART_FCR_TRIGGER_14);
+    wr(UART_IER, 0x0f);
+    wr(UART_MCR, 0x1f);
     send(20);
     EXPECT_TRUE(Uart16550::state_is_valid(state));
 }
@@ -925,7 +925,7 @@ TEST_F(UartTest, StateIsValidRejectsBrokenInvariants)
 {
     auto broken = [](auto mutate) {
         MttyUartState s{};
-        s.fcr = fcr::kFifoEnable;
+        s.fcr = UART_FCR_ENABLE_FIFO;
         mutate(s);
         return !Uart16550::state_is_valid(s);
     };
@@ -933,7 +933,7 @@ TEST_F(UartTest, StateIsValidRejectsBrokenInvariants)
     EXPECT_TRUE(broken([](MttyUartState &s) { s.rx_count = MTTY_FIFO_SIZE + 1; }));
     EXPECT_TRUE(broken([](MttyUartState &s) { s.fcr = 0; s.rx_count = 2; }));
     EXPECT_TRUE(broken([](MttyUartState &s) { s.ier = 0x10; }));
-    EXPECT_TRUE(broken([](MttyUartState &s) { s.fcr |= fcr::kClearRx; }));
+    EXPECT_TRUE(broken([](MttyUartState &s) { s.fcr |= UART_FCR_CLEAR_RCVR; }));
     EXPECT_TRUE(broken([](MttyUartState &s) { s.mcr = 0x20; }));
     EXPECT_TRUE(broken([](MttyUartState &s) { s.msr_deltas = 0x10; }));
     EXPECT_FALSE(broken([](MttyUartState &s) { s.rx_count = MTTY_FIFO_SIZE; }));

@@ -12,6 +12,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_console.h>
 #include <string>
 
 namespace mdev::samples {
@@ -24,8 +26,8 @@ using test::DriverSim;
 using test::FakeGuest;
 using test::kRamBase;
 
-constexpr std::uint64_t kVersion1 = 1ull << 32;
-constexpr std::uint64_t kMultiport = 1ull << 1;
+constexpr std::uint64_t kVersion1 = 1ull << VIRTIO_F_VERSION_1;
+constexpr std::uint64_t kMultiport = 1ull << VIRTIO_CONSOLE_F_MULTIPORT;
 
 constexpr std::uint64_t kCtlOut = kRamBase + 0x40000; // driver's control messages
 constexpr std::uint64_t kCtlIn = kRamBase + 0x50000;  // c_ivq buffers, 0x100 apart
@@ -189,20 +191,20 @@ TEST_F(MttyVirtioTest, MultiportControlProtocol)
     create("mtty-2");
     bring_up();
     EXPECT_THAT(received(), ElementsAre()); // nothing before DEVICE_READY
-    send_ctl(0, vcon::kDeviceReady, 1);
-    EXPECT_THAT(received(), ElementsAre(Msg{0, vcon::kDeviceAdd, 1, ""},
-                                        Msg{1, vcon::kDeviceAdd, 1, ""}));
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    EXPECT_THAT(received(), ElementsAre(Msg{0, VIRTIO_CONSOLE_PORT_ADD, 1, ""},
+                                        Msg{1, VIRTIO_CONSOLE_PORT_ADD, 1, ""}));
     EXPECT_EQ(q(vcon::kControlTx).used_idx(), 1); // the message was taken
-    send_ctl(1, vcon::kPortReady, 1);
-    EXPECT_THAT(received(), ElementsAre(Msg{1, vcon::kPortName, 1, "mtty.1"},
-                                        Msg{1, vcon::kPortOpen, 1, ""}));
-    send_ctl(0, vcon::kPortReady, 1);
-    EXPECT_THAT(received(), ElementsAre(Msg{0, vcon::kPortName, 1, "mtty.0"},
-                                        Msg{0, vcon::kPortOpen, 1, ""}));
-    send_ctl(0, vcon::kPortOpen, 1);
+    send_ctl(1, VIRTIO_CONSOLE_PORT_READY, 1);
+    EXPECT_THAT(received(), ElementsAre(Msg{1, VIRTIO_CONSOLE_PORT_NAME, 1, "mtty.1"},
+                                        Msg{1, VIRTIO_CONSOLE_PORT_OPEN, 1, ""}));
+    send_ctl(0, VIRTIO_CONSOLE_PORT_READY, 1);
+    EXPECT_THAT(received(), ElementsAre(Msg{0, VIRTIO_CONSOLE_PORT_NAME, 1, "mtty.0"},
+                                        Msg{0, VIRTIO_CONSOLE_PORT_OPEN, 1, ""}));
+    send_ctl(0, VIRTIO_CONSOLE_PORT_OPEN, 1);
     EXPECT_TRUE(state().port[0].guest_open);
     EXPECT_FALSE(state().port[1].guest_open);
-    send_ctl(0, vcon::kPortOpen, 0);
+    send_ctl(0, VIRTIO_CONSOLE_PORT_OPEN, 0);
     EXPECT_FALSE(state().port[0].guest_open);
     EXPECT_TRUE(g.errors.empty());
     EXPECT_EQ(drv->vq_cb[vcon::kControlRx]->count, 3u);
@@ -212,12 +214,12 @@ TEST_F(MttyVirtioTest, ControlMessagesWaitForBuffers)
 {
     create("mtty-2");
     bring_up(true, /*ctl_bufs=*/1);
-    send_ctl(0, vcon::kDeviceReady, 1);
-    EXPECT_THAT(received(), ElementsAre(Msg{0, vcon::kDeviceAdd, 1, ""}));
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    EXPECT_THAT(received(), ElementsAre(Msg{0, VIRTIO_CONSOLE_PORT_ADD, 1, ""}));
     EXPECT_EQ(state().port[1].pending, MTTY_VIRTIO_SEND_ADD);
     add_ctl_buffer();
     ops().kick_vq(*dev, vcon::kControlRx);
-    EXPECT_THAT(received(), ElementsAre(Msg{1, vcon::kDeviceAdd, 1, ""}));
+    EXPECT_THAT(received(), ElementsAre(Msg{1, VIRTIO_CONSOLE_PORT_ADD, 1, ""}));
     EXPECT_EQ(state().port[1].pending, 0);
 }
 
@@ -225,9 +227,9 @@ TEST_F(MttyVirtioTest, EachPortLoopsBackItsOwnBytes)
 {
     create("mtty-2");
     bring_up();
-    send_ctl(0, vcon::kDeviceReady, 1);
-    send_ctl(0, vcon::kPortReady, 1);
-    send_ctl(1, vcon::kPortReady, 1);
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    send_ctl(0, VIRTIO_CONSOLE_PORT_READY, 1);
+    send_ctl(1, VIRTIO_CONSOLE_PORT_READY, 1);
     add_rx(0, kRx, 64);
     add_rx(1, kRx + 0x1000, 64);
     write_port(1, "port one", kTx + 0x1000);
@@ -285,27 +287,27 @@ TEST_F(MttyVirtioTest, NothingBeforeDriverOk)
     add_ctl_buffer();
     add_rx(0, kRx, 16);
     write_port(0, "early", kTx);
-    send_ctl(0, vcon::kDeviceReady, 1);
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
     EXPECT_EQ(q(vcon::rx_queue(0)).used_idx(), 0);
     EXPECT_EQ(q(vcon::kControlTx).used_idx(), 0);
     drv->driver_ok();
     EXPECT_EQ(rx_text(kRx, 5), "early");
-    EXPECT_THAT(received(), ElementsAre(Msg{0, vcon::kDeviceAdd, 1, ""}));
+    EXPECT_THAT(received(), ElementsAre(Msg{0, VIRTIO_CONSOLE_PORT_ADD, 1, ""}));
 }
 
 TEST_F(MttyVirtioTest, HostileControlMessagesAreLoggedNotFatal)
 {
     create("mtty-1");
     bring_up();
-    send_ctl(5, vcon::kPortReady, 1);  // no port 5
-    send_ctl(0, vcon::kDeviceAdd, 1);  // device-to-driver event
+    send_ctl(5, VIRTIO_CONSOLE_PORT_READY, 1);  // no port 5
+    send_ctl(0, VIRTIO_CONSOLE_PORT_ADD, 1);  // device-to-driver event
     q(vcon::kControlTx).add({{kCtlOut + 0x800, 3, false}}); // short message
     ops().kick_vq(*dev, vcon::kControlTx);
     ASSERT_EQ(g.errors.size(), 3u);
     EXPECT_THAT(g.errors[0], HasSubstr("port 5 of 1"));
     EXPECT_THAT(g.errors[1], HasSubstr("not one a driver sends"));
     EXPECT_THAT(g.errors[2], HasSubstr("control message of 3 bytes"));
-    EXPECT_EQ(drv->status() & virtio::kStatusNeedsReset, 0);
+    EXPECT_EQ(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
     EXPECT_EQ(q(vcon::kControlTx).used_idx(), 3);
 }
 
@@ -314,11 +316,11 @@ TEST_F(MttyVirtioTest, BrokenRingSetsNeedsReset)
     create("mtty-2");
     bring_up();
     DriverRing &tx = q(vcon::tx_queue(1));
-    tx.set_desc(0, kTx, 4, vring::kDescFNext, 0);
+    tx.set_desc(0, kTx, 4, VRING_DESC_F_NEXT, 0);
     tx.publish(0);
     add_rx(1, kRx, 16);
     ops().kick_vq(*dev, vcon::tx_queue(1));
-    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);
     EXPECT_EQ(drv->config_cb.count, 1u);
     EXPECT_THAT(g.errors.at(0), HasSubstr("mtty virtio port 1 tx"));
 }
@@ -327,9 +329,9 @@ TEST_F(MttyVirtioTest, ResetForgetsTheProtocol)
 {
     create("mtty-2");
     bring_up();
-    send_ctl(0, vcon::kDeviceReady, 1);
-    send_ctl(0, vcon::kPortReady, 1);
-    send_ctl(0, vcon::kPortOpen, 1);
+    send_ctl(0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+    send_ctl(0, VIRTIO_CONSOLE_PORT_READY, 1);
+    send_ctl(0, VIRTIO_CONSOLE_PORT_OPEN, 1);
     ops().set_status(*dev, 0);
     EXPECT_FALSE(state().device_ready);
     EXPECT_FALSE(state().port[0].ready);

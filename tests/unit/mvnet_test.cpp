@@ -26,10 +26,10 @@ using test::DriverSim;
 using test::FakeGuest;
 using test::kRamBase;
 
-constexpr std::uint64_t kVersion1 = 1ull << 32;
-constexpr std::uint64_t kMac = 1ull << 5;
-constexpr std::uint64_t kStatus = 1ull << 16;
-constexpr std::uint64_t kAccessPlatform = 1ull << 33;
+constexpr std::uint64_t kVersion1 = 1ull << VIRTIO_F_VERSION_1;
+constexpr std::uint64_t kMac = 1ull << VIRTIO_NET_F_MAC;
+constexpr std::uint64_t kStatus = 1ull << VIRTIO_NET_F_STATUS;
+constexpr std::uint64_t kAccessPlatform = 1ull << VIRTIO_F_ACCESS_PLATFORM;
 constexpr const char *kUuid = "0b2c8a5e-61f4-4d0a-9e3b-a1b2c3d4e5f6";
 
 constexpr std::uint64_t kTxBuf = kRamBase + 0x40000;
@@ -278,7 +278,7 @@ TEST_F(MvnetTest, FrameLargerThanRxBufferIsDroppedBufferKept)
     EXPECT_THAT(g.bytes(kRxBuf, small.size()), ElementsAreArray(expected_rx(small)));
     ASSERT_EQ(g.errors.size(), 1u);
     EXPECT_THAT(g.errors[0], HasSubstr("does not fit the RX buffer of 100"));
-    EXPECT_EQ(drv->status() & virtio::kStatusNeedsReset, 0);
+    EXPECT_EQ(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
 }
 
 TEST_F(MvnetTest, NothingMovesBeforeDriverOk)
@@ -353,7 +353,7 @@ TEST_F(MvnetTest, ResetOnStatusZero)
 TEST_F(MvnetTest, NoInterruptSuppressesCallbacks)
 {
     bring_up();
-    tx->set_avail_flags(vring::kAvailFNoInterrupt);
+    tx->set_avail_flags(VRING_AVAIL_F_NO_INTERRUPT);
     add_rx(kRxBuf, 2048);
     send(frame(10, 1));
     kick(MVNET_QUEUE_TX);
@@ -366,10 +366,10 @@ TEST_F(MvnetTest, HostileTxRingSetsNeedsReset)
 {
     bring_up();
     add_rx(kRxBuf, 2048);
-    tx->set_desc(0, kTxBuf, 12, vring::kDescFNext, 0); // a loop
+    tx->set_desc(0, kTxBuf, 12, VRING_DESC_F_NEXT, 0); // a loop
     tx->publish(0);
     kick(MVNET_QUEUE_TX);
-    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);
     EXPECT_EQ(drv->config_cb.count, 1u);
     ASSERT_EQ(g.errors.size(), 1u);
     EXPECT_THAT(g.errors[0], HasSubstr("mvnet tx"));
@@ -378,7 +378,7 @@ TEST_F(MvnetTest, HostileTxRingSetsNeedsReset)
     // The driver writing its status back keeps NEEDS_RESET; nothing moves.
     drv->driver_ok();
     kick(MVNET_QUEUE_TX);
-    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);
     EXPECT_EQ(drv->config_cb.count, 1u);
     // Only a reset clears it.
     ops().set_status(*dev, 0);
@@ -391,7 +391,7 @@ TEST_F(MvnetTest, RxBufferOutsideRamSetsNeedsReset)
     add_rx(0x1000, 2048);
     send(frame(10, 1));
     kick(MVNET_QUEUE_TX);
-    EXPECT_TRUE(drv->status() & virtio::kStatusNeedsReset);
+    EXPECT_TRUE(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET);
     EXPECT_THAT(g.errors.at(0), HasSubstr("mvnet rx"));
 }
 
@@ -404,7 +404,7 @@ TEST_F(MvnetTest, RuntFrameIsDropped)
     EXPECT_EQ(tx->used_idx(), 1);
     EXPECT_EQ(rx->used_idx(), 0);
     EXPECT_THAT(g.errors.at(0), HasSubstr("TX frame of 4 bytes"));
-    EXPECT_EQ(drv->status() & virtio::kStatusNeedsReset, 0);
+    EXPECT_EQ(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
 }
 
 TEST_F(MvnetTest, VqStateIsLastAvailIdx)

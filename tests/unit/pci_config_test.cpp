@@ -100,7 +100,7 @@ TEST(PciConfig, StatusBitsDoNotHideTheCapabilityList)
 
 TEST(PciConfig, IoBarReadsBackItsSizeAndSpaceBit)
 {
-    Fn f(build(PciConfigBuilder().bar(0, RegionInfo{kRegionRead | kRegionBarIo, 8})));
+    Fn f(build(PciConfigBuilder().bar(0, RegionInfo{VFIO_REGION_INFO_FLAG_READ | kRegionBarIo, 8})));
     EXPECT_EQ(f.rd(PCI_BASE_ADDRESS_0), PCI_BASE_ADDRESS_SPACE_IO);
     EXPECT_EQ(f.sized(PCI_BASE_ADDRESS_0), 0xfffffff9u);
     f.wr(PCI_BASE_ADDRESS_0, 0x0000c00e); // bits below the size are dropped
@@ -111,7 +111,7 @@ TEST(PciConfig, IoBarReadsBackItsSizeAndSpaceBit)
 
 TEST(PciConfig, Mem32BarReadsBackItsSize)
 {
-    Fn f(build(PciConfigBuilder().bar(2, RegionInfo{kRegionRead | kRegionWrite, 4096})));
+    Fn f(build(PciConfigBuilder().bar(2, RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, 4096})));
     EXPECT_EQ(f.rd(PCI_BASE_ADDRESS_2), 0u);
     EXPECT_EQ(f.sized(PCI_BASE_ADDRESS_2), 0xfffff000u);
     EXPECT_EQ(f.sized(PCI_BASE_ADDRESS_0), 0u) << "an undeclared BAR stays 0";
@@ -121,7 +121,7 @@ TEST(PciConfig, Mem32BarReadsBackItsSize)
 TEST(PciConfig, PrefetchableBarKeepsItsTypeBits)
 {
     Fn f(build(PciConfigBuilder().bar(
-        0, RegionInfo{kRegionRead | kRegionMmap | kRegionBarPrefetch, 16u << 20})));
+        0, RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP | kRegionBarPrefetch, 16u << 20})));
     EXPECT_EQ(f.rd(PCI_BASE_ADDRESS_0), PCI_BASE_ADDRESS_MEM_PREFETCH);
     EXPECT_EQ(f.sized(PCI_BASE_ADDRESS_0), 0xff000008u);
     f.wr(PCI_BASE_ADDRESS_0, 0);
@@ -132,7 +132,7 @@ TEST(PciConfig, Mem64BarSizesItsUpperHalfToo)
 {
     // 64 KiB: the upper half is all address.
     Fn small(build(PciConfigBuilder().bar(
-        2, RegionInfo{kRegionRead | kRegionBarMem64 | kRegionBarPrefetch, 64 * 1024})));
+        2, RegionInfo{VFIO_REGION_INFO_FLAG_READ | kRegionBarMem64 | kRegionBarPrefetch, 64 * 1024})));
     EXPECT_EQ(small.rd(PCI_BASE_ADDRESS_2),
               PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
     EXPECT_EQ(small.sized(PCI_BASE_ADDRESS_2), 0xffff000cu);
@@ -147,7 +147,7 @@ TEST(PciConfig, Mem64BarSizesItsUpperHalfToo)
 
 TEST(PciConfig, RegionOfSizeZeroAddsNoBar)
 {
-    Fn f(build(PciConfigBuilder().bar(1, RegionInfo{0, 0}).bar(1, RegionInfo{kRegionRead, 256})));
+    Fn f(build(PciConfigBuilder().bar(1, RegionInfo{0, 0}).bar(1, RegionInfo{VFIO_REGION_INFO_FLAG_READ, 256})));
     EXPECT_EQ(f.sized(PCI_BASE_ADDRESS_1), 0xffffff00u);
 }
 
@@ -160,7 +160,7 @@ TEST(PciConfig, PciBarOfFollowsTheRegionFlags)
     EXPECT_EQ(m64.kind, PciBar::Kind::mem64);
     EXPECT_FALSE(m64.prefetch);
     EXPECT_EQ(m64.size, 1u << 20);
-    EXPECT_EQ(PciBar::of(RegionInfo{kRegionMmap, 4096}).kind, PciBar::Kind::mem32);
+    EXPECT_EQ(PciBar::of(RegionInfo{VFIO_REGION_INFO_FLAG_MMAP, 4096}).kind, PciBar::Kind::mem32);
 }
 
 TEST(PciConfig, RefusesBarsItCannotLayOut)

@@ -350,14 +350,14 @@ protected:
         std::array<std::uint8_t, kConfigSize> bytes{};
         const vfio::VfioOps &ops = *dev.ops<vfio::VfioOps>();
         for (std::uint32_t off = 0; off < kConfigSize; off += 4) {
-            EXPECT_TRUE(ops.read(dev, vfio::kConfigRegion, off, std::span(bytes).subspan(off, 4)));
+            EXPECT_TRUE(ops.read(dev, VFIO_PCI_CONFIG_REGION_INDEX, off, std::span(bytes).subspan(off, 4)));
         }
         return bytes;
     }
 
     static void write(Device &dev, std::uint32_t off, std::span<const std::uint8_t> data)
     {
-        EXPECT_TRUE(dev.ops<vfio::VfioOps>()->write(dev, vfio::kConfigRegion, off, data));
+        EXPECT_TRUE(dev.ops<vfio::VfioOps>()->write(dev, VFIO_PCI_CONFIG_REGION_INDEX, off, data));
     }
 
     Snapshots run(const std::string &parent, const std::string &type, std::string &after_reset)

@@ -27,7 +27,7 @@ using ::testing::SizeIs;
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
 GfxPlane xrgb(std::uint32_t w, std::uint32_t h, std::uint32_t stride, std::uint64_t offset = 0,
-              std::uint32_t region = kBar0Region)
+              std::uint32_t region = VFIO_PCI_BAR0_REGION_INDEX)
 {
     return GfxPlane{drm_format::kXrgb8888, w, h, stride, region, offset};
 }
@@ -72,7 +72,8 @@ TEST(CheckPlaneTest, MdpyVgaPlaneFitsItsTwoMebibyteBar)
 
 TEST(CheckPlaneTest, RegionIndexBecomesTheBarNumber)
 {
-    Result<DisplayPlane> r = check_plane(xrgb(16, 16, 64, 0x1000, kBar0Region + 2), kMiB);
+    Result<DisplayPlane> r =
+        check_plane(xrgb(16, 16, 64, 0x1000, VFIO_PCI_BAR0_REGION_INDEX + 2), kMiB);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->bar, 2u);
     EXPECT_EQ(r->offset, 0x1000u);
@@ -123,7 +124,7 @@ TEST(CheckPlaneTest, StrideLongerThanALineIsAccepted)
 
 TEST(CheckPlaneTest, StrideOrOffsetNotAMultipleOfFourIsRefused)
 {
-    GfxPlane rgb = {drm_format::kRgb888, 3, 2, 9, kBar0Region, 0};
+    GfxPlane rgb = {drm_format::kRgb888, 3, 2, 9, VFIO_PCI_BAR0_REGION_INDEX, 0};
     Result<DisplayPlane> r = check_plane(rgb, kMiB);
     ASSERT_FALSE(r);
     EXPECT_THAT(r.error().message, HasSubstr("multiple of 4"));
@@ -166,12 +167,12 @@ TEST(CheckPlaneTest, UnsupportedFormatIsRefused)
 
 TEST(CheckPlaneTest, RegionThatIsNotAnMmapableBarIsRefused)
 {
-    Result<DisplayPlane> r = check_plane(xrgb(16, 16, 64, 0, kConfigRegion), kMiB);
+    Result<DisplayPlane> r = check_plane(xrgb(16, 16, 64, 0, VFIO_PCI_CONFIG_REGION_INDEX), kMiB);
     ASSERT_FALSE(r);
     EXPECT_THAT(r.error().message, HasSubstr("not in an mmap-able BAR"));
-    EXPECT_FALSE(check_plane(xrgb(16, 16, 64, 0, kRomRegion), kMiB));
+    EXPECT_FALSE(check_plane(xrgb(16, 16, 64, 0, VFIO_PCI_ROM_REGION_INDEX), kMiB));
     EXPECT_FALSE(check_plane(xrgb(16, 16, 64, 0, 16), kMiB)); // mdpy's kernel alias
-    EXPECT_FALSE(check_plane(xrgb(16, 16, 64, 0, kBar0Region), 0));
+    EXPECT_FALSE(check_plane(xrgb(16, 16, 64, 0, VFIO_PCI_BAR0_REGION_INDEX), 0));
 }
 
 // ---- PciFunction::display_plane ------------------------------------------
@@ -181,20 +182,20 @@ class FakeDisplay final : public VfioOps {
 public:
     DeviceInfo device_info(const Device &) const override
     {
-        return {kDeviceFlagPci, kNumPciRegions, kNumPciIrqs};
+        return {VFIO_DEVICE_FLAGS_PCI, VFIO_PCI_NUM_REGIONS, VFIO_PCI_NUM_IRQS};
     }
     std::optional<RegionInfo> region_info(const Device &, std::uint32_t index) const override
     {
-        constexpr std::uint32_t rw = kRegionRead | kRegionWrite;
+        constexpr std::uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
         switch (index) {
-        case kConfigRegion:
+        case VFIO_PCI_CONFIG_REGION_INDEX:
             return RegionInfo{rw, 256};
-        case kBar0Region:
-            return RegionInfo{rw | kRegionMmap | kRegionBarPrefetch, memory.size()};
-        case kBar0Region + 2:
+        case VFIO_PCI_BAR0_REGION_INDEX:
+            return RegionInfo{rw | VFIO_REGION_INFO_FLAG_MMAP | kRegionBarPrefetch, memory.size()};
+        case VFIO_PCI_BAR0_REGION_INDEX + 2:
             return RegionInfo{rw, 4096};
         default:
-            return index < kNumPciRegions ? std::optional(RegionInfo{0, 0}) : std::nullopt;
+            return index < VFIO_PCI_NUM_REGIONS ? std::optional(RegionInfo{0, 0}) : std::nullopt;
         }
     }
     std::optional<IrqInfo> irq_info(const Device &, std::uint32_t) const override
@@ -214,7 +215,7 @@ public:
     void reset(Device &) const override {}
     std::span<std::uint8_t> mmap(Device &, std::uint32_t region) const override
     {
-        return region == kBar0Region ? std::span(memory) : std::span<std::uint8_t>{};
+        return region == VFIO_PCI_BAR0_REGION_INDEX ? std::span(memory) : std::span<std::uint8_t>{};
     }
     bool has_display(const Device &) const override { return display; }
     std::optional<GfxPlane> query_gfx_plane(Device &) const override
@@ -303,7 +304,7 @@ TEST_F(DisplayPlaneTest, PlaneInTheMmapableBarIsReturnedChecked)
 
 TEST_F(DisplayPlaneTest, PlaneInATrappingBarIsRefused)
 {
-    fake.plane = xrgb(16, 16, 64, 0, kBar0Region + 2);
+    fake.plane = xrgb(16, 16, 64, 0, VFIO_PCI_BAR0_REGION_INDEX + 2);
     PciFunction &f = make();
     auto r = f.display_plane();
     ASSERT_FALSE(r);
@@ -313,7 +314,7 @@ TEST_F(DisplayPlaneTest, PlaneInATrappingBarIsRefused)
 TEST_F(DisplayPlaneTest, PlaneInAMissingBarOrPastTheBarsIsRefused)
 {
     PciFunction &f = make();
-    fake.plane = xrgb(16, 16, 64, 0, kBar0Region + 4);
+    fake.plane = xrgb(16, 16, 64, 0, VFIO_PCI_BAR0_REGION_INDEX + 4);
     EXPECT_FALSE(f.display_plane());
     fake.plane = xrgb(16, 16, 64, 0, 0xffffffffu);
     EXPECT_FALSE(f.display_plane());

@@ -27,7 +27,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr const char *kUuid = "6a1d3c52-0000-4000-8000-00000000f001";
-constexpr std::uint32_t kRW = kRegionRead | kRegionWrite;
+constexpr std::uint32_t kRW = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 
 using test::RecordingHost;
 
@@ -66,13 +66,14 @@ class FakeVfio final : public VfioOps {
 public:
     FakeVfio()
     {
-        info = {kDeviceFlagPci | kDeviceFlagReset, kNumPciRegions, kNumPciIrqs};
+        info = {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+                VFIO_PCI_NUM_IRQS};
         config.assign(256, 0);
-        regions[kConfigRegion] = RegionInfo{kRW, 256};
-        for (std::uint32_t i = 0; i < kNumPciRegions; i++) {
+        regions[VFIO_PCI_CONFIG_REGION_INDEX] = RegionInfo{kRW, 256};
+        for (std::uint32_t i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
             regions.try_emplace(i, RegionInfo{0, 0});
         }
-        for (std::uint32_t i = 0; i < kNumPciIrqs; i++) {
+        for (std::uint32_t i = 0; i < VFIO_PCI_NUM_IRQS; i++) {
             irqs[i] = IrqInfo{0, 0};
         }
     }
@@ -80,7 +81,7 @@ public:
     void set_config_size(std::size_t size)
     {
         config.resize(size);
-        regions[kConfigRegion] = RegionInfo{kRW, size};
+        regions[VFIO_PCI_CONFIG_REGION_INDEX] = RegionInfo{kRW, size};
     }
     void put8(std::uint32_t off, std::uint8_t v) { config.at(off) = v; }
     void put16(std::uint32_t off, std::uint16_t v)
@@ -113,7 +114,7 @@ public:
     bool read(Device &, std::uint32_t region, std::uint64_t offset,
               std::span<std::uint8_t> data) const override
     {
-        if (region == kConfigRegion) {
+        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
             config_reads++;
             if (offset + data.size() > config.size()) {
                 return false;
@@ -131,7 +132,7 @@ public:
     bool write(Device &, std::uint32_t region, std::uint64_t offset,
                std::span<const std::uint8_t> data) const override
     {
-        if (region == kConfigRegion) {
+        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
             config_writes.push_back({true, region, offset, {data.begin(), data.end()}});
             return true;
         }
@@ -219,7 +220,8 @@ protected:
     // A device with INTx wired to pin A.
     void give_intx()
     {
-        fake.irqs[kIntxIrq] = IrqInfo{kIrqEventfd | kIrqMaskable | kIrqAutomasked, 1};
+        fake.irqs[VFIO_PCI_INTX_IRQ_INDEX] = IrqInfo{
+            VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1};
         fake.put8(0x3d, 1);
     }
 
@@ -239,7 +241,7 @@ protected:
             flags |= 0x0100;
         }
         fake.put16(at + 2, flags);
-        fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd, irq_count};
+        fake.irqs[VFIO_PCI_MSI_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD, irq_count};
     }
 
     IrqSink *sink(std::uint32_t index) { return fake.sinks[index]; }
@@ -258,9 +260,10 @@ TEST_F(PciFunctionTest, DiscoversEachKindOfBar)
 {
     fake.regions[0] = {kRW | kRegionBarIo, 32};
     fake.regions[1] = {kRW, 4096};
-    fake.regions[2] = {kRW | kRegionBarMem64 | kRegionBarPrefetch | kRegionMmap, 1 << 20};
+    fake.regions[2] = {kRW | kRegionBarMem64 | kRegionBarPrefetch | VFIO_REGION_INFO_FLAG_MMAP,
+                       1 << 20};
     fake.regions[3] = {0, 0};
-    fake.regions[4] = {kRegionRead | kRegionBarPrefetch, 256};
+    fake.regions[4] = {VFIO_REGION_INFO_FLAG_READ | kRegionBarPrefetch, 256};
     fake.regions.erase(5); // the device does not even know the index
     PciFunction &f = make();
 
@@ -298,7 +301,8 @@ TEST_F(PciFunctionTest, DiscoversEachKindOfBar)
 
 TEST_F(PciFunctionTest, IoBarIgnoresMemoryOnlyFlags)
 {
-    fake.regions[0] = {kRW | kRegionBarIo | kRegionBarMem64 | kRegionBarPrefetch | kRegionMmap,
+    fake.regions[0] = {kRW | kRegionBarIo | kRegionBarMem64 | kRegionBarPrefetch |
+                           VFIO_REGION_INFO_FLAG_MMAP,
                        16};
     fake.regions[1] = {kRW | kRegionBarIo, 8};
     PciFunction &f = make();
@@ -338,7 +342,7 @@ TEST_F(PciFunctionTest, DeviceIsOpenedOnceAndReleasedWithTheFunction)
 
 TEST_F(PciFunctionTest, RefusesDeviceThatIsNotPci)
 {
-    fake.info.flags = kDeviceFlagReset;
+    fake.info.flags = VFIO_DEVICE_FLAGS_RESET;
     Error e = refusal();
     EXPECT_EQ(e.code, Errc::probe_failed);
     EXPECT_EQ(e.message, "the device is not a vfio-pci device");
@@ -346,7 +350,7 @@ TEST_F(PciFunctionTest, RefusesDeviceThatIsNotPci)
 
 TEST_F(PciFunctionTest, RefusesDeviceWithTooFewRegionsForConfig)
 {
-    fake.info.num_regions = kConfigRegion; // 7: no index 7
+    fake.info.num_regions = VFIO_PCI_CONFIG_REGION_INDEX; // 7: no index 7
     Error e = refusal();
     EXPECT_EQ(e.code, Errc::probe_failed);
     EXPECT_EQ(e.message, "the device is not a vfio-pci device");
@@ -354,11 +358,11 @@ TEST_F(PciFunctionTest, RefusesDeviceWithTooFewRegionsForConfig)
 
 TEST_F(PciFunctionTest, RefusesDeviceWithoutConfigRegion)
 {
-    fake.regions.erase(kConfigRegion);
+    fake.regions.erase(VFIO_PCI_CONFIG_REGION_INDEX);
     EXPECT_EQ(refusal().message, "the device has no readable config region");
-    fake.regions[kConfigRegion] = {kRW, 0};
+    fake.regions[VFIO_PCI_CONFIG_REGION_INDEX] = {kRW, 0};
     EXPECT_EQ(refusal().message, "the device has no readable config region");
-    fake.regions[kConfigRegion] = {kRegionWrite, 256};
+    fake.regions[VFIO_PCI_CONFIG_REGION_INDEX] = {VFIO_REGION_INFO_FLAG_WRITE, 256};
     Error e = refusal();
     EXPECT_EQ(e.code, Errc::probe_failed);
     EXPECT_EQ(e.message, "the device has no readable config region");
@@ -420,13 +424,13 @@ TEST_F(PciFunctionTest, IntxNeedsAnIrqAndAPin)
     give_intx();
     PciFunction &f = make();
     EXPECT_TRUE(f.has_intx());
-    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{kIntxIrq, true}));
-    EXPECT_NE(sink(kIntxIrq), nullptr);
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_INTX_IRQ_INDEX, true}));
+    EXPECT_NE(sink(VFIO_PCI_INTX_IRQ_INDEX), nullptr);
 }
 
 TEST_F(PciFunctionTest, NoIntxWithoutPin)
 {
-    fake.irqs[kIntxIrq] = IrqInfo{kIrqEventfd, 1};
+    fake.irqs[VFIO_PCI_INTX_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD, 1};
     fake.put8(0x3d, 0);
     EXPECT_FALSE(make().has_intx());
     EXPECT_THAT(fake.irq_calls, IsEmpty());
@@ -435,10 +439,10 @@ TEST_F(PciFunctionTest, NoIntxWithoutPin)
 TEST_F(PciFunctionTest, NoIntxWithoutIrq)
 {
     fake.put8(0x3d, 1);
-    fake.irqs[kIntxIrq] = IrqInfo{kIrqEventfd, 0};
+    fake.irqs[VFIO_PCI_INTX_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD, 0};
     EXPECT_FALSE(make().has_intx());
     fn.reset();
-    fake.irqs.erase(kIntxIrq);
+    fake.irqs.erase(VFIO_PCI_INTX_IRQ_INDEX);
     EXPECT_FALSE(make().has_intx());
 }
 
@@ -446,9 +450,9 @@ TEST_F(PciFunctionTest, IntxLevelIsForwardedToTheHost)
 {
     give_intx();
     make();
-    sink(kIntxIrq)->set_level(true);
-    sink(kIntxIrq)->set_level(false);
-    sink(kIntxIrq)->set_level(true);
+    sink(VFIO_PCI_INTX_IRQ_INDEX)->set_level(true);
+    sink(VFIO_PCI_INTX_IRQ_INDEX)->set_level(false);
+    sink(VFIO_PCI_INTX_IRQ_INDEX)->set_level(true);
     EXPECT_THAT(host.intx, ElementsAre(true, false, true));
 }
 
@@ -459,7 +463,8 @@ TEST_F(PciFunctionTest, DestroyingTheFunctionDisconnectsInterruptsThenReleases)
     fake.irq_calls.clear();
     fn.reset();
     EXPECT_THAT(fake.irq_calls,
-                ElementsAre(IrqCall{kMsiIrq, false}, IrqCall{kIntxIrq, false}));
+                ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false},
+                            IrqCall{VFIO_PCI_INTX_IRQ_INDEX, false}));
     EXPECT_EQ(fake.releases, 1u);
 }
 
@@ -488,7 +493,7 @@ TEST_F(PciFunctionTest, ThirtyTwoBitMsiWithoutMasking)
 TEST_F(PciFunctionTest, NoMsiWithoutTheCapability)
 {
     // Vectors in the IRQ info but no capability list (the kernel's mtty).
-    fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd | kIrqNoresize, 1};
+    fake.irqs[VFIO_PCI_MSI_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1};
     EXPECT_EQ(make().msi().offset, 0);
     EXPECT_EQ(fn->msi().vectors, 0u);
 }
@@ -505,7 +510,7 @@ TEST_F(PciFunctionTest, NoMsiWithoutVectors)
     give_msi(0x50, 3, 0);
     EXPECT_EQ(make().msi().offset, 0);
     fn.reset();
-    fake.irqs.erase(kMsiIrq);
+    fake.irqs.erase(VFIO_PCI_MSI_IRQ_INDEX);
     EXPECT_EQ(make().msi().offset, 0);
 }
 
@@ -550,7 +555,7 @@ TEST_F(PciFunctionTest, MsiIsFoundFurtherDownTheCapabilityList)
 TEST_F(PciFunctionTest, LoopingCapabilityListTerminates)
 {
     fake.put16(0x06, 0x0010);
-    fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd, 4};
+    fake.irqs[VFIO_PCI_MSI_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD, 4};
     fake.put8(0x34, 0x40);
     fake.put8(0x40, 0x09);
     fake.put8(0x41, 0x48);
@@ -570,7 +575,7 @@ TEST_F(PciFunctionTest, LoopingCapabilityListTerminates)
 TEST_F(PciFunctionTest, CapabilityPointerIntoTheHeaderEndsTheList)
 {
     fake.put16(0x06, 0x0010);
-    fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd, 4};
+    fake.irqs[VFIO_PCI_MSI_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD, 4};
     fake.put8(0x34, 0x10); // inside the standard header
     fake.put8(0x10, 0x05);
     EXPECT_EQ(make().msi().offset, 0);
@@ -587,17 +592,18 @@ TEST_F(PciFunctionTest, EnablingMsiSwitchesIntxOffAndRoutesVectors)
     give_intx();
     give_msi(0x50, 2, 4);
     PciFunction &f = make();
-    IrqSink *intx = sink(kIntxIrq);
+    IrqSink *intx = sink(VFIO_PCI_INTX_IRQ_INDEX);
     ASSERT_NE(intx, nullptr);
     fake.irq_calls.clear();
     intx->set_level(true);
 
     f.set_msi_enabled(true);
-    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{kIntxIrq, false}, IrqCall{kMsiIrq, true}));
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_INTX_IRQ_INDEX, false},
+                                            IrqCall{VFIO_PCI_MSI_IRQ_INDEX, true}));
     // The pin is released when INTx goes away.
     EXPECT_THAT(host.intx, ElementsAre(true, false));
 
-    IrqSink *msi = sink(kMsiIrq);
+    IrqSink *msi = sink(VFIO_PCI_MSI_IRQ_INDEX);
     ASSERT_NE(msi, nullptr);
     msi->notify(0);
     msi->notify(3);
@@ -613,7 +619,8 @@ TEST_F(PciFunctionTest, EnablingMsiSwitchesIntxOffAndRoutesVectors)
     EXPECT_THAT(fake.irq_calls, IsEmpty());
 
     f.set_msi_enabled(false);
-    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{kMsiIrq, false}, IrqCall{kIntxIrq, true}));
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false},
+                                            IrqCall{VFIO_PCI_INTX_IRQ_INDEX, true}));
     intx->set_level(true);
     EXPECT_THAT(host.intx, ElementsAre(true, false, true));
 }
@@ -623,7 +630,7 @@ TEST_F(PciFunctionTest, MsiVectorOutsideTheEnabledRangeIsAGuestError)
     give_msi(0x50, 1, 2);
     PciFunction &f = make();
     f.set_msi_enabled(true);
-    sink(kMsiIrq)->notify(2);
+    sink(VFIO_PCI_MSI_IRQ_INDEX)->notify(2);
     EXPECT_THAT(host.msi, IsEmpty());
     ASSERT_EQ(host.errors.size(), 1u);
     EXPECT_THAT(host.errors[0], HasSubstr("MSI vector 2"));
@@ -634,7 +641,7 @@ TEST_F(PciFunctionTest, MsiWhileDisabledIsAGuestError)
     give_msi(0x50, 1, 2);
     PciFunction &f = make();
     f.set_msi_enabled(true);
-    IrqSink *msi = sink(kMsiIrq);
+    IrqSink *msi = sink(VFIO_PCI_MSI_IRQ_INDEX);
     f.set_msi_enabled(false);
     msi->notify(0);
     EXPECT_THAT(host.msi, IsEmpty());
@@ -645,12 +652,12 @@ TEST_F(PciFunctionTest, MsiWhileDisabledIsAGuestError)
 TEST_F(PciFunctionTest, EnablingMsiWithoutTheCapabilityDoesNothing)
 {
     give_intx();
-    fake.irqs[kMsiIrq] = IrqInfo{kIrqEventfd, 1};
+    fake.irqs[VFIO_PCI_MSI_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD, 1};
     PciFunction &f = make();
     fake.irq_calls.clear();
     f.set_msi_enabled(true);
     EXPECT_THAT(fake.irq_calls, IsEmpty());
-    sink(kIntxIrq)->set_level(true);
+    sink(VFIO_PCI_INTX_IRQ_INDEX)->set_level(true);
     EXPECT_THAT(host.intx, ElementsAre(true));
 }
 
@@ -663,7 +670,8 @@ TEST_F(PciFunctionTest, ResetResetsTheDeviceAndFallsBackToIntx)
     fake.irq_calls.clear();
     f.reset();
     EXPECT_EQ(fake.resets, 1u);
-    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{kMsiIrq, false}, IrqCall{kIntxIrq, true}));
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_MSI_IRQ_INDEX, false},
+                                            IrqCall{VFIO_PCI_INTX_IRQ_INDEX, true}));
     f.reset();
     EXPECT_EQ(fake.resets, 2u);
 }
@@ -718,9 +726,10 @@ TEST_F(PciFunctionTest, ConfigWritesAreForwardedAndClippedToTheRegion)
     f.config_write(0xfc, 0x44332211, 4);
     f.config_write(0xff, 0x55, 1);
     EXPECT_THAT(fake.config_writes,
-                ElementsAre(Access{true, kConfigRegion, 0x3c, {0x0b}},
-                            Access{true, kConfigRegion, 0x10, {0x98, 0xba, 0xdc, 0xfe}},
-                            Access{true, kConfigRegion, 0xfc, {0x11, 0x22, 0x33}}));
+                ElementsAre(Access{true, VFIO_PCI_CONFIG_REGION_INDEX, 0x3c, {0x0b}},
+                            Access{true, VFIO_PCI_CONFIG_REGION_INDEX, 0x10,
+                                   {0x98, 0xba, 0xdc, 0xfe}},
+                            Access{true, VFIO_PCI_CONFIG_REGION_INDEX, 0xfc, {0x11, 0x22, 0x33}}));
     EXPECT_THAT(host.errors, IsEmpty());
 }
 
@@ -732,8 +741,8 @@ protected:
     {
         fake.regions[0] = {kRW | kRegionBarIo, 8};
         fake.regions[1] = {kRW, 4096};
-        fake.regions[2] = {kRegionWrite, 16};         // write-only
-        fake.regions[3] = {kRegionRead, 16};          // read-only
+        fake.regions[2] = {VFIO_REGION_INFO_FLAG_WRITE, 16};         // write-only
+        fake.regions[3] = {VFIO_REGION_INFO_FLAG_READ, 16};          // read-only
         fake.regions[4] = {kRW | kRegionBarMem64, 64}; // takes slot 5
         make();
     }
@@ -873,7 +882,7 @@ TEST(VfioDriverTest, BindsAVfioDeviceAndKeepsItsPciFunction)
     RecordingHost host;
     FakeVfio ops;
     ops.regions[0] = {kRW | kRegionBarIo, 8};
-    ops.irqs[kIntxIrq] = IrqInfo{kIrqEventfd, 1};
+    ops.irqs[VFIO_PCI_INTX_IRQ_INDEX] = IrqInfo{VFIO_IRQ_INFO_EVENTFD, 1};
     ops.put8(0x3d, 1);
     Core core;
     auto parent = std::make_unique<FakeVfioParent>();
@@ -895,12 +904,12 @@ TEST(VfioDriverTest, BindsAVfioDeviceAndKeepsItsPciFunction)
     EXPECT_EQ(f->bar(0).size, 8u);
     EXPECT_TRUE(f->has_intx());
     EXPECT_EQ(ops.opens, 1u);
-    EXPECT_EQ(ops.sinks[kIntxIrq], nullptr) << "INTx routed before the glue asked";
+    EXPECT_EQ(ops.sinks[VFIO_PCI_INTX_IRQ_INDEX], nullptr) << "INTx routed before the glue asked";
     f->connect_irqs();
 
     f->bar_write(0, 3, 0x80, 1);
     EXPECT_THAT(ops.accesses, ElementsAre(Access{true, 0, 3, {0x80}}));
-    ops.sinks[kIntxIrq]->set_level(true);
+    ops.sinks[VFIO_PCI_INTX_IRQ_INDEX]->set_level(true);
     EXPECT_THAT(host.intx, ElementsAre(true));
 
     ASSERT_TRUE(core.remove(kUuid));

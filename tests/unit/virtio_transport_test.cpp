@@ -27,7 +27,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr const char *kUuid = "6a1d3c52-0000-4000-8000-00000000f002";
-constexpr std::uint64_t kVersion1 = std::uint64_t(1) << kFeatureVersion1;
+constexpr std::uint64_t kVersion1 = std::uint64_t(1) << VIRTIO_F_VERSION_1;
 constexpr std::uint64_t kFeatureMac = 1 << 5;
 constexpr std::uint64_t kCommon = MDEV_VIRTIO_COMMON_OFFSET;
 constexpr std::uint64_t kIsr = MDEV_VIRTIO_ISR_OFFSET;
@@ -187,32 +187,34 @@ protected:
 
     void write_features(std::uint64_t f)
     {
-        wr(kCommon + kDriverFeatureSelect, 0, 4);
-        wr(kCommon + kDriverFeature, std::uint32_t(f), 4);
-        wr(kCommon + kDriverFeatureSelect, 1, 4);
-        wr(kCommon + kDriverFeature, std::uint32_t(f >> 32), 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_GF, std::uint32_t(f), 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_GF, std::uint32_t(f >> 32), 4);
     }
 
     // ACKNOWLEDGE, DRIVER, features, FEATURES_OK: what a driver does first.
     void negotiate(std::uint64_t f = kVersion1)
     {
-        wr(kCommon + kDeviceStatus, kStatusAcknowledge, 1);
-        wr(kCommon + kDeviceStatus, kStatusAcknowledge | kStatusDriver, 1);
+        wr(kCommon + VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE, 1);
+        wr(kCommon + VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER,
+           1);
         write_features(f);
-        wr(kCommon + kDeviceStatus, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk, 1);
+        wr(kCommon + VIRTIO_PCI_COMMON_STATUS,
+           VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK, 1);
     }
 
     void setup_queue(std::uint16_t idx, std::uint16_t size, std::uint64_t base)
     {
-        wr(kCommon + kQueueSelect, idx, 2);
-        wr(kCommon + kQueueSize, size, 2);
-        wr(kCommon + kQueueDescLo, std::uint32_t(base), 4);
-        wr(kCommon + kQueueDescHi, std::uint32_t(base >> 32), 4);
-        wr(kCommon + kQueueDriverLo, std::uint32_t(base + 0x1000), 4);
-        wr(kCommon + kQueueDriverHi, 0, 4);
-        wr(kCommon + kQueueDeviceLo, std::uint32_t(base + 0x2000), 4);
-        wr(kCommon + kQueueDeviceHi, 0, 4);
-        wr(kCommon + kQueueEnable, 1, 2);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, idx, 2);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, size, 2);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_DESCLO, std::uint32_t(base), 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_DESCHI, std::uint32_t(base >> 32), 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_AVAILLO, std::uint32_t(base + 0x1000), 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_AVAILHI, 0, 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_USEDLO, std::uint32_t(base + 0x2000), 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_USEDHI, 0, 4);
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
     }
 
     StubParent parent;
@@ -276,13 +278,13 @@ TEST_F(TransportTest, DeviceFeaturesByWord)
 {
     fake.features = kVersion1 | kFeatureMac | (std::uint64_t(1) << 35);
     make();
-    wr(kCommon + kDeviceFeatureSelect, 0, 4);
-    EXPECT_EQ(rd(kCommon + kDeviceFeature, 4), kFeatureMac);
-    wr(kCommon + kDeviceFeatureSelect, 1, 4);
-    EXPECT_EQ(rd(kCommon + kDeviceFeatureSelect, 4), 1u);
-    EXPECT_EQ(rd(kCommon + kDeviceFeature, 4), 0x9u);
-    wr(kCommon + kDeviceFeatureSelect, 2, 4);
-    EXPECT_EQ(rd(kCommon + kDeviceFeature, 4), 0u);
+    wr(kCommon + VIRTIO_PCI_COMMON_DFSELECT, 0, 4);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_DF, 4), kFeatureMac);
+    wr(kCommon + VIRTIO_PCI_COMMON_DFSELECT, 1, 4);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_DFSELECT, 4), 1u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_DF, 4), 0x9u);
+    wr(kCommon + VIRTIO_PCI_COMMON_DFSELECT, 2, 4);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_DF, 4), 0u);
     EXPECT_THAT(host.errors, IsEmpty());
 }
 
@@ -291,11 +293,11 @@ TEST_F(TransportTest, NegotiationSetsFeaturesOk)
     make();
     negotiate(kVersion1 | kFeatureMac);
     EXPECT_THAT(fake.set_features_calls, ElementsAre(kVersion1 | kFeatureMac));
-    EXPECT_EQ(rd(kCommon + kDeviceStatus, 1), 0x0bu);
-    wr(kCommon + kDriverFeatureSelect, 1, 4);
-    EXPECT_EQ(rd(kCommon + kDriverFeature, 4), 1u);
-    wr(kCommon + kDriverFeatureSelect, 0, 4);
-    EXPECT_EQ(rd(kCommon + kDriverFeature, 4), kFeatureMac);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0x0bu);
+    wr(kCommon + VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_GF, 4), 1u);
+    wr(kCommon + VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_GF, 4), kFeatureMac);
     EXPECT_THAT(host.errors, IsEmpty());
 }
 
@@ -304,7 +306,7 @@ TEST_F(TransportTest, FeaturesOkRefusedWithoutVersion1)
     make();
     negotiate(kFeatureMac);
     EXPECT_THAT(fake.set_features_calls, IsEmpty());
-    EXPECT_EQ(rd(kCommon + kDeviceStatus, 1), 0x03u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0x03u);
     ASSERT_EQ(host.errors.size(), 1u);
     EXPECT_THAT(host.errors[0], HasSubstr("VERSION_1"));
 }
@@ -313,7 +315,7 @@ TEST_F(TransportTest, FeaturesOkRefusedForUnofferedFeature)
 {
     make();
     negotiate(kVersion1 | (1 << 6));
-    EXPECT_EQ(rd(kCommon + kDeviceStatus, 1), 0x03u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0x03u);
     EXPECT_THAT(host.errors.at(0), HasSubstr("does not offer"));
 }
 
@@ -323,7 +325,7 @@ TEST_F(TransportTest, FeaturesOkRefusedByDevice)
     make();
     negotiate();
     EXPECT_THAT(fake.set_features_calls, ElementsAre(kVersion1));
-    EXPECT_EQ(rd(kCommon + kDeviceStatus, 1), 0x03u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0x03u);
     EXPECT_THAT(host.errors.at(0), HasSubstr("refused"));
 }
 
@@ -331,33 +333,33 @@ TEST_F(TransportTest, DriverFeaturesFrozenAfterFeaturesOk)
 {
     make();
     negotiate();
-    wr(kCommon + kDriverFeatureSelect, 0, 4);
-    wr(kCommon + kDriverFeature, kFeatureMac, 4);
-    EXPECT_EQ(rd(kCommon + kDriverFeature, 4), 0u);
+    wr(kCommon + VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
+    wr(kCommon + VIRTIO_PCI_COMMON_GF, kFeatureMac, 4);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_GF, 4), 0u);
     EXPECT_THAT(host.errors.at(0), HasSubstr("after FEATURES_OK"));
 }
 
 TEST_F(TransportTest, ConfigGenerationAndNumQueues)
 {
     make();
-    EXPECT_EQ(rd(kCommon + kConfigGeneration, 1), 7u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_CFGGENERATION, 1), 7u);
     fake.generation = 0x108;
-    EXPECT_EQ(rd(kCommon + kConfigGeneration, 1), 8u);
-    EXPECT_EQ(rd(kCommon + kNumQueues, 2), 2u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_CFGGENERATION, 1), 8u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_NUMQ, 2), 2u);
 }
 
 TEST_F(TransportTest, QueueRegistersAfterReset)
 {
     make();
-    wr(kCommon + kQueueSelect, 1, 2);
-    EXPECT_EQ(rd(kCommon + kQueueSize, 2), 64u);
-    EXPECT_EQ(rd(kCommon + kQueueMsixVector, 2), 0xffffu);
-    EXPECT_EQ(rd(kCommon + kQueueEnable, 2), 0u);
-    EXPECT_EQ(rd(kCommon + kQueueNotifyOff, 2), 1u);
-    EXPECT_EQ(rd(kCommon + kMsixConfig, 2), 0xffffu);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 1, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 2), 64u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 2), 0xffffu);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_NOFF, 2), 1u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_MSIX, 2), 0xffffu);
     // A queue that does not exist has size 0.
-    wr(kCommon + kQueueSelect, 2, 2);
-    EXPECT_EQ(rd(kCommon + kQueueSize, 2), 0u);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 2, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 2), 0u);
 }
 
 TEST_F(TransportTest, QueueEnablePassesTheSetupToTheDevice)
@@ -373,10 +375,10 @@ TEST_F(TransportTest, QueueEnablePassesTheSetupToTheDevice)
     EXPECT_EQ(vq.device, 0x2000u);
     EXPECT_TRUE(vq.ready);
     EXPECT_NE(fake.vq_cbs[0], nullptr);
-    wr(kCommon + kQueueSelect, 0, 2);
-    EXPECT_EQ(rd(kCommon + kQueueEnable, 2), 1u);
-    EXPECT_EQ(rd(kCommon + kQueueDescHi, 4), 1u);
-    EXPECT_EQ(rd(kCommon + kQueueDriverLo, 4), 0x1000u);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_DESCHI, 4), 1u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_AVAILLO, 4), 0x1000u);
     EXPECT_THAT(host.errors, IsEmpty());
 }
 
@@ -384,24 +386,24 @@ TEST_F(TransportTest, RefusedQueueSizes)
 {
     make();
     negotiate();
-    wr(kCommon + kQueueSelect, 1, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 1, 2);
     for (std::uint16_t bad : {0, 3, 48, 128}) {
-        wr(kCommon + kQueueSize, bad, 2);
-        EXPECT_EQ(rd(kCommon + kQueueSize, 2), 64u) << bad;
+        wr(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, bad, 2);
+        EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 2), 64u) << bad;
     }
     EXPECT_EQ(host.errors.size(), 4u);
     EXPECT_THAT(host.errors[1], HasSubstr("size 3 refused"));
-    wr(kCommon + kQueueSize, 32, 2);
-    EXPECT_EQ(rd(kCommon + kQueueSize, 2), 32u);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 32, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 2), 32u);
 }
 
 TEST_F(TransportTest, QueueOfNonexistentIndexIsAGuestError)
 {
     make();
     negotiate();
-    wr(kCommon + kQueueSelect, 5, 2);
-    wr(kCommon + kQueueSize, 16, 2);
-    wr(kCommon + kQueueEnable, 1, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 5, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 16, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
     EXPECT_EQ(host.errors.size(), 2u);
     EXPECT_THAT(host.errors[0], HasSubstr("does not exist"));
     EXPECT_TRUE(fake.vqs.empty());
@@ -412,12 +414,12 @@ TEST_F(TransportTest, EnabledQueueIsFrozen)
     make();
     negotiate();
     setup_queue(0, 128, 0x10000);
-    wr(kCommon + kQueueSize, 16, 2);
-    wr(kCommon + kQueueDescLo, 0x5000, 4);
-    wr(kCommon + kQueueEnable, 0, 2);
-    EXPECT_EQ(rd(kCommon + kQueueSize, 2), 128u);
-    EXPECT_EQ(rd(kCommon + kQueueDescLo, 4), 0x10000u);
-    EXPECT_EQ(rd(kCommon + kQueueEnable, 2), 1u);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 16, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_DESCLO, 0x5000, 4);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_ENABLE, 0, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 2), 128u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_DESCLO, 4), 0x10000u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1u);
     EXPECT_EQ(host.errors.size(), 3u);
     EXPECT_THAT(host.errors[2], HasSubstr("only 1"));
 }
@@ -499,11 +501,11 @@ TEST_F(TransportTest, MsixVectorsRouteInterrupts)
     Transport &tr = make();
     tr.set_msix_enabled(true);
     negotiate();
-    wr(kCommon + kMsixConfig, 0, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_MSIX, 0, 2);
     setup_queue(0, 128, 0x10000);
-    wr(kCommon + kQueueMsixVector, 1, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
     setup_queue(1, 64, 0x20000);
-    wr(kCommon + kQueueMsixVector, 2, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 2, 2);
     fake.vq_cbs[1]->notify();
     fake.vq_cbs[0]->notify();
     fake.config_cb->notify();
@@ -511,7 +513,7 @@ TEST_F(TransportTest, MsixVectorsRouteInterrupts)
     EXPECT_THAT(host.intx, IsEmpty());
     EXPECT_EQ(rd(kIsr, 1), 0u);
     // NO_VECTOR: no interrupt at all.
-    wr(kCommon + kQueueMsixVector, 0xffff, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 0xffff, 2);
     fake.vq_cbs[1]->notify();
     EXPECT_EQ(host.msi.size(), 3u);
 }
@@ -519,12 +521,12 @@ TEST_F(TransportTest, MsixVectorsRouteInterrupts)
 TEST_F(TransportTest, VectorThatDoesNotExistReadsNoVector)
 {
     make();
-    wr(kCommon + kMsixConfig, 3, 2);
-    EXPECT_EQ(rd(kCommon + kMsixConfig, 2), 0xffffu);
-    wr(kCommon + kQueueMsixVector, 7, 2);
-    EXPECT_EQ(rd(kCommon + kQueueMsixVector, 2), 0xffffu);
-    wr(kCommon + kQueueMsixVector, 2, 2);
-    EXPECT_EQ(rd(kCommon + kQueueMsixVector, 2), 2u);
+    wr(kCommon + VIRTIO_PCI_COMMON_MSIX, 3, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_MSIX, 2), 0xffffu);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 7, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 2), 0xffffu);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 2, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 2), 2u);
 }
 
 TEST_F(TransportTest, DisablingMsixFallsBackToIntx)
@@ -544,22 +546,22 @@ TEST_F(TransportTest, StatusZeroResetsDeviceAndTransport)
     make();
     negotiate(kVersion1 | kFeatureMac);
     setup_queue(1, 32, 0x10000);
-    wr(kCommon + kQueueMsixVector, 1, 2);
-    wr(kCommon + kMsixConfig, 0, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_MSIX, 0, 2);
     fake.config_cb->notify();
-    wr(kCommon + kDeviceStatus, 0, 1);
+    wr(kCommon + VIRTIO_PCI_COMMON_STATUS, 0, 1);
     EXPECT_EQ(fake.status_writes.back(), 0);
-    EXPECT_EQ(rd(kCommon + kDeviceStatus, 1), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0u);
     EXPECT_THAT(host.intx, ElementsAre(true, false));
-    EXPECT_EQ(rd(kCommon + kQueueSelect, 2), 0u);
-    EXPECT_EQ(rd(kCommon + kMsixConfig, 2), 0xffffu);
-    wr(kCommon + kDriverFeatureSelect, 0, 4);
-    EXPECT_EQ(rd(kCommon + kDriverFeature, 4), 0u);
-    wr(kCommon + kQueueSelect, 1, 2);
-    EXPECT_EQ(rd(kCommon + kQueueSize, 2), 64u);
-    EXPECT_EQ(rd(kCommon + kQueueEnable, 2), 0u);
-    EXPECT_EQ(rd(kCommon + kQueueMsixVector, 2), 0xffffu);
-    EXPECT_EQ(rd(kCommon + kQueueDescLo, 4), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 2), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_MSIX, 2), 0xffffu);
+    wr(kCommon + VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_GF, 4), 0u);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 1, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_SIZE, 2), 64u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_MSIX, 2), 0xffffu);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_DESCLO, 4), 0u);
     EXPECT_EQ(rd(kIsr, 1), 0u);
     EXPECT_NE(fake.config_cb, nullptr);
     // And the driver can start over.
@@ -600,15 +602,15 @@ TEST_F(TransportTest, DeviceConfigBadAccessesNeverReachTheDevice)
 TEST_F(TransportTest, CommonConfigWidthsAreEnforced)
 {
     make();
-    EXPECT_EQ(rd(kCommon + kDeviceStatus, 2), 0u);
-    EXPECT_EQ(rd(kCommon + kNumQueues, 4), 0u);
-    EXPECT_EQ(rd(kCommon + kDeviceFeature, 2), 0u);
-    EXPECT_EQ(rd(kCommon + kQueueDescLo, 8), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 2), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_NUMQ, 4), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_DF, 2), 0u);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_DESCLO, 8), 0u);
     EXPECT_EQ(rd(kCommon + 0x13, 1), 0u);   // inside num_queues
     EXPECT_EQ(rd(kCommon + 0x38, 2), 0u);   // past the structure
     EXPECT_EQ(rd(kCommon + 0xffe, 4), 0u);  // past the page
-    wr(kCommon + kQueueSelect, 1, 4);       // wrong width
-    EXPECT_EQ(rd(kCommon + kQueueSelect, 2), 0u);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 1, 4);       // wrong width
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_Q_SELECT, 2), 0u);
     EXPECT_EQ(host.errors.size(), 8u);
     EXPECT_THAT(host.errors[0], HasSubstr("size 2, the field has 1"));
 }
@@ -616,11 +618,11 @@ TEST_F(TransportTest, CommonConfigWidthsAreEnforced)
 TEST_F(TransportTest, ReadOnlyFieldsRefuseWrites)
 {
     make();
-    wr(kCommon + kDeviceFeature, 0, 4);
-    wr(kCommon + kNumQueues, 9, 2);
-    wr(kCommon + kConfigGeneration, 1, 1);
-    wr(kCommon + kQueueNotifyOff, 3, 2);
-    EXPECT_EQ(rd(kCommon + kNumQueues, 2), 2u);
+    wr(kCommon + VIRTIO_PCI_COMMON_DF, 0, 4);
+    wr(kCommon + VIRTIO_PCI_COMMON_NUMQ, 9, 2);
+    wr(kCommon + VIRTIO_PCI_COMMON_CFGGENERATION, 1, 1);
+    wr(kCommon + VIRTIO_PCI_COMMON_Q_NOFF, 3, 2);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_NUMQ, 2), 2u);
     EXPECT_EQ(host.errors.size(), 4u);
     EXPECT_THAT(host.errors[1], HasSubstr("read-only"));
 }

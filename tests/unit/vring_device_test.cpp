@@ -185,7 +185,7 @@ TEST_F(VringTest, NoInterruptFlagHonoured)
 {
     VringDevice d = dev();
     EXPECT_TRUE(d.driver_wants_interrupt());
-    ring->set_avail_flags(vring::kAvailFNoInterrupt);
+    ring->set_avail_flags(VRING_AVAIL_F_NO_INTERRUPT);
     EXPECT_FALSE(d.driver_wants_interrupt());
     ring->set_avail_flags(0);
     EXPECT_TRUE(d.driver_wants_interrupt());
@@ -193,15 +193,15 @@ TEST_F(VringTest, NoInterruptFlagHonoured)
 
 TEST_F(VringTest, LoopingChainBreaksTheRing)
 {
-    ring->set_desc(0, kData, 1, vring::kDescFNext, 1);
-    ring->set_desc(1, kData, 1, vring::kDescFNext, 0);
+    ring->set_desc(0, kData, 1, VRING_DESC_F_NEXT, 1);
+    ring->set_desc(1, kData, 1, VRING_DESC_F_NEXT, 0);
     ring->publish(0);
     expect_broken("loop");
 }
 
 TEST_F(VringTest, SelfLoopBreaksTheRing)
 {
-    ring->set_desc(3, kData, 1, vring::kDescFNext, 3);
+    ring->set_desc(3, kData, 1, VRING_DESC_F_NEXT, 3);
     ring->publish(3);
     expect_broken("loop");
 }
@@ -214,14 +214,14 @@ TEST_F(VringTest, HeadIndexOutOfRange)
 
 TEST_F(VringTest, NextIndexOutOfRange)
 {
-    ring->set_desc(0, kData, 1, vring::kDescFNext, 0xffff);
+    ring->set_desc(0, kData, 1, VRING_DESC_F_NEXT, 0xffff);
     ring->publish(0);
     expect_broken("chains to 65535");
 }
 
 TEST_F(VringTest, IndirectNotOffered)
 {
-    ring->set_desc(0, kData, 16, vring::kDescFIndirect, 0);
+    ring->set_desc(0, kData, 16, VRING_DESC_F_INDIRECT, 0);
     ring->publish(0);
     expect_broken("indirect");
 }

@@ -43,7 +43,9 @@ Result<DisplayPlane> check_plane(const GfxPlane &p, std::uint64_t bar_size)
         return refuse(p, "has a format the display cannot show");
     }
     // Unsigned: an index below BAR0 wraps to a large number.
-    if (p.region - kBar0Region > kBar5Region - kBar0Region || bar_size == 0) {
+    if (p.region - VFIO_PCI_BAR0_REGION_INDEX >
+            VFIO_PCI_BAR5_REGION_INDEX - VFIO_PCI_BAR0_REGION_INDEX ||
+        bar_size == 0) {
         return refuse(p, "is not in an mmap-able BAR");
     }
     if (p.width == 0 || p.height == 0 || p.width > kMaxPlaneDimension ||
@@ -63,7 +65,7 @@ Result<DisplayPlane> check_plane(const GfxPlane &p, std::uint64_t bar_size)
         return refuse(p, "does not fit in its BAR");
     }
     return DisplayPlane{p.drm_format, *bpp, p.width,          p.height,
-                        p.stride,     p.region - kBar0Region, p.offset};
+                        p.stride,     p.region - VFIO_PCI_BAR0_REGION_INDEX, p.offset};
 }
 
 } // namespace mdev::vfio

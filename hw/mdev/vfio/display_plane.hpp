@@ -16,6 +16,9 @@ namespace mdev::vfio {
 
 // DRM fourcc codes (drm_fourcc.h) of the formats a plane may have: the ones
 // QEMU's UI can show without conversion (qemu_drm_format_to_pixman()).
+// Spelled here because Debian's linux-libc-dev ships no drm_fourcc.h (it is
+// in libdrm-dev, which qemu-mdev does not otherwise need); fourcc() is that
+// header's fourcc_code().
 namespace drm_format {
 inline constexpr std::uint32_t fourcc(char a, char b, char c, char d)
 {

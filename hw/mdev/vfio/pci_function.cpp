@@ -10,17 +10,8 @@ namespace mdev::vfio {
 
 namespace {
 
-// PCI configuration header offsets and bits used here (pci_regs.h names).
-constexpr std::uint32_t kPciStatus = 0x06;
-constexpr std::uint16_t kPciStatusCapList = 0x10;
-constexpr std::uint32_t kPciCapabilityList = 0x34;
-constexpr std::uint32_t kPciInterruptPin = 0x3d;
-constexpr std::uint8_t kPciCapIdMsi = 0x05;
-constexpr std::uint16_t kMsiFlags64Bit = 0x0080;
-constexpr std::uint16_t kMsiFlagsMaskBit = 0x0100;
-constexpr std::uint16_t kMsiFlagsQmaskShift = 1;
 // A capability list longer than this is a loop in the device's config space.
-constexpr unsigned kMaxCapabilities = (kPciConfigSize - kPciStdHeaderSize) / 4;
+constexpr unsigned kMaxCapabilities = (PCI_CFG_SPACE_SIZE - PCI_STD_HEADER_SIZEOF) / 4;
 
 std::uint64_t all_ones(unsigned size)
 {
@@ -59,26 +50,26 @@ PciFunction::~PciFunction()
     if (!opened_) {
         return;
     }
-    ops_.set_irqs(dev_, kMsiIrq, nullptr);
-    ops_.set_irqs(dev_, kIntxIrq, nullptr);
+    ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, nullptr);
+    ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, nullptr);
     ops_.release(dev_);
 }
 
 Status PciFunction::discover()
 {
     const DeviceInfo info = ops_.device_info(dev_);
-    if (!(info.flags & kDeviceFlagPci) || info.num_regions <= kConfigRegion) {
+    if (!(info.flags & VFIO_DEVICE_FLAGS_PCI) || info.num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
         return Error{Errc::probe_failed, "the device is not a vfio-pci device"};
     }
 
-    std::optional<RegionInfo> config = ops_.region_info(dev_, kConfigRegion);
-    if (!config || config->size == 0 || !(config->flags & kRegionRead)) {
+    std::optional<RegionInfo> config = ops_.region_info(dev_, VFIO_PCI_CONFIG_REGION_INDEX);
+    if (!config || config->size == 0 || !(config->flags & VFIO_REGION_INFO_FLAG_READ)) {
         return Error{Errc::probe_failed, "the device has no readable config region"};
     }
-    config_size_ = std::min<std::uint64_t>(config->size, kPciConfigSize);
+    config_size_ = std::min<std::uint64_t>(config->size, PCI_CFG_SPACE_SIZE);
 
-    for (unsigned i = 0; i < kNumBars; i++) {
-        std::optional<RegionInfo> r = ops_.region_info(dev_, kBar0Region + i);
+    for (unsigned i = 0; i < PCI_STD_NUM_BARS; i++) {
+        std::optional<RegionInfo> r = ops_.region_info(dev_, VFIO_PCI_BAR0_REGION_INDEX + i);
         if (!r || r->size == 0) {
             continue;
         }
@@ -92,16 +83,17 @@ Status PciFunction::discover()
         bar.io = r->flags & kRegionBarIo;
         bar.mem64 = !bar.io && (r->flags & kRegionBarMem64);
         bar.prefetch = !bar.io && (r->flags & kRegionBarPrefetch);
-        bar.mmap = !bar.io && (r->flags & kRegionMmap);
-        bar.readable = r->flags & kRegionRead;
-        bar.writable = r->flags & kRegionWrite;
+        bar.mmap = !bar.io && (r->flags & VFIO_REGION_INFO_FLAG_MMAP);
+        bar.readable = r->flags & VFIO_REGION_INFO_FLAG_READ;
+        bar.writable = r->flags & VFIO_REGION_INFO_FLAG_WRITE;
         if (bar.io && bar.size > 256) {
             return Error{Errc::probe_failed,
                          "I/O BAR" + std::to_string(i) + " is larger than 256 bytes"};
         }
         if (bar.mem64) {
-            std::optional<RegionInfo> upper = ops_.region_info(dev_, kBar0Region + i + 1);
-            if (i + 1 >= kNumBars || (upper && upper->size != 0)) {
+            std::optional<RegionInfo> upper =
+                ops_.region_info(dev_, VFIO_PCI_BAR0_REGION_INDEX + i + 1);
+            if (i + 1 >= PCI_STD_NUM_BARS || (upper && upper->size != 0)) {
                 return Error{Errc::probe_failed,
                              "64-bit BAR" + std::to_string(i) + " has no free upper slot"};
             }
@@ -109,8 +101,8 @@ Status PciFunction::discover()
         }
     }
 
-    std::optional<IrqInfo> intx = ops_.irq_info(dev_, kIntxIrq);
-    intx_ = intx && intx->count > 0 && (config_read(kPciInterruptPin, 1) != 0);
+    std::optional<IrqInfo> intx = ops_.irq_info(dev_, VFIO_PCI_INTX_IRQ_INDEX);
+    intx_ = intx && intx->count > 0 && (config_read(PCI_INTERRUPT_PIN, 1) != 0);
     discover_msi();
     display_ = ops_.has_display(dev_);
     return Ok{};
@@ -121,36 +113,39 @@ Status PciFunction::discover()
 // capability (as the kernel's mtty sample does) runs on INTx.
 void PciFunction::discover_msi()
 {
-    std::optional<IrqInfo> info = ops_.irq_info(dev_, kMsiIrq);
-    if (!info || info->count == 0 || !(config_read(kPciStatus, 2) & kPciStatusCapList)) {
+    std::optional<IrqInfo> info = ops_.irq_info(dev_, VFIO_PCI_MSI_IRQ_INDEX);
+    if (!info || info->count == 0 || !(config_read(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) {
         return;
     }
-    std::uint32_t pos = config_read(kPciCapabilityList, 1) & ~3u;
-    for (unsigned n = 0; n < kMaxCapabilities && pos >= kPciStdHeaderSize; n++) {
+    std::uint32_t pos = config_read(PCI_CAPABILITY_LIST, 1) & ~3u;
+    for (unsigned n = 0; n < kMaxCapabilities && pos >= PCI_STD_HEADER_SIZEOF; n++) {
         if (pos + 4 > config_size_) {
             return;
         }
-        if (config_read(pos, 1) == kPciCapIdMsi) {
-            std::uint16_t flags = static_cast<std::uint16_t>(config_read(pos + 2, 2));
+        if (config_read(pos + PCI_CAP_LIST_ID, 1) == PCI_CAP_ID_MSI) {
+            std::uint16_t flags = static_cast<std::uint16_t>(config_read(pos + PCI_MSI_FLAGS, 2));
             // The largest capability (64-bit, maskable) is 24 bytes.
             if (pos + 24 > config_size_) {
                 return;
             }
             // MSI allows 1..32 vectors, a power of two.
-            std::uint32_t capable = 1u << std::min((flags >> kMsiFlagsQmaskShift) & 7, 5);
+            const unsigned log2_capable =
+                (flags & PCI_MSI_FLAGS_QMASK) >> std::countr_zero(unsigned{PCI_MSI_FLAGS_QMASK});
+            std::uint32_t capable = 1u << std::min(log2_capable, 5u);
             msi_.offset = static_cast<std::uint8_t>(pos);
             msi_.vectors = std::bit_floor(std::min(capable, info->count));
-            msi_.addr64 = flags & kMsiFlags64Bit;
-            msi_.per_vector_mask = flags & kMsiFlagsMaskBit;
+            msi_.addr64 = flags & PCI_MSI_FLAGS_64BIT;
+            msi_.per_vector_mask = flags & PCI_MSI_FLAGS_MASKBIT;
             return;
         }
-        pos = config_read(pos + 1, 1) & ~3u;
+        pos = config_read(pos + PCI_CAP_LIST_NEXT, 1) & ~3u;
     }
 }
 
 std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
 {
-    if (size == 0 || size > 4 || offset >= kPciConfigSize || offset + size > kPciConfigSize) {
+    if (size == 0 || size > 4 || offset >= PCI_CFG_SPACE_SIZE ||
+        offset + size > PCI_CFG_SPACE_SIZE) {
         dev_.guest_error("mdev %s: %u-byte config read at 0x%x is outside config space",
                          dev_.type().id.c_str(), size, offset);
         return static_cast<std::uint32_t>(all_ones(size > 4 ? 4 : size));
@@ -158,14 +153,15 @@ std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
     std::uint8_t buf[4] = {};
     if (offset < config_size_) {
         std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
-        ops_.read(dev_, kConfigRegion, offset, std::span(buf, inside));
+        ops_.read(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset, std::span(buf, inside));
     }
     return static_cast<std::uint32_t>(load_le(std::span(buf, size)));
 }
 
 void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsigned size)
 {
-    if (size == 0 || size > 4 || offset >= kPciConfigSize || offset + size > kPciConfigSize) {
+    if (size == 0 || size > 4 || offset >= PCI_CFG_SPACE_SIZE ||
+        offset + size > PCI_CFG_SPACE_SIZE) {
         dev_.guest_error("mdev %s: %u-byte config write at 0x%x is outside config space",
                          dev_.type().id.c_str(), size, offset);
         return;
@@ -176,7 +172,8 @@ void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsign
     std::uint8_t buf[4];
     store_le(std::span(buf, size), value);
     std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
-    ops_.write(dev_, kConfigRegion, offset, std::span<const std::uint8_t>(buf, inside));
+    ops_.write(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset,
+               std::span<const std::uint8_t>(buf, inside));
 }
 
 bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset,
@@ -201,7 +198,7 @@ bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset
 
 std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned size)
 {
-    if (bar >= kNumBars || bars_[bar].size == 0) {
+    if (bar >= PCI_STD_NUM_BARS || bars_[bar].size == 0) {
         dev_.guest_error("mdev %s: read from BAR%u, which does not exist",
                          dev_.type().id.c_str(), bar);
         return all_ones(size);
@@ -214,7 +211,7 @@ std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned
         return all_ones(size);
     }
     std::uint8_t buf[8] = {};
-    if (!ops_.read(dev_, kBar0Region + bar, offset, std::span(buf, size))) {
+    if (!ops_.read(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset, std::span(buf, size))) {
         return all_ones(size);
     }
     return load_le(std::span(buf, size));
@@ -223,7 +220,7 @@ std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned
 void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t value,
                             unsigned size)
 {
-    if (bar >= kNumBars || bars_[bar].size == 0) {
+    if (bar >= PCI_STD_NUM_BARS || bars_[bar].size == 0) {
         dev_.guest_error("mdev %s: write to BAR%u, which does not exist",
                          dev_.type().id.c_str(), bar);
         return;
@@ -237,15 +234,16 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
     }
     std::uint8_t buf[8];
     store_le(std::span(buf, size), value);
-    ops_.write(dev_, kBar0Region + bar, offset, std::span<const std::uint8_t>(buf, size));
+    ops_.write(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset,
+               std::span<const std::uint8_t>(buf, size));
 }
 
 std::span<std::uint8_t> PciFunction::bar_memory(unsigned bar)
 {
-    if (bar >= kNumBars || !bars_[bar].mmap) {
+    if (bar >= PCI_STD_NUM_BARS || !bars_[bar].mmap) {
         return {};
     }
-    std::span<std::uint8_t> mem = ops_.mmap(dev_, kBar0Region + bar);
+    std::span<std::uint8_t> mem = ops_.mmap(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar);
     return mem.size() >= bars_[bar].size ? mem.first(bars_[bar].size) : std::span<std::uint8_t>{};
 }
 
@@ -270,8 +268,9 @@ Result<std::optional<DisplayPlane>> PciFunction::display_plane()
         return std::optional<DisplayPlane>{};
     }
     std::uint64_t bar_size = 0;
-    if (plane->region - kBar0Region < kNumBars) { // unsigned: below BAR0 wraps
-        bar_size = bar_memory(plane->region - kBar0Region).size();
+    // Unsigned: a region below BAR0 wraps to a large number.
+    if (plane->region - VFIO_PCI_BAR0_REGION_INDEX < PCI_STD_NUM_BARS) {
+        bar_size = bar_memory(plane->region - VFIO_PCI_BAR0_REGION_INDEX).size();
     }
     Result<DisplayPlane> checked = check_plane(*plane, bar_size);
     if (!checked) {
@@ -295,7 +294,7 @@ void PciFunction::reset()
 void PciFunction::connect_irqs()
 {
     if (intx_ && !msi_enabled_) {
-        ops_.set_irqs(dev_, kIntxIrq, this);
+        ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, this);
     }
 }
 
@@ -308,14 +307,14 @@ void PciFunction::set_msi_enabled(bool enabled)
     if (enabled) {
         // As vfio-pci does: INTx is off while MSI is in use.
         if (intx_) {
-            ops_.set_irqs(dev_, kIntxIrq, nullptr);
+            ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, nullptr);
             host_.set_intx(false);
         }
-        ops_.set_irqs(dev_, kMsiIrq, this);
+        ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, this);
     } else {
-        ops_.set_irqs(dev_, kMsiIrq, nullptr);
+        ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, nullptr);
         if (intx_) {
-            ops_.set_irqs(dev_, kIntxIrq, this);
+            ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, this);
         }
     }
 }

@@ -9,18 +9,20 @@
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/error.hpp"
 #include "hw/mdev/host.hpp"
+#include "hw/mdev/vfio-pci.h"
 #include "hw/mdev/vfio_ops.hpp"
 #include "vfio/display_plane.hpp"
 
 #include <array>
 #include <cstdint>
+#include <linux/pci_regs.h>
 #include <memory>
 
 namespace mdev::vfio {
 
-inline constexpr unsigned kNumBars = 6;
-inline constexpr std::uint32_t kPciConfigSize = 256;
-inline constexpr std::uint32_t kPciStdHeaderSize = 0x40;
+// Config-space sizes and offsets are <linux/pci_regs.h>'s (PCI_STD_NUM_BARS,
+// PCI_CFG_SPACE_SIZE, PCI_STD_HEADER_SIZEOF, PCI_STATUS, ...).
+static_assert(MDEV_VFIO_NUM_BARS == PCI_STD_NUM_BARS);
 
 struct Bar {
     std::uint64_t size = 0; // 0: no BAR in this slot
@@ -110,7 +112,7 @@ private:
     Device &dev_;
     const VfioOps &ops_;
     Host &host_;
-    std::array<Bar, kNumBars> bars_{};
+    std::array<Bar, PCI_STD_NUM_BARS> bars_{};
     std::uint64_t config_size_ = 0;
     bool intx_ = false;
     MsiCap msi_{};

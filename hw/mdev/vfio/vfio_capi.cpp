@@ -32,7 +32,7 @@ PciFunction &function_of(Device &dev)
 extern "C" void mdev_vfio_bar(MdevHandle *h, unsigned bar, MdevVfioBar *out)
 {
     *out = MdevVfioBar{};
-    if (bar >= mdev::vfio::kNumBars) {
+    if (bar >= PCI_STD_NUM_BARS) {
         return;
     }
     enter(h, [&](Device &dev) {

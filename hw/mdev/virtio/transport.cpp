@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "virtio/transport.hpp"
 #include "hw/mdev/le_bytes.hpp"
+#include "hw/mdev/uapi/virtio_ring.hpp"
+
+#include <linux/virtio_ids.h>
 
 #include <algorithm>
 #include <bit>
@@ -11,21 +14,17 @@ namespace mdev::virtio {
 
 namespace {
 
+// PCI identity values no UAPI header names: the vendor id and class codes
+// live in the kernel's internal <linux/pci_ids.h>, the modern device-id base
+// in its virtio_pci_modern_dev.h, and 0x1100 is QEMU's subsystem id.
 constexpr std::uint16_t kVirtioPciVendor = 0x1af4;
 constexpr std::uint16_t kModernDeviceBase = 0x1040;
 // Modern device ids run 0x1040..0x107f (virtio 1.x §4.1.2.1).
 constexpr std::uint32_t kMaxDeviceId = 0x3f;
 constexpr std::uint16_t kQemuSubsystemId = 0x1100;
-constexpr std::uint32_t kDeviceIdNet = 1;
-constexpr std::uint32_t kDeviceIdConsole = 3;
 constexpr std::uint16_t kClassNetEthernet = 0x0200;
 constexpr std::uint16_t kClassCommOther = 0x0780;
 constexpr std::uint16_t kClassOther = 0xff00;
-
-// Split-ring alignment of the three areas (virtio 1.x §2.7).
-constexpr std::uint64_t kDescAlign = 16;
-constexpr std::uint64_t kDriverAlign = 2;
-constexpr std::uint64_t kDeviceAlign = 4;
 
 // The width of the common-config field starting at `offset` (0: none).
 // 64-bit fields are accessed as two 32-bit halves (§4.1.3.1), so each half
@@ -33,27 +32,27 @@ constexpr std::uint64_t kDeviceAlign = 4;
 unsigned common_field_width(std::uint32_t offset)
 {
     switch (offset) {
-    case kDeviceStatus:
-    case kConfigGeneration:
+    case VIRTIO_PCI_COMMON_STATUS:
+    case VIRTIO_PCI_COMMON_CFGGENERATION:
         return 1;
-    case kMsixConfig:
-    case kNumQueues:
-    case kQueueSelect:
-    case kQueueSize:
-    case kQueueMsixVector:
-    case kQueueEnable:
-    case kQueueNotifyOff:
+    case VIRTIO_PCI_COMMON_MSIX:
+    case VIRTIO_PCI_COMMON_NUMQ:
+    case VIRTIO_PCI_COMMON_Q_SELECT:
+    case VIRTIO_PCI_COMMON_Q_SIZE:
+    case VIRTIO_PCI_COMMON_Q_MSIX:
+    case VIRTIO_PCI_COMMON_Q_ENABLE:
+    case VIRTIO_PCI_COMMON_Q_NOFF:
         return 2;
-    case kDeviceFeatureSelect:
-    case kDeviceFeature:
-    case kDriverFeatureSelect:
-    case kDriverFeature:
-    case kQueueDescLo:
-    case kQueueDescHi:
-    case kQueueDriverLo:
-    case kQueueDriverHi:
-    case kQueueDeviceLo:
-    case kQueueDeviceHi:
+    case VIRTIO_PCI_COMMON_DFSELECT:
+    case VIRTIO_PCI_COMMON_DF:
+    case VIRTIO_PCI_COMMON_GFSELECT:
+    case VIRTIO_PCI_COMMON_GF:
+    case VIRTIO_PCI_COMMON_Q_DESCLO:
+    case VIRTIO_PCI_COMMON_Q_DESCHI:
+    case VIRTIO_PCI_COMMON_Q_AVAILLO:
+    case VIRTIO_PCI_COMMON_Q_AVAILHI:
+    case VIRTIO_PCI_COMMON_Q_USEDLO:
+    case VIRTIO_PCI_COMMON_Q_USEDHI:
         return 4;
     default:
         return 0;
@@ -62,8 +61,9 @@ unsigned common_field_width(std::uint32_t offset)
 
 bool common_field_read_only(std::uint32_t offset)
 {
-    return offset == kDeviceFeature || offset == kNumQueues || offset == kConfigGeneration ||
-           offset == kQueueNotifyOff;
+    return offset == VIRTIO_PCI_COMMON_DF || offset == VIRTIO_PCI_COMMON_NUMQ ||
+           offset == VIRTIO_PCI_COMMON_CFGGENERATION ||
+           offset == VIRTIO_PCI_COMMON_Q_NOFF;
 }
 
 void set_half(std::uint64_t &field, bool high, std::uint32_t value)
@@ -144,8 +144,8 @@ Status Transport::discover()
     identity_.subsystem_vendor_id =
         (vendor != 0 && vendor <= 0xffff) ? std::uint16_t(vendor) : kVirtioPciVendor;
     identity_.subsystem_id = kQemuSubsystemId;
-    identity_.class_code = id == kDeviceIdNet       ? kClassNetEthernet
-                           : id == kDeviceIdConsole ? kClassCommOther
+    identity_.class_code = id == VIRTIO_ID_NET       ? kClassNetEthernet
+                           : id == VIRTIO_ID_CONSOLE ? kClassCommOther
                                                     : kClassOther;
     identity_.virtio_device_id = id;
     identity_.num_queues = num_queues_;
@@ -162,10 +162,10 @@ void Transport::reset_registers()
     const std::uint8_t msix_enabled = state_.msix_enabled;
     state_ = MdevVirtioTransportState{};
     state_.msix_enabled = msix_enabled; // PCI state, not the device's
-    state_.msix_config = kNoVector;
+    state_.msix_config = VIRTIO_MSI_NO_VECTOR;
     for (unsigned i = 0; i < kMaxQueues; i++) {
         state_.queue[i].size = queue_max_[i];
-        state_.queue[i].msix_vector = kNoVector;
+        state_.queue[i].msix_vector = VIRTIO_MSI_NO_VECTOR;
     }
 }
 
@@ -255,49 +255,49 @@ std::uint64_t Transport::common_read(std::uint32_t offset, unsigned)
 {
     MdevVirtioQueueState *q = selected_queue();
     switch (offset) {
-    case kDeviceFeatureSelect:
+    case VIRTIO_PCI_COMMON_DFSELECT:
         return state_.device_feature_select;
-    case kDeviceFeature: {
+    case VIRTIO_PCI_COMMON_DF: {
         const std::uint64_t features = ops_.get_features(dev_);
         // Only two 32-bit words of features exist; the rest read 0 (§4.1.4.3).
         return state_.device_feature_select < 2
                    ? get_half(features, state_.device_feature_select == 1)
                    : 0;
     }
-    case kDriverFeatureSelect:
+    case VIRTIO_PCI_COMMON_GFSELECT:
         return state_.driver_feature_select;
-    case kDriverFeature:
+    case VIRTIO_PCI_COMMON_GF:
         return state_.driver_feature_select < 2
                    ? get_half(state_.driver_features, state_.driver_feature_select == 1)
                    : 0;
-    case kMsixConfig:
+    case VIRTIO_PCI_COMMON_MSIX:
         return state_.msix_config;
-    case kNumQueues:
+    case VIRTIO_PCI_COMMON_NUMQ:
         return num_queues_;
-    case kDeviceStatus:
+    case VIRTIO_PCI_COMMON_STATUS:
         return ops_.get_status(dev_);
-    case kConfigGeneration:
+    case VIRTIO_PCI_COMMON_CFGGENERATION:
         return ops_.get_generation(dev_) & 0xff;
-    case kQueueSelect:
+    case VIRTIO_PCI_COMMON_Q_SELECT:
         return state_.queue_select;
-    case kQueueSize:
+    case VIRTIO_PCI_COMMON_Q_SIZE:
         // A queue that does not exist reads size 0 (§4.1.4.3.2).
         return q ? q->size : 0;
-    case kQueueMsixVector:
-        return q ? q->msix_vector : kNoVector;
-    case kQueueEnable:
+    case VIRTIO_PCI_COMMON_Q_MSIX:
+        return q ? q->msix_vector : VIRTIO_MSI_NO_VECTOR;
+    case VIRTIO_PCI_COMMON_Q_ENABLE:
         return q ? q->enabled : 0;
-    case kQueueNotifyOff:
+    case VIRTIO_PCI_COMMON_Q_NOFF:
         return q ? state_.queue_select : 0;
-    case kQueueDescLo:
-    case kQueueDescHi:
-        return q ? get_half(q->desc, offset == kQueueDescHi) : 0;
-    case kQueueDriverLo:
-    case kQueueDriverHi:
-        return q ? get_half(q->driver, offset == kQueueDriverHi) : 0;
-    case kQueueDeviceLo:
-    case kQueueDeviceHi:
-        return q ? get_half(q->device, offset == kQueueDeviceHi) : 0;
+    case VIRTIO_PCI_COMMON_Q_DESCLO:
+    case VIRTIO_PCI_COMMON_Q_DESCHI:
+        return q ? get_half(q->desc, offset == VIRTIO_PCI_COMMON_Q_DESCHI) : 0;
+    case VIRTIO_PCI_COMMON_Q_AVAILLO:
+    case VIRTIO_PCI_COMMON_Q_AVAILHI:
+        return q ? get_half(q->driver, offset == VIRTIO_PCI_COMMON_Q_AVAILHI) : 0;
+    case VIRTIO_PCI_COMMON_Q_USEDLO:
+    case VIRTIO_PCI_COMMON_Q_USEDHI:
+        return q ? get_half(q->device, offset == VIRTIO_PCI_COMMON_Q_USEDHI) : 0;
     }
     return 0;
 }
@@ -305,14 +305,14 @@ std::uint64_t Transport::common_read(std::uint32_t offset, unsigned)
 void Transport::common_write(std::uint32_t offset, std::uint32_t value, unsigned)
 {
     switch (offset) {
-    case kDeviceFeatureSelect:
+    case VIRTIO_PCI_COMMON_DFSELECT:
         state_.device_feature_select = value;
         return;
-    case kDriverFeatureSelect:
+    case VIRTIO_PCI_COMMON_GFSELECT:
         state_.driver_feature_select = value;
         return;
-    case kDriverFeature:
-        if (ops_.get_status(dev_) & kStatusFeaturesOk) {
+    case VIRTIO_PCI_COMMON_GF:
+        if (ops_.get_status(dev_) & VIRTIO_CONFIG_S_FEATURES_OK) {
             dev_.guest_error("virtio: driver_feature written after FEATURES_OK; ignored");
             return;
         }
@@ -325,16 +325,16 @@ void Transport::common_write(std::uint32_t offset, std::uint32_t value, unsigned
         }
         set_half(state_.driver_features, state_.driver_feature_select == 1, value);
         return;
-    case kMsixConfig:
+    case VIRTIO_PCI_COMMON_MSIX:
         // A vector the function does not have cannot be mapped: the device
         // answers NO_VECTOR (§4.1.5.1.2).
         state_.msix_config = std::uint16_t(value) < num_vectors() ? std::uint16_t(value)
-                                                                  : kNoVector;
+                                                                  : VIRTIO_MSI_NO_VECTOR;
         return;
-    case kDeviceStatus:
+    case VIRTIO_PCI_COMMON_STATUS:
         write_status(std::uint8_t(value));
         return;
-    case kQueueSelect:
+    case VIRTIO_PCI_COMMON_Q_SELECT:
         state_.queue_select = std::uint16_t(value);
         return;
     default:
@@ -348,11 +348,12 @@ void Transport::common_write(std::uint32_t offset, std::uint32_t value, unsigned
         return;
     }
     const std::uint16_t idx = state_.queue_select;
-    if (offset == kQueueMsixVector) {
-        q->msix_vector = std::uint16_t(value) < num_vectors() ? std::uint16_t(value) : kNoVector;
+    if (offset == VIRTIO_PCI_COMMON_Q_MSIX) {
+        q->msix_vector =
+            std::uint16_t(value) < num_vectors() ? std::uint16_t(value) : VIRTIO_MSI_NO_VECTOR;
         return;
     }
-    if (offset == kQueueEnable) {
+    if (offset == VIRTIO_PCI_COMMON_Q_ENABLE) {
         if (value == 1) {
             enable_queue(idx);
         } else {
@@ -369,7 +370,7 @@ void Transport::common_write(std::uint32_t offset, std::uint32_t value, unsigned
         return;
     }
     switch (offset) {
-    case kQueueSize:
+    case VIRTIO_PCI_COMMON_Q_SIZE:
         // Split rings need a power of two no larger than the device's max.
         if (value == 0 || !std::has_single_bit(value) || value > queue_max_[idx]) {
             dev_.guest_error("virtio: queue %u size %u refused (power of two up to %u)", idx,
@@ -378,17 +379,17 @@ void Transport::common_write(std::uint32_t offset, std::uint32_t value, unsigned
         }
         q->size = std::uint16_t(value);
         return;
-    case kQueueDescLo:
-    case kQueueDescHi:
-        set_half(q->desc, offset == kQueueDescHi, value);
+    case VIRTIO_PCI_COMMON_Q_DESCLO:
+    case VIRTIO_PCI_COMMON_Q_DESCHI:
+        set_half(q->desc, offset == VIRTIO_PCI_COMMON_Q_DESCHI, value);
         return;
-    case kQueueDriverLo:
-    case kQueueDriverHi:
-        set_half(q->driver, offset == kQueueDriverHi, value);
+    case VIRTIO_PCI_COMMON_Q_AVAILLO:
+    case VIRTIO_PCI_COMMON_Q_AVAILHI:
+        set_half(q->driver, offset == VIRTIO_PCI_COMMON_Q_AVAILHI, value);
         return;
-    case kQueueDeviceLo:
-    case kQueueDeviceHi:
-        set_half(q->device, offset == kQueueDeviceHi, value);
+    case VIRTIO_PCI_COMMON_Q_USEDLO:
+    case VIRTIO_PCI_COMMON_Q_USEDHI:
+        set_half(q->device, offset == VIRTIO_PCI_COMMON_Q_USEDHI, value);
         return;
     }
 }
@@ -400,11 +401,11 @@ void Transport::write_status(std::uint8_t status)
         return;
     }
     const std::uint8_t old = ops_.get_status(dev_);
-    if ((status & kStatusFeaturesOk) && !(old & kStatusFeaturesOk)) {
+    if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
         const std::uint64_t offered = ops_.get_features(dev_);
         const std::uint64_t wanted = state_.driver_features;
         const char *why = nullptr;
-        if (!(wanted & (std::uint64_t(1) << kFeatureVersion1))) {
+        if (!(wanted & (std::uint64_t(1) << VIRTIO_F_VERSION_1))) {
             why = "VERSION_1 is not negotiated";
         } else if (wanted & ~offered) {
             why = "it accepts features the device does not offer";
@@ -415,7 +416,7 @@ void Transport::write_status(std::uint8_t status)
             // FEATURES_OK then reads back clear, which tells the driver
             // (§3.1.1 step 6).
             dev_.guest_error("virtio: features 0x%" PRIx64 " not accepted: %s", wanted, why);
-            status &= std::uint8_t(~kStatusFeaturesOk);
+            status &= std::uint8_t(~VIRTIO_CONFIG_S_FEATURES_OK);
         }
     }
     ops_.set_status(dev_, status);
@@ -427,7 +428,7 @@ void Transport::enable_queue(std::uint16_t idx)
     if (q.enabled) {
         return;
     }
-    if (!(ops_.get_status(dev_) & kStatusFeaturesOk)) {
+    if (!(ops_.get_status(dev_) & VIRTIO_CONFIG_S_FEATURES_OK)) {
         dev_.guest_error("virtio: queue %u enabled before FEATURES_OK; ignored", idx);
         return;
     }
@@ -436,7 +437,8 @@ void Transport::enable_queue(std::uint16_t idx)
                          q.size);
         return;
     }
-    if (q.desc % kDescAlign || q.driver % kDriverAlign || q.device % kDeviceAlign) {
+    if (q.desc % VRING_DESC_ALIGN_SIZE || q.driver % VRING_AVAIL_ALIGN_SIZE ||
+        q.device % VRING_USED_ALIGN_SIZE) {
         dev_.guest_error("virtio: queue %u areas misaligned (desc 0x%" PRIx64 " driver 0x%" PRIx64
                          " device 0x%" PRIx64 "); not enabled",
                          idx, q.desc, q.driver, q.device);
@@ -541,7 +543,7 @@ void Transport::queue_interrupt(std::uint16_t idx)
         return;
     }
     if (state_.msix_enabled) {
-        if (state_.queue[idx].msix_vector != kNoVector) {
+        if (state_.queue[idx].msix_vector != VIRTIO_MSI_NO_VECTOR) {
             host_.notify_msi(state_.queue[idx].msix_vector);
         }
         return;
@@ -553,12 +555,12 @@ void Transport::queue_interrupt(std::uint16_t idx)
 void Transport::config_interrupt()
 {
     if (state_.msix_enabled) {
-        if (state_.msix_config != kNoVector) {
+        if (state_.msix_config != VIRTIO_MSI_NO_VECTOR) {
             host_.notify_msi(state_.msix_config);
         }
         return;
     }
-    state_.isr |= kIsrConfig;
+    state_.isr |= VIRTIO_PCI_ISR_CONFIG;
     update_intx();
 }
 
@@ -573,9 +575,11 @@ void Transport::update_intx()
 
 bool Transport::post_load()
 {
-    auto vector_ok = [this](std::uint16_t v) { return v == kNoVector || v < num_vectors(); };
+    auto vector_ok = [this](std::uint16_t v) {
+        return v == VIRTIO_MSI_NO_VECTOR || v < num_vectors();
+    };
     if (state_.msix_enabled > 1 || !vector_ok(state_.msix_config) ||
-        (state_.isr & ~(kIsrQueue | kIsrConfig))) {
+        (state_.isr & ~(kIsrQueue | VIRTIO_PCI_ISR_CONFIG))) {
         return false;
     }
     for (unsigned i = 0; i < kMaxQueues; i++) {

@@ -16,38 +16,23 @@
 
 #include <array>
 #include <cstdint>
+#include <linux/virtio_pci.h>
 #include <memory>
 
 namespace mdev::virtio {
 
-inline constexpr std::uint16_t kNoVector = MDEV_VIRTIO_NO_VECTOR;
+// Queues and vectors this transport models; qemu-mdev's own limit, not ABI.
 inline constexpr unsigned kMaxQueues = MDEV_VIRTIO_MAX_QUEUES;
+static_assert(MDEV_VIRTIO_NO_VECTOR == VIRTIO_MSI_NO_VECTOR);
 
-// Common configuration structure offsets (virtio 1.x §4.1.4.3).
-enum CommonCfg : std::uint32_t {
-    kDeviceFeatureSelect = 0x00,
-    kDeviceFeature = 0x04,
-    kDriverFeatureSelect = 0x08,
-    kDriverFeature = 0x0c,
-    kMsixConfig = 0x10,
-    kNumQueues = 0x12,
-    kDeviceStatus = 0x14,
-    kConfigGeneration = 0x15,
-    kQueueSelect = 0x16,
-    kQueueSize = 0x18,
-    kQueueMsixVector = 0x1a,
-    kQueueEnable = 0x1c,
-    kQueueNotifyOff = 0x1e,
-    kQueueDescLo = 0x20,
-    kQueueDescHi = 0x24,
-    kQueueDriverLo = 0x28,
-    kQueueDriverHi = 0x2c,
-    kQueueDeviceLo = 0x30,
-    kQueueDeviceHi = 0x34,
-};
+// The common configuration structure's field offsets are <linux/virtio_pci.h>'s
+// VIRTIO_PCI_COMMON_* (the driver's "guest feature" is GF, the driver area
+// AVAIL and the device area USED there); its size is the glue's cap length.
+static_assert(MDEV_VIRTIO_COMMON_SIZE == sizeof(struct virtio_pci_common_cfg));
 
+// ISR status bits (virtio 1.x §4.1.4.5). <linux/virtio_pci.h> names only the
+// config-change bit (VIRTIO_PCI_ISR_CONFIG); the queue bit has no name there.
 inline constexpr std::uint8_t kIsrQueue = 1;
-inline constexpr std::uint8_t kIsrConfig = 2;
 
 class Transport : public FrontendState {
 public:

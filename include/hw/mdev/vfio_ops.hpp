@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The vfio class: the ops a parent implements so that its mdevs can be shown
 // to a guest as PCI functions (the series' vfio_mdev_device_ops, with the
-// ioctls spelled out as calls). Region and IRQ indexes follow the VFIO PCI
-// ABI. Data crosses as little-endian bytes, as through a VFIO device fd.
+// ioctls spelled out as calls). Indexes and flags are the VFIO PCI ABI's own,
+// from <linux/vfio.h> (VFIO_PCI_*_REGION_INDEX, VFIO_PCI_*_IRQ_INDEX,
+// VFIO_DEVICE_FLAGS_*, VFIO_REGION_INFO_FLAG_*, VFIO_IRQ_INFO_*), so devices
+// read like Linux's vfio drivers. Data crosses as little-endian bytes, as
+// through a VFIO device fd.
 #pragma once
 
 #include "hw/mdev/class_ops.hpp"
 
 #include <cstdint>
+#include <linux/vfio.h>
 #include <optional>
 #include <span>
 
@@ -17,38 +21,17 @@ class Device;
 
 namespace mdev::vfio {
 
-// Region indexes (VFIO_PCI_*_REGION_INDEX).
-inline constexpr std::uint32_t kBar0Region = 0;
-inline constexpr std::uint32_t kBar5Region = 5;
-inline constexpr std::uint32_t kRomRegion = 6;
-inline constexpr std::uint32_t kConfigRegion = 7;
-inline constexpr std::uint32_t kVgaRegion = 8;
-inline constexpr std::uint32_t kNumPciRegions = 9;
-
-// IRQ indexes (VFIO_PCI_*_IRQ_INDEX).
-inline constexpr std::uint32_t kIntxIrq = 0;
-inline constexpr std::uint32_t kMsiIrq = 1;
-inline constexpr std::uint32_t kMsixIrq = 2;
-inline constexpr std::uint32_t kErrIrq = 3;
-inline constexpr std::uint32_t kReqIrq = 4;
-inline constexpr std::uint32_t kNumPciIrqs = 5;
-
-// VFIO_DEVICE_FLAGS_*.
-inline constexpr std::uint32_t kDeviceFlagReset = 1u << 0;
-inline constexpr std::uint32_t kDeviceFlagPci = 1u << 1;
-
 struct DeviceInfo {
     std::uint32_t flags;
     std::uint32_t num_regions;
     std::uint32_t num_irqs;
 };
 
-// VFIO_REGION_INFO_FLAG_*, then qemu-mdev's own BAR attributes. A VFIO
-// device leaves a BAR's type in its config-space register; here the region
-// says it, so that the frontend sizes and types a BAR from one place.
-inline constexpr std::uint32_t kRegionRead = 1u << 0;
-inline constexpr std::uint32_t kRegionWrite = 1u << 1;
-inline constexpr std::uint32_t kRegionMmap = 1u << 2;
+// Region flags are VFIO_REGION_INFO_FLAG_* (READ, WRITE, MMAP), plus these
+// BAR attributes of qemu-mdev's own, which <linux/vfio.h> does not have: a
+// VFIO device leaves a BAR's type in its config-space register; here the
+// region says it, so that the frontend sizes and types a BAR from one place.
+// They sit well above the bits VFIO defines (CAPS is 1 << 3).
 inline constexpr std::uint32_t kRegionBarIo = 1u << 16;       // I/O space BAR
 inline constexpr std::uint32_t kRegionBarMem64 = 1u << 17;    // 64-bit memory BAR
 inline constexpr std::uint32_t kRegionBarPrefetch = 1u << 18; // prefetchable
@@ -57,12 +40,6 @@ struct RegionInfo {
     std::uint32_t flags;
     std::uint64_t size; // 0: the region does not exist
 };
-
-// VFIO_IRQ_INFO_*.
-inline constexpr std::uint32_t kIrqEventfd = 1u << 0;
-inline constexpr std::uint32_t kIrqMaskable = 1u << 1;
-inline constexpr std::uint32_t kIrqAutomasked = 1u << 2;
-inline constexpr std::uint32_t kIrqNoresize = 1u << 3;
 
 struct IrqInfo {
     std::uint32_t flags;
@@ -119,7 +96,7 @@ public:
     // VFIO_DEVICE_RESET: back to the power-on state.
     virtual void reset(Device &dev) const = 0;
 
-    // Host memory behind a region flagged kRegionMmap (empty otherwise).
+    // Host memory behind a region flagged VFIO_REGION_INFO_FLAG_MMAP (empty otherwise).
     virtual std::span<std::uint8_t> mmap(Device &, std::uint32_t) const { return {}; }
 
     // Display devices (VFIO_GFX_PLANE_TYPE_REGION): whether the device has a
@@ -127,7 +104,7 @@ public:
     // guest has not set a mode yet). The vfio frontend gives a device with a
     // display a graphic console, asks for the plane on every UI refresh, and
     // shows it straight from mmap() memory: the plane's region must be an
-    // mmap-able BAR (kBar0Region..kBar5Region), its format one of those in
+    // mmap-able BAR (VFIO_PCI_BAR0_REGION_INDEX..BAR5), its format one of those in
     // vfio/display_plane.hpp. A plane that does not fit is refused there
     // (logged as a guest error) and the console shows a placeholder.
     virtual bool has_display(const Device &) const { return false; }

@@ -3,12 +3,14 @@
 // driven by a virtio transport (the series' virtio_mdev_device_ops, which
 // became vDPA's vdpa_config_ops). The device reaches guest memory only
 // through the Host's checked DMA calls (host.hpp) and raises interrupts only
-// through the callbacks the transport hands it.
+// through the callbacks the transport hands it. Status bits and feature
+// numbers are <linux/virtio_config.h>'s (VIRTIO_CONFIG_S_*, VIRTIO_F_*).
 #pragma once
 
 #include "hw/mdev/class_ops.hpp"
 
 #include <cstdint>
+#include <linux/virtio_config.h>
 #include <span>
 
 namespace mdev {
@@ -16,18 +18,6 @@ class Device;
 }
 
 namespace mdev::virtio {
-
-// Virtio status bits (virtio 1.x §2.1).
-inline constexpr std::uint8_t kStatusAcknowledge = 1;
-inline constexpr std::uint8_t kStatusDriver = 2;
-inline constexpr std::uint8_t kStatusDriverOk = 4;
-inline constexpr std::uint8_t kStatusFeaturesOk = 8;
-inline constexpr std::uint8_t kStatusNeedsReset = 64;
-inline constexpr std::uint8_t kStatusFailed = 128;
-
-// Transport-independent feature bits the core knows by name.
-inline constexpr unsigned kFeatureVersion1 = 32;
-inline constexpr unsigned kFeatureAccessPlatform = 33;
 
 // An interrupt the device raises: one per virtqueue, one for config changes
 // (the series' vq callback and config callback).

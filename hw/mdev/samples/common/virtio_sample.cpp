@@ -15,7 +15,7 @@ Device &mut(const Device &dev)
 
 bool VirtioSampleOps::live(std::uint8_t status)
 {
-    return (status & virtio::kStatusDriverOk) && !(status & virtio::kStatusNeedsReset);
+    return (status & VIRTIO_CONFIG_S_DRIVER_OK) && !(status & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
 bool VirtioSampleOps::queue_exists(Device &dev, std::uint16_t idx, const char *what) const
@@ -41,7 +41,7 @@ void VirtioSampleOps::set_status(Device &dev, std::uint8_t status) const
     }
     const bool was_live = live(v.status);
     // NEEDS_RESET is the device's to set and only a reset clears it.
-    v.status = status | (v.status & virtio::kStatusNeedsReset);
+    v.status = status | (v.status & VIRTIO_CONFIG_S_NEEDS_RESET);
     if (!was_live && live(v.status)) {
         drive(dev); // work the driver queued before DRIVER_OK
     }
@@ -135,10 +135,10 @@ VringDevice VirtioSampleOps::ring(Device &dev, std::uint16_t idx, const char *na
 void VirtioSampleOps::needs_reset(Device &dev) const
 {
     VirtioView v = view(dev);
-    if (v.status & virtio::kStatusNeedsReset) {
+    if (v.status & VIRTIO_CONFIG_S_NEEDS_RESET) {
         return;
     }
-    v.status |= virtio::kStatusNeedsReset;
+    v.status |= VIRTIO_CONFIG_S_NEEDS_RESET;
     if (v.config_cb) {
         v.config_cb->notify();
     }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cinttypes>
 #include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 
 namespace mdev::samples {
@@ -100,14 +101,15 @@ VringPop VringDevice::peek(VringChain &chain)
         fail("queue size %u is not a power of two", num);
         return VringPop::error;
     }
-    if (wraps(s_.desc, vring::kDescSize * num) || wraps(s_.avail, 4 + 2u * num) ||
-        wraps(s_.used, 4 + vring::kUsedElemSize * num)) {
+    if (wraps(s_.desc, sizeof(struct vring_desc) * num) ||
+        wraps(s_.avail, offsetof(struct vring_avail, ring) + sizeof(__virtio16) * num) ||
+        wraps(s_.used, offsetof(struct vring_used, ring) + sizeof(struct vring_used_elem) * num)) {
         fail("ring areas wrap around the address space");
         return VringPop::error;
     }
 
     std::uint16_t avail_idx;
-    if (!read16(s_.avail + 2, avail_idx) || stale()) {
+    if (!read16(s_.avail + offsetof(struct vring_avail, idx), avail_idx) || stale()) {
         return VringPop::error; // stale: a DMA of this walk reset the device
     }
     const std::uint16_t pending = static_cast<std::uint16_t>(avail_idx - s_.last_avail_idx);
@@ -124,7 +126,9 @@ VringPop VringDevice::peek(VringChain &chain)
     std::atomic_thread_fence(std::memory_order_acquire);
 
     std::uint16_t head;
-    if (!read16(s_.avail + 4 + 2u * (s_.last_avail_idx % num), head) || stale()) {
+    const std::uint64_t slot = s_.avail + offsetof(struct vring_avail, ring) +
+                               sizeof(__virtio16) * (s_.last_avail_idx % num);
+    if (!read16(slot, head) || stale()) {
         return VringPop::error;
     }
     if (head >= num) {
@@ -142,21 +146,21 @@ VringPop VringDevice::peek(VringChain &chain)
             fail("descriptor chain from %u is longer than the queue (%u): a loop", head, num);
             return VringPop::error;
         }
-        std::uint8_t d[vring::kDescSize];
-        if (!host_.dma_read(s_.desc + vring::kDescSize * idx, d)) {
+        std::uint8_t d[sizeof(struct vring_desc)];
+        if (!host_.dma_read(s_.desc + sizeof(struct vring_desc) * idx, d)) {
             fail("cannot read descriptor %u at 0x%" PRIx64, idx,
-                 s_.desc + vring::kDescSize * idx);
+                 s_.desc + sizeof(struct vring_desc) * idx);
             return VringPop::error;
         }
         if (stale()) {
             return VringPop::error;
         }
-        const std::uint64_t addr = le64(d);
-        const std::uint32_t len = le32(d + 8);
-        const std::uint16_t flags = le16(d + 12);
-        const std::uint16_t next = le16(d + 14);
+        const std::uint64_t addr = le64(d + offsetof(struct vring_desc, addr));
+        const std::uint32_t len = le32(d + offsetof(struct vring_desc, len));
+        const std::uint16_t flags = le16(d + offsetof(struct vring_desc, flags));
+        const std::uint16_t next = le16(d + offsetof(struct vring_desc, next));
 
-        if (flags & vring::kDescFIndirect) {
+        if (flags & VRING_DESC_F_INDIRECT) {
             fail("descriptor %u is indirect, which the device did not offer", idx);
             return VringPop::error;
         }
@@ -164,7 +168,7 @@ VringPop VringDevice::peek(VringChain &chain)
             fail("descriptor %u: 0x%" PRIx64 " + %u wraps around", idx, addr, len);
             return VringPop::error;
         }
-        const bool write = flags & vring::kDescFWrite;
+        const bool write = flags & VRING_DESC_F_WRITE;
         if (write) {
             seen_writable = true;
             chain.writable_bytes += len;
@@ -181,7 +185,7 @@ VringPop VringDevice::peek(VringChain &chain)
         }
         chain.segments.push_back({addr, len, write});
 
-        if (!(flags & vring::kDescFNext)) {
+        if (!(flags & VRING_DESC_F_NEXT)) {
             break;
         }
         if (next >= num) {
@@ -209,14 +213,16 @@ bool VringDevice::push(std::uint16_t head, std::uint32_t len)
     }
     // peek() checked the area too, but push() must not rely on a peek of
     // the same ring state having happened.
-    if (wraps(s_.used, 4 + vring::kUsedElemSize * s_.num)) {
+    if (wraps(s_.used,
+              offsetof(struct vring_used, ring) + sizeof(struct vring_used_elem) * s_.num)) {
         fail("used ring at 0x%" PRIx64 " wraps around the address space", s_.used);
         return false;
     }
-    std::uint8_t elem[vring::kUsedElemSize];
-    put_le32(elem, head);
-    put_le32(elem + 4, len);
-    const std::uint64_t at = s_.used + 4 + vring::kUsedElemSize * (s_.used_idx % s_.num);
+    std::uint8_t elem[sizeof(struct vring_used_elem)];
+    put_le32(elem + offsetof(struct vring_used_elem, id), head);
+    put_le32(elem + offsetof(struct vring_used_elem, len), len);
+    const std::uint64_t at = s_.used + offsetof(struct vring_used, ring) +
+                             sizeof(struct vring_used_elem) * (s_.used_idx % s_.num);
     if (!host_.dma_write(at, elem)) {
         fail("cannot write used ring entry at 0x%" PRIx64, at);
         return false;
@@ -229,8 +235,9 @@ bool VringDevice::push(std::uint16_t head, std::uint32_t len)
     s_.used_idx++;
     std::uint8_t idx[2];
     put_le16(idx, s_.used_idx);
-    if (!host_.dma_write(s_.used + 2, idx)) {
-        fail("cannot write used idx at 0x%" PRIx64, s_.used + 2);
+    const std::uint64_t used_idx_at = s_.used + offsetof(struct vring_used, idx);
+    if (!host_.dma_write(used_idx_at, idx)) {
+        fail("cannot write used idx at 0x%" PRIx64, used_idx_at);
         return false;
     }
     return true;
@@ -245,10 +252,10 @@ bool VringDevice::driver_wants_interrupt()
     // or an interrupt the driver asked for could be lost.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     std::uint16_t flags;
-    if (!read16(s_.avail, flags)) {
+    if (!read16(s_.avail + offsetof(struct vring_avail, flags), flags)) {
         return false;
     }
-    return !(flags & vring::kAvailFNoInterrupt);
+    return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 std::int64_t VringDevice::read_from(const VringChain &chain, std::uint64_t offset,

@@ -14,9 +14,13 @@
 // A walker belongs to one incarnation of the ring: once the ring is reset
 // (VringState::resets moves) it is stale, and every call fails without
 // touching guest memory or marking the new ring broken.
+//
+// The ring's ABI (descriptor and avail flags, struct vring_desc and
+// vring_used_elem sizes) is <linux/virtio_ring.h>'s, as in Linux's vringh.
 #pragma once
 
 #include "hw/mdev/host.hpp"
+#include "hw/mdev/uapi/virtio_ring.hpp"
 #include "samples/common/vring_state.hpp"
 
 #include <cstdint>
@@ -24,16 +28,6 @@
 #include <vector>
 
 namespace mdev::samples {
-
-// Ring layout constants (virtio 1.x §2.7).
-namespace vring {
-inline constexpr std::uint16_t kDescFNext = 1;
-inline constexpr std::uint16_t kDescFWrite = 2;
-inline constexpr std::uint16_t kDescFIndirect = 4;
-inline constexpr std::uint16_t kAvailFNoInterrupt = 1;
-inline constexpr std::uint64_t kDescSize = 16;
-inline constexpr std::uint64_t kUsedElemSize = 8;
-} // namespace vring
 
 // One descriptor of a chain: guest-physical address, length, direction.
 struct VringSegment {

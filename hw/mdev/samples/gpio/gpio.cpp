@@ -39,7 +39,7 @@
 
 #include "hw/mdev/declaration.hpp"
 #include "hw/mdev/device.hpp"
-#include "hw/mdev/le_bytes.hpp"
+#include "hw/mdev/pci_config.hpp"
 
 #include <linux/pci_regs.h>
 
@@ -164,28 +164,36 @@ void GpioMdev::update_intx(bool force)
 }
 
 // ---- 2. PCI config space -------------------------------------------------
-// Kept apart so that it can become a declaration for a config-space builder.
-// QEMU's PCI core owns the live header (BAR addresses, command register);
-// what the device says here is its identity and the type of each BAR.
+// What the guest's PCI scan finds: the card's ids, a class code, BAR2 (typed
+// and sized from the same region info the frontend maps it by) and INTA.
+// The builder lays out the header; QEMU's PCI core owns the live copy (BAR
+// addresses, command register), so the card keeps none of its own.
 
 namespace {
+
 constexpr std::uint16_t kVendorAcces = 0x494f;
 constexpr std::uint16_t kDevicePciIdio16 = 0x0dc8;
 constexpr std::uint16_t kClassUnassigned = 0xff00; // see the deviations above
 constexpr std::uint8_t kPinIntA = 1;
-} // namespace
+constexpr std::uint32_t kConfigSize = PCI_CFG_SPACE_SIZE;
 
-void gpio_config_space(std::span<std::uint8_t, 256> c)
+// BAR2: eight one-byte I/O registers.
+constexpr vfio::RegionInfo kBar2Region = {
+    VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo, kBarSize};
+
+const vfio::PciConfig &config_space()
 {
-    std::fill(c.begin(), c.end(), 0);
-    store_le(c.subspan(PCI_VENDOR_ID, 2), kVendorAcces);
-    store_le(c.subspan(PCI_DEVICE_ID, 2), kDevicePciIdio16);
-    store_le(c.subspan(PCI_CLASS_DEVICE, 2), kClassUnassigned);
-    store_le(c.subspan(PCI_BASE_ADDRESS_2, 4), std::uint32_t{PCI_BASE_ADDRESS_SPACE_IO});
-    store_le(c.subspan(PCI_SUBSYSTEM_VENDOR_ID, 2), kVendorAcces);
-    store_le(c.subspan(PCI_SUBSYSTEM_ID, 2), kDevicePciIdio16);
-    c[PCI_INTERRUPT_PIN] = kPinIntA;
+    static const vfio::PciConfig config = vfio::PciConfigBuilder()
+                                              .ids(kVendorAcces, kDevicePciIdio16)
+                                              .class_code(kClassUnassigned)
+                                              .subsystem(kVendorAcces, kDevicePciIdio16)
+                                              .bar(kBar, kBar2Region)
+                                              .interrupt_pin(kPinIntA)
+                                              .build_or_abort();
+    return config;
 }
+
+} // namespace
 
 // ---- 3. The vfio ops -----------------------------------------------------
 // The frontend has already checked that an access is 1, 2, 4 or 8 bytes,
@@ -193,8 +201,6 @@ void gpio_config_space(std::span<std::uint8_t, 256> c)
 // device knows (its registers are one byte wide).
 
 namespace {
-
-constexpr std::uint32_t kConfigSize = 256;
 
 GpioMdev &mdev_of(Device &dev)
 {
@@ -210,21 +216,21 @@ class GpioVfioOps final : public vfio::VfioOps {
 public:
     vfio::DeviceInfo device_info(const Device &) const override
     {
-        return {vfio::kDeviceFlagPci | vfio::kDeviceFlagReset, vfio::kNumPciRegions,
-                vfio::kNumPciIrqs};
+        return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+                VFIO_PCI_NUM_IRQS};
     }
 
     std::optional<vfio::RegionInfo> region_info(const Device &,
                                                 std::uint32_t index) const override
     {
-        constexpr std::uint32_t rw = vfio::kRegionRead | vfio::kRegionWrite;
-        if (index == vfio::kConfigRegion) {
-            return vfio::RegionInfo{rw, kConfigSize};
+        if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+            return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
+                                    kConfigSize};
         }
         if (index == kBar) {
-            return vfio::RegionInfo{rw | vfio::kRegionBarIo, kBarSize};
+            return kBar2Region;
         }
-        if (index < vfio::kNumPciRegions) {
+        if (index < VFIO_PCI_NUM_REGIONS) {
             return vfio::RegionInfo{0, 0}; // no such BAR, ROM or VGA
         }
         return std::nullopt;
@@ -232,11 +238,11 @@ public:
 
     std::optional<vfio::IrqInfo> irq_info(const Device &, std::uint32_t index) const override
     {
-        if (index == vfio::kIntxIrq) {
-            return vfio::IrqInfo{vfio::kIrqEventfd | vfio::kIrqMaskable | vfio::kIrqAutomasked,
+        if (index == VFIO_PCI_INTX_IRQ_INDEX) {
+            return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED,
                                  1};
         }
-        if (index < vfio::kNumPciIrqs) {
+        if (index < VFIO_PCI_NUM_IRQS) {
             return vfio::IrqInfo{0, 0}; // no MSI, MSI-X, error or request IRQ
         }
         return std::nullopt;
@@ -246,14 +252,8 @@ public:
               std::span<std::uint8_t> data) const override
     {
         std::fill(data.begin(), data.end(), 0xff);
-        if (region == vfio::kConfigRegion) {
-            if (!inside(offset, data.size(), kConfigSize)) {
-                return false; // the frontend never asks: config space is 256 bytes
-            }
-            std::uint8_t config[kConfigSize];
-            gpio_config_space(config);
-            std::copy_n(config + offset, data.size(), data.begin());
-            return true;
+        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
+            return config_space().read(config_space().image(), offset, data);
         }
         if (!bar_access_ok(dev, "read", region, offset, data.size())) {
             return false;
@@ -265,7 +265,7 @@ public:
     bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
                std::span<const std::uint8_t> data) const override
     {
-        if (region == vfio::kConfigRegion) {
+        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
             // Nothing in the card's own config space is writable; QEMU's PCI
             // core keeps the BAR address and command register.
             return inside(offset, data.size(), kConfigSize);
@@ -283,7 +283,7 @@ public:
 
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
     {
-        if (index != vfio::kIntxIrq) {
+        if (index != VFIO_PCI_INTX_IRQ_INDEX) {
             return false;
         }
         mdev_of(dev).set_intx_sink(sink);

@@ -102,7 +102,4 @@ private:
     unsigned created_ = 0;
 };
 
-// The card's PCI config space (256 bytes) as the guest first sees it.
-void gpio_config_space(std::span<std::uint8_t, 256> config);
-
 } // namespace mdev::samples

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mbochs/mbochs_dispi.hpp"
+#include "vfio/display_plane.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -57,8 +58,8 @@ std::optional<vfio::GfxPlane> Dispi::primary_plane() const
     if (offset > vram_size_ || size > vram_size_ - offset) {
         return std::nullopt;
     }
-    return vfio::GfxPlane{kDrmFormatXrgb8888, width, height,
-                          static_cast<std::uint32_t>(stride), vfio::kBar0Region, offset};
+    return vfio::GfxPlane{vfio::drm_format::kXrgb8888, width, height,
+                          static_cast<std::uint32_t>(stride), VFIO_PCI_BAR0_REGION_INDEX, offset};
 }
 
 bool Dispi::state_is_valid() const

@@ -30,7 +30,6 @@ enum class DispiReg : std::uint8_t {
 inline constexpr std::uint16_t kDispiId5 = 0xb0c5;   // what a fresh device reports
 inline constexpr std::uint16_t kDispiId0 = 0xb0c0;   // oldest interface version
 inline constexpr std::uint16_t kDispiEnabled = 0x01; // ENABLE bit 0
-inline constexpr std::uint32_t kDrmFormatXrgb8888 = 0x34325258;
 // The smallest mode mbochs shows, as the kernel sample.
 inline constexpr std::uint32_t kMinPlaneDimension = 64;
 

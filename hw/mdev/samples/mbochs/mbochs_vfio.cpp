@@ -26,7 +26,7 @@ constexpr std::uint32_t kMmioBar = 2;
 // BAR0: the video memory, mmap-able so that guest accesses never trap.
 vfio::RegionInfo vram_region(std::uint64_t vram_size)
 {
-    return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite | vfio::kRegionMmap |
+    return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP |
                                 vfio::kRegionBarPrefetch,
                             vram_size};
 }
@@ -34,7 +34,7 @@ vfio::RegionInfo vram_region(std::uint64_t vram_size)
 // BAR2: 32-bit MMIO, trapped.
 vfio::RegionInfo mmio_region()
 {
-    return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite, kMbochsMmioSize};
+    return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, kMbochsMmioSize};
 }
 
 // As the kernel sample: the command register reads IO|MEM and, like every
@@ -152,22 +152,22 @@ bool mbochs_config_is_valid(const MbochsDeviceState &s, std::uint64_t vram_size)
 
 vfio::DeviceInfo MbochsVfioOps::device_info(const Device &) const
 {
-    return {vfio::kDeviceFlagPci | vfio::kDeviceFlagReset, vfio::kNumPciRegions,
-            vfio::kNumPciIrqs};
+    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+            VFIO_PCI_NUM_IRQS};
 }
 
 std::optional<vfio::RegionInfo> MbochsVfioOps::region_info(const Device &dev,
                                                            std::uint32_t index) const
 {
-    if (index >= vfio::kNumPciRegions) {
+    if (index >= VFIO_PCI_NUM_REGIONS) {
         return std::nullopt;
     }
     switch (index) {
-    case vfio::kConfigRegion:
-        return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite, MBOCHS_CONFIG_SPACE_SIZE};
-    case vfio::kBar0Region:
+    case VFIO_PCI_CONFIG_REGION_INDEX:
+        return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, MBOCHS_CONFIG_SPACE_SIZE};
+    case VFIO_PCI_BAR0_REGION_INDEX:
         return vram_region(vram_size_of(dev.vendor_state<MbochsMdev>()));
-    case vfio::kBar0Region + kMmioBar:
+    case VFIO_PCI_BAR0_REGION_INDEX + kMmioBar:
         return mmio_region();
     default:
         return vfio::RegionInfo{0, 0};
@@ -176,7 +176,7 @@ std::optional<vfio::RegionInfo> MbochsVfioOps::region_info(const Device &dev,
 
 std::optional<vfio::IrqInfo> MbochsVfioOps::irq_info(const Device &, std::uint32_t index) const
 {
-    if (index >= vfio::kNumPciIrqs) {
+    if (index >= VFIO_PCI_NUM_IRQS) {
         return std::nullopt;
     }
     return vfio::IrqInfo{0, 0}; // a display without interrupts
@@ -187,9 +187,9 @@ bool MbochsVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset
 {
     MbochsMdev &m = mdev_of(dev);
     switch (region) {
-    case vfio::kConfigRegion:
+    case VFIO_PCI_CONFIG_REGION_INDEX:
         return config_of(vram_size_of(m)).read(m.state().config, offset, data);
-    case vfio::kBar0Region:
+    case VFIO_PCI_BAR0_REGION_INDEX:
         // Where the BAR is not mapped (or through the VFIO fd): the bytes
         // at exactly `offset` of the video memory.
         if (!vram_range_ok(m, offset, data.size())) {
@@ -197,7 +197,7 @@ bool MbochsVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset
         }
         std::memcpy(data.data(), m.vram().data() + offset, data.size());
         return true;
-    case vfio::kBar0Region + kMmioBar:
+    case VFIO_PCI_BAR0_REGION_INDEX + kMmioBar:
         if (data.empty()) {
             return false;
         }
@@ -212,15 +212,15 @@ bool MbochsVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offse
 {
     MbochsMdev &m = mdev_of(dev);
     switch (region) {
-    case vfio::kConfigRegion:
+    case VFIO_PCI_CONFIG_REGION_INDEX:
         return config_of(vram_size_of(m)).write(m.state().config, offset, data);
-    case vfio::kBar0Region:
+    case VFIO_PCI_BAR0_REGION_INDEX:
         if (!vram_range_ok(m, offset, data.size())) {
             return false;
         }
         std::memcpy(m.vram().data() + offset, data.data(), data.size());
         return true;
-    case vfio::kBar0Region + kMmioBar:
+    case VFIO_PCI_BAR0_REGION_INDEX + kMmioBar:
         if (data.empty()) {
             return false;
         }
@@ -244,7 +244,7 @@ void MbochsVfioOps::reset(Device &dev) const
 
 std::span<std::uint8_t> MbochsVfioOps::mmap(Device &dev, std::uint32_t region) const
 {
-    return region == vfio::kBar0Region ? mdev_of(dev).vram() : std::span<std::uint8_t>{};
+    return region == VFIO_PCI_BAR0_REGION_INDEX ? mdev_of(dev).vram() : std::span<std::uint8_t>{};
 }
 
 std::optional<vfio::GfxPlane> MbochsVfioOps::query_gfx_plane(Device &dev) const

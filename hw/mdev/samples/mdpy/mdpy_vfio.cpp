@@ -32,7 +32,7 @@ bool inside(std::uint64_t offset, std::size_t len, std::uint64_t size)
 // BAR0: the framebuffer, mmap-able so that guest writes never trap.
 vfio::RegionInfo bar0_region(const MdpyMode &mode)
 {
-    return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite | vfio::kRegionMmap |
+    return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP |
                                 vfio::kRegionBarPrefetch,
                             mode.framebuffer_size()};
 }
@@ -71,20 +71,20 @@ void mdpy_config_resync(MdpyDeviceState &s, const MdpyMode &mode)
 
 vfio::DeviceInfo MdpyVfioOps::device_info(const Device &) const
 {
-    return {vfio::kDeviceFlagPci | vfio::kDeviceFlagReset, vfio::kNumPciRegions,
-            vfio::kNumPciIrqs};
+    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+            VFIO_PCI_NUM_IRQS};
 }
 
 std::optional<vfio::RegionInfo> MdpyVfioOps::region_info(const Device &dev,
                                                          std::uint32_t index) const
 {
     switch (index) {
-    case vfio::kConfigRegion:
-        return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite, MDPY_CONFIG_SPACE_SIZE};
-    case vfio::kBar0Region:
+    case VFIO_PCI_CONFIG_REGION_INDEX:
+        return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, MDPY_CONFIG_SPACE_SIZE};
+    case VFIO_PCI_BAR0_REGION_INDEX:
         return bar0_region(mdev_of(dev).mode());
     default:
-        if (index < vfio::kNumPciRegions) {
+        if (index < VFIO_PCI_NUM_REGIONS) {
             return vfio::RegionInfo{0, 0};
         }
         return std::nullopt;
@@ -93,7 +93,7 @@ std::optional<vfio::RegionInfo> MdpyVfioOps::region_info(const Device &dev,
 
 std::optional<vfio::IrqInfo> MdpyVfioOps::irq_info(const Device &, std::uint32_t index) const
 {
-    if (index < vfio::kNumPciIrqs) {
+    if (index < VFIO_PCI_NUM_IRQS) {
         return vfio::IrqInfo{0, 0};
     }
     return std::nullopt;
@@ -103,10 +103,10 @@ bool MdpyVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset,
                        std::span<std::uint8_t> data) const
 {
     MdpyMdev &m = mdev_of(dev);
-    if (region == vfio::kConfigRegion) {
+    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
         return config_of(m.mode()).read(m.state().config, offset, data);
     }
-    if (region == vfio::kBar0Region) {
+    if (region == VFIO_PCI_BAR0_REGION_INDEX) {
         std::span<std::uint8_t> fb = m.framebuffer();
         if (!inside(offset, data.size(), fb.size())) {
             return false;
@@ -121,10 +121,10 @@ bool MdpyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
                         std::span<const std::uint8_t> data) const
 {
     MdpyMdev &m = mdev_of(dev);
-    if (region == vfio::kConfigRegion) {
+    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
         return config_of(m.mode()).write(m.state().config, offset, data);
     }
-    if (region == vfio::kBar0Region) {
+    if (region == VFIO_PCI_BAR0_REGION_INDEX) {
         std::span<std::uint8_t> fb = m.framebuffer();
         if (!inside(offset, data.size(), fb.size())) {
             return false;
@@ -147,7 +147,7 @@ void MdpyVfioOps::reset(Device &dev) const
 
 std::span<std::uint8_t> MdpyVfioOps::mmap(Device &dev, std::uint32_t region) const
 {
-    if (region != vfio::kBar0Region) {
+    if (region != VFIO_PCI_BAR0_REGION_INDEX) {
         return {};
     }
     return mdev_of(dev).framebuffer();
@@ -162,7 +162,7 @@ std::optional<vfio::GfxPlane> MdpyVfioOps::query_gfx_plane(Device &dev) const
 {
     const MdpyMode &mode = mdev_of(dev).mode();
     return vfio::GfxPlane{mode.drm_format, mode.width, mode.height, mode.stride(),
-                          vfio::kBar0Region, 0};
+                          VFIO_PCI_BAR0_REGION_INDEX, 0};
 }
 
 } // namespace mdev::samples

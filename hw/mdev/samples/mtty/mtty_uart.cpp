@@ -16,24 +16,24 @@ constexpr std::uint8_t kInvalidRegisterRead = 0xff;
 // exactly this: MCR = LOOP|OUT2|RTS must give MSR & 0xf0 == DCD|CTS).
 std::uint8_t msr_inputs_for(std::uint8_t mcr_value)
 {
-    const bool dtr = mcr_value & mcr::kDtr;
-    const bool rts = mcr_value & mcr::kRts;
+    const bool dtr = mcr_value & UART_MCR_DTR;
+    const bool rts = mcr_value & UART_MCR_RTS;
     std::uint8_t inputs = 0;
     if (rts) {
-        inputs |= msr::kCts;
+        inputs |= UART_MSR_CTS;
     }
     if (dtr) {
-        inputs |= msr::kDsr;
+        inputs |= UART_MSR_DSR;
     }
-    if (mcr_value & mcr::kLoop) {
-        if (mcr_value & mcr::kOut1) {
-            inputs |= msr::kRi;
+    if (mcr_value & UART_MCR_LOOP) {
+        if (mcr_value & UART_MCR_OUT1) {
+            inputs |= UART_MSR_RI;
         }
-        if (mcr_value & mcr::kOut2) {
-            inputs |= msr::kDcd;
+        if (mcr_value & UART_MCR_OUT2) {
+            inputs |= UART_MSR_DCD;
         }
     } else if (dtr) {
-        inputs |= msr::kDcd;
+        inputs |= UART_MSR_DCD;
     }
     return inputs;
 }
@@ -44,17 +44,17 @@ std::uint8_t msr_deltas_for(std::uint8_t before, std::uint8_t after)
 {
     const std::uint8_t changed = before ^ after;
     std::uint8_t deltas = 0;
-    if (changed & msr::kCts) {
-        deltas |= msr::kDeltaCts;
+    if (changed & UART_MSR_CTS) {
+        deltas |= UART_MSR_DCTS;
     }
-    if (changed & msr::kDsr) {
-        deltas |= msr::kDeltaDsr;
+    if (changed & UART_MSR_DSR) {
+        deltas |= UART_MSR_DDSR;
     }
-    if (changed & msr::kDcd) {
-        deltas |= msr::kDeltaDcd;
+    if (changed & UART_MSR_DCD) {
+        deltas |= UART_MSR_DDCD;
     }
-    if ((before & msr::kRi) && !(after & msr::kRi)) {
-        deltas |= msr::kTrailingEdgeRi;
+    if ((before & UART_MSR_RI) && !(after & UART_MSR_RI)) {
+        deltas |= UART_MSR_TERI;
     }
     return deltas;
 }
@@ -75,21 +75,21 @@ void Uart16550::reset()
 std::uint8_t Uart16550::read(std::uint8_t reg)
 {
     switch (reg) {
-    case uart_reg::kRbrThr:
+    case UART_RX: // UART_DLL with DLAB set
         return dlab() ? state_.dll : read_rbr();
-    case uart_reg::kIer:
+    case UART_IER: // UART_DLM with DLAB set
         return dlab() ? state_.dlm : state_.ier;
-    case uart_reg::kIir:
+    case UART_IIR:
         return read_iir();
-    case uart_reg::kLcr:
+    case UART_LCR:
         return state_.lcr;
-    case uart_reg::kMcr:
+    case UART_MCR:
         return state_.mcr;
-    case uart_reg::kLsr:
+    case UART_LSR:
         return read_lsr();
-    case uart_reg::kMsr:
+    case UART_MSR:
         return read_msr();
-    case uart_reg::kScr:
+    case UART_SCR:
         return state_.scr;
     default:
         return kInvalidRegisterRead;
@@ -99,34 +99,34 @@ std::uint8_t Uart16550::read(std::uint8_t reg)
 void Uart16550::write(std::uint8_t reg, std::uint8_t value)
 {
     switch (reg) {
-    case uart_reg::kRbrThr:
+    case UART_TX: // UART_DLL with DLAB set
         if (dlab()) {
             state_.dll = value;
         } else {
             write_thr(value);
         }
         break;
-    case uart_reg::kIer:
+    case UART_IER: // UART_DLM with DLAB set
         if (dlab()) {
             state_.dlm = value;
         } else {
             write_ier(value);
         }
         break;
-    case uart_reg::kFcr:
+    case UART_FCR:
         write_fcr(value);
         break;
-    case uart_reg::kLcr:
+    case UART_LCR:
         state_.lcr = value;
         break;
-    case uart_reg::kMcr:
+    case UART_MCR:
         write_mcr(value);
         break;
-    case uart_reg::kScr:
+    case UART_SCR:
         state_.scr = value;
         break;
-    case uart_reg::kLsr: // factory test on real parts: ignored
-    case uart_reg::kMsr: // read-only
+    case UART_LSR: // factory test on real parts: ignored
+    case UART_MSR: // read-only
     default:
         break;
     }
@@ -137,12 +137,12 @@ bool Uart16550::irq_asserted() const
     // Not gated by MCR.OUT2: on PC ISA boards OUT2 enables the IRQ line's
     // driver, but PCI serial boards such as this one wire INT straight to
     // INTx, so the interrupt is visible whatever OUT2 says (lead's decision).
-    return pending_interrupt_id() != iir::kNoInterrupt;
+    return pending_interrupt_id() != UART_IIR_NO_INT;
 }
 
 std::uint8_t Uart16550::peek_iir() const
 {
-    const std::uint8_t fifo_bits = fifo_enabled() ? iir::kFifosEnabled : 0;
+    const std::uint8_t fifo_bits = fifo_enabled() ? kIirFifosEnabled : 0;
     return fifo_bits | pending_interrupt_id();
 }
 
@@ -150,19 +150,19 @@ std::uint8_t Uart16550::peek_lsr() const
 {
     // The line is infinitely fast: a THR write is transmitted before the
     // guest can look, so the transmitter is always empty.
-    std::uint8_t value = lsr::kThrEmpty | lsr::kTransmitterEmpty;
+    std::uint8_t value = UART_LSR_THRE | UART_LSR_TEMT;
     if (!rx_empty()) {
-        value |= lsr::kDataReady;
+        value |= UART_LSR_DR;
     }
     if (state_.overrun) {
-        value |= lsr::kOverrun;
+        value |= UART_LSR_OE;
     }
     return value;
 }
 
 std::uint8_t Uart16550::peek_msr() const
 {
-    return msr_inputs_for(state_.mcr) | (state_.msr_deltas & msr::kDeltaMask);
+    return msr_inputs_for(state_.mcr) | (state_.msr_deltas & UART_MSR_ANY_DELTA);
 }
 
 std::uint8_t Uart16550::rx_count() const
@@ -172,7 +172,7 @@ std::uint8_t Uart16550::rx_count() const
 
 bool Uart16550::fifo_enabled() const
 {
-    return state_.fcr & fcr::kFifoEnable;
+    return state_.fcr & UART_FCR_ENABLE_FIFO;
 }
 
 std::uint8_t Uart16550::rx_trigger_level() const
@@ -180,12 +180,12 @@ std::uint8_t Uart16550::rx_trigger_level() const
     if (!fifo_enabled()) {
         return 1;
     }
-    switch (state_.fcr & fcr::kTriggerMask) {
-    case fcr::kTrigger4:
+    switch (state_.fcr & UART_FCR_TRIGGER_MASK) {
+    case UART_FCR_TRIGGER_4:
         return 4;
-    case fcr::kTrigger8:
+    case UART_FCR_TRIGGER_8:
         return 8;
-    case fcr::kTrigger14:
+    case UART_FCR_TRIGGER_14:
         return 14;
     default:
         return 1;
@@ -194,18 +194,18 @@ std::uint8_t Uart16550::rx_trigger_level() const
 
 bool Uart16550::state_is_valid(const MttyUartState &state)
 {
-    const bool fifo_mode = state.fcr & fcr::kFifoEnable;
+    const bool fifo_mode = state.fcr & UART_FCR_ENABLE_FIFO;
     const std::uint8_t capacity = fifo_mode ? kRxFifoSize : 1;
     return state.rx_head < kRxFifoSize && state.rx_count <= capacity &&
-           (state.ier & ~ier::kWritableMask) == 0 &&
-           (state.fcr & ~fcr::kStoredMask) == 0 &&
-           (state.mcr & ~mcr::kWritableMask) == 0 &&
-           (state.msr_deltas & ~msr::kDeltaMask) == 0;
+           (state.ier & ~kIerWritableMask) == 0 &&
+           (state.fcr & ~kFcrStoredMask) == 0 &&
+           (state.mcr & ~kMcrWritableMask) == 0 &&
+           (state.msr_deltas & ~UART_MSR_ANY_DELTA) == 0;
 }
 
 bool Uart16550::dlab() const
 {
-    return state_.lcr & lcr::kDlab;
+    return state_.lcr & UART_LCR_DLAB;
 }
 
 bool Uart16550::rx_empty() const
@@ -239,7 +239,7 @@ std::uint8_t Uart16550::read_iir()
     const std::uint8_t value = peek_iir();
     // Reading IIR acknowledges a THRE interrupt, but only when IIR names it
     // as the source: a higher-priority one would hide it, and it must stay.
-    if ((value & iir::kIdMask) == iir::kThrEmpty) {
+    if ((value & kIirIdMask) == UART_IIR_THRI) {
         state_.thre_pending = false;
     }
     return value;
@@ -273,9 +273,9 @@ void Uart16550::write_thr(std::uint8_t value)
 
 void Uart16550::write_ier(std::uint8_t value)
 {
-    const std::uint8_t new_ier = value & ier::kWritableMask;
+    const std::uint8_t new_ier = value & kIerWritableMask;
     const bool thre_newly_enabled =
-        !(state_.ier & ier::kThrEmpty) && (new_ier & ier::kThrEmpty);
+        !(state_.ier & UART_IER_THRI) && (new_ier & UART_IER_THRI);
     state_.ier = new_ier;
     // The real part raises a THRE interrupt when ETBEI is enabled while THR
     // is empty (Linux's 8250 probes for this), and THR is always empty here.
@@ -286,7 +286,7 @@ void Uart16550::write_ier(std::uint8_t value)
 
 void Uart16550::write_fcr(std::uint8_t value)
 {
-    const bool enable = value & fcr::kFifoEnable;
+    const bool enable = value & UART_FCR_ENABLE_FIFO;
     if (enable != fifo_enabled()) {
         // Switching between 16450 and FIFO mode empties both FIFOs.
         clear_rx();
@@ -294,19 +294,19 @@ void Uart16550::write_fcr(std::uint8_t value)
     if (!enable) {
         // FCR bits 7:1 are only programmed together with FIFO enable; with
         // it clear they are ignored, so keep the old (now unused) ones.
-        state_.fcr &= static_cast<std::uint8_t>(~fcr::kFifoEnable);
+        state_.fcr &= static_cast<std::uint8_t>(~UART_FCR_ENABLE_FIFO);
         return;
     }
-    state_.fcr = value & fcr::kStoredMask;
-    if (value & fcr::kClearRx) {
+    state_.fcr = value & kFcrStoredMask;
+    if (value & UART_FCR_CLEAR_RCVR) {
         clear_rx();
     }
-    // fcr::kClearTx: the TX FIFO is always empty here, nothing to clear.
+    // UART_FCR_CLEAR_XMIT: the TX FIFO is always empty here, nothing to clear.
 }
 
 void Uart16550::write_mcr(std::uint8_t value)
 {
-    const std::uint8_t new_mcr = value & mcr::kWritableMask;
+    const std::uint8_t new_mcr = value & kMcrWritableMask;
     state_.msr_deltas |=
         msr_deltas_for(msr_inputs_for(state_.mcr), msr_inputs_for(new_mcr));
     state_.mcr = new_mcr;
@@ -340,12 +340,12 @@ void Uart16550::clear_rx()
 std::uint8_t Uart16550::pending_interrupt_id() const
 {
     const std::uint8_t enabled = state_.ier;
-    if ((enabled & ier::kRxLineStatus) && state_.overrun) {
-        return iir::kRxLineStatus;
+    if ((enabled & UART_IER_RLSI) && state_.overrun) {
+        return UART_IIR_RLSI;
     }
-    if ((enabled & ier::kRxDataAvailable) && !rx_empty()) {
+    if ((enabled & UART_IER_RDI) && !rx_empty()) {
         if (state_.rx_count >= rx_trigger_level()) {
-            return iir::kRxDataAvailable;
+            return UART_IIR_RDI;
         }
         // Only reachable in FIFO mode (the 16450 trigger level is 1). The
         // real part signals a character timeout when data has sat below the
@@ -353,15 +353,15 @@ std::uint8_t Uart16550::pending_interrupt_id() const
         // an infinitely fast line those four character times have always
         // already elapsed when the guest looks, so the timeout is pending
         // whenever the FIFO holds data below the trigger level.
-        return iir::kCharTimeout;
+        return UART_IIR_RX_TIMEOUT;
     }
-    if ((enabled & ier::kThrEmpty) && state_.thre_pending) {
-        return iir::kThrEmpty;
+    if ((enabled & UART_IER_THRI) && state_.thre_pending) {
+        return UART_IIR_THRI;
     }
-    if ((enabled & ier::kModemStatus) && (state_.msr_deltas & msr::kDeltaMask)) {
-        return iir::kModemStatus;
+    if ((enabled & UART_IER_MSI) && (state_.msr_deltas & UART_MSR_ANY_DELTA)) {
+        return UART_IIR_MSI;
     }
-    return iir::kNoInterrupt;
+    return UART_IIR_NO_INT;
 }
 
 } // namespace mdev::samples

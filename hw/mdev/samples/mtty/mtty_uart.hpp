@@ -9,109 +9,40 @@
 #pragma once
 
 #include <cstdint>
+#include <linux/serial_reg.h>
 
 #include "samples/mtty/mtty_state.hpp"
 
 namespace mdev::samples {
 
-// Register offsets in the port's 8-byte I/O BAR.
-namespace uart_reg {
-constexpr std::uint8_t kRbrThr = 0; // DLAB=0: RBR (read) / THR (write)
-constexpr std::uint8_t kDll = 0;    // DLAB=1: divisor latch low
-constexpr std::uint8_t kIer = 1;    // DLAB=0
-constexpr std::uint8_t kDlm = 1;    // DLAB=1: divisor latch high
-constexpr std::uint8_t kIir = 2;    // read
-constexpr std::uint8_t kFcr = 2;    // write
-constexpr std::uint8_t kLcr = 3;
-constexpr std::uint8_t kMcr = 4;
-constexpr std::uint8_t kLsr = 5;
-constexpr std::uint8_t kMsr = 6;
-constexpr std::uint8_t kScr = 7;
-constexpr std::uint8_t kCount = 8; // size of the BAR
-} // namespace uart_reg
+// Register offsets and bits are <linux/serial_reg.h>'s (UART_RX, UART_IER,
+// UART_LSR_DR, ...), the names Linux's 8250 driver uses. What follows is only
+// what that header has no name for.
 
-// Interrupt Enable Register.
-namespace ier {
-constexpr std::uint8_t kRxDataAvailable = 0x01; // ERBFI (also char timeout)
-constexpr std::uint8_t kThrEmpty = 0x02;        // ETBEI
-constexpr std::uint8_t kRxLineStatus = 0x04;    // ELSI
-constexpr std::uint8_t kModemStatus = 0x08;     // EDSSI
-constexpr std::uint8_t kWritableMask = 0x0f;
-} // namespace ier
+// The size of the port's I/O BAR: the eight 16550 registers.
+constexpr std::uint8_t kUartRegCount = 8;
 
-// Interrupt Identification Register.
-namespace iir {
-constexpr std::uint8_t kModemStatus = 0x00;
-constexpr std::uint8_t kNoInterrupt = 0x01;
-constexpr std::uint8_t kThrEmpty = 0x02;
-constexpr std::uint8_t kRxDataAvailable = 0x04;
-constexpr std::uint8_t kRxLineStatus = 0x06;
-constexpr std::uint8_t kCharTimeout = 0x0c;
-constexpr std::uint8_t kIdMask = 0x0f;       // the interrupt-id bits 3:0
-constexpr std::uint8_t kFifosEnabled = 0xc0; // bits 7:6 in FIFO mode
-} // namespace iir
+// IER bits the part implements (7:4 read 0): the four enables.
+constexpr std::uint8_t kIerWritableMask =
+    UART_IER_RDI | UART_IER_THRI | UART_IER_RLSI | UART_IER_MSI;
 
-// FIFO Control Register (write-only).
-namespace fcr {
-constexpr std::uint8_t kFifoEnable = 0x01;
-constexpr std::uint8_t kClearRx = 0x02; // self-clearing
-constexpr std::uint8_t kClearTx = 0x04; // self-clearing
-constexpr std::uint8_t kDmaMode = 0x08;
-constexpr std::uint8_t kTriggerMask = 0xc0;
-constexpr std::uint8_t kTrigger1 = 0x00;
-constexpr std::uint8_t kTrigger4 = 0x40;
-constexpr std::uint8_t kTrigger8 = 0x80;
-constexpr std::uint8_t kTrigger14 = 0xc0;
-// What the part keeps of a write: the clear bits are actions, 5:4 reserved.
-constexpr std::uint8_t kStoredMask = kFifoEnable | kDmaMode | kTriggerMask;
-} // namespace fcr
+// IIR: bits 3:0 are the id, bit 0 (UART_IIR_NO_INT) included; UART_IIR_ID
+// leaves it out. Bits 7:6 read 11 in FIFO mode, a value that later kernels'
+// serial_reg.h names (UART_IIR_FIFO_ENABLED_16550A) but Debian 12's 6.1 does not.
+constexpr std::uint8_t kIirIdMask = UART_IIR_NO_INT | UART_IIR_ID;
+constexpr std::uint8_t kIirFifosEnabled = 0xc0;
 
-// Line Control Register.
-namespace lcr {
-constexpr std::uint8_t kWordLengthMask = 0x03;
-constexpr std::uint8_t kStopBits = 0x04;
-constexpr std::uint8_t kParityEnable = 0x08;
-constexpr std::uint8_t kEvenParity = 0x10;
-constexpr std::uint8_t kStickParity = 0x20;
-constexpr std::uint8_t kBreak = 0x40;
-constexpr std::uint8_t kDlab = 0x80;
-} // namespace lcr
+// FCR: what the part keeps of a write: the clear bits are actions, 5:4
+// reserved.
+constexpr std::uint8_t kFcrStoredMask =
+    UART_FCR_ENABLE_FIFO | UART_FCR_DMA_SELECT | UART_FCR_TRIGGER_MASK;
 
-// Modem Control Register.
-namespace mcr {
-constexpr std::uint8_t kDtr = 0x01;
-constexpr std::uint8_t kRts = 0x02;
-constexpr std::uint8_t kOut1 = 0x04;
-constexpr std::uint8_t kOut2 = 0x08;
-constexpr std::uint8_t kLoop = 0x10;
-constexpr std::uint8_t kWritableMask = 0x1f;
-} // namespace mcr
+// MCR bits the part implements (7:5 read 0).
+constexpr std::uint8_t kMcrWritableMask =
+    UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT1 | UART_MCR_OUT2 | UART_MCR_LOOP;
 
-// Line Status Register.
-namespace lsr {
-constexpr std::uint8_t kDataReady = 0x01;
-constexpr std::uint8_t kOverrun = 0x02;
-constexpr std::uint8_t kParityError = 0x04;  // never set: no line errors
-constexpr std::uint8_t kFramingError = 0x08; // never set
-constexpr std::uint8_t kBreak = 0x10;        // never set
-constexpr std::uint8_t kThrEmpty = 0x20;
-constexpr std::uint8_t kTransmitterEmpty = 0x40;
-constexpr std::uint8_t kRxFifoError = 0x80; // never set
-} // namespace lsr
-
-// Modem Status Register.
-namespace msr {
-constexpr std::uint8_t kDeltaCts = 0x01;
-constexpr std::uint8_t kDeltaDsr = 0x02;
-constexpr std::uint8_t kTrailingEdgeRi = 0x04;
-constexpr std::uint8_t kDeltaDcd = 0x08;
-constexpr std::uint8_t kCts = 0x10;
-constexpr std::uint8_t kDsr = 0x20;
-constexpr std::uint8_t kRi = 0x40;
-constexpr std::uint8_t kDcd = 0x80;
-constexpr std::uint8_t kDeltaMask = 0x0f;
-constexpr std::uint8_t kInputMask = 0xf0;
-} // namespace msr
+// MSR inputs (7:4); the deltas (3:0) are UART_MSR_ANY_DELTA.
+constexpr std::uint8_t kMsrInputMask = UART_MSR_DCD | UART_MSR_RI | UART_MSR_DSR | UART_MSR_CTS;
 
 constexpr std::uint8_t kRxFifoSize = MTTY_FIFO_SIZE;
 

@@ -30,7 +30,7 @@ MttyMdev &mdev_of(Device &dev)
 // BAR n is port n's eight UART registers, in I/O space.
 vfio::RegionInfo port_region()
 {
-    return vfio::RegionInfo{vfio::kRegionRead | vfio::kRegionWrite | vfio::kRegionBarIo,
+    return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo,
                             kUartBarSize};
 }
 
@@ -67,18 +67,18 @@ void mtty_config_resync(MttyDeviceState &s, unsigned ports)
 
 vfio::DeviceInfo MttyVfioOps::device_info(const Device &) const
 {
-    return {vfio::kDeviceFlagPci | vfio::kDeviceFlagReset, vfio::kNumPciRegions,
-            vfio::kNumPciIrqs};
+    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+            VFIO_PCI_NUM_IRQS};
 }
 
 std::optional<vfio::RegionInfo> MttyVfioOps::region_info(const Device &dev,
                                                          std::uint32_t index) const
 {
-    if (index >= vfio::kNumPciRegions) {
+    if (index >= VFIO_PCI_NUM_REGIONS) {
         return std::nullopt;
     }
-    constexpr std::uint32_t rw = vfio::kRegionRead | vfio::kRegionWrite;
-    if (index == vfio::kConfigRegion) {
+    constexpr std::uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+    if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
         return vfio::RegionInfo{rw, MTTY_CONFIG_SPACE_SIZE};
     }
     if (index < dev.vendor_state<MttyMdev>().ports()) {
@@ -90,12 +90,13 @@ std::optional<vfio::RegionInfo> MttyVfioOps::region_info(const Device &dev,
 std::optional<vfio::IrqInfo> MttyVfioOps::irq_info(const Device &, std::uint32_t index) const
 {
     switch (index) {
-    case vfio::kIntxIrq:
-        return vfio::IrqInfo{vfio::kIrqEventfd | vfio::kIrqMaskable | vfio::kIrqAutomasked, 1};
-    case vfio::kMsiIrq:
-    case vfio::kMsixIrq:
-    case vfio::kErrIrq:
-    case vfio::kReqIrq:
+    case VFIO_PCI_INTX_IRQ_INDEX:
+        return vfio::IrqInfo{
+            VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1};
+    case VFIO_PCI_MSI_IRQ_INDEX:
+    case VFIO_PCI_MSIX_IRQ_INDEX:
+    case VFIO_PCI_ERR_IRQ_INDEX:
+    case VFIO_PCI_REQ_IRQ_INDEX:
         return vfio::IrqInfo{0, 0};
     default:
         return std::nullopt;
@@ -106,7 +107,7 @@ bool MttyVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset,
                        std::span<std::uint8_t> data) const
 {
     MttyMdev &m = mdev_of(dev);
-    if (region == vfio::kConfigRegion) {
+    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
         return config_of(m.ports()).read(m.state().config, offset, data);
     }
     if (region >= m.ports() || offset >= kUartBarSize) {
@@ -127,7 +128,7 @@ bool MttyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
                         std::span<const std::uint8_t> data) const
 {
     MttyMdev &m = mdev_of(dev);
-    if (region == vfio::kConfigRegion) {
+    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
         return config_of(m.ports()).write(m.state().config, offset, data);
     }
     if (region >= m.ports() || offset >= kUartBarSize) {
@@ -145,7 +146,7 @@ bool MttyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
 
 bool MttyVfioOps::set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const
 {
-    if (index != vfio::kIntxIrq) {
+    if (index != VFIO_PCI_INTX_IRQ_INDEX) {
         return false;
     }
     mdev_of(dev).set_intx_sink(sink);

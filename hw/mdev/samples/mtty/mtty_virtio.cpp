@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mtty/mtty_virtio.hpp"
+#include "hw/mdev/le_bytes.hpp"
 
 #include "samples/mtty/mtty.hpp"
 
@@ -68,7 +69,7 @@ bool mtty_virtio_state_is_valid(const MttyVirtioState &s, unsigned ports)
 
 std::uint64_t MttyVirtioOps::offered_features()
 {
-    return bit(virtio::kFeatureVersion1) | bit(vcon::kFeatureMultiport);
+    return bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_CONSOLE_F_MULTIPORT);
 }
 
 std::uint64_t MttyVirtioOps::get_features(const Device &) const
@@ -78,7 +79,7 @@ std::uint64_t MttyVirtioOps::get_features(const Device &) const
 
 bool MttyVirtioOps::set_features(Device &dev, std::uint64_t features) const
 {
-    if (!(features & bit(virtio::kFeatureVersion1))) {
+    if (!(features & bit(VIRTIO_F_VERSION_1))) {
         dev.guest_error("mtty virtio: features 0x%" PRIx64 " lack VERSION_1; refused", features);
         return false;
     }
@@ -94,12 +95,13 @@ bool MttyVirtioOps::set_features(Device &dev, std::uint64_t features) const
 void MttyVirtioOps::get_config(const Device &dev, std::uint32_t offset,
                                std::span<std::uint8_t> out) const
 {
-    std::uint8_t cfg[vcon::kConfigSize] = {};
+    std::uint8_t cfg[sizeof(struct virtio_console_config)] = {};
     // cols, rows: 0 (F_SIZE not offered); max_nr_ports: the type's ports.
-    cfg[4] = static_cast<std::uint8_t>(mdev_of(dev).ports());
+    store_le(std::span(cfg + offsetof(struct virtio_console_config, max_nr_ports), 4),
+             mdev_of(dev).ports());
     for (std::size_t i = 0; i < out.size(); i++) {
         const std::uint64_t at = std::uint64_t(offset) + i;
-        out[i] = at < vcon::kConfigSize ? cfg[at] : 0;
+        out[i] = at < sizeof(struct virtio_console_config) ? cfg[at] : 0;
     }
 }
 
@@ -135,7 +137,7 @@ void MttyVirtioOps::reset_device(Device &dev) const
 
 bool MttyVirtioOps::multiport(Device &dev) const
 {
-    return state_of(dev).features & bit(vcon::kFeatureMultiport);
+    return state_of(dev).features & bit(VIRTIO_CONSOLE_F_MULTIPORT);
 }
 
 void MttyVirtioOps::handle_control(Device &dev, std::uint32_t id, std::uint16_t event,
@@ -143,7 +145,7 @@ void MttyVirtioOps::handle_control(Device &dev, std::uint32_t id, std::uint16_t 
 {
     MttyVirtioState &s = state_of(dev);
     const unsigned ports = mdev_of(dev).ports();
-    if (event == vcon::kDeviceReady) {
+    if (event == VIRTIO_CONSOLE_DEVICE_READY) {
         if (value != 1) {
             dev.guest_error("mtty virtio: driver failed to set up the device");
             return;
@@ -154,7 +156,7 @@ void MttyVirtioOps::handle_control(Device &dev, std::uint32_t id, std::uint16_t 
         }
         return;
     }
-    if (event != vcon::kPortReady && event != vcon::kPortOpen) {
+    if (event != VIRTIO_CONSOLE_PORT_READY && event != VIRTIO_CONSOLE_PORT_OPEN) {
         dev.guest_error("mtty virtio: control event %u is not one a driver sends", event);
         return;
     }
@@ -163,7 +165,7 @@ void MttyVirtioOps::handle_control(Device &dev, std::uint32_t id, std::uint16_t 
         return;
     }
     MttyVirtioPort &port = s.port[id];
-    if (event == vcon::kPortReady) {
+    if (event == VIRTIO_CONSOLE_PORT_READY) {
         port.ready = value == 1;
         if (port.ready) {
             port.pending |= MTTY_VIRTIO_SEND_NAME | MTTY_VIRTIO_SEND_OPEN;
@@ -191,7 +193,7 @@ bool MttyVirtioOps::receive_control(Device &dev) const
         if (r == VringPop::empty) {
             break;
         }
-        std::uint8_t msg[vcon::kControlLen];
+        std::uint8_t msg[sizeof(struct virtio_console_control)];
         std::int64_t got = q.read_from(c, 0, msg);
         if (got < 0) {
             return false;
@@ -199,10 +201,14 @@ bool MttyVirtioOps::receive_control(Device &dev) const
         if (got < static_cast<std::int64_t>(sizeof(msg))) {
             dev.guest_error("mtty virtio: control message of %" PRId64 " bytes ignored", got);
         } else {
-            const std::uint32_t id = std::uint32_t(msg[0]) | std::uint32_t(msg[1]) << 8 |
-                                     std::uint32_t(msg[2]) << 16 | std::uint32_t(msg[3]) << 24;
-            handle_control(dev, id, static_cast<std::uint16_t>(msg[4] | msg[5] << 8),
-                           static_cast<std::uint16_t>(msg[6] | msg[7] << 8));
+            using Ctl = struct virtio_console_control;
+            const auto field = [&msg](std::size_t at, std::size_t size) {
+                return load_le(std::span<const std::uint8_t>(msg + at, size));
+            };
+            handle_control(
+                dev, static_cast<std::uint32_t>(field(offsetof(Ctl, id), sizeof(Ctl::id))),
+                static_cast<std::uint16_t>(field(offsetof(Ctl, event), sizeof(Ctl::event))),
+                static_cast<std::uint16_t>(field(offsetof(Ctl, value), sizeof(Ctl::value))));
         }
         if (!q.push(c.head, 0)) {
             return false;
@@ -225,9 +231,9 @@ bool MttyVirtioOps::send_control(Device &dev) const
     static constexpr struct {
         std::uint8_t bit;
         std::uint16_t event;
-    } kOrder[] = {{MTTY_VIRTIO_SEND_ADD, vcon::kDeviceAdd},
-                  {MTTY_VIRTIO_SEND_NAME, vcon::kPortName},
-                  {MTTY_VIRTIO_SEND_OPEN, vcon::kPortOpen}};
+    } kOrder[] = {{MTTY_VIRTIO_SEND_ADD, VIRTIO_CONSOLE_PORT_ADD},
+                  {MTTY_VIRTIO_SEND_NAME, VIRTIO_CONSOLE_PORT_NAME},
+                  {MTTY_VIRTIO_SEND_OPEN, VIRTIO_CONSOLE_PORT_OPEN}};
     bool used = false;
     unsigned budget = s.vq[vcon::kControlRx].num;
     for (unsigned p = 0; p < mdev_of(dev).ports(); p++) {
@@ -235,11 +241,11 @@ bool MttyVirtioOps::send_control(Device &dev) const
             if (!(s.port[p].pending & m.bit)) {
                 continue;
             }
-            std::uint8_t msg[vcon::kControlLen + 16] = {
+            std::uint8_t msg[sizeof(struct virtio_console_control) + 16] = {
                 static_cast<std::uint8_t>(p), 0, 0, 0, static_cast<std::uint8_t>(m.event), 0,
                 1, 0};
-            std::size_t len = vcon::kControlLen;
-            if (m.event == vcon::kPortName) {
+            std::size_t len = sizeof(struct virtio_console_control);
+            if (m.event == VIRTIO_CONSOLE_PORT_NAME) {
                 len += static_cast<std::size_t>(
                     std::snprintf(reinterpret_cast<char *>(msg + len), 16, "mtty.%u", p));
             }

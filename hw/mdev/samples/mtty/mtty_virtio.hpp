@@ -14,25 +14,15 @@
 #include "samples/common/virtio_sample.hpp"
 
 #include <array>
+#include <linux/virtio_console.h>
+#include <linux/virtio_ids.h>
 
 namespace mdev::samples {
 
+// virtio-console's ABI is <linux/virtio_console.h>'s (VIRTIO_CONSOLE_F_*,
+// the control events, struct virtio_console_control and _config). It has no
+// names for the queue numbers, so those are here.
 namespace vcon {
-inline constexpr std::uint32_t kDeviceId = 3;
-inline constexpr unsigned kFeatureSize = 0;
-inline constexpr unsigned kFeatureMultiport = 1;
-// struct virtio_console_control: le32 id, le16 event, le16 value.
-inline constexpr std::size_t kControlLen = 8;
-inline constexpr std::uint16_t kDeviceReady = 0;
-inline constexpr std::uint16_t kDeviceAdd = 1;
-inline constexpr std::uint16_t kDeviceRemove = 2;
-inline constexpr std::uint16_t kPortReady = 3;
-inline constexpr std::uint16_t kConsolePort = 4;
-inline constexpr std::uint16_t kResize = 5;
-inline constexpr std::uint16_t kPortOpen = 6;
-inline constexpr std::uint16_t kPortName = 7;
-// struct virtio_console_config: cols, rows, max_nr_ports, emerg_wr.
-inline constexpr std::uint32_t kConfigSize = 12;
 // Queue numbers (virtio 1.x §5.3.2).
 inline constexpr std::uint16_t kControlRx = 2; // c_ivq: device to driver
 inline constexpr std::uint16_t kControlTx = 3; // c_ovq: driver to device
@@ -55,11 +45,14 @@ bool mtty_virtio_state_is_valid(const MttyVirtioState &state, unsigned ports);
 
 class MttyVirtioOps final : public VirtioSampleOps {
 public:
-    std::uint32_t get_device_id(const Device &) const override { return vcon::kDeviceId; }
+    std::uint32_t get_device_id(const Device &) const override { return VIRTIO_ID_CONSOLE; }
     std::uint32_t get_vendor_id(const Device &) const override { return 0; }
     std::uint64_t get_features(const Device &dev) const override;
     bool set_features(Device &dev, std::uint64_t features) const override;
-    std::uint32_t get_config_size(const Device &) const override { return vcon::kConfigSize; }
+    std::uint32_t get_config_size(const Device &) const override
+    {
+        return sizeof(struct virtio_console_config);
+    }
     void get_config(const Device &dev, std::uint32_t offset,
                     std::span<std::uint8_t> out) const override;
     void set_config(Device &dev, std::uint32_t offset,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mvnet/mvnet.hpp"
+#include "hw/mdev/le_bytes.hpp"
 
 #include "hw/mdev/declaration.hpp"
 
@@ -49,7 +50,7 @@ bool MvnetMdev::state_is_valid() const
 
 std::uint64_t MvnetVirtioOps::offered_features()
 {
-    return bit(virtio::kFeatureVersion1) | bit(vnet::kFeatureMac) | bit(vnet::kFeatureStatus);
+    return bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_NET_F_MAC) | bit(VIRTIO_NET_F_STATUS);
 }
 
 std::uint64_t MvnetVirtioOps::get_features(const Device &) const
@@ -59,7 +60,7 @@ std::uint64_t MvnetVirtioOps::get_features(const Device &) const
 
 bool MvnetVirtioOps::set_features(Device &dev, std::uint64_t features) const
 {
-    if (!(features & bit(virtio::kFeatureVersion1))) {
+    if (!(features & bit(VIRTIO_F_VERSION_1))) {
         dev.guest_error("mvnet: features 0x%" PRIx64 " lack VERSION_1; refused", features);
         return false;
     }
@@ -77,11 +78,11 @@ void MvnetVirtioOps::get_config(const Device &dev, std::uint32_t offset,
 {
     const MvnetState &s = mdev_of(dev).state();
     std::uint8_t cfg[vnet::kConfigSize];
-    std::memcpy(cfg, s.mac, MVNET_MAC_LEN);
-    cfg[6] = static_cast<std::uint8_t>(vnet::kStatusLinkUp);
-    cfg[7] = 0;
-    cfg[8] = 1; // max_virtqueue_pairs
-    cfg[9] = 0;
+    static_assert(MVNET_MAC_LEN == sizeof(virtio_net_config::mac));
+    std::memcpy(cfg + offsetof(struct virtio_net_config, mac), s.mac, MVNET_MAC_LEN);
+    store_le(std::span(cfg + offsetof(struct virtio_net_config, status), 2),
+             VIRTIO_NET_S_LINK_UP);
+    store_le(std::span(cfg + offsetof(struct virtio_net_config, max_virtqueue_pairs), 2), 1);
     for (std::size_t i = 0; i < out.size(); i++) {
         const std::uint64_t at = std::uint64_t(offset) + i;
         out[i] = at < vnet::kConfigSize ? cfg[at] : 0;
@@ -165,8 +166,8 @@ bool MvnetVirtioOps::run(Device &dev) const
                 broken = true;
                 break;
             }
-            frame[vnet::kHdrNumBuffers] = 1;
-            frame[vnet::kHdrNumBuffers + 1] = 0;
+            store_le(std::span(frame.data() + offsetof(struct virtio_net_hdr_v1, num_buffers), 2),
+                     1);
             rx.consume();
             if (rx.write_to(r, 0, frame) != static_cast<std::int64_t>(len) ||
                 !rx.push(r.head, static_cast<std::uint32_t>(len))) {

@@ -10,25 +10,25 @@
 #pragma once
 
 #include "hw/mdev/core.hpp"
+#include "hw/mdev/uapi/virtio_net.hpp"
 #include "samples/mvnet/mvnet_state.hpp"
 #include "samples/common/virtio_sample.hpp"
 
 #include <array>
+#include <cstddef>
 #include <vector>
 
 namespace mdev::samples {
 
-// virtio-net constants (virtio 1.x §5.1).
+// virtio-net's ABI is <linux/virtio_net.h>'s (VIRTIO_NET_F_*, VIRTIO_NET_S_*,
+// struct virtio_net_hdr_v1, struct virtio_net_config); only what it leaves
+// to the device is here.
 namespace vnet {
-inline constexpr std::uint32_t kDeviceId = 1;
-inline constexpr unsigned kFeatureMac = 5;
-inline constexpr unsigned kFeatureStatus = 16;
-inline constexpr std::uint16_t kStatusLinkUp = 1;
-// struct virtio_net_hdr with VERSION_1: 12 bytes, num_buffers at 10.
-inline constexpr std::size_t kHdrLen = 12;
-inline constexpr std::size_t kHdrNumBuffers = 10;
-// struct virtio_net_config as shown: mac[6], status, max_virtqueue_pairs.
-inline constexpr std::uint32_t kConfigSize = 10;
+// With VERSION_1 every frame carries a struct virtio_net_hdr_v1 (12 bytes).
+inline constexpr std::size_t kHdrLen = sizeof(struct virtio_net_hdr_v1);
+// struct virtio_net_config as shown: the fields before mtu (mac[6], status,
+// max_virtqueue_pairs); MTU and later fields belong to features not offered.
+inline constexpr std::uint32_t kConfigSize = offsetof(struct virtio_net_config, mtu);
 // The largest frame (header included) the device moves; bigger ones are
 // dropped. No GSO is offered, so a real driver stays far below.
 inline constexpr std::uint64_t kMaxFrame = kHdrLen + 65535;
@@ -59,7 +59,7 @@ private:
 
 class MvnetVirtioOps final : public VirtioSampleOps {
 public:
-    std::uint32_t get_device_id(const Device &) const override { return vnet::kDeviceId; }
+    std::uint32_t get_device_id(const Device &) const override { return VIRTIO_ID_NET; }
     std::uint32_t get_vendor_id(const Device &) const override { return 0; }
     std::uint64_t get_features(const Device &dev) const override;
     bool set_features(Device &dev, std::uint64_t features) const override;
