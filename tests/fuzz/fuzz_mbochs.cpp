@@ -11,7 +11,7 @@ using namespace mdev;
 
 std::span<const std::uint8_t> mbochs_state(Device &dev)
 {
-    const MbochsDeviceState &s = dev.vendor_state<samples::MbochsMdev>().state();
+    const samples::MbochsDeviceState &s = dev.vendor_state<samples::MbochsMdev>().state();
     return {reinterpret_cast<const std::uint8_t *>(&s), sizeof(s)};
 }
 

@@ -11,7 +11,7 @@ using namespace mdev;
 
 std::span<const std::uint8_t> mdpy_state(Device &dev)
 {
-    const MdpyDeviceState &s = dev.vendor_state<samples::MdpyMdev>().state();
+    const samples::MdpyDeviceState &s = dev.vendor_state<samples::MdpyMdev>().state();
     return {reinterpret_cast<const std::uint8_t *>(&s), sizeof(s)};
 }
 

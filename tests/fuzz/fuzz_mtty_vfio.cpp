@@ -10,7 +10,7 @@ using namespace mdev;
 
 std::span<const std::uint8_t> mtty_state(Device &dev)
 {
-    const MttyDeviceState &s = dev.vendor_state<samples::MttyMdev>().state();
+    const samples::MttyDeviceState &s = dev.vendor_state<samples::MttyMdev>().state();
     return {reinterpret_cast<const std::uint8_t *>(&s), sizeof(s)};
 }
 

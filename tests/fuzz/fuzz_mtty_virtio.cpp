@@ -11,8 +11,8 @@ using namespace mdev;
 
 void mtty_virtio_load(Device &dev, FuzzedDataProvider &in)
 {
-    MttyVirtioState &s = dev.vendor_state<samples::MttyMdev>().virtio().state;
-    MttyVirtioPort &port = s.port[in.ConsumeIntegralInRange<unsigned>(0, MTTY_MAX_PORTS_PER_DEVICE - 1)];
+    samples::MttyVirtioState &s = dev.vendor_state<samples::MttyMdev>().virtio().state;
+    samples::MttyVirtioPort &port = s.port[in.ConsumeIntegralInRange<unsigned>(0, samples::MTTY_MAX_PORTS_PER_DEVICE - 1)];
     switch (in.ConsumeIntegralInRange<unsigned>(0, 7)) {
     case 0: s.status = in.ConsumeIntegral<std::uint8_t>(); break;
     case 1: s.features = in.ConsumeIntegral<std::uint64_t>(); break;
@@ -23,7 +23,7 @@ void mtty_virtio_load(Device &dev, FuzzedDataProvider &in)
     case 6: port.guest_open = in.ConsumeBool(); break;
     default:
         fuzz::load_vring_field(
-            s.vq[in.ConsumeIntegralInRange<unsigned>(0, MTTY_VIRTIO_MAX_QUEUES - 1)], in);
+            s.vq[in.ConsumeIntegralInRange<unsigned>(0, samples::MTTY_VIRTIO_MAX_QUEUES - 1)], in);
         break;
     }
 }

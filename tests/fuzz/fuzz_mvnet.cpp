@@ -11,14 +11,14 @@ using namespace mdev;
 
 void mvnet_load(Device &dev, FuzzedDataProvider &in)
 {
-    MvnetState &s = dev.vendor_state<samples::MvnetMdev>().state();
+    samples::MvnetState &s = dev.vendor_state<samples::MvnetMdev>().state();
     switch (in.ConsumeIntegralInRange<unsigned>(0, 3)) {
     case 0: s.status = in.ConsumeIntegral<std::uint8_t>(); break;
     case 1: s.features = in.ConsumeIntegral<std::uint64_t>(); break;
-    case 2: s.mac[in.ConsumeIntegralInRange<unsigned>(0, MVNET_MAC_LEN - 1)] =
+    case 2: s.mac[in.ConsumeIntegralInRange<unsigned>(0, samples::MVNET_MAC_LEN - 1)] =
                 in.ConsumeIntegral<std::uint8_t>(); break;
     default:
-        fuzz::load_vring_field(s.vq[in.ConsumeIntegralInRange<unsigned>(0, MVNET_NUM_QUEUES - 1)],
+        fuzz::load_vring_field(s.vq[in.ConsumeIntegralInRange<unsigned>(0, samples::MVNET_NUM_QUEUES - 1)],
                                in);
         break;
     }

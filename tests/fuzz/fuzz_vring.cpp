@@ -50,7 +50,7 @@ bool inside(std::uint64_t addr, std::size_t len, std::uint64_t base, std::uint64
     return addr >= base && addr - base <= size && len <= size - (addr - base);
 }
 
-void check_chain(const VringChain &c, const VringState &s)
+void check_chain(const VringChain &c, const samples::VringState &s)
 {
     FUZZ_CHECK(c.head < s.num, "chain head %u in a %u-entry table", c.head, s.num);
     FUZZ_CHECK(!c.segments.empty() && c.segments.size() <= s.num,
@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         guest.ram.fill(kRamBase, image);
     }
 
-    VringState s{};
+    samples::VringState s{};
     s.num = in.ConsumeBool() ? std::uint16_t(1u << in.ConsumeIntegralInRange<unsigned>(0, 8))
                              : in.ConsumeIntegral<std::uint16_t>();
     s.desc = pick_address(in);

@@ -75,7 +75,7 @@ private:
 };
 
 // One field of a ring's migrated state set to what a stream could carry.
-inline void load_vring_field(VringState &q, FuzzedDataProvider &in)
+inline void load_vring_field(samples::VringState &q, FuzzedDataProvider &in)
 {
     switch (in.ConsumeIntegralInRange<unsigned>(0, 7)) {
     case 0: q.desc = in.ConsumeIntegral<std::uint64_t>(); break;
