@@ -51,13 +51,28 @@ Core &global_core()
         core.bus().register_driver(virtio::virtio_pci_driver());
         // Every parent declared in this binary, with its ops: the core
         // knows no sample, the declarations name themselves.
+        // A declaration the core cannot take is a bug of its parent, found
+        // when QEMU starts, loudly, as a failed assertion would be.
+        auto refuse = [](const ParentDeclaration &d, const std::string &why) {
+            std::fprintf(stderr, "mdev parent declaration '%s': %s\n", d.name, why.c_str());
+            std::abort();
+        };
         for (const ParentDeclaration *d : declared_parents()) {
-            if (!core.find_parent(d->name)) {
-                std::unique_ptr<Parent> owned = d->make();
-                Parent &parent = *owned;
-                if (core.register_parent(std::move(owned))) {
-                    (void)parent.register_ops(core);
-                }
+            if (!d->make) {
+                refuse(*d, "no make function");
+            }
+            std::unique_ptr<Parent> owned = d->make();
+            Parent &parent = *owned;
+            if (parent.name() != d->name) {
+                refuse(*d, "the parent it makes is named '" + std::string(parent.name()) + "'");
+            }
+            Result<Parent *> registered = core.register_parent(std::move(owned));
+            if (!registered) {
+                refuse(*d, registered.error().message);
+            }
+            Status ops = parent.register_ops(core);
+            if (!ops) {
+                refuse(*d, ops.error().message);
             }
         }
     }

@@ -124,10 +124,11 @@ static bool mdev_pci_property_text(MdevPCIState *s, unsigned i, char *buf,
 
     switch (p->kind) {
     case MDEV_PROP_STRING:
-        if (!v->str) {
+        /* qdev's string properties have no default of their own. */
+        if (!v->str && !p->default_value) {
             return false;
         }
-        snprintf(buf, size, "%s", v->str);
+        snprintf(buf, size, "%s", v->str ? v->str : p->default_value);
         return true;
     case MDEV_PROP_BOOL:
         snprintf(buf, size, "%s", v->b ? "on" : "off");

@@ -56,8 +56,11 @@ public:
 
     // Creates an mdev and binds it on the bus. Refusals, in the order they
     // are checked: unknown_parent, unknown_class, unknown_type,
-    // class_unsupported, malformed_uuid, duplicate_uuid, budget_exhausted,
-    // no_driver, probe_failed.
+    // class_unsupported, malformed_uuid, duplicate_uuid, budget_exhausted
+    // (available_instances() is 0), then whatever Parent::create() refuses
+    // (its own budget_exhausted, invalid_property), then no_driver and
+    // probe_failed, after which the core calls Parent::remove() on the
+    // state it got.
     Result<Device *> create(CreateRequest req);
 
     // Removes the device: it is no longer found by UUID, its budget goes

@@ -37,7 +37,10 @@ struct ParentDeclaration {
     // One line for -device help.
     const char *description;
     MdevCategory category = MDEV_CATEGORY_MISC;
-    // Makes the parent (once per process, on first use).
+    // Makes the parent: once per process, when its core is first used (in
+    // QEMU: at start-up, when the QOM types are registered). A declaration
+    // whose parent has another name(), a name already taken, or ops the
+    // core refuses ends the process with a message there.
     std::unique_ptr<Parent> (*make)() = nullptr;
     // The type-id used when the user gives none; nullptr: the first type.
     const char *default_type = nullptr;

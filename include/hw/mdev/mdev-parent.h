@@ -69,7 +69,12 @@ typedef struct MdevPropertyDecl {
     const char *name;
     MdevPropertyKind kind;
     const char *help;
-    /* In the property's text form (e.g. "on", "16"); NULL: unset. */
+    /*
+     * In the property's text form (e.g. "on", "16"); NULL: unset. A bool or
+     * uint32 property always reaches the parent (off / 0 without a
+     * default); a string or MAC address only when set or defaulted (a MAC
+     * address has no default: the parent derives one, as mvnet does).
+     */
     const char *default_value;
 } MdevPropertyDecl;
 
