@@ -41,9 +41,10 @@ public:
     // INTx: the card's one interrupt pin, asserted while any port has an
     // interrupt pending. set_intx_sink() tells a new sink the current level.
     void set_intx_sink(vfio::IrqSink *sink);
-    // Recompute the pin after the state changed behind the model's back
-    // (a migration load); returns false if the state is not one the model
-    // can work on.
+    // After the state changed behind the model's back (a migration load):
+    // false if a port's or the virtio face's state is not one the model can
+    // work on; else every read-only config byte is put back (the guest's
+    // BAR addresses and interrupt line kept) and the pin recomputed.
     bool resync();
 
     std::vector<migration::Data> migrated(const Device &dev) override;
