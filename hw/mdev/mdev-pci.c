@@ -456,6 +456,9 @@ static void mdev_pci_instance_finalize(Object *obj)
         mdev_release(s->hold);
         s->hold = NULL;
     }
+    /* Not a property (uuid_prop is): qdev does not free it. */
+    g_free(s->uuid);
+    s->uuid = NULL;
 }
 
 /*
