@@ -96,18 +96,51 @@ static const VMStateDescription *mdev_vmsd_of(const MdevStateStruct *st)
  * own slot. The identity section has already made sure that both ends are
  * of the same parent, type and class.
  */
-#define MDEV_STATE_NEEDED(i)                                                  \
+static bool mdev_state_needed(void *opaque, unsigned i)
+{
+    return MDEV_PCI(opaque)->state[i] != NULL;
+}
+
+/*
+ * A loader takes a subsection it knows whether or not its own device needs
+ * it; a stream (forged, or corrupted past the identity check) that carries
+ * a piece of state this mdev does not have would be loaded through a NULL
+ * pointer. Refuse it instead, with one line.
+ */
+static int mdev_state_pre_load(void *opaque, unsigned i)
+{
+    MdevPCIState *s = MDEV_PCI(opaque);
+
+    if (s->state[i]) {
+        return 0;
+    }
+    error_report("%s '%s': migration stream carries state '%s' that this "
+                 "mdev does not have: refused", object_get_typename(OBJECT(s)),
+                 DEVICE(s)->id ? DEVICE(s)->id : s->uuid,
+                 MDEV_PCI_GET_CLASS(s)->info->state[i]->name);
+    return -EINVAL;
+}
+
+#define MDEV_STATE_HOOKS(i)                                                   \
     static bool mdev_state_needed_##i(void *opaque)                           \
     {                                                                         \
-        return MDEV_PCI(opaque)->state[i] != NULL;                            \
+        return mdev_state_needed(opaque, i);                                  \
+    }                                                                         \
+    static int mdev_state_pre_load_##i(void *opaque)                          \
+    {                                                                         \
+        return mdev_state_pre_load(opaque, i);                                \
     }
-MDEV_STATE_NEEDED(0)
-MDEV_STATE_NEEDED(1)
-MDEV_STATE_NEEDED(2)
-MDEV_STATE_NEEDED(3)
-static bool (*const mdev_state_needed[MDEV_PCI_MAX_STATE])(void *) = {
+MDEV_STATE_HOOKS(0)
+MDEV_STATE_HOOKS(1)
+MDEV_STATE_HOOKS(2)
+MDEV_STATE_HOOKS(3)
+static bool (*const mdev_state_needed_fn[MDEV_PCI_MAX_STATE])(void *) = {
     mdev_state_needed_0, mdev_state_needed_1, mdev_state_needed_2,
     mdev_state_needed_3,
+};
+static int (*const mdev_state_pre_load_fn[MDEV_PCI_MAX_STATE])(void *) = {
+    mdev_state_pre_load_0, mdev_state_pre_load_1, mdev_state_pre_load_2,
+    mdev_state_pre_load_3,
 };
 
 static const VMStateDescription *mdev_state_section(const char *type_name,
@@ -129,7 +162,8 @@ static const VMStateDescription *mdev_state_section(const char *type_name,
     sub->name = g_strdup_printf("%s/%s", type_name, st->name);
     sub->version_id = 1;
     sub->minimum_version_id = 1;
-    sub->needed = mdev_state_needed[i];
+    sub->needed = mdev_state_needed_fn[i];
+    sub->pre_load = mdev_state_pre_load_fn[i];
     sub->fields = fields;
     return sub;
 }

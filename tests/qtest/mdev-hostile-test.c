@@ -462,6 +462,77 @@ static void test_stream_of_another_mdev(const void *data)
     mdev_qtest_run_free(&r);
 }
 
+/*
+ * A stream that passes the identity check but carries a piece of mdev state
+ * the destination does not have (here mtty's virtio face, inserted into a
+ * class=vfio mtty's section as a subsection): QEMU's loader would take it
+ * through the device's NULL pointer for that state and abort; the mdev
+ * refuses it with one line instead. The stream is a real one with the
+ * subsection spliced in before the section's footer (QEMU_VM_SUBSECTION,
+ * its name, version 1, then bytes that are never read).
+ */
+static void test_stream_with_state_the_mdev_lacks(void)
+{
+    static const char idstr[] = "0000:00:04.0/mdev-mtty";
+    static const char sub[] = "mdev-mtty/mtty/virtio";
+    g_autofree char *file = mdev_qtest_temp_file("mdev-hostile-sub-XXXXXX");
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *dst = NULL;
+    g_autofree gchar *data = NULL;
+    g_autoptr(GByteArray) forged = g_byte_array_new();
+    char needle[sizeof(idstr)];
+    const char *name, *footer;
+    char footer_tag[5];
+    size_t len, start;
+    guint8 head[2 + sizeof(sub) - 1 + 4];
+    guint8 body[64] = { 0 };
+    QTestState *src;
+    MdevQemuRun r;
+
+    src = qtest_init("-M q35 -nodefaults "
+                     "-device mdev-mtty,class=vfio,mdev-type=mtty-1,addr=04.0");
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    mdev_qtest_wait_migration(src, "completed");
+    qtest_quit(src);
+
+    g_assert_true(g_file_get_contents(file, &data, &len, NULL));
+    /* QEMU_VM_SECTION_FULL, section id (be32), idstr length, idstr. */
+    needle[0] = sizeof(idstr) - 1;
+    memcpy(needle + 1, idstr, sizeof(idstr) - 1);
+    name = memmem(data, len, needle, sizeof(needle));
+    g_assert_nonnull(name);
+    start = name - data - 5;
+    g_assert_cmpint(data[start], ==, 0x04);
+    /* QEMU_VM_SECTION_FOOTER and the same section id end it. */
+    footer_tag[0] = 0x7e;
+    memcpy(footer_tag + 1, data + start + 1, 4);
+    footer = memmem(name, len - (name - data), footer_tag, sizeof(footer_tag));
+    g_assert_nonnull(footer);
+
+    head[0] = 0x05; /* QEMU_VM_SUBSECTION */
+    head[1] = sizeof(sub) - 1;
+    memcpy(head + 2, sub, sizeof(sub) - 1);
+    memcpy(head + 2 + sizeof(sub) - 1, "\0\0\0\1", 4);
+    g_byte_array_append(forged, (guint8 *)data, footer - data);
+    g_byte_array_append(forged, head, sizeof(head));
+    g_byte_array_append(forged, body, sizeof(body));
+    g_byte_array_append(forged, (guint8 *)footer, len - (footer - data));
+    g_assert_true(g_file_set_contents(file, (gchar *)forged->data,
+                                      forged->len, NULL));
+
+    dst = g_strdup_printf("-device mdev-mtty,class=vfio,mdev-type=mtty-1,"
+                          "addr=04.0,id=dst -incoming %s", uri);
+    r = mdev_qtest_run_qemu_incoming(dst);
+    unlink(file);
+    g_test_message("args: %s\nstderr: %s", dst, r.err);
+    g_assert_cmpint(r.status, ==, 1);
+    g_assert_nonnull(strstr(r.err, "mdev-mtty 'dst': migration stream "
+                            "carries state 'mtty/virtio' that this mdev "
+                            "does not have: refused\n"));
+    mdev_qtest_run_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     unsigned i;
@@ -475,6 +546,8 @@ int main(int argc, char **argv)
                    test_dma_to_own_config_window);
     qtest_add_func("/mdev/hostile/msi-to-own-config-window",
                    test_msi_to_own_config_window);
+    qtest_add_func("/mdev/hostile/stream/state-the-mdev-lacks",
+                   test_stream_with_state_the_mdev_lacks);
     for (i = 0; i < G_N_ELEMENTS(stream_cases); i++) {
         g_autofree char *path = g_strdup_printf("/mdev/hostile/stream/%s",
                                                 stream_cases[i].name);
