@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace mdev::capi {
@@ -41,9 +42,31 @@ bool CHost::dma_write(std::uint64_t addr, std::span<const std::uint8_t> in)
     return ops_.dma_write && ops_.dma_write(opaque_, addr, in.data(), in.size());
 }
 
+namespace {
+
+// A static that is built on first use and never destroyed. The process's
+// core must outlive every exit handler: QEMU's RCU thread may still be
+// finalizing an unplugged device (whose MdevHold pins its mdev) while the
+// main thread runs static destructors at exit, and a destroyed core would
+// have freed that device under it. The memory goes with the process.
+template <typename T>
+class NeverDestroyed {
+public:
+    NeverDestroyed() { ::new (static_cast<void *>(storage_)) T(); }
+    NeverDestroyed(const NeverDestroyed &) = delete;
+    NeverDestroyed &operator=(const NeverDestroyed &) = delete;
+    T &get() { return *std::launder(reinterpret_cast<T *>(storage_)); }
+
+private:
+    alignas(T) unsigned char storage_[sizeof(T)];
+};
+
+} // namespace
+
 Core &global_core()
 {
-    static Core core;
+    static NeverDestroyed<Core> instance;
+    Core &core = instance.get();
     static bool drivers_registered = false;
     if (!drivers_registered) {
         drivers_registered = true;
