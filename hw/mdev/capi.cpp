@@ -211,13 +211,13 @@ using namespace mdev;
 
 extern "C" const MdevParentInfo *mdev_parent_info(size_t index)
 {
-    static std::vector<std::unique_ptr<capi::ParentInfoStore>> infos;
-    std::span<const ParentDeclaration *const> declared = declared_parents();
-    if (infos.empty()) {
-        for (const ParentDeclaration *d : declared) {
-            infos.push_back(capi::make_info(*d));
+    static const std::vector<std::unique_ptr<capi::ParentInfoStore>> infos = [] {
+        std::vector<std::unique_ptr<capi::ParentInfoStore>> all;
+        for (const ParentDeclaration *d : declared_parents()) {
+            all.push_back(capi::make_info(*d));
         }
-    }
+        return all;
+    }();
     return index < infos.size() ? &infos[index]->info : nullptr;
 }
 
@@ -352,14 +352,4 @@ extern "C" unsigned mdev_available_instances(const char *parent, const char *typ
     Parent *p = capi::global_core().find_parent(parent);
     const MdevType *t = p ? p->find_type(type) : nullptr;
     return t ? p->available_instances(*t) : 0;
-}
-
-extern "C" void mdev_parent_classes(const char *parent, char *buf, size_t size)
-{
-    std::string names;
-    for (ClassId id : capi::global_core().classes_of(parent)) {
-        names += names.empty() ? "" : ", ";
-        names += class_name(id);
-    }
-    std::snprintf(buf, size, "%s", names.c_str());
 }

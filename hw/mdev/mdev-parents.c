@@ -116,7 +116,7 @@ static int mdev_state_pre_load(void *opaque, unsigned i)
     }
     error_report("%s '%s': migration stream carries state '%s' that this "
                  "mdev does not have: refused", object_get_typename(OBJECT(s)),
-                 DEVICE(s)->id ? DEVICE(s)->id : s->uuid,
+                 mdev_pci_name(s),
                  MDEV_PCI_GET_CLASS(s)->info->state[i]->name);
     return -EINVAL;
 }

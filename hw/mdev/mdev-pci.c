@@ -93,6 +93,11 @@ static const MdevHostOps mdev_pci_host_ops = {
     .dma_write = mdev_pci_dma_write,
 };
 
+const char *mdev_pci_name(MdevPCIState *s)
+{
+    return DEVICE(s)->id ? DEVICE(s)->id : s->uuid;
+}
+
 /* The property a create error is about, for the user's message. */
 static const char *mdev_pci_error_property(MdevErrorCode code)
 {
@@ -195,6 +200,7 @@ static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
             nvalues++;
         }
     }
+    /* Lower-case 8-4-4-4-12: already the core's canonical spelling. */
     g_free(s->uuid);
     s->uuid = qemu_uuid_unparse_strdup(&s->uuid_prop);
 
@@ -209,9 +215,6 @@ static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
         }
         return false;
     }
-    /* The core's canonical spelling, e.g. lower-case hex. */
-    g_free(s->uuid);
-    s->uuid = g_strdup(mdev_uuid(s->handle));
     trace_mdev_pci_create(mdev_parent_name(s->handle), mdev_type_id(s->handle),
                           s->uuid, s->class_name, mdev_driver_name(s->handle));
     return true;
@@ -246,7 +249,7 @@ static int mdev_pci_identity_get(QEMUFile *f, void *pv, size_t size,
         error_report("%s '%s': migration stream: mdev identity of %u bytes, "
                      "at most %zu expected: refused",
                      object_get_typename(OBJECT(s)),
-                     DEVICE(s)->id ? DEVICE(s)->id : s->uuid, len,
+                     mdev_pci_name(s), len,
                      sizeof(theirs) - 1);
         return -EINVAL;
     }
@@ -258,7 +261,7 @@ static int mdev_pci_identity_get(QEMUFile *f, void *pv, size_t size,
         error_report("%s '%s': migration stream is of an mdev with %s; "
                      "this device is %s: refused",
                      object_get_typename(OBJECT(s)),
-                     DEVICE(s)->id ? DEVICE(s)->id : s->uuid, theirs,
+                     mdev_pci_name(s), theirs,
                      s->identity);
         return -EINVAL;
     }

@@ -1,25 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "hw/mdev/uuid.hpp"
 
+#include "hw/mdev/hex.hpp"
+
 #include <cstdio>
 
 namespace mdev {
 
 namespace {
-
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 constexpr bool is_dash_position(std::size_t i)
 {

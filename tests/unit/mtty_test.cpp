@@ -547,9 +547,6 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
     EXPECT_THAT(info->type_help, HasSubstr("mtty-1 (Single port serial) or mtty-2 (Dual port "
                                            "serial); default mtty-2. The parent has 24 ports"));
     ASSERT_EQ(info->nstate, 2u);
-    char classes[32];
-    mdev_parent_classes("mtty", classes, sizeof(classes));
-    EXPECT_STREQ(classes, "vfio, virtio");
     const unsigned start = mdev_available_instances("mtty", "mtty-2");
     EXPECT_EQ(start, 12u);
     EXPECT_EQ(mdev_available_instances("mtty", "mtty-3"), 0u);

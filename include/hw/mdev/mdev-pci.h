@@ -91,6 +91,9 @@ struct MdevPCIState {
     uint8_t virtio_cfg_cap; /* the PCI configuration access capability */
 };
 
+/* How messages name the device: its id, else its mdev's UUID. */
+const char *mdev_pci_name(MdevPCIState *s);
+
 /* The post_load of every mdev type's VMState (mdev-parents.c builds it). */
 int mdev_pci_post_load(void *opaque, int version_id);
 

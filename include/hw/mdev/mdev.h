@@ -98,12 +98,6 @@ const char *mdev_parent_name(const MdevHandle *h);
 const char *mdev_driver_name(const MdevHandle *h);
 
 /*
- * The classes @parent registered ops for, as "vfio, virtio", into @buf
- * (always NUL-terminated). Empty if the parent is unknown.
- */
-void mdev_parent_classes(const char *parent, char *buf, size_t size);
-
-/*
  * Where the live mdev keeps the state @schema (one of its parent's
  * MdevParentInfo.state) describes; NULL if this mdev has none of it.
  */

@@ -3,6 +3,7 @@
 #include "hw/mdev/le_bytes.hpp"
 
 #include "hw/mdev/declaration.hpp"
+#include "hw/mdev/hex.hpp"
 
 #include <algorithm>
 #include <cinttypes>
@@ -208,12 +209,9 @@ std::array<std::uint8_t, MVNET_MAC_LEN> MvnetParent::mac_from_uuid(const Uuid &u
     // The canonical text ends in 12 hex digits: the last six bytes.
     const std::string text = uuid.to_string();
     std::array<std::uint8_t, MVNET_MAC_LEN> mac{0x02}; // locally administered, unicast
-    auto nibble = [](char c) {
-        return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-    };
     for (unsigned i = 1; i < MVNET_MAC_LEN; i++) {
         const std::size_t at = text.size() - 2 * (MVNET_MAC_LEN - i);
-        mac[i] = static_cast<std::uint8_t>(nibble(text[at]) << 4 | nibble(text[at + 1]));
+        mac[i] = static_cast<std::uint8_t>(hex_value(text[at]) << 4 | hex_value(text[at + 1]));
     }
     return mac;
 }
@@ -225,24 +223,12 @@ namespace {
 std::optional<std::array<std::uint8_t, MVNET_MAC_LEN>> parse_mac(std::string_view text)
 {
     std::array<std::uint8_t, MVNET_MAC_LEN> mac{};
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
-    };
     if (text.size() != 3 * MVNET_MAC_LEN - 1) {
         return std::nullopt;
     }
     for (std::size_t i = 0; i < MVNET_MAC_LEN; i++) {
-        const int hi = hex(text[3 * i]);
-        const int lo = hex(text[3 * i + 1]);
+        const int hi = hex_value(text[3 * i]);
+        const int lo = hex_value(text[3 * i + 1]);
         if (hi < 0 || lo < 0 || (i + 1 < MVNET_MAC_LEN && text[3 * i + 2] != ':')) {
             return std::nullopt;
         }
