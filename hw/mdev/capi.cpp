@@ -84,6 +84,12 @@ Core &global_core()
             if (!d->make) {
                 refuse(*d, "no make function");
             }
+            for (const migration::Struct *st : d->state) {
+                std::string why = st ? migration::problem(*st) : "a null state description";
+                if (!why.empty()) {
+                    refuse(*d, why);
+                }
+            }
             std::unique_ptr<Parent> owned = d->make();
             Parent &parent = *owned;
             if (parent.name() != d->name) {

@@ -16,6 +16,7 @@
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
 #include "migration/vmstate.h"
+#include "migration/qemu-file-types.h"
 #include "hw/mdev/mdev-pci.h"
 
 /* ------------------------------------------------------------- VMState -- */
@@ -40,9 +41,69 @@ static const VMStateInfo *mdev_scalar_info(MdevFieldKind kind)
 }
 
 /*
+ * Every declared struct travels with its own version in front of it, so
+ * that MDEV_MIGRATE_SINCE means what it says. QEMU's own nested structs
+ * (VMS_STRUCT) do not: their loader is told the *destination's* version, and
+ * a member added in version 2 would be read from a version-1 stream that
+ * does not hold it. This field type writes the struct's version, then the
+ * struct; it reads the version the stream holds and loads the struct at
+ * that version, so members newer than the stream keep the values the
+ * device had (its reset state) and older streams stay loadable down to the
+ * struct's min_version. One such field per struct (or per element of an
+ * array of structs).
+ */
+/*
+ * Which mdev is loading, for the refusal's message: set by the pre_load of
+ * the subsection whose fields are being read (a field type's get is not
+ * told its device). A copy of the name, never a pointer to the device.
+ */
+static char *mdev_state_loading;
+
+static int mdev_versioned_struct_get(QEMUFile *f, void *pv, size_t size,
+                                     const VMStateField *field)
+{
+    const VMStateDescription *vmsd = field->vmsd;
+    uint32_t version = qemu_get_be32(f);
+    int ret = qemu_file_get_error(f);
+
+    if (ret) {
+        return ret;
+    }
+    if (version < (uint32_t)vmsd->minimum_version_id ||
+        version > (uint32_t)vmsd->version_id) {
+        error_report("%s: migration stream holds version %" PRIu32 " of "
+                     "state '%s'; this QEMU loads versions %d to %d: refused",
+                     mdev_state_loading ? mdev_state_loading : "mdev",
+                     version, vmsd->name, vmsd->minimum_version_id,
+                     vmsd->version_id);
+        return -EINVAL;
+    }
+    return vmstate_load_state(f, vmsd, pv, (int)version);
+}
+
+static int mdev_versioned_struct_put(QEMUFile *f, void *pv, size_t size,
+                                     const VMStateField *field,
+                                     JSONWriter *vmdesc)
+{
+    qemu_put_be32(f, field->vmsd->version_id);
+    /*
+     * No description of the inner fields in the stream's JSON: the field
+     * is described as one "mdev-versioned-struct" of its size.
+     */
+    return vmstate_save_state(f, field->vmsd, pv, NULL);
+}
+
+static const VMStateInfo mdev_versioned_struct_info = {
+    .name = "mdev-versioned-struct",
+    .get = mdev_versioned_struct_get,
+    .put = mdev_versioned_struct_put,
+};
+
+/*
  * The VMState of one declared struct, made once per struct (a struct
  * shared by several parents, such as the ring walker's VringState, gets
- * one description) and kept for the life of the process.
+ * one description) and kept for the life of the process. A member's
+ * `since` is compared with the version the stream holds.
  */
 static const VMStateDescription *mdev_vmsd_of(const MdevStateStruct *st)
 {
@@ -69,15 +130,12 @@ static const VMStateDescription *mdev_vmsd_of(const MdevStateStruct *st)
         f->version_id = in->since;
         if (in->kind == MDEV_FIELD_STRUCT) {
             f->vmsd = mdev_vmsd_of(in->sub);
-            f->flags = VMS_STRUCT;
+            f->info = &mdev_versioned_struct_info;
         } else {
             f->info = mdev_scalar_info(in->kind);
-            f->flags = in->count ? 0 : VMS_SINGLE;
         }
-        if (in->count) {
-            f->flags |= VMS_ARRAY;
-            f->num = in->count;
-        }
+        f->flags = in->count ? VMS_ARRAY : VMS_SINGLE;
+        f->num = in->count;
     }
     fields[st->nfields].flags = VMS_END;
 
@@ -112,6 +170,10 @@ static int mdev_state_pre_load(void *opaque, unsigned i)
     MdevPCIState *s = MDEV_PCI(opaque);
 
     if (s->state[i]) {
+        g_free(mdev_state_loading);
+        mdev_state_loading = g_strdup_printf("%s '%s'",
+                                             object_get_typename(OBJECT(s)),
+                                             mdev_pci_name(s));
         return 0;
     }
     error_report("%s '%s': migration stream carries state '%s' that this "
@@ -155,10 +217,15 @@ static const VMStateDescription *mdev_state_section(const char *type_name,
         .offset = offsetof(MdevPCIState, state) + i * sizeof(void *),
         .size = st->size,
         .vmsd = mdev_vmsd_of(st),
-        .flags = VMS_STRUCT | VMS_POINTER,
+        .info = &mdev_versioned_struct_info,
+        .flags = VMS_SINGLE | VMS_POINTER,
     };
     fields[1].flags = VMS_END;
-    /* Subsection names start with their section's, as QEMU requires. */
+    /*
+     * Subsection names start with their section's, as QEMU requires. The
+     * subsection's own version stays 1: the struct's version travels inside
+     * it (mdev_versioned_struct_info).
+     */
     sub->name = g_strdup_printf("%s/%s", type_name, st->name);
     sub->version_id = 1;
     sub->minimum_version_id = 1;

@@ -19,6 +19,7 @@
  *   destination that differs refuses it with one line.
  */
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "mdev-qtest-common.h"
 #include "libqos/pci.h"
@@ -533,6 +534,72 @@ static void test_stream_with_state_the_mdev_lacks(void)
     mdev_qtest_run_free(&r);
 }
 
+/*
+ * Every piece of declared mdev state travels with its struct's version in
+ * front of it (after the subsection's own header). A stream that claims a
+ * version the destination cannot load, newer than its declaration or older
+ * than its min_version, is refused with one line naming the state, not
+ * read at the wrong layout.
+ */
+typedef struct StateVersionCase {
+    const char *name;
+    guint32 version;
+} StateVersionCase;
+
+static const StateVersionCase state_version_cases[] = {
+    { "newer", 2 },
+    { "older", 0 },
+    { "huge", 0xffffffffu },
+};
+
+static void test_stream_with_state_version(const void *data)
+{
+    const StateVersionCase *c = data;
+    static const char sub[] = "mdev-gpio/gpio/regs";
+    static const char dev[] = "mdev-gpio,addr=04.0";
+    g_autofree char *file = mdev_qtest_temp_file("mdev-hostile-ver-XXXXXX");
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *dst = NULL;
+    g_autofree char *line = NULL;
+    g_autofree gchar *data_bytes = NULL;
+    char needle[sizeof(sub)];
+    guint8 *version;
+    const char *name;
+    size_t len;
+    QTestState *src;
+    MdevQemuRun r;
+
+    src = qtest_initf("-M q35 -nodefaults -device %s", dev);
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    mdev_qtest_wait_migration(src, "completed");
+    qtest_quit(src);
+
+    g_assert_true(g_file_get_contents(file, &data_bytes, &len, NULL));
+    /* QEMU_VM_SUBSECTION, name length, name, subsection version (be32). */
+    needle[0] = sizeof(sub) - 1;
+    memcpy(needle + 1, sub, sizeof(sub) - 1);
+    name = memmem(data_bytes, len, needle, sizeof(needle));
+    g_assert_nonnull(name);
+    g_assert_cmpint(name[-1], ==, 0x05);
+    version = (guint8 *)name + sizeof(needle) + 4;
+    /* The struct's version, as the source wrote it: 1. */
+    g_assert_cmpint(ldl_be_p(version), ==, 1);
+    stl_be_p(version, c->version);
+    g_assert_true(g_file_set_contents(file, data_bytes, len, NULL));
+
+    dst = g_strdup_printf("-device %s,id=dst -incoming %s", dev, uri);
+    r = mdev_qtest_run_qemu_incoming(dst);
+    unlink(file);
+    g_test_message("args: %s\nstderr: %s", dst, r.err);
+    g_assert_cmpint(r.status, ==, 1);
+    line = g_strdup_printf("mdev-gpio 'dst': migration stream holds version "
+                           "%" PRIu32 " of state 'gpio/regs'; this QEMU "
+                           "loads versions 1 to 1: refused\n", c->version);
+    g_assert_nonnull(strstr(r.err, line));
+    mdev_qtest_run_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     unsigned i;
@@ -548,6 +615,13 @@ int main(int argc, char **argv)
                    test_msi_to_own_config_window);
     qtest_add_func("/mdev/hostile/stream/state-the-mdev-lacks",
                    test_stream_with_state_the_mdev_lacks);
+    for (i = 0; i < G_N_ELEMENTS(state_version_cases); i++) {
+        g_autofree char *path = g_strdup_printf(
+            "/mdev/hostile/stream/state-version-%s",
+            state_version_cases[i].name);
+        qtest_add_data_func(path, &state_version_cases[i],
+                            test_stream_with_state_version);
+    }
     for (i = 0; i < G_N_ELEMENTS(stream_cases); i++) {
         g_autofree char *path = g_strdup_printf("/mdev/hostile/stream/%s",
                                                 stream_cases[i].name);

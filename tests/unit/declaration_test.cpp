@@ -145,4 +145,74 @@ TEST(DeclarationTest, DataRefusesAnObjectOfAnotherSize)
     EXPECT_EQ(wrong.data(), nullptr);
 }
 
+TEST(DeclarationTest, EverySampleStateDescriptionCanBeHonoured)
+{
+    for (const ParentDeclaration *d : declared_parents()) {
+        for (const migration::Struct *st : d->state) {
+            ASSERT_NE(st, nullptr) << d->name;
+            EXPECT_EQ(migration::problem(*st), "") << d->name;
+        }
+    }
+}
+
+// Descriptions the glue could not honour: each refused with its reason.
+struct Versioned {
+    std::uint32_t old_member;
+    std::uint8_t new_member;
+    samples::VringState q[2];
+};
+
+TEST(DeclarationTest, ProblemNamesAMemberNewerThanItsStruct)
+{
+    static constexpr migration::Field f[] = {
+        MDEV_MIGRATE(Versioned, old_member),
+        MDEV_MIGRATE_SINCE(Versioned, new_member, 3),
+    };
+    static constexpr migration::Struct st = migration::describe<Versioned>("v", 2, f);
+    EXPECT_EQ(migration::problem(st),
+              "state 'v' member 'new_member': since version 3, but the struct is at version 2 "
+              "(raise its version when a member is added)");
+    static constexpr migration::Struct ok = migration::describe<Versioned>("v", 3, f);
+    EXPECT_EQ(migration::problem(ok), "");
+}
+
+TEST(DeclarationTest, ProblemNamesBadVersionsAndMinimums)
+{
+    static constexpr migration::Field f[] = {MDEV_MIGRATE(Versioned, old_member)};
+    EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 0, f)),
+              "state 'v': version 0; versions start at 1");
+    EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 2, f, 3)),
+              "state 'v': min_version 3 is not within 1 .. version 2");
+    EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 2, f, 0)),
+              "state 'v': min_version 0 is not within 1 .. version 2");
+    EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 4, f, 4)), "");
+}
+
+TEST(DeclarationTest, ProblemNamesMembersPastTheStructTwiceNamedOrMisdescribed)
+{
+    // Hand-made fields, as no macro would make them.
+    const migration::Field past[] = {
+        {"far", MDEV_FIELD_U32, sizeof(Versioned) - 2, 4, 0, nullptr, 0},
+    };
+    EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 1, past)),
+              "state 'v' member 'far': lies past the struct's " +
+                  std::to_string(sizeof(Versioned)) + " bytes");
+    const migration::Field twice[] = {
+        MDEV_MIGRATE(Versioned, old_member),
+        {"old_member", MDEV_FIELD_U8, offsetof(Versioned, new_member), 1, 0, nullptr, 0},
+    };
+    EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 1, twice)),
+              "state 'v' member 'old_member': named twice");
+    const migration::Field wrong_sub[] = {
+        {"q", MDEV_FIELD_STRUCT, offsetof(Versioned, q), 4, 2, &samples::kVringState, 0},
+    };
+    EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 1, wrong_sub)),
+              "state 'v' member 'q': described by 'vring' of " +
+                  std::to_string(sizeof(samples::VringState)) + " bytes, but is 4 bytes");
+    static constexpr migration::Field nested[] = {
+        MDEV_MIGRATE_STRUCT(Versioned, q, samples::kVringState),
+    };
+    EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 1, nested)), "");
+}
+
 } // namespace

@@ -13,11 +13,12 @@
 // Members may be std::uint8_t/16/32/64 or bool, arrays of them (C arrays or
 // std::array), and structs or arrays of structs described the same way
 // (MDEV_MIGRATE_STRUCT). A member added later names the version it appeared
-// in (MDEV_MIGRATE_SINCE), and the struct's version goes up. Not honoured
-// yet: the generic glue nests each struct as a VMState sub-structure, which
-// QEMU loads at the destination's version, so the stream does not carry the
-// struct's version and an older stream does not load into a newer
-// declaration (issue 9 stays open for it). Nothing loaded is trusted:
+// in (MDEV_MIGRATE_SINCE), and the struct's version goes up: the stream
+// carries every struct's version in front of it (sub-structures included),
+// so a stream of an older version loads, its newer members keeping the
+// values the device had at reset, and a stream older than `min_version` or
+// newer than `version` is refused with one line. A member is never removed
+// or reordered: raise min_version instead. Nothing loaded is trusted:
 // VendorState::post_load() checks it before the guest runs again.
 #pragma once
 
@@ -27,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <type_traits>
 
 namespace mdev::migration {
@@ -92,6 +94,12 @@ constexpr Struct describe(const char *name, int version, const Field (&fields)[N
                   "migrated state is a plain-data struct: fixed-width fields, no pointers");
     return Struct{name, version, min_version, sizeof(T), fields, N};
 }
+
+// Why `s` (and the structs it contains) cannot be migrated as declared, or
+// an empty string: versions from 1, min_version <= version, no member
+// newer than its struct, members inside the struct, each name once. The
+// core refuses a parent with such a description when QEMU starts.
+std::string problem(const Struct &s);
 
 // One piece of a live mdev's state and its description, as a VendorState
 // hands it to the glue (VendorState::migrated()).
