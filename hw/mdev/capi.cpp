@@ -155,6 +155,7 @@ struct ParentInfoStore {
     std::string classes;
     std::string default_class;
     std::string default_type;
+    std::vector<MdevParentType> types;
 };
 
 std::unique_ptr<ParentInfoStore> make_info(const ParentDeclaration &d)
@@ -166,6 +167,11 @@ std::unique_ptr<ParentInfoStore> make_info(const ParentDeclaration &d)
     std::string types;
     if (parent) {
         std::span<const MdevType> all = parent->types();
+        for (const MdevType &t : all) {
+            // The parent's types live as long as the process's core.
+            store->types.push_back(MdevParentType{t.id.c_str(), t.name.c_str(),
+                                                  t.description.c_str(), t.device_api.c_str()});
+        }
         for (std::size_t i = 0; i < all.size(); i++) {
             types += i == 0 ? "" : (i + 1 == all.size() ? " or " : ", ");
             types += all[i].id;
@@ -204,6 +210,8 @@ std::unique_ptr<ParentInfoStore> make_info(const ParentDeclaration &d)
     info.default_class = store->default_class.empty() ? nullptr : store->default_class.c_str();
     info.properties = d.properties.data();
     info.nproperties = d.properties.size();
+    info.types = store->types.data();
+    info.ntypes = store->types.size();
     info.state = d.state.data();
     info.nstate = d.state.size();
     return store;

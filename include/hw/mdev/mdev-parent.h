@@ -95,6 +95,14 @@ typedef enum MdevCategory {
     MDEV_CATEGORY_STORAGE,
 } MdevCategory;
 
+/* One entry of a parent's mdev_supported_types, as sysfs shows it. */
+typedef struct MdevParentType {
+    const char *id;          /* "mtty-2": the value of mdev-type= */
+    const char *name;        /* "Dual port serial" */
+    const char *description; /* free text, may be "" */
+    const char *device_api;  /* "vfio-pci", "virtio-mdev" */
+} MdevParentType;
+
 /* One declared parent, as the glue needs it for its QOM type. */
 typedef struct MdevParentInfo {
     const char *name;        /* "mtty": the QOM type is "mdev-mtty" */
@@ -109,6 +117,9 @@ typedef struct MdevParentInfo {
     const char *default_class;
     const MdevPropertyDecl *properties;
     size_t nproperties;
+    /* Its types, in the parent's order (the first is not always the default). */
+    const MdevParentType *types;
+    size_t ntypes;
     /* The pieces of per-mdev state that may migrate. */
     const MdevStateStruct *const *state;
     size_t nstate;
