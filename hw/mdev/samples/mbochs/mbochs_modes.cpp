@@ -103,7 +103,7 @@ Result<MbochsDisplay> mbochs_display_for(std::string_view type_id, std::size_t v
                           text(out.preferred) + " does not fit " + type + "'s " + memory +
                               " of video memory: bochs-drm takes a mode only if its 32-bit "
                               "frame fits in half of it (" +
-                              std::to_string(vram_bytes / 8) + " pixels); largest common mode: " +
+                              std::to_string(vram_bytes / 8) + " pixels at most); largest common mode: " +
                               text(largest) + ". Choose a smaller mode or a larger mdev-type");
         }
         if (!edid_dtd_can_hold(out.preferred)) {
