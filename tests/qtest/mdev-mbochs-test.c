@@ -247,7 +247,8 @@ static void test_edid_properties(void)
     unsigned w, h, found = 0;
     char *qtree;
 
-    mbochs_start_with(&m, "mbochs-large", ",xres=1280,yres=800,xmax=1280,ymax=1024");
+    mbochs_start_with(&m, "mbochs-large",
+                      ",xres=1280,yres=800,xmax=1280,ymax=1024");
     edid_preferred(&m, &w, &h);
     g_assert_cmpuint(w, ==, 1280);
     g_assert_cmpuint(h, ==, 800);
@@ -300,8 +301,10 @@ static void test_edid_refused(void)
     } bad[] = {
         { "mbochs-medium", "'xres': 1920, 'yres': 1440",
           "property 'xres': 1920x1440 does not fit mbochs-medium's 16 MiB" },
-        { "mbochs-small", "'xres': 1024, 'yres': 768", "largest common mode: 800x600" },
-        { "mbochs-large", "'xres': 5000, 'yres': 1000", "property 'xres': 5000 is out of range" },
+        { "mbochs-small", "'xres': 1024, 'yres': 768",
+          "largest common mode: 800x600" },
+        { "mbochs-large", "'xres': 5000, 'yres': 1000",
+          "property 'xres': 5000 is out of range" },
         { "mbochs-large", "'xres': 1280", "property 'yres': unset" },
         { "mbochs-large", "'xres': 1920, 'yres': 1080, 'xmax': 1280",
           "larger than xmax/ymax" },

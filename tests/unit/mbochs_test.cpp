@@ -574,7 +574,8 @@ std::vector<EdidMode> decode_modes(std::span<const std::uint8_t> e)
     std::vector<EdidMode> out;
     auto add_dtd = [&](const std::uint8_t *d) {
         const DecodedTiming t = decode_dtd(d);
-        out.push_back({static_cast<std::uint16_t>(t.hactive), static_cast<std::uint16_t>(t.vactive)});
+        out.push_back({static_cast<std::uint16_t>(t.hactive),
+                       static_cast<std::uint16_t>(t.vactive)});
     };
     add_dtd(&e[54]);
     if (e[35] & 0x20) {
@@ -658,7 +659,8 @@ TEST(MbochsEdid, HeaderVersionVendorAndChecksum)
 TEST(MbochsEdid, PreferredTimingIsTheFirstDetailedTimingAt60Hz)
 {
     for (auto [x, y] : {std::pair{800, 600}, {1920, 1440}, {1024, 768}, {1366, 768}}) {
-        const Edid e = edid_generate({static_cast<std::uint16_t>(x), static_cast<std::uint16_t>(y)}, {});
+        const Edid e = edid_generate(
+            {static_cast<std::uint16_t>(x), static_cast<std::uint16_t>(y)}, {});
         ASSERT_NE(le16(e.blob(), 54), 0); // descriptor 1 is a detailed timing
         const DecodedTiming t = decode_dtd(e);
         EXPECT_EQ(t.hactive, unsigned(x));
@@ -731,7 +733,8 @@ TEST(MbochsEdid, TheWholeCatalogueFitsAndDecodesBack)
     const std::vector<EdidMode> modes = decode_modes(e.blob());
     ASSERT_FALSE(modes.empty());
     EXPECT_EQ(modes[0], (EdidMode{1920, 1080}));
-    EXPECT_EQ(sorted(modes), sorted({mbochs_mode_catalogue().begin(), mbochs_mode_catalogue().end()}));
+    const std::span<const EdidMode> all = mbochs_mode_catalogue();
+    EXPECT_EQ(sorted(modes), sorted({all.begin(), all.end()}));
     EXPECT_EQ(e.bytes[72 + 3], 0xfa); // more than 8 standard timings
 }
 
@@ -886,6 +889,57 @@ TEST_F(MbochsTest, DisplayPropertiesOutOfRangeOrTooLargeAreRefusedWithAReason)
     EXPECT_TRUE(create_with("mbochs-medium", 2, 2048, 1024));
     EXPECT_TRUE(create_with("mbochs-large", 3, 4095, 2048));
     EXPECT_TRUE(create_with("mbochs-small", 4, 64, 64, 64, 64));
+}
+
+// Every combination of edge values: refused with a reason, or a display
+// whose every mode bochs-drm keeps, within the bounds, preferred one first
+// in an EDID that encodes them all.
+TEST(MbochsModes, AnyPropertyValuesGiveARefusalOrAConsistentEdid)
+{
+    const std::uint32_t values[] = {0,    1,    63,   64,   640,  1080, 1366,
+                                    1920, 2160, 4095, 4096, 8193, 0xffffffff};
+    const std::pair<const char *, unsigned> types[] = {
+        {"mbochs-small", 4}, {"mbochs-medium", 16}, {"mbochs-large", 64}};
+    unsigned accepted = 0, refused = 0;
+    for (auto [type, mb] : types) {
+        const std::size_t vram = std::size_t(mb) << 20;
+        for (std::uint32_t xres : values) {
+            for (std::uint32_t yres : values) {
+                for (std::uint32_t xmax : values) {
+                    for (std::uint32_t ymax : values) {
+                        Result<MbochsDisplay> d = mbochs_display_for(
+                            type, vram, {1920, 1080}, {xres, yres, xmax, ymax});
+                        if (!d) {
+                            ASSERT_EQ(d.error().code, Errc::invalid_property);
+                            ASSERT_EQ(d.error().message.rfind("property '", 0), 0u);
+                            refused++;
+                            continue;
+                        }
+                        accepted++;
+                        const MbochsDisplay &disp = *d;
+                        std::vector<EdidMode> dropped;
+                        const Edid e = edid_generate(disp.preferred, disp.modes, &dropped);
+                        ASSERT_THAT(dropped, IsEmpty());
+                        ASSERT_TRUE(checksums_ok(e.blob()));
+                        const std::vector<EdidMode> modes = decode_modes(e.blob());
+                        ASSERT_EQ(modes[0], disp.preferred);
+                        ASSERT_EQ(sorted(modes), sorted(disp.modes));
+                        for (const EdidMode &m : modes) {
+                            ASSERT_TRUE(mbochs_mode_fits(m, vram));
+                            ASSERT_TRUE(!xmax || m.width <= xmax);
+                            ASSERT_TRUE(!ymax || m.height <= ymax);
+                        }
+                        if (xres) {
+                            ASSERT_EQ(disp.preferred, (EdidMode{std::uint16_t(xres),
+                                                                std::uint16_t(yres)}));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_GT(accepted, 1000u);
+    EXPECT_GT(refused, 1000u);
 }
 
 // ---- Lazy video memory ---------------------------------------------------------

@@ -99,12 +99,14 @@ Result<MbochsDisplay> mbochs_display_for(std::string_view type_id, std::size_t v
                                       "); the preferred mode must be one of those offered");
         }
         if (!mbochs_mode_fits(out.preferred, vram_bytes)) {
-            return refuse("xres",
-                          text(out.preferred) + " does not fit " + type + "'s " + memory +
+            std::string why = text(out.preferred) + " does not fit " + type + "'s " + memory +
                               " of video memory: bochs-drm takes a mode only if its 32-bit "
                               "frame fits in half of it (" +
-                              std::to_string(vram_bytes / 8) + " pixels at most); largest common mode: " +
-                              text(largest) + ". Choose a smaller mode or a larger mdev-type");
+                              std::to_string(vram_bytes / 8) + " pixels at most)";
+            if (largest.width) {
+                why += "; largest common mode: " + text(largest);
+            }
+            return refuse("xres", why + ". Choose a smaller mode or a larger mdev-type");
         }
         if (!edid_dtd_can_hold(out.preferred)) {
             return refuse("xres", text(out.preferred) +
