@@ -4,8 +4,8 @@
 #include "samples/mbochs/mbochs_edid.hpp"
 
 #include <algorithm>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 
 namespace mdev::samples {
 
