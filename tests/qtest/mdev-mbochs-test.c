@@ -17,6 +17,9 @@
 #include "libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
 #include "qobject/qdict.h"
+#include "qobject/qjson.h"
+#include "qobject/qlist.h"
+#include "qapi/error.h"
 #include "qemu/units.h"
 #include "qemu/bswap.h"
 
@@ -46,12 +49,14 @@ typedef struct Mbochs {
     uint64_t vram_size;
 } Mbochs;
 
-static void mbochs_start(Mbochs *m, const char *type)
+/* extra: more -device properties, e.g. ",xres=1280,yres=800", or "". */
+static void mbochs_start_with(Mbochs *m, const char *type, const char *extra)
 {
     uint64_t size;
 
     m->qts = qtest_initf("-M q35 -nodefaults -device mdev-mbochs,class=vfio,"
-                         "mdev-type=%s,id=mb,addr=%02x.0", type, MBOCHS_SLOT);
+                         "mdev-type=%s,id=mb,addr=%02x.0%s", type, MBOCHS_SLOT,
+                         extra);
     m->bus = qpci_new_pc(m->qts, NULL);
     m->dev = qpci_device_find(m->bus, QPCI_DEVFN(MBOCHS_SLOT, 0));
     g_assert_nonnull(m->dev);
@@ -59,6 +64,11 @@ static void mbochs_start(Mbochs *m, const char *type)
     m->vram = qpci_iomap(m->dev, 0, &m->vram_size);
     m->mmio = qpci_iomap(m->dev, 2, &size);
     g_assert_cmpuint(size, ==, 4096);
+}
+
+static void mbochs_start(Mbochs *m, const char *type)
+{
+    mbochs_start_with(m, type, "");
 }
 
 static void mbochs_stop(Mbochs *m)
@@ -162,6 +172,173 @@ static void test_edid(void)
     qpci_io_writeb(m.dev, m.mmio, 1, 0x00);
     g_assert_cmphex(qpci_io_readb(m.dev, m.mmio, 1), ==, 0xff);
     mbochs_stop(&m);
+}
+
+/* The EDID's size in bytes, after checking each block's checksum. */
+static unsigned edid_check_blocks(Mbochs *m)
+{
+    unsigned blocks = 1 + qpci_io_readb(m->dev, m->mmio, EDID_OFFSET + 126);
+    unsigned b, i, sum;
+
+    g_assert_cmpuint(blocks, <=, 2);
+    for (b = 0; b < blocks; b++) {
+        sum = 0;
+        for (i = 0; i < 128; i++) {
+            sum += qpci_io_readb(m->dev, m->mmio, EDID_OFFSET + 128 * b + i);
+        }
+        g_assert_cmpuint(sum % 256, ==, 0);
+    }
+    /* Zeros after the blob, up to the VGA window. */
+    g_assert_cmphex(qpci_io_readl(m->dev, m->mmio, EDID_OFFSET + 128 * blocks),
+                    ==, 0);
+    return 128 * blocks;
+}
+
+/* The preferred mode: the first detailed timing, at byte 54. */
+static void edid_preferred(Mbochs *m, unsigned *w, unsigned *h)
+{
+    uint8_t hi_w = qpci_io_readb(m->dev, m->mmio, EDID_OFFSET + 58);
+    uint8_t hi_h = qpci_io_readb(m->dev, m->mmio, EDID_OFFSET + 61);
+
+    *w = qpci_io_readb(m->dev, m->mmio, EDID_OFFSET + 56) | (hi_w >> 4) << 8;
+    *h = qpci_io_readb(m->dev, m->mmio, EDID_OFFSET + 59) | (hi_h >> 4) << 8;
+}
+
+/*
+ * Each type prefers a mode whose 32-bit frame fits half its memory (what
+ * bochs-drm keeps); mbochs-small's modes all fit the base block, the
+ * others' 1600x900 (and mbochs-large's wider ones) need the CTA-861
+ * extension block.
+ */
+static void test_edid_types(void)
+{
+    static const struct {
+        const char *type;
+        unsigned size, w, h;
+    } want[] = {
+        { "mbochs-small", 128, 800, 600 },
+        { "mbochs-medium", 256, 1920, 1080 },
+        { "mbochs-large", 256, 1920, 1080 },
+    };
+    Mbochs m;
+    unsigned i, w, h;
+
+    for (i = 0; i < G_N_ELEMENTS(want); i++) {
+        mbochs_start(&m, want[i].type);
+        g_assert_cmpuint(edid_check_blocks(&m), ==, want[i].size);
+        edid_preferred(&m, &w, &h);
+        g_assert_cmpuint(w, ==, want[i].w);
+        g_assert_cmpuint(h, ==, want[i].h);
+        g_assert_cmpuint((uint64_t)w * h * 4, <=, m.vram_size / 2);
+        mbochs_stop(&m);
+    }
+}
+
+/*
+ * xres/yres/xmax/ymax as on bochs-display: the EDID follows them, and
+ * -device help, qom-get and info qtree show them (xres/yres as in effect).
+ */
+static void test_edid_properties(void)
+{
+    Mbochs m;
+    QDict *resp;
+    QList *props;
+    const QListEntry *e;
+    unsigned w, h, found = 0;
+    char *qtree;
+
+    mbochs_start_with(&m, "mbochs-large",
+                      ",xres=1280,yres=800,xmax=1280,ymax=1024");
+    edid_preferred(&m, &w, &h);
+    g_assert_cmpuint(w, ==, 1280);
+    g_assert_cmpuint(h, ==, 800);
+    /* Nothing over 1280x1024: no mode needs the extension. */
+    g_assert_cmpuint(edid_check_blocks(&m), ==, 128);
+
+    resp = qtest_qmp(m.qts, "{'execute': 'device-list-properties',"
+                     " 'arguments': {'typename': 'mdev-mbochs'}}");
+    props = qdict_get_qlist(resp, "return");
+    QLIST_FOREACH_ENTRY(props, e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+        const char *name = qdict_get_str(p, "name");
+
+        if (!strcmp(name, "xres") || !strcmp(name, "yres") ||
+            !strcmp(name, "xmax") || !strcmp(name, "ymax")) {
+            g_assert_cmpstr(qdict_get_str(p, "type"), ==, "uint32");
+            g_assert_true(qdict_haskey(p, "description"));
+            found++;
+        }
+    }
+    g_assert_cmpuint(found, ==, 4);
+    qobject_unref(resp);
+
+    qtree = qtest_hmp(m.qts, "info qtree");
+    g_assert_nonnull(strstr(qtree, "xres = 1280"));
+    g_assert_nonnull(strstr(qtree, "yres = 800"));
+    g_assert_nonnull(strstr(qtree, "xmax = 1280"));
+    g_assert_nonnull(strstr(qtree, "ymax = 1024"));
+    g_free(qtree);
+    mbochs_stop(&m);
+
+    /* Unset: qom-get tells the type's preferred mode. */
+    mbochs_start(&m, "mbochs-small");
+    resp = qtest_qmp(m.qts, "{'execute': 'qom-get', 'arguments': {"
+                     "'path': '/machine/peripheral/mb', 'property': 'xres'}}");
+    g_assert_cmpint(qdict_get_int(resp, "return"), ==, 800);
+    qobject_unref(resp);
+    resp = qtest_qmp(m.qts, "{'execute': 'qom-get', 'arguments': {"
+                     "'path': '/machine/peripheral/mb', 'property': 'xmax'}}");
+    g_assert_cmpint(qdict_get_int(resp, "return"), ==, 0);
+    qobject_unref(resp);
+    mbochs_stop(&m);
+}
+
+/* Values the type cannot show are refused with the reason, nothing breaks. */
+static void test_edid_refused(void)
+{
+    static const struct {
+        const char *type, *props, *says;
+    } bad[] = {
+        { "mbochs-medium", "'xres': 1920, 'yres': 1440",
+          "property 'xres': 1920x1440 does not fit mbochs-medium's 16 MiB" },
+        { "mbochs-small", "'xres': 1024, 'yres': 768",
+          "largest common mode: 800x600" },
+        { "mbochs-large", "'xres': 5000, 'yres': 1000",
+          "property 'xres': 5000 is out of range" },
+        { "mbochs-large", "'xres': 1280", "property 'yres': unset" },
+        { "mbochs-large", "'xres': 1920, 'yres': 1080, 'xmax': 1280",
+          "larger than xmax/ymax" },
+    };
+    QTestState *qts = qtest_init("-M pc -nodefaults");
+    QDict *resp;
+    const char *desc;
+    unsigned i;
+
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *args = g_strdup_printf(
+            "{'driver': 'mdev-mbochs', 'class': 'vfio', 'id': 'bad%u', "
+            "'mdev-type': '%s', %s}", i, bad[i].type, bad[i].props);
+
+        resp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': %p}",
+                         qobject_from_json(args, &error_abort));
+        g_assert_true(qdict_haskey(resp, "error"));
+        desc = qdict_get_str(qdict_get_qdict(resp, "error"), "desc");
+        g_test_message("device_add %s: %s", bad[i].props, desc);
+        g_assert_nonnull(strstr(desc, bad[i].says));
+        qobject_unref(resp);
+    }
+    /* The refusals took no video memory: four mbochs-large still fit. */
+    for (i = 0; i < 4; i++) {
+        g_autofree char *id = g_strdup_printf("l%u", i);
+
+        resp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': {"
+                         "'driver': 'mdev-mbochs', 'class': 'vfio', 'id': %s, "
+                         "'mdev-type': 'mbochs-large', 'xres': 3840, "
+                         "'yres': 2160}}", id);
+        g_assert_true(qdict_haskey(resp, "return"));
+        qobject_unref(resp);
+    }
+    qtest_quit(qts);
 }
 
 static void test_dispi(void)
@@ -421,6 +598,9 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mbochs/type/medium", test_type_medium);
     qtest_add_func("/mdev-mbochs/type/large", test_type_large);
     qtest_add_func("/mdev-mbochs/bar2/edid", test_edid);
+    qtest_add_func("/mdev-mbochs/edid/types", test_edid_types);
+    qtest_add_func("/mdev-mbochs/edid/properties", test_edid_properties);
+    qtest_add_func("/mdev-mbochs/edid/refused", test_edid_refused);
     qtest_add_func("/mdev-mbochs/bar2/dispi", test_dispi);
     qtest_add_func("/mdev-mbochs/bar0/vram", test_vram);
     qtest_add_func("/mdev-mbochs/display/pattern-and-mode-change", test_display);

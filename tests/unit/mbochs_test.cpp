@@ -2,7 +2,8 @@
 // The mbochs parent and its vfio face, through a core with the vfio
 // frontend: types and the 256 MB budget, config space, the BAR2 register
 // file (EDID, ignored windows, DISPI with its 16-bit rule), the primary
-// plane derived from DISPI, the EDID block itself, and video memory that
+// plane derived from DISPI, the EDID and the modes it offers for each
+// type and property (decoded independently of the generator), and video memory that
 // stays untouched until used.
 #include "samples/mbochs/mbochs.hpp"
 
@@ -11,6 +12,7 @@
 #include "recording_host.hpp"
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mbochs/mbochs_edid.hpp"
+#include "samples/mbochs/mbochs_modes.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
@@ -20,6 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <numeric>
 #include <stdexcept>
@@ -62,6 +65,20 @@ protected:
     Result<Device *> create(const std::string &type, unsigned n)
     {
         return core.create({"mbochs", type, uuid_n(n), "vfio", &host});
+    }
+
+    // With -device properties, as the glue passes them: all four uint32
+    // ones always present, 0 when the user set none.
+    Result<Device *> create_with(const std::string &type, unsigned n, std::uint32_t xres,
+                                 std::uint32_t yres, std::uint32_t xmax = 0,
+                                 std::uint32_t ymax = 0)
+    {
+        CreateRequest req{"mbochs", type, uuid_n(n), "vfio", &host};
+        req.properties.set("xres", std::to_string(xres));
+        req.properties.set("yres", std::to_string(yres));
+        req.properties.set("xmax", std::to_string(xmax));
+        req.properties.set("ymax", std::to_string(ymax));
+        return core.create(std::move(req));
     }
 
     PciFunction &make(const std::string &type = "mbochs-small", unsigned n = 1)
@@ -111,7 +128,7 @@ protected:
 
 // ---- Types and budget ------------------------------------------------------
 
-TEST_F(MbochsTest, HasThreeTypesWithTheirMemoryAndEdidLimits)
+TEST_F(MbochsTest, HasThreeTypesWithTheirMemoryAndPreferredModes)
 {
     ASSERT_EQ(parent->name(), "mbochs");
     ASSERT_EQ(parent->types().size(), 3u);
@@ -120,15 +137,15 @@ TEST_F(MbochsTest, HasThreeTypesWithTheirMemoryAndEdidLimits)
                           "virtual display, 16 MB video memory",
                           "virtual display, 64 MB video memory"};
     const unsigned mb[] = {4, 16, 64};
-    const unsigned xres[] = {800, 1920, 0}, yres[] = {600, 1440, 0};
+    const unsigned xres[] = {800, 1920, 1920}, yres[] = {600, 1080, 1080};
     for (unsigned i = 0; i < 3; i++) {
         const MdevType &t = parent->types()[i];
         EXPECT_EQ(t.id, ids[i]);
         EXPECT_EQ(t.description, desc[i]);
         EXPECT_EQ(t.device_api, "vfio-pci");
         EXPECT_EQ(parent->spec_of(t).megabytes, mb[i]);
-        EXPECT_EQ(parent->spec_of(t).max_xres, xres[i]);
-        EXPECT_EQ(parent->spec_of(t).max_yres, yres[i]);
+        EXPECT_EQ(parent->spec_of(t).default_preferred.width, xres[i]);
+        EXPECT_EQ(parent->spec_of(t).default_preferred.height, yres[i]);
     }
     EXPECT_THAT(core.classes_of("mbochs"), ElementsAre(ClassId::vfio));
 }
@@ -257,7 +274,8 @@ TEST_F(MbochsTest, PostLoadRefusesStatesTheDeviceCannotReach)
 TEST_F(MbochsTest, EdidIsReadableAtTheStartOfBar2AndZeroAfter)
 {
     PciFunction &f = make("mbochs-small");
-    const EdidBlock &e = mdev().edid();
+    const std::span<const std::uint8_t> e = mdev().edid().blob();
+    ASSERT_EQ(e.size(), kEdidBlockSize);
     for (unsigned i = 0; i < kEdidBlockSize; i++) {
         ASSERT_EQ(f.bar_read(2, i, 1), e[i]) << i;
     }
@@ -269,6 +287,20 @@ TEST_F(MbochsTest, EdidIsReadableAtTheStartOfBar2AndZeroAfter)
     EXPECT_EQ(f.bar_read(2, 0x10, 1), e[0x10]);
     ASSERT_EQ(host.errors.size(), 1u);
     EXPECT_THAT(host.errors[0], HasSubstr("read-only EDID"));
+}
+
+TEST_F(MbochsTest, LargeTypesEdidExtensionFollowsTheBaseBlock)
+{
+    PciFunction &f = make("mbochs-large");
+    const std::span<const std::uint8_t> e = mdev().edid().blob();
+    ASSERT_EQ(e.size(), kEdidMaxSize);
+    for (unsigned i = 0; i < kEdidMaxSize; i++) {
+        ASSERT_EQ(f.bar_read(2, i, 1), e[i]) << i;
+    }
+    EXPECT_EQ(f.bar_read(2, 126, 1), 1u);   // one extension
+    EXPECT_EQ(f.bar_read(2, 0x80, 1), 0x02u); // CTA-861
+    EXPECT_EQ(f.bar_read(2, 0x100, 8), 0u);
+    EXPECT_THAT(host.errors, IsEmpty());
 }
 
 TEST_F(MbochsTest, VgaAndQemuExtensionWindowsReadZeroAndIgnoreWrites)
@@ -500,8 +532,11 @@ TEST_F(MbochsTest, HugeRegisterValuesCannotWrapTheFitCheck)
 }
 
 // ---- EDID ----------------------------------------------------------------------
+//
+// A decoder written from E-EDID 1.4 and CTA-861, independent of the
+// generator: it lists the modes a guest would take from the blob.
 
-std::uint16_t le16(const EdidBlock &e, unsigned at)
+std::uint16_t le16(std::span<const std::uint8_t> e, unsigned at)
 {
     return static_cast<std::uint16_t>(e[at] | (e[at + 1] << 8));
 }
@@ -510,38 +545,123 @@ struct DecodedTiming {
     unsigned clock_khz, hactive, hblank, vactive, vblank;
 };
 
-DecodedTiming decode_dtd(const EdidBlock &e)
+DecodedTiming decode_dtd(const std::uint8_t *d)
 {
-    const std::uint8_t *d = &e[54];
-    return {static_cast<unsigned>(le16(e, 54)) * 10, d[2] | unsigned(d[4] >> 4) << 8,
+    return {static_cast<unsigned>(d[0] | d[1] << 8) * 10, d[2] | unsigned(d[4] >> 4) << 8,
             d[3] | unsigned(d[4] & 0xf) << 8, d[5] | unsigned(d[7] >> 4) << 8,
             d[6] | unsigned(d[7] & 0xf) << 8};
 }
 
+DecodedTiming decode_dtd(const Edid &e)
+{
+    return decode_dtd(&e.bytes[54]);
+}
+
+void add_std(std::vector<EdidMode> &out, const std::uint8_t *t)
+{
+    if (t[0] == 0x01 && t[1] == 0x01) {
+        return;
+    }
+    EXPECT_EQ(t[1] & 0x3f, 0) << "60 Hz";
+    const unsigned w = (t[0] + 31u) * 8;
+    const unsigned h[] = {w * 10 / 16, w * 3 / 4, w * 4 / 5, w * 9 / 16};
+    out.push_back({static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(h[t[1] >> 6])});
+}
+
+// Every mode in the blob, the preferred (first detailed timing) first.
+std::vector<EdidMode> decode_modes(std::span<const std::uint8_t> e)
+{
+    std::vector<EdidMode> out;
+    auto add_dtd = [&](const std::uint8_t *d) {
+        const DecodedTiming t = decode_dtd(d);
+        out.push_back({static_cast<std::uint16_t>(t.hactive),
+                       static_cast<std::uint16_t>(t.vactive)});
+    };
+    add_dtd(&e[54]);
+    if (e[35] & 0x20) {
+        out.push_back({640, 480});
+    }
+    if (e[35] & 0x01) {
+        out.push_back({800, 600});
+    }
+    if (e[36] & 0x08) {
+        out.push_back({1024, 768});
+    }
+    EXPECT_EQ(e[35] & ~0x21, 0);
+    EXPECT_EQ(e[36] & ~0x08, 0);
+    EXPECT_EQ(e[37], 0);
+    for (unsigned i = 38; i < 54; i += 2) {
+        add_std(out, &e[i]);
+    }
+    for (unsigned d = 72; d < 126; d += 18) {
+        if (le16(e, d) != 0) {
+            add_dtd(&e[d]);
+        } else if (e[d + 3] == 0xfa) {
+            for (unsigned i = 0; i < 6; i++) {
+                add_std(out, &e[d + 5 + 2 * i]);
+            }
+        }
+    }
+    if (e[126] == 1) {
+        EXPECT_EQ(e.size(), 256u);
+        const std::uint8_t *x = &e[128];
+        EXPECT_EQ(x[0], 0x02);
+        EXPECT_EQ(x[1], 0x03);
+        for (unsigned d = x[2]; d + 18 <= 127 && (x[d] | x[d + 1]); d += 18) {
+            add_dtd(&x[d]);
+        }
+    }
+    return out;
+}
+
+std::vector<EdidMode> sorted(std::vector<EdidMode> v)
+{
+    std::sort(v.begin(), v.end(), [](EdidMode a, EdidMode b) {
+        return std::pair(a.width, a.height) < std::pair(b.width, b.height);
+    });
+    return v;
+}
+
+bool checksums_ok(std::span<const std::uint8_t> e)
+{
+    for (std::size_t b = 0; b < e.size(); b += kEdidBlockSize) {
+        if (std::accumulate(e.begin() + b, e.begin() + b + kEdidBlockSize, 0u) % 256 != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 TEST(MbochsEdid, HeaderVersionVendorAndChecksum)
 {
-    for (auto [x, y] : {std::pair{800, 600}, {1920, 1440}, {1024, 768}, {64, 64}}) {
-        const EdidBlock e = edid_generate(static_cast<std::uint16_t>(x),
-                                          static_cast<std::uint16_t>(y));
+    for (auto [x, y] : {std::pair{800, 600}, {1920, 1440}, {1024, 768}, {64, 64}, {4095, 2048}}) {
+        const EdidMode pref{static_cast<std::uint16_t>(x), static_cast<std::uint16_t>(y)};
+        ASSERT_TRUE(edid_dtd_can_hold(pref));
+        const Edid ed = edid_generate(pref, mbochs_mode_catalogue());
+        const std::span<const std::uint8_t> e = ed.blob();
         EXPECT_THAT(std::vector<std::uint8_t>(e.begin(), e.begin() + 8),
                     ElementsAre(0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00));
-        EXPECT_EQ(std::accumulate(e.begin(), e.end(), 0u) % 256, 0u) << x << "x" << y;
+        EXPECT_TRUE(checksums_ok(e)) << x << "x" << y;
         EXPECT_EQ(e[18], 1);
         EXPECT_EQ(e[19], 4);
         EXPECT_EQ(e[8], 0x49); // "RHT"
         EXPECT_EQ(e[9], 0x14);
-        EXPECT_EQ(e[126], 0); // no extensions
-        EXPECT_NE(e[20] & 0x80, 0); // digital
+        EXPECT_NE(e[20] & 0x80, 0);    // digital
         EXPECT_EQ(e[24] & 0x02, 0x02); // preferred timing is native
+        // Not continuous frequency: the guest infers no modes of its own.
+        EXPECT_EQ(e[24] & 0x01, 0);
     }
+    const std::array<EdidMode, 1> only{{{800, 600}}};
+    EXPECT_EQ(edid_generate({800, 600}, only).size, kEdidBlockSize);
+    EXPECT_EQ(edid_generate({800, 600}, only).bytes[126], 0);
 }
 
-TEST(MbochsEdid, PreferredTimingIsTheMaximumResolutionAt60Hz)
+TEST(MbochsEdid, PreferredTimingIsTheFirstDetailedTimingAt60Hz)
 {
-    for (auto [x, y] : {std::pair{800, 600}, {1920, 1440}, {1024, 768}}) {
-        const EdidBlock e = edid_generate(static_cast<std::uint16_t>(x),
-                                          static_cast<std::uint16_t>(y));
-        ASSERT_NE(le16(e, 54), 0); // descriptor 1 is a detailed timing
+    for (auto [x, y] : {std::pair{800, 600}, {1920, 1440}, {1024, 768}, {1366, 768}}) {
+        const Edid e = edid_generate(
+            {static_cast<std::uint16_t>(x), static_cast<std::uint16_t>(y)}, {});
+        ASSERT_NE(le16(e.blob(), 54), 0); // descriptor 1 is a detailed timing
         const DecodedTiming t = decode_dtd(e);
         EXPECT_EQ(t.hactive, unsigned(x));
         EXPECT_EQ(t.vactive, unsigned(y));
@@ -550,42 +670,276 @@ TEST(MbochsEdid, PreferredTimingIsTheMaximumResolutionAt60Hz)
         EXPECT_NEAR(hz, 60.0, 0.1) << x << "x" << y;
     }
     // 1920x1440: 2080 x 1481 x 60 Hz = 184.8288 MHz, stored in 10 kHz units.
-    const DecodedTiming big = decode_dtd(edid_generate(1920, 1440));
+    const DecodedTiming big = decode_dtd(edid_generate({1920, 1440}, {}));
     EXPECT_EQ(big.vblank, 41u);
     EXPECT_EQ(big.clock_khz, 184820u);
 }
 
+TEST(MbochsEdid, DetailedTimingLimits)
+{
+    EXPECT_TRUE(edid_dtd_can_hold({4095, 4095 / 2}));
+    EXPECT_FALSE(edid_dtd_can_hold({4096, 2160}));  // 12 bits
+    EXPECT_FALSE(edid_dtd_can_hold({4095, 4095}));  // 4255 x 4200 x 60 > 655.35 MHz
+    EXPECT_FALSE(edid_dtd_can_hold({0, 480}));
+}
+
 TEST(MbochsEdid, RangeLimitsAndNameDescriptors)
 {
-    const EdidBlock e = edid_generate(1920, 1440);
-    EXPECT_EQ(e[72 + 3], 0xfd);
-    EXPECT_EQ(e[72 + 5], 50);
-    EXPECT_EQ(e[72 + 6], 125);
-    EXPECT_GE(e[72 + 8], 89); // the preferred mode's 88.9 kHz line rate fits
-    EXPECT_EQ(e[72 + 9], 19); // 190 MHz >= 184.82 MHz
-    EXPECT_EQ(e[90 + 3], 0xfc);
-    EXPECT_EQ(std::string(reinterpret_cast<const char *>(&e[95]), 12), "QEMU mbochs\n");
-    EXPECT_EQ(e[108 + 3], 0x10);
+    const std::array<EdidMode, 1> uhd{{{3840, 2160}}};
+    const Edid ed = edid_generate({1920, 1080}, uhd);
+    const std::span<const std::uint8_t> e = ed.blob();
+    EXPECT_EQ(e[72 + 3], 0x10); // dummy: no more than 8 standard timings
+    EXPECT_EQ(e[90 + 3], 0xfd);
+    EXPECT_EQ(e[90 + 5], 50);
+    EXPECT_EQ(e[90 + 6], 61);
+    // 3840x2160 CVT-RB: 4000 x 2222 x 60 Hz = 533.28 MHz, 133.3 kHz lines.
+    EXPECT_GE(e[90 + 8], 134);
+    EXPECT_EQ(e[90 + 9], 54);
+    EXPECT_EQ(e[108 + 3], 0xfc);
+    EXPECT_EQ(std::string(reinterpret_cast<const char *>(&e[113]), 12), "QEMU mbochs\n");
 }
 
-TEST(MbochsEdid, EstablishedTimingsOnlyThoseThatFit)
+TEST(MbochsEdid, EachModeGoesWhereALinuxGuestFindsIt)
 {
-    EXPECT_EQ(edid_generate(800, 600)[35], 0x21);
-    EXPECT_EQ(edid_generate(800, 600)[36], 0x00);
-    EXPECT_EQ(edid_generate(1024, 768)[36], 0x08);
-    EXPECT_EQ(edid_generate(640, 480)[35], 0x20);
+    EXPECT_EQ(edid_slot_for({640, 480}), EdidSlot::established);
+    EXPECT_EQ(edid_slot_for({1024, 768}), EdidSlot::established);
+    EXPECT_EQ(edid_slot_for({1920, 1080}), EdidSlot::standard);
+    EXPECT_EQ(edid_slot_for({1280, 1024}), EdidSlot::standard);
+    // DMT has these only with reduced blanking: a standard timing would be
+    // dropped by a guest that resolves standard timings through DMT only.
+    EXPECT_EQ(edid_slot_for({1600, 900}), EdidSlot::detailed);
+    EXPECT_EQ(edid_slot_for({2048, 1152}), EdidSlot::detailed);
+    EXPECT_EQ(edid_slot_for({2560, 1600}), EdidSlot::detailed); // wider than 2288
+    EXPECT_EQ(edid_slot_for({1366, 768}), EdidSlot::detailed);  // not a multiple of 8
+
+    const std::array<EdidMode, 4> est{{{640, 480}, {800, 600}, {1024, 768}, {640, 480}}};
+    const Edid e = edid_generate({1280, 800}, est);
+    EXPECT_EQ(e.bytes[35], 0x21);
+    EXPECT_EQ(e.bytes[36], 0x08);
+    EXPECT_THAT(decode_modes(e.blob()), ElementsAre(EdidMode{1280, 800}, EdidMode{640, 480},
+                                                    EdidMode{800, 600}, EdidMode{1024, 768}));
+    // The preferred mode is only its detailed timing, not a second entry.
+    const Edid p = edid_generate({800, 600}, est);
+    EXPECT_EQ(p.bytes[35], 0x20);
+    EXPECT_THAT(decode_modes(p.blob()),
+                ElementsAre(EdidMode{800, 600}, EdidMode{640, 480}, EdidMode{1024, 768}));
 }
 
-TEST_F(MbochsTest, EachTypeShowsItsOwnPreferredMode)
+TEST(MbochsEdid, TheWholeCatalogueFitsAndDecodesBack)
 {
-    const char *ids[] = {"mbochs-small", "mbochs-medium", "mbochs-large"};
-    const unsigned x[] = {800, 1920, 1024}, y[] = {600, 1440, 768};
-    for (unsigned i = 0; i < 3; i++) {
-        make(ids[i], i);
-        const DecodedTiming t = decode_dtd(mdev().edid());
-        EXPECT_EQ(t.hactive, x[i]) << ids[i];
-        EXPECT_EQ(t.vactive, y[i]) << ids[i];
+    std::vector<EdidMode> dropped;
+    const Edid e = edid_generate({1920, 1080}, mbochs_mode_catalogue(), &dropped);
+    EXPECT_THAT(dropped, IsEmpty());
+    const std::vector<EdidMode> modes = decode_modes(e.blob());
+    ASSERT_FALSE(modes.empty());
+    EXPECT_EQ(modes[0], (EdidMode{1920, 1080}));
+    const std::span<const EdidMode> all = mbochs_mode_catalogue();
+    EXPECT_EQ(sorted(modes), sorted({all.begin(), all.end()}));
+    EXPECT_EQ(e.bytes[72 + 3], 0xfa); // more than 8 standard timings
+}
+
+TEST(MbochsEdid, ModesWithNoRoomLeftAreReportedNotLost)
+{
+    std::vector<EdidMode> many;
+    for (std::uint16_t w = 2600; w < 2600 + 8 * 8; w += 8) {
+        many.push_back({w, 1200}); // eight detailed timings: room for six
     }
+    std::vector<EdidMode> dropped;
+    const Edid e = edid_generate({1024, 768}, many, &dropped);
+    EXPECT_EQ(dropped.size(), 2u);
+    EXPECT_EQ(decode_modes(e.blob()).size(), 7u);
+    EXPECT_TRUE(checksums_ok(e.blob()));
+}
+
+// ---- Modes for the video memory ---------------------------------------------
+
+TEST(MbochsModes, BochsDrmRuleIsHalfTheMemoryAt32Bpp)
+{
+    constexpr std::size_t MiB = 1 << 20;
+    EXPECT_TRUE(mbochs_mode_fits({2048, 1024}, 16 * MiB)); // exactly 8 MiB
+    EXPECT_FALSE(mbochs_mode_fits({2048, 1025}, 16 * MiB));
+    EXPECT_TRUE(mbochs_mode_fits({1920, 1080}, 16 * MiB));
+    EXPECT_FALSE(mbochs_mode_fits({1920, 1200}, 16 * MiB));
+    EXPECT_FALSE(mbochs_mode_fits({1920, 1440}, 16 * MiB)); // the kernel sample's limit
+    EXPECT_TRUE(mbochs_mode_fits({800, 600}, 4 * MiB));
+    EXPECT_FALSE(mbochs_mode_fits({1024, 768}, 4 * MiB));
+    EXPECT_TRUE(mbochs_mode_fits({3840, 2160}, 64 * MiB));
+    EXPECT_FALSE(mbochs_mode_fits({4096, 2160}, 64 * MiB));
+}
+
+TEST_F(MbochsTest, EachTypesEdidPrefersAModeBochsDrmKeepsAndOffersAllThatFit)
+{
+    struct Want {
+        const char *id;
+        unsigned mb;
+        EdidMode preferred, largest;
+        std::size_t count;
+    };
+    const Want wants[] = {
+        {"mbochs-small", 4, {800, 600}, {800, 600}, 2},
+        {"mbochs-medium", 16, {1920, 1080}, {1920, 1080}, 13},
+        {"mbochs-large", 64, {1920, 1080}, {3840, 2160}, 20},
+    };
+    unsigned n = 0;
+    for (const Want &w : wants) {
+        make(w.id, ++n);
+        const std::vector<EdidMode> modes = decode_modes(mdev().edid().blob());
+        ASSERT_FALSE(modes.empty());
+        EXPECT_EQ(modes[0], w.preferred) << w.id;
+        EXPECT_EQ(modes.size(), w.count) << w.id;
+        EXPECT_EQ(sorted(modes), sorted(mdev().display().modes)) << w.id;
+        EdidMode largest{0, 0};
+        for (const EdidMode &m : modes) {
+            EXPECT_TRUE(mbochs_mode_fits(m, std::size_t(w.mb) << 20)) << w.id;
+            if (unsigned(m.width) * m.height > unsigned(largest.width) * largest.height) {
+                largest = m;
+            }
+        }
+        EXPECT_EQ(largest, w.largest) << w.id;
+        // No common mode that fits is missing.
+        for (const EdidMode &m : mbochs_mode_catalogue()) {
+            if (mbochs_mode_fits(m, std::size_t(w.mb) << 20)) {
+                EXPECT_NE(std::find(modes.begin(), modes.end(), m), modes.end())
+                    << w.id << " " << m.width << "x" << m.height;
+            }
+        }
+    }
+    // mbochs-large offers 1920x1080 and more.
+    const std::vector<EdidMode> large = decode_modes(mdev().edid().blob());
+    for (EdidMode m : {EdidMode{1920, 1200}, EdidMode{2560, 1440}, EdidMode{2560, 1600}}) {
+        EXPECT_NE(std::find(large.begin(), large.end(), m), large.end());
+    }
+}
+
+TEST_F(MbochsTest, XresYresChooseThePreferredMode)
+{
+    ASSERT_TRUE(create_with("mbochs-medium", 1, 1280, 800));
+    dev = core.find_device(uuid_n(1));
+    EXPECT_EQ(decode_modes(mdev().edid().blob())[0], (EdidMode{1280, 800}));
+    EXPECT_EQ(mdev().property("xres"), "1280");
+    EXPECT_EQ(mdev().property("yres"), "800");
+    EXPECT_EQ(mdev().property("xmax"), std::nullopt); // the user's value stands
+
+    // A mode not in the list is offered as the preferred one as well.
+    ASSERT_TRUE(create_with("mbochs-medium", 2, 1366, 768));
+    dev = core.find_device(uuid_n(2));
+    const std::vector<EdidMode> modes = decode_modes(mdev().edid().blob());
+    EXPECT_EQ(modes[0], (EdidMode{1366, 768}));
+    EXPECT_EQ(std::count(modes.begin(), modes.end(), EdidMode{1366, 768}), 1);
+
+    // Unset: the value in effect is the type's.
+    ASSERT_TRUE(create_with("mbochs-small", 3, 0, 0));
+    dev = core.find_device(uuid_n(3));
+    EXPECT_EQ(mdev().property("xres"), "800");
+    EXPECT_EQ(mdev().property("yres"), "600");
+}
+
+TEST_F(MbochsTest, XmaxYmaxBoundTheList)
+{
+    ASSERT_TRUE(create_with("mbochs-large", 1, 0, 0, 1280, 1024));
+    dev = core.find_device(uuid_n(1));
+    const std::vector<EdidMode> modes = decode_modes(mdev().edid().blob());
+    // The type's 1920x1080 is over the bound: the largest within it.
+    EXPECT_EQ(modes[0], (EdidMode{1280, 1024}));
+    EXPECT_EQ(modes.size(), 7u); // 640x480 .. 1280x1024
+    for (const EdidMode &m : modes) {
+        EXPECT_LE(m.width, 1280);
+        EXPECT_LE(m.height, 1024);
+    }
+    EXPECT_EQ(mdev().edid().size, kEdidBlockSize); // nothing for the extension
+
+    ASSERT_TRUE(create_with("mbochs-large", 2, 0, 0, 0, 1080)); // height only
+    dev = core.find_device(uuid_n(2));
+    for (const EdidMode &m : decode_modes(mdev().edid().blob())) {
+        EXPECT_LE(m.height, 1080);
+    }
+}
+
+TEST_F(MbochsTest, DisplayPropertiesOutOfRangeOrTooLargeAreRefusedWithAReason)
+{
+    struct Bad {
+        const char *type;
+        std::uint32_t xres, yres, xmax, ymax;
+        const char *property, *says;
+    };
+    const Bad bads[] = {
+        {"mbochs-medium", 1920, 1440, 0, 0, "'xres'", "does not fit mbochs-medium's 16 MiB"},
+        {"mbochs-small", 1024, 768, 0, 0, "'xres'", "largest common mode: 800x600"},
+        {"mbochs-medium", 1920, 1200, 0, 0, "'xres'", "larger mdev-type"},
+        {"mbochs-medium", 63, 64, 0, 0, "'xres'", "accepted: 64..4095"},
+        {"mbochs-large", 4096, 1024, 0, 0, "'xres'", "out of range"},
+        {"mbochs-large", 64, 0xffffffff, 0, 0, "'yres'", "out of range"},
+        {"mbochs-large", 1280, 0, 0, 0, "'yres'", "give both"},
+        {"mbochs-large", 0, 800, 0, 0, "'xres'", "give both"},
+        {"mbochs-large", 0, 0, 8193, 0, "'xmax'", "64..8192"},
+        {"mbochs-large", 0, 0, 0, 1, "'ymax'", "out of range"},
+        {"mbochs-large", 1920, 1080, 1280, 1024, "'xres'", "larger than xmax/ymax"},
+        {"mbochs-large", 0, 0, 100, 100, "'xmax'", "no common mode"},
+    };
+    for (const Bad &b : bads) {
+        const unsigned before = parent->megabytes_in_use();
+        Result<Device *> r = create_with(b.type, 1, b.xres, b.yres, b.xmax, b.ymax);
+        ASSERT_FALSE(r) << b.says;
+        EXPECT_EQ(r.error().code, Errc::invalid_property);
+        EXPECT_THAT(r.error().message, HasSubstr(std::string("property ") + b.property));
+        EXPECT_THAT(r.error().message, HasSubstr(b.says));
+        EXPECT_EQ(parent->megabytes_in_use(), before); // no budget taken
+    }
+    // What does fit is taken, up to the edges.
+    EXPECT_TRUE(create_with("mbochs-medium", 2, 2048, 1024));
+    EXPECT_TRUE(create_with("mbochs-large", 3, 4095, 2048));
+    EXPECT_TRUE(create_with("mbochs-small", 4, 64, 64, 64, 64));
+}
+
+// Every combination of edge values: refused with a reason, or a display
+// whose every mode bochs-drm keeps, within the bounds, preferred one first
+// in an EDID that encodes them all.
+TEST(MbochsModes, AnyPropertyValuesGiveARefusalOrAConsistentEdid)
+{
+    const std::uint32_t values[] = {0,    1,    63,   64,   640,  1080, 1366,
+                                    1920, 2160, 4095, 4096, 8193, 0xffffffff};
+    const std::pair<const char *, unsigned> types[] = {
+        {"mbochs-small", 4}, {"mbochs-medium", 16}, {"mbochs-large", 64}};
+    unsigned accepted = 0, refused = 0;
+    for (auto [type, mb] : types) {
+        const std::size_t vram = std::size_t(mb) << 20;
+        for (std::uint32_t xres : values) {
+            for (std::uint32_t yres : values) {
+                for (std::uint32_t xmax : values) {
+                    for (std::uint32_t ymax : values) {
+                        Result<MbochsDisplay> d = mbochs_display_for(
+                            type, vram, {1920, 1080}, {xres, yres, xmax, ymax});
+                        if (!d) {
+                            ASSERT_EQ(d.error().code, Errc::invalid_property);
+                            ASSERT_EQ(d.error().message.rfind("property '", 0), 0u);
+                            refused++;
+                            continue;
+                        }
+                        accepted++;
+                        const MbochsDisplay &disp = *d;
+                        std::vector<EdidMode> dropped;
+                        const Edid e = edid_generate(disp.preferred, disp.modes, &dropped);
+                        ASSERT_THAT(dropped, IsEmpty());
+                        ASSERT_TRUE(checksums_ok(e.blob()));
+                        const std::vector<EdidMode> modes = decode_modes(e.blob());
+                        ASSERT_EQ(modes[0], disp.preferred);
+                        ASSERT_EQ(sorted(modes), sorted(disp.modes));
+                        for (const EdidMode &m : modes) {
+                            ASSERT_TRUE(mbochs_mode_fits(m, vram));
+                            ASSERT_TRUE(!xmax || m.width <= xmax);
+                            ASSERT_TRUE(!ymax || m.height <= ymax);
+                        }
+                        if (xres) {
+                            ASSERT_EQ(disp.preferred, (EdidMode{std::uint16_t(xres),
+                                                                std::uint16_t(yres)}));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_GT(accepted, 1000u);
+    EXPECT_GT(refused, 1000u);
 }
 
 // ---- Lazy video memory ---------------------------------------------------------

@@ -3,22 +3,13 @@
 
 #include "hw/mdev/declaration.hpp"
 
+#include <charconv>
+
 namespace mdev::samples {
 
-namespace {
-
-EdidBlock edid_for(const MbochsTypeSpec &spec)
-{
-    if (spec.max_xres == 0 || spec.max_yres == 0) {
-        return edid_generate(kMbochsDefaultXres, kMbochsDefaultYres);
-    }
-    return edid_generate(spec.max_xres, spec.max_yres);
-}
-
-} // namespace
-
-MbochsMdev::MbochsMdev(const MbochsTypeSpec &spec)
-    : spec_(spec), vram_(std::size_t(spec.megabytes) << 20), edid_(edid_for(spec))
+MbochsMdev::MbochsMdev(const MbochsTypeSpec &spec, MbochsDisplay display)
+    : spec_(spec), vram_(std::size_t(spec.megabytes) << 20), display_(std::move(display)),
+      edid_(edid_generate(display_.preferred, display_.modes))
 {
     mbochs_config_init(state_, vram_.size());
     reset();
@@ -40,7 +31,10 @@ MbochsParent::MbochsParent()
           {"mbochs-medium", "Medium", "virtual display, 16 MB video memory", "vfio-pci"},
           {"mbochs-large", "Large", "virtual display, 64 MB video memory", "vfio-pci"},
       },
-      specs_{{4, 800, 600}, {16, 1920, 1440}, {64, 0, 0}}
+      // The kernel sample's EDID limits were 800x600, 1920x1440 and none;
+      // its 1920x1440 does not fit what bochs-drm takes from 16 MiB, so the
+      // preferred modes are those below and the list follows the memory.
+      specs_{{4, {800, 600}}, {16, {1920, 1080}}, {64, {1920, 1080}}}
 {
 }
 
@@ -69,7 +63,26 @@ Result<std::unique_ptr<VendorState>> MbochsParent::create(const CreateArgs &args
                          " MB in use; '" + args.type.id + "' needs " +
                          std::to_string(spec.megabytes) + " MB"};
     }
-    auto dev = std::make_unique<MbochsMdev>(spec);
+    MbochsDisplayRequest request;
+    const char *names[] = {"xres", "yres", "xmax", "ymax"};
+    std::uint32_t *fields[] = {&request.xres, &request.yres, &request.xmax, &request.ymax};
+    for (unsigned i = 0; i < 4; i++) {
+        // uint32 properties always arrive, in decimal (the glue's doing).
+        if (std::optional<std::string_view> text = args.properties.get(names[i])) {
+            const char *end = text->data() + text->size();
+            if (std::from_chars(text->data(), end, *fields[i]).ptr != end) {
+                return Error{Errc::invalid_property, std::string("property '") + names[i] +
+                                                         "': '" + std::string(*text) +
+                                                         "' is not a number"};
+            }
+        }
+    }
+    Result<MbochsDisplay> display = mbochs_display_for(
+        args.type.id, std::size_t(spec.megabytes) << 20, spec.default_preferred, request);
+    if (!display) {
+        return display.error();
+    }
+    auto dev = std::make_unique<MbochsMdev>(spec, std::move(*display));
     if (!dev->ok()) {
         return Error{Errc::budget_exhausted, "mbochs: cannot map " +
                                                  std::to_string(spec.megabytes) +
@@ -100,6 +113,21 @@ constexpr migration::Struct kDevice =
     migration::describe<MbochsDeviceState>("mbochs/device", 1, kDeviceFields);
 constexpr const migration::Struct *kState[] = {&kDevice};
 
+// As QEMU's bochs-display names them (DEFINE_EDID_PROPERTIES). Not
+// migrated, like any device property: both sides start with the same.
+constexpr PropertyDecl kProperties[] = {
+    {"xres", MDEV_PROP_UINT32,
+     "EDID preferred width (64..4095); 0: the type's default (mbochs-small 800x600, "
+     "-medium and -large 1920x1080). Must fit half the type's video memory at 32 bpp, "
+     "as bochs-drm requires",
+     nullptr},
+    {"yres", MDEV_PROP_UINT32, "EDID preferred height (64..4095), set with xres", nullptr},
+    {"xmax", MDEV_PROP_UINT32,
+     "Widest mode the EDID offers (64..8192); 0: no bound but the video memory", nullptr},
+    {"ymax", MDEV_PROP_UINT32,
+     "Tallest mode the EDID offers (64..8192); 0: no bound but the video memory", nullptr},
+};
+
 constexpr ParentDeclaration kMbochs = {
     .name = "mbochs",
     .description = "mdev sample: bochs display (DISPI registers, EDID, video memory)",
@@ -107,6 +135,7 @@ constexpr ParentDeclaration kMbochs = {
     .make = make_parent<MbochsParent>,
     .default_type = "mbochs-medium",
     .budget_help = "The parent has 256 MB of video memory in all",
+    .properties = kProperties,
     .state = kState,
 };
 const Registration kRegisterMbochs(kMbochs);
@@ -116,6 +145,17 @@ const Registration kRegisterMbochs(kMbochs);
 std::vector<migration::Data> MbochsMdev::migrated(const Device &)
 {
     return {{kDevice, state_}};
+}
+
+std::optional<std::string> MbochsMdev::property(std::string_view name) const
+{
+    if (name == "xres") {
+        return std::to_string(display_.preferred.width);
+    }
+    if (name == "yres") {
+        return std::to_string(display_.preferred.height);
+    }
+    return std::nullopt;
 }
 
 } // namespace mdev::samples

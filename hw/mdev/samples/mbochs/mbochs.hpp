@@ -11,10 +11,14 @@
 #include "hw/mdev/vfio_ops.hpp"
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mbochs/mbochs_edid.hpp"
+#include "samples/mbochs/mbochs_modes.hpp"
 #include "samples/mbochs/mbochs_state.hpp"
 #include "samples/mbochs/mbochs_vfio.hpp"
 #include "samples/mbochs/mbochs_vram.hpp"
 
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace mdev::samples {
@@ -25,26 +29,24 @@ inline constexpr unsigned kMbochsTotalMegabytes = 256;
 // What a type gives each of its mdevs.
 struct MbochsTypeSpec {
     unsigned megabytes;
-    // Largest mode the EDID advertises; 0 for "no limit" (mbochs-large),
-    // whose EDID still names a preferred mode (kMbochsDefaultMode).
-    std::uint16_t max_xres, max_yres;
+    // The EDID's preferred mode when the user sets no xres/yres: one that
+    // bochs-drm keeps for this memory (mbochs_modes.hpp).
+    EdidMode default_preferred;
 };
-
-inline constexpr std::uint16_t kMbochsDefaultXres = 1024;
-inline constexpr std::uint16_t kMbochsDefaultYres = 768;
 
 // One mbochs mdev: register state, video memory, EDID.
 class MbochsMdev final : public VendorState {
 public:
     // Check ok() after construction: the video memory may not be mappable.
-    explicit MbochsMdev(const MbochsTypeSpec &spec);
+    MbochsMdev(const MbochsTypeSpec &spec, MbochsDisplay display);
 
     bool ok() const { return vram_.ok(); }
     const MbochsTypeSpec &spec() const { return spec_; }
     MbochsDeviceState &state() { return state_; }
     Dispi dispi() { return Dispi(state_, vram_.size()); }
     std::span<std::uint8_t> vram() { return vram_.bytes(); }
-    const EdidBlock &edid() const { return edid_; }
+    const Edid &edid() const { return edid_; }
+    const MbochsDisplay &display() const { return display_; }
 
     // DISPI registers back to power-on; the video memory keeps its
     // contents, as on QEMU's stdvga and bochs-display.
@@ -54,12 +56,15 @@ public:
     bool post_load();
     bool post_load(Device &) override { return post_load(); }
     std::vector<migration::Data> migrated(const Device &) override;
+    // xres/yres in effect (the type's default when the user set none).
+    std::optional<std::string> property(std::string_view name) const override;
 
 private:
     MbochsTypeSpec spec_;
     MbochsDeviceState state_{};
     LazyMemory vram_;
-    EdidBlock edid_;
+    MbochsDisplay display_;
+    Edid edid_;
 };
 
 class MbochsParent final : public Parent {

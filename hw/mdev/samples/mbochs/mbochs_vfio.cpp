@@ -112,7 +112,7 @@ bool mmio_access(Device &dev, MbochsMdev &m, std::uint64_t offset, std::span<std
                             offset);
             return false;
         }
-        const EdidBlock &edid = m.edid();
+        const std::span<const std::uint8_t> edid = m.edid().blob();
         for (std::size_t i = 0; i < size; i++) {
             const std::uint64_t at = offset + i;
             rdata[i] = at < edid.size() ? edid[at] : 0;

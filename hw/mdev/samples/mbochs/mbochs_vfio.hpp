@@ -9,7 +9,8 @@
 // The primary plane is region-based (BAR0 + offset): in one process the
 // display reads the BAR's memory directly, so the kernel sample's dma-buf
 // and its VFIO EDID region (link state, resizable EDID) have no use here;
-// the EDID is fixed per type and always shown.
+// the EDID is fixed when the mdev is created (type and properties, see
+// mbochs_modes.hpp) and always shown.
 #pragma once
 
 #include "hw/mdev/vfio_ops.hpp"
