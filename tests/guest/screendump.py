@@ -3,44 +3,19 @@
 "=== MDEV-HOST-SCREENDUMP ===", take a QMP screendump of a device's console
 and check it, then answer the guest with one line on its console
 ("host-ok ..." or "host-fail ..."). Used by tests/guest/run."""
-import json
-import socket
-import time
+from qmp import Qmp, QmpError
 
 MARKER = "=== MDEV-HOST-SCREENDUMP ==="
 
 
 def qmp_screendump(sock_path, device, path, fmt="ppm", timeout=30.0):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(timeout)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            s.connect(str(sock_path))
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    f = s.makefile("rw")
-
-    def reply():
-        while True:
-            m = json.loads(f.readline())
-            if "event" not in m:
-                return m
-
-    def cmd(name, **args):
-        f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-        f.flush()
-        return reply()
-
-    reply()  # greeting
-    cmd("qmp_capabilities")
-    r = cmd("screendump", filename=str(path), device=device, format=fmt)
-    s.close()
-    if "return" not in r:
-        raise RuntimeError(f"screendump: {r.get('error')}")
+    q = Qmp(sock_path, timeout)
+    try:
+        q.cmd("screendump", filename=str(path), device=device, format=fmt)
+    except QmpError as e:
+        raise RuntimeError(f"screendump: {e}") from None
+    finally:
+        q.close()
 
 
 def read_ppm(path):
