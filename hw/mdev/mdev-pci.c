@@ -21,12 +21,30 @@
 #include "virtio/mdev-virtio-pci.h"
 #include "trace.h"
 
+char *mdev_pci_describe(MdevPCIState *s)
+{
+    g_autofree char *path = NULL;
+
+    if (DEVICE(s)->id) {
+        return g_strdup_printf("%s '%s' (mdev %s)",
+                               object_get_typename(OBJECT(s)),
+                               DEVICE(s)->id, s->uuid);
+    }
+    path = object_get_canonical_path(OBJECT(s));
+    return g_strdup_printf("%s %s (mdev %s)", object_get_typename(OBJECT(s)),
+                           path ? path : "(unattached)", s->uuid);
+}
+
 static void mdev_pci_guest_error(void *opaque, const char *message)
 {
     MdevPCIState *s = opaque;
+    g_autofree char *who = NULL;
 
-    qemu_log_mask(LOG_GUEST_ERROR, "%s %s: %s\n",
-                  object_get_typename(OBJECT(s)), s->uuid, message);
+    if (!qemu_loglevel_mask(LOG_GUEST_ERROR)) {
+        return;
+    }
+    who = mdev_pci_describe(s);
+    qemu_log("%s: %s\n", who, message);
 }
 
 static void mdev_pci_set_intx(void *opaque, bool asserted)
@@ -441,7 +459,12 @@ static void mdev_pci_instance_init(Object *obj)
 {
     MdevPCIState *s = MDEV_PCI(obj);
 
-    qbus_init(&s->bus, sizeof(s->bus), TYPE_MDEV_BUS, DEVICE(obj), NULL);
+    /*
+     * One mdev bus per function, under a fixed name (as virtio-pci's
+     * "virtio-bus"): its path is the function's path plus "/mdev-bus",
+     * whatever else was created before.
+     */
+    qbus_init(&s->bus, sizeof(s->bus), TYPE_MDEV_BUS, DEVICE(obj), "mdev-bus");
     object_initialize_child(obj, "mdev", &s->mdev, TYPE_MDEV_DEVICE);
 }
 

@@ -952,8 +952,9 @@ static void test_odd_access(void)
     g_assert_true(g_file_get_contents(log, &log_text, NULL, NULL));
     unlink(log);
     g_test_message("guest_errors log:\n%s", log_text);
-    g_assert_nonnull(strstr(log_text, "mdev-mtty " MTTY_UUID_A
-                            ": mtty: BAR0: 2-byte read at offset 0x0; "
+    g_assert_nonnull(strstr(log_text, "mdev-mtty /machine/peripheral-anon/"
+                            "device[0] (mdev " MTTY_UUID_A
+                            "): mtty: BAR0: 2-byte read at offset 0x0; "
                             "the UART's registers are one byte wide\n"));
     g_assert_nonnull(strstr(log_text, "BAR0: 4-byte read at offset 0x0;"));
     g_assert_nonnull(strstr(log_text, "BAR1: 2-byte read at offset 0x2;"));
@@ -1127,6 +1128,9 @@ static void test_qtree(void)
     g_assert_nonnull(fn);
     bus = strstr(fn, "type mdev-bus\n");
     g_assert_nonnull(bus);
+    /* The bus has a fixed name under its function, not a counted one. */
+    g_assert_nonnull(strstr(fn, "bus: mdev-bus\n"));
+    g_assert_true(strstr(fn, "bus: mdev-bus\n") < bus);
     dev = strstr(bus, "dev: mdev-device,");
     g_assert_nonnull(dev);
     /* The function's own properties, between it and its bus. */

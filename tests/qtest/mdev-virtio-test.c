@@ -551,7 +551,8 @@ static void test_hostile(void)
     g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
     unlink(log);
     g_test_message("guest_errors log:\n%s", text);
-    g_assert_nonnull(strstr(text, "mdev-mvnet " MVNET_UUID ": virtio: features "
+    g_assert_nonnull(strstr(text, "mdev-mvnet /machine/peripheral-anon/"
+                            "device[0] (mdev " MVNET_UUID "): virtio: features "
                             "0x20 not accepted: VERSION_1 is not negotiated\n"));
     g_assert_nonnull(strstr(text, "virtio: queue 0 size 0 refused"));
     g_assert_nonnull(strstr(text, "virtio: queue 0 size 3 refused"));

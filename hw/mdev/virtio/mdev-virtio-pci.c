@@ -120,12 +120,14 @@ static bool mdev_virtio_cfg_window(MdevPCIState *s, uint32_t *offset,
     if (bar != MDEV_VIRTIO_STRUCT_BAR ||
         (len != 1 && len != 2 && len != 4) || off % len ||
         off >= MDEV_VIRTIO_STRUCT_BAR_SIZE) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s %s: virtio: PCI cfg access %s "
-                      "of BAR%u offset 0x%x length %u: not a 1/2/4-byte "
-                      "aligned access inside BAR%u\n",
-                      object_get_typename(OBJECT(s)), s->uuid,
-                      write ? "write" : "read", bar, off, len,
-                      MDEV_VIRTIO_STRUCT_BAR);
+        if (qemu_loglevel_mask(LOG_GUEST_ERROR)) {
+            g_autofree char *who = mdev_pci_describe(s);
+
+            qemu_log("%s: virtio: PCI cfg access %s of BAR%u offset 0x%x "
+                     "length %u: not a 1/2/4-byte aligned access inside "
+                     "BAR%u\n", who, write ? "write" : "read", bar, off, len,
+                     MDEV_VIRTIO_STRUCT_BAR);
+        }
         return false;
     }
     *offset = off;

@@ -94,6 +94,13 @@ struct MdevPCIState {
 /* How messages name the device: its id, else its mdev's UUID. */
 const char *mdev_pci_name(MdevPCIState *s);
 
+/*
+ * How guest-error lines name the device: its type, its id (else its QOM
+ * path) and its mdev's UUID, e.g. "mdev-mtty 'tty0' (mdev 83b8f4f2-...)".
+ * The caller frees the string.
+ */
+char *mdev_pci_describe(MdevPCIState *s);
+
 /* The post_load of every mdev type's VMState (mdev-parents.c builds it). */
 int mdev_pci_post_load(void *opaque, int version_id);
 
