@@ -63,6 +63,15 @@ private:
 
 } // namespace
 
+static PropertyValues default_budget(const ParentDeclaration &d)
+{
+    PropertyValues values;
+    if (d.budget) {
+        values.set(d.budget->name, d.budget->default_value ? d.budget->default_value : "");
+    }
+    return values;
+}
+
 Core &global_core()
 {
     static NeverDestroyed<Core> instance;
@@ -84,13 +93,22 @@ Core &global_core()
             if (!d->make) {
                 refuse(*d, "no make function");
             }
+            if (d->budget && (d->budget->kind != MDEV_PROP_UINT32 || !d->budget->default_value)) {
+                refuse(*d, std::string("budget '") + d->budget->name +
+                               "' is not an unsigned integer with a default");
+            }
             for (const migration::Struct *st : d->state) {
                 std::string why = st ? migration::problem(*st) : "a null state description";
                 if (!why.empty()) {
                     refuse(*d, why);
                 }
             }
-            std::unique_ptr<Parent> owned = d->make();
+            // The default parent of the kind, with the default budget.
+            Result<std::unique_ptr<Parent>> made = d->make(default_budget(*d));
+            if (!made) {
+                refuse(*d, made.error().message);
+            }
+            std::unique_ptr<Parent> owned = std::move(*made);
             Parent &parent = *owned;
             if (parent.name() != d->name) {
                 refuse(*d, "the parent it makes is named '" + std::string(parent.name()) + "'");
@@ -210,6 +228,7 @@ std::unique_ptr<ParentInfoStore> make_info(const ParentDeclaration &d)
     info.default_class = store->default_class.empty() ? nullptr : store->default_class.c_str();
     info.properties = d.properties.data();
     info.nproperties = d.properties.size();
+    info.budget = d.budget;
     info.types = store->types.data();
     info.ntypes = store->types.size();
     info.state = d.state.data();
@@ -301,6 +320,7 @@ extern "C" MdevHandle *mdev_create(const char *parent, const char *type, const c
     handle->uuid = (*dev)->uuid().to_string();
     handle->type_id = (*dev)->type().id;
     handle->parent = std::string((*dev)->parent().name());
+    handle->parent_id = std::string((*dev)->parent().id());
     if (err) {
         err->code = MDEV_OK;
         err->message[0] = '\0';
@@ -354,6 +374,11 @@ extern "C" const char *mdev_parent_name(const MdevHandle *h)
     return h->parent.c_str();
 }
 
+extern "C" const char *mdev_parent_id(const MdevHandle *h)
+{
+    return h->parent_id.c_str();
+}
+
 extern "C" const char *mdev_driver_name(const MdevHandle *h)
 {
     Driver *d = h->device->driver();
@@ -366,4 +391,81 @@ extern "C" unsigned mdev_available_instances(const char *parent, const char *typ
     Parent *p = capi::global_core().find_parent(parent);
     const MdevType *t = p ? p->find_type(type) : nullptr;
     return t ? p->available_instances(*t) : 0;
+}
+
+extern "C" bool mdev_parent_new(const char *kind, const char *id, const char *budget,
+                                MdevError *err)
+{
+    Core &core = capi::global_core();
+    const ParentDeclaration *decl = nullptr;
+    for (const ParentDeclaration *d : declared_parents()) {
+        if (std::string_view(d->name) == kind) {
+            decl = d;
+        }
+    }
+    if (!decl) {
+        capi::set_error(err, MDEV_ERR_UNKNOWN_PARENT,
+                        std::string("no mdev parent kind '") + kind + "'");
+        return false;
+    }
+    if (core.find_parent(id)) {
+        capi::set_error(err, MDEV_ERR_OTHER,
+                        std::string("an mdev parent named '") + id + "' exists already" +
+                            (std::string_view(id) == kind ? " (the default parent of its kind)" : ""));
+        return false;
+    }
+    PropertyValues values = capi::default_budget(*decl);
+    if (budget) {
+        if (!decl->budget) {
+            capi::set_error(err, MDEV_ERR_INVALID_PROPERTY,
+                            std::string("budget: a parent of kind '") + kind +
+                                "' has a fixed budget; leave budget out");
+            return false;
+        }
+        values.set(decl->budget->name, budget);
+    }
+    Result<std::unique_ptr<Parent>> made = decl->make(values);
+    if (!made) {
+        capi::set_error(err, capi::to_c(made.error().code), made.error().message);
+        return false;
+    }
+    Result<Parent *> registered = core.register_parent(std::move(*made), id);
+    if (!registered) {
+        capi::set_error(err, capi::to_c(registered.error().code), registered.error().message);
+        return false;
+    }
+    Status ops = (*registered)->register_ops(core);
+    if (!ops) {
+        (void)core.unregister_parent(id);
+        capi::set_error(err, capi::to_c(ops.error().code), ops.error().message);
+        return false;
+    }
+    return true;
+}
+
+extern "C" bool mdev_parent_delete(const char *id, MdevError *err)
+{
+    Status s = capi::global_core().unregister_parent(id);
+    if (!s) {
+        capi::set_error(err, capi::to_c(s.error().code), s.error().message);
+        return false;
+    }
+    return true;
+}
+
+extern "C" bool mdev_parent_in_use(const char *id)
+{
+    return capi::global_core().mdevs_of(id) > 0;
+}
+
+extern "C" bool mdev_parent_at(size_t index, const char **id, const char **kind)
+{
+    std::vector<const Parent *> all = capi::global_core().parents();
+    if (index >= all.size()) {
+        return false;
+    }
+    // Both views point into the parent, which the core keeps.
+    *id = all[index]->id().data();
+    *kind = all[index]->name().data();
+    return true;
 }

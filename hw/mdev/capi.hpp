@@ -42,7 +42,8 @@ struct MdevHandle final : mdev::capi::CHost {
     mdev::Device *device = nullptr;
     std::string uuid;
     std::string type_id;
-    std::string parent;
+    std::string parent;    // the parent's kind, e.g. "mtty"
+    std::string parent_id; // the parent instance's id, e.g. "card0"
 };
 
 namespace mdev::capi {

@@ -43,15 +43,50 @@ Core::~Core()
     }
 }
 
-Result<Parent *> Core::register_parent(std::unique_ptr<Parent> parent)
+Result<Parent *> Core::register_parent(std::unique_ptr<Parent> parent, std::string id)
 {
-    if (entry(parent->name())) {
-        return Error{Errc::duplicate_parent,
-                     "a parent named " + quoted(parent->name()) + " is already registered"};
+    if (id.empty()) {
+        id = std::string(parent->name());
     }
+    if (entry(id)) {
+        return Error{Errc::duplicate_parent,
+                     "a parent named " + quoted(id) + " is already registered"};
+    }
+    parent->id_ = std::move(id);
     Parent *raw = parent.get();
     parents_.push_back(ParentEntry{std::move(parent), {}});
     return raw;
+}
+
+Status Core::unregister_parent(std::string_view id)
+{
+    auto it = std::find_if(parents_.begin(), parents_.end(),
+                           [&](const ParentEntry &e) { return e.parent->id() == id; });
+    if (it == parents_.end()) {
+        return Error{Errc::unknown_parent, "no mdev parent named " + quoted(id)};
+    }
+    if (std::size_t n = mdevs_of(id); n > 0) {
+        return Error{Errc::parent_in_use, "parent " + quoted(id) + " still has " +
+                                              std::to_string(n) + " mdev(s); remove them first"};
+    }
+    parents_.erase(it);
+    return Ok{};
+}
+
+std::size_t Core::mdevs_of(std::string_view id) const
+{
+    auto of_id = [id](const std::unique_ptr<Device> &d) { return d->parent().id() == id; };
+    return static_cast<std::size_t>(std::count_if(devices_.begin(), devices_.end(), of_id) +
+                                    std::count_if(removed_.begin(), removed_.end(), of_id));
+}
+
+std::vector<const Parent *> Core::parents() const
+{
+    std::vector<const Parent *> all;
+    for (const ParentEntry &e : parents_) {
+        all.push_back(e.parent.get());
+    }
+    return all;
 }
 
 Parent *Core::find_parent(std::string_view name) const
@@ -110,7 +145,7 @@ Result<Device *> Core::create(CreateRequest req)
     const MdevType *type = parent.find_type(req.type);
     if (!type) {
         return Error{Errc::unknown_type,
-                     "parent " + quoted(parent.name()) + " has no type " + quoted(req.type) +
+                     "parent " + quoted(parent.id()) + " has no type " + quoted(req.type) +
                          "; accepted: " +
                          join(parent.types(), [](const MdevType &t) { return t.id; })};
     }
@@ -120,7 +155,7 @@ Result<Device *> Core::create(CreateRequest req)
     });
     if (ops == e->ops.end()) {
         return Error{Errc::class_unsupported,
-                     "parent " + quoted(parent.name()) + " has no " +
+                     "parent " + quoted(parent.id()) + " has no " +
                          std::string(class_name(*class_id)) + " ops; accepted: " +
                          join(classes_of(req.parent), class_name)};
     }
@@ -138,7 +173,7 @@ Result<Device *> Core::create(CreateRequest req)
 
     if (parent.available_instances(*type) == 0) {
         return Error{Errc::budget_exhausted,
-                     "parent " + quoted(parent.name()) + " has no room for another " +
+                     "parent " + quoted(parent.id()) + " has no room for another " +
                          quoted(type->id) + " (available_instances is 0)"};
     }
     Result<std::unique_ptr<VendorState>> state =
@@ -221,7 +256,7 @@ void Core::destroy(std::unique_ptr<Device> dev)
 Core::ParentEntry *Core::entry(std::string_view name)
 {
     for (ParentEntry &e : parents_) {
-        if (e.parent->name() == name) {
+        if (e.parent->id() == name) {
             return &e;
         }
     }

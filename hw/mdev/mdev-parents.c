@@ -18,6 +18,7 @@
 #include "migration/vmstate.h"
 #include "migration/qemu-file-types.h"
 #include "hw/mdev/mdev-pci.h"
+#include "hw/mdev/mdev-parent-object.h"
 
 /* ------------------------------------------------------------- VMState -- */
 
@@ -296,9 +297,10 @@ static void mdev_type_add_properties(ObjectClass *klass,
                                      const MdevParentInfo *info)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    size_t n = 3 + info->nproperties;
+    size_t n = 4 + info->nproperties;
     Property *props = g_new0(Property, n);
     g_autofree char *class_help = NULL;
+    g_autofree char *parent_help = NULL;
 
     /*
      * The mdev type is "mdev-type", not "type": every QOM object already
@@ -307,8 +309,10 @@ static void mdev_type_add_properties(ObjectClass *klass,
     props[0] = (Property)DEFINE_PROP_STRING("class", MdevPCIState, class_name);
     props[1] = (Property)DEFINE_PROP_STRING("mdev-type", MdevPCIState, type);
     props[2] = (Property)DEFINE_PROP_UUID("uuid", MdevPCIState, uuid_prop);
+    props[3] = (Property)DEFINE_PROP_LINK("parent", MdevPCIState, parent_link,
+                                          TYPE_MDEV_PARENT, Object *);
     for (size_t i = 0; i < info->nproperties; i++) {
-        props[3 + i] = mdev_declared_property(&info->properties[i], i);
+        props[4 + i] = mdev_declared_property(&info->properties[i], i);
     }
     device_class_set_props_n(dc, props, n);
 
@@ -326,6 +330,11 @@ static void mdev_type_add_properties(ObjectClass *klass,
     }
     object_class_property_set_description(klass, "class", class_help);
     object_class_property_set_description(klass, "mdev-type", info->type_help);
+    parent_help = g_strdup_printf(
+        "The id of the -object mdev-parent (kind=%s) whose budget the mdev "
+        "takes; default: the default parent of kind '%s'", info->name,
+        info->name);
+    object_class_property_set_description(klass, "parent", parent_help);
     object_class_property_set_description(klass, "uuid",
         "The mdev's UUID: 8-4-4-4-12 hex digits, or \"auto\" (the default) "
         "for a random one");

@@ -17,6 +17,7 @@
 #include "migration/qemu-file-types.h"
 #include "migration/vmstate.h"
 #include "hw/mdev/mdev-pci.h"
+#include "hw/mdev/mdev-parent-object.h"
 #include "vfio/mdev-vfio-pci.h"
 #include "virtio/mdev-virtio-pci.h"
 #include "trace.h"
@@ -199,6 +200,7 @@ static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
     size_t nvalues = 0;
     MdevError err;
     const char *prop;
+    const char *parent_id;
 
     if (!s->class_name) {
         if (!info->default_class) {
@@ -222,7 +224,14 @@ static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
     g_free(s->uuid);
     s->uuid = qemu_uuid_unparse_strdup(&s->uuid_prop);
 
-    s->handle = mdev_create(info->name, s->type, s->uuid, s->class_name,
+    parent_id = info->name;
+    if (s->parent_link) {
+        parent_id = mdev_parent_object_id(s->parent_link, info->name, errp);
+        if (!parent_id) {
+            return false;
+        }
+    }
+    s->handle = mdev_create(parent_id, s->type, s->uuid, s->class_name,
                             values, nvalues, &mdev_pci_host_ops, s, &err);
     if (!s->handle) {
         prop = mdev_pci_error_property(err.code);
@@ -338,7 +347,7 @@ static bool mdev_pci_mirror_on_bus(MdevPCIState *s, Error **errp)
 {
     DeviceState *mdev = DEVICE(&s->mdev);
 
-    qdev_prop_set_string(mdev, "parent", mdev_parent_name(s->handle));
+    qdev_prop_set_string(mdev, "parent", mdev_parent_id(s->handle));
     qdev_prop_set_string(mdev, "mdev-type", mdev_type_id(s->handle));
     qdev_prop_set_string(mdev, "uuid", s->uuid);
     qdev_prop_set_string(mdev, "class", s->class_name);

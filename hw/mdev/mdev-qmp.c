@@ -42,18 +42,36 @@ static strList *mdev_split_classes(const char *classes)
     return list;
 }
 
+static const MdevParentInfo *mdev_info_of_kind(const char *kind)
+{
+    const MdevParentInfo *info;
+
+    for (size_t i = 0; (info = mdev_parent_info(i)) != NULL; i++) {
+        if (!strcmp(info->name, kind)) {
+            return info;
+        }
+    }
+    return NULL;
+}
+
 MdevParentSummaryList *qmp_query_mdev_parents(Error **errp)
 {
     MdevParentSummaryList *list = NULL;
     MdevParentSummaryList **tail = &list;
-    const MdevParentInfo *info;
+    const char *id, *kind;
 
-    for (size_t i = 0; (info = mdev_parent_info(i)) != NULL; i++) {
-        MdevParentSummary *p = g_new0(MdevParentSummary, 1);
-        MdevTypeInfoList **types = &p->types;
+    /* The default parent of each kind first, then the user's. */
+    for (size_t i = 0; mdev_parent_at(i, &id, &kind); i++) {
+        const MdevParentInfo *info = mdev_info_of_kind(kind);
+        MdevParentSummary *p;
+        MdevTypeInfoList **types;
 
-        /* One parent of each kind, named after its kind. */
-        p->id = g_strdup(info->name);
+        if (!info) {
+            continue;
+        }
+        p = g_new0(MdevParentSummary, 1);
+        types = &p->types;
+        p->id = g_strdup(id);
         p->kind = g_strdup(info->name);
         p->qom_type = g_strdup_printf("mdev-%s", info->name);
         p->classes = mdev_split_classes(info->classes);
@@ -65,8 +83,7 @@ MdevParentSummaryList *qmp_query_mdev_parents(Error **errp)
             ti->name = g_strdup(pt->name);
             ti->description = g_strdup(pt->description);
             ti->device_api = g_strdup(pt->device_api);
-            ti->available_instances = mdev_available_instances(info->name,
-                                                               pt->id);
+            ti->available_instances = mdev_available_instances(id, pt->id);
             QAPI_LIST_APPEND(types, ti);
         }
         QAPI_LIST_APPEND(tail, p);
@@ -86,7 +103,7 @@ static int mdev_collect(Object *obj, void *opaque)
     }
     m = g_new0(MdevInfo, 1);
     m->uuid = g_strdup(mdev_uuid(s->handle));
-    m->parent = g_strdup(mdev_parent_name(s->handle));
+    m->parent = g_strdup(mdev_parent_id(s->handle));
     m->type = g_strdup(mdev_type_id(s->handle));
     m->q_class = g_strdup(mdev_class_text(mdev_class(s->handle)));
     m->driver = g_strdup(mdev_driver_name(s->handle));

@@ -230,7 +230,7 @@ public:
         return std::unique_ptr<VendorState>(std::make_unique<HostileDevice>(*input));
     }
     void remove(VendorState &) override { created_--; }
-    Status register_ops(Core &core) const override { return core.register_ops(name(), ops_); }
+    Status register_ops(Core &core) const override { return core.register_ops(id(), ops_); }
 
 private:
     std::vector<MdevType> types_{{"hostile-1", "Hostile", "", "vfio-pci"}};

@@ -234,6 +234,103 @@ static void test_add_errors(void)
     qtest_quit(qts);
 }
 
+/*
+ * -object mdev-parent,kind=K: parents with budgets of their own beside the
+ * default one, named by devices with parent=, listed by the query, each
+ * enforcing its own budget.
+ */
+static void test_parent_objects(void)
+{
+    QTestState *qts = qtest_init(
+        "-M pc -nodefaults -object mdev-parent,id=card0,kind=mtty,budget=4 "
+        "-device mdev-mtty,parent=card0,mdev-type=mtty-2,class=vfio,addr=05.0 "
+        "-device mdev-mtty,parent=card0,mdev-type=mtty-1,class=virtio,"
+        "addr=06.0,id=v0");
+    QDict *resp, *m;
+
+    g_assert_cmpint(available(qts, "card0", "mtty-2"), ==, 0);
+    g_assert_cmpint(available(qts, "card0", "mtty-1"), ==, 1);
+    g_assert_cmpint(available(qts, "mtty", "mtty-2"), ==, 12);
+    resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-parents' }");
+    m = find_entry(qdict_get_qlist(resp, "return"), "id", "card0");
+    g_assert_nonnull(m);
+    g_assert_cmpstr(qdict_get_str(m, "kind"), ==, "mtty");
+    g_assert_cmpstr(qdict_get_str(m, "qom-type"), ==, "mdev-mtty");
+    qobject_unref(resp);
+    resp = qtest_qmp(qts, "{ 'execute': 'query-mdevs' }");
+    m = find_entry(qdict_get_qlist(resp, "return"), "device-id", "v0");
+    g_assert_nonnull(m);
+    g_assert_cmpstr(qdict_get_str(m, "parent"), ==, "card0");
+    qobject_unref(resp);
+
+    assert_add_fails(qts, "{'driver': 'mdev-mtty', 'id': 'x', 'parent': "
+                     "'card0', 'mdev-type': 'mtty-2', 'class': 'vfio'}",
+                     "parent 'card0' has no room for another 'mtty-2'");
+
+    /* Created and deleted at run time; not deleted while it has mdevs. */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'object-add', 'arguments': "
+                             "{ 'qom-type': 'mdev-parent', 'id': 'card1', "
+                             "'kind': 'mtty', 'budget': 1 } }");
+    g_assert_cmpint(available(qts, "card1", "mtty-1"), ==, 1);
+    qtest_qmp_device_add(qts, "mdev-mtty", "t1", "{'parent': 'card1', "
+                         "'mdev-type': 'mtty-1', 'class': 'vfio', "
+                         "'addr': '07.0'}");
+    resp = qtest_qmp(qts, "{ 'execute': 'object-del', 'arguments': "
+                     "{ 'id': 'card1' } }");
+    g_assert_nonnull(qdict_get_qdict(resp, "error"));
+    qobject_unref(resp);
+    qpci_unplug_acpi_device_test(qts, "t1", 7);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'object-del', 'arguments': "
+                             "{ 'id': 'card1' } }");
+    resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-parents' }");
+    g_assert_null(find_entry(qdict_get_qlist(resp, "return"), "id", "card1"));
+    qobject_unref(resp);
+    /* Its id can be used again. */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'object-add', 'arguments': "
+                             "{ 'qom-type': 'mdev-parent', 'id': 'card1', "
+                             "'kind': 'mtty', 'budget': 2 } }");
+    g_assert_cmpint(available(qts, "card1", "mtty-2"), ==, 1);
+    qtest_quit(qts);
+}
+
+static void test_parent_object_errors(void)
+{
+    static const char *const kind[] = {
+        "property 'parent': 'd0' is a parent of kind 'mdpy'; an mdev-mtty "
+        "needs one of kind 'mtty'", NULL
+    };
+    static const char *const same_id[] = {
+        "mdev-parent 'mtty': an mdev parent named 'mtty' exists already (the "
+        "default parent of its kind)",
+        NULL
+    };
+    static const char *const zero[] = {
+        "mdev-parent 'c': budget: 0 ports; a parent has 1 to 1024 ports", NULL
+    };
+    static const char *const mem[] = {
+        "mdev-parent 'c': budget: 5000 MB; a parent has 4 to 4096 MB", NULL
+    };
+    static const char *const fixed[] = {
+        "mdev-parent 'c': budget: a parent of kind 'gpio' has a fixed budget",
+        NULL
+    };
+    static const char *const no_kind[] = {
+        "mdev-parent 'c': property 'kind': no such parent kind; accepted: ",
+        "mtty", NULL
+    };
+
+    mdev_qtest_assert_fails("-object mdev-parent,id=d0,kind=mdpy "
+                            "-device mdev-mtty,class=vfio,parent=d0", kind);
+    mdev_qtest_assert_fails("-object mdev-parent,id=mtty,kind=mtty", same_id);
+    mdev_qtest_assert_fails("-object mdev-parent,id=c,kind=mtty,budget=0",
+                            zero);
+    mdev_qtest_assert_fails("-object mdev-parent,id=c,kind=mbochs,budget=5000",
+                            mem);
+    mdev_qtest_assert_fails("-object mdev-parent,id=c,kind=gpio,budget=2",
+                            fixed);
+    mdev_qtest_assert_fails("-object mdev-parent,id=c,kind=nope", no_kind);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -241,5 +338,7 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev/qmp/add-query-unplug", test_add_query_unplug);
     qtest_add_func("/mdev/qmp/add-errors", test_add_errors);
     qtest_add_func("/mdev/qmp/remove-by-uuid", test_remove_by_uuid);
+    qtest_add_func("/mdev/qmp/parent-objects", test_parent_objects);
+    qtest_add_func("/mdev/qmp/parent-object-errors", test_parent_object_errors);
     return g_test_run();
 }

@@ -7,6 +7,13 @@
 #include "hw/mdev/mdev.h"
 #include "samples/common/vring_state.hpp"
 #include "samples/mtty/mtty_state.hpp"
+#include "samples/gpio/gpio.hpp"
+#include "samples/mbochs/mbochs.hpp"
+#include "samples/mdpy/mdpy.hpp"
+#include "samples/mtty/mtty.hpp"
+#include "hw/mdev/core.hpp"
+#include "recording_host.hpp"
+#include "vfio/vfio_driver.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -72,7 +79,11 @@ TEST(DeclarationTest, TypeHelpNamesEveryTypeTheDefaultAndTheBudget)
     EXPECT_STREQ(mdpy->type_help,
                  "mdpy-vga (virtual display, 640x480 framebuffer), mdpy-xga (virtual display, "
                  "1024x768 framebuffer) or mdpy-hd (virtual display, 1920x1080 framebuffer); "
-                 "default mdpy-vga. The parent has room for 4 devices in all");
+                 "default mdpy-vga. The default parent has room for 4 devices in all; -object "
+                 "mdev-parent,id=ID,kind=mdpy,budget=DISPLAYS makes another (parent=ID)");
+    ASSERT_NE(mdpy->budget, nullptr);
+    EXPECT_STREQ(mdpy->budget->name, "displays");
+    EXPECT_STREQ(mdpy->budget->default_value, "4");
     const MdevParentInfo *mvnet = info_of("mvnet");
     ASSERT_NE(mvnet, nullptr);
     // No default named: the first (and only) type.
@@ -213,6 +224,79 @@ TEST(DeclarationTest, ProblemNamesMembersPastTheStructTwiceNamedOrMisdescribed)
         MDEV_MIGRATE_STRUCT(Versioned, q, samples::kVringState),
     };
     EXPECT_EQ(migration::problem(migration::describe<Versioned>("v", 1, nested)), "");
+}
+
+// -object mdev-parent-<kind>: parents of one kind with budgets of their own,
+// beside the default one, each enforcing its own; ids unique; a parent with
+// mdevs cannot go.
+TEST(DeclarationTest, ParentInstancesHaveTheirOwnBudgets)
+{
+    test::RecordingHost host; // before the core: the core's destructor unbinds
+    Core core;
+    core.bus().register_driver(vfio::vfio_pci_driver());
+    PropertyValues big;
+    big.set("ports", "3");
+    Result<std::unique_ptr<Parent>> made = make_parent<samples::MttyParent>(big);
+    ASSERT_TRUE(made);
+    ASSERT_TRUE(core.register_parent(std::move(*made), "card0"));
+    ASSERT_TRUE(core.register_parent(std::make_unique<samples::MttyParent>()));
+    Parent *card0 = core.find_parent("card0");
+    ASSERT_NE(card0, nullptr);
+    EXPECT_EQ(card0->id(), "card0");
+    EXPECT_EQ(card0->name(), "mtty");
+    EXPECT_EQ(core.find_parent("mtty")->id(), "mtty");
+    ASSERT_TRUE(card0->register_ops(core));
+    ASSERT_TRUE(core.find_parent("mtty")->register_ops(core));
+    EXPECT_EQ(card0->available_instances(*card0->find_type("mtty-1")), 3u);
+
+    Result<Parent *> again = core.register_parent(std::make_unique<samples::MttyParent>(), "card0");
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, Errc::duplicate_parent);
+
+    ASSERT_TRUE(core.create({"card0", "mtty-2", "11111111-2222-3333-4444-555555555555", "vfio",
+                             &host}));
+    Result<Device *> full =
+        core.create({"card0", "mtty-2", "11111111-2222-3333-4444-555555555556", "vfio", &host});
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().code, Errc::budget_exhausted);
+    EXPECT_THAT(full.error().message, ::testing::HasSubstr("parent 'card0'"));
+    // The default parent's budget is untouched.
+    EXPECT_EQ(core.find_parent("mtty")->available_instances(
+                  *core.find_parent("mtty")->find_type("mtty-2")),
+              12u);
+
+    Status busy = core.unregister_parent("card0");
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code, Errc::parent_in_use);
+    EXPECT_EQ(core.mdevs_of("card0"), 1u);
+    ASSERT_TRUE(core.remove("11111111-2222-3333-4444-555555555555"));
+    EXPECT_TRUE(core.unregister_parent("card0"));
+    EXPECT_EQ(core.find_parent("card0"), nullptr);
+    EXPECT_EQ(core.parents().size(), 1u);
+}
+
+TEST(DeclarationTest, BudgetValuesAreCheckedWithTheirRange)
+{
+    PropertyValues v;
+    v.set("ports", "0");
+    Result<std::unique_ptr<Parent>> zero = make_parent<samples::MttyParent>(v);
+    ASSERT_FALSE(zero);
+    EXPECT_EQ(zero.error().code, Errc::invalid_property);
+    EXPECT_EQ(zero.error().message, "budget: 0 ports; a parent has 1 to 1024 ports");
+    v.set("ports", "99999999999999999999");
+    Result<std::unique_ptr<Parent>> huge = make_parent<samples::MttyParent>(v);
+    ASSERT_FALSE(huge);
+    EXPECT_THAT(huge.error().message, ::testing::HasSubstr("is not a number of ports within range"));
+    v.set("MB", "2");
+    Result<std::unique_ptr<Parent>> small = make_parent<samples::MbochsParent>(v);
+    ASSERT_FALSE(small);
+    EXPECT_EQ(small.error().message, "budget: 2 MB; a parent has 4 to 4096 MB");
+    v.set("displays", "8");
+    Result<std::unique_ptr<Parent>> eight = make_parent<samples::MdpyParent>(v);
+    ASSERT_TRUE(eight);
+    EXPECT_EQ((*eight)->available_instances((*eight)->types().front()), 8u);
+    // A parent without a budget is made as it is.
+    EXPECT_TRUE(make_parent<samples::GpioParent>(PropertyValues{}));
 }
 
 } // namespace

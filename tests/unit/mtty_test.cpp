@@ -545,7 +545,7 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
     EXPECT_EQ(info->default_class, nullptr); // two classes: the user chooses
     EXPECT_STREQ(info->default_type, "mtty-2");
     EXPECT_THAT(info->type_help, HasSubstr("mtty-1 (Single port serial) or mtty-2 (Dual port "
-                                           "serial); default mtty-2. The parent has 24 ports"));
+                                           "serial); default mtty-2. The default parent has 24 ports"));
     ASSERT_EQ(info->nstate, 2u);
     const unsigned start = mdev_available_instances("mtty", "mtty-2");
     EXPECT_EQ(start, 12u);

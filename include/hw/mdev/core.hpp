@@ -39,9 +39,19 @@ public:
     Core &operator=(const Core &) = delete;
     ~Core();
 
-    // The core owns its parents for its whole life.
-    Result<Parent *> register_parent(std::unique_ptr<Parent> parent);
-    Parent *find_parent(std::string_view name) const;
+    // The core owns its parents until unregister_parent(). `id` names the
+    // instance (empty: its kind, Parent::name(), as for the default parent
+    // of each kind); ids are unique.
+    Result<Parent *> register_parent(std::unique_ptr<Parent> parent, std::string id = {});
+    // Takes a parent (and its ops) away; refused (parent_in_use) while any
+    // mdev of it exists, including one removed but still pinned.
+    Status unregister_parent(std::string_view id);
+    Parent *find_parent(std::string_view id) const;
+    // How many mdevs parent `id` has: live ones and those removed but
+    // still pinned.
+    std::size_t mdevs_of(std::string_view id) const;
+    // Every registered parent, in registration order.
+    std::vector<const Parent *> parents() const;
 
     // Once per parent and class; the ops must outlive the core's use of them
     // (parents own their ops, and the core owns the parents).

@@ -24,6 +24,7 @@ enum class Errc {
     probe_failed,       // the frontend refused the device
     unknown_device,     // no mdev with that UUID
     invalid_property,   // the parent refused a value of one of its properties
+    parent_in_use,      // the parent still has mdevs (live, or removed but pinned)
 };
 
 struct Error {

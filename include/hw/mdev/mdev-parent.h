@@ -117,6 +117,11 @@ typedef struct MdevParentInfo {
     const char *default_class;
     const MdevPropertyDecl *properties;
     size_t nproperties;
+    /*
+     * The budget of -object mdev-parent,kind=<name>,budget=N: its unit
+     * (name), help and default; NULL if every parent has the same budget.
+     */
+    const MdevPropertyDecl *budget;
     /* Its types, in the parent's order (the first is not always the default). */
     const MdevParentType *types;
     size_t ntypes;

@@ -55,6 +55,7 @@ struct MdevPCIState {
     PCIDevice parent_obj;
 
     /* Properties. */
+    Object *parent_link; /* an mdev-parent of its kind; NULL: the default */
     char *class_name;
     char *type;
     QemuUUID uuid_prop;

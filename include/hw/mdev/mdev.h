@@ -116,8 +116,35 @@ bool mdev_post_load(MdevHandle *h);
 bool mdev_property(const MdevHandle *h, const char *name, char *buf,
                    size_t size);
 
+/* The id of the parent instance the mdev was created from ("card0"). */
+const char *mdev_parent_id(const MdevHandle *h);
+
 /* How many more mdevs of @type @parent can create (0 if unknown). */
 unsigned mdev_available_instances(const char *parent, const char *type);
+
+/*
+ * A parent of kind @kind (a declared parent's name) registered as @id with
+ * the budget @budget (text form; NULL: the kind's default), its ops
+ * registered: -object mdev-parent,id=@id,kind=@kind[,budget=N]. False and
+ * @err on refusal (no such kind, an id taken, a budget refused).
+ */
+bool mdev_parent_new(const char *kind, const char *id, const char *budget,
+                     MdevError *err);
+
+/*
+ * Takes the parent @id away; false and @err while it has mdevs (live, or
+ * removed and not yet freed) or if there is none.
+ */
+bool mdev_parent_delete(const char *id, MdevError *err);
+
+/* Whether parent @id has mdevs (live, or removed and not yet freed). */
+bool mdev_parent_in_use(const char *id);
+
+/*
+ * The registered parents, 0 .. n-1 (false past the end): the id and the
+ * kind of each, in registration order (the default parents first).
+ */
+bool mdev_parent_at(size_t index, const char **id, const char **kind);
 
 #ifdef __cplusplus
 }

@@ -87,7 +87,12 @@ class Parent {
 public:
     virtual ~Parent() = default;
 
+    // The parent's kind, e.g. "mtty": the same for every instance.
     virtual std::string_view name() const = 0;
+    // The id this instance is registered under (Core::register_parent):
+    // its kind for the default parent of that kind, else the user's id
+    // (e.g. "card0"). Messages and the per-class ops use it.
+    std::string_view id() const { return id_.empty() ? name() : std::string_view(id_); }
     virtual std::span<const MdevType> types() const = 0;
 
     // How many more mdevs of `type` the parent's budget has room for now.
@@ -118,6 +123,10 @@ public:
         }
         return nullptr;
     }
+
+private:
+    friend class Core;
+    std::string id_;
 };
 
 } // namespace mdev

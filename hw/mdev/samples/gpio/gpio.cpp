@@ -350,7 +350,7 @@ void GpioParent::remove(VendorState &)
 
 Status GpioParent::register_ops(Core &core) const
 {
-    return core.register_ops(name(), kVfioOps);
+    return core.register_ops(id(), kVfioOps);
 }
 
 // ---- 5. The declaration --------------------------------------------------

@@ -25,7 +25,16 @@ bool MbochsMdev::post_load()
     return dispi().state_is_valid() && mbochs_config_is_valid(state_, vram_.size());
 }
 
-MbochsParent::MbochsParent()
+Result<std::unique_ptr<Parent>> MbochsParent::make(const PropertyValues &budget)
+{
+    Result<std::uint32_t> mb = budget_value(budget, "MB", 4, kMbochsMaxMegabytes);
+    if (!mb) {
+        return mb.error();
+    }
+    return std::unique_ptr<Parent>(std::make_unique<MbochsParent>(*mb));
+}
+
+MbochsParent::MbochsParent(unsigned total_megabytes)
     : types_{
           {"mbochs-small", "Small", "virtual display, 4 MB video memory", "vfio-pci"},
           {"mbochs-medium", "Medium", "virtual display, 16 MB video memory", "vfio-pci"},
@@ -34,7 +43,8 @@ MbochsParent::MbochsParent()
       // The kernel sample's EDID limits were 800x600, 1920x1440 and none;
       // its 1920x1440 does not fit what bochs-drm takes from 16 MiB, so the
       // preferred modes are those below and the list follows the memory.
-      specs_{{4, {800, 600}}, {16, {1920, 1080}}, {64, {1920, 1080}}}
+      specs_{{4, {800, 600}}, {16, {1920, 1080}}, {64, {1920, 1080}}},
+      total_mb_(total_megabytes)
 {
 }
 
@@ -50,15 +60,15 @@ const MbochsTypeSpec &MbochsParent::spec_of(const MdevType &type) const
 
 unsigned MbochsParent::available_instances(const MdevType &type) const
 {
-    return (kMbochsTotalMegabytes - mb_used_) / spec_of(type).megabytes;
+    return (total_mb_ - mb_used_) / spec_of(type).megabytes;
 }
 
 Result<std::unique_ptr<VendorState>> MbochsParent::create(const CreateArgs &args)
 {
     const MbochsTypeSpec &spec = spec_of(args.type);
-    if (mb_used_ + spec.megabytes > kMbochsTotalMegabytes) {
+    if (mb_used_ + spec.megabytes > total_mb_) {
         return Error{Errc::budget_exhausted,
-                     "parent 'mbochs' has " + std::to_string(kMbochsTotalMegabytes) +
+                     "parent '" + std::string(id()) + "' has " + std::to_string(total_mb_) +
                          " MB of video memory in all and " + std::to_string(mb_used_) +
                          " MB in use; '" + args.type.id + "' needs " +
                          std::to_string(spec.megabytes) + " MB"};
@@ -99,7 +109,7 @@ void MbochsParent::remove(VendorState &state)
 
 Status MbochsParent::register_ops(Core &core) const
 {
-    return core.register_ops(name(), vfio_ops_);
+    return core.register_ops(id(), vfio_ops_);
 }
 
 namespace {
@@ -128,13 +138,20 @@ constexpr PropertyDecl kProperties[] = {
      "Tallest mode the EDID offers (64..8192); 0: no bound but the video memory", nullptr},
 };
 
+constexpr PropertyDecl kMbochsBudget = {
+    "MB", MDEV_PROP_UINT32,
+    "Video memory in MB the parent shares out (small 4, medium 16, large 64): 4 to 4096",
+    "256"};
+
 constexpr ParentDeclaration kMbochs = {
     .name = "mbochs",
     .description = "mdev sample: bochs display (DISPI registers, EDID, video memory)",
     .category = MDEV_CATEGORY_DISPLAY,
     .make = make_parent<MbochsParent>,
     .default_type = "mbochs-medium",
-    .budget_help = "The parent has 256 MB of video memory in all",
+    .budget_help = "The default parent has 256 MB of video memory in all; -object "
+                   "mdev-parent,id=ID,kind=mbochs,budget=MB makes another (parent=ID)",
+    .budget = &kMbochsBudget,
     .properties = kProperties,
     .state = kState,
 };

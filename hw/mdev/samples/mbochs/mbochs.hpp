@@ -24,7 +24,8 @@
 namespace mdev::samples {
 
 // The parent's budget (the kernel's module parameter "count", in MB).
-inline constexpr unsigned kMbochsTotalMegabytes = 256;
+inline constexpr unsigned kMbochsTotalMegabytes = 256; // the default parent's
+inline constexpr unsigned kMbochsMaxMegabytes = 4096;   // of any one parent
 
 // What a type gives each of its mdevs.
 struct MbochsTypeSpec {
@@ -69,7 +70,9 @@ private:
 
 class MbochsParent final : public Parent {
 public:
-    MbochsParent();
+    explicit MbochsParent(unsigned total_megabytes = kMbochsTotalMegabytes);
+    // The parent with the budget of -object mdev-parent-mbochs (memory=MB).
+    static Result<std::unique_ptr<Parent>> make(const PropertyValues &budget);
 
     std::string_view name() const override { return "mbochs"; }
     std::span<const MdevType> types() const override { return types_; }
@@ -80,11 +83,13 @@ public:
     Status register_ops(Core &core) const override;
 
     unsigned megabytes_in_use() const { return mb_used_; }
+    unsigned total_megabytes() const { return total_mb_; }
     const MbochsTypeSpec &spec_of(const MdevType &type) const;
 
 private:
     std::vector<MdevType> types_;
     std::vector<MbochsTypeSpec> specs_; // parallel to types_
+    unsigned total_mb_;
     unsigned mb_used_ = 0;
     MbochsVfioOps vfio_ops_;
 };

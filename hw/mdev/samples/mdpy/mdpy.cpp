@@ -80,6 +80,15 @@ bool MdpyMdev::resync()
     return true;
 }
 
+Result<std::unique_ptr<Parent>> MdpyParent::make(const PropertyValues &budget)
+{
+    Result<std::uint32_t> count = budget_value(budget, "displays", 1, kMdpyMaxCount);
+    if (!count) {
+        return count.error();
+    }
+    return std::unique_ptr<Parent>(std::make_unique<MdpyParent>(*count));
+}
+
 MdpyParent::MdpyParent(unsigned count) : count_(count)
 {
     for (const MdpyTypeDef &t : kTypes) {
@@ -102,7 +111,7 @@ Result<std::unique_ptr<VendorState>> MdpyParent::create(const CreateArgs &args)
         return Error{Errc::unknown_type, "parent 'mdpy' has no type '" + args.type.id + "'"};
     }
     if (created_ >= count_) {
-        return Error{Errc::budget_exhausted, "parent 'mdpy' has room for " +
+        return Error{Errc::budget_exhausted, "parent '" + std::string(id()) + "' has room for " +
                                                  std::to_string(count_) +
                                                  " devices in all, and all are in use"};
     }
@@ -117,7 +126,7 @@ void MdpyParent::remove(VendorState &)
 
 Status MdpyParent::register_ops(Core &core) const
 {
-    return core.register_ops(name(), vfio_ops_);
+    return core.register_ops(id(), vfio_ops_);
 }
 
 namespace {
@@ -130,13 +139,18 @@ constexpr migration::Struct kDeviceState =
     migration::describe<MdpyDeviceState>("mdpy/device", 1, kDeviceFields);
 constexpr const migration::Struct *kState[] = {&kDeviceState};
 
+constexpr PropertyDecl kMdpyBudget = {
+    "displays", MDEV_PROP_UINT32, "Displays the parent has room for, of any type: 1 to 64", "4"};
+
 constexpr ParentDeclaration kMdpy = {
     .name = "mdpy",
     .description = "mdev sample: minimal PCI display (XRGB8888 framebuffer in BAR0)",
     .category = MDEV_CATEGORY_DISPLAY,
     .make = make_parent<MdpyParent>,
     .default_type = "mdpy-vga",
-    .budget_help = "The parent has room for 4 devices in all",
+    .budget_help = "The default parent has room for 4 devices in all; -object "
+                   "mdev-parent,id=ID,kind=mdpy,budget=DISPLAYS makes another (parent=ID)",
+    .budget = &kMdpyBudget,
     .state = kState,
 };
 const Registration kRegisterMdpy(kMdpy);

@@ -21,6 +21,7 @@ namespace mdev::samples {
 
 // The parent's budget: mdevs across all types (the kernel's `count`).
 inline constexpr unsigned kMdpyDefaultCount = 4;
+inline constexpr unsigned kMdpyMaxCount = 64;
 
 // One mdpy type's mode.
 struct MdpyMode {
@@ -71,6 +72,8 @@ private:
 class MdpyParent final : public Parent {
 public:
     explicit MdpyParent(unsigned count = kMdpyDefaultCount);
+    // The parent with the budget of -object mdev-parent-mdpy (count=N).
+    static Result<std::unique_ptr<Parent>> make(const PropertyValues &budget);
 
     std::string_view name() const override { return "mdpy"; }
     std::span<const MdevType> types() const override { return types_; }

@@ -70,14 +70,24 @@ void MttyMdev::update_intx(bool force)
     }
 }
 
-MttyParent::MttyParent()
+MttyParent::MttyParent(unsigned total_ports)
     : types_{
           {"mtty-1", "Single port serial", "virtual PCI serial card, one 16550A port",
            "vfio-pci"},
           {"mtty-2", "Dual port serial", "virtual PCI serial card, two 16550A ports",
            "vfio-pci"},
-      }
+      },
+      total_ports_(total_ports)
 {
+}
+
+Result<std::unique_ptr<Parent>> MttyParent::make(const PropertyValues &budget)
+{
+    Result<std::uint32_t> ports = budget_value(budget, "ports", 1, kMttyMaxPorts);
+    if (!ports) {
+        return ports.error();
+    }
+    return std::unique_ptr<Parent>(std::make_unique<MttyParent>(*ports));
 }
 
 unsigned MttyParent::ports_of(const MdevType &type) const
@@ -87,15 +97,15 @@ unsigned MttyParent::ports_of(const MdevType &type) const
 
 unsigned MttyParent::available_instances(const MdevType &type) const
 {
-    return (kMttyTotalPorts - ports_used_) / ports_of(type);
+    return (total_ports_ - ports_used_) / ports_of(type);
 }
 
 Result<std::unique_ptr<VendorState>> MttyParent::create(const CreateArgs &args)
 {
     unsigned ports = ports_of(args.type);
-    if (ports_used_ + ports > kMttyTotalPorts) {
+    if (ports_used_ + ports > total_ports_) {
         return Error{Errc::budget_exhausted,
-                     "parent 'mtty' has " + std::to_string(kMttyTotalPorts) +
+                     "parent '" + std::string(id()) + "' has " + std::to_string(total_ports_) +
                          " ports in all and " + std::to_string(ports_used_) +
                          " in use; '" + args.type.id + "' needs " + std::to_string(ports)};
     }
@@ -110,11 +120,11 @@ void MttyParent::remove(VendorState &state)
 
 Status MttyParent::register_ops(Core &core) const
 {
-    Status vfio = core.register_ops(name(), vfio_ops_);
+    Status vfio = core.register_ops(id(), vfio_ops_);
     if (!vfio) {
         return vfio;
     }
-    return core.register_ops(name(), virtio_ops_);
+    return core.register_ops(id(), virtio_ops_);
 }
 
 namespace {
@@ -166,6 +176,11 @@ constexpr migration::Struct kVirtio =
 
 constexpr const migration::Struct *kState[] = {&kDevice, &kVirtio};
 
+constexpr PropertyDecl kMttyBudget = {
+    "ports", MDEV_PROP_UINT32,
+    "Ports the parent has for all its mdevs together (an mtty-1 takes one, an mtty-2 two): "
+    "1 to 1024", "24"};
+
 constexpr ParentDeclaration kMtty = {
     .name = "mtty",
     .description = "mdev sample: serial ports looping back, as a PCI serial card of 16550A "
@@ -173,7 +188,9 @@ constexpr ParentDeclaration kMtty = {
     .category = MDEV_CATEGORY_INPUT,
     .make = make_parent<MttyParent>,
     .default_type = "mtty-2",
-    .budget_help = "The parent has 24 ports in all",
+    .budget_help = "The default parent has 24 ports in all; -object "
+                   "mdev-parent,id=ID,kind=mtty,budget=PORTS makes another (parent=ID)",
+    .budget = &kMttyBudget,
     .state = kState,
 };
 const Registration kRegisterMtty(kMtty);

@@ -19,7 +19,8 @@
 namespace mdev::samples {
 
 // The parent's budget: ports across all its mdevs (the kernel's MAX_MTTYS).
-inline constexpr unsigned kMttyTotalPorts = 24;
+inline constexpr unsigned kMttyTotalPorts = 24; // the default parent's
+inline constexpr unsigned kMttyMaxPorts = 1024;  // of any one parent
 
 // One mtty mdev: its plain-data state and where its interrupt goes.
 class MttyMdev final : public VendorState {
@@ -62,7 +63,9 @@ private:
 
 class MttyParent final : public Parent {
 public:
-    MttyParent();
+    explicit MttyParent(unsigned total_ports = kMttyTotalPorts);
+    // The parent with the budget of -object mdev-parent-mtty (ports=N).
+    static Result<std::unique_ptr<Parent>> make(const PropertyValues &budget);
 
     std::string_view name() const override { return "mtty"; }
     std::span<const MdevType> types() const override { return types_; }
@@ -74,10 +77,12 @@ public:
     Status register_ops(Core &core) const override;
 
     unsigned ports_in_use() const { return ports_used_; }
+    unsigned total_ports() const { return total_ports_; }
     unsigned ports_of(const MdevType &type) const;
 
 private:
     std::vector<MdevType> types_;
+    unsigned total_ports_;
     unsigned ports_used_ = 0;
     MttyVfioOps vfio_ops_;
     MttyVirtioOps virtio_ops_;

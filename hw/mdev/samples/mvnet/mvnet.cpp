@@ -264,7 +264,7 @@ Result<std::unique_ptr<VendorState>> MvnetParent::create(const CreateArgs &args)
 
 Status MvnetParent::register_ops(Core &core) const
 {
-    return core.register_ops(name(), virtio_ops_);
+    return core.register_ops(id(), virtio_ops_);
 }
 
 std::optional<std::string> MvnetMdev::property(std::string_view name) const
