@@ -653,7 +653,8 @@ static void test_hostile(void)
  * The conventions of every -device mdev-<parent>, on the parent with one
  * class and a property of its own: class defaults to virtio, the mac the
  * device derived from its UUID shows in info qtree, a multicast address or
- * the class mvnet has no ops for is refused on one line.
+ * the class mvnet has no ops for is refused on one line; mac= wins over
+ * the uuid's address.
  */
 static void test_properties(void)
 {
@@ -669,6 +670,7 @@ static void test_properties(void)
     g_auto(GStrv) lines = g_strsplit(raw, "\r", -1);
     g_autofree char *tree = g_strjoinv("", lines);
     const char *fn = strstr(tree, "dev: mdev-mvnet, id \"n\"");
+    QDict *rsp;
 
     g_assert_nonnull(fn);
     g_assert_nonnull(strstr(fn, "class = \"virtio\"\n"));
@@ -676,6 +678,15 @@ static void test_properties(void)
     g_assert_nonnull(strstr(fn, "uuid = \"6a1d3c52-0000-4000-8000-0123456789ab\"\n"));
     /* 02 (locally administered), then the UUID's last five bytes. */
     g_assert_nonnull(strstr(fn, "mac = \"02:23:45:67:89:ab\"\n"));
+    qtest_quit(qts);
+
+    /* mac= wins over the uuid's address. */
+    qts = qtest_init("-M q35 -nodefaults -device mdev-mvnet,id=b,"
+                     "mac=52:54:00:aa:bb:cc,uuid=6a1d3c52-0000-4000-8000-0123456789ab");
+    rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                    "{ 'path': '/machine/peripheral/b', 'property': 'mac' } }");
+    g_assert_cmpstr(qdict_get_str(rsp, "return"), ==, "52:54:00:aa:bb:cc");
+    qobject_unref(rsp);
     qtest_quit(qts);
 
     mdev_qtest_assert_starts("-device mdev-mvnet,mac=52:54:00:12:34:56,uuid=auto");
