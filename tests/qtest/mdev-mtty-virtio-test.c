@@ -65,7 +65,7 @@ static void con_begin(Con *c, MdevQVirtioConsole *con, QGuestAllocator *alloc)
     memset(c, 0, sizeof(*c));
     c->con = con;
     c->d = con->vdev;
-    c->qts = container_of(con->vdev, QVirtioPCIDevice, vdev)->pdev->bus->qts;
+    c->qts = mdev_qos_qts(con->vdev);
     c->alloc = alloc;
     g_assert_cmphex(c->d->features, ==, (1ull << VIRTIO_F_VERSION_1) |
                     (1ull << VIRTIO_CONSOLE_F_MULTIPORT));

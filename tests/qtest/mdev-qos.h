@@ -56,6 +56,15 @@ static inline QVirtQueue *mdev_qos_console_tx(MdevQVirtioConsole *c, unsigned po
     return c->queues[port == 0 ? 1 : 3 + 2 * port];
 }
 
+/*
+ * The QEMU a virtio node's device is in (the graph's machine; a test that
+ * migrates points the bus at the destination, see mdev-mtty-virtio-test.c).
+ */
+static inline QTestState *mdev_qos_qts(QVirtioDevice *vdev)
+{
+    return container_of(vdev, QVirtioPCIDevice, vdev)->pdev->bus->qts;
+}
+
 #define MDEV_QOS_CONSOLE_CTRL_RX 2
 #define MDEV_QOS_CONSOLE_CTRL_TX 3
 
