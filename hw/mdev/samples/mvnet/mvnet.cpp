@@ -296,12 +296,12 @@ std::optional<std::string> MvnetMdev::property(std::string_view name) const
 namespace {
 
 // What of an mvnet mdev migrates: status, features, address, both rings
-// and, since version 2, the drop counter. Between two builds of this
-// version migration works; a version 1 stream does not load here (nor the
-// reverse): the device-config capability grew with F_MTU and QEMU compares
-// PCI config bytes on load, and a struct's version is not on the wire (the
-// glue nests it as a VMS_STRUCT, which QEMU loads at the destination's own
-// version), so MDEV_MIGRATE_SINCE does not yet make old streams load.
+// and, since version 2, the drop counter (a version 1 struct loads with the
+// counter at 0). A stream from before F_MTU is still refused, by QEMU's PCI
+// layer rather than by this declaration: the device-config capability grew
+// from 10 to 12 bytes and QEMU compares a capability's read-only config
+// bytes on load. Loading one would take a compat setting in the virtio
+// frontend's glue that keeps the old length.
 constexpr migration::Field kDeviceFields[] = {
     MDEV_MIGRATE(MvnetState, status),
     MDEV_MIGRATE(MvnetState, features),
