@@ -67,7 +67,7 @@ void check_chain(const VringChain &c, const samples::VringState &s)
                "byte counts %llu/%llu, segments add up to %llu/%llu",
                (unsigned long long)c.readable_bytes, (unsigned long long)c.writable_bytes,
                (unsigned long long)readable, (unsigned long long)writable);
-    FUZZ_CHECK(readable <= UINT32_MAX && writable <= UINT32_MAX, "chain longer than 4 GiB");
+    // No 4 GiB bound: a chain's total is the device's to judge (sums exact in 64 bits).
 }
 
 // Whether [addr, addr + len) lies in one of the chain's segments of the

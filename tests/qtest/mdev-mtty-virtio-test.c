@@ -1,98 +1,77 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * qtest for the virtio samples through the virtio-pci frontend:
- * -device mdev-mtty,class=virtio (a multiport virtio-console) driven by
- * libqos's virtio 1.0 driver through the control protocol (DEVICE_READY,
- * DEVICE_ADD, PORT_READY, PORT_NAME, PORT_OPEN) and a loopback on each
- * port; and mdev-mvnet's station address (from the uuid unless mac= says
- * otherwise). The expected values are the samples' definition
- * (docs/samples.md).
+ * qgraph test of mtty's virtio face: -device mdev-mtty,class=virtio
+ * (mtty-2, a multiport virtio console) driven by libqos's virtio 1.0 driver
+ * through the control protocol (DEVICE_READY, DEVICE_ADD, PORT_READY,
+ * PORT_NAME, PORT_OPEN) and a loopback on each port, and migrated half-way
+ * through. The expected values are the sample's definition (docs/samples.md).
+ *
+ * The model for a qtest on one of our devices (docs/qtest.md): the test
+ * consumes an interface of a node (tests/qtest/mdev-qos.c), here
+ * "virtio-console" of the node mdev-mtty-virtio, and qos-test starts QEMU
+ * with the node's -device, finds the function, negotiates the features and
+ * sets up the queues the device has before calling it. It is built into
+ * QEMU's qos-test (mdev_qos_sources) and runs as part of mdev-qos-test.
  */
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
+#include "qemu/module.h"
 #include "mdev-qtest-common.h"
+#include "mdev-qos.h"
+#include "libqos/qgraph.h"
 #include "libqos/pci.h"
-#include "libqos/pci-pc.h"
-#include "libqos/malloc-pc.h"
 #include "libqos/virtio.h"
 #include "libqos/virtio-pci.h"
 #include "qobject/qdict.h"
 #include "standard-headers/linux/virtio_config.h"
 #include "standard-headers/linux/virtio_console.h"
+#include "standard-headers/linux/virtio_ids.h"
 
-#define CON_SLOT 5
-#define CON_ARGS "-M q35 -nodefaults -device mdev-mtty,class=virtio," \
-    "mdev-type=mtty-2,addr=05.0"
-#define CON_QUEUES 6 /* port 0, control, port 1 */
 #define CTL_BUFS 8
 #define CTL_BUF_LEN 64
 
+/* What a test keeps beside the node's console: its control buffers. */
 typedef struct Con {
     QTestState *qts;
-    QPCIBus *bus;
-    QGuestAllocator alloc;
-    QVirtioPCIDevice pci;
+    MdevQVirtioConsole *con;
     QVirtioDevice *d;
-    QVirtQueue *vq[CON_QUEUES];
+    QGuestAllocator *alloc;
+    QVirtQueue *ctl_rx;
+    QVirtQueue *ctl_tx;
     /* c_ivq buffers by head index. */
     uint64_t ctl_buf[256];
 } Con;
 
-static void con_open(Con *c)
-{
-    QPCIAddress addr = { .devfn = QPCI_DEVFN(CON_SLOT, 0) };
-
-    memset(c, 0, sizeof(*c));
-    c->qts = qtest_init(CON_ARGS);
-    c->bus = qpci_new_pc(c->qts, NULL);
-    pc_alloc_init(&c->alloc, c->qts, ALLOC_NO_FLAGS);
-    virtio_pci_init(&c->pci, c->bus, &addr);
-    c->d = &c->pci.vdev;
-    qvirtio_pci_device_enable(&c->pci);
-}
-
-static void con_close(Con *c)
-{
-    unsigned i;
-
-    for (i = 0; i < CON_QUEUES; i++) {
-        if (c->vq[i]) {
-            qvirtqueue_cleanup(c->d->bus, c->vq[i], &c->alloc);
-        }
-    }
-    qvirtio_pci_device_disable(&c->pci);
-    g_free(c->pci.pdev);
-    alloc_destroy(&c->alloc);
-    qpci_free_pc(c->bus);
-    qtest_quit(c->qts);
-}
-
 static void add_ctl_buffer(Con *c)
 {
-    uint64_t buf = guest_alloc(&c->alloc, CTL_BUF_LEN);
-    QVirtQueue *vq = c->vq[2];
+    uint64_t buf = guest_alloc(c->alloc, CTL_BUF_LEN);
+    QVirtQueue *vq = c->ctl_rx;
     uint32_t head = qvirtqueue_add(c->qts, vq, buf, CTL_BUF_LEN, true, false);
 
     c->ctl_buf[head] = buf;
     qvirtqueue_kick(c->qts, c->d, vq, head);
 }
 
-static void con_start(Con *c)
+/*
+ * The node negotiated MULTIPORT and set up port 0's, the control and port
+ * 1's queues; the test gives the control receive queue its buffers.
+ */
+static void con_begin(Con *c, MdevQVirtioConsole *con, QGuestAllocator *alloc)
 {
-    uint64_t features;
     unsigned i;
 
-    qvirtio_start_device(c->d);
-    features = qvirtio_get_features(c->d);
-    g_assert_cmphex(features, ==, (1ull << VIRTIO_F_VERSION_1) |
+    memset(c, 0, sizeof(*c));
+    c->con = con;
+    c->d = con->vdev;
+    c->qts = mdev_qos_qts(con->vdev);
+    c->alloc = alloc;
+    g_assert_cmphex(c->d->features, ==, (1ull << VIRTIO_F_VERSION_1) |
                     (1ull << VIRTIO_CONSOLE_F_MULTIPORT));
-    qvirtio_set_features(c->d, features);
-    for (i = 0; i < CON_QUEUES; i++) {
-        c->vq[i] = qvirtqueue_setup(c->d, &c->alloc, i);
-    }
-    qvirtio_set_driver_ok(c->d);
+    g_assert_cmpint(con->n_queues, ==, 6);
+    c->ctl_rx = con->queues[MDEV_QOS_CONSOLE_CTRL_RX];
+    c->ctl_tx = con->queues[MDEV_QOS_CONSOLE_CTRL_TX];
     for (i = 0; i < CTL_BUFS; i++) {
         add_ctl_buffer(c);
     }
@@ -103,15 +82,15 @@ static void send_ctl(Con *c, uint32_t id, uint16_t event, uint16_t value)
     uint8_t msg[8] = {
         id, id >> 8, id >> 16, id >> 24, event, event >> 8, value, value >> 8
     };
-    uint64_t buf = guest_alloc(&c->alloc, sizeof(msg));
+    uint64_t buf = guest_alloc(c->alloc, sizeof(msg));
     uint32_t head, got;
 
     qtest_memwrite(c->qts, buf, msg, sizeof(msg));
-    head = qvirtqueue_add(c->qts, c->vq[3], buf, sizeof(msg), false, false);
-    qvirtqueue_kick(c->qts, c->d, c->vq[3], head);
-    g_assert_true(qvirtqueue_get_buf(c->qts, c->vq[3], &got, NULL));
+    head = qvirtqueue_add(c->qts, c->ctl_tx, buf, sizeof(msg), false, false);
+    qvirtqueue_kick(c->qts, c->d, c->ctl_tx, head);
+    g_assert_true(qvirtqueue_get_buf(c->qts, c->ctl_tx, &got, NULL));
     g_assert_cmpuint(got, ==, head);
-    guest_free(&c->alloc, buf);
+    guest_free(c->alloc, buf);
 }
 
 /* The next control message from the device, and its trailing name. */
@@ -122,7 +101,7 @@ static void expect_ctl(Con *c, uint32_t id, uint16_t event, uint16_t value,
     uint32_t head, len;
     size_t name_len = name ? strlen(name) : 0;
 
-    g_assert_true(qvirtqueue_get_buf(c->qts, c->vq[2], &head, &len));
+    g_assert_true(qvirtqueue_get_buf(c->qts, c->ctl_rx, &head, &len));
     g_assert_cmpuint(len, ==, 8 + name_len);
     qtest_memread(c->qts, c->ctl_buf[head], msg, len);
     g_assert_cmpuint(ldl_le_p(msg), ==, id);
@@ -131,7 +110,7 @@ static void expect_ctl(Con *c, uint32_t id, uint16_t event, uint16_t value,
     if (name) {
         g_assert_cmpmem(msg + 8, name_len, name, name_len);
     }
-    guest_free(&c->alloc, c->ctl_buf[head]);
+    guest_free(c->alloc, c->ctl_buf[head]);
     add_ctl_buffer(c);
 }
 
@@ -139,43 +118,44 @@ static void expect_no_ctl(Con *c)
 {
     uint32_t head, len;
 
-    g_assert_false(qvirtqueue_get_buf(c->qts, c->vq[2], &head, &len));
+    g_assert_false(qvirtqueue_get_buf(c->qts, c->ctl_rx, &head, &len));
 }
 
 /* Bytes written on a port's TX come back on its RX. */
-static void loop_port(Con *c, unsigned rxq, const char *text)
+static void loop_port(Con *c, unsigned port, const char *text)
 {
+    QVirtQueue *rx = mdev_qos_console_rx(c->con, port);
+    QVirtQueue *tx = mdev_qos_console_tx(c->con, port);
     size_t n = strlen(text);
-    uint64_t rxbuf = guest_alloc(&c->alloc, 256);
-    uint64_t txbuf = guest_alloc(&c->alloc, n);
+    uint64_t rxbuf = guest_alloc(c->alloc, 256);
+    uint64_t txbuf = guest_alloc(c->alloc, n);
     uint32_t rx_head, tx_head, got, len;
     char back[256];
 
     qtest_memwrite(c->qts, txbuf, text, n);
-    rx_head = qvirtqueue_add(c->qts, c->vq[rxq], rxbuf, 256, true, false);
-    qvirtqueue_kick(c->qts, c->d, c->vq[rxq], rx_head);
-    tx_head = qvirtqueue_add(c->qts, c->vq[rxq + 1], txbuf, n, false, false);
-    qvirtqueue_kick(c->qts, c->d, c->vq[rxq + 1], tx_head);
+    rx_head = qvirtqueue_add(c->qts, rx, rxbuf, 256, true, false);
+    qvirtqueue_kick(c->qts, c->d, rx, rx_head);
+    tx_head = qvirtqueue_add(c->qts, tx, txbuf, n, false, false);
+    qvirtqueue_kick(c->qts, c->d, tx, tx_head);
 
-    g_assert_true(qvirtqueue_get_buf(c->qts, c->vq[rxq + 1], &got, &len));
+    g_assert_true(qvirtqueue_get_buf(c->qts, tx, &got, &len));
     g_assert_cmpuint(got, ==, tx_head);
     g_assert_cmpuint(len, ==, 0);
-    g_assert_true(qvirtqueue_get_buf(c->qts, c->vq[rxq], &got, &len));
+    g_assert_true(qvirtqueue_get_buf(c->qts, rx, &got, &len));
     g_assert_cmpuint(got, ==, rx_head);
     g_assert_cmpuint(len, ==, n);
     qtest_memread(c->qts, rxbuf, back, n);
     g_assert_cmpmem(back, n, text, n);
-    guest_free(&c->alloc, rxbuf);
-    guest_free(&c->alloc, txbuf);
+    guest_free(c->alloc, rxbuf);
+    guest_free(c->alloc, txbuf);
 }
 
-static void test_console_multiport(void)
+static void test_console_multiport(void *obj, void *data, QGuestAllocator *alloc)
 {
     Con c;
 
-    con_open(&c);
-    g_assert_cmpuint(c.d->device_type, ==, 3);
-    con_start(&c);
+    con_begin(&c, obj, alloc);
+    g_assert_cmpuint(c.d->device_type, ==, VIRTIO_ID_CONSOLE);
     /* struct virtio_console_config: cols, rows, max_nr_ports. */
     g_assert_cmpuint(qvirtio_config_readl(c.d, 4), ==, 2);
 
@@ -195,36 +175,40 @@ static void test_console_multiport(void)
     expect_no_ctl(&c);
 
     loop_port(&c, 0, "port zero says hi");
-    loop_port(&c, 4, "and port one too");
-    loop_port(&c, 4, "again");
-    con_close(&c);
+    loop_port(&c, 1, "and port one too");
+    loop_port(&c, 1, "again");
 }
 
 /*
  * Migrate in the middle of everything: port 1 not yet acknowledged, and
  * port 0 with bytes half looped back (3 of 11 delivered, the rest waiting
- * in the TX buffer). The destination carries on from there: the protocol
- * state, the rings and the offset into the TX chain travel in the
- * mdev-mtty/virtio subsection.
+ * in the TX buffer). The destination, started from the path's own command
+ * line, carries on from there: the protocol state, the rings and the offset
+ * into the TX chain travel in the mdev-mtty/virtio subsection.
  */
-static void test_migration(void)
+static void test_migration(void *obj, void *data, QGuestAllocator *alloc)
 {
     g_autofree char *file = NULL;
     g_autofree char *out_uri = NULL;
     g_autofree char *in_uri = NULL;
     const char *text = "hello again";
+    QVirtQueue *rx0, *tx0;
+    QPCIBus *bus;
     uint64_t txbuf, rx1, rx2;
     uint32_t tx_head, rx_head, got, len;
     char back[16];
-    QTestState *dst;
+    QTestState *src, *dst;
     Con c;
 
     file = mdev_qtest_temp_file("mdev-mtty-virtio-mig-XXXXXX");
     out_uri = g_strdup_printf("exec:cat > %s", file);
     in_uri = g_strdup_printf("exec:cat %s", file);
 
-    con_open(&c);
-    con_start(&c);
+    con_begin(&c, obj, alloc);
+    rx0 = mdev_qos_console_rx(c.con, 0);
+    tx0 = mdev_qos_console_tx(c.con, 0);
+    bus = container_of(c.d, QVirtioPCIDevice, vdev)->pdev->bus;
+    src = c.qts;
     send_ctl(&c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
     expect_ctl(&c, 0, VIRTIO_CONSOLE_PORT_ADD, 1, NULL);
     expect_ctl(&c, 1, VIRTIO_CONSOLE_PORT_ADD, 1, NULL);
@@ -232,97 +216,60 @@ static void test_migration(void)
     expect_ctl(&c, 0, VIRTIO_CONSOLE_PORT_NAME, 1, "mtty.0");
     expect_ctl(&c, 0, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL);
 
-    txbuf = guest_alloc(&c.alloc, 16);
-    rx1 = guest_alloc(&c.alloc, 16);
-    rx2 = guest_alloc(&c.alloc, 16);
+    txbuf = guest_alloc(c.alloc, 16);
+    rx1 = guest_alloc(c.alloc, 16);
+    rx2 = guest_alloc(c.alloc, 16);
     qtest_memwrite(c.qts, txbuf, text, strlen(text));
-    rx_head = qvirtqueue_add(c.qts, c.vq[0], rx1, 3, true, false);
-    qvirtqueue_kick(c.qts, c.d, c.vq[0], rx_head);
-    tx_head = qvirtqueue_add(c.qts, c.vq[1], txbuf, strlen(text), false, false);
-    qvirtqueue_kick(c.qts, c.d, c.vq[1], tx_head);
-    g_assert_true(qvirtqueue_get_buf(c.qts, c.vq[0], &got, &len));
+    rx_head = qvirtqueue_add(c.qts, rx0, rx1, 3, true, false);
+    qvirtqueue_kick(c.qts, c.d, rx0, rx_head);
+    tx_head = qvirtqueue_add(c.qts, tx0, txbuf, strlen(text), false, false);
+    qvirtqueue_kick(c.qts, c.d, tx0, tx_head);
+    g_assert_true(qvirtqueue_get_buf(c.qts, rx0, &got, &len));
     g_assert_cmpuint(len, ==, 3);
-    g_assert_false(qvirtqueue_get_buf(c.qts, c.vq[1], &got, &len));
+    g_assert_false(qvirtqueue_get_buf(c.qts, tx0, &got, &len));
 
-    qtest_qmp_assert_success(c.qts, "{ 'execute': 'migrate', 'arguments': "
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
                              "{ 'uri': %s } }", out_uri);
-    mdev_qtest_wait_migration(c.qts, "completed");
-    qtest_quit(c.qts);
+    mdev_qtest_wait_migration(src, "completed");
 
-    dst = qtest_initf(CON_ARGS " -incoming defer");
+    dst = qtest_initf("%s -incoming defer", qos_get_current_command_line());
     qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
                              "'arguments': { 'uri': %s } }", in_uri);
     mdev_qtest_wait_migration(dst, "completed");
     unlink(file);
+    /* The graph's view of the machine now talks to the destination. */
     c.qts = dst;
-    c.bus->qts = dst;
+    bus->qts = dst;
 
     send_ctl(&c, 1, VIRTIO_CONSOLE_PORT_READY, 1);
     expect_ctl(&c, 1, VIRTIO_CONSOLE_PORT_NAME, 1, "mtty.1");
     expect_ctl(&c, 1, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL);
 
-    rx_head = qvirtqueue_add(c.qts, c.vq[0], rx2, 16, true, false);
-    qvirtqueue_kick(c.qts, c.d, c.vq[0], rx_head);
-    g_assert_true(qvirtqueue_get_buf(c.qts, c.vq[0], &got, &len));
+    rx_head = qvirtqueue_add(c.qts, rx0, rx2, 16, true, false);
+    qvirtqueue_kick(c.qts, c.d, rx0, rx_head);
+    g_assert_true(qvirtqueue_get_buf(c.qts, rx0, &got, &len));
     g_assert_cmpuint(got, ==, rx_head);
     g_assert_cmpuint(len, ==, strlen(text) - 3);
     qtest_memread(c.qts, rx1, back, 3);
     qtest_memread(c.qts, rx2, back + 3, len);
     g_assert_cmpmem(back, strlen(text), text, strlen(text));
-    g_assert_true(qvirtqueue_get_buf(c.qts, c.vq[1], &got, &len));
+    g_assert_true(qvirtqueue_get_buf(c.qts, tx0, &got, &len));
     g_assert_cmpuint(got, ==, tx_head);
-    loop_port(&c, 4, "port one after migration");
-    con_close(&c);
+    loop_port(&c, 1, "port one after migration");
+
+    /*
+     * Back to the source (stopped after migrating) for the node's
+     * destructors, and a fresh QEMU for whatever path runs next.
+     */
+    qtest_quit(dst);
+    bus->qts = src;
+    qos_invalidate_command_line();
 }
 
-static char *qom_get_str(QTestState *qts, const char *path, const char *prop)
+static void register_mdev_mtty_virtio_test(void)
 {
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
-                           "{ 'path': %s, 'property': %s } }", path, prop);
-    char *s = g_strdup(qdict_get_str(rsp, "return"));
-
-    qobject_unref(rsp);
-    return s;
+    qos_add_test("multiport", "virtio-console", test_console_multiport, NULL);
+    qos_add_test("migration", "virtio-console", test_migration, NULL);
 }
 
-static void test_mvnet_mac(void)
-{
-    QTestState *qts = qtest_init(
-        "-M q35 -nodefaults "
-        "-device mdev-mvnet,class=virtio,id=a,uuid=6a1d3c52-0000-4000-8000-0123456789ab "
-        "-device mdev-mvnet,class=virtio,id=b,mac=52:54:00:aa:bb:cc");
-    char *a = qom_get_str(qts, "/machine/peripheral/a", "mac");
-    char *b = qom_get_str(qts, "/machine/peripheral/b", "mac");
-
-    g_assert_cmpstr(a, ==, "02:23:45:67:89:ab");
-    g_assert_cmpstr(b, ==, "52:54:00:aa:bb:cc");
-    g_free(a);
-    g_free(b);
-    qtest_quit(qts);
-}
-
-static void test_mvnet_refusals(void)
-{
-    static const char *const multicast[] = {
-        "property 'mac'", "01:00:5e:00:00:01 is a multicast address",
-        "accepted: a unicast address", NULL
-    };
-    static const char *const vfio[] = {
-        "property 'class'", "parent 'mvnet' has no vfio ops; accepted: virtio",
-        NULL
-    };
-
-    mdev_qtest_assert_fails("-device mdev-mvnet,class=virtio,mac=01:00:5e:00:00:01",
-                            multicast);
-    mdev_qtest_assert_fails("-device mdev-mvnet,class=vfio", vfio);
-}
-
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    qtest_add_func("/mdev-mtty-virtio/console-multiport", test_console_multiport);
-    qtest_add_func("/mdev-mtty-virtio/migration", test_migration);
-    qtest_add_func("/mdev-mtty-virtio/mvnet-mac", test_mvnet_mac);
-    qtest_add_func("/mdev-mtty-virtio/mvnet-refusals", test_mvnet_refusals);
-    return g_test_run();
-}
+libqos_init(register_mdev_mtty_virtio_test);

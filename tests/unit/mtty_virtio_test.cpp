@@ -267,6 +267,29 @@ TEST_F(MttyVirtioTest, BytesStreamAcrossSmallRxBuffersAndWaitForThem)
     EXPECT_EQ(state().port[0].tx_offset, 0u);
 }
 
+// The TX offset migrates as 32 bits: a chain over 4 GiB (the walker leaves
+// the judgement to the device) is logged and completed unsent, and the port
+// goes on with the next chain.
+TEST_F(MttyVirtioTest, TxChainOver4GiBIsCompletedUnsent)
+{
+    create("mtty-1");
+    bring_up();
+    add_rx(0, kRx, 64);
+    q(vcon::tx_queue(0)).add({{kTx, 0xffff'ffffu, false}, {kTx, 0xffff'ffffu, false}});
+    ops().kick_vq(*dev, vcon::tx_queue(0));
+    EXPECT_EQ(q(vcon::tx_queue(0)).used_idx(), 1);
+    EXPECT_EQ(q(vcon::tx_queue(0)).used_len(0), 0u);
+    EXPECT_EQ(q(vcon::rx_queue(0)).used_idx(), 0); // nothing of it was sent
+    EXPECT_EQ(state().port[0].tx_offset, 0u);
+    ASSERT_EQ(g.errors.size(), 1u);
+    EXPECT_THAT(g.errors[0], HasSubstr("port 0 TX chain of 8589934590 bytes is over 4 GiB"));
+    EXPECT_EQ(drv->status() & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
+
+    write_port(0, "after", kTx);
+    EXPECT_EQ(rx_text(kRx, 5), "after");
+    EXPECT_EQ(q(vcon::tx_queue(0)).used_idx(), 2);
+}
+
 TEST_F(MttyVirtioTest, WithoutMultiportOnlyPortZero)
 {
     create("mtty-2");

@@ -238,11 +238,26 @@ TEST_F(VringTest, AddressPlusLengthWraps)
     expect_broken("wraps");
 }
 
-TEST_F(VringTest, ChainOver4GiB)
+// A chain's total is no ring error (virtio-net-pci pops QEMU's large_tx
+// chain of 65 x 64 MiB too): the sums are exact in 64 bits and the device
+// judges them. Nothing is read or written by the pop.
+TEST_F(VringTest, ChainOver4GiBIsPoppedWithExactSums)
 {
-    start(4);
-    ring->add({{kData, 0xffff'ffffu, true}, {kData, 0xffff'ffffu, true}});
-    expect_broken("4 GiB");
+    const std::uint16_t w = ring->add({{kData, 0xffff'ffffu, true}, {kData, 0xffff'ffffu, true}});
+    const std::uint16_t r = ring->add({{kData, 0xffff'ffffu, false}, {kData, 0xffff'ffffu, false},
+                                       {kData, 2, false}});
+    VringChain c;
+    VringDevice d = dev();
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    EXPECT_EQ(c.head, w);
+    EXPECT_EQ(c.writable_bytes, 0x1'ffff'fffeull);
+    EXPECT_EQ(c.readable_bytes, 0u);
+    ASSERT_EQ(d.pop(c), VringPop::chain);
+    EXPECT_EQ(c.head, r);
+    EXPECT_EQ(c.readable_bytes, 0x2'0000'0000ull);
+    EXPECT_TRUE(d.push(r, 0));
+    EXPECT_FALSE(s.broken);
+    EXPECT_TRUE(g.errors.empty());
 }
 
 TEST_F(VringTest, BufferOutsideRamFailsOnCopyNotOnPop)

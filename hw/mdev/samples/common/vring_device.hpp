@@ -4,9 +4,9 @@
 //
 // It never trusts the driver: a descriptor index past the queue, a chain
 // longer than the queue (a loop), an indirect descriptor (not offered), a
-// readable descriptor after a writable one, lengths that overflow, an avail
-// index that runs more than a queue ahead, or any DMA outside guest RAM makes
-// the ring broken: the walker reports it through the host's guest-error log,
+// readable descriptor after a writable one, an address + length that wraps,
+// an avail index that runs more than a queue ahead, or any DMA outside guest
+// RAM makes the ring broken: the walker reports it through the host's guest-error log,
 // sets VringState::broken and refuses to touch the ring again until reset.
 // The device then sets NEEDS_RESET (virtio 1.x §2.1.2). Event-idx is not
 // offered, so the only notification control is VRING_AVAIL_F_NO_INTERRUPT.
@@ -37,7 +37,10 @@ struct VringSegment {
 };
 
 // An available descriptor chain: its head index (what goes into the used
-// ring) and its segments, readable ones first.
+// ring) and its segments, readable ones first. The byte counts are exact
+// 64-bit sums and may pass 4 GiB: a chain's total is the device's to judge
+// (the ring is not broken by it), and a device that keeps a 32-bit offset
+// into a chain must refuse such a chain itself.
 struct VringChain {
     std::uint16_t head = 0;
     std::vector<VringSegment> segments;

@@ -26,9 +26,19 @@ namespace mdev::samples {
 namespace vnet {
 // With VERSION_1 every frame carries a struct virtio_net_hdr_v1 (12 bytes).
 inline constexpr std::size_t kHdrLen = sizeof(struct virtio_net_hdr_v1);
-// struct virtio_net_config as shown: the fields before mtu (mac[6], status,
-// max_virtqueue_pairs); MTU and later fields belong to features not offered.
-inline constexpr std::uint32_t kConfigSize = offsetof(struct virtio_net_config, mtu);
+// The MTU offered with VIRTIO_NET_F_MTU. Linux 6.1's virtio_net makes it
+// the interface's max_mtu, and without MRG_RXBUF or guest GSO, and with an
+// mtu of at most ETH_DATA_LEN, it posts "small" RX buffers of the header +
+// 1518 bytes (GOOD_PACKET_LEN: Ethernet header, a VLAN tag, 1500). A larger
+// mtu would let the guest send frames that no RX buffer it posts can hold,
+// which the device could only drop; 1500 makes `ip link set mtu 9000` fail
+// in the guest instead.
+inline constexpr std::uint16_t kMtu = 1500;
+// struct virtio_net_config as shown: up to and including mtu (mac[6],
+// status, max_virtqueue_pairs, mtu); later fields belong to features not
+// offered.
+inline constexpr std::uint32_t kConfigSize =
+    offsetof(struct virtio_net_config, mtu) + sizeof(virtio_net_config::mtu);
 // The largest frame (header included) the device moves; bigger ones are
 // dropped. No GSO is offered, so a real driver stays far below.
 inline constexpr std::uint64_t kMaxFrame = kHdrLen + 65535;

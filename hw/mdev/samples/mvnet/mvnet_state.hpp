@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The whole state of one mvnet mdev (a virtio-net device looping every frame
 // it transmits back into its own receive queue), as plain data for the model
-// and migration (declared in mvnet.cpp). Frames waiting for an RX
-// buffer stay in the guest's TX ring (not consumed), so no frame data lives
-// here.
+// and migration (declared in mvnet.cpp). Every TX frame is delivered or
+// dropped in the pass that sees it, so no frame data lives here.
 #pragma once
 
 #include "samples/common/vring_state.hpp"
@@ -24,6 +23,10 @@ struct MvnetState {
     // The station address the config space shows (fixed at creation).
     std::uint8_t mac[MVNET_MAC_LEN];
     VringState vq[MVNET_NUM_QUEUES];
+    // TX frames completed without reaching an RX buffer (none posted, the
+    // next one too small, or not a frame): since version 2 of the state. A
+    // host-side statistic like the address, so a device reset keeps it.
+    std::uint64_t tx_dropped;
 };
 
 } // namespace mdev::samples
