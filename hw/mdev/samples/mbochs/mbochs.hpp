@@ -55,8 +55,19 @@ public:
     bool post_load(Device &) override { return post_load(); }
     std::vector<migration::Data> migrated(const Device &) override;
 
+    // What BAR2's direct handlers (mbochs_vfio.cpp) get as their opaque:
+    // the device, for its guest-error log, and this mdev. Set when the
+    // frontend asks for the handlers; the device owns this mdev, so it
+    // outlives it.
+    struct MmioHandle {
+        Device *dev = nullptr;
+        MbochsMdev *mdev = nullptr;
+    };
+    MmioHandle &mmio_handle() { return mmio_handle_; }
+
 private:
     MbochsTypeSpec spec_;
+    MmioHandle mmio_handle_;
     MbochsDeviceState state_{};
     LazyMemory vram_;
     EdidBlock edid_;
