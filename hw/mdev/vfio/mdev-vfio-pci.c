@@ -57,56 +57,15 @@ static const MemoryRegionOps mdev_vfio_bar_ops = {
 };
 
 /*
- * A BAR with direct handlers: QEMU calls the device's own handler, through
- * this one frame that keeps the access traceable. With the trace event off
- * it is a flag test and a tail call (a jump; the traced path is out of
- * line), so the device's handler runs as if QEMU had called it: no lookup, no pin, no byte buffer. No pin is needed:
- * the QOM device holds its mdev from realize to finalize (mdev_hold()),
- * and QEMU keeps the device alive while this region is in a memory map.
- */
-static G_NO_INLINE uint64_t mdev_vfio_bar_direct_read_traced(MdevPCIBar *bar,
-                                                            hwaddr addr,
-                                                            unsigned size)
-{
-    uint64_t val = bar->accessor.read(bar->accessor.opaque, addr, size);
-
-    trace_mdev_vfio_bar_read(bar->owner->uuid, bar->index, addr, size, val);
-    return val;
-}
-
-static uint64_t mdev_vfio_bar_direct_read(void *opaque, hwaddr addr,
-                                          unsigned size)
-{
-    MdevPCIBar *bar = opaque;
-
-    if (unlikely(trace_event_get_state_backends(TRACE_MDEV_VFIO_BAR_READ))) {
-        return mdev_vfio_bar_direct_read_traced(bar, addr, size);
-    }
-    return bar->accessor.read(bar->accessor.opaque, addr, size);
-}
-
-static G_NO_INLINE void mdev_vfio_bar_direct_write_traced(MdevPCIBar *bar,
-                                                         hwaddr addr,
-                                                         uint64_t val,
-                                                         unsigned size)
-{
-    trace_mdev_vfio_bar_write(bar->owner->uuid, bar->index, addr, size, val);
-    bar->accessor.write(bar->accessor.opaque, addr, val, size);
-}
-
-static void mdev_vfio_bar_direct_write(void *opaque, hwaddr addr, uint64_t val,
-                                       unsigned size)
-{
-    MdevPCIBar *bar = opaque;
-
-    if (unlikely(trace_event_get_state_backends(TRACE_MDEV_VFIO_BAR_WRITE))) {
-        mdev_vfio_bar_direct_write_traced(bar, addr, val, size);
-        return;
-    }
-    bar->accessor.write(bar->accessor.opaque, addr, val, size);
-}
-
-/*
+ * A BAR with direct handlers: they are the region's MemoryRegionOps and
+ * their opaque its opaque, so QEMU calls the device's handler as it calls
+ * serial.c's: no frame of ours, no lookup, no pin, no byte buffer. No pin
+ * is needed: the QOM device holds its mdev from realize to finalize
+ * (mdev_hold()), and QEMU keeps the device alive while this region is in a
+ * memory map. Accesses stay traceable by QEMU's own memory_region_ops_read
+ * and memory_region_ops_write events, which name the region
+ * ("mdev-mtty BAR0 <id or uuid>").
+ *
  * The sizes the handlers take become QEMU's impl sizes, so QEMU splits or
  * widens other accesses exactly as for its own devices (pci-serial's
  * registers are byte-wide: an inw reads two registers). The valid sizes
@@ -115,8 +74,8 @@ static void mdev_vfio_bar_direct_write(void *opaque, hwaddr addr, uint64_t val,
 static void mdev_vfio_init_direct_ops(MdevPCIBar *bar)
 {
     bar->direct_ops = (MemoryRegionOps) {
-        .read = mdev_vfio_bar_direct_read,
-        .write = mdev_vfio_bar_direct_write,
+        .read = bar->accessor.read,
+        .write = bar->accessor.write,
         .endianness = DEVICE_LITTLE_ENDIAN,
         .valid = {
             .min_access_size = 1,
@@ -200,9 +159,14 @@ static void mdev_vfio_register_bars(MdevPCIState *s)
                                        ram);
             vmstate_register_ram(&bar->mr, DEVICE(s));
         } else if (mdev_vfio_bar_accessor(s->handle, i, &bar->accessor)) {
+            g_autofree char *traced_name =
+                g_strdup_printf("%s %s", name, mdev_pci_name(s));
+
+            trace_mdev_vfio_bar_direct(s->uuid, i, traced_name);
             mdev_vfio_init_direct_ops(bar);
-            memory_region_init_io(&bar->mr, OBJECT(s), &bar->direct_ops, bar,
-                                  name, info.size);
+            memory_region_init_io(&bar->mr, OBJECT(s), &bar->direct_ops,
+                                  bar->accessor.opaque, traced_name,
+                                  info.size);
         } else {
             memory_region_init_io(&bar->mr, OBJECT(s), &mdev_vfio_bar_ops, bar,
                                   name, info.size);

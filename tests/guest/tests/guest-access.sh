@@ -8,7 +8,8 @@
 #
 # Parameters (kernel command line):
 #   ga_fns=SERIAL,MTTY,BOCHS,MBOCHS   the four PCI functions (0000:00:10.0 ...)
-#   ga_rounds=R  ga_n=N               paired rounds, accesses per round and device
+#   ga_rounds=R  ga_n=N               paired rounds, accesses per try
+#   ga_mtty_id=VVVV:DDDD              the second serial's ids (an A/A run: 1b36:0002)
 . /lib/mdev/guest-lib.sh
 
 set -- $(echo "$ga_fns" | tr ',' ' ')
@@ -19,7 +20,7 @@ expect() {
     [ "$(pci_id "$1")" = "$2" ] || fail "$1 is $(pci_id "$1"), expected $2"
 }
 expect "$serial" 1b36:0002
-expect "$mtty" 4348:3253
+expect "$mtty" "${ga_mtty_id:-4348:3253}"
 expect "$bochs" 1234:1111
 expect "$mbochs" 1234:1111
 
