@@ -13,7 +13,7 @@
 #include "samples/mbochs/mbochs_edid.hpp"
 #include "samples/mbochs/mbochs_state.hpp"
 #include "samples/mbochs/mbochs_vfio.hpp"
-#include "samples/mbochs/mbochs_vram.hpp"
+#include "samples/common/lazy_memory.hpp"
 
 #include <vector>
 
