@@ -15,6 +15,8 @@
 //  - each sample adds its own (after_op), e.g. INTx low after a reset.
 #pragma once
 
+#include <algorithm>
+
 #include "fuzz_common.hpp"
 #include "sample_target.hpp"
 #include "vfio/pci_function.hpp"
@@ -102,16 +104,32 @@ inline std::uint64_t pick_bar_offset(FuzzedDataProvider &in, const VfioSample &s
 }
 
 // Whether the frontend must refuse this BAR access.
-inline bool bar_access_bad(const vfio::PciFunction &fn, unsigned bar, std::uint64_t offset,
-                           unsigned width, bool write)
+// Whether the frontend must refuse a BAR access (log it, change nothing),
+// and what a refused read returns: all ones, except where a BAR's direct
+// handlers do not take the access (misaligned, or 8 bytes when they take at
+// most 4), which reads 0 as in QEMU's memory core.
+struct BarVerdict {
+    bool bad;
+    bool reads_zero;
+};
+
+inline BarVerdict bar_access_verdict(const vfio::PciFunction &fn, unsigned bar,
+                                     std::uint64_t offset, unsigned width, bool write)
 {
     if (bar >= PCI_STD_NUM_BARS || fn.bar(bar).size == 0) {
-        return true;
+        return {true, false};
     }
     const vfio::Bar &b = fn.bar(bar);
     const bool width_ok = width == 1 || width == 2 || width == 4 || width == 8;
-    return !width_ok || offset % width != 0 || offset >= b.size || width > b.size - offset ||
-           !(write ? b.writable : b.readable);
+    if (!width_ok || offset >= b.size || width > b.size - offset) {
+        return {true, false};
+    }
+    if (b.has_accessor()) {
+        const bool taken = width <= std::max(4u, b.accessor.max_size) &&
+                           (b.accessor.unaligned || offset % width == 0);
+        return {!taken, true};
+    }
+    return {offset % width != 0 || !(write ? b.writable : b.readable), false};
 }
 
 inline bool config_access_bad(std::uint32_t offset, unsigned width)
@@ -188,12 +206,14 @@ void run_vfio_sequence(FuzzedDataProvider &in, VfioTarget<P> &target, const Vfio
             const std::uint64_t size = bar < PCI_STD_NUM_BARS ? fn.bar(bar).size : 0;
             const std::uint64_t offset = detail::pick_bar_offset(in, sample, size);
             const unsigned width = pick_width(in);
-            const bool bad = detail::bar_access_bad(fn, bar, offset, width, op == kBarWrite);
+            const detail::BarVerdict verdict =
+                detail::bar_access_verdict(fn, bar, offset, width, op == kBarWrite);
+            const bool bad = verdict.bad;
             const auto before = detail::snapshot(sample, dev);
             const unsigned errors = host.errors;
             if (op == kBarRead) {
                 const std::uint64_t v = fn.bar_read(bar, offset, width);
-                FUZZ_CHECK(!bad || v == all_ones(width),
+                FUZZ_CHECK(!bad || v == (verdict.reads_zero ? 0 : all_ones(width)),
                            "refused BAR%u read at 0x%llx width %u returned 0x%llx", bar,
                            (unsigned long long)offset, width, (unsigned long long)v);
             } else {

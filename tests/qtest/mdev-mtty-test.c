@@ -901,9 +901,15 @@ static void test_two_devices(void)
     qtest_quit(qts);
 }
 
-/* ---- accesses of the wrong size ------------------------------------------ */
+/* ---- accesses wider than a register ---------------------------------------- */
 
-static void test_odd_access(void)
+/*
+ * The UART's registers are one byte wide. A wider access is one byte access
+ * per register, low address first, each with its side effects, as on QEMU's
+ * own 16550 (pci-serial; tests/qtest/mdev/mdev-access-size-test.c runs the
+ * same accesses on both); nothing is logged, as there.
+ */
+static void test_wide_access(void)
 {
     g_autofree char *log = NULL;
     g_autofree char *log_text = NULL;
@@ -923,27 +929,23 @@ static void test_odd_access(void)
     wr(m, 0, THR, 0x42);
     wr(m, 0, SCR, 0x33);
 
-    /* Reads: all ones, and no side effect (nothing popped). */
-    g_assert_cmphex(qpci_io_readw(m->dev, m->bar[0], RBR), ==, 0xffff);
-    g_assert_cmphex(qpci_io_readl(m->dev, m->bar[0], RBR), ==, 0xffffffff);
-    g_assert_cmphex(qpci_io_readw(m->dev, m->bar[0], LSR), ==, 0xffff);
-    g_assert_cmphex(qpci_io_readw(m->dev, m->bar[1], IIR), ==, 0xffff);
-    /* Writes: ignored. */
-    qpci_io_writew(m->dev, m->bar[0], THR, 0x4443);
-    qpci_io_writel(m->dev, m->bar[0], MCR, 0x01010101);
-    qpci_io_writew(m->dev, m->bar[0], IER, 0x0f0f);
-    qpci_io_writew(m->dev, m->bar[1], 6, 0x5555);
-
-    assert_reg(m, 0, IER, 0x00);
-    assert_reg(m, 0, MCR, 0x00);
-    assert_reg(m, 0, LCR, 0x00);
-    assert_reg(m, 0, SCR, 0x33);
-    assert_reg(m, 1, SCR, 0x00);
-    assert_reg(m, 0, LSR, LSR_IDLE | LSR_DR);
-    assert_reg(m, 0, RBR, 0x41);
+    /* RBR pops 0x41, IER reads 0; then IIR (FIFO, no interrupt) and LCR. */
+    g_assert_cmphex(qpci_io_readw(m->dev, m->bar[0], RBR), ==, 0x0041);
+    g_assert_cmphex(qpci_io_readw(m->dev, m->bar[0], IIR), ==,
+                    (IIR_FIFO | IIR_NONE));
+    /* MCR, LSR (0x42 waiting), MSR, SCR. */
+    g_assert_cmphex(qpci_io_readl(m->dev, m->bar[0], MCR), ==,
+                    0x33000000 | (LSR_IDLE | LSR_DR) << 8);
+    /* A word at LCR: LCR, then MCR. */
+    qpci_io_writew(m->dev, m->bar[1], LCR, 0x0003 | (MCR_OUT2 << 8));
+    assert_reg(m, 1, LCR, 0x03);
+    assert_reg(m, 1, MCR, MCR_OUT2);
+    /* THR then IER: 0x43 sent, ETBEI set. */
+    qpci_io_writew(m->dev, m->bar[1], THR, 0x0243);
+    assert_reg(m, 1, IER, IER_ETBEI);
+    assert_reg(m, 1, RBR, 0x43);
     assert_reg(m, 0, RBR, 0x42);
     assert_reg(m, 0, LSR, LSR_IDLE);
-    assert_reg(m, 1, LSR, LSR_IDLE);
 
     mtty_close(m);
     qpci_free_pc(bus);
@@ -951,16 +953,7 @@ static void test_odd_access(void)
 
     g_assert_true(g_file_get_contents(log, &log_text, NULL, NULL));
     unlink(log);
-    g_test_message("guest_errors log:\n%s", log_text);
-    g_assert_nonnull(strstr(log_text, "mdev-mtty /machine/peripheral-anon/"
-                            "device[0] (mdev " MTTY_UUID_A
-                            "): mtty: BAR0: 2-byte read at offset 0x0; "
-                            "the UART's registers are one byte wide\n"));
-    g_assert_nonnull(strstr(log_text, "BAR0: 4-byte read at offset 0x0;"));
-    g_assert_nonnull(strstr(log_text, "BAR1: 2-byte read at offset 0x2;"));
-    g_assert_nonnull(strstr(log_text, "BAR0: 2-byte write at offset 0x0;"));
-    g_assert_nonnull(strstr(log_text, "BAR0: 4-byte write at offset 0x4;"));
-    g_assert_nonnull(strstr(log_text, "BAR1: 2-byte write at offset 0x6;"));
+    g_assert_cmpstr(log_text, ==, "");
 }
 
 /* ---- command line ---------------------------------------------------------- */
@@ -1168,7 +1161,7 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mtty/intx/pc", test_intx_pc);
     qtest_add_func("/mdev-mtty/reset", test_reset);
     qtest_add_func("/mdev-mtty/two-devices", test_two_devices);
-    qtest_add_func("/mdev-mtty/odd-access", test_odd_access);
+    qtest_add_func("/mdev-mtty/wide-access", test_wide_access);
     qtest_add_func("/mdev-mtty/cmdline/budget", test_budget);
     qtest_add_func("/mdev-mtty/cmdline/bad-properties", test_bad_properties);
     qtest_add_func("/mdev-mtty/cmdline/help", test_help);

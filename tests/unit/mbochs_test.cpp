@@ -279,14 +279,18 @@ TEST_F(MbochsTest, EdidIsReadableAtTheStartOfBar2AndZeroAfter)
     for (unsigned i = 0; i < kEdidBlockSize; i++) {
         ASSERT_EQ(f.bar_read(2, i, 1), e[i]) << i;
     }
-    EXPECT_EQ(f.bar_read(2, 0, 8), 0x00ffffffffffff00u);
+    EXPECT_EQ(f.bar_read(2, 0, 4), 0xffffff00u);
+    EXPECT_EQ(f.bar_read(2, 4, 4), 0x00ffffffu);
     EXPECT_EQ(f.bar_read(2, 0x80, 4), 0u);
-    EXPECT_EQ(f.bar_read(2, 0x3f8, 8), 0u);
+    EXPECT_EQ(f.bar_read(2, 0x3fc, 4), 0u);
     EXPECT_THAT(host.errors, IsEmpty());
     f.bar_write(2, 0x10, 0xab, 1);
     EXPECT_EQ(f.bar_read(2, 0x10, 1), e[0x10]);
     ASSERT_EQ(host.errors.size(), 1u);
     EXPECT_THAT(host.errors[0], HasSubstr("read-only EDID"));
+    // At most 4 bytes, as QEMU's bochs-display takes them.
+    EXPECT_EQ(f.bar_read(2, 0, 8), 0u);
+    EXPECT_EQ(host.errors.size(), 2u);
 }
 
 TEST_F(MbochsTest, LargeTypesEdidExtensionFollowsTheBaseBlock)
@@ -308,14 +312,16 @@ TEST_F(MbochsTest, VgaAndQemuExtensionWindowsReadZeroAndIgnoreWrites)
     PciFunction &f = make();
     f.bar_write(2, 0x400, 0xffffffff, 4);
     f.bar_write(2, 0x41c, 0xffff, 2);
-    f.bar_write(2, 0x600, 0xffffffffffffffff, 8);
+    f.bar_write(2, 0x600, 0xffffffff, 4);
+    f.bar_write(2, 0x604, 0xffffffff, 4);
     EXPECT_EQ(f.bar_read(2, 0x400, 4), 0u);
     EXPECT_EQ(f.bar_read(2, 0x41e, 1), 0u);
     EXPECT_EQ(f.bar_read(2, 0x600, 4), 0u); // QEXT size 0: no extended registers
     EXPECT_EQ(f.bar_read(2, 0x604, 4), 0u);
     EXPECT_THAT(host.errors, IsEmpty());
+    // No register: all ones, one guest error per 16-bit access.
     EXPECT_EQ(f.bar_read(2, 0x800, 4), 0xffffffffu);
-    EXPECT_EQ(host.errors.size(), 1u);
+    EXPECT_EQ(host.errors.size(), 2u);
 }
 
 TEST_F(MbochsTest, DispiPowersOnWithIdAndMemorySize)
@@ -370,23 +376,34 @@ TEST_F(MbochsTest, DispiReadOnlyRegistersKeepTheirValues)
     EXPECT_EQ(host.errors.size(), 2u);
 }
 
-TEST_F(MbochsTest, DispiTakesSixteenBitAccessesOnly)
+// The DISPI registers are 16 bits wide; other widths behave as on QEMU's
+// bochs-display (whose DISPI MemoryRegionOps take 16-bit accesses only):
+// a byte access is a 16-bit one at the same offset, a 32-bit one two
+// registers, a misaligned or 64-bit one never reaches the registers.
+TEST_F(MbochsTest, DispiOtherWidthsBehaveAsOnBochsDisplay)
 {
     PciFunction &f = make();
+    const std::uint64_t mem64k = get(f, DispiReg::video_memory_64k);
     set(f, DispiReg::xres, 640);
-    EXPECT_EQ(f.bar_read(2, dispi(DispiReg::xres), 1), 0xffu);
-    EXPECT_EQ(f.bar_read(2, 0x500, 4), 0xffffffffu);
-    EXPECT_EQ(f.bar_read(2, 0x508, 8), 0xffffffffffffffffu);
-    EXPECT_EQ(f.bar_read(2, 0x514, 4), 0xffffffffu); // straddles the end
-    EXPECT_EQ(host.errors.size(), 4u);
-    f.bar_write(2, dispi(DispiReg::xres), 0x12345678, 4);
-    f.bar_write(2, dispi(DispiReg::xres), 0x99, 1);
-    EXPECT_EQ(host.errors.size(), 6u);
-    EXPECT_THAT(host.errors.back(), HasSubstr("16-bit accesses only"));
-    EXPECT_EQ(get(f, DispiReg::xres), 640u);
+    EXPECT_EQ(f.bar_read(2, dispi(DispiReg::xres), 1), 0x80u);
+    EXPECT_EQ(f.bar_read(2, dispi(DispiReg::xres) + 1, 1), 0x80u); // widened at 0x503: XRES
+    EXPECT_EQ(f.bar_read(2, 0x500, 4), 0x0280b0c5u);
+    EXPECT_THAT(host.errors, IsEmpty());
+    EXPECT_EQ(f.bar_read(2, 0x508, 8), 0u);  // wider than the registers take
+    EXPECT_EQ(f.bar_read(2, 0x502, 4), 0u);  // misaligned
+    EXPECT_EQ(host.errors.size(), 2u);
+    // Straddles the end: VIDEO_MEMORY_64K, then no register at 0x516.
+    EXPECT_EQ(f.bar_read(2, 0x514, 4), 0xffff0000u | mem64k);
+    EXPECT_EQ(host.errors.size(), 3u);
+    f.bar_write(2, dispi(DispiReg::enable), 0x00050001, 4); // ENABLE, then BANK
+    EXPECT_EQ(get(f, DispiReg::enable), 0x01u);
+    EXPECT_EQ(get(f, DispiReg::bank), 0x05u);
+    f.bar_write(2, dispi(DispiReg::xres), 0x99, 1); // zero-extended
+    EXPECT_EQ(get(f, DispiReg::xres), 0x99u);
+    EXPECT_EQ(host.errors.size(), 3u);
     // Past the last register (0x516) is no register at all.
     EXPECT_EQ(f.bar_read(2, 0x516, 2), 0xffffu);
-    EXPECT_EQ(host.errors.size(), 7u);
+    EXPECT_EQ(host.errors.size(), 4u);
 }
 
 TEST_F(MbochsTest, ResetRestoresDispiAndKeepsVideoMemory)

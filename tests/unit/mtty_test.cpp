@@ -415,24 +415,73 @@ TEST_F(MttyTest, PortRegistersAreIndependent)
     EXPECT_EQ(f.bar_read(1, UART_LCR, 1), 0x03u);
 }
 
-TEST_F(MttyTest, WideAccessToAUartRegisterIsAGuestError)
+// The UART's registers are one byte wide; a wider access behaves as on
+// QEMU's own 16550 (pci-serial): one byte access per register, low address
+// first, each with its side effects.
+TEST_F(MttyTest, WideAccessIsOneByteAccessPerRegisterAsOnPciSerial)
 {
     PciFunction &f = make("mtty-2");
-    f.bar_write(0, UART_TX, 0x4142, 2);
-    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x60u); // nothing was sent
+    ASSERT_NE(f.bar_accessor(0), nullptr);
+    ASSERT_NE(f.bar_accessor(1), nullptr);
+    EXPECT_EQ(f.bar_accessor(0)->max_size, 1u);
+    f.bar_write(0, UART_TX, 0x4142, 2); // 'B' sent, IER = 0x41 & 0x0f
+    EXPECT_EQ(f.bar_read(0, UART_IER, 1), 0x01u);
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x61u); // 'B' came back
+    // RBR pops 'B', then IER.
+    EXPECT_EQ(f.bar_read(0, UART_RX, 2), 0x0142u);
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x60u);
+    f.bar_write(1, UART_SCR, 0x5a, 1);
+    f.bar_write(1, UART_MCR, 0x03, 1);
+    // MCR, LSR, MSR (DCD, DSR, CTS and their deltas), SCR.
+    EXPECT_EQ(f.bar_read(1, UART_MCR, 4), 0x5abb6003u);
+    EXPECT_THAT(host.errors, IsEmpty());
+    // Past the eight registers: a guest error, nothing read.
+    EXPECT_EQ(f.bar_read(1, UART_SCR, 2), 0xffffu);
     ASSERT_EQ(host.errors.size(), 1u);
-    EXPECT_EQ(host.errors[0], "mtty: BAR0: 2-byte write at offset 0x0; the UART's registers "
-                              "are one byte wide");
+    EXPECT_THAT(host.errors[0], HasSubstr("BAR1: 2-byte read at offset 0x7 is past the end"));
+}
 
-    f.bar_write(0, UART_TX, 'Z', 1);
-    EXPECT_EQ(f.bar_read(0, UART_RX, 2), 0xffffu);
-    EXPECT_EQ(f.bar_read(1, 4, 4), 0xffffffffu);
-    ASSERT_EQ(host.errors.size(), 3u);
-    EXPECT_THAT(host.errors[1], HasSubstr("2-byte read at offset 0x0"));
-    EXPECT_THAT(host.errors[2], HasSubstr("BAR1: 4-byte read at offset 0x4"));
-    // The wide read did not pop the byte.
-    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x61u);
-    EXPECT_EQ(f.bar_read(0, UART_RX, 1), std::uint64_t('Z'));
+// The pin is recomputed only after accesses that change what it depends
+// on: each read side effect that clears an interrupt must still lower it.
+TEST_F(MttyTest, EachReadSideEffectThatClearsAnInterruptLowersThePin)
+{
+    PciFunction &f = make("mtty-1");
+    auto pin = [&] { return !host.intx.empty() && host.intx.back(); };
+
+    // Overrun (16450 mode: a second byte before the first is read): LSR clears it.
+    f.bar_write(0, UART_IER, UART_IER_RLSI, 1);
+    f.bar_write(0, UART_TX, 'a', 1);
+    f.bar_write(0, UART_TX, 'b', 1);
+    EXPECT_TRUE(pin());
+    f.bar_write(0, UART_SCR, 1, 1); // no side effect: still up
+    EXPECT_EQ(f.bar_read(0, UART_LCR, 1), 0u);
+    EXPECT_TRUE(pin());
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x63u);
+    EXPECT_FALSE(pin());
+    EXPECT_EQ(f.bar_read(0, UART_RX, 1), std::uint64_t('b'));
+
+    // Modem status deltas: MSR clears them.
+    f.bar_write(0, UART_IER, UART_IER_MSI, 1);
+    f.bar_write(0, UART_MCR, UART_MCR_RTS, 1);
+    EXPECT_TRUE(pin());
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), 0x60u);
+    EXPECT_TRUE(pin());
+    f.bar_read(0, UART_MSR, 1);
+    EXPECT_FALSE(pin());
+
+    // THRE: reading IIR while it names THRE acknowledges it.
+    f.bar_write(0, UART_IER, UART_IER_THRI, 1);
+    EXPECT_TRUE(pin());
+    EXPECT_EQ(f.bar_read(0, UART_IIR, 1), std::uint64_t(UART_IIR_THRI));
+    EXPECT_FALSE(pin());
+
+    // Received data: reading RBR empties the FIFO.
+    f.bar_write(0, UART_IER, UART_IER_RDI, 1);
+    f.bar_write(0, UART_TX, 'c', 1);
+    EXPECT_TRUE(pin());
+    EXPECT_EQ(f.bar_read(0, UART_RX, 1), std::uint64_t('c'));
+    EXPECT_FALSE(pin());
+    EXPECT_THAT(host.errors, IsEmpty());
 }
 
 TEST_F(MttyTest, ReceivedDataRaisesAndLowersIntx)
@@ -607,9 +656,20 @@ TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
     EXPECT_THAT(log.intx, ElementsAre(false, true, false));
 
     // Through the vfio C interface, with guest errors reaching the glue.
-    mdev_vfio_bar_write(h, 0, 0, 0x1234, 2);
+    mdev_vfio_bar_write(h, 0, 8, 0x1234, 2);
     ASSERT_EQ(log.errors.size(), 1u);
-    EXPECT_THAT(log.errors[0], HasSubstr("one byte wide"));
+    EXPECT_THAT(log.errors[0], HasSubstr("past the end"));
+    // BAR0's direct handlers, as the glue gets them: the register file.
+    MdevVfioBarAccessor acc{};
+    ASSERT_TRUE(mdev_vfio_bar_accessor(h, 0, &acc));
+    EXPECT_EQ(acc.min_size, 1u);
+    EXPECT_EQ(acc.max_size, 1u);
+    EXPECT_TRUE(acc.unaligned);
+    acc.write(acc.opaque, UART_SCR, 0x77, 1);
+    EXPECT_EQ(mdev_vfio_bar_read(h, 0, UART_SCR, 1), 0x77u);
+    EXPECT_EQ(acc.read(acc.opaque, UART_LSR, 1), 0x60u);
+    EXPECT_FALSE(mdev_vfio_bar_accessor(h, 2, &acc));
+    EXPECT_EQ(acc.read, nullptr);
     MdevVfioBar bar{};
     mdev_vfio_bar(h, 1, &bar);
     EXPECT_EQ(bar.size, 8u);

@@ -153,7 +153,19 @@ public:
 
     void reset(Device &) const override { resets++; }
 
+    std::optional<BarAccessor> bar_accessor(Device &, unsigned bar) const override
+    {
+        accessor_queries.push_back(bar);
+        auto it = accessors.find(bar);
+        if (it == accessors.end()) {
+            return std::nullopt;
+        }
+        return it->second;
+    }
+
     DeviceInfo info;
+    std::map<unsigned, BarAccessor> accessors;
+    mutable std::vector<unsigned> accessor_queries;
     std::map<std::uint32_t, RegionInfo> regions;
     std::map<std::uint32_t, IrqInfo> irqs;
     std::vector<std::uint8_t> config;
@@ -856,6 +868,184 @@ TEST_F(BarAccessTest, ReadTheDeviceRefusesReturnsAllOnes)
     EXPECT_EQ(fn->bar_read(1, 0, 4), 0xffffffffull);
     EXPECT_EQ(fn->bar_read(1, 0, 1), 0xffull);
     EXPECT_EQ(fake.accesses.size(), 2u);
+}
+
+// ---- BARs with direct handlers (BarAccessor) -----------------------------
+
+// What a register file's handlers were called with.
+struct HandlerCall {
+    bool write;
+    std::uint64_t offset;
+    unsigned size;
+    std::uint64_t value; // written, or returned
+    friend bool operator==(const HandlerCall &, const HandlerCall &) = default;
+};
+
+std::ostream &operator<<(std::ostream &os, const HandlerCall &c)
+{
+    return os << (c.write ? "write" : "read") << " +0x" << std::hex << c.offset << " size "
+              << std::dec << c.size << " 0x" << std::hex << c.value << std::dec;
+}
+
+// A register file whose byte at offset o reads 0xa0 + o.
+struct RecordingRegisters {
+    std::vector<HandlerCall> calls;
+
+    static std::uint64_t read(void *opaque, std::uint64_t offset, unsigned size)
+    {
+        auto &self = *static_cast<RecordingRegisters *>(opaque);
+        std::uint64_t v = 0;
+        for (unsigned i = 0; i < size; i++) {
+            v |= ((0xa0 + offset + i) & 0xff) << (8 * i);
+        }
+        self.calls.push_back({false, offset, size, v});
+        return v;
+    }
+    static void write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigned size)
+    {
+        static_cast<RecordingRegisters *>(opaque)->calls.push_back({true, offset, size, value});
+    }
+    BarAccessor accessor(unsigned min_size, unsigned max_size, bool unaligned = true)
+    {
+        return BarAccessor{read, write, this, min_size, max_size, unaligned};
+    }
+};
+
+class BarAccessorTest : public PciFunctionTest {
+protected:
+    void SetUp() override
+    {
+        fake.regions[0] = {kRW | kRegionBarIo, 8};
+        fake.regions[1] = {kRW, 4096};
+        fake.regions[2] = {kRW | VFIO_REGION_INFO_FLAG_MMAP, 4096};
+    }
+    RecordingRegisters regs;
+};
+
+TEST_F(BarAccessorTest, ResolvedOnceAtBindAndAccessesGoToTheHandlers)
+{
+    fake.accessors[0] = regs.accessor(1, 1);
+    make();
+    ASSERT_NE(fn->bar_accessor(0), nullptr);
+    EXPECT_EQ(fn->bar_accessor(0)->opaque, &regs);
+    EXPECT_EQ(fn->bar_accessor(1), nullptr); // the device offers none there
+    EXPECT_EQ(fn->bar_accessor(6), nullptr);
+    // Asked for each BAR that traps, once: not for the mmap-able BAR2.
+    EXPECT_THAT(fake.accessor_queries, ElementsAre(0u, 1u));
+
+    EXPECT_EQ(fn->bar_read(0, 5, 1), 0xa5u);
+    fn->bar_write(0, 7, 0x5a, 1);
+    EXPECT_THAT(regs.calls, ElementsAre(HandlerCall{false, 5, 1, 0xa5},
+                                        HandlerCall{true, 7, 1, 0x5a}));
+    // The byte-buffer ops are not used for that BAR, still used for BAR1.
+    EXPECT_THAT(fake.accesses, IsEmpty());
+    fn->bar_read(1, 0, 4);
+    EXPECT_EQ(fake.accesses.size(), 1u);
+    EXPECT_EQ(fake.accessor_queries.size(), 2u);
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(BarAccessorTest, WiderAccessesAreSplitLowBytesFirstAsQemuDoes)
+{
+    fake.accessors[0] = regs.accessor(1, 1);
+    make();
+    // An inw/inl on a byte-wide register file: QEMU reads each byte in turn.
+    EXPECT_EQ(fn->bar_read(0, 4, 4), 0xa7a6a5a4u);
+    EXPECT_EQ(fn->bar_read(0, 5, 2), 0xa6a5u); // unaligned: taken, as pci-serial does
+    fn->bar_write(0, 0, 0x4142, 2);
+    EXPECT_THAT(regs.calls,
+                ElementsAre(HandlerCall{false, 4, 1, 0xa4}, HandlerCall{false, 5, 1, 0xa5},
+                            HandlerCall{false, 6, 1, 0xa6}, HandlerCall{false, 7, 1, 0xa7},
+                            HandlerCall{false, 5, 1, 0xa5}, HandlerCall{false, 6, 1, 0xa6},
+                            HandlerCall{true, 0, 1, 0x42}, HandlerCall{true, 1, 1, 0x41}));
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(BarAccessorTest, NarrowerAccessesAreWidenedAtTheSameOffset)
+{
+    fake.accessors[1] = regs.accessor(2, 2, false);
+    make();
+    // As QEMU's bochs-display DISPI registers (impl 2..2): a byte read
+    // gets the low byte of a 16-bit read at the same offset, a byte write
+    // is passed zero-extended, a 32-bit access is two 16-bit ones.
+    EXPECT_EQ(fn->bar_read(1, 0x503, 1), 0xa3u);
+    fn->bar_write(1, 0x503, 0xff, 1);
+    EXPECT_EQ(fn->bar_read(1, 0x500, 4), 0xa3a2a1a0u);
+    fn->bar_write(1, 0x508, 0x11223344, 4);
+    EXPECT_THAT(regs.calls,
+                ElementsAre(HandlerCall{false, 0x503, 2, 0xa4a3}, HandlerCall{true, 0x503, 2, 0xff},
+                            HandlerCall{false, 0x500, 2, 0xa1a0},
+                            HandlerCall{false, 0x502, 2, 0xa3a2},
+                            HandlerCall{true, 0x508, 2, 0x3344},
+                            HandlerCall{true, 0x50a, 2, 0x1122}));
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(BarAccessorTest, MisalignedAccessTheHandlersDoNotTakeIsRefusedAndReadsZero)
+{
+    fake.accessors[1] = regs.accessor(2, 2, false);
+    make();
+    EXPECT_EQ(fn->bar_read(1, 0x501, 2), 0u);
+    fn->bar_write(1, 0x502, 0x1234, 4);
+    // Wider than 4 bytes only if the handlers take 8, as QEMU's default.
+    EXPECT_EQ(fn->bar_read(1, 0x8, 8), 0u);
+    EXPECT_THAT(regs.calls, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 3u);
+    EXPECT_EQ(host.errors[0], "mdev stub-1: BAR1: 2-byte read at offset 0x501 is misaligned "
+                              "(region is 0x1000 bytes)");
+    EXPECT_THAT(host.errors[2], HasSubstr("8-byte read at offset 0x8 is wider than the "
+                                          "registers take"));
+}
+
+TEST_F(BarAccessorTest, AccessesOutsideTheBarNeverReachTheHandlers)
+{
+    fake.accessors[0] = regs.accessor(1, 1);
+    make();
+    EXPECT_EQ(fn->bar_read(0, 8, 1), 0xffu);
+    EXPECT_EQ(fn->bar_read(0, 7, 2), 0xffffu);
+    fn->bar_write(0, ~0ull, 1, 1);
+    EXPECT_EQ(fn->bar_read(0, 0, 3), 0xffffffu);
+    EXPECT_THAT(regs.calls, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 4u);
+    EXPECT_THAT(host.errors[1], HasSubstr("2-byte read at offset 0x7 is past the end"));
+    EXPECT_THAT(host.errors[3], HasSubstr("not 1, 2, 4 or 8 bytes wide"));
+}
+
+TEST_F(BarAccessorTest, MalformedHandlersAreRefusedAtBind)
+{
+    const BarAccessor bad[] = {
+        BarAccessor{nullptr, RecordingRegisters::write, &regs, 1, 1, true},
+        BarAccessor{RecordingRegisters::read, nullptr, &regs, 1, 1, true},
+        BarAccessor{RecordingRegisters::read, RecordingRegisters::write, &regs, 3, 4, true},
+        BarAccessor{RecordingRegisters::read, RecordingRegisters::write, &regs, 4, 2, true},
+        BarAccessor{RecordingRegisters::read, RecordingRegisters::write, &regs, 1, 16, true},
+    };
+    for (const BarAccessor &a : bad) {
+        fake.accessors[1] = a;
+        Error e = refusal();
+        EXPECT_EQ(e.code, Errc::probe_failed);
+        EXPECT_THAT(e.message, HasSubstr("BAR1's direct handlers are malformed"));
+    }
+    // Handlers serve both directions: a read-only region cannot have them.
+    fake.accessors[1] = regs.accessor(1, 8);
+    fake.regions[1] = {VFIO_REGION_INFO_FLAG_READ, 4096};
+    EXPECT_THAT(refusal().message, HasSubstr("BAR1's direct handlers are malformed"));
+}
+
+TEST(BarAccessorAdaptTest, AdaptsLikeQemusMemoryCore)
+{
+    RecordingRegisters regs;
+    const BarAccessor a = regs.accessor(2, 4);
+    EXPECT_TRUE(a.well_formed());
+    EXPECT_EQ(a.adapted_read(0x10, 8), 0xb7b6b5b4b3b2b1b0ull); // split in 4-byte halves
+    EXPECT_EQ(a.adapted_read(0x11, 1), 0xb1u);                  // widened to 2
+    a.adapted_write(0x20, 0xffffffffffffff99ull, 1);             // only the byte asked for
+    EXPECT_THAT(regs.calls,
+                ElementsAre(HandlerCall{false, 0x10, 4, 0xb3b2b1b0},
+                            HandlerCall{false, 0x14, 4, 0xb7b6b5b4},
+                            HandlerCall{false, 0x11, 2, 0xb2b1},
+                            HandlerCall{true, 0x20, 2, 0x99}));
+    EXPECT_FALSE((BarAccessor{}).well_formed());
 }
 
 // ---- Through the bus driver ----------------------------------------------

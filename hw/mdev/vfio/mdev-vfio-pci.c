@@ -56,6 +56,40 @@ static const MemoryRegionOps mdev_vfio_bar_ops = {
     },
 };
 
+/*
+ * A BAR with direct handlers: they are the region's MemoryRegionOps and
+ * their opaque its opaque, so QEMU calls the device's handler as it calls
+ * serial.c's: no frame of ours, no lookup, no pin, no byte buffer. No pin
+ * is needed: the QOM device holds its mdev from realize to finalize
+ * (mdev_hold()), and QEMU keeps the device alive while this region is in a
+ * memory map. Accesses stay traceable by QEMU's own memory_region_ops_read
+ * and memory_region_ops_write events, which name the region
+ * ("mdev-mtty BAR0 <id or uuid>").
+ *
+ * The sizes the handlers take become QEMU's impl sizes, so QEMU splits or
+ * widens other accesses exactly as for its own devices (pci-serial's
+ * registers are byte-wide: an inw reads two registers). The valid sizes
+ * are QEMU's defaults (1 to 4 bytes), unless the handlers take 8.
+ */
+static void mdev_vfio_init_direct_ops(MdevPCIBar *bar)
+{
+    bar->direct_ops = (MemoryRegionOps) {
+        .read = bar->accessor.read,
+        .write = bar->accessor.write,
+        .endianness = DEVICE_LITTLE_ENDIAN,
+        .valid = {
+            .min_access_size = 1,
+            .max_access_size = MAX(4, bar->accessor.max_size),
+            .unaligned = bar->accessor.unaligned,
+        },
+        .impl = {
+            .min_access_size = bar->accessor.min_size,
+            .max_access_size = bar->accessor.max_size,
+            .unaligned = bar->accessor.unaligned,
+        },
+    };
+}
+
 static void mdev_vfio_mark_emulated(MdevPCIState *s, unsigned start,
                                     unsigned len)
 {
@@ -124,6 +158,15 @@ static void mdev_vfio_register_bars(MdevPCIState *s)
             memory_region_init_ram_ptr(&bar->mr, OBJECT(s), name, info.size,
                                        ram);
             vmstate_register_ram(&bar->mr, DEVICE(s));
+        } else if (mdev_vfio_bar_accessor(s->handle, i, &bar->accessor)) {
+            g_autofree char *traced_name =
+                g_strdup_printf("%s %s", name, mdev_pci_name(s));
+
+            trace_mdev_vfio_bar_direct(s->uuid, i, traced_name);
+            mdev_vfio_init_direct_ops(bar);
+            memory_region_init_io(&bar->mr, OBJECT(s), &bar->direct_ops,
+                                  bar->accessor.opaque, traced_name,
+                                  info.size);
         } else {
             memory_region_init_io(&bar->mr, OBJECT(s), &mdev_vfio_bar_ops, bar,
                                   name, info.size);

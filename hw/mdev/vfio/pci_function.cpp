@@ -86,6 +86,19 @@ Status PciFunction::discover()
         bar.mmap = !bar.io && (r->flags & VFIO_REGION_INFO_FLAG_MMAP);
         bar.readable = r->flags & VFIO_REGION_INFO_FLAG_READ;
         bar.writable = r->flags & VFIO_REGION_INFO_FLAG_WRITE;
+        if (!bar.mmap) {
+            if (std::optional<BarAccessor> a = ops_.bar_accessor(dev_, i)) {
+                if (!a->well_formed() || !(r->flags & VFIO_REGION_INFO_FLAG_READ) ||
+                    !(r->flags & VFIO_REGION_INFO_FLAG_WRITE)) {
+                    return Error{Errc::probe_failed,
+                                 "BAR" + std::to_string(i) +
+                                     "'s direct handlers are malformed (a handler missing, "
+                                     "sizes not 1 <= min <= max <= 8, powers of two, or "
+                                     "the region not both readable and writable)"};
+                }
+                bar.accessor = *a;
+            }
+        }
         if (bar.io && bar.size > 256) {
             return Error{Errc::probe_failed,
                          "I/O BAR" + std::to_string(i) + " is larger than 256 bytes"};
@@ -203,6 +216,9 @@ std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned
                          dev_.type().id.c_str(), bar);
         return all_ones(size);
     }
+    if (bars_[bar].has_accessor()) {
+        return accessor_read(bar, offset, size);
+    }
     if (!access_ok("read", bar, offset, size, bars_[bar].size)) {
         return all_ones(size);
     }
@@ -225,6 +241,10 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
                          dev_.type().id.c_str(), bar);
         return;
     }
+    if (bars_[bar].has_accessor()) {
+        accessor_write(bar, offset, value, size);
+        return;
+    }
     if (!access_ok("write", bar, offset, size, bars_[bar].size)) {
         return;
     }
@@ -236,6 +256,52 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
     store_le(std::span(buf, size), value);
     ops_.write(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset,
                std::span<const std::uint8_t>(buf, size));
+}
+
+// What QEMU's memory core lets through to a BAR's direct handlers: any
+// 1/2/4/8-byte access inside the region, misaligned ones only if the
+// handlers take them, 8-byte ones only if they take 8 (QEMU's default
+// valid.max_access_size is 4, and so are pci-serial's and bochs-display's).
+bool PciFunction::accessor_access_ok(const char *what, unsigned bar, std::uint64_t offset,
+                                     unsigned size)
+{
+    const Bar &b = bars_[bar];
+    const char *why = nullptr;
+    if (!valid_access_size(size)) {
+        why = "is not 1, 2, 4 or 8 bytes wide";
+    } else if (offset >= b.size || size > b.size - offset) {
+        why = "is past the end of the region";
+    } else if (size > std::max(4u, b.accessor.max_size)) {
+        why = "is wider than the registers take";
+    } else if (!b.accessor.unaligned && offset % size != 0) {
+        why = "is misaligned";
+    }
+    if (why) {
+        dev_.guest_error("mdev %s: BAR%u: %u-byte %s at offset 0x%" PRIx64
+                         " %s (region is 0x%" PRIx64 " bytes)",
+                         dev_.type().id.c_str(), bar, size, what, offset, why, b.size);
+        return false;
+    }
+    return true;
+}
+
+std::uint64_t PciFunction::accessor_read(unsigned bar, std::uint64_t offset, unsigned size)
+{
+    if (!accessor_access_ok("read", bar, offset, size)) {
+        return valid_access_size(size) && offset < bars_[bar].size &&
+                       size <= bars_[bar].size - offset
+                   ? 0
+                   : all_ones(size);
+    }
+    return bars_[bar].accessor.adapted_read(offset, size);
+}
+
+void PciFunction::accessor_write(unsigned bar, std::uint64_t offset, std::uint64_t value,
+                                 unsigned size)
+{
+    if (accessor_access_ok("write", bar, offset, size)) {
+        bars_[bar].accessor.adapted_write(offset, value, size);
+    }
 }
 
 std::span<std::uint8_t> PciFunction::bar_memory(unsigned bar)

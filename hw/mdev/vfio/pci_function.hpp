@@ -32,6 +32,10 @@ struct Bar {
     bool mmap = false;      // RAM-backed: guest accesses do not trap
     bool readable = false;
     bool writable = false;
+    // The device's direct handlers for this BAR (VfioOps::bar_accessor),
+    // resolved once at bind; accessor.read is null when it has none.
+    BarAccessor accessor{};
+    bool has_accessor() const { return accessor.read != nullptr; }
 };
 
 struct MsiCap {
@@ -59,9 +63,24 @@ public:
     void config_write(std::uint32_t offset, std::uint32_t value, unsigned size);
 
     // A guest access to a BAR. Odd sizes, misaligned offsets and offsets
-    // past the region are guest errors: logged, reads return all ones.
+    // past the region are guest errors: logged, reads return all ones. On a
+    // BAR with direct handlers the access goes to them, adapted to their
+    // sizes as QEMU adapts it (BarAccessor), misaligned ones included when
+    // they take those (a misaligned access they do not take, or an 8-byte
+    // one when they take at most 4, is logged and reads 0, as QEMU's memory
+    // core does).
     std::uint64_t bar_read(unsigned bar, std::uint64_t offset, unsigned size);
     void bar_write(unsigned bar, std::uint64_t offset, std::uint64_t value, unsigned size);
+
+    // The BAR's direct handlers, for the glue to hand to the machine: every
+    // guest access to the BAR then goes to them (the machine adapting sizes
+    // as BarAccessor says) instead of through bar_read()/bar_write().
+    // nullptr if the device has none for it.
+    const BarAccessor *bar_accessor(unsigned bar) const
+    {
+        return bar < PCI_STD_NUM_BARS && bars_[bar].has_accessor() ? &bars_[bar].accessor
+                                                                   : nullptr;
+    }
 
     // Host memory behind an mmap-able BAR (empty if it is not one).
     std::span<std::uint8_t> bar_memory(unsigned bar);
@@ -102,6 +121,9 @@ public:
 private:
     Status discover();
     void discover_msi();
+    bool accessor_access_ok(const char *what, unsigned bar, std::uint64_t offset, unsigned size);
+    std::uint64_t accessor_read(unsigned bar, std::uint64_t offset, unsigned size);
+    void accessor_write(unsigned bar, std::uint64_t offset, std::uint64_t value, unsigned size);
     bool access_ok(const char *space, unsigned bar, std::uint64_t offset, unsigned size,
                    std::uint64_t region_size);
 

@@ -87,6 +87,24 @@ extern "C" void mdev_vfio_bar_write(MdevHandle *h, unsigned bar, uint64_t offset
     enter(h, [&](Device &dev) { function_of(dev).bar_write(bar, offset, value, size); });
 }
 
+extern "C" bool mdev_vfio_bar_accessor(MdevHandle *h, unsigned bar, MdevVfioBarAccessor *out)
+{
+    *out = MdevVfioBarAccessor{};
+    return enter(h, false, [&](Device &dev) {
+        const mdev::vfio::BarAccessor *a = function_of(dev).bar_accessor(bar);
+        if (!a) {
+            return false;
+        }
+        out->read = a->read;
+        out->write = a->write;
+        out->opaque = a->opaque;
+        out->min_size = a->min_size;
+        out->max_size = a->max_size;
+        out->unaligned = a->unaligned;
+        return true;
+    });
+}
+
 extern "C" void *mdev_vfio_bar_memory(MdevHandle *h, unsigned bar)
 {
     return enter(h, static_cast<void *>(nullptr), [&](Device &dev) -> void * {

@@ -46,6 +46,9 @@ typedef struct MdevPCIBar {
     MdevPCIState *owner;
     unsigned index;
     MemoryRegion mr;
+    /* The device's direct handlers for this BAR (read NULL: none). */
+    MdevVfioBarAccessor accessor;
+    MemoryRegionOps direct_ops;
 } MdevPCIBar;
 
 /* "parent=P type=T class=C", NUL-terminated. */

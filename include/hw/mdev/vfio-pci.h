@@ -42,6 +42,27 @@ uint64_t mdev_vfio_bar_read(MdevHandle *h, unsigned bar, uint64_t offset,
                             unsigned size);
 void mdev_vfio_bar_write(MdevHandle *h, unsigned bar, uint64_t offset,
                          uint64_t value, unsigned size);
+/*
+ * A BAR's direct handlers (the C face of mdev::vfio::BarAccessor): the
+ * glue hands them to QEMU's memory core as the BAR's MemoryRegionOps, with
+ * impl sizes min_size..max_size and valid.unaligned = unaligned, so QEMU
+ * adapts every other access width exactly as for its own devices. The
+ * handler signatures are MemoryRegionOps's (hwaddr is uint64_t). @opaque
+ * stays valid while the glue holds the mdev (mdev_hold()).
+ */
+typedef struct MdevVfioBarAccessor {
+    uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
+    void (*write)(void *opaque, uint64_t offset, uint64_t value, unsigned size);
+    void *opaque;
+    unsigned min_size;
+    unsigned max_size;
+    bool unaligned;
+} MdevVfioBarAccessor;
+
+/* False (and *out zeroed) if BAR @bar has no direct handlers. */
+bool mdev_vfio_bar_accessor(MdevHandle *h, unsigned bar,
+                            MdevVfioBarAccessor *out);
+
 /* Host memory of an mmap-able BAR (NULL if it is not one). */
 void *mdev_vfio_bar_memory(MdevHandle *h, unsigned bar);
 

@@ -67,6 +67,49 @@ struct GfxPlane {
     std::uint64_t offset;      // of the frame's first byte in that region
 };
 
+// A BAR's register file served by direct handlers, which the frontend
+// resolves once when it maps the BAR (a VFIO user would mmap or ioctl; here
+// the machine calls the handlers itself, with no lookup, copy or check in
+// between). The device keeps `opaque` (and whatever it points to) alive and
+// at the same address for as long as the device exists.
+//
+// Sizes: the handlers see only accesses of min_size..max_size bytes (1, 2,
+// 4 or 8), at offsets inside the BAR. A guest access of another width is
+// adapted as QEMU's memory core adapts it for its own devices: a wider one
+// is split into several in address order (low bytes first), a narrower one
+// is widened to min_size at the same offset and the bytes asked for are
+// taken from the low end of the result (a write passes the value
+// zero-extended). With `unaligned` false, an access not aligned to its own
+// width never reaches the handlers (a read sees 0), as for a QEMU device
+// whose MemoryRegionOps say valid.unaligned = false.
+//
+// Handlers run with the device pinned by its creator (the QOM device holds
+// its mdev from realize to finalize), so they may raise interrupts that
+// reset or unplug the device; they must not report every access as a guest
+// error (they are the fast path), but may for accesses the hardware would
+// not take.
+struct BarAccessor {
+    using ReadFn = std::uint64_t (*)(void *opaque, std::uint64_t offset, unsigned size);
+    using WriteFn = void (*)(void *opaque, std::uint64_t offset, std::uint64_t value,
+                             unsigned size);
+    ReadFn read = nullptr;
+    WriteFn write = nullptr;
+    void *opaque = nullptr;
+    unsigned min_size = 1;
+    unsigned max_size = 8;
+    bool unaligned = true;
+
+    // Both handlers set, sizes powers of two with 1 <= min_size <= max_size <= 8.
+    bool well_formed() const;
+
+    // A guest access of 1, 2, 4 or 8 bytes at `offset` (inside the BAR),
+    // adapted to the handlers' sizes as described above: what the frontend
+    // does for a caller that is not QEMU's memory core (unit tests,
+    // fuzzers, the byte-buffer ops of a device that has an accessor).
+    std::uint64_t adapted_read(std::uint64_t offset, unsigned size) const;
+    void adapted_write(std::uint64_t offset, std::uint64_t value, unsigned size) const;
+};
+
 class VfioOps {
 public:
     virtual ~VfioOps() = default;
@@ -95,6 +138,18 @@ public:
 
     // VFIO_DEVICE_RESET: back to the power-on state.
     virtual void reset(Device &dev) const = 0;
+
+    // The direct handlers of BAR `bar` (0..5), if the device offers them
+    // for it: the frontend then routes every guest access to that BAR
+    // through them and no longer calls read()/write() for it (which may
+    // still serve it, for callers of the ops themselves). nullopt (the
+    // default): every access goes through read()/write(). Asked once, when
+    // the device is bound; not for mmap-able BARs (their accesses do not
+    // trap).
+    virtual std::optional<BarAccessor> bar_accessor(Device &, unsigned) const
+    {
+        return std::nullopt;
+    }
 
     // Host memory behind a region flagged VFIO_REGION_INFO_FLAG_MMAP (empty otherwise).
     virtual std::span<std::uint8_t> mmap(Device &, std::uint32_t) const { return {}; }

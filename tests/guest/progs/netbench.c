@@ -2,8 +2,8 @@
 /*
  * netbench: loopback throughput of a network interface whose frames come
  * back to it (mdev-mvnet; QEMU's virtio-net-pci on a netdev that reflects).
- * For bench/mvnet-loopback; a measurement, not a test (netloop checks the
- * frames' contents and order).
+ * For bench/mvnet-loopback; a measurement, not a test, but every frame that
+ * comes back is checked: its length, header, sequence number and contents.
  *
  *   netbench IFACE COUNT SIZE [WINDOW [SECONDS]]
  *
@@ -13,9 +13,14 @@
  * back, and receives them on the same AF_PACKET socket (our own outgoing
  * copies are ignored). Stops when every frame is back or counted lost (none
  * came for 500 ms: the outstanding ones are lost), or after SECONDS (default
- * 60). Prints one line:
+ * 60). Frame k carries k (8 bytes, little-endian, after the Ethernet header)
+ * and then bytes that depend on k and their offset. A frame counts as back
+ * only if it is the next one expected, whole and intact; one that skips
+ * ahead makes the frames it skipped lost; an earlier one (reordered or
+ * duplicated), a corrupted one or one of the wrong length counts as other.
+ * Prints one line:
  *
- *   netbench: IFACE size S window W: sent N back R lost L in T s = P pps G Gbit/s
+ *   netbench: IFACE size S window W: sent N back R lost L other O in T s = P pps G Gbit/s
  *
  * timed with CLOCK_MONOTONIC from the first send to the last frame back.
  * Before timing, one frame must come back within 2 s (else exit 1: the
@@ -38,6 +43,32 @@
 #include <unistd.h>
 
 #define ETHERTYPE_BENCH 0x88b5
+
+/* Byte i (past the sequence number) of frame seq. */
+static uint8_t pattern(uint64_t seq, size_t i)
+{
+    return (uint8_t)(seq * 131 + i * 7);
+}
+
+/* Frame seq: the header already in f, then seq, then the pattern. */
+static void fill(uint8_t *f, size_t size, uint64_t seq)
+{
+    memcpy(f + 14, &seq, sizeof(seq));
+    for (size_t i = 22; i < size; i++)
+        f[i] = pattern(seq, i);
+}
+
+/* Whether a received frame has our header and the pattern of its number. */
+static int intact(const uint8_t *in, const uint8_t *out, size_t size, uint64_t *seq)
+{
+    if (memcmp(in, out, 14) != 0)
+        return 0;
+    memcpy(seq, in + 14, sizeof(*seq));
+    for (size_t i = 22; i < size; i++)
+        if (in[i] != pattern(*seq, i))
+            return 0;
+    return 1;
+}
 #define MAX_FRAME 1514
 
 static double now(void)
@@ -151,12 +182,12 @@ int main(int argc, char **argv)
         }
     }
 
-    unsigned long sent = 0, back = 0, lost = 0, bad = 0;
+    unsigned long sent = 0, back = 0, lost = 0, bad = 0, next = 0;
     unsigned long long bytes = 0;
     double start = now(), last = start, deadline = start + bound;
     while (back + lost < count) {
         while (sent < count && sent - back - lost < window) {
-            memcpy(out + 14, &sent, sizeof(sent)); // a sequence number, for a capture
+            fill(out, size, sent);
             ssize_t n = send(fd, out, size, MSG_DONTWAIT);
             if (n == (ssize_t)size) {
                 sent++;
@@ -178,11 +209,14 @@ int main(int argc, char **argv)
             if (n == 0)
                 break;
             got++;
-            if ((size_t)n == size) {
+            uint64_t seq;
+            if ((size_t)n != size || !intact(in, out, size, &seq) || seq < next || seq >= sent) {
+                bad++;
+            } else {
+                lost += seq - next; // skipped: they will not come back in order
+                next = seq + 1;
                 back++;
                 bytes += (unsigned long long)n;
-            } else {
-                bad++;
             }
             if (back + lost >= sent)
                 break;

@@ -14,7 +14,7 @@
 #include "samples/mbochs/mbochs_modes.hpp"
 #include "samples/mbochs/mbochs_state.hpp"
 #include "samples/mbochs/mbochs_vfio.hpp"
-#include "samples/mbochs/mbochs_vram.hpp"
+#include "samples/common/lazy_memory.hpp"
 
 #include <optional>
 #include <string>
@@ -60,8 +60,19 @@ public:
     // xres/yres in effect (the type's default when the user set none).
     std::optional<std::string> property(std::string_view name) const override;
 
+    // What BAR2's direct handlers (mbochs_vfio.cpp) get as their opaque:
+    // the device, for its guest-error log, and this mdev. Set when the
+    // frontend asks for the handlers; the device owns this mdev, so it
+    // outlives it.
+    struct MmioHandle {
+        Device *dev = nullptr;
+        MbochsMdev *mdev = nullptr;
+    };
+    MmioHandle &mmio_handle() { return mmio_handle_; }
+
 private:
     MbochsTypeSpec spec_;
+    MmioHandle mmio_handle_;
     MbochsDeviceState state_{};
     LazyMemory vram_;
     MbochsDisplay display_;

@@ -15,11 +15,6 @@ void Dispi::reset()
         static_cast<std::uint16_t>(vram_size_ / (64 * 1024));
 }
 
-std::uint16_t Dispi::read(std::uint8_t index) const
-{
-    return index < MBOCHS_DISPI_NUM_REGS ? s_.dispi[index] : 0;
-}
-
 bool Dispi::write(std::uint8_t index, std::uint16_t value)
 {
     if (index >= MBOCHS_DISPI_NUM_REGS ||

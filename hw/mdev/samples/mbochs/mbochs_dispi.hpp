@@ -40,7 +40,10 @@ public:
     // Power-on values: all zero but ID and VIDEO_MEMORY_64K.
     void reset();
 
-    std::uint16_t read(std::uint8_t index) const;
+    std::uint16_t read(std::uint8_t index) const
+    {
+        return index < MBOCHS_DISPI_NUM_REGS ? s_.dispi[index] : 0;
+    }
     // False if the register is read-only or does not exist (a guest error
     // for the caller to report); the value is then dropped.
     bool write(std::uint8_t index, std::uint16_t value);

@@ -2,7 +2,7 @@
 // The register state of one mbochs mdev, as plain data: the bochs DISPI
 // register file and the config space its vfio face keeps; the model works
 // on it by reference and mbochs.cpp declares it for migration. The video
-// memory is not here: it is a RAM-backed BAR (mbochs_vram.hpp), migrated as
+// memory is not here: it is a RAM-backed BAR (common/lazy_memory.hpp), migrated as
 // RAM.
 #pragma once
 

@@ -132,6 +132,45 @@ bool mmio_access(Device &dev, MbochsMdev &m, std::uint64_t offset, std::span<std
     return false;
 }
 
+// BAR2's direct handlers. The machine hands them 16-bit accesses only
+// (min_size = max_size = 2, aligned), as QEMU's bochs-display takes its
+// DISPI registers, and adapts other guest accesses as it does there: a
+// byte access is widened to 16 bits at the same offset (a read gets the
+// low byte of register (offset - 0x500) / 2, a write stores the byte
+// zero-extended into it), a 32-bit one is split into two registers, a
+// misaligned one never arrives. EDID bytes and the absent VGA and QEMU
+// extended registers go through mmio_access(), two bytes at a time.
+std::uint64_t mmio_read(void *opaque, std::uint64_t offset, unsigned size)
+{
+    const MbochsMdev::MmioHandle &h = *static_cast<const MbochsMdev::MmioHandle *>(opaque);
+    if (offset - kMbochsDispiOffset < kMbochsDispiEnd - kMbochsDispiOffset) {
+        return h.mdev->dispi().read(static_cast<std::uint8_t>((offset - kMbochsDispiOffset) / 2));
+    }
+    std::uint8_t buf[2] = {};
+    if (!mmio_access(*h.dev, *h.mdev, offset, std::span(buf, size), {})) {
+        return 0xffff; // no register here: as an unassigned I/O read
+    }
+    return buf[0] | (buf[1] << 8);
+}
+
+void mmio_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    const MbochsMdev::MmioHandle &h = *static_cast<const MbochsMdev::MmioHandle *>(opaque);
+    if (offset - kMbochsDispiOffset < kMbochsDispiEnd - kMbochsDispiOffset) {
+        const auto index = static_cast<std::uint8_t>((offset - kMbochsDispiOffset) / 2);
+        const auto v = static_cast<std::uint16_t>(value);
+        if (!h.mdev->dispi().write(index, v)) {
+            h.dev->guest_error("mbochs: DISPI register 0x%x is read-only or 0x%04x is not a "
+                               "value it takes",
+                               index, v);
+        }
+        return;
+    }
+    const std::uint8_t buf[2] = {static_cast<std::uint8_t>(value),
+                                 static_cast<std::uint8_t>(value >> 8)};
+    mmio_access(*h.dev, *h.mdev, offset, {}, std::span(buf, size));
+}
+
 bool vram_range_ok(const MbochsMdev &m, std::uint64_t offset, std::size_t size)
 {
     const std::uint64_t vram = vram_size_of(m);
@@ -228,6 +267,21 @@ bool MbochsVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offse
     default:
         return false;
     }
+}
+
+std::optional<vfio::BarAccessor> MbochsVfioOps::bar_accessor(Device &dev, unsigned bar) const
+{
+    if (bar != kMmioBar) {
+        return std::nullopt;
+    }
+    MbochsMdev &m = mdev_of(dev);
+    m.mmio_handle() = MbochsMdev::MmioHandle{&dev, &m};
+    return vfio::BarAccessor{.read = mmio_read,
+                             .write = mmio_write,
+                             .opaque = &m.mmio_handle(),
+                             .min_size = 2,
+                             .max_size = 2,
+                             .unaligned = false};
 }
 
 bool MbochsVfioOps::set_irqs(Device &, std::uint32_t, vfio::IrqSink *) const

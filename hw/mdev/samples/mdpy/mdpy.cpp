@@ -13,8 +13,9 @@ namespace mdev::samples {
 
 namespace {
 
-// Host memory shown to the guest must be page-aligned; 64 KiB covers every
-// host page size QEMU runs on.
+// The smallest framebuffer (and so BAR0) made: 64 KiB, a whole number of
+// pages for every host page size QEMU runs on (LazyMemory maps it
+// page-aligned).
 constexpr std::size_t kFramebufferAlign = 64 * 1024;
 
 struct MdpyTypeDef {
@@ -52,26 +53,18 @@ std::optional<MdpyMode> mdpy_mode_of(std::string_view type_id)
 }
 
 MdpyMdev::MdpyMdev(const MdpyMode &mode)
-    : mode_(mode), fb_size_(std::max<std::uint64_t>(mode.framebuffer_size(), kFramebufferAlign))
+    : mode_(mode), fb_(std::max<std::uint64_t>(mode.framebuffer_size(), kFramebufferAlign))
 {
-    void *mem = std::aligned_alloc(kFramebufferAlign, fb_size_);
-    if (!mem) {
+    if (!fb_.ok()) {
         std::abort(); // as g_malloc does: no way to go on without the device's memory
     }
-    fb_.reset(static_cast<std::uint8_t *>(mem));
-    std::memset(fb_.get(), 0, fb_size_);
-    reset();
+    mdpy_config_init(state_, mode_); // the memory is already zero and not resident
 }
 
 void MdpyMdev::reset()
 {
     mdpy_config_init(state_, mode_);
-    const std::uint32_t stride = mode_.stride();
-    for (std::uint32_t y = 0; y < mode_.height; y++) {
-        std::memset(fb_.get() + std::uint64_t(y) * stride, int(y * 255 / mode_.height), stride);
-    }
-    const std::uint64_t frame = std::uint64_t(stride) * mode_.height;
-    std::memset(fb_.get() + frame, 0, fb_size_ - frame);
+    fb_.clear();
 }
 
 bool MdpyMdev::resync()

@@ -7,6 +7,7 @@
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/vfio_ops.hpp"
+#include "samples/common/lazy_memory.hpp"
 #include "samples/mdpy/mdpy_state.hpp"
 #include "samples/mdpy/mdpy_vfio.hpp"
 
@@ -40,14 +41,18 @@ std::optional<MdpyMode> mdpy_mode_of(std::string_view type_id);
 // One mdpy mdev: its config space and its framebuffer.
 class MdpyMdev final : public VendorState {
 public:
+    // Aborts if the framebuffer cannot be mapped, as g_malloc would.
     explicit MdpyMdev(const MdpyMode &mode);
 
     const MdpyMode &mode() const { return mode_; }
     MdpyDeviceState &state() { return state_; }
-    std::span<std::uint8_t> framebuffer() { return {fb_.get(), fb_size_}; }
+    std::span<std::uint8_t> framebuffer() { return fb_.bytes(); }
 
-    // VFIO_DEVICE_RESET: config space to power-on values, and the frame
-    // refilled with the vertical gray gradient (line y is byte y*255/height).
+    // VFIO_DEVICE_RESET: config space to power-on values, and the
+    // framebuffer black (all zero) and no longer resident. The kernel
+    // sample paints a gray gradient instead; that costs every page of the
+    // framebuffer at creation (8 MiB per mdpy-hd) for a picture nobody
+    // asked for, so here the memory stays lazy, as mbochs's.
     void reset();
 
     // After a migration load: rebuild every read-only config byte, keeping
@@ -59,14 +64,9 @@ public:
     bool post_load(Device &) override { return resync(); }
 
 private:
-    struct FreeDeleter {
-        void operator()(std::uint8_t *p) const { std::free(p); }
-    };
-
     MdpyMode mode_;
     MdpyDeviceState state_{};
-    std::uint64_t fb_size_;
-    std::unique_ptr<std::uint8_t[], FreeDeleter> fb_;
+    LazyMemory fb_;
 };
 
 class MdpyParent final : public Parent {

@@ -8,22 +8,60 @@ namespace mdev::samples {
 
 MttyMdev::MttyMdev(unsigned ports) : ports_(ports)
 {
+    for (unsigned i = 0; i < MTTY_MAX_PORTS_PER_DEVICE; i++) {
+        handles_[i] = PortHandle{this, i};
+    }
     mtty_config_init(state_, ports_);
     mtty_virtio_init(virtio_.state, ports_);
     reset_ports();
 }
 
+// The register model is inline (mtty_uart.hpp), so these compile to the
+// register's own few instructions; the BAR is eight bytes and the machine
+// hands only byte accesses inside it (min_size = max_size = 1).
+std::uint64_t MttyMdev::port_read(void *opaque, std::uint64_t offset, unsigned)
+{
+    const PortHandle &h = *static_cast<const PortHandle *>(opaque);
+    MttyMdev &m = *h.mdev;
+    bool irq_may_change = false;
+    const std::uint8_t value =
+        Uart16550(m.state_.port[h.port]).read(static_cast<std::uint8_t>(offset), irq_may_change);
+    if (irq_may_change) [[unlikely]] {
+        m.update_intx();
+    }
+    return value;
+}
+
+void MttyMdev::port_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigned)
+{
+    const PortHandle &h = *static_cast<const PortHandle *>(opaque);
+    MttyMdev &m = *h.mdev;
+    bool irq_may_change = false;
+    Uart16550(m.state_.port[h.port])
+        .write(static_cast<std::uint8_t>(offset), static_cast<std::uint8_t>(value), irq_may_change);
+    if (irq_may_change) {
+        m.update_intx();
+    }
+}
+
 std::uint8_t MttyMdev::uart_read(unsigned port, std::uint8_t reg)
 {
-    std::uint8_t value = Uart16550(state_.port[port]).read(reg);
-    update_intx();
-    return value;
+    return static_cast<std::uint8_t>(port_read(&handles_[port], reg, 1));
 }
 
 void MttyMdev::uart_write(unsigned port, std::uint8_t reg, std::uint8_t value)
 {
-    Uart16550(state_.port[port]).write(reg, value);
-    update_intx();
+    port_write(&handles_[port], reg, value, 1);
+}
+
+vfio::BarAccessor MttyMdev::port_accessor(unsigned port)
+{
+    return vfio::BarAccessor{.read = port_read,
+                             .write = port_write,
+                             .opaque = &handles_[port],
+                             .min_size = 1,
+                             .max_size = 1,
+                             .unaligned = true};
 }
 
 void MttyMdev::reset_ports()

@@ -32,9 +32,16 @@ public:
     // The virtio face's state (used only when the class is virtio).
     MttyVirtioFace &virtio() { return virtio_; }
 
-    // Guest access to port `port`'s register `reg`.
+    // Guest access to port `port`'s register `reg`; the interrupt pin is
+    // recomputed only when the access changed what it depends on.
     std::uint8_t uart_read(unsigned port, std::uint8_t reg);
     void uart_write(unsigned port, std::uint8_t reg, std::uint8_t value);
+
+    // Port `port`'s I/O BAR as direct handlers (vfio::BarAccessor): one
+    // byte-wide register per access, as a 16550's bus takes them; the
+    // machine splits wider accesses into byte accesses, as it does for
+    // QEMU's own 16550 (pci-serial).
+    vfio::BarAccessor port_accessor(unsigned port);
 
     // Power-on state for every port.
     void reset_ports();
@@ -54,7 +61,17 @@ public:
 private:
     void update_intx(bool force = false);
 
+    // What a port's BarAccessor::opaque points to.
+    struct PortHandle {
+        MttyMdev *mdev;
+        unsigned port;
+    };
+    static std::uint64_t port_read(void *opaque, std::uint64_t offset, unsigned size);
+    static void port_write(void *opaque, std::uint64_t offset, std::uint64_t value,
+                           unsigned size);
+
     unsigned ports_;
+    PortHandle handles_[MTTY_MAX_PORTS_PER_DEVICE];
     MttyDeviceState state_{};
     MttyVirtioFace virtio_;
     vfio::IrqSink *intx_ = nullptr;

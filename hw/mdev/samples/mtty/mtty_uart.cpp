@@ -5,8 +5,6 @@ namespace mdev::samples {
 
 namespace {
 
-constexpr std::uint8_t kInvalidRegisterRead = 0xff;
-
 // What the MSR input bits (7:4) read for a given MCR.
 //
 // The port's connector carries a loopback plug wired RTS->CTS and
@@ -61,8 +59,6 @@ std::uint8_t msr_deltas_for(std::uint8_t before, std::uint8_t after)
 
 } // namespace
 
-Uart16550::Uart16550(MttyUartState &state) : state_(state) {}
-
 void Uart16550::reset()
 {
     // Every register's master-reset value is 0 (IIR, LSR and MSR are
@@ -70,66 +66,6 @@ void Uart16550::reset()
     // all-zero struct. The FIFO bytes are zeroed too so that two reset ports
     // compare equal byte for byte (and migrate identically).
     state_ = MttyUartState{};
-}
-
-std::uint8_t Uart16550::read(std::uint8_t reg)
-{
-    switch (reg) {
-    case UART_RX: // UART_DLL with DLAB set
-        return dlab() ? state_.dll : read_rbr();
-    case UART_IER: // UART_DLM with DLAB set
-        return dlab() ? state_.dlm : state_.ier;
-    case UART_IIR:
-        return read_iir();
-    case UART_LCR:
-        return state_.lcr;
-    case UART_MCR:
-        return state_.mcr;
-    case UART_LSR:
-        return read_lsr();
-    case UART_MSR:
-        return read_msr();
-    case UART_SCR:
-        return state_.scr;
-    default:
-        return kInvalidRegisterRead;
-    }
-}
-
-void Uart16550::write(std::uint8_t reg, std::uint8_t value)
-{
-    switch (reg) {
-    case UART_TX: // UART_DLL with DLAB set
-        if (dlab()) {
-            state_.dll = value;
-        } else {
-            write_thr(value);
-        }
-        break;
-    case UART_IER: // UART_DLM with DLAB set
-        if (dlab()) {
-            state_.dlm = value;
-        } else {
-            write_ier(value);
-        }
-        break;
-    case UART_FCR:
-        write_fcr(value);
-        break;
-    case UART_LCR:
-        state_.lcr = value;
-        break;
-    case UART_MCR:
-        write_mcr(value);
-        break;
-    case UART_SCR:
-        state_.scr = value;
-        break;
-    case UART_LSR: // factory test on real parts: ignored
-    case UART_MSR: // read-only
-    default:
-        break;
-    }
 }
 
 bool Uart16550::irq_asserted() const
@@ -144,20 +80,6 @@ std::uint8_t Uart16550::peek_iir() const
 {
     const std::uint8_t fifo_bits = fifo_enabled() ? kIirFifosEnabled : 0;
     return fifo_bits | pending_interrupt_id();
-}
-
-std::uint8_t Uart16550::peek_lsr() const
-{
-    // The line is infinitely fast: a THR write is transmitted before the
-    // guest can look, so the transmitter is always empty.
-    std::uint8_t value = UART_LSR_THRE | UART_LSR_TEMT;
-    if (!rx_empty()) {
-        value |= UART_LSR_DR;
-    }
-    if (state_.overrun) {
-        value |= UART_LSR_OE;
-    }
-    return value;
 }
 
 std::uint8_t Uart16550::peek_msr() const
@@ -203,16 +125,6 @@ bool Uart16550::state_is_valid(const MttyUartState &state)
            (state.msr_deltas & ~UART_MSR_ANY_DELTA) == 0;
 }
 
-bool Uart16550::dlab() const
-{
-    return state_.lcr & UART_LCR_DLAB;
-}
-
-bool Uart16550::rx_empty() const
-{
-    return state_.rx_count == 0;
-}
-
 bool Uart16550::rx_full() const
 {
     const std::uint8_t capacity = fifo_enabled() ? kRxFifoSize : 1;
@@ -242,13 +154,6 @@ std::uint8_t Uart16550::read_iir()
     if ((value & kIirIdMask) == UART_IIR_THRI) {
         state_.thre_pending = false;
     }
-    return value;
-}
-
-std::uint8_t Uart16550::read_lsr()
-{
-    const std::uint8_t value = peek_lsr();
-    state_.overrun = false;
     return value;
 }
 

@@ -52,7 +52,7 @@ constexpr std::uint8_t kRxFifoSize = MTTY_FIFO_SIZE;
 // not reset, so a struct loaded by migration is taken as it is.
 class Uart16550 {
 public:
-    explicit Uart16550(MttyUartState &state);
+    explicit Uart16550(MttyUartState &state) : state_(state) {}
 
     // Datasheet master reset (also what an all-zero state already is).
     void reset();
@@ -60,9 +60,23 @@ public:
     // Guest access to BAR offset `reg` (0..7). Reads have the part's side
     // effects (RBR pops, LSR clears OE, MSR clears deltas, IIR may clear the
     // THRE latch). Out-of-range `reg` is the caller's bug: a read returns
-    // 0xff, a write is ignored.
-    std::uint8_t read(std::uint8_t reg);
-    void write(std::uint8_t reg, std::uint8_t value);
+    // 0xff, a write is ignored. `irq_may_change` is set when the access
+    // changed state that irq_asserted() depends on (and left alone
+    // otherwise), so that a caller recomputes the interrupt pin only then:
+    // a poll of LSR, or a write of SCR, leaves it alone.
+    // Defined below, inline: they are the guest's access path.
+    std::uint8_t read(std::uint8_t reg, bool &irq_may_change);
+    void write(std::uint8_t reg, std::uint8_t value, bool &irq_may_change);
+    std::uint8_t read(std::uint8_t reg)
+    {
+        bool ignored = false;
+        return read(reg, ignored);
+    }
+    void write(std::uint8_t reg, std::uint8_t value)
+    {
+        bool ignored = false;
+        write(reg, value, ignored);
+    }
 
     // True iff an interrupt is pending (IIR bit 0 would read 0).
     bool irq_asserted() const;
@@ -70,7 +84,19 @@ public:
     // The registers with read side effects, as they would read now, with no
     // side effect.
     std::uint8_t peek_iir() const;
-    std::uint8_t peek_lsr() const;
+    std::uint8_t peek_lsr() const
+    {
+        // The line is infinitely fast: a THR write is transmitted before the
+        // guest can look, so the transmitter is always empty.
+        std::uint8_t value = UART_LSR_THRE | UART_LSR_TEMT;
+        if (!rx_empty()) {
+            value |= UART_LSR_DR;
+        }
+        if (state_.overrun) {
+            value |= UART_LSR_OE;
+        }
+        return value;
+    }
     std::uint8_t peek_msr() const;
 
     std::uint8_t rx_count() const;
@@ -83,13 +109,18 @@ public:
     static bool state_is_valid(const MttyUartState &state);
 
 private:
-    bool dlab() const;
-    bool rx_empty() const;
+    bool dlab() const { return state_.lcr & UART_LCR_DLAB; }
+    bool rx_empty() const { return state_.rx_count == 0; }
     bool rx_full() const;
 
     std::uint8_t read_rbr();
     std::uint8_t read_iir();
-    std::uint8_t read_lsr();
+    std::uint8_t read_lsr()
+    {
+        const std::uint8_t value = peek_lsr();
+        state_.overrun = false;
+        return value;
+    }
     std::uint8_t read_msr();
 
     void write_thr(std::uint8_t value);
@@ -103,5 +134,76 @@ private:
 
     MttyUartState &state_;
 };
+
+inline std::uint8_t Uart16550::read(std::uint8_t reg, bool &irq_may_change)
+{
+    switch (reg) {
+    case UART_RX: // UART_DLL with DLAB set
+        if (dlab()) {
+            return state_.dll;
+        }
+        irq_may_change |= !rx_empty();
+        return read_rbr();
+    case UART_IER: // UART_DLM with DLAB set
+        return dlab() ? state_.dlm : state_.ier;
+    case UART_IIR:
+        irq_may_change |= state_.thre_pending;
+        return read_iir();
+    case UART_LCR:
+        return state_.lcr;
+    case UART_MCR:
+        return state_.mcr;
+    case UART_LSR:
+        irq_may_change |= state_.overrun;
+        return read_lsr();
+    case UART_MSR:
+        irq_may_change |= state_.msr_deltas != 0;
+        return read_msr();
+    case UART_SCR:
+        return state_.scr;
+    default:
+        return 0xff; // not a register: the caller's bug
+    }
+}
+
+inline void Uart16550::write(std::uint8_t reg, std::uint8_t value, bool &irq_may_change)
+{
+    switch (reg) {
+    case UART_TX: // UART_DLL with DLAB set
+        if (dlab()) {
+            state_.dll = value;
+        } else {
+            write_thr(value);
+            irq_may_change = true;
+        }
+        break;
+    case UART_IER: // UART_DLM with DLAB set
+        if (dlab()) {
+            state_.dlm = value;
+        } else {
+            write_ier(value);
+            irq_may_change = true;
+        }
+        break;
+    case UART_FCR:
+        write_fcr(value);
+        irq_may_change = true;
+        break;
+    case UART_LCR:
+        state_.lcr = value; // DLAB only selects registers
+        break;
+    case UART_MCR:
+        write_mcr(value);
+        irq_may_change = true;
+        break;
+    case UART_SCR:
+        state_.scr = value;
+        break;
+    case UART_LSR: // factory test on real parts: ignored
+    case UART_MSR: // read-only
+    default:
+        break;
+    }
+}
 
 } // namespace mdev::samples

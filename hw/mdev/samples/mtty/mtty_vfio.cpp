@@ -144,6 +144,15 @@ bool MttyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
     return true;
 }
 
+std::optional<vfio::BarAccessor> MttyVfioOps::bar_accessor(Device &dev, unsigned bar) const
+{
+    MttyMdev &m = mdev_of(dev);
+    if (bar >= m.ports()) {
+        return std::nullopt;
+    }
+    return m.port_accessor(bar);
+}
+
 bool MttyVfioOps::set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const
 {
     if (index != VFIO_PCI_INTX_IRQ_INDEX) {

@@ -29,6 +29,7 @@ public:
     bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
                std::span<const std::uint8_t> data) const override;
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override;
+    std::optional<vfio::BarAccessor> bar_accessor(Device &dev, unsigned bar) const override;
     void reset(Device &dev) const override;
 };
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Video memory that costs nothing until the guest touches it: an anonymous
+// Device memory that costs nothing until the guest touches it: an anonymous
 // private mapping with MAP_NORESERVE, so the kernel hands out zeroed pages
 // on first touch and reserves no swap for the rest. An idle mbochs-large
 // thus keeps none of its 64 MiB resident (the kernel sample allocates its
-// pages on fault for the same reason).
+// pages on fault for the same reason), nor an idle mdpy-hd its 8 MiB.
 #pragma once
+
 
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,10 @@ public:
     std::size_t size() const { return size_; }
     std::span<std::uint8_t> bytes() { return {data_, size_}; }
     std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
+
+    // Every byte back to zero, and no page resident any more (the mapping
+    // and its address stay: a guest mapping of it sees the zeros).
+    void clear();
 
 private:
     void unmap();

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "samples/mbochs/mbochs_vram.hpp"
+#include "samples/common/lazy_memory.hpp"
 
 #include <sys/mman.h>
 
+#include <cstring>
 #include <utility>
 
 namespace mdev::samples {
@@ -36,6 +37,15 @@ LazyMemory &LazyMemory::operator=(LazyMemory &&other) noexcept
         size_ = std::exchange(other.size_, 0);
     }
     return *this;
+}
+
+void LazyMemory::clear()
+{
+    // A private anonymous mapping reads zero-filled pages again after
+    // MADV_DONTNEED; should the kernel refuse, zero it by hand.
+    if (data_ && madvise(data_, size_, MADV_DONTNEED) != 0) {
+        std::memset(data_, 0, size_);
+    }
 }
 
 void LazyMemory::unmap()
