@@ -600,6 +600,85 @@ static void test_stream_with_state_version(const void *data)
     mdev_qtest_run_free(&r);
 }
 
+/*
+ * The other half of versioned state: a stream of an OLDER version of a
+ * struct loads, its newer members keeping the destination's own values.
+ * mvnet's "mvnet/device" is at version 2 (tx_dropped since 2, its last
+ * member); a real stream is turned into a version-1 one by setting the
+ * struct's version to 1 and taking tx_dropped's 8 bytes out, as a QEMU
+ * from before tx_dropped would have written it. The destination loads it
+ * and the device carries on where the source left it (status, features).
+ */
+static void test_stream_of_older_state_version_loads(void)
+{
+    static const char sub[] = "mdev-mvnet/mvnet/device";
+    g_autofree char *file = mdev_qtest_temp_file("mdev-hostile-old-XXXXXX");
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree gchar *bytes = NULL;
+    g_autoptr(GByteArray) older = g_byte_array_new();
+    char needle[sizeof(sub)];
+    char footer_tag[5];
+    const char *name, *section, *end, *next_sub;
+    size_t len, struct_start;
+    uint8_t status;
+    uint64_t features;
+    Guest g;
+    QTestState *dst;
+    g_autofree char *log = NULL;
+
+    guest_open(&g, false);
+    net_start(&g, false);
+    status = g.d->bus->get_status(g.d);
+    features = g.d->bus->get_guest_features(g.d);
+    qtest_qmp_assert_success(g.qts, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    mdev_qtest_wait_migration(g.qts, "completed");
+    qtest_quit(g.qts);
+
+    g_assert_true(g_file_get_contents(file, &bytes, &len, NULL));
+    needle[0] = sizeof(sub) - 1;
+    memcpy(needle + 1, sub, sizeof(sub) - 1);
+    name = memmem(bytes, len, needle, sizeof(needle));
+    g_assert_nonnull(name);
+    /* Subsection version (be32), then the struct's version: 2. */
+    struct_start = name - bytes + sizeof(needle) + 4;
+    g_assert_cmpint(ldl_be_p(bytes + struct_start), ==, 2);
+    /*
+     * The struct ends where the device's section does (its footer: 0x7e
+     * and the section id of the QEMU_VM_SECTION_FULL that holds it) or
+     * where another of its subsections starts.
+     */
+    section = memmem(bytes, len, "\x17" "0000:00:04.0/mdev-mvnet", 24);
+    g_assert_nonnull(section);
+    footer_tag[0] = 0x7e;
+    memcpy(footer_tag + 1, section - 4, 4);
+    end = memmem(bytes + struct_start, len - struct_start, footer_tag,
+                 sizeof(footer_tag));
+    g_assert_nonnull(end);
+    next_sub = memmem(bytes + struct_start, end - (bytes + struct_start),
+                      "mdev-mvnet/", 11);
+    if (next_sub) {
+        end = next_sub - 2; /* QEMU_VM_SUBSECTION and the name's length */
+    }
+    stl_be_p(bytes + struct_start, 1);
+    g_byte_array_append(older, (guint8 *)bytes, end - 8 - bytes);
+    g_byte_array_append(older, (guint8 *)end, len - (end - bytes));
+    g_assert_true(g_file_set_contents(file, (gchar *)older->data, older->len,
+                                      NULL));
+
+    dst = qtest_initf("-M q35 -nodefaults -device mdev-mvnet,class=virtio,"
+                      "addr=%d.0,id=net,uuid=" NET_UUID " -incoming %s",
+                      ON_BUS0_SLOT, uri);
+    mdev_qtest_wait_migration(dst, "completed");
+    unlink(file);
+    /* The test's view of the machine now talks to the destination. */
+    g.qts = dst;
+    g.bus->qts = dst;
+    g_assert_cmphex(g.d->bus->get_status(g.d), ==, status);
+    g_assert_cmphex(g.d->bus->get_guest_features(g.d), ==, features);
+    log = guest_close(&g);
+}
+
 int main(int argc, char **argv)
 {
     unsigned i;
@@ -613,6 +692,8 @@ int main(int argc, char **argv)
                    test_dma_to_own_config_window);
     qtest_add_func("/mdev/hostile/msi-to-own-config-window",
                    test_msi_to_own_config_window);
+    qtest_add_func("/mdev/hostile/stream/older-state-version-loads",
+                   test_stream_of_older_state_version_loads);
     qtest_add_func("/mdev/hostile/stream/state-the-mdev-lacks",
                    test_stream_with_state_the_mdev_lacks);
     for (i = 0; i < G_N_ELEMENTS(state_version_cases); i++) {
