@@ -44,11 +44,15 @@ typedef struct Net {
     QVirtQueue *tx;
 } Net;
 
+/* With a log: guest errors and the driver-level trace events in it. */
 static QTestState *boot(const char *log)
 {
     if (log) {
-        return qtest_initf("-M q35 -nodefaults -d guest_errors -D %s "
-                           MVNET_ARGS, log);
+        return qtest_initf("-M q35 -nodefaults -d guest_errors "
+                           "-trace mdev_virtio_status "
+                           "-trace mdev_virtio_driver_features "
+                           "-trace mdev_virtio_queue_enable "
+                           "-trace mdev_virtio_kick -D %s " MVNET_ARGS, log);
     }
     return qtest_initf("-M q35 -nodefaults " MVNET_ARGS);
 }
@@ -695,6 +699,38 @@ static void test_properties(void)
     mdev_qtest_assert_fails("-device mdev-mvnet,class=vfio", no_vfio);
 }
 
+/*
+ * The trace events a driver developer follows: status as written and as
+ * the device then reads, driver features per select, queue enables with
+ * their size, kicks by queue.
+ */
+static void test_driver_trace(void)
+{
+    g_autofree char *log = mdev_qtest_temp_file("mdev-virtio-trace-XXXXXX.log");
+    g_autofree char *text = NULL;
+    Net n;
+
+    net_open(&n, log);
+    net_start(&n, false);
+    loop_frame(&n, 0x21, false);
+    net_close(&n);
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    unlink(log);
+    g_test_message("trace:\n%s", text);
+    g_assert_nonnull(strstr(text, "mdev_virtio_status uuid " MVNET_UUID
+                            " device_status <- 0x03, reads 0x03\n"));
+    g_assert_nonnull(strstr(text, "device_status <- 0x0b, reads 0x0b\n"));
+    g_assert_nonnull(strstr(text, "device_status <- 0x0f, reads 0x0f\n"));
+    g_assert_nonnull(strstr(text, "mdev_virtio_driver_features uuid " MVNET_UUID
+                            " driver_feature[1] <- 0x00000001\n"));
+    g_assert_nonnull(strstr(text, "mdev_virtio_queue_enable uuid " MVNET_UUID
+                            " queue 0 enable"));
+    g_assert_nonnull(strstr(text, " queue 1 enable"));
+    g_assert_nonnull(strstr(text, "mdev_virtio_kick uuid " MVNET_UUID
+                            " notify queue 1\n"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -708,6 +744,7 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-virtio/reset", test_reset_and_renegotiate);
     qtest_add_func("/mdev-virtio/hostile", test_hostile);
     qtest_add_func("/mdev-virtio/tx-without-rx", test_tx_without_rx);
+    qtest_add_func("/mdev-virtio/driver-trace", test_driver_trace);
     qtest_add_func("/mdev-virtio/migration", test_migration);
     return g_test_run();
 }

@@ -16,29 +16,69 @@
 #include "hw/pci/msix.h"
 #include "migration/vmstate.h"
 #include "system/runstate.h"
+#include "standard-headers/linux/virtio_pci.h"
 #include "mdev-virtio-pci.h"
 #include "trace.h"
 
-/* virtio 1.x §4.1.4: struct virtio_pci_cap and its cfg_type values. */
+/*
+ * virtio 1.x §4.1.4: where the members of struct virtio_pci_cap (and its
+ * notify and PCI-configuration-access extensions) sit, from the kernel's
+ * header as QEMU carries it; the cfg_type values come from there too.
+ */
 enum {
-    VIRTIO_CAP_CFG_TYPE = 3,
-    VIRTIO_CAP_BAR = 4,
-    VIRTIO_CAP_ID = 5,
-    VIRTIO_CAP_OFFSET = 8,
-    VIRTIO_CAP_LENGTH = 12,
-    VIRTIO_CAP_SIZE = 16,
-    VIRTIO_CAP_NOTIFY_MULTIPLIER = 16,
-    VIRTIO_CAP_NOTIFY_SIZE = 20,
-    VIRTIO_CAP_PCI_CFG_DATA = 16,
-    VIRTIO_CAP_PCI_CFG_SIZE = 20,
+    VIRTIO_CAP_CFG_TYPE = offsetof(struct virtio_pci_cap, cfg_type),
+    VIRTIO_CAP_BAR = offsetof(struct virtio_pci_cap, bar),
+    VIRTIO_CAP_ID = offsetof(struct virtio_pci_cap, id),
+    VIRTIO_CAP_OFFSET = offsetof(struct virtio_pci_cap, offset),
+    VIRTIO_CAP_LENGTH = offsetof(struct virtio_pci_cap, length),
+    VIRTIO_CAP_SIZE = sizeof(struct virtio_pci_cap),
+    VIRTIO_CAP_NOTIFY_MULTIPLIER =
+        offsetof(struct virtio_pci_notify_cap, notify_off_multiplier),
+    VIRTIO_CAP_NOTIFY_SIZE = sizeof(struct virtio_pci_notify_cap),
+    VIRTIO_CAP_PCI_CFG_DATA = offsetof(struct virtio_pci_cfg_cap, pci_cfg_data),
+    VIRTIO_CAP_PCI_CFG_SIZE = sizeof(struct virtio_pci_cfg_cap),
 };
-enum {
-    VIRTIO_PCI_CAP_COMMON_CFG = 1,
-    VIRTIO_PCI_CAP_NOTIFY_CFG = 2,
-    VIRTIO_PCI_CAP_ISR_CFG = 3,
-    VIRTIO_PCI_CAP_DEVICE_CFG = 4,
-    VIRTIO_PCI_CAP_PCI_CFG = 5,
-};
+
+#define MDEV_COMMON(field) \
+    (MDEV_VIRTIO_COMMON_OFFSET + offsetof(struct virtio_pci_common_cfg, field))
+
+/*
+ * Driver-level trace events for the writes a driver developer follows
+ * (status, features, queue enable, kicks), beside the raw BAR accesses.
+ * Decoded after the write, with what the device now reports (a refused
+ * FEATURES_OK reads back clear). Reads of these registers have no side
+ * effect; nothing is read unless the event is on. The write may have
+ * removed the device (its own DMA or MSI): then there is nothing to ask.
+ */
+static void mdev_virtio_trace_driver(MdevPCIState *s, hwaddr addr,
+                                     uint64_t val, unsigned size)
+{
+    if (!s->handle) {
+        return;
+    }
+    if (addr >= MDEV_VIRTIO_NOTIFY_OFFSET) {
+        trace_mdev_virtio_kick(s->uuid, val & 0xffff);
+    } else if (addr == MDEV_COMMON(device_status) && size == 1) {
+        if (trace_event_get_state_backends(TRACE_MDEV_VIRTIO_STATUS)) {
+            trace_mdev_virtio_status(s->uuid, val,
+                mdev_virtio_bar_read(s->handle, addr, 1));
+        }
+    } else if (addr == MDEV_COMMON(guest_feature) && size == 4) {
+        if (trace_event_get_state_backends(TRACE_MDEV_VIRTIO_DRIVER_FEATURES)) {
+            trace_mdev_virtio_driver_features(s->uuid,
+                mdev_virtio_bar_read(s->handle,
+                                     MDEV_COMMON(guest_feature_select), 4),
+                val);
+        }
+    } else if (addr == MDEV_COMMON(queue_enable) && size == 2 && val == 1) {
+        if (trace_event_get_state_backends(TRACE_MDEV_VIRTIO_QUEUE_ENABLE)) {
+            trace_mdev_virtio_queue_enable(s->uuid,
+                mdev_virtio_bar_read(s->handle, MDEV_COMMON(queue_select), 2),
+                mdev_virtio_bar_read(s->handle, MDEV_COMMON(queue_size), 2),
+                mdev_virtio_bar_read(s->handle, addr, 2));
+        }
+    }
+}
 
 static uint64_t mdev_virtio_bar_mr_read(void *opaque, hwaddr addr,
                                         unsigned size)
@@ -57,6 +97,7 @@ static void mdev_virtio_bar_mr_write(void *opaque, hwaddr addr, uint64_t val,
 
     trace_mdev_virtio_bar_write(s->uuid, addr, size, val);
     mdev_virtio_bar_write(s->handle, addr, val, size);
+    mdev_virtio_trace_driver(s, addr, val, size);
 }
 
 /* Every size and alignment reaches the transport, which judges them. */
