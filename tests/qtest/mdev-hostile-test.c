@@ -398,6 +398,51 @@ static void test_msi_to_own_config_window(void)
 
 /* ---- case 3: streams of another mdev ------------------------------------- */
 
+/* Migrates @qts's machine into @uri (a file: URI), then quits it. */
+static void migrate_and_quit(QTestState *qts, const char *uri)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    mdev_qtest_wait_migration(qts, "completed");
+    qtest_quit(qts);
+}
+
+/*
+ * Where @name stands in a migration stream as QEMU writes names (a length
+ * byte, then the bytes): the address of its length byte.
+ */
+static const char *stream_find(const char *data, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    g_autofree char *needle = g_malloc(n + 1);
+    const char *at;
+
+    needle[0] = n;
+    memcpy(needle + 1, name, n);
+    at = memmem(data, len, needle, n + 1);
+    g_assert_nonnull(at);
+    return at;
+}
+
+/*
+ * The footer (QEMU_VM_SECTION_FOOTER and the section id) of the full
+ * section whose idstr's length byte is at @idstr: QEMU_VM_SECTION_FULL, the
+ * section id (be32) and the idstr come before it.
+ */
+static const char *stream_section_footer(const char *data, size_t len,
+                                         const char *idstr)
+{
+    char tag[5];
+    const char *footer;
+
+    g_assert_cmpint(idstr[-5], ==, 0x04);
+    tag[0] = 0x7e;
+    memcpy(tag + 1, idstr - 4, 4);
+    footer = memmem(idstr, len - (idstr - data), tag, sizeof(tag));
+    g_assert_nonnull(footer);
+    return footer;
+}
+
 typedef struct StreamCase {
     const char *name;
     const char *source;
@@ -443,10 +488,7 @@ static void test_stream_of_another_mdev(const void *data)
     uri = g_strdup_printf("file:%s", file);
 
     src = qtest_initf("-M q35 -nodefaults -device %s,addr=04.0", c->source);
-    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    mdev_qtest_wait_migration(src, "completed");
-    qtest_quit(src);
+    migrate_and_quit(src, uri);
 
     dst = g_strdup_printf("-device %s,addr=04.0,id=dst -incoming %s",
                           c->destination, uri);
@@ -481,10 +523,8 @@ static void test_stream_with_state_the_mdev_lacks(void)
     g_autofree char *dst = NULL;
     g_autofree gchar *data = NULL;
     g_autoptr(GByteArray) forged = g_byte_array_new();
-    char needle[sizeof(idstr)];
-    const char *name, *footer;
-    char footer_tag[5];
-    size_t len, start;
+    const char *footer;
+    size_t len;
     guint8 head[2 + sizeof(sub) - 1 + 4];
     guint8 body[64] = { 0 };
     QTestState *src;
@@ -492,24 +532,10 @@ static void test_stream_with_state_the_mdev_lacks(void)
 
     src = qtest_init("-M q35 -nodefaults "
                      "-device mdev-mtty,class=vfio,mdev-type=mtty-1,addr=04.0");
-    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    mdev_qtest_wait_migration(src, "completed");
-    qtest_quit(src);
+    migrate_and_quit(src, uri);
 
     g_assert_true(g_file_get_contents(file, &data, &len, NULL));
-    /* QEMU_VM_SECTION_FULL, section id (be32), idstr length, idstr. */
-    needle[0] = sizeof(idstr) - 1;
-    memcpy(needle + 1, idstr, sizeof(idstr) - 1);
-    name = memmem(data, len, needle, sizeof(needle));
-    g_assert_nonnull(name);
-    start = name - data - 5;
-    g_assert_cmpint(data[start], ==, 0x04);
-    /* QEMU_VM_SECTION_FOOTER and the same section id end it. */
-    footer_tag[0] = 0x7e;
-    memcpy(footer_tag + 1, data + start + 1, 4);
-    footer = memmem(name, len - (name - data), footer_tag, sizeof(footer_tag));
-    g_assert_nonnull(footer);
+    footer = stream_section_footer(data, len, stream_find(data, len, idstr));
 
     head[0] = 0x05; /* QEMU_VM_SUBSECTION */
     head[1] = sizeof(sub) - 1;
@@ -562,7 +588,6 @@ static void test_stream_with_state_version(const void *data)
     g_autofree char *dst = NULL;
     g_autofree char *line = NULL;
     g_autofree gchar *data_bytes = NULL;
-    char needle[sizeof(sub)];
     guint8 *version;
     const char *name;
     size_t len;
@@ -570,19 +595,13 @@ static void test_stream_with_state_version(const void *data)
     MdevQemuRun r;
 
     src = qtest_initf("-M q35 -nodefaults -device %s", dev);
-    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    mdev_qtest_wait_migration(src, "completed");
-    qtest_quit(src);
+    migrate_and_quit(src, uri);
 
     g_assert_true(g_file_get_contents(file, &data_bytes, &len, NULL));
     /* QEMU_VM_SUBSECTION, name length, name, subsection version (be32). */
-    needle[0] = sizeof(sub) - 1;
-    memcpy(needle + 1, sub, sizeof(sub) - 1);
-    name = memmem(data_bytes, len, needle, sizeof(needle));
-    g_assert_nonnull(name);
+    name = stream_find(data_bytes, len, sub);
     g_assert_cmpint(name[-1], ==, 0x05);
-    version = (guint8 *)name + sizeof(needle) + 4;
+    version = (guint8 *)name + 1 + strlen(sub) + 4;
     /* The struct's version, as the source wrote it: 1. */
     g_assert_cmpint(ldl_be_p(version), ==, 1);
     stl_be_p(version, c->version);
@@ -616,9 +635,7 @@ static void test_stream_of_older_state_version_loads(void)
     g_autofree char *uri = g_strdup_printf("file:%s", file);
     g_autofree gchar *bytes = NULL;
     g_autoptr(GByteArray) older = g_byte_array_new();
-    char needle[sizeof(sub)];
-    char footer_tag[5];
-    const char *name, *section, *end, *next_sub;
+    const char *name, *end, *next_sub;
     size_t len, struct_start;
     uint8_t status;
     uint64_t features;
@@ -630,31 +647,20 @@ static void test_stream_of_older_state_version_loads(void)
     net_start(&g, false);
     status = g.d->bus->get_status(g.d);
     features = g.d->bus->get_guest_features(g.d);
-    qtest_qmp_assert_success(g.qts, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    mdev_qtest_wait_migration(g.qts, "completed");
-    qtest_quit(g.qts);
+    migrate_and_quit(g.qts, uri);
 
     g_assert_true(g_file_get_contents(file, &bytes, &len, NULL));
-    needle[0] = sizeof(sub) - 1;
-    memcpy(needle + 1, sub, sizeof(sub) - 1);
-    name = memmem(bytes, len, needle, sizeof(needle));
-    g_assert_nonnull(name);
+    name = stream_find(bytes, len, sub);
     /* Subsection version (be32), then the struct's version: 2. */
-    struct_start = name - bytes + sizeof(needle) + 4;
+    struct_start = name - bytes + 1 + strlen(sub) + 4;
     g_assert_cmpint(ldl_be_p(bytes + struct_start), ==, 2);
     /*
-     * The struct ends where the device's section does (its footer: 0x7e
-     * and the section id of the QEMU_VM_SECTION_FULL that holds it) or
+     * The struct ends where the device's section does (its footer) or
      * where another of its subsections starts.
      */
-    section = memmem(bytes, len, "\x17" "0000:00:04.0/mdev-mvnet", 24);
-    g_assert_nonnull(section);
-    footer_tag[0] = 0x7e;
-    memcpy(footer_tag + 1, section - 4, 4);
-    end = memmem(bytes + struct_start, len - struct_start, footer_tag,
-                 sizeof(footer_tag));
-    g_assert_nonnull(end);
+    end = stream_section_footer(bytes, len,
+                                stream_find(bytes, len, "0000:00:04.0/mdev-mvnet"));
+    g_assert_true(end > bytes + struct_start);
     next_sub = memmem(bytes + struct_start, end - (bytes + struct_start),
                       "mdev-mvnet/", 11);
     if (next_sub) {
