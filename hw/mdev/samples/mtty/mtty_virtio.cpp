@@ -324,22 +324,17 @@ bool MttyVirtioOps::loop_back(Device &dev, unsigned port) const
         // The offset into a chain migrates as 32 bits: a chain over 4 GiB
         // (no console write is that long; the walker leaves the judgement
         // to the device) is the driver's mistake, completed unsent.
-        if (t.readable_bytes > UINT32_MAX) {
+        const bool oversized = t.readable_bytes > UINT32_MAX;
+        if (oversized) {
             dev.guest_error("mtty virtio: port %u TX chain of %" PRIu64
                             " bytes is over 4 GiB; completed unsent",
                             port, t.readable_bytes);
-            tx.consume();
-            ps.tx_offset = 0;
-            if (!tx.push(t.head, 0)) {
-                return false;
-            }
-            tx_used = true;
-            continue;
         }
         // The driver may have rewritten the chain since: never trust the
         // offset past the chain's end.
-        const std::uint64_t remaining =
-            t.readable_bytes > ps.tx_offset ? t.readable_bytes - ps.tx_offset : 0;
+        const std::uint64_t remaining = !oversized && t.readable_bytes > ps.tx_offset
+                                            ? t.readable_bytes - ps.tx_offset
+                                            : 0;
         if (remaining == 0) {
             tx.consume();
             ps.tx_offset = 0;
