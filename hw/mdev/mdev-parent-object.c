@@ -83,7 +83,7 @@ static char *mdev_parent_kinds(void)
     return g_string_free(s, false);
 }
 
-static const MdevParentInfo *mdev_parent_kind_info(const char *kind)
+const MdevParentInfo *mdev_parent_kind_info(const char *kind)
 {
     const MdevParentInfo *info;
 
@@ -191,7 +191,7 @@ static const TypeInfo mdev_parent_types[] = {
         .instance_size = sizeof(MdevParentObject),
         .instance_finalize = mdev_parent_instance_finalize,
         .class_init = mdev_parent_class_init,
-        .interfaces = (const InterfaceInfo[]) {
+        .interfaces = (InterfaceInfo[]) {
             { TYPE_USER_CREATABLE },
             { }
         },

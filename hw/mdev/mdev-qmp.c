@@ -16,6 +16,7 @@
 #include "monitor/hmp.h"
 #include "hw/mdev/mdev-pci.h"
 #include "hw/mdev/mdev-monitor.h"
+#include "hw/mdev/mdev-parent-object.h"
 
 static const char *mdev_class_text(MdevClass c)
 {
@@ -42,18 +43,6 @@ static strList *mdev_split_classes(const char *classes)
     return list;
 }
 
-static const MdevParentInfo *mdev_info_of_kind(const char *kind)
-{
-    const MdevParentInfo *info;
-
-    for (size_t i = 0; (info = mdev_parent_info(i)) != NULL; i++) {
-        if (!strcmp(info->name, kind)) {
-            return info;
-        }
-    }
-    return NULL;
-}
-
 MdevParentSummaryList *qmp_query_mdev_parents(Error **errp)
 {
     MdevParentSummaryList *list = NULL;
@@ -62,7 +51,7 @@ MdevParentSummaryList *qmp_query_mdev_parents(Error **errp)
 
     /* The default parent of each kind first, then the user's. */
     for (size_t i = 0; mdev_parent_at(i, &id, &kind); i++) {
-        const MdevParentInfo *info = mdev_info_of_kind(kind);
+        const MdevParentInfo *info = mdev_parent_kind_info(kind);
         MdevParentSummary *p;
         MdevTypeInfoList **types;
 

@@ -11,7 +11,12 @@
 
 #include "qom/object.h"
 
+#include "hw/mdev/mdev-parent.h"
+
 #define TYPE_MDEV_PARENT "mdev-parent"
+
+/* The declared parent whose name is @kind ("mtty"), or NULL. */
+const MdevParentInfo *mdev_parent_kind_info(const char *kind);
 
 /*
  * The core's id of the parent @obj (an mdev-parent object) for a device of
