@@ -22,11 +22,13 @@ CONFIG_E1000_PCI=y
 CONFIG_E1000E_PCI_EXPRESS=y
 
 # QEMU's native equivalents, which every comparison runs first: pci-serial
-# (mtty; guest cases, bench/guest-access), bochs-display (mdpy/mbochs;
+# and pci-serial-2x (mtty-1 and mtty-2; guest baselines, bench/guest-access,
+# mdev-access-size-test), bochs-display (mdpy/mbochs;
 # display.sh, bench/mbochs-display), virtio-net-pci and virtio-serial
 # (mvnet and mtty's virtio class; guest baselines, bench/mvnet-loopback,
 # QEMU's qos-test), nvme (the NVMe parent's baseline).
 CONFIG_SERIAL_PCI=y
+CONFIG_SERIAL_PCI_MULTI=y
 CONFIG_BOCHS_DISPLAY=y
 CONFIG_VIRTIO_PCI=y
 CONFIG_VIRTIO_NET=y

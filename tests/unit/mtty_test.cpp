@@ -432,8 +432,8 @@ TEST_F(MttyTest, TraceEventsNameTheRegisters)
     f.bar_write(1, UART_DLL, 0x0c, 1);
     f.bar_write(1, UART_DLM, 0x00, 1);
     f.bar_write(1, UART_LCR, UART_LCR_WLEN8, 1);
+    f.bar_write(1, UART_FCR, UART_FCR_ENABLE_FIFO, 1); // (enabling clears the FIFOs)
     f.bar_write(1, UART_TX, 'A', 1);
-    f.bar_write(1, UART_FCR, UART_FCR_ENABLE_FIFO, 1);
     f.bar_read(1, UART_IIR, 1);
     f.bar_read(1, UART_RX, 1);
     _TRACE_MTTY_UART_READ_DSTATE = _TRACE_MTTY_UART_WRITE_DSTATE = 0;
@@ -447,8 +447,8 @@ TEST_F(MttyTest, TraceEventsNameTheRegisters)
                                  "mtty_uart_write: " + u + "DLL <- 0x0c",
                                  "mtty_uart_write: " + u + "DLM <- 0x00",
                                  "mtty_uart_write: " + u + "LCR <- 0x03",
-                                 "mtty_uart_write: " + u + "THR <- 0x41",
                                  "mtty_uart_write: " + u + "FCR <- 0x01",
+                                 "mtty_uart_write: " + u + "THR <- 0x41",
                                  "mtty_uart_read: " + u + "IIR -> 0xc1",
                                  "mtty_uart_read: " + u + "RBR -> 0x41"));
 }
