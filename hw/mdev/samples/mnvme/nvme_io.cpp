@@ -157,6 +157,9 @@ Controller::Outcome Controller::read_write(const Command &c, Namespace &ns, bool
         }
         done += s.len;
     }
+    if (write && !st.persistent()) {
+        s_.volatile_ns_written |= static_cast<std::uint8_t>(1u << (c.nsid() - 1));
+    }
     if (write && direct.empty() && !st.write(offset, buf)) {
         log_.guest_error("mnvme: writing the backing file at %" PRIu64 " failed", offset);
         return {NVME_SC_WRITE_FAULT};
@@ -178,6 +181,9 @@ Controller::Outcome Controller::write_zeroes(const Command &c, Namespace &ns)
         return {status};
     }
     Storage &st = *ns.storage;
+    if (!st.persistent()) {
+        s_.volatile_ns_written |= static_cast<std::uint8_t>(1u << (c.nsid() - 1));
+    }
     if (!st.write_zeroes(slba << ns.lba_shift, std::uint64_t(nlb) << ns.lba_shift)) {
         return {NVME_SC_WRITE_FAULT};
     }

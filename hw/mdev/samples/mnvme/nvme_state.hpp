@@ -76,6 +76,10 @@ struct NvmeControllerState {
     std::uint16_t error_cid;
     std::uint16_t error_status;
     bool intx_level; // as last reported
+    // Namespaces (bit nsid - 1) written since power-on whose contents live
+    // only in this process (RAM): those do not migrate, so a stream from a
+    // controller with one set is refused rather than losing the data.
+    std::uint8_t volatile_ns_written;
 };
 
 } // namespace mdev::samples::nvme

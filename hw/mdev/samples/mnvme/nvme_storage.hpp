@@ -27,6 +27,8 @@ public:
     // The bytes themselves when they are in memory, so that DMA goes
     // straight to them; empty otherwise.
     virtual std::span<std::uint8_t> direct() { return {}; }
+    // Whether the bytes outlive the process (a file) or not (RAM).
+    virtual bool persistent() const = 0;
 };
 
 class RamStorage final : public Storage {
@@ -39,6 +41,7 @@ public:
     bool write_zeroes(std::uint64_t offset, std::uint64_t length) override;
     bool flush() override { return true; }
     std::span<std::uint8_t> direct() override { return mem_.bytes(); }
+    bool persistent() const override { return false; }
 
 private:
     LazyMemory mem_;
@@ -58,6 +61,7 @@ public:
     bool write(std::uint64_t offset, std::span<const std::uint8_t> data) override;
     bool write_zeroes(std::uint64_t offset, std::uint64_t length) override;
     bool flush() override;
+    bool persistent() const override { return true; }
 
 private:
     FileStorage(int fd, std::uint64_t size) : fd_(fd), size_(size) {}

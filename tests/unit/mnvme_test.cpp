@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The mnvme parent through a core with the vfio frontend: types and the
+// MiB budget, the file property, the PCI face Linux's nvme driver probes by
+// (class 010802, BAR0, INTA), and one controller brought up through BAR0
+// with its DMA going through the Host's checked calls and its interrupt
+// through the frontend's INTx.
+#include "samples/mnvme/mnvme.hpp"
+#include "samples/mnvme/nvme_spec.hpp"
+
+#include "hw/mdev/core.hpp"
+#include "hw/mdev/le_bytes.hpp"
+#include "vfio/pci_function.hpp"
+#include "vfio/vfio_driver.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mdev::samples {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using vfio::PciFunction;
+using namespace nvme;
+
+std::string uuid_n(unsigned n)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "6e766d65-0000-4000-8000-%012x", n);
+    return buf;
+}
+
+// Guest RAM [0, 4 MiB), INTx recorded.
+class RamHost final : public Host {
+public:
+    std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(4 << 20, 0);
+    std::vector<std::string> errors;
+    bool intx = false;
+    void guest_error(std::string_view m) override { errors.emplace_back(m); }
+    void set_intx(bool asserted) override { intx = asserted; }
+    void notify_msi(std::uint32_t) override {}
+    bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
+    {
+        if (addr > ram.size() || out.size() > ram.size() - addr) {
+            return false;
+        }
+        std::memcpy(out.data(), &ram[addr], out.size());
+        return true;
+    }
+    bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override
+    {
+        if (addr > ram.size() || in.size() > ram.size() - addr) {
+            return false;
+        }
+        std::memcpy(&ram[addr], in.data(), in.size());
+        return true;
+    }
+    std::uint64_t get(std::uint64_t a, unsigned n) { return load_le(std::span(ram).subspan(a, n)); }
+    void set(std::uint64_t a, unsigned n, std::uint64_t v) { store_le(std::span(ram).subspan(a, n), v); }
+};
+
+class MnvmeTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        auto p = std::make_unique<MnvmeParent>(512);
+        parent = p.get();
+        ASSERT_TRUE(core.register_parent(std::move(p)));
+        ASSERT_TRUE(parent->register_ops(core));
+        core.bus().register_driver(vfio::vfio_pci_driver());
+    }
+
+    Result<Device *> create(unsigned n, const char *type = "mnvme-64m",
+                            const char *file = nullptr)
+    {
+        PropertyValues props;
+        if (file) {
+            props.set("file", file);
+        }
+        CreateRequest req{"mnvme", type, uuid_n(n), "vfio", &host};
+        req.properties = props;
+        return core.create(std::move(req));
+    }
+
+    PciFunction &make(unsigned n = 1)
+    {
+        Result<Device *> res = create(n);
+        if (!res) {
+            throw std::runtime_error("create refused: " + res.error().message);
+        }
+        dev = *res;
+        PciFunction *f = vfio::pci_function(*dev);
+        if (!f) {
+            throw std::runtime_error("not bound to vfio-pci");
+        }
+        f->connect_irqs();
+        return *f;
+    }
+
+    RamHost host; // outlives the core
+    Core core;
+    MnvmeParent *parent = nullptr;
+    Device *dev = nullptr;
+};
+
+TEST_F(MnvmeTest, TypesAndBudget)
+{
+    ASSERT_EQ(parent->types().size(), 3u);
+    EXPECT_EQ(parent->types()[0].id, "mnvme-64m");
+    EXPECT_THAT(core.classes_of("mnvme"), ElementsAre(ClassId::vfio));
+    EXPECT_EQ(parent->available_instances(parent->types()[1]), 2u); // 512 / 256
+    ASSERT_TRUE(create(1, "mnvme-256m"));
+    ASSERT_TRUE(create(2, "mnvme-64m"));
+    EXPECT_EQ(parent->mib_in_use(), 320u);
+    EXPECT_EQ(parent->available_instances(parent->types()[1]), 0u);
+    EXPECT_EQ(parent->available_instances(parent->types()[0]), 3u);
+    Result<Device *> big = create(3, "mnvme-1g");
+    ASSERT_FALSE(big);
+    EXPECT_EQ(big.error().code, Errc::budget_exhausted);
+    ASSERT_TRUE(core.remove(uuid_n(1)));
+    EXPECT_EQ(parent->mib_in_use(), 64u);
+    EXPECT_FALSE(core.create({"mnvme", "mnvme-64m", uuid_n(4), "virtio", &host}));
+
+    PropertyValues budget;
+    budget.set("MiB", "32");
+    Result<std::unique_ptr<Parent>> small = MnvmeParent::make(budget);
+    ASSERT_FALSE(small);
+    EXPECT_EQ(small.error().code, Errc::invalid_property);
+}
+
+TEST_F(MnvmeTest, FileProperty)
+{
+    Result<Device *> missing = create(1, "mnvme-64m", "/nonexistent/disk.img");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::invalid_property);
+    EXPECT_THAT(missing.error().message, HasSubstr("property 'file'"));
+    EXPECT_EQ(parent->mib_in_use(), 0u); // the refusal took no budget
+    char path[] = "/tmp/mnvme-parent-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    Result<Device *> empty = create(1, "mnvme-64m", path);
+    ASSERT_FALSE(empty);
+    EXPECT_THAT(empty.error().message, HasSubstr("less than one 512-byte block"));
+    ASSERT_EQ(truncate(path, 1 << 20), 0);
+    Result<Device *> ok = create(1, "mnvme-64m", path);
+    ASSERT_TRUE(ok) << ok.error().message;
+    MnvmeMdev &m = (*ok)->vendor_state<MnvmeMdev>();
+    EXPECT_EQ(m.controller().ns(2).blocks(), 2048u);
+    EXPECT_EQ(m.controller().ns(1).blocks(), 64u * 2048);
+    unlink(path);
+}
+
+TEST_F(MnvmeTest, PciFaceIsAnNvmeController)
+{
+    PciFunction &f = make();
+    EXPECT_EQ(f.config_read(PCI_VENDOR_ID, 2), 0x1af4u);
+    EXPECT_EQ(f.config_read(PCI_DEVICE_ID, 2), 0x10f0u);
+    EXPECT_EQ(f.config_read(PCI_CLASS_PROG, 1), 0x02u);
+    EXPECT_EQ(f.config_read(PCI_CLASS_DEVICE, 2), 0x0108u);
+    EXPECT_EQ(f.config_read(PCI_INTERRUPT_PIN, 1), 1u);
+    EXPECT_EQ(f.bar(0).size, kBar0Size);
+    EXPECT_EQ(f.config_read(PCI_BASE_ADDRESS_0, 4) & 0x7,
+              unsigned(PCI_BASE_ADDRESS_MEM_TYPE_64));
+    EXPECT_TRUE(f.has_intx());
+    ASSERT_NE(f.bar_accessor(0), nullptr);
+    // CAP as Linux reads it (lo_hi_readq) and as one 8-byte access.
+    const std::uint64_t cap = f.bar_read(0, NVME_REG_CAP, 4) |
+                              std::uint64_t(f.bar_read(0, NVME_REG_CAP + 4, 4)) << 32;
+    EXPECT_EQ(cap & 0xffff, kMaxQueueEntries - 1);
+    EXPECT_EQ(f.bar_read(0, NVME_REG_VS, 4), NVME_VS_1_4);
+    // Narrow accesses are widened to the register (QEMU's adaptation).
+    EXPECT_EQ(f.bar_read(0, NVME_REG_VS + 2, 2), 0x0001u);
+}
+
+TEST_F(MnvmeTest, IdentifyThroughBar0AndHostDma)
+{
+    PciFunction &f = make();
+    constexpr std::uint64_t asq = 0x10000, acq = 0x20000, buf = 0x30000;
+    f.bar_write(0, NVME_REG_AQA, 0x00070007, 4);
+    f.bar_write(0, NVME_REG_ASQ, asq, 4);
+    f.bar_write(0, NVME_REG_ACQ, acq, 4);
+    f.bar_write(0, NVME_REG_CC, NVME_CC_ENABLE | 6u << 16 | 4u << 20, 4);
+    ASSERT_EQ(f.bar_read(0, NVME_REG_CSTS, 4) & NVME_CSTS_RDY, NVME_CSTS_RDY);
+    host.set(asq + 0, 1, nvme_admin_identify);
+    host.set(asq + 2, 2, 0x1234);
+    host.set(asq + 24, 8, buf);
+    host.set(asq + 40, 4, NVME_ID_CNS_CTRL);
+    EXPECT_FALSE(host.intx);
+    f.bar_write(0, NVME_REG_DBS, 1, 4);
+    EXPECT_TRUE(host.intx); // a completion the host has not consumed
+    EXPECT_EQ(host.get(acq + 12, 2), 0x1234u);
+    EXPECT_EQ(host.get(acq + 14, 2), 1u); // phase 1, success
+    EXPECT_EQ(host.get(buf + ID_CTRL_VID, 2), 0x1af4u);
+    const std::string serial(reinterpret_cast<const char *>(&host.ram[buf + ID_CTRL_SN]), 17);
+    EXPECT_EQ(serial, "MNVME000000000001"); // from the mdev's UUID
+    f.bar_write(0, NVME_REG_DBS + 4, 1, 4);  // CQ 0 head
+    EXPECT_FALSE(host.intx);
+    // System reset: back to power-on.
+    f.reset();
+    EXPECT_EQ(f.bar_read(0, NVME_REG_CSTS, 4), 0u);
+    EXPECT_EQ(f.bar_read(0, NVME_REG_ASQ, 4), 0u);
+    EXPECT_TRUE(host.errors.empty());
+}
+
+TEST_F(MnvmeTest, RemovedDeviceDoesNoDma)
+{
+    PciFunction &f = make();
+    MnvmeMdev &m = dev->vendor_state<MnvmeMdev>();
+    Core::Pin pin(core, *dev);
+    ASSERT_TRUE(core.remove(uuid_n(1)));
+    std::uint8_t b[4];
+    EXPECT_FALSE(m.ports().read(0x1000, b)); // the port refuses after removal
+    (void)f;
+}
+
+} // namespace
+} // namespace mdev::samples
