@@ -20,6 +20,7 @@
 #include "libqtest.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
+#include "qemu/bswap.h"
 #include "hw/pci/pci_regs.h"
 #include "mdev-qtest-common.h"
 
@@ -201,8 +202,8 @@ static void nvme_io_queues(Nvme *n)
     uint32_t dw0;
     uint8_t zero[16 * QDEPTH] = { 0 };
 
-    g_assert_cmphex(cmd(n, 0, 0x09, 0, 0, 0, 0x07, 0, 0, &dw0), ==, 0);
-    g_assert_cmphex(dw0, ==, 0x000f000f); /* 16 and 16 granted, 0's based */
+    g_assert_cmphex(cmd(n, 0, 0x09, 0, 0, 0, 0x07, 0x003f003f, 0, &dw0), ==, 0);
+    g_assert_cmphex(dw0, ==, 0x000f000f); /* 64 asked, 16 and 16 granted (0-based) */
     qtest_memwrite(n->qts, IOCQ, zero, sizeof(zero));
     g_assert_cmphex(cmd(n, 0, 0x05, 0, IOCQ, 0, (QDEPTH - 1) << 16 | 1,
                         0 << 16 | 2 | 1, 0, NULL), ==, 0);
