@@ -424,6 +424,94 @@ static void test_bad_doorbell_and_reset(void)
     nvme_close(&n);
 }
 
+/* ---- migration ------------------------------------------------------------------ */
+
+static void migrate_to_file(Nvme *n, const char *uri)
+{
+    qtest_qmp_assert_success(n->qts, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    mdev_qtest_wait_migration(n->qts, "completed");
+}
+
+/*
+ * A controller with I/O queues, a held AER and data in its file namespace
+ * migrates; the destination goes on from the same queue positions, finds
+ * the data, and still holds the AER.
+ */
+static void test_migration(void)
+{
+    g_autofree char *mig = mdev_qtest_temp_file("mdev-mnvme-test-XXXXXX.mig");
+    g_autofree char *uri = g_strdup_printf("file:%s", mig);
+    g_autofree char *disk = mdev_qtest_temp_file("mnvme-XXXXXX.img");
+    g_autofree char *extra = g_strdup_printf(",file=%s", disk);
+    g_autofree char *dst_extra = g_strdup_printf(",file=%s -incoming %s", disk, uri);
+    uint8_t before[512], after[512];
+    Nvme src, dst;
+    Cqe c;
+
+    g_assert_cmpint(truncate(disk, 1 << 20), ==, 0);
+    nvme_open(&src, extra);
+    nvme_enable(&src);
+    nvme_io_queues(&src);
+    write_read_pattern(&src, 2, 8);
+    submit(&src, 0, 0x0c, 0, 0, 0, 0, 0, 0); /* AER, held */
+    g_assert_false(reap(&src, 0, &c));
+    qtest_memread(src.qts, BUF2, before, sizeof(before));
+    migrate_to_file(&src, uri);
+    dst = src; /* the driver's view of the queues travels with the guest */
+    nvme_close(&src);
+
+    dst.qts = qtest_initf("-M q35 -nodefaults -device mdev-mnvme,class=vfio,"
+                          "addr=04.0,uuid=" MNVME_UUID "%s", dst_extra);
+    mdev_qtest_wait_migration(dst.qts, "completed");
+    unlink(mig);
+    dst.bus = qpci_new_pc(dst.qts, NULL);
+    dst.dev = qpci_device_find(dst.bus, QPCI_DEVFN(4, 0));
+    g_assert_nonnull(dst.dev);
+    /* BAR0 where the source's guest put it (migrated PCI config). */
+    dst.bar.addr = (qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_0) & ~0xfull) |
+                   (uint64_t)qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_1) << 32;
+    dst.bar.is_io = false;
+    g_assert_cmphex(rd(&dst, REG_CSTS), ==, CSTS_RDY);
+    /* Read the namespace again from where the queues stood. */
+    qtest_memset(dst.qts, BUF2, 0, sizeof(after));
+    g_assert_cmphex(cmd(&dst, 1, 0x02, 2, BUF2, 0, 8, 0, 0, NULL), ==, 0);
+    qtest_memread(dst.qts, BUF2, after, sizeof(after));
+    g_assert_cmpmem(after, sizeof(after), before, sizeof(before));
+    /* The held AER came along: a bad doorbell completes it. */
+    wr(&dst, REG_DBS + 8 * 9, 1);
+    g_assert_true(reap(&dst, 0, &c));
+    g_assert_cmphex(c.dw0, ==, 0x010000);
+    nvme_close(&dst);
+    unlink(disk);
+}
+
+/* RAM namespace contents do not migrate: a stream whose source wrote one is refused. */
+static void test_migration_refused_after_ram_write(void)
+{
+    g_autofree char *mig = mdev_qtest_temp_file("mdev-mnvme-test-XXXXXX.mig");
+    g_autofree char *uri = g_strdup_printf("file:%s", mig);
+    g_autofree char *args = g_strdup_printf(
+        "-d guest_errors -device mdev-mnvme,class=vfio,addr=04.0,uuid=" MNVME_UUID
+        " -incoming %s", uri);
+    MdevQemuRun r;
+    Nvme src;
+
+    nvme_open(&src, NULL);
+    nvme_enable(&src);
+    nvme_io_queues(&src);
+    write_read_pattern(&src, 1, 0);
+    migrate_to_file(&src, uri);
+    nvme_close(&src);
+
+    r = mdev_qtest_run_qemu_incoming(args);
+    g_test_message("stderr: %s", r.err);
+    g_assert_cmpint(r.status, ==, 1);
+    g_assert_nonnull(strstr(r.err, "RAM namespace contents do not migrate"));
+    mdev_qtest_run_free(&r);
+    unlink(mig);
+}
+
 /* ---- command line ------------------------------------------------------------------ */
 
 static void test_cmdline(void)
@@ -454,6 +542,9 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mnvme/io", test_io);
     qtest_add_func("/mdev-mnvme/file-namespace", test_file_namespace);
     qtest_add_func("/mdev-mnvme/bad-doorbell-and-reset", test_bad_doorbell_and_reset);
+    qtest_add_func("/mdev-mnvme/migration", test_migration);
+    qtest_add_func("/mdev-mnvme/migration-refused-after-ram-write",
+                   test_migration_refused_after_ram_write);
     qtest_add_func("/mdev-mnvme/cmdline", test_cmdline);
 
     return g_test_run();
