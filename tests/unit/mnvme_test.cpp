@@ -16,7 +16,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 #include <stdexcept>
 #include <string>
 #include <vector>

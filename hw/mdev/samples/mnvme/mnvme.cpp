@@ -31,11 +31,11 @@ void MnvmePorts::set_intx(bool asserted)
     }
 }
 
-void MnvmePorts::notify(std::uint16_t vector)
+void MnvmePorts::notify(std::uint16_t)
 {
-    if (intx) { // INTx only for now: the controller never asks in this mode
-        (void)vector;
-    }
+    // INTx only for now: mode() never says msi or msix, so the controller
+    // never sends a message. MSI-X (a vector per CQ) comes with the vfio
+    // frontend's MSI-X (issue 13).
 }
 
 void MnvmePorts::guest_error(const char *fmt, ...)
