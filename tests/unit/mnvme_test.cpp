@@ -177,8 +177,15 @@ TEST_F(MnvmeTest, PciFaceIsAnNvmeController)
                               std::uint64_t(f.bar_read(0, NVME_REG_CAP + 4, 4)) << 32;
     EXPECT_EQ(cap & 0xffff, kMaxQueueEntries - 1);
     EXPECT_EQ(f.bar_read(0, NVME_REG_VS, 4), NVME_VS_1_4);
-    // Narrow accesses are widened to the register (QEMU's adaptation).
+    // Narrower reads take bytes of the register's dword.
     EXPECT_EQ(f.bar_read(0, NVME_REG_VS + 2, 2), 0x0001u);
+    EXPECT_EQ(f.bar_read(0, NVME_REG_VS + 1, 1), 0x04u);
+    EXPECT_TRUE(host.errors.empty());
+    // A narrower write changes nothing and is a guest error.
+    f.bar_write(0, NVME_REG_AQA, 0x0707, 2);
+    EXPECT_EQ(f.bar_read(0, NVME_REG_AQA, 4), 0u);
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_THAT(host.errors[0], HasSubstr("take 32-bit writes"));
 }
 
 TEST_F(MnvmeTest, IdentifyThroughBar0AndHostDma)

@@ -12,6 +12,9 @@
 # Parameters (kernel command line):
 #   nvme_ids=VVVV:DDDD   the function under test (default 1af4:10f0, mdev-mnvme)
 #   nvme_blocks=N        the namespace's size in 512-byte blocks (default 131072)
+#   nvme_bench=MIB       also time writing and reading MIB MiB with dd, 1 MiB
+#                        requests, O_DIRECT (bench/mnvme-dd reads the lines
+#                        "nvmebench: write|read MIB MiB in S s")
 #
 # Checks: the function has class 010802 and is bound by "nvme"; nvme0n1
 # appears with the expected size; 4 MiB written at an offset with
@@ -76,6 +79,20 @@ cmp /tmp/pattern /tmp/back && ok "1 MiB requests: equal" || fail "1 MiB requests
 dd if=/dev/nvme0n1 of=/tmp/head bs=64k count=16 iflag=direct 2>/dev/null
 dd if=/dev/zero of=/tmp/zero bs=64k count=16 2>/dev/null
 cmp /tmp/head /tmp/zero && ok "unwritten blocks read as zeros" || fail "unwritten blocks are not zero"
+if [ -n "$nvme_bench" ]; then
+    uptime_cs() { local u; read -r u _ </proc/uptime; echo "${u%.*}${u#*.}"; }
+    for dir in write read; do
+        t0=$(uptime_cs)
+        if [ $dir = write ]; then
+            dd if=/dev/zero of=/dev/nvme0n1 bs=1M count="$nvme_bench" oflag=direct 2>/dev/null
+        else
+            dd if=/dev/nvme0n1 of=/dev/null bs=1M count="$nvme_bench" iflag=direct 2>/dev/null
+        fi || fail "dd $dir for the benchmark"
+        t1=$(uptime_cs)
+        cs=$((t1 - t0))
+        echo "nvmebench: $dir $nvme_bench MiB in $((cs / 100)).$(printf %02d $((cs % 100))) s"
+    done
+fi
 sync
 after=$(irq_count)
 grep nvme0q /proc/interrupts

@@ -3,8 +3,9 @@
 // it, by class code (PCI_CLASS_STORAGE_EXPRESS 0x010802, prog-if 02h:
 // NVM Express), not by ids.
 //  BAR0  64-bit memory, 16 KiB: the controller registers and doorbells
-//        (nvme_controller.hpp), trapped, 32-bit accesses (a 64-bit one is
-//        split low half first, as Linux's lo_hi_readq/writeq do anyway).
+//        (nvme_controller.hpp), trapped: 32-bit registers (a 64-bit access
+//        is two, low half first), narrower reads take bytes of a dword,
+//        narrower writes are refused (see bar0_write).
 //  INTA  level interrupt (7.5.1 pin-based).
 // Ids: 1af4:10f0 is in the range QEMU's docs/specs/pci-ids.rst leaves for
 // experimental devices (1af4:10f0..10ff); subsystem 1af4:1100 as QEMU's
@@ -56,17 +57,32 @@ MnvmeMdev &mdev_of(Device &dev)
     return dev.vendor_state<MnvmeMdev>();
 }
 
-// BAR0's direct handlers: 4-byte, aligned (QEMU splits and widens others).
-std::uint64_t bar0_read(void *opaque, std::uint64_t offset, unsigned)
+// BAR0's direct handlers. The registers are 32 bits wide (a 64-bit one is
+// two accesses, low half first, as QEMU splits an 8-byte access and as
+// Linux's lo_hi_readq/writeq do anyway). A narrower read returns those bytes
+// of the dword that holds them, as QEMU's nvme does; a narrower write is a
+// guest error and changes nothing (the spec has registers written at their
+// width, and a partial CC or doorbell write would be a guess).
+std::uint64_t bar0_read(void *opaque, std::uint64_t offset, unsigned size)
 {
-    return static_cast<MnvmeMdev *>(opaque)->controller().read32(
-        static_cast<std::uint32_t>(offset));
+    MnvmeMdev &m = *static_cast<MnvmeMdev *>(opaque);
+    const auto dword = m.controller().read32(static_cast<std::uint32_t>(offset & ~3ull));
+    if (size == 4) {
+        return dword;
+    }
+    return (dword >> (8 * (offset & 3))) & ((1ull << (8 * size)) - 1);
 }
 
-void bar0_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigned)
+void bar0_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigned size)
 {
-    static_cast<MnvmeMdev *>(opaque)->controller().write32(static_cast<std::uint32_t>(offset),
-                                                           static_cast<std::uint32_t>(value));
+    MnvmeMdev &m = *static_cast<MnvmeMdev *>(opaque);
+    if (size != 4) {
+        m.ports().guest_error("mnvme: BAR0: %u-byte write of 0x%" PRIx64 " at 0x%" PRIx64
+                              "; the registers take 32-bit writes: ignored",
+                              size, value, offset);
+        return;
+    }
+    m.controller().write32(static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(value));
 }
 
 bool bar0_access_ok(Device &dev, const char *what, std::uint64_t offset, std::size_t size)
@@ -74,9 +90,9 @@ bool bar0_access_ok(Device &dev, const char *what, std::uint64_t offset, std::si
     if (offset >= nvme::kBar0Size || size > nvme::kBar0Size - offset) {
         return false;
     }
-    if (size != 4 && size != 8) {
+    if (size < 4 && what[0] == 'w') {
         dev.guest_error("mnvme: BAR0: %zu-byte %s at 0x%" PRIx64
-                        "; the registers take 32- and 64-bit accesses",
+                        "; the registers take 32-bit writes",
                         size, what, offset);
         return false;
     }
@@ -132,9 +148,10 @@ public:
         if (region != VFIO_PCI_BAR0_REGION_INDEX || !bar0_access_ok(dev, "read", offset, data.size())) {
             return false;
         }
-        nvme::Controller &c = mdev_of(dev).controller();
+        MnvmeMdev &m = mdev_of(dev);
         for (std::size_t i = 0; i < data.size(); i += 4) {
-            store_le(data.subspan(i, 4), c.read32(static_cast<std::uint32_t>(offset + i)));
+            const std::size_t n = std::min<std::size_t>(4, data.size() - i);
+            store_le(data.subspan(i, n), bar0_read(&m, offset + i, static_cast<unsigned>(n)));
         }
         return true;
     }
@@ -168,7 +185,7 @@ public:
         return vfio::BarAccessor{.read = bar0_read,
                                  .write = bar0_write,
                                  .opaque = &m,
-                                 .min_size = 4,
+                                 .min_size = 1,
                                  .max_size = 4,
                                  .unaligned = false};
     }
