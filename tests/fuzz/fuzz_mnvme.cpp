@@ -162,6 +162,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         }
         // Whatever the guest did, the state is one the controller could be in.
         if (!ctrl.post_load()) {
+            const NvmeControllerState &st = ctrl.state();
+            std::fprintf(stderr, "FUZZ INVARIANT VIOLATED: cc %08x csts %08x aqa %08x aers %u events %u\n",
+                         st.cc, st.csts, st.aqa, st.aer_count, st.event_count);
+            for (unsigned q = 0; q < kQueueIds; q++) {
+                if (st.sq[q].valid || st.cq[q].valid) {
+                    std::fprintf(stderr, "  q%u sq v%d size %u head %u tail %u cq %u | cq v%d size %u head %u tail %u vec %u\n",
+                                 q, st.sq[q].valid, st.sq[q].size, st.sq[q].head, st.sq[q].tail,
+                                 st.sq[q].cqid, st.cq[q].valid, st.cq[q].size, st.cq[q].head,
+                                 st.cq[q].tail, st.cq[q].vector);
+                }
+            }
             std::abort();
         }
     }

@@ -351,7 +351,7 @@ void Controller::drain(std::uint16_t sqid)
     const std::uint64_t epoch = resets_;
     // At most one pass over the ring per call; the guest's next doorbell
     // (or CQ room) brings the next.
-    for (unsigned n = 0; n < kMaxQueueEntries; n++) {
+    for (unsigned n = 0; n < s_.sq[sqid].size; n++) {
         NvmeSq &sq = s_.sq[sqid];
         if (resets_ != epoch || !enabled() || !sq.valid || sq.head == sq.tail) {
             return;
@@ -486,12 +486,13 @@ bool Controller::post_load()
     for (unsigned q = 0; q < kQueueIds; q++) {
         const NvmeSq &sq = s_.sq[q];
         const NvmeCq &cq = s_.cq[q];
-        if (sq.valid && (sq.size < 2 || sq.size > kMaxQueueEntries || sq.head >= sq.size ||
+        const unsigned max = q == 0 ? kMaxAdminEntries : kMaxQueueEntries;
+        if (sq.valid && (sq.size < 2 || sq.size > max || sq.head >= sq.size ||
                          sq.tail >= sq.size || sq.cqid >= kQueueIds || !s_.cq[sq.cqid].valid ||
                          (q == 0) != (sq.cqid == 0))) {
             return false;
         }
-        if (cq.valid && (cq.size < 2 || cq.size > kMaxQueueEntries || cq.head >= cq.size ||
+        if (cq.valid && (cq.size < 2 || cq.size > max || cq.head >= cq.size ||
                          cq.tail >= cq.size || cq.vector >= kQueueIds)) {
             return false;
         }

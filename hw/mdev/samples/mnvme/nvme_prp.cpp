@@ -45,9 +45,11 @@ std::uint16_t PrpWalker::map(std::uint64_t prp1, std::uint64_t prp2, std::uint64
         add(out, prp2, static_cast<std::uint32_t>(rem));
         return NVME_SC_SUCCESS;
     }
-    // PRP2 points at a list (its offset may be non-zero, dword aligned).
-    if (prp2 & 3) {
-        *why = "PRP2 (PRP list pointer) is not dword aligned";
+    // PRP2 points at a list of 8-byte entries: its offset may be non-zero
+    // but must leave room for whole entries (qword aligned; a dword-aligned
+    // one at 0xffc would hold none).
+    if (prp2 & 7) {
+        *why = "PRP2 (PRP list pointer) is not qword aligned";
         return NVME_SC_PRP_INVALID_OFFSET;
     }
     std::uint64_t list = prp2;

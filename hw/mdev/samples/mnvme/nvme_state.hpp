@@ -15,7 +15,8 @@ namespace mdev::samples::nvme {
 // with the admin queue, also the MSI-X vector count (one per CQ).
 inline constexpr unsigned kMaxIoQueues = 16;
 inline constexpr unsigned kQueueIds = kMaxIoQueues + 1;
-inline constexpr unsigned kMaxQueueEntries = 1024; // CAP.MQES + 1
+inline constexpr unsigned kMaxQueueEntries = 1024; // CAP.MQES + 1 (I/O queues)
+inline constexpr unsigned kMaxAdminEntries = 4096; // AQA.ASQS/ACQS are 12 bits (3.1.8)
 inline constexpr unsigned kAerLimit = 4;           // Identify AERL + 1
 inline constexpr unsigned kEventQueue = 8;         // events waiting for an AER
 inline constexpr unsigned kMaxNamespaces = 2;      // nsid 1: RAM, nsid 2: file
