@@ -224,7 +224,7 @@ static void test_config(void)
 
     nvme_open(&n, NULL);
     g_assert_cmphex(qpci_config_readw(n.dev, PCI_VENDOR_ID), ==, 0x1af4);
-    g_assert_cmphex(qpci_config_readw(n.dev, PCI_DEVICE_ID), ==, 0x10f0);
+    g_assert_cmphex(qpci_config_readw(n.dev, PCI_DEVICE_ID), ==, 0x10f1);
     g_assert_cmphex(qpci_config_readw(n.dev, PCI_SUBSYSTEM_VENDOR_ID), ==, 0x1af4);
     g_assert_cmphex(qpci_config_readw(n.dev, PCI_SUBSYSTEM_ID), ==, 0x1100);
     /* PCI_CLASS_STORAGE_EXPRESS, prog-if 02h: what nvme_id_table matches. */

@@ -163,7 +163,7 @@ TEST_F(MnvmeTest, PciFaceIsAnNvmeController)
 {
     PciFunction &f = make();
     EXPECT_EQ(f.config_read(PCI_VENDOR_ID, 2), 0x1af4u);
-    EXPECT_EQ(f.config_read(PCI_DEVICE_ID, 2), 0x10f0u);
+    EXPECT_EQ(f.config_read(PCI_DEVICE_ID, 2), 0x10f1u);
     EXPECT_EQ(f.config_read(PCI_CLASS_PROG, 1), 0x02u);
     EXPECT_EQ(f.config_read(PCI_CLASS_DEVICE, 2), 0x0108u);
     EXPECT_EQ(f.config_read(PCI_INTERRUPT_PIN, 1), 1u);

@@ -10,7 +10,7 @@
 # modules: nvme
 #
 # Parameters (kernel command line):
-#   nvme_ids=VVVV:DDDD   the function under test (default 1af4:10f0, mdev-mnvme)
+#   nvme_ids=VVVV:DDDD   the function under test (default 1af4:10f1, mdev-mnvme)
 #   nvme_blocks=N        the namespace's size in 512-byte blocks (default 131072)
 #   nvme_bench=MIB       also time writing and reading MIB MiB with dd, 1 MiB
 #                        requests, O_DIRECT, nvme_bench_reps times over
@@ -25,7 +25,7 @@
 # interrupt counted completions; nothing bad in the kernel log.
 . /lib/mdev/guest-lib.sh
 
-ids=${nvme_ids:-1af4:10f0}
+ids=${nvme_ids:-1af4:10f1}
 want_blocks=${nvme_blocks:-131072}
 
 fn=$(pci_functions "$ids" | head -n 1)

@@ -7,8 +7,9 @@
 //        is two, low half first), narrower reads take bytes of a dword,
 //        narrower writes are refused (see bar0_write).
 //  INTA  level interrupt (7.5.1 pin-based).
-// Ids: 1af4:10f0 is in the range QEMU's docs/specs/pci-ids.rst leaves for
-// experimental devices (1af4:10f0..10ff); subsystem 1af4:1100 as QEMU's
+// Ids: 1af4:10f1 is in the range QEMU's docs/specs/pci-ids.rst leaves for
+// experimental devices (1af4:10f0..10ff; 10f0 is the vfio-msix branch's
+// pcitest); subsystem 1af4:1100 as QEMU's
 // emulated devices.
 //
 // Interrupts: INTx only in this version. MSI-X with a vector per queue
@@ -30,7 +31,7 @@ namespace mdev::samples {
 namespace {
 
 constexpr std::uint16_t kVendor = 0x1af4;         // Red Hat / Qumranet, experimental range
-constexpr std::uint16_t kDevice = 0x10f0;
+constexpr std::uint16_t kDevice = 0x10f1;
 constexpr std::uint16_t kSubsystemDevice = 0x1100; // "QEMU" subsystem, pci-ids.rst
 constexpr std::uint16_t kClassStorageNvm = 0x0108; // PCI_CLASS_STORAGE_EXPRESS >> 8
 constexpr std::uint8_t kProgIfNvme = 0x02;         // NVM Express
