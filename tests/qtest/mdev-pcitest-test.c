@@ -307,6 +307,72 @@ static void test_intx_msix_msi_intx(void)
     pt_close(&p);
 }
 
+/* MSI with per-vector masking: QEMU's msi.c behind the frontend's routing. */
+static void test_msi_mask_pending(void)
+{
+    Pt p;
+    uint8_t cap;
+    uint16_t flags;
+
+    pt_open(&p, ",msi-vectors=4", false);
+    cap = qpci_find_capability(p.dev, PCI_CAP_ID_MSI, 0);
+    flags = qpci_config_readw(p.dev, cap + PCI_MSI_FLAGS);
+    g_assert_cmphex(flags & (PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT), ==,
+                    PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT);
+    g_assert_cmphex(flags & PCI_MSI_FLAGS_QMASK, ==, 2 << 1);
+    msi_setup(&p, MSG_BASE + 0x40, 0x7700);
+    /* Two of the four vectors enabled, vector 1 masked. */
+    qpci_config_writel(p.dev, cap + PCI_MSI_MASK_64, 1u << 1);
+    qpci_config_writew(p.dev, cap + PCI_MSI_FLAGS,
+                       PCI_MSI_FLAGS_ENABLE | (1 << 4));
+    g_assert_cmphex(rd(&p, PT_IRQ_INDEX), ==, PT_INDEX_MSI);
+    wr(&p, PT_RAISE, 1);
+    g_assert_cmphex(qtest_readl(p.qts, MSG_BASE + 0x40), ==, 0);
+    g_assert_cmphex(qpci_config_readl(p.dev, cap + PCI_MSI_PENDING_64), ==,
+                    1u << 1);
+    qpci_config_writel(p.dev, cap + PCI_MSI_MASK_64, 0);
+    /* Vector 1's message: the data with its low bits replaced by 1. */
+    g_assert_cmphex(qtest_readl(p.qts, MSG_BASE + 0x40), ==, 0x7701);
+    g_assert_cmphex(qpci_config_readl(p.dev, cap + PCI_MSI_PENDING_64), ==, 0);
+    /* Vector 3 is past the two enabled: a guest error, no abort. */
+    wr(&p, PT_RAISE, 3);
+    g_assert_cmphex(rd(&p, PT_MAGIC), ==, PT_MAGIC_VALUE);
+    pt_close(&p);
+}
+
+/*
+ * A hostile guest aims vector 0 at the device's own table, at the vector
+ * control word of vector 1 (masked, pending): the message is an MMIO write
+ * into the device while it is raising the interrupt. QEMU's re-entrancy
+ * guard refuses the nested access; nothing crashes and the state holds.
+ */
+static void test_msix_message_at_own_table(void)
+{
+    Pt p;
+    uint64_t ctrl1;
+
+    pt_open(&p, ",msix-vectors=4", true);
+    program(&p, 1, true);
+    wr(&p, PT_RAISE, 1);
+    g_assert_true(qpci_msix_pending(p.dev, 1));
+    ctrl1 = p.dev->msix_table_bar.addr + PCI_MSIX_ENTRY_SIZE +
+            PCI_MSIX_ENTRY_VECTOR_CTRL;
+    qpci_io_writel(p.dev, p.dev->msix_table_bar, PCI_MSIX_ENTRY_LOWER_ADDR,
+                   ctrl1 & 0xffffffff);
+    qpci_io_writel(p.dev, p.dev->msix_table_bar, PCI_MSIX_ENTRY_UPPER_ADDR,
+                   ctrl1 >> 32);
+    qpci_io_writel(p.dev, p.dev->msix_table_bar, PCI_MSIX_ENTRY_DATA, 0);
+    qpci_io_writel(p.dev, p.dev->msix_table_bar, PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    wr(&p, PT_RAISE, 0);
+    g_assert_cmphex(rd(&p, PT_MAGIC), ==, PT_MAGIC_VALUE);
+    g_assert_true(qpci_msix_masked(p.dev, 1));
+    g_assert_true(qpci_msix_pending(p.dev, 1));
+    g_assert_false(landed(&p, 1));
+    set_masked(&p, 1, false);
+    g_assert_true(landed(&p, 1));
+    pt_close(&p);
+}
+
 /* ---- DMA ------------------------------------------------------------------ */
 
 static void dma_cmd(Pt *p, uint64_t addr, uint32_t len, uint32_t cmd)
@@ -426,6 +492,71 @@ static void test_migration_pending_vector(void)
     pt_close(&dst);
 }
 
+/* Where @name's length byte stands in a stream (QEMU writes a length, then the bytes). */
+static const char *stream_find(const char *data, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    g_autofree char *needle = g_malloc(n + 1);
+    const char *at;
+
+    needle[0] = n;
+    memcpy(needle + 1, name, n);
+    at = memmem(data, len, needle, n + 1);
+    g_assert_nonnull(at);
+    return at;
+}
+
+/*
+ * Streams the destination must refuse, made from a real one: Message
+ * Control with a bit no guest can set, and a table of another size.
+ */
+static void test_migration_hostile_streams(void)
+{
+    static const char idstr[] = "0000:00:04.0/mdev-vfio-msix";
+    g_autofree char *file = mdev_qtest_temp_file("mdev-pcitest-XXXXXX.mig");
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *dst = NULL;
+    g_autofree gchar *data = NULL;
+    size_t len;
+    char *control;
+    MdevQemuRun r;
+    Pt src;
+
+    pt_open(&src, ",msix-vectors=16", true);
+    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    mdev_qtest_wait_migration(src.qts, "completed");
+    pt_close(&src);
+    g_assert_true(g_file_get_contents(file, &data, &len, NULL));
+
+    /* A table of 8 entries cannot take a stream of 16. */
+    dst = g_strdup_printf("-device mdev-pcitest,addr=04.0,id=dst,"
+                          "msix-vectors=8 -incoming %s", uri);
+    r = mdev_qtest_run_qemu_incoming(dst);
+    g_test_message("args: %s\nstderr: %s", dst, r.err);
+    g_assert_cmpint(r.status, ==, 1);
+    g_assert_nonnull(strstr(r.err, "migration stream has an MSI-X table of "
+                            "16 vectors; this function's has 8: refused\n"));
+    mdev_qtest_run_free(&r);
+
+    /* After the idstr: instance id, version, vectors (be32), control (be16). */
+    control = (char *)stream_find(data, len, idstr) + 1 + strlen(idstr) + 12;
+    g_assert_cmphex((uint8_t)control[0], ==, PCI_MSIX_FLAGS_ENABLE >> 8);
+    control[1] = 0x01;
+    g_assert_true(g_file_set_contents(file, data, len, NULL));
+    g_free(dst);
+    dst = g_strdup_printf("-device mdev-pcitest,addr=04.0,id=dst,"
+                          "msix-vectors=16 -incoming %s", uri);
+    r = mdev_qtest_run_qemu_incoming(dst);
+    unlink(file);
+    g_test_message("args: %s\nstderr: %s", dst, r.err);
+    g_assert_cmpint(r.status, ==, 1);
+    g_assert_nonnull(strstr(r.err, "mdev-pcitest 'dst': migration stream: "
+                            "MSI-X state refused: Message Control has bits "
+                            "other than enable and function mask\n"));
+    mdev_qtest_run_free(&r);
+}
+
 static void test_bad_properties(void)
 {
     static const char *const msix[] = {"msix-vectors", "2049", NULL};
@@ -452,6 +583,11 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-pcitest/reset", test_reset_disables_msix);
     qtest_add_func("/mdev-pcitest/migration-pending-vector",
                    test_migration_pending_vector);
+    qtest_add_func("/mdev-pcitest/migration-hostile-streams",
+                   test_migration_hostile_streams);
     qtest_add_func("/mdev-pcitest/bad-properties", test_bad_properties);
+    qtest_add_func("/mdev-pcitest/msi-mask-pending", test_msi_mask_pending);
+    qtest_add_func("/mdev-pcitest/msix/message-at-own-table",
+                   test_msix_message_at_own_table);
     return g_test_run();
 }

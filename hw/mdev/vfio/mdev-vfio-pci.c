@@ -13,6 +13,7 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/msi.h"
 #include "migration/vmstate.h"
+#include "migration/qemu-file-types.h"
 #include "qemu/error-report.h"
 #include "mdev-vfio-pci.h"
 #include "mdev-vfio-display.h"
@@ -306,12 +307,47 @@ static int mdev_vfio_msix_post_load(void *opaque, int version_id)
     return 0;
 }
 
+/*
+ * The table's size fixes the layout of everything after it: a stream of
+ * another size is refused here, with both sizes, before any of it is read
+ * (VMSTATE_UINT32_EQUAL would say only "8 != 10", in hex).
+ */
+static int mdev_vfio_msix_vectors_get(QEMUFile *f, void *pv, size_t size,
+                                      const VMStateField *field)
+{
+    uint32_t *mine = pv;
+    uint32_t theirs = qemu_get_be32(f);
+
+    if (theirs != *mine) {
+        error_report("mdev vfio function: migration stream has an MSI-X "
+                     "table of %" PRIu32 " vectors; this function's has %"
+                     PRIu32 ": refused", theirs, *mine);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int mdev_vfio_msix_vectors_put(QEMUFile *f, void *pv, size_t size,
+                                      const VMStateField *field,
+                                      JSONWriter *vmdesc)
+{
+    qemu_put_be32(f, *(uint32_t *)pv);
+    return 0;
+}
+
+static const VMStateInfo vmstate_info_mdev_msix_vectors = {
+    .name = "mdev-msix-vectors",
+    .get = mdev_vfio_msix_vectors_get,
+    .put = mdev_vfio_msix_vectors_put,
+};
+
 static const VMStateDescription vmstate_mdev_vfio_msix_state = {
     .name = "mdev-vfio-msix-state",
     .version_id = 1,
     .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
-        VMSTATE_UINT32_EQUAL(vectors, MdevVfioMsixState, NULL),
+        VMSTATE_SINGLE(vectors, MdevVfioMsixState, 0,
+                       vmstate_info_mdev_msix_vectors, uint32_t),
         VMSTATE_UINT16(control, MdevVfioMsixState),
         VMSTATE_VBUFFER_UINT32(table, MdevVfioMsixState, 1, NULL, table_size),
         VMSTATE_VBUFFER_UINT32(pba, MdevVfioMsixState, 1, NULL, pba_size),
