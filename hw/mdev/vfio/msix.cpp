@@ -12,7 +12,6 @@ namespace mdev::vfio {
 namespace {
 
 constexpr std::uint16_t kControlBits = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
-constexpr unsigned kWordsPerEntry = PCI_MSIX_ENTRY_SIZE / 4;
 
 const char *area_name(MdevVfioMsixArea area)
 {
