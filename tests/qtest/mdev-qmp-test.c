@@ -61,7 +61,7 @@ static void test_parents(void)
     QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-parents' }");
     QList *parents = qdict_get_qlist(resp, "return");
     static const char *const kinds[] = {
-        "gpio", "mbochs", "mdpy", "mnvme", "mtty", "mvnet",
+        "gpio", "mbochs", "mdpy", "mnvme", "mtty", "mvnet", "pcitest",
     };
     QDict *mtty, *t;
     QList *classes;
