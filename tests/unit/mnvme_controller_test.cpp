@@ -874,7 +874,7 @@ TEST_F(NvmeTest, QueueMemoryOutsideRamIsFatalUntilReset)
     drv[1].sq_size = 16;
     submit(1, rw(nvme_cmd_read, 0, 1, kBuf));
     EXPECT_EQ(reg(NVME_REG_CSTS) & NVME_CSTS_CFS, NVME_CSTS_CFS);
-    EXPECT_THAT(log.all(), HasSubstr("not in guest RAM; controller fatal status"));
+    EXPECT_THAT(log.all(), HasSubstr("cannot be reached by DMA (not RAM, or bus mastering off); controller fatal status"));
     // Nothing more runs, nothing crashes.
     submit(0, {.opcode = nvme_admin_get_features, .cid = 1, .cdw10 = NVME_FEAT_VOLATILE_WC});
     // Reset and re-enable clear it.

@@ -9,6 +9,7 @@
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/le_bytes.hpp"
+#include "vfio/msix.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
@@ -44,9 +45,16 @@ public:
     std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(4 << 20, 0);
     std::vector<std::string> errors;
     bool intx = false;
+    bool bme = true;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> messages; // MSI-X writes
     void guest_error(std::string_view m) override { errors.emplace_back(m); }
     void set_intx(bool asserted) override { intx = asserted; }
     void notify_msi(std::uint32_t) override {}
+    void send_msi(std::uint64_t address, std::uint32_t data) override
+    {
+        messages.emplace_back(address, data);
+    }
+    bool bus_master() override { return bme; }
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
     {
         if (addr > ram.size() || out.size() > ram.size() - addr) {
@@ -216,6 +224,76 @@ TEST_F(MnvmeTest, IdentifyThroughBar0AndHostDma)
     EXPECT_EQ(f.bar_read(0, NVME_REG_CSTS, 4), 0u);
     EXPECT_EQ(f.bar_read(0, NVME_REG_ASQ, 4), 0u);
     EXPECT_TRUE(host.errors.empty());
+}
+
+// Brings the controller up with an Identify on the admin queue and I/O CQ
+// 1 on vector 1; returns nothing, checks as it goes.
+void admin_identify(PciFunction &f, RamHost &host, std::uint16_t cid)
+{
+    constexpr std::uint64_t asq = 0x10000, buf = 0x30000;
+    const std::uint64_t slot = asq + 64ull * (cid % 8);
+    std::fill_n(host.ram.begin() + static_cast<std::ptrdiff_t>(slot), 64, 0);
+    host.set(slot + 0, 1, nvme_admin_identify);
+    host.set(slot + 2, 2, cid);
+    host.set(slot + 24, 8, buf);
+    host.set(slot + 40, 4, NVME_ID_CNS_CTRL);
+    f.bar_write(0, NVME_REG_DBS, (cid % 8) + 1, 4);
+}
+
+TEST_F(MnvmeTest, MsixVectorPerQueueAndIntxWhenOff)
+{
+    PciFunction &f = make();
+    ASSERT_NE(f.msix(), nullptr);
+    EXPECT_EQ(f.msix()->layout().cap != 0, true);
+    const std::uint8_t cap = f.msix()->layout().cap;
+    EXPECT_EQ(f.config_read(cap + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE, kQueueIds - 1);
+    EXPECT_EQ(f.config_read(cap + PCI_MSIX_TABLE, 4), 0x2000u); // BAR0 + 0x2000
+    EXPECT_EQ(f.config_read(cap + PCI_MSIX_PBA, 4), 0x3000u);
+    constexpr std::uint64_t asq = 0x10000, acq = 0x20000;
+    f.bar_write(0, NVME_REG_AQA, 0x00070007, 4);
+    f.bar_write(0, NVME_REG_ASQ, asq, 4);
+    f.bar_write(0, NVME_REG_ACQ, acq, 4);
+    f.bar_write(0, NVME_REG_CC, NVME_CC_ENABLE | 6u << 16 | 4u << 20, 4);
+    // MSI-X on, vector 0 (the admin CQ's) aimed at 0xfee00000 data 0x41.
+    f.config_write(cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+    f.bar_write(0, 0x2000 + PCI_MSIX_ENTRY_LOWER_ADDR, 0xfee00000, 4);
+    f.bar_write(0, 0x2000 + PCI_MSIX_ENTRY_DATA, 0x41, 4);
+    f.bar_write(0, 0x2000 + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    admin_identify(f, host, 1);
+    EXPECT_EQ(host.get(acq + 14, 2), 1u); // completed, phase 1
+    ASSERT_EQ(host.messages.size(), 1u);
+    EXPECT_EQ(host.messages[0].second, 0x41u);
+    EXPECT_FALSE(host.intx);
+    f.bar_write(0, NVME_REG_DBS + 4, 1, 4);
+    // Masked: the message waits in the PBA and goes out on unmask.
+    f.bar_write(0, 0x2000 + PCI_MSIX_ENTRY_VECTOR_CTRL, 1, 4);
+    admin_identify(f, host, 2);
+    EXPECT_EQ(host.messages.size(), 1u);
+    EXPECT_TRUE(f.msix()->pending(0));
+    f.bar_write(0, 0x2000 + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    EXPECT_EQ(host.messages.size(), 2u);
+    f.bar_write(0, NVME_REG_DBS + 4, 2, 4);
+    // MSI-X off: INTx again.
+    f.config_write(cap + PCI_MSIX_FLAGS, 0, 2);
+    admin_identify(f, host, 3);
+    EXPECT_TRUE(host.intx);
+    EXPECT_EQ(host.messages.size(), 2u);
+    EXPECT_THAT(host.errors, ::testing::IsEmpty());
+}
+
+TEST_F(MnvmeTest, NoDmaWithoutBusMastering)
+{
+    PciFunction &f = make();
+    host.bme = false;
+    f.bar_write(0, NVME_REG_AQA, 0x00070007, 4);
+    f.bar_write(0, NVME_REG_ASQ, 0x10000, 4);
+    f.bar_write(0, NVME_REG_ACQ, 0x20000, 4);
+    f.bar_write(0, NVME_REG_CC, NVME_CC_ENABLE | 6u << 16 | 4u << 20, 4);
+    admin_identify(f, host, 1);
+    // The controller cannot fetch its own queue: fatal until reset.
+    EXPECT_EQ(f.bar_read(0, NVME_REG_CSTS, 4) & NVME_CSTS_CFS, NVME_CSTS_CFS);
+    EXPECT_THAT(host.errors.back(), HasSubstr("bus mastering off"));
+    EXPECT_EQ(host.get(0x20000 + 14, 2), 0u); // nothing written either
 }
 
 TEST_F(MnvmeTest, RemovedDeviceDoesNoDma)

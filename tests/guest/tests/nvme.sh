@@ -12,6 +12,8 @@
 # Parameters (kernel command line):
 #   nvme_ids=VVVV:DDDD   the function under test (default 1af4:10f1, mdev-mnvme)
 #   nvme_blocks=N        the namespace's size in 512-byte blocks (default 131072)
+#   nvme_irq=msix|intx   check that the queues' interrupts are of that kind
+#                        (sysfs msi_irqs/* say msix, or /proc/interrupts IO-APIC)
 #   nvme_bench=MIB       also time writing and reading MIB MiB with dd, 1 MiB
 #                        requests, O_DIRECT, nvme_bench_reps times over
 #                        (default 1) so that the 10 ms clock is fine enough
@@ -105,5 +107,22 @@ after=$(irq_count)
 grep nvme0q /proc/interrupts
 [ "$after" -gt "$before" ] && ok "$((after - before)) interrupts for the I/O" ||
     fail "no interrupts counted for the I/O ($before -> $after)"
+case "$nvme_irq" in
+msix)
+    # x86 names MSI and MSI-X alike in /proc/interrupts; sysfs tells them apart.
+    n=0
+    for m in /sys/bus/pci/devices/"$fn"/msi_irqs/*; do
+        [ -e "$m" ] && [ "$(cat "$m")" = msix ] && n=$((n + 1))
+    done
+    q=$(grep -c 'PCI-MSI.*nvme0q' /proc/interrupts)
+    [ "$n" -ge 2 ] && [ "$q" -ge 2 ] &&
+        ok "MSI-X: $n vectors, $q queues (admin and I/O) on their own vector" ||
+        fail "want the queues on MSI-X vectors: $n MSI-X vectors, $q queues on MSI"
+    ;;
+intx)
+    grep -q 'IO-APIC.*nvme0q' /proc/interrupts && ok "INTx (IO-APIC) for the queues" ||
+        fail "want nvme0q* on an IO-APIC line"
+    ;;
+esac
 check_kernel_log
 finish

@@ -12,16 +12,16 @@ namespace mdev::samples {
 
 // ---- Ports -----------------------------------------------------------------
 
+// The vfio class's bus-master DMA: RAM only, refused while Bus Master
+// Enable is off or once the device is removed.
 bool MnvmePorts::read(std::uint64_t addr, std::span<std::uint8_t> out)
 {
-    Host *host = dev ? dev->host() : nullptr;
-    return host && host->dma_read(addr, out);
+    return dev && vfio::dma_read(*dev, addr, out);
 }
 
 bool MnvmePorts::write(std::uint64_t addr, std::span<const std::uint8_t> in)
 {
-    Host *host = dev ? dev->host() : nullptr;
-    return host && host->dma_write(addr, in);
+    return dev && vfio::dma_write(*dev, addr, in);
 }
 
 void MnvmePorts::set_intx(bool asserted)
@@ -31,11 +31,11 @@ void MnvmePorts::set_intx(bool asserted)
     }
 }
 
-void MnvmePorts::notify(std::uint16_t)
+void MnvmePorts::notify(std::uint16_t vector)
 {
-    // INTx only for now: mode() never says msi or msix, so the controller
-    // never sends a message. MSI-X (a vector per CQ) comes with the vfio
-    // frontend's MSI-X (issue 13).
+    if (msix) {
+        msix->notify(vector); // masked: pending in the PBA until unmasked
+    }
 }
 
 void MnvmePorts::guest_error(const char *fmt, ...)

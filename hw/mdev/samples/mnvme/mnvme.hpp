@@ -25,16 +25,23 @@ inline constexpr unsigned kMnvmeDefaultBudgetMiB = 2048;
 inline constexpr unsigned kMnvmeMaxBudgetMiB = 65536;
 
 // Where the controller's DMA, interrupts and guest errors go: the mdev's
-// Device (set when the frontend binds it) and the IrqSink it enabled.
+// Device (set when the frontend binds it) and the IrqSink of the interrupt
+// index the guest enabled (the frontend enables one at a time: MSI-X if the
+// guest turned it on, else INTx).
 class MnvmePorts final : public nvme::Dma, public nvme::Interrupts, public nvme::ErrorLog {
 public:
     Device *dev = nullptr;
     vfio::IrqSink *intx = nullptr;
+    vfio::IrqSink *msix = nullptr;
 
     bool read(std::uint64_t addr, std::span<std::uint8_t> out) override;
     bool write(std::uint64_t addr, std::span<const std::uint8_t> in) override;
-    nvme::IrqMode mode() const override { return intx ? nvme::IrqMode::intx : nvme::IrqMode::none; }
-    unsigned vectors() const override { return intx ? 1 : 0; }
+    nvme::IrqMode mode() const override
+    {
+        return msix ? nvme::IrqMode::msix : intx ? nvme::IrqMode::intx : nvme::IrqMode::none;
+    }
+    // MSI-X: one vector per queue id (the table has kQueueIds entries).
+    unsigned vectors() const override { return msix ? nvme::kQueueIds : intx ? 1 : 0; }
     void set_intx(bool asserted) override;
     void notify(std::uint16_t vector) override;
     void guest_error(const char *fmt, ...) override __attribute__((format(printf, 2, 3)));

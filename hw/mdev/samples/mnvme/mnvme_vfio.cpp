@@ -6,15 +6,16 @@
 //        (nvme_controller.hpp), trapped: 32-bit registers (a 64-bit access
 //        is two, low half first), narrower reads take bytes of a dword,
 //        narrower writes are refused (see bar0_write).
-//  INTA  level interrupt (7.5.1 pin-based).
+//  MSI-X 17 vectors, one per queue id (admin and 16 I/O queues), table at
+//        BAR0 + 0x2000, PBA at BAR0 + 0x3000 (as QEMU's nvme lays its out);
+//        the vfio frontend emulates both, so those accesses never reach
+//        the controller.
+//  INTA  level interrupt (7.5.1 pin-based), while MSI-X is off.
 // Ids: 1af4:10f1 is in the range QEMU's docs/specs/pci-ids.rst leaves for
 // experimental devices (1af4:10f0..10ff; 10f0 is the vfio-msix branch's
 // pcitest); subsystem 1af4:1100 as QEMU's
 // emulated devices.
 //
-// Interrupts: INTx only in this version. MSI-X with a vector per queue
-// waits for the vfio frontend's MSI-X (issue 13, branch vfio-msix); the
-// controller already implements it (nvme::IrqMode::msix, unit-tested).
 #include "samples/mnvme/mnvme.hpp"
 
 #include "hw/mdev/device.hpp"
@@ -36,6 +37,8 @@ constexpr std::uint16_t kSubsystemDevice = 0x1100; // "QEMU" subsystem, pci-ids.
 constexpr std::uint16_t kClassStorageNvm = 0x0108; // PCI_CLASS_STORAGE_EXPRESS >> 8
 constexpr std::uint8_t kProgIfNvme = 0x02;         // NVM Express
 constexpr std::uint8_t kPinIntA = 1;
+constexpr std::uint32_t kMsixTable = 0x2000;
+constexpr std::uint32_t kMsixPba = 0x3000;
 
 constexpr vfio::RegionInfo kBar0 = {
     VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarMem64,
@@ -49,6 +52,7 @@ const vfio::PciConfig &config_space()
                                               .subsystem(kVendor, kSubsystemDevice)
                                               .bar(0, kBar0)
                                               .interrupt_pin(kPinIntA)
+                                              .msix(nvme::kQueueIds, 0, kMsixTable, 0, kMsixPba)
                                               .build_or_abort();
     return config;
 }
@@ -133,6 +137,9 @@ public:
                                      VFIO_IRQ_INFO_AUTOMASKED,
                                  1};
         }
+        if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
+            return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD, nvme::kQueueIds};
+        }
         if (index < VFIO_PCI_NUM_IRQS) {
             return vfio::IrqInfo{0, 0};
         }
@@ -193,14 +200,17 @@ public:
 
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
     {
-        if (index != VFIO_PCI_INTX_IRQ_INDEX) {
-            return false;
-        }
         MnvmeMdev &m = mdev_of(dev);
         m.ports().dev = &dev;
-        m.ports().intx = sink;
+        if (index == VFIO_PCI_INTX_IRQ_INDEX) {
+            m.ports().intx = sink;
+        } else if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
+            m.ports().msix = sink;
+        } else {
+            return false; // no MSI: Linux's nvme takes MSI-X, else INTx
+        }
         m.controller().irq_changed();
-        if (sink) {
+        if (sink && index == VFIO_PCI_INTX_IRQ_INDEX) {
             sink->set_level(m.controller().state().intx_level); // the new sink learns it
         }
         return true;

@@ -362,8 +362,8 @@ void Controller::drain(std::uint16_t sqid)
         Command c{};
         const std::uint64_t addr = sq.base + std::uint64_t(sq.head) * NVME_SQE_SIZE;
         if (!dma_.read(addr, c.raw)) {
-            char why[96];
-            std::snprintf(why, sizeof(why), "SQ %u entry at 0x%" PRIx64 " is not in guest RAM",
+            char why[128];
+            std::snprintf(why, sizeof(why), "SQ %u entry at 0x%" PRIx64 " cannot be reached by DMA (not RAM, or bus mastering off)",
                           sqid, addr);
             fatal(why);
             return;
@@ -409,8 +409,8 @@ bool Controller::post(std::uint16_t sqid, std::uint16_t cid, std::uint16_t statu
     store_le(entry.subspan(CQE_STATUS, 2), std::uint16_t(status << 1) | (cq.phase ? 1 : 0));
     const std::uint64_t addr = cq.base + std::uint64_t(cq.tail) * NVME_CQE_SIZE;
     if (!dma_.write(addr, entry)) {
-        char why[96];
-        std::snprintf(why, sizeof(why), "CQ %u entry at 0x%" PRIx64 " is not in guest RAM",
+        char why[128];
+        std::snprintf(why, sizeof(why), "CQ %u entry at 0x%" PRIx64 " cannot be reached by DMA (not RAM, or bus mastering off)",
                       sq.cqid, addr);
         fatal(why);
         return false;
