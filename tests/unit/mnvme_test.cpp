@@ -226,18 +226,18 @@ TEST_F(MnvmeTest, IdentifyThroughBar0AndHostDma)
     EXPECT_TRUE(host.errors.empty());
 }
 
-// Brings the controller up with an Identify on the admin queue and I/O CQ
-// 1 on vector 1; returns nothing, checks as it goes.
+// Identify Controller as admin command number `cid` (1, 2, ...: slot
+// cid - 1 of an 8-entry admin SQ at 0x10000), then the tail doorbell.
 void admin_identify(PciFunction &f, RamHost &host, std::uint16_t cid)
 {
     constexpr std::uint64_t asq = 0x10000, buf = 0x30000;
-    const std::uint64_t slot = asq + 64ull * (cid % 8);
+    const std::uint64_t slot = asq + 64ull * ((cid - 1) % 8);
     std::fill_n(host.ram.begin() + static_cast<std::ptrdiff_t>(slot), 64, 0);
     host.set(slot + 0, 1, nvme_admin_identify);
     host.set(slot + 2, 2, cid);
     host.set(slot + 24, 8, buf);
     host.set(slot + 40, 4, NVME_ID_CNS_CTRL);
-    f.bar_write(0, NVME_REG_DBS, (cid % 8) + 1, 4);
+    f.bar_write(0, NVME_REG_DBS, cid % 8, 4);
 }
 
 TEST_F(MnvmeTest, MsixVectorPerQueueAndIntxWhenOff)
@@ -268,6 +268,7 @@ TEST_F(MnvmeTest, MsixVectorPerQueueAndIntxWhenOff)
     // Masked: the message waits in the PBA and goes out on unmask.
     f.bar_write(0, 0x2000 + PCI_MSIX_ENTRY_VECTOR_CTRL, 1, 4);
     admin_identify(f, host, 2);
+    EXPECT_EQ(host.get(acq + 16 + 14, 2), 1u);
     EXPECT_EQ(host.messages.size(), 1u);
     EXPECT_TRUE(f.msix()->pending(0));
     f.bar_write(0, 0x2000 + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
