@@ -8,7 +8,8 @@
  * checked field by field, I/O queues created and a pattern written and read
  * back through a PRP list, on the RAM namespace and on a file namespace
  * (whose bytes are then read from the file), INTx on the IOAPIC, a bad
- * doorbell, system reset, and command lines QEMU refuses.
+ * doorbell, system reset, MSI-X (a vector per CQ, masking and the PBA, on
+ * the vfio-msix frontend), migration, and command lines QEMU refuses.
  *
  * The expected values are the device's definition (hw/mdev/samples/mnvme/,
  * docs/samples.md), itself from the NVMe 1.4 spec.
@@ -424,6 +425,86 @@ static void test_bad_doorbell_and_reset(void)
     nvme_close(&n);
 }
 
+/* ---- MSI-X: a vector per queue ----------------------------------------------------- */
+
+#define MSG_BASE 0x1100000ull
+
+/* Entry @v aimed at its own dword of RAM, data 0xd000 + v. */
+static void msix_program(Nvme *n, uint16_t v, bool masked)
+{
+    uint64_t off = n->dev->msix_table_off + v * PCI_MSIX_ENTRY_SIZE;
+    QPCIBar t = n->dev->msix_table_bar;
+
+    qpci_io_writel(n->dev, t, off + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)(MSG_BASE + 4 * v));
+    qpci_io_writel(n->dev, t, off + PCI_MSIX_ENTRY_UPPER_ADDR, 0);
+    qpci_io_writel(n->dev, t, off + PCI_MSIX_ENTRY_DATA, 0xd000 + v);
+    qpci_io_writel(n->dev, t, off + PCI_MSIX_ENTRY_VECTOR_CTRL, masked);
+}
+
+static bool msix_landed(Nvme *n, uint16_t v)
+{
+    bool got = qtest_readl(n->qts, MSG_BASE + 4 * v) == 0xd000u + v;
+
+    qtest_writel(n->qts, MSG_BASE + 4 * v, 0);
+    return got;
+}
+
+static void test_msix(void)
+{
+    Nvme n;
+    uint8_t cap;
+
+    memset(&n, 0, sizeof(n));
+    n.qts = qtest_initf("-M q35 -nodefaults -device mdev-mnvme,class=vfio,"
+                        "addr=04.0,uuid=" MNVME_UUID);
+    n.bus = qpci_new_pc(n.qts, NULL);
+    n.dev = qpci_device_find(n.bus, QPCI_DEVFN(4, 0));
+    g_assert_nonnull(n.dev);
+    qpci_device_enable(n.dev);
+    cap = qpci_find_capability(n.dev, PCI_CAP_ID_MSIX, 0);
+    g_assert_cmpuint(cap, !=, 0);
+    /* 17 vectors (admin + 16 I/O queues), table and PBA in BAR0 (BIR 0). */
+    g_assert_cmpuint(qpci_config_readw(n.dev, cap + PCI_MSIX_FLAGS) &
+                     PCI_MSIX_FLAGS_QSIZE, ==, 16);
+    g_assert_cmphex(qpci_config_readl(n.dev, cap + PCI_MSIX_TABLE), ==, 0x2000);
+    g_assert_cmphex(qpci_config_readl(n.dev, cap + PCI_MSIX_PBA), ==, 0x3000);
+    qpci_msix_enable(n.dev); /* maps BAR0: table, PBA and the registers */
+    n.bar = n.dev->msix_table_bar;
+    qtest_irq_intercept_in(n.qts, "ioapic");
+    msix_program(&n, 0, false);
+    msix_program(&n, 1, false);
+
+    nvme_enable(&n);
+    g_assert_cmphex(cmd(&n, 0, 0x06, 0, BUF, 0, 0x01, 0, 0, NULL), ==, 0);
+    g_assert_true(msix_landed(&n, 0));  /* the admin CQ's vector */
+    /* I/O CQ 1 on vector 1, SQ 1 on it. */
+    qtest_memset(n.qts, IOCQ, 0, 16 * QDEPTH);
+    g_assert_cmphex(cmd(&n, 0, 0x05, 0, IOCQ, 0, (QDEPTH - 1) << 16 | 1,
+                        1 << 16 | 2 | 1, 0, NULL), ==, 0);
+    g_assert_cmphex(cmd(&n, 0, 0x01, 0, IOSQ, 0, (QDEPTH - 1) << 16 | 1,
+                        1 << 16 | 1, 0, NULL), ==, 0);
+    g_assert_true(msix_landed(&n, 0));
+    n.sq[1] = IOSQ;
+    n.cq[1] = IOCQ;
+    n.sq_tail[1] = n.cq_head[1] = 0;
+    n.phase[1] = true;
+    /* A read on SQ 1 completes on CQ 1: vector 1 only. */
+    g_assert_cmphex(cmd(&n, 1, 0x02, 1, BUF, 0, 0, 0, 0, NULL), ==, 0);
+    g_assert_true(msix_landed(&n, 1));
+    g_assert_false(msix_landed(&n, 0));
+    /* Masked: pending in the PBA, delivered on unmask. */
+    msix_program(&n, 1, true);
+    g_assert_cmphex(cmd(&n, 1, 0x02, 1, BUF, 0, 0, 0, 0, NULL), ==, 0);
+    g_assert_false(msix_landed(&n, 1));
+    g_assert_true(qpci_msix_pending(n.dev, 1));
+    msix_program(&n, 1, false);
+    g_assert_true(msix_landed(&n, 1));
+    g_assert_false(qpci_msix_pending(n.dev, 1));
+    /* INTx stays quiet while MSI-X is on. */
+    g_assert_false(intx(&n));
+    nvme_close(&n);
+}
+
 /* ---- migration ------------------------------------------------------------------ */
 
 static void migrate_to_file(Nvme *n, const char *uri)
@@ -542,6 +623,7 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mnvme/io", test_io);
     qtest_add_func("/mdev-mnvme/file-namespace", test_file_namespace);
     qtest_add_func("/mdev-mnvme/bad-doorbell-and-reset", test_bad_doorbell_and_reset);
+    qtest_add_func("/mdev-mnvme/msix", test_msix);
     qtest_add_func("/mdev-mnvme/migration", test_migration);
     qtest_add_func("/mdev-mnvme/migration-refused-after-ram-write",
                    test_migration_refused_after_ram_write);
