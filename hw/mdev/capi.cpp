@@ -32,6 +32,19 @@ void CHost::notify_msi(std::uint32_t vector)
     ops_.notify_msi(opaque_, vector);
 }
 
+void CHost::send_msi(std::uint64_t address, std::uint32_t data)
+{
+    if (ops_.send_msi) {
+        ops_.send_msi(opaque_, address, data);
+    }
+}
+
+// A glue without the call has no command register to ask: no bus master.
+bool CHost::bus_master()
+{
+    return ops_.bus_master && ops_.bus_master(opaque_);
+}
+
 bool CHost::dma_read(std::uint64_t addr, std::span<std::uint8_t> out)
 {
     return ops_.dma_read && ops_.dma_read(opaque_, addr, out.data(), out.size());

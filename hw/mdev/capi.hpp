@@ -20,6 +20,8 @@ public:
     void guest_error(std::string_view message) override;
     void set_intx(bool asserted) override;
     void notify_msi(std::uint32_t vector) override;
+    void send_msi(std::uint64_t address, std::uint32_t data) override;
+    bool bus_master() override;
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override;
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override;
 

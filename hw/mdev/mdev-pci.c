@@ -104,12 +104,36 @@ static bool mdev_pci_dma_write(void *opaque, uint64_t addr, const void *buf,
                         DMA_DIRECTION_FROM_DEVICE);
 }
 
+/*
+ * An MSI-X message the vfio frontend composed from its table: sent as
+ * QEMU's own MSI-X sends one (msix_notify), a 32-bit write on the
+ * function's bus-master address space with its requester id, so it goes
+ * nowhere while bus mastering is off.
+ */
+static void mdev_pci_send_msi(void *opaque, uint64_t address, uint32_t data)
+{
+    MdevPCIState *s = opaque;
+    MSIMessage msg = { .address = address, .data = data };
+
+    trace_mdev_pci_send_msi(s->uuid, address, data);
+    msi_send_message(PCI_DEVICE(s), msg);
+}
+
+static bool mdev_pci_bus_master(void *opaque)
+{
+    PCIDevice *pdev = PCI_DEVICE(opaque);
+
+    return pci_get_word(pdev->config + PCI_COMMAND) & PCI_COMMAND_MASTER;
+}
+
 static const MdevHostOps mdev_pci_host_ops = {
     .guest_error = mdev_pci_guest_error,
     .set_intx = mdev_pci_set_intx,
     .notify_msi = mdev_pci_notify_msi,
     .dma_read = mdev_pci_dma_read,
     .dma_write = mdev_pci_dma_write,
+    .send_msi = mdev_pci_send_msi,
+    .bus_master = mdev_pci_bus_master,
 };
 
 const char *mdev_pci_name(MdevPCIState *s)
@@ -504,7 +528,14 @@ int mdev_pci_post_load(void *opaque, int version_id)
 {
     MdevPCIState *s = opaque;
 
-    return mdev_post_load(s->handle) ? 0 : -EINVAL;
+    if (!mdev_post_load(s->handle)) {
+        return -EINVAL;
+    }
+    /* The device's state is in place: route its interrupts as loaded. */
+    if (mdev_class(s->handle) == MDEV_CLASS_VFIO) {
+        mdev_vfio_pci_post_load(s);
+    }
+    return 0;
 }
 
 static void mdev_pci_class_init(ObjectClass *klass, void *data)

@@ -61,7 +61,7 @@ static void test_parents(void)
     QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-parents' }");
     QList *parents = qdict_get_qlist(resp, "return");
     static const char *const kinds[] = {
-        "gpio", "mbochs", "mdpy", "mtty", "mvnet",
+        "gpio", "mbochs", "mdpy", "mnvme", "mtty", "mvnet", "pcitest",
     };
     QDict *mtty, *t;
     QList *classes;
@@ -89,6 +89,10 @@ static void test_parents(void)
     /* 24 ports, two per mtty-2. */
     g_assert_cmpint(qdict_get_int(t, "available-instances"), ==, 12);
     qobject_unref(resp);
+
+    /* mnvme: 2048 MiB for RAM namespaces, two mnvme-1g. */
+    g_assert_cmpint(available(qts, "mnvme", "mnvme-1g"), ==, 2);
+    g_assert_cmpint(available(qts, "mnvme", "mnvme-64m"), ==, 32);
 
     resp = qtest_qmp(qts, "{ 'execute': 'query-mdevs' }");
     g_assert_cmpint(qlist_size(qdict_get_qlist(resp, "return")), ==, 0);

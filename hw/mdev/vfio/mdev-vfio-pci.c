@@ -13,6 +13,8 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/msi.h"
 #include "migration/vmstate.h"
+#include "migration/qemu-file-types.h"
+#include "qemu/error-report.h"
 #include "mdev-vfio-pci.h"
 #include "mdev-vfio-display.h"
 #include "trace.h"
@@ -221,6 +223,190 @@ static bool mdev_vfio_init_msi(MdevPCIState *s, Error **errp)
     return true;
 }
 
+/*
+ * MSI-X table and PBA: the frontend emulates them (vfio/msix.cpp); these
+ * regions lie over their ranges of the device's BARs, as QEMU's msix_init()
+ * lays its own over a vfio-pci device's BAR, so the device's handlers never
+ * see those bytes. Every size and alignment reaches the frontend, which
+ * takes DWORD and QWORD accesses (PCI 3.0 6.8.2) and logs anything else as
+ * a guest error.
+ */
+static uint64_t mdev_vfio_msix_mr_read(MdevPCIState *s, MdevVfioMsixArea area,
+                                       hwaddr addr, unsigned size)
+{
+    uint64_t val = mdev_vfio_msix_read(s->handle, area, addr, size);
+
+    trace_mdev_vfio_msix_read(s->uuid, area == MDEV_VFIO_MSIX_PBA, addr, size,
+                              val);
+    return val;
+}
+
+static void mdev_vfio_msix_mr_write(MdevPCIState *s, MdevVfioMsixArea area,
+                                    hwaddr addr, uint64_t val, unsigned size)
+{
+    trace_mdev_vfio_msix_write(s->uuid, area == MDEV_VFIO_MSIX_PBA, addr, size,
+                               val);
+    mdev_vfio_msix_write(s->handle, area, addr, val, size);
+}
+
+static uint64_t mdev_vfio_msix_table_read(void *opaque, hwaddr addr,
+                                          unsigned size)
+{
+    return mdev_vfio_msix_mr_read(opaque, MDEV_VFIO_MSIX_TABLE, addr, size);
+}
+
+static void mdev_vfio_msix_table_write(void *opaque, hwaddr addr,
+                                       uint64_t val, unsigned size)
+{
+    mdev_vfio_msix_mr_write(opaque, MDEV_VFIO_MSIX_TABLE, addr, val, size);
+}
+
+static uint64_t mdev_vfio_msix_pba_read(void *opaque, hwaddr addr,
+                                        unsigned size)
+{
+    return mdev_vfio_msix_mr_read(opaque, MDEV_VFIO_MSIX_PBA, addr, size);
+}
+
+static void mdev_vfio_msix_pba_write(void *opaque, hwaddr addr, uint64_t val,
+                                     unsigned size)
+{
+    mdev_vfio_msix_mr_write(opaque, MDEV_VFIO_MSIX_PBA, addr, val, size);
+}
+
+#define MDEV_VFIO_MSIX_OPS(_read, _write) {     \
+    .read = (_read),                            \
+    .write = (_write),                          \
+    .endianness = DEVICE_LITTLE_ENDIAN,         \
+    .valid = {                                  \
+        .min_access_size = 1,                   \
+        .max_access_size = 8,                   \
+        .unaligned = true,                      \
+    },                                          \
+    .impl = {                                   \
+        .min_access_size = 1,                   \
+        .max_access_size = 8,                   \
+        .unaligned = true,                      \
+    },                                          \
+}
+
+static const MemoryRegionOps mdev_vfio_msix_table_ops =
+    MDEV_VFIO_MSIX_OPS(mdev_vfio_msix_table_read, mdev_vfio_msix_table_write);
+static const MemoryRegionOps mdev_vfio_msix_pba_ops =
+    MDEV_VFIO_MSIX_OPS(mdev_vfio_msix_pba_read, mdev_vfio_msix_pba_write);
+
+static int mdev_vfio_msix_post_load(void *opaque, int version_id)
+{
+    MdevPCIState *s = opaque;
+    char why[256];
+
+    if (!mdev_vfio_msix_check(s->handle, why, sizeof(why))) {
+        error_report("%s '%s': migration stream: MSI-X state refused: %s",
+                     object_get_typename(OBJECT(s)), mdev_pci_name(s), why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/*
+ * The table's size fixes the layout of everything after it: a stream of
+ * another size is refused here, with both sizes, before any of it is read
+ * (VMSTATE_UINT32_EQUAL would say only "8 != 10", in hex).
+ */
+static int mdev_vfio_msix_vectors_get(QEMUFile *f, void *pv, size_t size,
+                                      const VMStateField *field)
+{
+    uint32_t *mine = pv;
+    uint32_t theirs = qemu_get_be32(f);
+
+    if (theirs != *mine) {
+        error_report("mdev vfio function: migration stream has an MSI-X "
+                     "table of %" PRIu32 " vectors; this function's has %"
+                     PRIu32 ": refused", theirs, *mine);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int mdev_vfio_msix_vectors_put(QEMUFile *f, void *pv, size_t size,
+                                      const VMStateField *field,
+                                      JSONWriter *vmdesc)
+{
+    qemu_put_be32(f, *(uint32_t *)pv);
+    return 0;
+}
+
+static const VMStateInfo vmstate_info_mdev_msix_vectors = {
+    .name = "mdev-msix-vectors",
+    .get = mdev_vfio_msix_vectors_get,
+    .put = mdev_vfio_msix_vectors_put,
+};
+
+static const VMStateDescription vmstate_mdev_vfio_msix_state = {
+    .name = "mdev-vfio-msix-state",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_SINGLE(vectors, MdevVfioMsixState, 0,
+                       vmstate_info_mdev_msix_vectors, uint32_t),
+        VMSTATE_UINT16(control, MdevVfioMsixState),
+        VMSTATE_VBUFFER_UINT32(table, MdevVfioMsixState, 1, NULL, table_size),
+        VMSTATE_VBUFFER_UINT32(pba, MdevVfioMsixState, 1, NULL, pba_size),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * A section of its own, registered only by functions with MSI-X: the
+ * streams of every other vfio mdev stay as they were. The interrupt mode
+ * it means is applied once the whole function is loaded (mdev_vfio_pci_
+ * post_load), since QEMU's MSI state comes with the PCI config, later.
+ */
+static const VMStateDescription vmstate_mdev_vfio_msix = {
+    .name = "mdev-vfio-msix",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = mdev_vfio_msix_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_POINTER(msix_state, MdevPCIState,
+                               vmstate_mdev_vfio_msix_state,
+                               MdevVfioMsixState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static void mdev_vfio_init_msix(MdevPCIState *s)
+{
+    g_autofree char *table = g_strdup_printf("%s msix-table",
+                                             object_get_typename(OBJECT(s)));
+    g_autofree char *pba = g_strdup_printf("%s msix-pba",
+                                           object_get_typename(OBJECT(s)));
+
+    memory_region_init_io(&s->msix_table_mr, OBJECT(s),
+                          &mdev_vfio_msix_table_ops, s, table,
+                          s->msix.table_size);
+    memory_region_add_subregion_overlap(&s->bars[s->msix.table_bar].mr,
+                                        s->msix.table_offset,
+                                        &s->msix_table_mr, 1);
+    memory_region_init_io(&s->msix_pba_mr, OBJECT(s), &mdev_vfio_msix_pba_ops,
+                          s, pba, s->msix.pba_size);
+    memory_region_add_subregion_overlap(&s->bars[s->msix.pba_bar].mr,
+                                        s->msix.pba_offset, &s->msix_pba_mr, 1);
+    s->msix_state = mdev_vfio_msix_state(s->handle);
+    vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_vfio_msix, s);
+}
+
+static void mdev_vfio_exit_msix(MdevPCIState *s)
+{
+    vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_vfio_msix, s);
+    memory_region_del_subregion(&s->bars[s->msix.table_bar].mr,
+                                &s->msix_table_mr);
+    memory_region_del_subregion(&s->bars[s->msix.pba_bar].mr,
+                                &s->msix_pba_mr);
+    object_unparent(OBJECT(&s->msix_table_mr));
+    object_unparent(OBJECT(&s->msix_pba_mr));
+    s->msix_state = NULL;
+}
+
 bool mdev_vfio_pci_realize(MdevPCIState *s, Error **errp)
 {
     mdev_vfio_load_config(s);
@@ -228,6 +414,10 @@ bool mdev_vfio_pci_realize(MdevPCIState *s, Error **errp)
     mdev_vfio_msi(s->handle, &s->msi);
     if (s->msi.offset && !mdev_vfio_init_msi(s, errp)) {
         return false;
+    }
+    mdev_vfio_msix(s->handle, &s->msix);
+    if (s->msix.offset) {
+        mdev_vfio_init_msix(s);
     }
     mdev_vfio_connect_irqs(s->handle);
     s->display = mdev_vfio_display_init(s);
@@ -245,9 +435,21 @@ void mdev_vfio_pci_exit(MdevPCIState *s)
             vmstate_unregister_ram(&s->bars[i].mr, DEVICE(s));
         }
     }
+    if (s->msix.offset) {
+        mdev_vfio_exit_msix(s);
+    }
     if (s->msi.offset) {
         msi_uninit(PCI_DEVICE(s));
     }
+}
+
+void mdev_vfio_pci_post_load(MdevPCIState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool msi = s->msi.offset && msi_enabled(pdev);
+
+    mdev_vfio_irqs_loaded(s->handle, msi,
+                          msi ? msi_nr_vectors_allocated(pdev) : 0);
 }
 
 uint32_t mdev_vfio_pci_config_read(MdevPCIState *s, uint32_t addr, int len)
@@ -278,17 +480,24 @@ void mdev_vfio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
 {
     PCIDevice *pdev = PCI_DEVICE(s);
     bool msi_was = s->msi.offset && msi_enabled(pdev);
+    unsigned vectors_was = msi_was ? msi_nr_vectors_allocated(pdev) : 0;
 
     trace_mdev_vfio_config_write(s->uuid, addr, len, val);
     pci_default_write_config(pdev, addr, val, len);
     if (s->msi.offset) {
         bool msi_now;
+        unsigned vectors_now;
 
         msi_write_config(pdev, addr, val, len);
         msi_now = msi_enabled(pdev);
-        if (msi_now != msi_was) {
-            trace_mdev_vfio_msi_enable(s->uuid, msi_now);
-            mdev_vfio_set_msi_enabled(s->handle, msi_now);
+        vectors_now = msi_now ? msi_nr_vectors_allocated(pdev) : 0;
+        /*
+         * The frontend needs the count too: QEMU's msi_notify() asserts
+         * that a vector is below the count the guest enabled.
+         */
+        if (msi_now != msi_was || vectors_now != vectors_was) {
+            trace_mdev_vfio_msi_enable(s->uuid, msi_now, vectors_now);
+            mdev_vfio_set_msi(s->handle, msi_now, vectors_now);
         }
     }
     /* The device sees every write, as a VFIO device's config region does. */

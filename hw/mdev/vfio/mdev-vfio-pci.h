@@ -14,5 +14,7 @@ uint32_t mdev_vfio_pci_config_read(MdevPCIState *s, uint32_t addr, int len);
 void mdev_vfio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
                                 int len);
 void mdev_vfio_pci_reset(MdevPCIState *s);
+/* After the whole function was loaded: route its interrupts as loaded. */
+void mdev_vfio_pci_post_load(MdevPCIState *s);
 
 #endif

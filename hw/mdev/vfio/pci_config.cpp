@@ -279,6 +279,44 @@ PciConfigBuilder &PciConfigBuilder::msi(unsigned vectors, bool addr64, bool mask
     return *this;
 }
 
+PciConfigBuilder &PciConfigBuilder::msix(unsigned vectors, unsigned table_bar,
+                                         std::uint32_t table_offset, unsigned pba_bar,
+                                         std::uint32_t pba_offset)
+{
+    const std::string what = "MSI-X with " + std::to_string(vectors) + " vectors";
+    if (vectors == 0 || vectors > PCI_MSIX_FLAGS_QSIZE + 1u) {
+        fail(what + ": MSI-X has 1 to " + std::to_string(PCI_MSIX_FLAGS_QSIZE + 1) + " vectors");
+        return *this;
+    }
+    for (unsigned bar : {table_bar, pba_bar}) {
+        if (bar >= PCI_STD_NUM_BARS || !(bars_used_ & (1u << bar)) ||
+            (cfg_.image_[PCI_BASE_ADDRESS_0 + 4 * bar] & PCI_BASE_ADDRESS_SPACE_IO)) {
+            fail(what + ": BAR" + std::to_string(bar) +
+                 " is not a memory BAR declared before the capability");
+            return *this;
+        }
+    }
+    if ((table_offset | pba_offset) & ~std::uint32_t(PCI_MSIX_TABLE_OFFSET)) {
+        fail(what + ": table and PBA offsets must be 8-byte aligned");
+        return *this;
+    }
+    const std::uint64_t table_end = std::uint64_t(table_offset) + vectors * PCI_MSIX_ENTRY_SIZE;
+    const std::uint64_t pba_end = std::uint64_t(pba_offset) + (vectors + 63) / 64 * 8;
+    if (table_bar == pba_bar && table_offset < pba_end && pba_offset < table_end) {
+        fail(what + ": the table and the PBA overlap");
+        return *this;
+    }
+    const std::optional<std::uint8_t> at = add_cap(PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF);
+    if (!at) {
+        return *this;
+    }
+    // Read-only in the device's copy: the frontend owns Message Control.
+    put(*at + PCI_MSIX_FLAGS, 2, vectors - 1, 0);
+    put(*at + PCI_MSIX_TABLE, 4, table_offset | table_bar, 0);
+    put(*at + PCI_MSIX_PBA, 4, pba_offset | pba_bar, 0);
+    return *this;
+}
+
 PciConfigBuilder &PciConfigBuilder::vendor_capability(std::span<const std::uint8_t> payload)
 {
     constexpr std::size_t kHeader = PCI_CAP_FLAGS + 1; // ID, next, length

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "vfio/pci_function.hpp"
 #include "hw/mdev/le_bytes.hpp"
+#include "vfio/vfio_driver.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -49,6 +50,9 @@ PciFunction::~PciFunction()
     // A device refused by discover() was never opened.
     if (!opened_) {
         return;
+    }
+    if (msix_) {
+        ops_.set_irqs(dev_, VFIO_PCI_MSIX_IRQ_INDEX, nullptr);
     }
     ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, nullptr);
     ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, nullptr);
@@ -117,7 +121,90 @@ Status PciFunction::discover()
     std::optional<IrqInfo> intx = ops_.irq_info(dev_, VFIO_PCI_INTX_IRQ_INDEX);
     intx_ = intx && intx->count > 0 && (config_read(PCI_INTERRUPT_PIN, 1) != 0);
     discover_msi();
+    if (Status msix = discover_msix(); !msix) {
+        return msix.error();
+    }
     display_ = ops_.has_display(dev_);
+    return Ok{};
+}
+
+// The offset of the first capability `id` in the device's list, if the
+// list is well formed up to it (a loop or a pointer past the config region
+// ends the walk).
+std::optional<std::uint32_t> PciFunction::find_capability(std::uint8_t id)
+{
+    if (!(config_read(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) {
+        return std::nullopt;
+    }
+    std::uint32_t pos = config_read(PCI_CAPABILITY_LIST, 1) & ~3u;
+    for (unsigned n = 0; n < kMaxCapabilities && pos >= PCI_STD_HEADER_SIZEOF; n++) {
+        if (pos + 4 > config_size_) {
+            return std::nullopt;
+        }
+        if (config_read(pos + PCI_CAP_LIST_ID, 1) == id) {
+            return pos;
+        }
+        pos = config_read(pos + PCI_CAP_LIST_NEXT, 1) & ~3u;
+    }
+    return std::nullopt;
+}
+
+// MSI-X needs the capability and the IRQ info's vectors, like MSI; but a
+// device that declares both and gets them wrong (a table outside its BAR,
+// counts that disagree) is refused rather than silently left on INTx: the
+// parent's author wants to hear it at once.
+Status PciFunction::discover_msix()
+{
+    std::optional<IrqInfo> info = ops_.irq_info(dev_, VFIO_PCI_MSIX_IRQ_INDEX);
+    if (!info || info->count == 0) {
+        return Ok{};
+    }
+    std::optional<std::uint32_t> pos = find_capability(PCI_CAP_ID_MSIX);
+    if (!pos) {
+        return Ok{};
+    }
+    auto refuse = [](const std::string &why) {
+        return Error{Errc::probe_failed, "MSI-X: " + why};
+    };
+    if (*pos + PCI_CAP_MSIX_SIZEOF > config_size_) {
+        return refuse("the capability does not fit in the config region");
+    }
+    MsixLayout l;
+    l.cap = static_cast<std::uint8_t>(*pos);
+    l.vectors = (config_read(*pos + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
+    const std::uint32_t table = config_read(*pos + PCI_MSIX_TABLE, 4);
+    const std::uint32_t pba = config_read(*pos + PCI_MSIX_PBA, 4);
+    l.table_bar = table & PCI_MSIX_TABLE_BIR;
+    l.table_offset = table & PCI_MSIX_TABLE_OFFSET;
+    l.pba_bar = pba & PCI_MSIX_PBA_BIR;
+    l.pba_offset = pba & PCI_MSIX_PBA_OFFSET;
+    if (info->count != l.vectors) {
+        return refuse("the capability's table has " + std::to_string(l.vectors) +
+                      " entries but the IRQ info says " + std::to_string(info->count));
+    }
+    struct Area {
+        const char *name;
+        unsigned bar;
+        std::uint64_t offset, size;
+    };
+    for (const Area &a : {Area{"table", l.table_bar, l.table_offset, l.table_size()},
+                          Area{"PBA", l.pba_bar, l.pba_offset, l.pba_size()}}) {
+        const Bar *b = a.bar < PCI_STD_NUM_BARS ? &bars_[a.bar] : nullptr;
+        const std::string where = std::string("the ") + a.name + " (BIR " +
+                                  std::to_string(a.bar) + ")";
+        if (!b || b->size == 0 || b->io || b->mmap) {
+            return refuse(where + " is not in a memory BAR that traps (not I/O, not mmap-able)");
+        }
+        if (a.offset > b->size || a.size > b->size - a.offset) {
+            return refuse(where + " does not fit in its BAR of " + std::to_string(b->size) +
+                          " bytes");
+        }
+    }
+    if (l.table_bar == l.pba_bar && l.table_offset < l.pba_offset + l.pba_size() &&
+        l.pba_offset < l.table_offset + l.table_size()) {
+        return refuse("the table and the PBA overlap");
+    }
+    msix_ = std::make_unique<Msix>(dev_, host_, l);
     return Ok{};
 }
 
@@ -127,32 +214,27 @@ Status PciFunction::discover()
 void PciFunction::discover_msi()
 {
     std::optional<IrqInfo> info = ops_.irq_info(dev_, VFIO_PCI_MSI_IRQ_INDEX);
-    if (!info || info->count == 0 || !(config_read(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) {
+    if (!info || info->count == 0) {
         return;
     }
-    std::uint32_t pos = config_read(PCI_CAPABILITY_LIST, 1) & ~3u;
-    for (unsigned n = 0; n < kMaxCapabilities && pos >= PCI_STD_HEADER_SIZEOF; n++) {
-        if (pos + 4 > config_size_) {
-            return;
-        }
-        if (config_read(pos + PCI_CAP_LIST_ID, 1) == PCI_CAP_ID_MSI) {
-            std::uint16_t flags = static_cast<std::uint16_t>(config_read(pos + PCI_MSI_FLAGS, 2));
-            // The largest capability (64-bit, maskable) is 24 bytes.
-            if (pos + 24 > config_size_) {
-                return;
-            }
-            // MSI allows 1..32 vectors, a power of two.
-            const unsigned log2_capable =
-                (flags & PCI_MSI_FLAGS_QMASK) >> std::countr_zero(unsigned{PCI_MSI_FLAGS_QMASK});
-            std::uint32_t capable = 1u << std::min(log2_capable, 5u);
-            msi_.offset = static_cast<std::uint8_t>(pos);
-            msi_.vectors = std::bit_floor(std::min(capable, info->count));
-            msi_.addr64 = flags & PCI_MSI_FLAGS_64BIT;
-            msi_.per_vector_mask = flags & PCI_MSI_FLAGS_MASKBIT;
-            return;
-        }
-        pos = config_read(pos + PCI_CAP_LIST_NEXT, 1) & ~3u;
+    std::optional<std::uint32_t> found = find_capability(PCI_CAP_ID_MSI);
+    if (!found) {
+        return;
     }
+    const std::uint32_t pos = *found;
+    std::uint16_t flags = static_cast<std::uint16_t>(config_read(pos + PCI_MSI_FLAGS, 2));
+    // The largest capability (64-bit, maskable) is 24 bytes.
+    if (pos + 24 > config_size_) {
+        return;
+    }
+    // MSI allows 1..32 vectors, a power of two.
+    const unsigned log2_capable =
+        (flags & PCI_MSI_FLAGS_QMASK) >> std::countr_zero(unsigned{PCI_MSI_FLAGS_QMASK});
+    std::uint32_t capable = 1u << std::min(log2_capable, 5u);
+    msi_.offset = static_cast<std::uint8_t>(pos);
+    msi_.vectors = std::bit_floor(std::min(capable, info->count));
+    msi_.addr64 = flags & PCI_MSI_FLAGS_64BIT;
+    msi_.per_vector_mask = flags & PCI_MSI_FLAGS_MASKBIT;
 }
 
 std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
@@ -168,7 +250,38 @@ std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
         std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
         ops_.read(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset, std::span(buf, inside));
     }
+    // MSI-X Message Control's enable and function-mask bits are ours (the
+    // device's copy has them read-only 0): they sit in its high byte.
+    if (msix_) {
+        const std::uint32_t hi = msix_->layout().cap + PCI_MSIX_FLAGS + 1;
+        if (hi >= offset && hi < offset + size) {
+            const std::uint8_t ours = static_cast<std::uint8_t>(msix_->control() >> 8);
+            buf[hi - offset] = static_cast<std::uint8_t>((buf[hi - offset] & ~0xc0) | ours);
+        }
+    }
     return static_cast<std::uint32_t>(load_le(std::span(buf, size)));
+}
+
+void PciFunction::msix_control_write(std::uint32_t offset, std::uint32_t value, unsigned size)
+{
+    const std::uint32_t hi = msix_->layout().cap + PCI_MSIX_FLAGS + 1;
+    if (hi < offset || hi >= offset + size) {
+        return;
+    }
+    const std::uint8_t byte = static_cast<std::uint8_t>(value >> (8 * (hi - offset)));
+    const bool could_send = msix_->enabled() && !msix_->function_masked();
+    if (msix_->write_control(static_cast<std::uint16_t>(byte << 8))) {
+        if (msix_->enabled() && msi_enabled_) {
+            dev_.guest_error("mdev %s: MSI-X enabled while MSI is enabled (the PCI spec "
+                             "forbids both): MSI-X is used",
+                             dev_.type().id.c_str());
+        }
+        apply_irq_mode();
+    }
+    // Enabling, or clearing the function mask, sends what became deliverable.
+    if (!could_send && msix_->enabled() && !msix_->function_masked()) {
+        msix_->deliver_pending();
+    }
 }
 
 void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsigned size)
@@ -187,6 +300,9 @@ void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsign
     std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
     ops_.write(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset,
                std::span<const std::uint8_t>(buf, inside));
+    if (msix_) {
+        msix_control_write(offset, value, size);
+    }
 }
 
 bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset,
@@ -209,12 +325,80 @@ bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset
     return true;
 }
 
+// The MSI-X area an access touches with any of its bytes: such an access
+// never reaches the device, which does not implement those bytes.
+std::optional<MdevVfioMsixArea> PciFunction::msix_area(unsigned bar, std::uint64_t offset,
+                                                       unsigned size) const
+{
+    if (!msix_) {
+        return std::nullopt;
+    }
+    const MsixLayout &l = msix_->layout();
+    const std::uint64_t end = offset + std::max(size, 1u);
+    if (bar == l.table_bar && offset < l.table_offset + l.table_size() && end > l.table_offset) {
+        return MDEV_VFIO_MSIX_TABLE;
+    }
+    if (bar == l.pba_bar && offset < l.pba_offset + l.pba_size() && end > l.pba_offset) {
+        return MDEV_VFIO_MSIX_PBA;
+    }
+    return std::nullopt;
+}
+
+// A BAR access that touches the MSI-X table or PBA: handled there if it
+// lies inside the area, else (straddling its edge) a guest error.
+bool PciFunction::msix_bar_access(const char *what, unsigned bar, std::uint64_t offset,
+                                  unsigned size, std::uint64_t *value, bool write)
+{
+    const MdevVfioMsixArea area = *msix_area(bar, offset, size);
+    const MsixLayout &l = msix_->layout();
+    const std::uint64_t start = area == MDEV_VFIO_MSIX_TABLE ? l.table_offset : l.pba_offset;
+    if (offset < start) {
+        dev_.guest_error("mdev %s: BAR%u: %u-byte %s at offset 0x%" PRIx64
+                         " straddles the start of the MSI-X %s",
+                         dev_.type().id.c_str(), bar, size, what, offset,
+                         area == MDEV_VFIO_MSIX_TABLE ? "table" : "PBA");
+        return false;
+    }
+    if (write) {
+        msix_->write(area, offset - start, *value, size);
+    } else {
+        *value = msix_->read(area, offset - start, size);
+    }
+    return true;
+}
+
+std::uint64_t PciFunction::msix_read(MdevVfioMsixArea area, std::uint64_t offset, unsigned size)
+{
+    if (!msix_) {
+        dev_.guest_error("mdev %s: MSI-X read, but the function has no MSI-X",
+                         dev_.type().id.c_str());
+        return all_ones(size);
+    }
+    return msix_->read(area, offset, size);
+}
+
+void PciFunction::msix_write(MdevVfioMsixArea area, std::uint64_t offset, std::uint64_t value,
+                             unsigned size)
+{
+    if (!msix_) {
+        dev_.guest_error("mdev %s: MSI-X write, but the function has no MSI-X",
+                         dev_.type().id.c_str());
+        return;
+    }
+    msix_->write(area, offset, value, size);
+}
+
 std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned size)
 {
     if (bar >= PCI_STD_NUM_BARS || bars_[bar].size == 0) {
         dev_.guest_error("mdev %s: read from BAR%u, which does not exist",
                          dev_.type().id.c_str(), bar);
         return all_ones(size);
+    }
+    if (std::optional<MdevVfioMsixArea> area = msix_area(bar, offset, size)) {
+        std::uint64_t value = all_ones(size);
+        msix_bar_access("read", bar, offset, size, &value, false);
+        return value;
     }
     if (bars_[bar].has_accessor()) {
         return accessor_read(bar, offset, size);
@@ -239,6 +423,10 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
     if (bar >= PCI_STD_NUM_BARS || bars_[bar].size == 0) {
         dev_.guest_error("mdev %s: write to BAR%u, which does not exist",
                          dev_.type().id.c_str(), bar);
+        return;
+    }
+    if (msix_area(bar, offset, size)) {
+        msix_bar_access("write", bar, offset, size, &value, true);
         return;
     }
     if (bars_[bar].has_accessor()) {
@@ -353,53 +541,164 @@ Result<std::optional<DisplayPlane>> PciFunction::display_plane()
 
 void PciFunction::reset()
 {
-    set_msi_enabled(false);
+    // Back to INTx before the device resets, as a VFIO user tears its
+    // MSI/MSI-X triggers down before VFIO_DEVICE_RESET.
+    if (msix_) {
+        msix_->reset();
+    }
+    msi_enabled_ = false;
+    msi_vectors_enabled_ = 0;
+    apply_irq_mode();
     ops_.reset(dev_);
 }
 
 void PciFunction::connect_irqs()
 {
-    if (intx_ && !msi_enabled_) {
-        ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, this);
+    irqs_connected_ = true;
+    apply_irq_mode();
+}
+
+void PciFunction::apply_irq_mode()
+{
+    if (!irqs_connected_) {
+        return;
+    }
+    std::uint32_t want = kNoIrq;
+    if (msix_ && msix_->enabled()) {
+        want = VFIO_PCI_MSIX_IRQ_INDEX;
+    } else if (msi_enabled_) {
+        want = VFIO_PCI_MSI_IRQ_INDEX;
+    } else if (intx_) {
+        want = VFIO_PCI_INTX_IRQ_INDEX;
+    }
+    if (want == mode_) {
+        return;
+    }
+    const std::uint32_t old = mode_;
+    // Set first: the device may signal from inside set_irqs().
+    mode_ = want;
+    if (old != kNoIrq) {
+        ops_.set_irqs(dev_, old, nullptr);
+        if (old == VFIO_PCI_INTX_IRQ_INDEX) {
+            host_.set_intx(false); // the pin is released with INTx
+        }
+    }
+    if (want != kNoIrq) {
+        ops_.set_irqs(dev_, want, this);
     }
 }
 
-void PciFunction::set_msi_enabled(bool enabled)
+void PciFunction::set_msi(bool enabled, std::uint32_t vectors)
 {
-    if (enabled == msi_enabled_ || (enabled && msi_.offset == 0)) {
+    if (enabled && msi_.offset == 0) {
+        return;
+    }
+    msi_vectors_enabled_ = enabled ? std::min(vectors, msi_.vectors) : 0;
+    if (enabled == msi_enabled_) {
         return;
     }
     msi_enabled_ = enabled;
-    if (enabled) {
-        // As vfio-pci does: INTx is off while MSI is in use.
-        if (intx_) {
-            ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, nullptr);
-            host_.set_intx(false);
-        }
-        ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, this);
-    } else {
-        ops_.set_irqs(dev_, VFIO_PCI_MSI_IRQ_INDEX, nullptr);
-        if (intx_) {
-            ops_.set_irqs(dev_, VFIO_PCI_INTX_IRQ_INDEX, this);
-        }
+    if (enabled && msix_ && msix_->enabled()) {
+        dev_.guest_error("mdev %s: MSI enabled while MSI-X is enabled (the PCI spec forbids "
+                         "both): MSI-X stays in use",
+                         dev_.type().id.c_str());
     }
+    apply_irq_mode();
+}
+
+void PciFunction::irqs_loaded(bool msi_enabled, std::uint32_t msi_vectors)
+{
+    if (msi_.offset != 0) {
+        msi_enabled_ = msi_enabled;
+        msi_vectors_enabled_ = msi_enabled ? std::min(msi_vectors, msi_.vectors) : 0;
+    }
+    apply_irq_mode();
 }
 
 void PciFunction::set_level(bool asserted)
 {
-    if (intx_ && !msi_enabled_) {
+    if (mode_ == VFIO_PCI_INTX_IRQ_INDEX) {
         host_.set_intx(asserted);
     }
 }
 
 void PciFunction::notify(std::uint32_t vector)
 {
-    if (!msi_enabled_ || vector >= msi_.vectors) {
+    if (mode_ == VFIO_PCI_MSIX_IRQ_INDEX) {
+        msix_->notify(vector);
+        return;
+    }
+    if (mode_ != VFIO_PCI_MSI_IRQ_INDEX || vector >= msi_vectors_enabled_) {
         dev_.guest_error("mdev %s: MSI vector %u signalled while MSI is %s",
-                         dev_.type().id.c_str(), vector, msi_enabled_ ? "narrower" : "off");
+                         dev_.type().id.c_str(), vector,
+                         mode_ == VFIO_PCI_MSI_IRQ_INDEX ? "narrower" : "off");
         return;
     }
     host_.notify_msi(vector);
+}
+
+// ---- Bus-master DMA (vfio_ops.hpp) ----------------------------------------
+
+bool PciFunction::bus_master_for_dma(const char *what, std::uint64_t addr, std::size_t len)
+{
+    if (host_.bus_master()) {
+        bme_off_logged_ = false;
+        return true;
+    }
+    if (!bme_off_logged_) {
+        bme_off_logged_ = true;
+        dev_.guest_error("mdev %s: DMA %s of %zu bytes at 0x%" PRIx64
+                         " refused: Bus Master Enable is off in PCI_COMMAND (further "
+                         "refusals are not logged until it is on again)",
+                         dev_.type().id.c_str(), what, len, addr);
+    }
+    return false;
+}
+
+bool PciFunction::dma(std::uint64_t addr, std::span<std::uint8_t> out)
+{
+    if (!bus_master_for_dma("read", addr, out.size())) {
+        return false;
+    }
+    if (out.empty()) {
+        return true;
+    }
+    if (!host_.dma_read(addr, out)) {
+        dev_.guest_error("mdev %s: DMA read of %zu bytes at 0x%" PRIx64
+                         " refused: the range is not all guest RAM",
+                         dev_.type().id.c_str(), out.size(), addr);
+        return false;
+    }
+    return true;
+}
+
+bool PciFunction::dma(std::uint64_t addr, std::span<const std::uint8_t> in)
+{
+    if (!bus_master_for_dma("write", addr, in.size())) {
+        return false;
+    }
+    if (in.empty()) {
+        return true;
+    }
+    if (!host_.dma_write(addr, in)) {
+        dev_.guest_error("mdev %s: DMA write of %zu bytes at 0x%" PRIx64
+                         " refused: the range is not all guest RAM",
+                         dev_.type().id.c_str(), in.size(), addr);
+        return false;
+    }
+    return true;
+}
+
+bool dma_read(Device &dev, std::uint64_t addr, std::span<std::uint8_t> out)
+{
+    PciFunction *fn = pci_function(dev);
+    return fn && !dev.removed() && fn->dma(addr, out);
+}
+
+bool dma_write(Device &dev, std::uint64_t addr, std::span<const std::uint8_t> data)
+{
+    PciFunction *fn = pci_function(dev);
+    return fn && !dev.removed() && fn->dma(addr, data);
 }
 
 } // namespace mdev::vfio

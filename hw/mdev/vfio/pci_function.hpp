@@ -12,6 +12,7 @@
 #include "hw/mdev/vfio-pci.h"
 #include "hw/mdev/vfio_ops.hpp"
 #include "vfio/display_plane.hpp"
+#include "vfio/msix.hpp"
 
 #include <array>
 #include <cstdint>
@@ -55,6 +56,15 @@ public:
     const Bar &bar(unsigned index) const { return bars_.at(index); }
     bool has_intx() const { return intx_; }
     const MsiCap &msi() const { return msi_; }
+    // The MSI-X function, nullptr if the device has none.
+    Msix *msix() { return msix_.get(); }
+    const Msix *msix() const { return msix_.get(); }
+
+    // Which interrupt index the device's sink is on now: none (before
+    // connect_irqs, or a function with no INTx and nothing enabled),
+    // VFIO_PCI_INTX_IRQ_INDEX, _MSI_ or _MSIX_.
+    static constexpr std::uint32_t kNoIrq = ~std::uint32_t(0);
+    std::uint32_t irq_index() const { return mode_; }
 
     // Config space, as the device's config region holds it. Reads past the
     // region (the kernel samples report 255 bytes) return zeros: PCI config
@@ -102,9 +112,26 @@ public:
     // SET_IRQS after mapping the device; the device then reports its level.
     void connect_irqs();
 
-    // MSI is routed while the guest has it enabled in the capability; INTx
-    // is off meanwhile.
-    void set_msi_enabled(bool enabled);
+    // MSI as the guest set it in the capability QEMU emulates (enabled,
+    // and how many vectors it enabled). MSI is routed while enabled and
+    // MSI-X is not; INTx is off meanwhile. set_msi_enabled(true) enables
+    // every vector the capability has.
+    void set_msi(bool enabled, std::uint32_t vectors);
+    void set_msi_enabled(bool enabled) { set_msi(enabled, msi_.vectors); }
+
+    // Guest accesses to the MSI-X table or PBA (the glue's regions over
+    // them); offsets inside the area.
+    std::uint64_t msix_read(MdevVfioMsixArea area, std::uint64_t offset, unsigned size);
+    void msix_write(MdevVfioMsixArea area, std::uint64_t offset, std::uint64_t value,
+                    unsigned size);
+
+    // After a migration load (the MSI-X state and QEMU's MSI capability are
+    // in place): routes the device's interrupts as the loaded state says.
+    void irqs_loaded(bool msi_enabled, std::uint32_t msi_vectors);
+
+    // vfio::dma_read/dma_write (vfio_ops.hpp) for this function.
+    bool dma(std::uint64_t addr, std::span<std::uint8_t> out);
+    bool dma(std::uint64_t addr, std::span<const std::uint8_t> in);
 
 private:
     // Only create() makes one: it must run discover() before anyone uses it.
@@ -121,6 +148,17 @@ public:
 private:
     Status discover();
     void discover_msi();
+    Status discover_msix();
+    std::optional<std::uint32_t> find_capability(std::uint8_t id);
+    bool bus_master_for_dma(const char *what, std::uint64_t addr, std::size_t len);
+    // The MSI-X area an access to a BAR touches, if any.
+    std::optional<MdevVfioMsixArea> msix_area(unsigned bar, std::uint64_t offset,
+                                              unsigned size) const;
+    bool msix_bar_access(const char *what, unsigned bar, std::uint64_t offset, unsigned size,
+                         std::uint64_t *value, bool write);
+    void msix_control_write(std::uint32_t offset, std::uint32_t value, unsigned size);
+    // Puts the device's sink on the index the guest's settings choose.
+    void apply_irq_mode();
     bool accessor_access_ok(const char *what, unsigned bar, std::uint64_t offset, unsigned size);
     std::uint64_t accessor_read(unsigned bar, std::uint64_t offset, unsigned size);
     void accessor_write(unsigned bar, std::uint64_t offset, std::uint64_t value, unsigned size);
@@ -139,6 +177,11 @@ private:
     bool intx_ = false;
     MsiCap msi_{};
     bool msi_enabled_ = false;
+    std::uint32_t msi_vectors_enabled_ = 0;
+    std::unique_ptr<Msix> msix_;
+    bool irqs_connected_ = false;
+    std::uint32_t mode_ = kNoIrq;
+    bool bme_off_logged_ = false; // a DMA refused for bus mastering off was logged
     bool opened_ = false; // ops_.open() was called: the destructor must undo it
     bool display_ = false;
     std::optional<GfxPlane> rejected_plane_; // the last plane refused and logged

@@ -4,7 +4,9 @@
 // the answer of a device that is not there.
 #include "hw/mdev/vfio-pci.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "capi.hpp"
 #include "vfio/pci_function.hpp"
@@ -154,4 +156,69 @@ extern "C" MdevVfioPlaneStatus mdev_vfio_query_plane(MdevHandle *h, MdevVfioPlan
         out->offset = p.offset;
         return MDEV_VFIO_PLANE_OK;
     });
+}
+
+extern "C" void mdev_vfio_set_msi(MdevHandle *h, bool enabled, uint32_t vectors)
+{
+    enter(h, [&](Device &dev) { function_of(dev).set_msi(enabled, vectors); });
+}
+
+extern "C" void mdev_vfio_msix(MdevHandle *h, MdevVfioMsix *out)
+{
+    *out = MdevVfioMsix{};
+    enter(h, [&](Device &dev) {
+        const mdev::vfio::Msix *m = function_of(dev).msix();
+        if (!m) {
+            return;
+        }
+        const mdev::vfio::MsixLayout &l = m->layout();
+        out->offset = l.cap;
+        out->vectors = l.vectors;
+        out->table_bar = l.table_bar;
+        out->table_offset = l.table_offset;
+        out->table_size = l.table_size();
+        out->pba_bar = l.pba_bar;
+        out->pba_offset = l.pba_offset;
+        out->pba_size = l.pba_size();
+    });
+}
+
+extern "C" uint64_t mdev_vfio_msix_read(MdevHandle *h, MdevVfioMsixArea area, uint64_t offset,
+                                        unsigned size)
+{
+    return enter(h, UINT64_MAX,
+                 [&](Device &dev) { return function_of(dev).msix_read(area, offset, size); });
+}
+
+extern "C" void mdev_vfio_msix_write(MdevHandle *h, MdevVfioMsixArea area, uint64_t offset,
+                                     uint64_t value, unsigned size)
+{
+    enter(h, [&](Device &dev) { function_of(dev).msix_write(area, offset, value, size); });
+}
+
+extern "C" MdevVfioMsixState *mdev_vfio_msix_state(MdevHandle *h)
+{
+    return enter(h, static_cast<MdevVfioMsixState *>(nullptr),
+                 [](Device &dev) -> MdevVfioMsixState * {
+                     mdev::vfio::Msix *m = function_of(dev).msix();
+                     return m ? m->state() : nullptr;
+                 });
+}
+
+extern "C" bool mdev_vfio_msix_check(MdevHandle *h, char *why, size_t size)
+{
+    return enter(h, false, [&](Device &dev) {
+        mdev::vfio::Msix *m = function_of(dev).msix();
+        std::string reason = "the function has no MSI-X";
+        if (m && m->loaded_state_ok(reason)) {
+            return true;
+        }
+        std::snprintf(why, size, "%s", reason.c_str());
+        return false;
+    });
+}
+
+extern "C" void mdev_vfio_irqs_loaded(MdevHandle *h, bool msi_enabled, uint32_t msi_vectors)
+{
+    enter(h, [&](Device &dev) { function_of(dev).irqs_loaded(msi_enabled, msi_vectors); });
 }

@@ -17,6 +17,13 @@ public:
     virtual void set_intx(bool asserted) = 0;
     // One MSI message for `vector`.
     virtual void notify_msi(std::uint32_t vector) = 0;
+    // One message the frontend composed itself (an MSI-X table entry's
+    // address and data): a 32-bit write by the function, as its MSI-X
+    // capability would send it. The default sends nothing.
+    virtual void send_msi(std::uint64_t, std::uint32_t) {}
+    // Whether Bus Master Enable is set in the function's PCI_COMMAND, as
+    // the machine keeps it. The default is a machine without the bit.
+    virtual bool bus_master() { return true; }
 
     // DMA to and from guest memory, for devices that do it (virtio). Every
     // address and length is checked by the host: false means some byte of

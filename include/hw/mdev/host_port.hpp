@@ -40,6 +40,13 @@ public:
             target_->notify_msi(vector);
         }
     }
+    void send_msi(std::uint64_t address, std::uint32_t data) override
+    {
+        if (target_) {
+            target_->send_msi(address, data);
+        }
+    }
+    bool bus_master() override { return target_ && target_->bus_master(); }
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
     {
         return target_ && target_->dma_read(addr, out);

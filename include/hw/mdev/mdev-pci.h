@@ -82,6 +82,11 @@ struct MdevPCIState {
     /* vfio frontend */
     MdevPCIBar bars[MDEV_VFIO_NUM_BARS];
     MdevVfioMsi msi;
+    /* MSI-X (msix.offset 0: none): regions over the table and PBA */
+    MdevVfioMsix msix;
+    MemoryRegion msix_table_mr;
+    MemoryRegion msix_pba_mr;
+    MdevVfioMsixState *msix_state; /* the frontend's, for VMState */
     /* Config bytes QEMU emulates (header, MSI); the rest is the device's. */
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
     /* The graphic console of a device with a display, else NULL. */

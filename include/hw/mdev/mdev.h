@@ -58,6 +58,13 @@ typedef struct MdevHostOps {
      */
     bool (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
     bool (*dma_write)(void *opaque, uint64_t addr, const void *buf, size_t len);
+    /*
+     * A message composed by the frontend (an MSI-X table entry): a 32-bit
+     * write of @data at @address by the function. NULL: none is sent.
+     */
+    void (*send_msi)(void *opaque, uint64_t address, uint32_t data);
+    /* Bus Master Enable in the function's command register (NULL: off). */
+    bool (*bus_master)(void *opaque);
 } MdevHostOps;
 
 /*

@@ -146,6 +146,14 @@ public:
     // PCI_MSI_FLAGS, the address (low 2 bits read 0), the 16-bit data, and
     // one mask bit per vector; Pending Bits are read-only.
     PciConfigBuilder &msi(unsigned vectors, bool addr64, bool maskable);
+    // MSI-X (PCI_CAP_ID_MSIX) with `vectors` (1..2048) entries, the table at
+    // `table_offset` in BAR `table_bar` and the Pending Bit Array at
+    // `pba_offset` in BAR `pba_bar` (offsets 8-byte aligned; the BARs must be
+    // declared, memory and big enough: table 16 bytes per vector, PBA 8 bytes
+    // per 64 vectors, not overlapping). All read-only here: the vfio frontend
+    // emulates Message Control (enable, function mask), the table and the PBA.
+    PciConfigBuilder &msix(unsigned vectors, unsigned table_bar, std::uint32_t table_offset,
+                           unsigned pba_bar, std::uint32_t pba_offset);
     // A vendor-specific capability (PCI_CAP_ID_VNDR): ID, next, a length
     // byte (3 + payload.size()), then `payload`, read-only.
     PciConfigBuilder &vendor_capability(std::span<const std::uint8_t> payload);

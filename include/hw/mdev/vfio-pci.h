@@ -30,6 +30,62 @@ typedef struct MdevVfioMsi {
     bool per_vector_mask;
 } MdevVfioMsi;
 
+/*
+ * MSI-X, emulated by the frontend: where the table and the PBA are, so the
+ * glue can lay its own regions over those ranges of the BARs (as QEMU's
+ * msix_init() does) and route their accesses to mdev_vfio_msix_read/write.
+ */
+typedef struct MdevVfioMsix {
+    uint8_t offset;         /* capability offset, 0: no MSI-X */
+    uint32_t vectors;       /* 1..2048 */
+    unsigned table_bar;
+    uint64_t table_offset;
+    uint64_t table_size;    /* vectors * PCI_MSIX_ENTRY_SIZE */
+    unsigned pba_bar;
+    uint64_t pba_offset;
+    uint64_t pba_size;      /* 8 bytes per 64 vectors */
+} MdevVfioMsix;
+
+/*
+ * The MSI-X state that migrates, owned by the frontend (valid while the
+ * handle is): Message Control's enable and function-mask bits, and the
+ * table and PBA bytes as the guest reads them (little-endian).
+ */
+typedef struct MdevVfioMsixState {
+    uint32_t vectors;
+    uint16_t control;       /* PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL */
+    uint32_t table_size;
+    uint32_t pba_size;
+    uint8_t *table;
+    uint8_t *pba;
+} MdevVfioMsixState;
+
+typedef enum MdevVfioMsixArea {
+    MDEV_VFIO_MSIX_TABLE,
+    MDEV_VFIO_MSIX_PBA,
+} MdevVfioMsixArea;
+
+void mdev_vfio_msix(MdevHandle *h, MdevVfioMsix *out);
+/* An access at @offset inside the area; odd ones are guest errors. */
+uint64_t mdev_vfio_msix_read(MdevHandle *h, MdevVfioMsixArea area,
+                             uint64_t offset, unsigned size);
+void mdev_vfio_msix_write(MdevHandle *h, MdevVfioMsixArea area,
+                          uint64_t offset, uint64_t value, unsigned size);
+/* NULL if the function has no MSI-X. */
+MdevVfioMsixState *mdev_vfio_msix_state(MdevHandle *h);
+/*
+ * After the MSI-X state was loaded: false (and @why filled) if it is not a
+ * state the guest could have reached; nothing is applied then.
+ */
+bool mdev_vfio_msix_check(MdevHandle *h, char *why, size_t size);
+/*
+ * After the whole function was loaded (PCI config included): the MSI state
+ * QEMU's msi.c keeps, and the interrupt mode the loaded state means is
+ * routed to the device (set_irqs), as a VFIO user does after a load.
+ */
+void mdev_vfio_irqs_loaded(MdevHandle *h, bool msi_enabled,
+                           uint32_t msi_vectors);
+
 void mdev_vfio_bar(MdevHandle *h, unsigned bar, MdevVfioBar *out);
 bool mdev_vfio_has_intx(MdevHandle *h);
 void mdev_vfio_msi(MdevHandle *h, MdevVfioMsi *out);
@@ -95,6 +151,8 @@ MdevVfioPlaneStatus mdev_vfio_query_plane(MdevHandle *h, MdevVfioPlane *out);
 void mdev_vfio_connect_irqs(MdevHandle *h);
 void mdev_vfio_reset(MdevHandle *h);
 void mdev_vfio_set_msi_enabled(MdevHandle *h, bool enabled);
+/* MSI as the guest left it in the capability: enabled, vectors enabled. */
+void mdev_vfio_set_msi(MdevHandle *h, bool enabled, uint32_t vectors);
 
 #ifdef __cplusplus
 }

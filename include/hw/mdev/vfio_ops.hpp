@@ -49,12 +49,52 @@ struct IrqInfo {
 // Where a device's interrupts go once the frontend has enabled an index
 // (VFIO_DEVICE_SET_IRQS with a trigger). INTx is a level: the device says
 // when its pin is asserted and when it is not, as real hardware does.
+//
+// Interrupt modes. A parent offers:
+//   - INTx: irq_info(VFIO_PCI_INTX_IRQ_INDEX).count > 0 and a non-zero
+//     PCI_INTERRUPT_PIN in its config space;
+//   - MSI: irq_info(VFIO_PCI_MSI_IRQ_INDEX).count > 0 and an MSI capability
+//     (PciConfigBuilder::msi: 1..32 vectors, 64-bit address, per-vector
+//     masking if the capability has it); vectors = min(capability, count);
+//   - MSI-X: irq_info(VFIO_PCI_MSIX_IRQ_INDEX).count == the table size of an
+//     MSI-X capability (PciConfigBuilder::msix: 1..2048 vectors, table and
+//     PBA in memory BARs, not mmap-able, at offsets of the parent's choice).
+// The frontend emulates both capabilities, the MSI-X table and PBA (their
+// byte ranges in the BAR never reach the device, as a VFIO device never
+// sees QEMU's emulated table), per-vector masks, pending bits and the
+// function mask, as the PCI spec says. Exactly one index is enabled at a
+// time, as the guest's config writes choose (MSI-X if enabled, else MSI if
+// enabled, else INTx); on every switch the device sees
+// set_irqs(old, nullptr) and then set_irqs(new, sink), as a VFIO user calls
+// VFIO_DEVICE_SET_IRQS. A device keeps the sink of the enabled index and
+// calls notify(vector) on it; a vector masked by the guest then becomes
+// pending and is delivered when unmasked. notify() of a vector the guest did
+// not enable (>= the MSI vectors enabled, >= the MSI-X table size, or
+// after the index was disabled) is logged as a guest error and dropped.
 class IrqSink {
 public:
     virtual ~IrqSink() = default;
     virtual void set_level(bool asserted) = 0;   // INTx
     virtual void notify(std::uint32_t vector) = 0; // MSI / MSI-X
 };
+
+// Bus-master DMA for a device of class vfio: the mdev equivalent of the
+// kernel's vfio_dma_rw(). Reads or writes guest memory at bus address
+// `addr` as the device's PCI function does (through an IOMMU if the machine
+// has one). Refused (false) when
+//   - the device is not bound to the vfio frontend or has been removed;
+//   - Bus Master Enable is off in PCI_COMMAND (a guest error is logged for
+//     the first refused call, and again only after the guest turned bus
+//     mastering on and off again);
+//   - any byte of the range is not guest RAM (MMIO, unassigned memory, an
+//     IOMMU fault): logged as a guest error naming the range.
+// DMA reaches RAM only, so it can never land on a device's registers: the
+// call cannot re-enter the device or reset or unplug anything, and may be
+// made from any op (a BAR write, a set_irqs, a timer of the parent's). A
+// failed read leaves `out` unspecified; a failed write may have written a
+// part of the range. The parent turns a refusal into its own error status.
+[[nodiscard]] bool dma_read(Device &dev, std::uint64_t addr, std::span<std::uint8_t> out);
+[[nodiscard]] bool dma_write(Device &dev, std::uint64_t addr, std::span<const std::uint8_t> data);
 
 // VFIO_DEVICE_QUERY_GFX_PLANE, region flavour: where the frame the guest
 // shows lies in one of the device's mmap-able regions.
@@ -132,8 +172,9 @@ public:
     virtual bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
                        std::span<const std::uint8_t> data) const = 0;
 
-    // Route the interrupts of `index` to `sink`; nullptr disables them.
-    // False if the device has no such interrupt.
+    // Route the interrupts of `index` (VFIO_PCI_INTX/MSI/MSIX_IRQ_INDEX) to
+    // `sink`; nullptr disables them. False if the device has no such
+    // interrupt. At most one index has a sink at a time (see IrqSink).
     virtual bool set_irqs(Device &dev, std::uint32_t index, IrqSink *sink) const = 0;
 
     // VFIO_DEVICE_RESET: back to the power-on state.

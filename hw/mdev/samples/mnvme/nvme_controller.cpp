@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Registers, doorbells, queue processing, completions and interrupts.
+#include "samples/mnvme/nvme_controller.hpp"
+
+#include "hw/mdev/le_bytes.hpp"
+
+#include <cinttypes>
+#include <cstring>
+
+namespace mdev::samples::nvme {
+
+namespace {
+
+std::uint16_t aqa_sq_entries(std::uint32_t aqa)
+{
+    return static_cast<std::uint16_t>((aqa & 0xfff) + 1);
+}
+
+std::uint16_t aqa_cq_entries(std::uint32_t aqa)
+{
+    return static_cast<std::uint16_t>(((aqa >> 16) & 0xfff) + 1);
+}
+
+std::uint16_t wrap_inc(std::uint16_t v, std::uint16_t size)
+{
+    return static_cast<std::uint16_t>(v + 1 == size ? 0 : v + 1);
+}
+
+} // namespace
+
+std::uint16_t Controller::Command::cid() const
+{
+    return static_cast<std::uint16_t>(load_le(std::span(raw).subspan(SQE_CID, 2)));
+}
+
+std::uint32_t Controller::Command::nsid() const
+{
+    return static_cast<std::uint32_t>(load_le(std::span(raw).subspan(SQE_NSID, 4)));
+}
+
+std::uint64_t Controller::Command::prp1() const
+{
+    return load_le(std::span(raw).subspan(SQE_PRP1, 8));
+}
+
+std::uint64_t Controller::Command::prp2() const
+{
+    return load_le(std::span(raw).subspan(SQE_PRP2, 8));
+}
+
+std::uint32_t Controller::Command::cdw(unsigned n) const
+{
+    return static_cast<std::uint32_t>(load_le(std::span(raw).subspan(SQE_CDW10 + 4 * (n - 10), 4)));
+}
+
+Controller::Controller(NvmeControllerState &state, Dma &dma, Interrupts &irq, ErrorLog &log,
+                       Identity identity, std::array<Namespace, kMaxNamespaces> namespaces)
+    : s_(state), dma_(dma), irq_(irq), log_(log), id_(std::move(identity)),
+      ns_(std::move(namespaces)), prp_(dma, kPageSize)
+{
+    segs_.reserve(kMaxTransfer / kPageSize + 1);
+}
+
+std::uint64_t Controller::cap() const
+{
+    return std::uint64_t(kMaxQueueEntries - 1) << NVME_CAP_MQES_SHIFT |
+           std::uint64_t(1) << NVME_CAP_CQR_SHIFT |
+           std::uint64_t(10) << NVME_CAP_TO_SHIFT | // 5 s to become ready (immediate here)
+           NVME_CAP_CSS_NVM << NVME_CAP_CSS_SHIFT;  // DSTRD, MPSMIN, MPSMAX 0: 4 KiB pages
+}
+
+bool Controller::enabled() const
+{
+    return (s_.csts & NVME_CSTS_RDY) && !(s_.csts & NVME_CSTS_CFS);
+}
+
+std::uint32_t Controller::read32(std::uint32_t offset) const
+{
+    switch (offset) {
+    case NVME_REG_CAP:
+        return static_cast<std::uint32_t>(cap());
+    case NVME_REG_CAP + 4:
+        return static_cast<std::uint32_t>(cap() >> 32);
+    case NVME_REG_VS:
+        return NVME_VS_1_4;
+    case NVME_REG_INTMS:
+    case NVME_REG_INTMC:
+        return s_.intms;
+    case NVME_REG_CC:
+        return s_.cc;
+    case NVME_REG_CSTS:
+        return s_.csts;
+    case NVME_REG_AQA:
+        return s_.aqa;
+    case NVME_REG_ASQ:
+        return static_cast<std::uint32_t>(s_.asq);
+    case NVME_REG_ASQ + 4:
+        return static_cast<std::uint32_t>(s_.asq >> 32);
+    case NVME_REG_ACQ:
+        return static_cast<std::uint32_t>(s_.acq);
+    case NVME_REG_ACQ + 4:
+        return static_cast<std::uint32_t>(s_.acq >> 32);
+    default:
+        // Reserved registers, absent CMB/PMR/boot partition registers and
+        // doorbells (whose reads the spec leaves undefined) read 0.
+        return 0;
+    }
+}
+
+void Controller::write32(std::uint32_t offset, std::uint32_t value)
+{
+    if (offset >= NVME_REG_DBS) {
+        doorbell(offset, value);
+        return;
+    }
+    switch (offset) {
+    case NVME_REG_INTMS:
+    case NVME_REG_INTMC:
+        if (irq_.mode() == IrqMode::msix) {
+            log_.guest_error("mnvme: %s written while MSI-X is enabled (the spec reserves it "
+                             "then); ignored",
+                             offset == NVME_REG_INTMS ? "INTMS" : "INTMC");
+            return;
+        }
+        if (offset == NVME_REG_INTMS) {
+            s_.intms |= value;
+        } else {
+            s_.intms &= ~value;
+            // MSI messages held back by the mask go out now.
+            for (NvmeCq &cq : s_.cq) {
+                if (cq.valid && cq.msi_pending && !(s_.intms & (1u << (cq.vector & 31)))) {
+                    cq.msi_pending = false;
+                    signal(cq);
+                }
+            }
+        }
+        update_intx();
+        return;
+    case NVME_REG_CC:
+        write_cc(value);
+        return;
+    case NVME_REG_AQA:
+    case NVME_REG_ASQ:
+    case NVME_REG_ASQ + 4:
+    case NVME_REG_ACQ:
+    case NVME_REG_ACQ + 4:
+        if (s_.cc & NVME_CC_ENABLE) {
+            log_.guest_error("mnvme: admin queue register 0x%02x written while CC.EN is set; "
+                             "ignored",
+                             offset);
+            return;
+        }
+        if (offset == NVME_REG_AQA) {
+            s_.aqa = value & NVME_AQA_WRITABLE;
+        } else if (offset == NVME_REG_ASQ) {
+            s_.asq = (s_.asq & ~std::uint64_t(0xffffffff)) | value;
+        } else if (offset == NVME_REG_ASQ + 4) {
+            s_.asq = (s_.asq & 0xffffffff) | std::uint64_t(value) << 32;
+        } else if (offset == NVME_REG_ACQ) {
+            s_.acq = (s_.acq & ~std::uint64_t(0xffffffff)) | value;
+        } else {
+            s_.acq = (s_.acq & 0xffffffff) | std::uint64_t(value) << 32;
+        }
+        return;
+    case NVME_REG_NSSR:
+        // CAP.NSSRS is 0: NVM Subsystem Reset is not supported, and the
+        // register is reserved.
+        log_.guest_error("mnvme: NSSR written, but subsystem reset is not supported");
+        return;
+    default:
+        log_.guest_error("mnvme: write 0x%08x to read-only or reserved register 0x%03x; "
+                         "ignored",
+                         value, offset);
+        return;
+    }
+}
+
+void Controller::write_cc(std::uint32_t value)
+{
+    const std::uint32_t old = s_.cc;
+    s_.cc = value & NVME_CC_WRITABLE;
+    if ((old & NVME_CC_ENABLE) && !(value & NVME_CC_ENABLE)) {
+        controller_reset();
+    } else if (!(old & NVME_CC_ENABLE) && (value & NVME_CC_ENABLE)) {
+        enable();
+    }
+    if ((value & NVME_CC_SHN_MASK) && !(old & NVME_CC_SHN_MASK)) {
+        // Normal or abrupt shutdown: nothing is in flight, so only the
+        // backing files' caches need writing out.
+        for (Namespace &ns : ns_) {
+            if (ns.storage && !ns.storage->flush()) {
+                log_.guest_error("mnvme: flush at shutdown failed");
+            }
+        }
+        s_.csts = (s_.csts & ~NVME_CSTS_SHST_MASK) | NVME_CSTS_SHST_CMPLT;
+    } else if (!(value & NVME_CC_SHN_MASK)) {
+        s_.csts &= ~NVME_CSTS_SHST_MASK;
+    }
+}
+
+void Controller::enable()
+{
+    const std::uint32_t cc = s_.cc;
+    const char *why = nullptr;
+    if (s_.csts & NVME_CSTS_CFS) {
+        why = "the controller is in fatal status (clear CC.EN first)";
+    } else if (((cc >> NVME_CC_CSS_SHIFT) & 7) != NVME_CC_CSS_NVM) {
+        why = "CC.CSS selects a command set other than NVM";
+    } else if (((cc >> NVME_CC_MPS_SHIFT) & 15) != 0) {
+        why = "CC.MPS asks for pages other than 4 KiB (CAP.MPSMIN = MPSMAX = 0)";
+    } else if (((cc >> NVME_CC_AMS_SHIFT) & 7) != 0) {
+        why = "CC.AMS asks for an arbitration mechanism other than round robin";
+    } else if ((s_.aqa & 0xfff) == 0 || ((s_.aqa >> 16) & 0xfff) == 0) {
+        why = "AQA gives the admin queues fewer than 2 entries";
+    } else if ((s_.asq & (kPageSize - 1)) || (s_.acq & (kPageSize - 1))) {
+        why = "ASQ or ACQ is not page aligned";
+    }
+    if (why) {
+        log_.guest_error("mnvme: CC.EN set but %s; the controller stays not ready", why);
+        return;
+    }
+    NvmeSq &sq = s_.sq[0];
+    sq = NvmeSq{.base = s_.asq, .size = aqa_sq_entries(s_.aqa), .head = 0, .tail = 0,
+                .cqid = 0, .valid = true};
+    NvmeCq &cq = s_.cq[0];
+    cq = NvmeCq{.base = s_.acq, .size = aqa_cq_entries(s_.aqa), .head = 0, .tail = 0,
+                .vector = 0, .valid = true, .irq_enabled = true, .phase = true,
+                .msi_pending = false};
+    s_.csts |= NVME_CSTS_RDY;
+}
+
+void Controller::default_features()
+{
+    s_.feat = NvmeFeatures{};
+    s_.feat.volatile_wc = true;
+    s_.feat.temp_thresh = 0x0157; // 343 K, a common over-temperature threshold
+}
+
+void Controller::controller_reset()
+{
+    // 7.3.2: queues deleted, outstanding commands (the AERs) dropped,
+    // registers but AQA/ASQ/ACQ (and CC, written by the guest) back to
+    // their reset values.
+    resets_++;
+    for (NvmeSq &sq : s_.sq) {
+        sq = NvmeSq{};
+    }
+    for (NvmeCq &cq : s_.cq) {
+        cq = NvmeCq{};
+    }
+    s_.aer_count = 0;
+    s_.event_count = 0;
+    s_.masked_event_types = 0;
+    s_.intms = 0;
+    s_.csts = 0;
+    default_features();
+    update_intx();
+}
+
+void Controller::power_on_reset()
+{
+    controller_reset();
+    s_.cc = 0;
+    s_.aqa = 0;
+    s_.asq = 0;
+    s_.acq = 0;
+    s_.error_count = 0;
+    s_.error_sqid = s_.error_cid = s_.error_status = 0;
+}
+
+void Controller::fatal(const char *why)
+{
+    log_.guest_error("mnvme: %s; controller fatal status (CSTS.CFS) until reset", why);
+    s_.csts |= NVME_CSTS_CFS;
+}
+
+void Controller::doorbell(std::uint32_t offset, std::uint32_t value)
+{
+    const std::uint32_t index = (offset - NVME_REG_DBS) / 4;
+    const std::uint32_t qid = index / 2;
+    const bool is_cq = index & 1;
+    if (!enabled()) {
+        log_.guest_error("mnvme: doorbell 0x%x written while the controller is not ready; "
+                         "ignored",
+                         offset);
+        return;
+    }
+    if (qid >= kQueueIds || !(is_cq ? s_.cq[qid].valid : s_.sq[qid].valid)) {
+        log_.guest_error("mnvme: doorbell 0x%x is for %s %u, which does not exist", offset,
+                         is_cq ? "CQ" : "SQ", qid);
+        raise_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_REG, NVME_LOG_ERROR);
+        return;
+    }
+    if (is_cq) {
+        NvmeCq &cq = s_.cq[qid];
+        // The new head may pass at most the entries posted since the old one.
+        const std::uint32_t posted = (cq.tail + cq.size - cq.head) % cq.size;
+        const std::uint32_t consumed = (value + cq.size - cq.head) % cq.size;
+        if (value >= cq.size || consumed > posted) {
+            log_.guest_error("mnvme: CQ %u head doorbell %u is past the queue (%u entries) or "
+                             "its tail %u",
+                             qid, value, cq.size, cq.tail);
+            raise_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_VALUE, NVME_LOG_ERROR);
+            return;
+        }
+        const bool was_full = cq_full(cq);
+        cq.head = static_cast<std::uint16_t>(value);
+        update_intx();
+        if (was_full) {
+            run(); // submission queues stopped for room on this CQ go on
+        }
+        return;
+    }
+    NvmeSq &sq = s_.sq[qid];
+    if (value >= sq.size) {
+        log_.guest_error("mnvme: SQ %u tail doorbell %u is past the queue (%u entries)", qid,
+                         value, sq.size);
+        raise_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_VALUE, NVME_LOG_ERROR);
+        return;
+    }
+    sq.tail = static_cast<std::uint16_t>(value);
+    run();
+}
+
+void Controller::run()
+{
+    if (running_) {
+        rerun_ = true;
+        return;
+    }
+    running_ = true;
+    do {
+        rerun_ = false;
+        deliver_events();
+        for (std::uint16_t q = 0; q < kQueueIds && enabled(); q++) {
+            if (s_.sq[q].valid) {
+                drain(q);
+            }
+        }
+    } while (rerun_ && enabled());
+    running_ = false;
+}
+
+bool Controller::cq_full(const NvmeCq &cq) const
+{
+    return wrap_inc(cq.tail, cq.size) == cq.head;
+}
+
+void Controller::drain(std::uint16_t sqid)
+{
+    const std::uint64_t epoch = resets_;
+    // At most one pass over the ring per call; the guest's next doorbell
+    // (or CQ room) brings the next.
+    for (unsigned n = 0; n < s_.sq[sqid].size; n++) {
+        NvmeSq &sq = s_.sq[sqid];
+        if (resets_ != epoch || !enabled() || !sq.valid || sq.head == sq.tail) {
+            return;
+        }
+        if (!s_.cq[sq.cqid].valid || cq_full(s_.cq[sq.cqid])) {
+            return; // 4.1: no fetching while the CQ has no room
+        }
+        Command c{};
+        const std::uint64_t addr = sq.base + std::uint64_t(sq.head) * NVME_SQE_SIZE;
+        if (!dma_.read(addr, c.raw)) {
+            char why[128];
+            std::snprintf(why, sizeof(why), "SQ %u entry at 0x%" PRIx64 " cannot be reached by DMA (not RAM, or bus mastering off)",
+                          sqid, addr);
+            fatal(why);
+            return;
+        }
+        sq.head = wrap_inc(sq.head, sq.size);
+        current_sqid_ = sqid;
+        Outcome out = sqid == 0 ? admin(c) : io(c);
+        if (resets_ != epoch || !s_.sq[sqid].valid) {
+            return; // the command's own effects reset the controller
+        }
+        if (out.deferred) {
+            continue;
+        }
+        if (out.status != NVME_SC_SUCCESS) {
+            log_error(sqid, c, out.status);
+        }
+        post(sqid, c.cid(), out.status, out.dw0);
+    }
+}
+
+void Controller::log_error(std::uint16_t sqid, const Command &c, std::uint16_t status)
+{
+    s_.error_count++;
+    s_.error_sqid = sqid;
+    s_.error_cid = c.cid();
+    s_.error_status = status;
+}
+
+bool Controller::post(std::uint16_t sqid, std::uint16_t cid, std::uint16_t status,
+                      std::uint32_t dw0)
+{
+    const NvmeSq &sq = s_.sq[sqid];
+    NvmeCq &cq = s_.cq[sq.cqid];
+    if (!cq.valid || cq_full(cq)) {
+        return false; // callers check for room first; an AER waits instead
+    }
+    std::uint8_t e[NVME_CQE_SIZE] = {};
+    std::span<std::uint8_t> entry(e);
+    store_le(entry.subspan(CQE_RESULT, 4), dw0);
+    store_le(entry.subspan(CQE_SQHD, 2), sq.head);
+    store_le(entry.subspan(CQE_SQID, 2), sqid);
+    store_le(entry.subspan(CQE_CID, 2), cid);
+    store_le(entry.subspan(CQE_STATUS, 2), std::uint16_t(status << 1) | (cq.phase ? 1 : 0));
+    const std::uint64_t addr = cq.base + std::uint64_t(cq.tail) * NVME_CQE_SIZE;
+    if (!dma_.write(addr, entry)) {
+        char why[128];
+        std::snprintf(why, sizeof(why), "CQ %u entry at 0x%" PRIx64 " cannot be reached by DMA (not RAM, or bus mastering off)",
+                      sq.cqid, addr);
+        fatal(why);
+        return false;
+    }
+    cq.tail = wrap_inc(cq.tail, cq.size);
+    if (cq.tail == 0) {
+        cq.phase = !cq.phase;
+    }
+    signal(cq);
+    return true;
+}
+
+void Controller::signal(NvmeCq &cq)
+{
+    if (!cq.irq_enabled) {
+        return;
+    }
+    switch (irq_.mode()) {
+    case IrqMode::msix:
+    case IrqMode::msi:
+        if (cq.vector >= irq_.vectors()) {
+            log_.guest_error("mnvme: CQ uses interrupt vector %u, but only %u are enabled",
+                             cq.vector, irq_.vectors());
+            return;
+        }
+        if (irq_.mode() == IrqMode::msi && (s_.intms & (1u << (cq.vector & 31)))) {
+            cq.msi_pending = true;
+            return;
+        }
+        irq_.notify(cq.vector);
+        return;
+    case IrqMode::intx:
+        update_intx();
+        return;
+    case IrqMode::none:
+        return;
+    }
+}
+
+void Controller::update_intx()
+{
+    bool level = false;
+    if (irq_.mode() == IrqMode::intx) {
+        // 7.5.1: asserted while any interrupt-enabled CQ holds entries the
+        // host has not consumed and its vector is not masked by INTMS.
+        for (const NvmeCq &cq : s_.cq) {
+            if (cq.valid && cq.irq_enabled && cq.head != cq.tail &&
+                !(s_.intms & (1u << (cq.vector & 31)))) {
+                level = true;
+                break;
+            }
+        }
+    }
+    if (level != s_.intx_level) {
+        s_.intx_level = level;
+        irq_.set_intx(level);
+    }
+}
+
+void Controller::irq_changed()
+{
+    update_intx();
+}
+
+bool Controller::post_load()
+{
+    const std::uint32_t known_csts = NVME_CSTS_RDY | NVME_CSTS_CFS | NVME_CSTS_SHST_MASK;
+    if ((s_.cc & ~NVME_CC_WRITABLE) || (s_.csts & ~known_csts) ||
+        (s_.aqa & ~NVME_AQA_WRITABLE) || s_.aer_count > kAerLimit ||
+        s_.event_count > kEventQueue) {
+        return false;
+    }
+    for (unsigned q = 0; q < kQueueIds; q++) {
+        const NvmeSq &sq = s_.sq[q];
+        const NvmeCq &cq = s_.cq[q];
+        const unsigned max = q == 0 ? kMaxAdminEntries : kMaxQueueEntries;
+        if (sq.valid && (sq.size < 2 || sq.size > max || sq.head >= sq.size ||
+                         sq.tail >= sq.size || sq.cqid >= kQueueIds || !s_.cq[sq.cqid].valid ||
+                         (q == 0) != (sq.cqid == 0))) {
+            return false;
+        }
+        if (cq.valid && (cq.size < 2 || cq.size > max || cq.head >= cq.size ||
+                         cq.tail >= cq.size || cq.vector >= kQueueIds)) {
+            return false;
+        }
+    }
+    if (s_.feat.nsqa > kMaxIoQueues || s_.feat.ncqa > kMaxIoQueues) {
+        return false;
+    }
+    // The level the machine has is the source's; make ours match it.
+    s_.intx_level = !s_.intx_level;
+    update_intx();
+    return true;
+}
+
+} // namespace mdev::samples::nvme

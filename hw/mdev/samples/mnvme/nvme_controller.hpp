@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// An NVMe 1.4 controller (NVM command set) over plain state: its BAR0
+// register file and doorbells, queue processing, completions and
+// interrupts. The admin commands are in nvme_admin.cpp, the I/O commands in
+// nvme_io.cpp. Commands run to completion when their submission queue's
+// tail doorbell is written, so nothing but Asynchronous Event Requests is
+// ever outstanding.
+//
+// Hostile guests: every fault in what the guest wrote (registers, queue
+// entries, PRPs, doorbells) is logged through ErrorLog and answered as the
+// spec says (a completion status, an asynchronous error event, or for
+// queue memory that is not RAM, Controller Fatal Status); none aborts.
+// Re-entry: if a DMA or interrupt of the controller's reaches its own
+// registers again (an MSI aimed at a doorbell, say), the inner access only
+// records its effect and the outer loop picks it up; a reset from inside
+// leaves the outer loop nothing to work on.
+#pragma once
+
+#include "samples/mnvme/nvme_ports.hpp"
+#include "samples/mnvme/nvme_prp.hpp"
+#include "samples/mnvme/nvme_spec.hpp"
+#include "samples/mnvme/nvme_state.hpp"
+#include "samples/mnvme/nvme_storage.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mdev::samples::nvme {
+
+// What Identify reports about the controller; fixed per mdev.
+struct Identity {
+    std::uint16_t vid = 0;
+    std::uint16_t ssvid = 0;
+    std::string serial;   // up to 20 ASCII characters
+    std::string model;    // up to 40
+    std::string firmware; // up to 8
+    std::array<std::uint8_t, 16> uuid{}; // the mdev's; namespace UUIDs derive from it
+};
+
+struct Namespace {
+    std::unique_ptr<Storage> storage; // null: inactive
+    unsigned lba_shift = 9;
+    std::uint64_t blocks() const { return storage ? storage->size() >> lba_shift : 0; }
+};
+
+inline constexpr unsigned kPageShift = 12;        // CAP.MPSMIN = MPSMAX = 0: 4 KiB
+inline constexpr std::uint32_t kPageSize = 1u << kPageShift;
+inline constexpr std::uint8_t kMdts = 7;           // 2^7 pages: 512 KiB per command
+inline constexpr std::uint32_t kMaxTransfer = kPageSize << kMdts;
+// BAR0: registers, then one SQ tail and one CQ head doorbell per queue id
+// (CAP.DSTRD = 0), rounded up to a power of two.
+inline constexpr std::uint32_t kBar0Size = 0x4000;
+
+class Controller {
+public:
+    Controller(NvmeControllerState &state, Dma &dma, Interrupts &irq, ErrorLog &log,
+               Identity identity, std::array<Namespace, kMaxNamespaces> namespaces);
+
+    // Dword accesses at dword-aligned offsets of BAR0 (the vfio face hands
+    // QEMU 4-byte handlers; a 64-bit register is two of them, low first).
+    std::uint32_t read32(std::uint32_t offset) const;
+    void write32(std::uint32_t offset, std::uint32_t value);
+
+    // Power-on (VFIO_DEVICE_RESET, system reset): every register and queue.
+    void power_on_reset();
+    // The function's interrupt mode or vector count changed.
+    void irq_changed();
+    // After a migration load: false if the state is not one this
+    // controller could have reached. Re-derives the INTx level.
+    bool post_load();
+
+    std::uint64_t cap() const;
+    const NvmeControllerState &state() const { return s_; }
+    const Namespace &ns(std::uint32_t nsid) const { return ns_[nsid - 1]; }
+
+private:
+    struct Command {
+        std::array<std::uint8_t, NVME_SQE_SIZE> raw;
+        std::uint8_t opcode() const { return raw[0]; }
+        std::uint8_t flags() const { return raw[1]; }
+        std::uint16_t cid() const;
+        std::uint32_t nsid() const;
+        std::uint64_t prp1() const;
+        std::uint64_t prp2() const;
+        std::uint32_t cdw(unsigned n) const; // n = 10..15
+    };
+    struct Outcome {
+        std::uint16_t status = 0;
+        std::uint32_t dw0 = 0;
+        bool deferred = false; // an AER: completed later
+    };
+
+    bool enabled() const;
+    void write_cc(std::uint32_t value);
+    void enable();
+    void controller_reset();
+    void fatal(const char *why);
+    void doorbell(std::uint32_t offset, std::uint32_t value);
+
+    void run();
+    void drain(std::uint16_t sqid);
+    bool cq_full(const NvmeCq &cq) const;
+    bool post(std::uint16_t sqid, std::uint16_t cid, std::uint16_t status, std::uint32_t dw0);
+    void signal(NvmeCq &cq);
+    void update_intx();
+
+    // nvme_admin.cpp
+    Outcome admin(const Command &c);
+    Outcome create_cq(const Command &c);
+    Outcome create_sq(const Command &c);
+    Outcome delete_cq(const Command &c);
+    Outcome delete_sq(const Command &c);
+    Outcome identify(const Command &c);
+    Outcome get_features(const Command &c);
+    Outcome set_features(const Command &c);
+    Outcome get_log_page(const Command &c);
+    Outcome async_event(const Command &c);
+    void identify_controller(std::span<std::uint8_t> out) const;
+    void identify_namespace(std::uint32_t nsid, std::span<std::uint8_t> out) const;
+    std::array<std::uint8_t, 16> namespace_uuid(std::uint32_t nsid) const;
+    void default_features();
+    void raise_event(std::uint8_t type, std::uint8_t info, std::uint8_t log_page);
+    void deliver_events();
+
+    // nvme_io.cpp
+    Outcome io(const Command &c);
+    Outcome read_write(const Command &c, Namespace &ns, bool write);
+    Outcome write_zeroes(const Command &c, Namespace &ns);
+    Outcome flush(const Command &c);
+
+    // Data transfer between guest memory (the command's PRPs) and `data`.
+    std::uint16_t to_guest(const Command &c, std::span<const std::uint8_t> data);
+    std::uint16_t from_guest(const Command &c, std::span<std::uint8_t> data);
+    std::uint16_t map(const Command &c, std::uint64_t length);
+
+    void log_error(std::uint16_t sqid, const Command &c, std::uint16_t status);
+
+    NvmeControllerState &s_;
+    Dma &dma_;
+    Interrupts &irq_;
+    ErrorLog &log_;
+    Identity id_;
+    std::array<Namespace, kMaxNamespaces> ns_;
+    PrpWalker prp_;
+    std::vector<Segment> segs_;        // the current command's, reused
+    std::vector<std::uint8_t> bounce_; // for storage not in memory
+    std::uint16_t current_sqid_ = 0;
+    bool running_ = false; // run() is on the stack
+    bool rerun_ = false;   // a doorbell rang while it was
+    std::uint64_t resets_ = 0; // controller resets so far (re-entry check)
+};
+
+} // namespace mdev::samples::nvme

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The NVMe controller model (hw/mdev/samples/mnvme) on its own, as a hostile
+// guest drives it: register and doorbell writes of any value, guest RAM
+// (queues, PRP lists, data buffers) filled with anything, a "bring-up" op
+// that enables the controller so that inputs reach the queues quickly, and
+// interrupts that re-enter the controller (an MSI aimed at a doorbell or at
+// CC). After every step the state must be one the controller could hold
+// (Controller::post_load's checks) and nothing may crash or hang.
+//
+// Input: a mode byte (interrupt mode, re-entry on or off), then operations:
+//   0 OFF16 VAL32        write32 at OFF16 & 0x3ffc
+//   1 ADDR16 LEN8 BYTES  copy LEN bytes of the input into RAM at ADDR
+//   2 OFF16              read32
+//   3                    bring-up: AQA 8/8, ASQ 0x1000, ACQ 0x2000, CC.EN
+#include "samples/mnvme/nvme_controller.hpp"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+using namespace mdev::samples::nvme;
+
+constexpr std::size_t kRam = 64 * 1024;
+
+class Ram final : public Dma {
+public:
+    std::vector<std::uint8_t> bytes = std::vector<std::uint8_t>(kRam, 0);
+    bool read(std::uint64_t addr, std::span<std::uint8_t> out) override
+    {
+        if (addr > kRam || out.size() > kRam - addr) {
+            return false;
+        }
+        std::memcpy(out.data(), bytes.data() + addr, out.size());
+        return true;
+    }
+    bool write(std::uint64_t addr, std::span<const std::uint8_t> in) override
+    {
+        if (addr > kRam || in.size() > kRam - addr) {
+            return false;
+        }
+        std::memcpy(bytes.data() + addr, in.data(), in.size());
+        return true;
+    }
+};
+
+class Irq final : public Interrupts {
+public:
+    IrqMode irq_mode = IrqMode::intx;
+    Controller *reenter = nullptr;
+    unsigned depth = 0;
+    std::uint32_t reenter_offset = 0;
+    IrqMode mode() const override { return irq_mode; }
+    unsigned vectors() const override { return irq_mode == IrqMode::intx ? 1 : kQueueIds; }
+    void set_intx(bool) override {}
+    void notify(std::uint16_t vector) override
+    {
+        if (reenter && depth < 4) { // the guest aimed the message at BAR0
+            depth++;
+            reenter->write32(reenter_offset, vector);
+            depth--;
+        }
+    }
+};
+
+class Log final : public ErrorLog {
+public:
+    void guest_error(const char *fmt, ...) override
+    {
+        char buf[512];
+        va_list ap;
+        va_start(ap, fmt);
+        std::vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+    }
+};
+
+struct Input {
+    const std::uint8_t *p;
+    std::size_t n;
+    bool take(std::size_t k) const { return n >= k; }
+    std::uint64_t get(unsigned k)
+    {
+        std::uint64_t v = 0;
+        for (unsigned i = 0; i < k; i++) {
+            v |= std::uint64_t(p[i]) << (8 * i);
+        }
+        p += k;
+        n -= k;
+        return v;
+    }
+};
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
+    if (size < 1) {
+        return 0;
+    }
+    Input in{data, size};
+    const std::uint8_t mode = static_cast<std::uint8_t>(in.get(1));
+    Ram ram;
+    Irq irq;
+    Log log;
+    NvmeControllerState state{};
+    std::array<Namespace, kMaxNamespaces> ns;
+    ns[0].storage = std::make_unique<RamStorage>(256 * 1024);
+    Identity id;
+    id.serial = "FUZZ";
+    id.model = "fuzz";
+    id.firmware = "1";
+    Controller ctrl(state, ram, irq, log, id, std::move(ns));
+    ctrl.power_on_reset();
+    irq.irq_mode = static_cast<IrqMode>(1 + mode % 3);
+    if (mode & 0x10) {
+        irq.reenter = &ctrl;
+        irq.reenter_offset = (mode & 0x20) ? NVME_REG_CC : NVME_REG_DBS + ((mode >> 6) << 3);
+    }
+    while (in.take(1)) {
+        switch (in.get(1) % 4) {
+        case 0:
+            if (!in.take(6)) {
+                return 0;
+            }
+            {
+                const auto off = static_cast<std::uint32_t>(in.get(2) & (kBar0Size - 4));
+                ctrl.write32(off, static_cast<std::uint32_t>(in.get(4)));
+            }
+            break;
+        case 1: {
+            if (!in.take(3)) {
+                return 0;
+            }
+            const std::size_t addr = static_cast<std::size_t>(in.get(2));
+            std::size_t len = static_cast<std::size_t>(in.get(1));
+            len = std::min({len, in.n, kRam - addr});
+            std::memcpy(ram.bytes.data() + addr, in.p, len);
+            in.get(0);
+            in.p += len;
+            in.n -= len;
+            break;
+        }
+        case 2:
+            if (!in.take(2)) {
+                return 0;
+            }
+            (void)ctrl.read32(static_cast<std::uint32_t>(in.get(2) & (kBar0Size - 4)));
+            break;
+        case 3:
+            ctrl.write32(NVME_REG_CC, 0);
+            ctrl.write32(NVME_REG_AQA, 0x00070007);
+            ctrl.write32(NVME_REG_ASQ, 0x1000);
+            ctrl.write32(NVME_REG_ACQ, 0x2000);
+            ctrl.write32(NVME_REG_CC, NVME_CC_ENABLE | NVME_SQES << NVME_CC_IOSQES_SHIFT |
+                                          NVME_CQES << NVME_CC_IOCQES_SHIFT);
+            break;
+        }
+        // Whatever the guest did, the state is one the controller could be in.
+        if (!ctrl.post_load()) {
+            const NvmeControllerState &st = ctrl.state();
+            std::fprintf(stderr, "FUZZ INVARIANT VIOLATED: cc %08x csts %08x aqa %08x aers %u events %u\n",
+                         st.cc, st.csts, st.aqa, st.aer_count, st.event_count);
+            for (unsigned q = 0; q < kQueueIds; q++) {
+                if (st.sq[q].valid || st.cq[q].valid) {
+                    std::fprintf(stderr, "  q%u sq v%d size %u head %u tail %u cq %u | cq v%d size %u head %u tail %u vec %u\n",
+                                 q, st.sq[q].valid, st.sq[q].size, st.sq[q].head, st.sq[q].tail,
+                                 st.sq[q].cqid, st.cq[q].valid, st.cq[q].size, st.cq[q].head,
+                                 st.cq[q].tail, st.cq[q].vector);
+                }
+            }
+            std::abort();
+        }
+    }
+    return 0;
+}
