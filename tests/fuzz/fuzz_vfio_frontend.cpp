@@ -66,7 +66,9 @@ public:
         if (in.ConsumeBool()) {
             // A capability list, perhaps with MSI, perhaps looping.
             config[0x06] |= 0x10;
-            config[0x34] = in.ConsumeIntegralInRange<std::uint8_t>(0x40, 0xfc);
+            // Often at 0x40, where the sequence's favourite config offsets
+            // (kOffsets) reach its control registers.
+            config[0x34] = in.ConsumeBool() ? 0x40 : in.ConsumeIntegralInRange<std::uint8_t>(0x40, 0xfc);
             const std::uint8_t cap = config[0x34];
             switch (in.ConsumeIntegralInRange<unsigned>(0, 2)) {
             case 0:
@@ -78,14 +80,17 @@ public:
                 // choosing (often wrong: probe must refuse those).
                 config[cap] = PCI_CAP_ID_MSIX;
                 if (cap + PCI_CAP_MSIX_SIZEOF <= config.size()) {
-                    const std::uint32_t n = in.ConsumeIntegralInRange<std::uint32_t>(1, 2048);
+                    const std::uint32_t n = in.ConsumeBool()
+                                                ? in.ConsumeIntegralInRange<std::uint32_t>(1, 8)
+                                                : in.ConsumeIntegralInRange<std::uint32_t>(1, 2048);
                     irqs[VFIO_PCI_MSIX_IRQ_INDEX].count =
                         in.ConsumeIntegralInRange<unsigned>(0, 7) ? n : n + 1;
                     config[cap + 2] = std::uint8_t(n - 1);
                     config[cap + 3] = std::uint8_t((n - 1) >> 8);
                     for (unsigned at : {PCI_MSIX_TABLE, PCI_MSIX_PBA}) {
                         const std::uint32_t v =
-                            (in.ConsumeIntegralInRange<std::uint32_t>(0, 0x1000) * 8) |
+                            (in.ConsumeBool() ? (at == PCI_MSIX_PBA ? 0x800 : 0)
+                                              : in.ConsumeIntegralInRange<std::uint32_t>(0, 0x1000) * 8) |
                             in.ConsumeIntegralInRange<std::uint32_t>(0, 7);
                         for (unsigned i = 0; i < 4; i++) {
                             config[cap + at + i] = std::uint8_t(v >> (8 * i));
