@@ -50,3 +50,7 @@ static const TypeInfo mdev_bus_types[] = {
 };
 
 DEFINE_TYPES(mdev_bus_types)
+/* In a build with --enable-modules: the module that holds these types. */
+module_obj(TYPE_MDEV_BUS);
+module_obj(TYPE_MDEV_DEVICE);
+module_kconfig(MDEV);

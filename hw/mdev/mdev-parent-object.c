@@ -199,3 +199,4 @@ static const TypeInfo mdev_parent_types[] = {
 };
 
 DEFINE_TYPES(mdev_parent_types)
+module_obj(TYPE_MDEV_PARENT);

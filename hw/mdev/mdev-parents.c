@@ -385,6 +385,24 @@ static void mdev_check_declaration(const MdevParentInfo *info)
     }
 }
 
+/*
+ * A modular build finds mdev-NAME's module only through the generated
+ * module_obj() list: a parent missing from mdev_parent_kinds would work
+ * when linked in and be unknown as a module. Caught in every build.
+ */
+static void mdev_check_listed(const MdevParentInfo *info)
+{
+    for (const char *const *k = mdev_module_parent_kinds; *k; k++) {
+        if (!strcmp(*k, info->name)) {
+            return;
+        }
+    }
+    error_report("mdev parent '%s' is declared but not listed in "
+                 "mdev_parent_kinds (add \"mdev_parent_kinds += '%s'\" to "
+                 "its meson.build)", info->name, info->name);
+    abort();
+}
+
 static void mdev_register_parent_types(void)
 {
     const MdevParentInfo *info;
@@ -399,6 +417,7 @@ static void mdev_register_parent_types(void)
         };
 
         mdev_check_declaration(info);
+        mdev_check_listed(info);
         type_register_static(&ti);
     }
 }

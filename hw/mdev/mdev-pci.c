@@ -568,3 +568,4 @@ static const TypeInfo mdev_pci_types[] = {
 };
 
 DEFINE_TYPES(mdev_pci_types)
+module_obj(TYPE_MDEV_PCI);

@@ -1,19 +1,17 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * qemu-mdev: the QMP queries of parents and mdevs (qapi/mdev.json) and HMP
- * "info mdev", which prints both. Parents come from their declarations,
+ * qemu-mdev: what the QMP queries of parents and mdevs (qapi/mdev.json) and
+ * HMP "info mdev" report, handed to the monitor's side of them
+ * (hw/mdev/mdev-monitor.c) when hw/mdev is registered. Parents come from their declarations,
  * with what is left of their budget; mdevs are found as the QOM devices
  * that hold them, so that each comes with its QOM path and id.
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "qapi/qapi-commands-mdev.h"
 #include "qapi/qapi-commands-qdev.h"
 #include "qemu/uuid.h"
-#include "qapi/type-helpers.h"
-#include "monitor/monitor.h"
-#include "monitor/hmp.h"
+#include "qemu/module.h"
 #include "hw/mdev/mdev-pci.h"
 #include "hw/mdev/mdev-monitor.h"
 #include "hw/mdev/mdev-parent-object.h"
@@ -43,7 +41,7 @@ static strList *mdev_split_classes(const char *classes)
     return list;
 }
 
-MdevParentSummaryList *qmp_query_mdev_parents(Error **errp)
+static MdevParentSummaryList *mdev_qmp_query_parents(Error **errp)
 {
     MdevParentSummaryList *list = NULL;
     MdevParentSummaryList **tail = &list;
@@ -104,7 +102,7 @@ static int mdev_collect(Object *obj, void *opaque)
     return 0;
 }
 
-MdevInfoList *qmp_query_mdevs(Error **errp)
+static MdevInfoList *mdev_qmp_query_mdevs(Error **errp)
 {
     MdevInfoList *list = NULL;
     MdevInfoList **tail = &list;
@@ -130,7 +128,7 @@ static int mdev_find_by_uuid(Object *obj, void *opaque)
     return 0;
 }
 
-void qmp_mdev_remove(const char *uuid, Error **errp)
+static void mdev_qmp_remove(const char *uuid, Error **errp)
 {
     QemuUUID parsed;
     g_autofree char *canonical = NULL;
@@ -155,32 +153,15 @@ void qmp_mdev_remove(const char *uuid, Error **errp)
     qmp_device_del(path, errp);
 }
 
-void hmp_info_mdev(Monitor *mon, const QDict *qdict)
+static const MdevMonitorOps mdev_qmp_ops = {
+    .query_parents = mdev_qmp_query_parents,
+    .query_mdevs = mdev_qmp_query_mdevs,
+    .remove = mdev_qmp_remove,
+};
+
+static void mdev_qmp_register(void)
 {
-    g_autoptr(MdevParentSummaryList) parents = qmp_query_mdev_parents(NULL);
-    g_autoptr(MdevInfoList) mdevs = qmp_query_mdevs(NULL);
-
-    for (MdevParentSummaryList *p = parents; p; p = p->next) {
-        MdevParentSummary *pi = p->value;
-        g_auto(GStrv) class_v = strv_from_str_list(pi->classes);
-        g_autofree char *classes = g_strjoinv(", ", class_v);
-
-        monitor_printf(mon, "parent %s (%s), classes %s\n", pi->id,
-                       pi->qom_type, classes);
-        for (MdevTypeInfoList *t = pi->types; t; t = t->next) {
-            monitor_printf(mon, "  type %-16s %-10s available %-4" PRId64
-                           " %s\n", t->value->id, t->value->device_api,
-                           t->value->available_instances, t->value->name);
-        }
-    }
-    if (!mdevs) {
-        monitor_printf(mon, "no mdevs\n");
-    }
-    for (MdevInfoList *m = mdevs; m; m = m->next) {
-        MdevInfo *mi = m->value;
-
-        monitor_printf(mon, "mdev %s parent %s type %s class %s driver %s "
-                       "at %s\n", mi->uuid, mi->parent, mi->type,
-                       mi->q_class, mi->driver, mi->qom_path);
-    }
+    mdev_monitor_register(&mdev_qmp_ops);
 }
+
+type_init(mdev_qmp_register)

@@ -156,7 +156,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                 chain = c;
                 have_chain = true;
                 if (in.ConsumeBool()) {
-                    ring.consume();
+                    ring.consume(c);
                 }
             }
             break;

@@ -52,7 +52,8 @@ static QTestState *boot(const char *log)
                            "-trace mdev_virtio_status "
                            "-trace mdev_virtio_driver_features "
                            "-trace mdev_virtio_queue_enable "
-                           "-trace mdev_virtio_kick -D %s " MVNET_ARGS, log);
+                           "-trace mdev_virtio_kick -trace mdev_vring_* "
+                           "-D %s " MVNET_ARGS, log);
     }
     return qtest_initf("-M q35 -nodefaults " MVNET_ARGS);
 }
@@ -729,6 +730,11 @@ static void test_driver_trace(void)
     g_assert_nonnull(strstr(text, " queue 1 enable"));
     g_assert_nonnull(strstr(text, "mdev_virtio_kick uuid " MVNET_UUID
                             " notify queue 1\n"));
+    /* The shared ring code's events, from the C++ (trace-bridge.py). */
+    g_assert_nonnull(strstr(text, "mdev_vring_pop uuid " MVNET_UUID " mvnet tx: chain "));
+    g_assert_nonnull(strstr(text, "mdev_vring_pop uuid " MVNET_UUID " mvnet rx: chain "));
+    g_assert_nonnull(strstr(text, "mdev_vring_push uuid " MVNET_UUID " mvnet rx: chain "));
+    g_assert_nonnull(strstr(text, "mdev_vring_push uuid " MVNET_UUID " mvnet tx: chain "));
 }
 
 int main(int argc, char **argv)

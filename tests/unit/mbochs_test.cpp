@@ -13,6 +13,8 @@
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mbochs/mbochs_edid.hpp"
 #include "samples/mbochs/mbochs_modes.hpp"
+#include "samples/mbochs/trace.hpp"
+#include "trace_record.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
@@ -360,6 +362,29 @@ TEST_F(MbochsTest, DispiRegistersStoreWhatIsWritten)
         EXPECT_EQ(get(f, r), v) << static_cast<int>(r);
     }
     EXPECT_THAT(host.errors, IsEmpty());
+}
+
+// Driver-level trace events: DISPI index, Bochs's name for it, the value,
+// and whether a write was refused.
+TEST_F(MbochsTest, DispiTraceEventsNameIndexAndValue)
+{
+    PciFunction &f = make();
+    trace_record::take();
+    _TRACE_MBOCHS_DISPI_READ_DSTATE = _TRACE_MBOCHS_DISPI_WRITE_DSTATE = 1;
+    set(f, DispiReg::xres, 1024);
+    get(f, DispiReg::id);
+    set(f, DispiReg::video_memory_64k, 1);
+    _TRACE_MBOCHS_DISPI_READ_DSTATE = _TRACE_MBOCHS_DISPI_WRITE_DSTATE = 0;
+    set(f, DispiReg::yres, 768);
+
+    std::vector<std::string> got;
+    for (const trace_record::Entry &e : trace_record::take()) {
+        got.push_back(e.event + ": " + e.message);
+    }
+    const std::string u = "uuid " + uuid_n(1) + " DISPI ";
+    EXPECT_THAT(got, ElementsAre("mbochs_dispi_write: " + u + "0x1 XRES <- 0x0400",
+                                 "mbochs_dispi_read: " + u + "0x0 ID -> 0xb0c5",
+                                 "mbochs_dispi_write: " + u + "0xa VIDEO_MEMORY_64K <- 0x0001 (refused)"));
 }
 
 TEST_F(MbochsTest, DispiReadOnlyRegistersKeepTheirValues)

@@ -11,6 +11,8 @@
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
 #include "samples/mtty/mtty_uart.hpp"
+#include "samples/mtty/trace.hpp"
+#include "trace_record.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
@@ -413,6 +415,42 @@ TEST_F(MttyTest, PortRegistersAreIndependent)
     EXPECT_EQ(f.bar_read(1, UART_SCR, 1), 0xa5u);
     EXPECT_EQ(f.bar_read(0, UART_LCR, 1), 0x00u);
     EXPECT_EQ(f.bar_read(1, UART_LCR, 1), 0x03u);
+}
+
+// Driver-level trace events: a register by the datasheet's name, which
+// DLAB and the direction pick at offsets 0, 1 and 2; nothing recorded while
+// the events are off.
+TEST_F(MttyTest, TraceEventsNameTheRegisters)
+{
+    PciFunction &f = make("mtty-2");
+    trace_record::take();
+    f.bar_write(1, UART_SCR, 0x11, 1);
+    EXPECT_THAT(trace_record::take(), IsEmpty());
+
+    _TRACE_MTTY_UART_READ_DSTATE = _TRACE_MTTY_UART_WRITE_DSTATE = 1;
+    f.bar_write(1, UART_LCR, UART_LCR_DLAB | UART_LCR_WLEN8, 1);
+    f.bar_write(1, UART_DLL, 0x0c, 1);
+    f.bar_write(1, UART_DLM, 0x00, 1);
+    f.bar_write(1, UART_LCR, UART_LCR_WLEN8, 1);
+    f.bar_write(1, UART_TX, 'A', 1);
+    f.bar_write(1, UART_FCR, UART_FCR_ENABLE_FIFO, 1);
+    f.bar_read(1, UART_IIR, 1);
+    f.bar_read(1, UART_RX, 1);
+    _TRACE_MTTY_UART_READ_DSTATE = _TRACE_MTTY_UART_WRITE_DSTATE = 0;
+
+    std::vector<std::string> got;
+    for (const trace_record::Entry &e : trace_record::take()) {
+        got.push_back(e.event + ": " + e.message);
+    }
+    const std::string u = "uuid " + uuid_n(1) + " port 1 ";
+    EXPECT_THAT(got, ElementsAre("mtty_uart_write: " + u + "LCR <- 0x83",
+                                 "mtty_uart_write: " + u + "DLL <- 0x0c",
+                                 "mtty_uart_write: " + u + "DLM <- 0x00",
+                                 "mtty_uart_write: " + u + "LCR <- 0x03",
+                                 "mtty_uart_write: " + u + "THR <- 0x41",
+                                 "mtty_uart_write: " + u + "FCR <- 0x01",
+                                 "mtty_uart_read: " + u + "IIR -> 0xc1",
+                                 "mtty_uart_read: " + u + "RBR -> 0x41"));
 }
 
 // The UART's registers are one byte wide; a wider access behaves as on

@@ -4,6 +4,8 @@
 // byte for byte, frames dropped and counted (no RX buffer, too long),
 // DRIVER_OK gating, reset, queue sizes and a hostile ring.
 #include "samples/mvnet/mvnet.hpp"
+#include "samples/common/trace.hpp"
+#include "trace_record.hpp"
 
 #include "fake_guest.hpp"
 #include "hw/mdev/core.hpp"
@@ -229,6 +231,32 @@ TEST_F(MvnetTest, FramesLoopBackByteExact)
     EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_TX]->count, 2u);
     EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_RX]->count, 2u);
     EXPECT_TRUE(g.errors.empty());
+}
+
+// Driver-level trace events of the shared ring code: each chain taken from
+// the available ring and given back through the used ring, by queue.
+TEST_F(MvnetTest, RingPopAndPushAreTraced)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    auto f1 = frame(60, 7);
+    send(f1);
+    trace_record::take();
+    _TRACE_MDEV_VRING_POP_DSTATE = _TRACE_MDEV_VRING_PUSH_DSTATE = 1;
+    kick(MVNET_QUEUE_TX);
+    _TRACE_MDEV_VRING_POP_DSTATE = _TRACE_MDEV_VRING_PUSH_DSTATE = 0;
+
+    std::vector<std::string> got;
+    for (const trace_record::Entry &e : trace_record::take()) {
+        got.push_back(e.event + ": " + e.message);
+    }
+    const std::string u = std::string("uuid ") + kUuid + " ";
+    const std::string len = std::to_string(f1.size());
+    EXPECT_THAT(got, ElementsAre(
+        "mdev_vring_pop: " + u + "mvnet tx: chain 0 popped, " + len + " bytes to read, 0 to write",
+        "mdev_vring_pop: " + u + "mvnet rx: chain 0 popped, 0 bytes to read, 2048 to write",
+        "mdev_vring_push: " + u + "mvnet rx: chain 0 pushed, " + len + " bytes written, used idx 1",
+        "mdev_vring_push: " + u + "mvnet tx: chain 0 pushed, 0 bytes written, used idx 1"));
 }
 
 TEST_F(MvnetTest, FrameSpreadOverSeveralRxDescriptors)

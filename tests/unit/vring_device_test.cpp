@@ -106,7 +106,7 @@ TEST_F(VringTest, PeekDoesNotConsume)
     ASSERT_EQ(d.peek(c), VringPop::chain);
     ASSERT_EQ(d.peek(c), VringPop::chain);
     EXPECT_EQ(s.last_avail_idx, 0);
-    d.consume();
+    d.consume(c);
     EXPECT_EQ(d.peek(c), VringPop::empty);
 }
 
@@ -388,7 +388,7 @@ TEST_F(VringTest, AWalkerOfAResetRingTouchesNothing)
     EXPECT_FALSE(d.push(head, 8));
     EXPECT_FALSE(d.driver_wants_interrupt());
     EXPECT_EQ(d.pop(c), VringPop::error);
-    d.consume();
+    d.consume(c);
     d.fail("stale %d", 1);
     EXPECT_EQ(g.ram, before);
     // The new ring is neither broken nor advanced, and nothing was logged.

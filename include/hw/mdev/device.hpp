@@ -27,7 +27,8 @@ class Device {
 public:
     Device(Parent &parent, const MdevType &type, const Uuid &uuid, ClassOps ops,
            std::unique_ptr<VendorState> state)
-        : parent_(parent), type_(type), uuid_(uuid), ops_(ops), state_(std::move(state))
+        : parent_(parent), type_(type), uuid_(uuid), uuid_text_(uuid.to_string()), ops_(ops),
+          state_(std::move(state))
     {
     }
     Device(const Device &) = delete;
@@ -36,6 +37,9 @@ public:
     Parent &parent() const { return parent_; }
     const MdevType &type() const { return type_; }
     const Uuid &uuid() const { return uuid_; }
+    // The UUID as text, made once: what trace events and messages name the
+    // device by, with no formatting on the path that emits them.
+    const char *uuid_text() const { return uuid_text_.c_str(); }
     ClassId class_id() const { return ops_.class_id(); }
 
     // The parent's ops for this device's class, typed; nullptr if this
@@ -95,6 +99,7 @@ private:
     Parent &parent_;
     const MdevType &type_;
     Uuid uuid_;
+    std::string uuid_text_;
     ClassOps ops_;
     // The host goes last (members are destroyed in reverse order): the
     // vendor and frontend state may still hold the port while they go.

@@ -1,14 +1,29 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * qemu-mdev: HMP "info mdev" (hw/mdev/mdev-qmp.c), for QEMU's HMP command
- * table (hmp-commands-info.hx, through scripts/qemu-overlay.patch).
+ * qemu-mdev: the monitor's side of mediated devices. The QMP commands of
+ * qapi/mdev.json and HMP "info mdev" are part of every system emulator
+ * (hw/mdev/mdev-monitor.c), because QEMU's generated command table calls
+ * them by name; what they report lives with the devices (hw/mdev/mdev-qmp.c),
+ * which a build with --enable-modules puts into a loadable module. The
+ * devices hand their implementation over when they are registered.
  */
 #ifndef HW_MDEV_MDEV_MONITOR_H
 #define HW_MDEV_MDEV_MONITOR_H
 
+#include "qapi/qapi-types-mdev.h"
 #include "qobject/qdict.h"
 
+typedef struct MdevMonitorOps {
+    MdevParentSummaryList *(*query_parents)(Error **errp);
+    MdevInfoList *(*query_mdevs)(Error **errp);
+    void (*remove)(const char *uuid, Error **errp);
+} MdevMonitorOps;
+
+/* Called once, when hw/mdev's QOM types are registered. */
+void mdev_monitor_register(const MdevMonitorOps *ops);
+
+/* HMP "info mdev", for QEMU's command table (hmp-commands-info.hx). */
 void hmp_info_mdev(Monitor *mon, const QDict *qdict);
 
 #endif /* HW_MDEV_MDEV_MONITOR_H */

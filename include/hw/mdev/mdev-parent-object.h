@@ -15,6 +15,13 @@
 
 #define TYPE_MDEV_PARENT "mdev-parent"
 
+/*
+ * The names of the declared parents the build knows of (mdev_parent_kinds in
+ * hw/mdev's meson.build files), NULL-terminated: generated, in
+ * mdev-module-types.c, with the module_obj() line for each one's type.
+ */
+extern const char *const mdev_module_parent_kinds[];
+
 /* The declared parent whose name is @kind ("mtty"), or NULL. */
 const MdevParentInfo *mdev_parent_kind_info(const char *kind);
 

@@ -129,7 +129,7 @@ std::uint16_t VirtioSampleOps::get_vq_state(const Device &dev, std::uint16_t idx
 
 VringDevice VirtioSampleOps::ring(Device &dev, std::uint16_t idx, const char *name) const
 {
-    return VringDevice(view(dev).vqs[idx], *dev.host(), name);
+    return VringDevice(view(dev).vqs[idx], *dev.host(), name, dev.uuid_text());
 }
 
 void VirtioSampleOps::needs_reset(Device &dev) const

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/common/vring_device.hpp"
+#include "samples/common/trace.hpp"
 #include "hw/mdev/le_bytes.hpp"
 
 #include <algorithm>
@@ -199,11 +200,20 @@ VringPop VringDevice::peek(VringChain &chain)
     return VringPop::chain;
 }
 
+void VringDevice::consume(const VringChain &chain)
+{
+    if (!stale()) {
+        s_.last_avail_idx++;
+        trace_mdev_vring_pop(device_, name_, chain.head, chain.readable_bytes,
+                             chain.writable_bytes);
+    }
+}
+
 VringPop VringDevice::pop(VringChain &chain)
 {
     VringPop r = peek(chain);
     if (r == VringPop::chain) {
-        consume();
+        consume(chain);
     }
     return r;
 }
@@ -242,6 +252,7 @@ bool VringDevice::push(std::uint16_t head, std::uint32_t len)
         fail("cannot write used idx at 0x%" PRIx64, used_idx_at);
         return false;
     }
+    trace_mdev_vring_push(device_, name_, head, len, s_.used_idx);
     return true;
 }
 

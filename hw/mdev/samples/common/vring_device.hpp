@@ -56,8 +56,10 @@ enum class VringPop {
 
 class VringDevice {
 public:
-    VringDevice(VringState &state, Host &host, const char *name)
-        : s_(state), host_(host), name_(name), resets_(state.resets)
+    // `name` says which queue in messages and traces ("mvnet rx"), `device`
+    // whose (its UUID, for trace events).
+    VringDevice(VringState &state, Host &host, const char *name, const char *device = "")
+        : s_(state), host_(host), name_(name), device_(device), resets_(state.resets)
     {
     }
 
@@ -74,13 +76,8 @@ public:
 
     // Reads the chain at last_avail_idx without consuming it.
     VringPop peek(VringChain &chain);
-    // Consumes the chain peek() returned.
-    void consume()
-    {
-        if (!stale()) {
-            s_.last_avail_idx++;
-        }
-    }
+    // Consumes `chain`, the one peek() returned (traced as mdev_vring_pop).
+    void consume(const VringChain &chain);
     // peek() then consume().
     VringPop pop(VringChain &chain);
 
@@ -110,6 +107,7 @@ private:
     VringState &s_;
     Host &host_;
     const char *name_;
+    const char *device_;
     std::uint32_t resets_;
 };
 

@@ -8,6 +8,7 @@
 #include "samples/mbochs/mbochs_state.hpp"
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 
 namespace mdev::samples {
@@ -26,6 +27,15 @@ enum class DispiReg : std::uint8_t {
     y_offset = 0x9,
     video_memory_64k = 0xa,
 };
+
+// Register `index`'s name as Bochs's VBE_DISPI_INDEX_* spell it (traces).
+constexpr const char *dispi_reg_name(std::uint8_t index)
+{
+    constexpr const char *kNames[] = {"ID",         "XRES",        "YRES",     "BPP",
+                                      "ENABLE",     "BANK",        "VIRT_WIDTH", "VIRT_HEIGHT",
+                                      "X_OFFSET",   "Y_OFFSET",    "VIDEO_MEMORY_64K"};
+    return index < std::size(kNames) ? kNames[index] : "?";
+}
 
 inline constexpr std::uint16_t kDispiId5 = 0xb0c5;   // what a fresh device reports
 inline constexpr std::uint16_t kDispiId0 = 0xb0c0;   // oldest interface version

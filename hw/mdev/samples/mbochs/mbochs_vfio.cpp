@@ -4,6 +4,7 @@
 
 #include "hw/mdev/device.hpp"
 #include "samples/mbochs/mbochs.hpp"
+#include "samples/mbochs/trace.hpp"
 
 #include <algorithm>
 #include <cinttypes>
@@ -73,6 +74,27 @@ bool inside(std::uint64_t offset, std::size_t size, std::uint32_t begin, std::ui
     return offset >= begin && offset + size <= end;
 }
 
+// A guest access to DISPI register `index`, from either path to it (the
+// direct handlers or the byte-buffer ops), traced by register name.
+std::uint16_t dispi_read(const Device &dev, MbochsMdev &m, std::uint8_t index)
+{
+    const std::uint16_t v = m.dispi().read(index);
+    trace_mbochs_dispi_read(dev.uuid_text(), index, dispi_reg_name(index), v);
+    return v;
+}
+
+void dispi_write(Device &dev, MbochsMdev &m, std::uint8_t index, std::uint16_t v)
+{
+    const bool taken = m.dispi().write(index, v);
+    trace_mbochs_dispi_write(dev.uuid_text(), index, dispi_reg_name(index), v,
+                             taken ? "" : " (refused)");
+    if (!taken) {
+        dev.guest_error("mbochs: DISPI register 0x%x is read-only or 0x%04x is not a "
+                        "value it takes",
+                        index, v);
+    }
+}
+
 // One access to the MMIO BAR; `rdata` for a read, `wdata` for a write.
 bool mmio_access(Device &dev, MbochsMdev &m, std::uint64_t offset, std::span<std::uint8_t> rdata,
                  std::span<const std::uint8_t> wdata)
@@ -91,19 +113,13 @@ bool mmio_access(Device &dev, MbochsMdev &m, std::uint64_t offset, std::span<std
             return false;
         }
         const auto index = static_cast<std::uint8_t>((offset - kMbochsDispiOffset) / 2);
-        Dispi dispi = m.dispi();
         if (is_read) {
-            const std::uint16_t v = dispi.read(index);
+            const std::uint16_t v = dispi_read(dev, m, index);
             rdata[0] = static_cast<std::uint8_t>(v);
             rdata[1] = static_cast<std::uint8_t>(v >> 8);
             return true;
         }
-        const auto v = static_cast<std::uint16_t>(wdata[0] | (wdata[1] << 8));
-        if (!dispi.write(index, v)) {
-            dev.guest_error("mbochs: DISPI register 0x%x is read-only or 0x%04x is not a "
-                            "value it takes",
-                            index, v);
-        }
+        dispi_write(dev, m, index, static_cast<std::uint16_t>(wdata[0] | (wdata[1] << 8)));
         return true;
     }
     if (inside(offset, size, kMbochsEdidOffset, kMbochsEdidEnd)) {
@@ -144,7 +160,8 @@ std::uint64_t mmio_read(void *opaque, std::uint64_t offset, unsigned size)
 {
     const MbochsMdev::MmioHandle &h = *static_cast<const MbochsMdev::MmioHandle *>(opaque);
     if (offset - kMbochsDispiOffset < kMbochsDispiEnd - kMbochsDispiOffset) {
-        return h.mdev->dispi().read(static_cast<std::uint8_t>((offset - kMbochsDispiOffset) / 2));
+        return dispi_read(*h.dev, *h.mdev,
+                          static_cast<std::uint8_t>((offset - kMbochsDispiOffset) / 2));
     }
     std::uint8_t buf[2] = {};
     if (!mmio_access(*h.dev, *h.mdev, offset, std::span(buf, size), {})) {
@@ -157,13 +174,8 @@ void mmio_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigne
 {
     const MbochsMdev::MmioHandle &h = *static_cast<const MbochsMdev::MmioHandle *>(opaque);
     if (offset - kMbochsDispiOffset < kMbochsDispiEnd - kMbochsDispiOffset) {
-        const auto index = static_cast<std::uint8_t>((offset - kMbochsDispiOffset) / 2);
-        const auto v = static_cast<std::uint16_t>(value);
-        if (!h.mdev->dispi().write(index, v)) {
-            h.dev->guest_error("mbochs: DISPI register 0x%x is read-only or 0x%04x is not a "
-                               "value it takes",
-                               index, v);
-        }
+        dispi_write(*h.dev, *h.mdev, static_cast<std::uint8_t>((offset - kMbochsDispiOffset) / 2),
+                    static_cast<std::uint16_t>(value));
         return;
     }
     const std::uint8_t buf[2] = {static_cast<std::uint8_t>(value),

@@ -3,10 +3,11 @@
 
 #include "hw/mdev/declaration.hpp"
 #include "samples/mtty/mtty_uart.hpp"
+#include "samples/mtty/trace.hpp"
 
 namespace mdev::samples {
 
-MttyMdev::MttyMdev(unsigned ports) : ports_(ports)
+MttyMdev::MttyMdev(unsigned ports, std::string uuid) : ports_(ports), uuid_(std::move(uuid))
 {
     for (unsigned i = 0; i < MTTY_MAX_PORTS_PER_DEVICE; i++) {
         handles_[i] = PortHandle{this, i};
@@ -24,8 +25,10 @@ std::uint64_t MttyMdev::port_read(void *opaque, std::uint64_t offset, unsigned)
     const PortHandle &h = *static_cast<const PortHandle *>(opaque);
     MttyMdev &m = *h.mdev;
     bool irq_may_change = false;
-    const std::uint8_t value =
-        Uart16550(m.state_.port[h.port]).read(static_cast<std::uint8_t>(offset), irq_may_change);
+    const auto reg = static_cast<std::uint8_t>(offset);
+    const bool dlab = m.state_.port[h.port].lcr & UART_LCR_DLAB;
+    const std::uint8_t value = Uart16550(m.state_.port[h.port]).read(reg, irq_may_change);
+    trace_mtty_uart_read(m.uuid_.c_str(), h.port, uart_reg_name(reg, dlab, false), value);
     if (irq_may_change) [[unlikely]] {
         m.update_intx();
     }
@@ -37,8 +40,11 @@ void MttyMdev::port_write(void *opaque, std::uint64_t offset, std::uint64_t valu
     const PortHandle &h = *static_cast<const PortHandle *>(opaque);
     MttyMdev &m = *h.mdev;
     bool irq_may_change = false;
-    Uart16550(m.state_.port[h.port])
-        .write(static_cast<std::uint8_t>(offset), static_cast<std::uint8_t>(value), irq_may_change);
+    const auto reg = static_cast<std::uint8_t>(offset);
+    const auto byte = static_cast<std::uint8_t>(value);
+    trace_mtty_uart_write(m.uuid_.c_str(), h.port,
+                          uart_reg_name(reg, m.state_.port[h.port].lcr & UART_LCR_DLAB, true), byte);
+    Uart16550(m.state_.port[h.port]).write(reg, byte, irq_may_change);
     if (irq_may_change) {
         m.update_intx();
     }
@@ -148,7 +154,7 @@ Result<std::unique_ptr<VendorState>> MttyParent::create(const CreateArgs &args)
                          " in use; '" + args.type.id + "' needs " + std::to_string(ports)};
     }
     ports_used_ += ports;
-    return std::unique_ptr<VendorState>(std::make_unique<MttyMdev>(ports));
+    return std::unique_ptr<VendorState>(std::make_unique<MttyMdev>(ports, args.uuid.to_string()));
 }
 
 void MttyParent::remove(VendorState &state)

@@ -14,6 +14,7 @@
 #include "samples/mtty/mtty_vfio.hpp"
 #include "samples/mtty/mtty_virtio.hpp"
 
+#include <string>
 #include <vector>
 
 namespace mdev::samples {
@@ -25,7 +26,8 @@ inline constexpr unsigned kMttyMaxPorts = 1024;  // of any one parent
 // One mtty mdev: its plain-data state and where its interrupt goes.
 class MttyMdev final : public VendorState {
 public:
-    explicit MttyMdev(unsigned ports);
+    // `uuid`: the device's, as text, for trace events.
+    MttyMdev(unsigned ports, std::string uuid);
 
     unsigned ports() const { return ports_; }
     MttyDeviceState &state() { return state_; }
@@ -71,6 +73,7 @@ private:
                            unsigned size);
 
     unsigned ports_;
+    std::string uuid_;
     PortHandle handles_[MTTY_MAX_PORTS_PER_DEVICE];
     MttyDeviceState state_{};
     MttyVirtioFace virtio_;

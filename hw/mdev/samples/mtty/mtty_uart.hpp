@@ -46,6 +46,32 @@ constexpr std::uint8_t kMsrInputMask = UART_MSR_DCD | UART_MSR_RI | UART_MSR_DSR
 
 constexpr std::uint8_t kRxFifoSize = MTTY_FIFO_SIZE;
 
+// The datasheet's name of register `reg` (0..7) for an access in direction
+// `write` with LCR's DLAB bit `dlab` (traces name registers by it).
+constexpr const char *uart_reg_name(std::uint8_t reg, bool dlab, bool write)
+{
+    switch (reg) {
+    case UART_RX: // UART_TX, UART_DLL
+        return dlab ? "DLL" : write ? "THR" : "RBR";
+    case UART_IER: // UART_DLM
+        return dlab ? "DLM" : "IER";
+    case UART_IIR: // UART_FCR
+        return write ? "FCR" : "IIR";
+    case UART_LCR:
+        return "LCR";
+    case UART_MCR:
+        return "MCR";
+    case UART_LSR:
+        return "LSR";
+    case UART_MSR:
+        return "MSR";
+    case UART_SCR:
+        return "SCR";
+    default:
+        return "?";
+    }
+}
+
 // The register model. It owns no state: everything lives in the
 // MttyUartState it is given, so the QOM glue can migrate that struct as plain
 // data and rebuild a Uart16550 around it at any time. The constructor does

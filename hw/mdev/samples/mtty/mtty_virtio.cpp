@@ -262,7 +262,7 @@ bool MttyVirtioOps::send_control(Device &dev) const
                     goto out; // the rest waits for buffers
                 }
                 budget--;
-                q.consume();
+                q.consume(c);
                 if (c.writable_bytes < len) {
                     dev.guest_error("mtty virtio: c_ivq buffer of %" PRIu64
                                     " bytes is too small for a %zu-byte message",
@@ -336,7 +336,7 @@ bool MttyVirtioOps::loop_back(Device &dev, unsigned port) const
                                             ? t.readable_bytes - ps.tx_offset
                                             : 0;
         if (remaining == 0) {
-            tx.consume();
+            tx.consume(t);
             ps.tx_offset = 0;
             if (!tx.push(t.head, 0)) {
                 return false;
@@ -352,7 +352,7 @@ bool MttyVirtioOps::loop_back(Device &dev, unsigned port) const
         if (pr == VringPop::empty) {
             break; // the bytes wait in the TX buffer
         }
-        rx.consume();
+        rx.consume(r);
         const std::uint64_t n = std::min({remaining, r.writable_bytes, kChunk});
         chunk.resize(n);
         if (tx.read_from(t, ps.tx_offset, chunk) != static_cast<std::int64_t>(n) ||

@@ -180,7 +180,7 @@ bool MvnetVirtioOps::run(Device &dev) const
                                        offsetof(struct virtio_net_hdr_v1, num_buffers),
                                    2),
                          1);
-                rx.consume();
+                rx.consume(r);
                 if (rx.write_to(r, 0, frame) != static_cast<std::int64_t>(len) ||
                     !rx.push(r.head, static_cast<std::uint32_t>(len))) {
                     broken = true;

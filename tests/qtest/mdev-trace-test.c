@@ -1,0 +1,85 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qtest: the driver-level trace events of the C++ parents reach QEMU's
+ * tracing as any QEMU device's do (-trace patterns, -D log file), through
+ * hw/mdev/trace-bridge.py: mtty's UART registers by the datasheet's names,
+ * mbochs's DISPI registers by index and name, and the shared ring code's
+ * pops and pushes (mvnet's loop, exercised by mdev-virtio-test's own trace
+ * case, is checked there). Events left off print nothing.
+ */
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "hw/pci/pci_regs.h"
+#include "mdev-qtest-common.h"
+
+#define MTTY_UUID  "5e1f2c3d-0000-4000-8000-000000000001"
+#define MBOCHS_UUID "5e1f2c3d-0000-4000-8000-000000000002"
+#define MTTY_SLOT 3
+#define MBOCHS_SLOT 4
+#define DISPI(reg) (0x500 + 2 * (reg))
+
+static QPCIDevice *enable(QPCIBus *bus, int slot)
+{
+    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(slot, 0));
+
+    g_assert_nonnull(dev);
+    qpci_device_enable(dev);
+    return dev;
+}
+
+static void test_uart_and_dispi(void)
+{
+    g_autofree char *log = mdev_qtest_temp_file("mdev-trace-XXXXXX.log");
+    g_autofree char *text = NULL;
+    QTestState *qts;
+    QPCIBus *bus;
+    QPCIDevice *tty, *fb;
+    QPCIBar uart, mmio;
+    uint64_t size;
+
+    qts = qtest_initf("-M pc -nodefaults -D %s "
+                      "-trace mtty_uart_* -trace mbochs_dispi_write "
+                      "-device mdev-mtty,class=vfio,mdev-type=mtty-1,uuid=" MTTY_UUID
+                      ",addr=%d "
+                      "-device mdev-mbochs,uuid=" MBOCHS_UUID ",addr=%d",
+                      log, MTTY_SLOT, MBOCHS_SLOT);
+    bus = qpci_new_pc(qts, NULL);
+    tty = enable(bus, MTTY_SLOT);
+    fb = enable(bus, MBOCHS_SLOT);
+    uart = qpci_iomap(tty, 0, &size);
+    mmio = qpci_iomap(fb, 2, &size);
+
+    qpci_io_writeb(tty, uart, 3, 0x83);           /* LCR: DLAB, 8 bits */
+    qpci_io_writeb(tty, uart, 0, 0x01);           /* DLL */
+    qpci_io_writeb(tty, uart, 3, 0x03);           /* LCR */
+    qpci_io_writeb(tty, uart, 0, 'x');            /* THR, looped back */
+    g_assert_cmpuint(qpci_io_readb(tty, uart, 0), ==, 'x'); /* RBR */
+    qpci_io_writew(fb, mmio, DISPI(1), 640);      /* XRES */
+    g_assert_cmpuint(qpci_io_readw(fb, mmio, DISPI(0)), ==, 0xb0c5); /* ID: off */
+
+    g_free(tty);
+    g_free(fb);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    unlink(log);
+    g_test_message("trace:\n%s", text);
+    g_assert_nonnull(strstr(text, "mtty_uart_write uuid " MTTY_UUID " port 0 LCR <- 0x83\n"));
+    g_assert_nonnull(strstr(text, "mtty_uart_write uuid " MTTY_UUID " port 0 DLL <- 0x01\n"));
+    g_assert_nonnull(strstr(text, "mtty_uart_write uuid " MTTY_UUID " port 0 THR <- 0x78\n"));
+    g_assert_nonnull(strstr(text, "mtty_uart_read uuid " MTTY_UUID " port 0 RBR -> 0x78\n"));
+    g_assert_nonnull(strstr(text, "mbochs_dispi_write uuid " MBOCHS_UUID
+                            " DISPI 0x1 XRES <- 0x0280\n"));
+    g_assert_null(strstr(text, "mbochs_dispi_read"));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/mdev/trace/uart-and-dispi", test_uart_and_dispi);
+    return g_test_run();
+}
