@@ -74,6 +74,7 @@ public:
     void guest_error(std::string_view) override { errors++; }
     void set_intx(bool asserted) override { intx = asserted; }
     void notify_msi(std::uint32_t vector) override { last_msi = vector; msis++; }
+    void send_msi(std::uint64_t, std::uint32_t) override { msix_messages++; }
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
     {
         if (on_dma) {
@@ -93,6 +94,7 @@ public:
     std::function<void(bool write, std::uint64_t addr, std::size_t len)> on_dma;
     unsigned errors = 0;
     unsigned msis = 0;
+    unsigned msix_messages = 0;
     std::uint32_t last_msi = 0;
     bool intx = false;
 };

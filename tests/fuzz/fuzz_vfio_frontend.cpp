@@ -9,7 +9,9 @@
 //    is 1, 2, 4 or 8 bytes, naturally aligned, inside a region whose info
 //    allows the direction (config: inside the region);
 //  - the host sees INTx only if the function has INTx and MSI is off, and
-//    MSI only while it is on, for a vector the function has;
+//    MSI only while it is on, for a vector the function has; MSI-X
+//    messages only from a function with MSI-X; the device's sink is on at
+//    most one index at a time;
 //  - by the time the device's state is destroyed the frontend has released
 //    it as often as it opened it and routed no interrupt to it any more.
 #include "vfio_sequence.hpp"
@@ -64,8 +66,41 @@ public:
         if (in.ConsumeBool()) {
             // A capability list, perhaps with MSI, perhaps looping.
             config[0x06] |= 0x10;
-            config[0x34] = in.ConsumeIntegralInRange<std::uint8_t>(0x40, 0xfc);
-            config[config[0x34]] = in.ConsumeBool() ? 0x05 : config[config[0x34]];
+            // Often at 0x40, where the sequence's favourite config offsets
+            // (kOffsets) reach its control registers.
+            config[0x34] = in.ConsumeBool() ? 0x40 : in.ConsumeIntegralInRange<std::uint8_t>(0x40, 0xfc);
+            const std::uint8_t cap = config[0x34];
+            switch (in.ConsumeIntegralInRange<unsigned>(0, 2)) {
+            case 0:
+                config[cap] = PCI_CAP_ID_MSI;
+                break;
+            case 1:
+                // MSI-X, usually with a table size the IRQ info agrees
+                // with; table and PBA in BARs and at offsets of the input's
+                // choosing (often wrong: probe must refuse those).
+                config[cap] = PCI_CAP_ID_MSIX;
+                if (cap + PCI_CAP_MSIX_SIZEOF <= config.size()) {
+                    const std::uint32_t n = in.ConsumeBool()
+                                                ? in.ConsumeIntegralInRange<std::uint32_t>(1, 8)
+                                                : in.ConsumeIntegralInRange<std::uint32_t>(1, 2048);
+                    irqs[VFIO_PCI_MSIX_IRQ_INDEX].count =
+                        in.ConsumeIntegralInRange<unsigned>(0, 7) ? n : n + 1;
+                    config[cap + 2] = std::uint8_t(n - 1);
+                    config[cap + 3] = std::uint8_t((n - 1) >> 8);
+                    for (unsigned at : {PCI_MSIX_TABLE, PCI_MSIX_PBA}) {
+                        const std::uint32_t v =
+                            (in.ConsumeBool() ? (at == PCI_MSIX_PBA ? 0x800 : 0)
+                                              : in.ConsumeIntegralInRange<std::uint32_t>(0, 0x1000) * 8) |
+                            in.ConsumeIntegralInRange<std::uint32_t>(0, 7);
+                        for (unsigned i = 0; i < 4; i++) {
+                            config[cap + at + i] = std::uint8_t(v >> (8 * i));
+                        }
+                    }
+                }
+                break;
+            default:
+                break;
+            }
         }
         display = in.ConsumeBool();
         short_mmap = in.ConsumeIntegralInRange<unsigned>(0, 7) == 0;
@@ -74,7 +109,8 @@ public:
     ~HostileDevice() override
     {
         FUZZ_CHECK(opens == releases, "destroyed after %u opens and %u releases", opens, releases);
-        FUZZ_CHECK(!intx_sink && !msi_sink, "destroyed with an interrupt still routed to it");
+        FUZZ_CHECK(!intx_sink && !msi_sink && !msix_sink,
+                   "destroyed with an interrupt still routed to it");
     }
 
     std::optional<vfio::RegionInfo> region(std::uint32_t index) const
@@ -91,7 +127,7 @@ public:
     bool display = false;
     bool short_mmap = false;
     unsigned opens = 0, releases = 0;
-    vfio::IrqSink *intx_sink = nullptr, *msi_sink = nullptr;
+    vfio::IrqSink *intx_sink = nullptr, *msi_sink = nullptr, *msix_sink = nullptr;
     // Part of the state a refused access must not change.
     struct Counters {
         std::uint64_t writes = 0;
@@ -166,6 +202,9 @@ public:
         if (d.msi_sink && input->ConsumeBool()) {
             d.msi_sink->notify(input->ConsumeIntegralInRange<std::uint32_t>(0, 40));
         }
+        if (d.msix_sink && input->ConsumeBool()) {
+            d.msix_sink->notify(input->ConsumeIntegralInRange<std::uint32_t>(0, 2100));
+        }
         return true;
     }
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
@@ -175,6 +214,8 @@ public:
             d.intx_sink = sink;
         } else if (index == VFIO_PCI_MSI_IRQ_INDEX) {
             d.msi_sink = sink;
+        } else if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
+            d.msix_sink = sink;
         } else {
             return false;
         }
@@ -246,15 +287,22 @@ std::span<const std::uint8_t> hostile_state(Device &dev)
 }
 
 // The host's view of the interrupts, against the function's.
-void check_interrupts(unsigned, Device &, vfio::PciFunction &fn, fuzz::FuzzGuest &host)
+void check_interrupts(unsigned, Device &dev, vfio::PciFunction &fn, fuzz::FuzzGuest &host)
 {
     FUZZ_CHECK(!host.intx || fn.has_intx(), "INTx asserted on a function without INTx");
     FUZZ_CHECK(host.msis == 0 || host.last_msi < fn.msi().vectors,
                "MSI vector %u of a function with %u", host.last_msi, fn.msi().vectors);
+    FUZZ_CHECK(host.msix_messages == 0 || fn.msix(), "an MSI-X message from a function "
+                                                     "without MSI-X");
+    // At most one index has the device's sink.
+    const HostileDevice &d = dev_of(dev);
+    FUZZ_CHECK(int(d.intx_sink != nullptr) + int(d.msi_sink != nullptr) +
+                       int(d.msix_sink != nullptr) <= 1,
+               "interrupts routed on more than one index");
 }
 
-constexpr std::uint64_t kOffsets[] = {0x0, 0x4, 0x6, 0x34, 0x3c, 0x3d, 0x40, 0x42, 0x44};
-constexpr std::uint64_t kValues[] = {0, 1, 0xffffffff, 0x10, 0x81, 0x05};
+constexpr std::uint64_t kOffsets[] = {0x0, 0x4, 0x6, 0x34, 0x3c, 0x3d, 0x40, 0x42, 0x43, 0x44};
+constexpr std::uint64_t kValues[] = {0, 1, 0xffffffff, 0x10, 0x81, 0x05, 0x8000, 0xc000, 0x80};
 
 } // namespace
 

@@ -124,6 +124,23 @@ inline BarVerdict bar_access_verdict(const vfio::PciFunction &fn, unsigned bar,
     if (!width_ok || offset >= b.size || width > b.size - offset) {
         return {true, false};
     }
+    // The MSI-X table and PBA are the frontend's: DWORD or QWORD accesses
+    // wholly inside, aligned; the PBA is read-only. Refusals read all ones.
+    if (const vfio::Msix *m = fn.msix()) {
+        const vfio::MsixLayout &l = m->layout();
+        for (bool pba : {false, true}) {
+            const unsigned area_bar = pba ? l.pba_bar : l.table_bar;
+            const std::uint64_t start = pba ? l.pba_offset : l.table_offset;
+            const std::uint64_t len = pba ? l.pba_size() : l.table_size();
+            if (area_bar != bar || offset >= start + len || offset + width <= start) {
+                continue;
+            }
+            const bool ok = offset >= start && offset + width <= start + len &&
+                            (width == 4 || width == 8) && (offset - start) % width == 0 &&
+                            !(pba && write);
+            return {!ok, false};
+        }
+    }
     if (b.has_accessor()) {
         const bool taken = width <= std::max(4u, b.accessor.max_size) &&
                            (b.accessor.unaligned || offset % width == 0);

@@ -317,6 +317,32 @@ TEST(PciConfig, Msi64BitMaskableLayoutAndMasks)
     }
 }
 
+TEST(PciConfig, MsixLayoutIsReadOnly)
+{
+    const RegionInfo mem{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, 0x8000};
+    Fn f(build(PciConfigBuilder().bar(0, mem).bar(2, mem).msix(2048, 2, 0, 0, 0x800)));
+    constexpr std::uint32_t m = 0x40;
+    EXPECT_EQ(f.rd(m, 1), PCI_CAP_ID_MSIX);
+    EXPECT_EQ(f.rd(m + PCI_MSIX_FLAGS, 2), 2047u);
+    EXPECT_EQ(f.rd(m + PCI_MSIX_TABLE, 4), 2u);
+    EXPECT_EQ(f.rd(m + PCI_MSIX_PBA, 4), 0x800u);
+    // Enable and function mask are the frontend's: nothing here is writable.
+    EXPECT_EQ(f.sized(m + PCI_MSIX_FLAGS - 2), (2047u << 16) | PCI_CAP_ID_MSIX);
+    EXPECT_EQ(f.sized(m + PCI_MSIX_TABLE), 2u);
+
+    const RegionInfo io{VFIO_REGION_INFO_FLAG_READ | kRegionBarIo, 256};
+    const auto refused = [&](unsigned n, unsigned tbar, std::uint32_t toff, unsigned pbar,
+                             std::uint32_t poff) {
+        return refusal(PciConfigBuilder().bar(0, mem).bar(1, io).msix(n, tbar, toff, pbar, poff));
+    };
+    EXPECT_THAT(refused(0, 0, 0, 0, 0x800), HasSubstr("1 to 2048"));
+    EXPECT_THAT(refused(2049, 0, 0, 0, 0x800), HasSubstr("1 to 2048"));
+    EXPECT_THAT(refused(4, 1, 0, 0, 0x800), HasSubstr("not a memory BAR"));
+    EXPECT_THAT(refused(4, 0, 0, 3, 0), HasSubstr("not a memory BAR"));
+    EXPECT_THAT(refused(4, 0, 4, 0, 0x800), HasSubstr("8-byte aligned"));
+    EXPECT_THAT(refused(4, 0, 0, 0, 0x38), HasSubstr("overlap"));
+}
+
 // ---- reset, resync, reachable ------------------------------------------------
 
 PciConfig rich()
