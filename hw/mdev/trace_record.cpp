@@ -9,9 +9,9 @@ namespace mdev::trace_record {
 
 namespace {
 
-std::vector<Entry> &entries()
+std::vector<std::string> &lines()
 {
-    static std::vector<Entry> all;
+    static std::vector<std::string> all;
     return all;
 }
 
@@ -30,12 +30,12 @@ void add(const char *event, const char *format, ...)
         std::vsnprintf(message.data(), message.size() + 1, format, again);
     }
     va_end(again);
-    entries().push_back({event, std::move(message)});
+    lines().push_back(std::string(event) + ": " + message);
 }
 
-std::vector<Entry> take()
+std::vector<std::string> take()
 {
-    return std::exchange(entries(), {});
+    return std::exchange(lines(), {});
 }
 
 } // namespace mdev::trace_record

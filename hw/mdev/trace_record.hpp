@@ -11,14 +11,10 @@
 
 namespace mdev::trace_record {
 
-struct Entry {
-    std::string event;   // "mtty_uart_write"
-    std::string message; // its trace-events format, filled in
-};
-
 void add(const char *event, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
-// The entries added since the last take(), oldest first; clears them.
-std::vector<Entry> take();
+// What was added since the last take(), oldest first, one line per call:
+// "event: message" ("mtty_uart_write: uuid ... LCR <- 0x83"); clears it.
+std::vector<std::string> take();
 
 } // namespace mdev::trace_record

@@ -377,10 +377,7 @@ TEST_F(MbochsTest, DispiTraceEventsNameIndexAndValue)
     _TRACE_MBOCHS_DISPI_READ_DSTATE = _TRACE_MBOCHS_DISPI_WRITE_DSTATE = 0;
     set(f, DispiReg::yres, 768);
 
-    std::vector<std::string> got;
-    for (const trace_record::Entry &e : trace_record::take()) {
-        got.push_back(e.event + ": " + e.message);
-    }
+    const std::vector<std::string> got = trace_record::take();
     const std::string u = "uuid " + uuid_n(1) + " DISPI ";
     EXPECT_THAT(got, ElementsAre("mbochs_dispi_write: " + u + "0x1 XRES <- 0x0400",
                                  "mbochs_dispi_read: " + u + "0x0 ID -> 0xb0c5",

@@ -438,10 +438,7 @@ TEST_F(MttyTest, TraceEventsNameTheRegisters)
     f.bar_read(1, UART_RX, 1);
     _TRACE_MTTY_UART_READ_DSTATE = _TRACE_MTTY_UART_WRITE_DSTATE = 0;
 
-    std::vector<std::string> got;
-    for (const trace_record::Entry &e : trace_record::take()) {
-        got.push_back(e.event + ": " + e.message);
-    }
+    const std::vector<std::string> got = trace_record::take();
     const std::string u = "uuid " + uuid_n(1) + " port 1 ";
     EXPECT_THAT(got, ElementsAre("mtty_uart_write: " + u + "LCR <- 0x83",
                                  "mtty_uart_write: " + u + "DLL <- 0x0c",

@@ -246,10 +246,7 @@ TEST_F(MvnetTest, RingPopAndPushAreTraced)
     kick(MVNET_QUEUE_TX);
     _TRACE_MDEV_VRING_POP_DSTATE = _TRACE_MDEV_VRING_PUSH_DSTATE = 0;
 
-    std::vector<std::string> got;
-    for (const trace_record::Entry &e : trace_record::take()) {
-        got.push_back(e.event + ": " + e.message);
-    }
+    const std::vector<std::string> got = trace_record::take();
     const std::string u = std::string("uuid ") + kUuid + " ";
     const std::string len = std::to_string(f1.size());
     EXPECT_THAT(got, ElementsAre(

@@ -26,9 +26,12 @@ std::uint64_t MttyMdev::port_read(void *opaque, std::uint64_t offset, unsigned)
     MttyMdev &m = *h.mdev;
     bool irq_may_change = false;
     const auto reg = static_cast<std::uint8_t>(offset);
-    const bool dlab = m.state_.port[h.port].lcr & UART_LCR_DLAB;
     const std::uint8_t value = Uart16550(m.state_.port[h.port]).read(reg, irq_may_change);
-    trace_mtty_uart_read(m.uuid_.c_str(), h.port, uart_reg_name(reg, dlab, false), value);
+    // No read changes LCR, so DLAB is read here, where the compiler can
+    // leave it to the trace's own branch instead of every access.
+    trace_mtty_uart_read(m.uuid_.c_str(), h.port,
+                         uart_reg_name(reg, m.state_.port[h.port].lcr & UART_LCR_DLAB, false),
+                         value);
     if (irq_may_change) [[unlikely]] {
         m.update_intx();
     }
