@@ -147,10 +147,12 @@ protected:
         return std::string(b.begin(), b.end());
     }
 
-    Core core;
-    MttyParent *parent = nullptr;
+    // The driver and guest outlive the core: its destructor unbinds the
+    // device through the driver.
     test::NullVirtioDriver driver;
     FakeGuest g{1 << 20};
+    Core core;
+    MttyParent *parent = nullptr;
     Device *dev = nullptr;
     std::unique_ptr<DriverSim> drv;
     unsigned ctl_added = 0;

@@ -127,11 +127,13 @@ protected:
         return f;
     }
 
-    Core core;
-    MvnetParent *parent = nullptr;
+    // The driver, guest and host outlive the core: its destructor unbinds
+    // the device through the driver.
     test::NullVirtioDriver driver;
     FakeGuest g{1 << 20};
     TrappingHost host{g};
+    Core core;
+    MvnetParent *parent = nullptr;
     Device *dev = nullptr;
     std::unique_ptr<DriverSim> drv;
     DriverRing *rx = nullptr;
