@@ -144,7 +144,7 @@ public:
     {
         irq_calls.push_back({index, sink != nullptr});
         auto it = irqs.find(index);
-        if (it == irqs.end() || it->second.count == 0) {
+        if (it == irqs.end() || it->second.count == 0 || index == refuse_irq_index) {
             return false;
         }
         sinks[index] = sink;
@@ -171,6 +171,7 @@ public:
     std::vector<std::uint8_t> config;
     std::uint8_t bar_fill = 0x10;
     bool refuse_bar_access = false;
+    std::uint32_t refuse_irq_index = ~0u; // set_irqs() of this index fails
 
     mutable unsigned opens = 0, releases = 0, resets = 0, config_reads = 0;
     mutable std::vector<Access> accesses;
@@ -659,6 +660,35 @@ TEST_F(PciFunctionTest, MsiWhileDisabledIsAGuestError)
     EXPECT_THAT(host.msi, IsEmpty());
     ASSERT_EQ(host.errors.size(), 1u);
     EXPECT_THAT(host.errors[0], HasSubstr("off"));
+}
+
+TEST_F(PciFunctionTest, AnIndexTheDeviceRefusesRoutesNothingAndIsLogged)
+{
+    // A parent whose capability offers MSI but whose set_irqs() refuses it:
+    // no index is in use (as a VFIO user left without triggers), the log
+    // says so, and the next switch starts from there.
+    give_intx();
+    give_msi(0x50, 0, 1);
+    fake.refuse_irq_index = VFIO_PCI_MSI_IRQ_INDEX;
+    PciFunction &f = make();
+    IrqSink *intx = sink(VFIO_PCI_INTX_IRQ_INDEX);
+    fake.irq_calls.clear();
+
+    f.set_msi_enabled(true);
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_INTX_IRQ_INDEX, false},
+                                            IrqCall{VFIO_PCI_MSI_IRQ_INDEX, true}));
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_THAT(host.errors[0], HasSubstr("refused"));
+    // The pin was released with INTx, and stays so.
+    intx->set_level(true);
+    EXPECT_THAT(host.intx, ElementsAre(false));
+
+    // Back to INTx: nothing to tear down first.
+    fake.irq_calls.clear();
+    f.set_msi_enabled(false);
+    EXPECT_THAT(fake.irq_calls, ElementsAre(IrqCall{VFIO_PCI_INTX_IRQ_INDEX, true}));
+    intx->set_level(true);
+    EXPECT_THAT(host.intx, ElementsAre(false, true));
 }
 
 TEST_F(PciFunctionTest, EnablingMsiWithoutTheCapabilityDoesNothing)

@@ -24,6 +24,20 @@ bool valid_access_size(unsigned size)
     return size == 1 || size == 2 || size == 4 || size == 8;
 }
 
+const char *irq_index_name(std::uint32_t index)
+{
+    switch (index) {
+    case VFIO_PCI_INTX_IRQ_INDEX:
+        return "INTx";
+    case VFIO_PCI_MSI_IRQ_INDEX:
+        return "MSI";
+    case VFIO_PCI_MSIX_IRQ_INDEX:
+        return "MSI-X";
+    default:
+        return "?";
+    }
+}
+
 } // namespace
 
 Result<std::unique_ptr<PciFunction>> PciFunction::create(Device &dev)
@@ -583,8 +597,15 @@ void PciFunction::apply_irq_mode()
             host_.set_intx(false); // the pin is released with INTx
         }
     }
-    if (want != kNoIrq) {
-        ops_.set_irqs(dev_, want, this);
+    if (want != kNoIrq && !ops_.set_irqs(dev_, want, this)) {
+        // The device refused an index its own capabilities offer (the
+        // parent's defect, met through the guest's config write): nothing
+        // is routed, as for a VFIO user whose SET_IRQS failed, and the
+        // next switch starts from no index.
+        mode_ = kNoIrq;
+        dev_.guest_error("mdev %s: the device refused interrupts of index %u (%s); none "
+                         "are delivered until the guest switches again",
+                         dev_.type().id.c_str(), want, irq_index_name(want));
     }
 }
 
