@@ -11,7 +11,8 @@
 #   netbench_window=N              frames outstanding at most (default 128)
 #   netbench_seconds=S             time bound of each run (default 60)
 #   netbench_perf=1                wait 3 s before sending, for the host to
-#                                  attach perf to QEMU (it starts on the "ok:" line)
+#                                  attach perf to QEMU (it starts on the "ok:" line),
+#                                  then print "netbench: starting"
 #
 # Fails only when no interface is found or netbench fails (nothing reflects).
 . /lib/mdev/guest-lib.sh
@@ -36,7 +37,11 @@ virtio_irqs() {
         awk '{ for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }'
 }
 
-[ "${netbench_perf:-0}" = 1 ] && sleep 3
+if [ "${netbench_perf:-0}" = 1 ]; then
+    sleep 3
+    # The host reads its threads' CPU times from here to netbench's line.
+    echo "netbench: starting"
+fi
 for r in $(echo "$runs" | tr ',' ' '); do
     i0=$(virtio_irqs)
     if out=$(netbench "$iface" "${r%%:*}" "${r##*:}" "$window" "$seconds" 2>&1); then
