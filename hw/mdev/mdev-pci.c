@@ -41,6 +41,10 @@ static void mdev_pci_guest_error(void *opaque, const char *message)
     MdevPCIState *s = opaque;
     g_autofree char *who = NULL;
 
+    if (s->load_messages) {
+        g_ptr_array_add(s->load_messages, g_strdup(message));
+        return;
+    }
     if (!qemu_loglevel_mask(LOG_GUEST_ERROR)) {
         return;
     }
@@ -524,11 +528,37 @@ static void mdev_pci_instance_finalize(Object *obj)
  * After the whole device was loaded (PCI state, then each piece of the
  * mdev's own state): the device checks what it got.
  */
+int mdev_pci_check_loaded(MdevPCIState *s, bool (*check)(MdevHandle *h),
+                          const char *what)
+{
+    g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *who = mdev_pci_describe(s);
+    bool ok;
+
+    s->load_messages = held;
+    ok = check(s->handle);
+    s->load_messages = NULL;
+    for (guint i = 0; i < held->len; i++) {
+        const char *line = g_ptr_array_index(held, i);
+        if (!ok) {
+            error_report("%s: loading the migration stream: %s", who, line);
+        } else if (qemu_loglevel_mask(LOG_GUEST_ERROR)) {
+            qemu_log("%s: %s\n", who, line);
+        }
+    }
+    if (!ok && held->len == 0) {
+        error_report("%s: loading the migration stream: refused by %s", who, what);
+    }
+    return ok ? 0 : -EINVAL;
+}
+
 int mdev_pci_post_load(void *opaque, int version_id)
 {
     MdevPCIState *s = opaque;
+    g_autofree char *what = g_strdup_printf("the parent '%s'",
+                                            MDEV_PCI_GET_CLASS(s)->info->name);
 
-    if (!mdev_post_load(s->handle)) {
+    if (mdev_pci_check_loaded(s, mdev_post_load, what) != 0) {
         return -EINVAL;
     }
     /* The device's state is in place: route its interrupts as loaded. */

@@ -668,5 +668,37 @@ TEST_F(TransportTest, PostLoadChecksTheState)
     EXPECT_EQ(host.intx.back(), true);
 }
 
+// Each refusal says why: the frontend shows these lines to the user when
+// it refuses the stream (mdev_pci_check_loaded).
+TEST_F(TransportTest, PostLoadSaysWhyItRefuses)
+{
+    Transport &tr = make();
+    negotiate();
+    setup_queue(0, 128, 0x10000);
+    const MdevVirtioTransportState saved = tr.state();
+    host.errors.clear();
+
+    tr.state().queue[0].size = 96;
+    EXPECT_FALSE(tr.post_load());
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_THAT(host.errors[0], HasSubstr("migrated queue 0: size 96 (max 256)"));
+
+    tr.state() = saved;
+    tr.state().queue[5].size = 16;
+    EXPECT_FALSE(tr.post_load());
+    ASSERT_EQ(host.errors.size(), 2u);
+    EXPECT_THAT(host.errors[1], HasSubstr("migrated queue 5: this device has"));
+
+    tr.state() = saved;
+    tr.state().isr = 0x80;
+    EXPECT_FALSE(tr.post_load());
+    ASSERT_EQ(host.errors.size(), 3u);
+    EXPECT_THAT(host.errors[2], HasSubstr("ISR 0x80"));
+
+    tr.state() = saved;
+    EXPECT_TRUE(tr.post_load());
+    EXPECT_EQ(host.errors.size(), 3u);
+}
+
 } // namespace
 } // namespace mdev::virtio

@@ -240,7 +240,7 @@ static int mdev_virtio_post_load_state(void *opaque, int version_id)
 {
     MdevPCIState *s = opaque;
 
-    return mdev_virtio_post_load(s->handle) ? 0 : -EINVAL;
+    return mdev_pci_check_loaded(s, mdev_virtio_post_load, "the virtio transport");
 }
 
 static const VMStateDescription vmstate_mdev_virtio_queue = {

@@ -578,14 +578,21 @@ bool Transport::post_load()
     auto vector_ok = [this](std::uint16_t v) {
         return v == VIRTIO_MSI_NO_VECTOR || v < num_vectors();
     };
+    // Said through guest_error: the frontend shows these lines to the user
+    // when the stream is refused (mdev_pci_check_loaded).
     if (state_.msix_enabled > 1 || !vector_ok(state_.msix_config) ||
         (state_.isr & ~(kIsrQueue | VIRTIO_PCI_ISR_CONFIG))) {
+        dev_.guest_error("virtio: migrated transport state: MSI-X enable %u, config vector "
+                         "%u of %u, ISR 0x%x: refused",
+                         state_.msix_enabled, state_.msix_config, num_vectors(), state_.isr);
         return false;
     }
     for (unsigned i = 0; i < kMaxQueues; i++) {
         const MdevVirtioQueueState &q = state_.queue[i];
         if (i >= num_queues_) {
             if (q.size != 0 || q.enabled != 0) {
+                dev_.guest_error("virtio: migrated queue %u: this device has %u queues: refused",
+                                 i, num_queues_);
                 return false;
             }
             continue;
@@ -594,6 +601,9 @@ bool Transport::post_load()
         // ring's size must be.
         if (q.size == 0 || q.size > queue_max_[i] || q.enabled > 1 ||
             (q.enabled && !std::has_single_bit(q.size)) || !vector_ok(q.msix_vector)) {
+            dev_.guest_error("virtio: migrated queue %u: size %u (max %u), enabled %u, "
+                             "vector %u of %u: refused",
+                             i, q.size, queue_max_[i], q.enabled, q.msix_vector, num_vectors());
             return false;
         }
     }

@@ -98,6 +98,12 @@ struct MdevPCIState {
     unsigned virtio_vectors;
     VMChangeStateEntry *virtio_vm_change;
     uint8_t virtio_cfg_cap; /* the PCI configuration access capability */
+
+    /*
+     * Non-NULL while the device checks a loaded migration stream
+     * (mdev_pci_check_loaded): what it logs then is held here.
+     */
+    GPtrArray *load_messages;
 };
 
 /* How messages name the device: its id, else its mdev's UUID. */
@@ -112,5 +118,17 @@ char *mdev_pci_describe(MdevPCIState *s);
 
 /* The post_load of every mdev type's VMState (mdev-parents.c builds it). */
 int mdev_pci_post_load(void *opaque, int version_id);
+
+/*
+ * Runs check(handle), a check of freshly loaded state by the device (the
+ * parent's post_load, or the virtio transport's), which says by @what.
+ * The guest is not running then, so what the device logs as a guest error
+ * is about the stream: when the check refuses the stream, those lines (or,
+ * without any, one naming @what) are printed with error_report(), so that
+ * the user sees why the migration failed; when it passes, they are logged
+ * as guest errors as usual. Returns 0, or -EINVAL when refused.
+ */
+int mdev_pci_check_loaded(MdevPCIState *s, bool (*check)(MdevHandle *h),
+                          const char *what);
 
 #endif /* HW_MDEV_MDEV_PCI_H */

@@ -44,7 +44,9 @@ public:
     // After a migration load, before the guest runs again: check what was
     // loaded (nothing in a stream is trusted) and re-derive what is not
     // stored (interrupt levels, read-only config bytes). False refuses the
-    // stream. `dev` is pinned for the call, as for any entry.
+    // stream: say why with dev.guest_error() first, which the frontend then
+    // prints as the refusal's reason (no -d guest_errors needed). `dev` is
+    // pinned for the call, as for any entry.
     virtual bool post_load(Device &) { return true; }
 
     // The value in effect of a property the parent declared, in its text

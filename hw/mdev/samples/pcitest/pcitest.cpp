@@ -199,11 +199,13 @@ void PcitestMdev::reset()
     }
 }
 
-bool PcitestMdev::post_load(Device &)
+bool PcitestMdev::post_load(Device &dev)
 {
     regs_.intx_level = regs_.intx_level ? 1 : 0;
     regs_.dma_len = std::min(regs_.dma_len, kBufSize);
     if (regs_.dma_status > kDmaFailed) {
+        dev.guest_error("pcitest: migrated DMA status %u is none the device sets: refused",
+                        unsigned(regs_.dma_status));
         return false;
     }
     if (index_ == VFIO_PCI_INTX_IRQ_INDEX && sink_) {
