@@ -524,10 +524,7 @@ static void mdev_pci_instance_finalize(Object *obj)
     s->uuid = NULL;
 }
 
-/*
- * After the whole device was loaded (PCI state, then each piece of the
- * mdev's own state): the device checks what it got.
- */
+/* What the device logs while it checks a loaded stream: mdev-pci.h. */
 int mdev_pci_check_loaded(MdevPCIState *s, bool (*check)(MdevHandle *h),
                           const char *what)
 {
@@ -552,6 +549,10 @@ int mdev_pci_check_loaded(MdevPCIState *s, bool (*check)(MdevHandle *h),
     return ok ? 0 : -EINVAL;
 }
 
+/*
+ * After the whole device was loaded (PCI state, then each piece of the
+ * mdev's own state): the device checks what it got.
+ */
 int mdev_pci_post_load(void *opaque, int version_id)
 {
     MdevPCIState *s = opaque;
