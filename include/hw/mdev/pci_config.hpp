@@ -23,6 +23,8 @@
 #include "hw/mdev/error.hpp"
 #include "hw/mdev/vfio_ops.hpp"
 
+#include <linux/pci_regs.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -181,6 +183,8 @@ private:
     std::size_t next_cap_;  // where the next capability goes
     std::size_t link_;      // the byte that points at the next capability
     std::uint8_t bars_used_ = 0; // one bit per BAR slot
+    std::uint8_t bars_mmap_ = 0; // BARs whose region is mmap-able
+    std::array<std::uint64_t, PCI_STD_NUM_BARS> bar_size_{}; // 0: none or an upper half
     std::string error_;
 };
 
