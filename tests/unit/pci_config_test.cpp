@@ -330,17 +330,64 @@ TEST(PciConfig, MsixLayoutIsReadOnly)
     EXPECT_EQ(f.sized(m + PCI_MSIX_FLAGS - 2), (2047u << 16) | PCI_CAP_ID_MSIX);
     EXPECT_EQ(f.sized(m + PCI_MSIX_TABLE), 2u);
 
+}
+
+// Any 8-byte aligned place in any memory BAR that traps is a layout: the
+// table at 0x80 of a BAR of registers (pci-epf-test's), its PBA right
+// after it, both ending exactly at the BAR's end, one vector in the
+// smallest memory BAR.
+TEST(PciConfig, MsixLayoutsAccepted)
+{
+    const RegionInfo rw{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, 0};
+    const auto sized = [&](std::uint64_t size) { return RegionInfo{rw.flags, size}; };
+    const auto accepted = [](const PciConfigBuilder &b) { return b.build().ok(); };
+    // 0x80 + 2048 * 16 = 0x8080, then 256 bytes of PBA.
+    EXPECT_TRUE(accepted(PciConfigBuilder().bar(0, sized(0x10000)).msix(2048, 0, 0x80, 0, 0x8080)));
+    EXPECT_TRUE(accepted(PciConfigBuilder().bar(0, sized(0x10000)).msix(2048, 0, 0x10000 - 0x8000,
+                                                                       0, 0x10000 - 0x8100)));
+    EXPECT_TRUE(accepted(PciConfigBuilder().bar(0, sized(32)).msix(1, 0, 0, 0, 0x18)));
+    EXPECT_TRUE(accepted(PciConfigBuilder().bar(0, sized(0x1000)).bar(2, sized(0x1000))
+                             .msix(1, 2, 0xff0, 0, 0xff8)));
+    // A 64-bit BAR is named by its first slot.
+    const RegionInfo mem64{rw.flags | kRegionBarMem64, 0x10000};
+    EXPECT_TRUE(accepted(PciConfigBuilder().bar(2, mem64).msix(2048, 2, 0x88, 2, 0x9000)));
+}
+
+// What the builder cannot lay out is refused with one line saying why.
+TEST(PciConfig, MsixLayoutsRefused)
+{
+    const RegionInfo mem{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, 0x8000};
     const RegionInfo io{VFIO_REGION_INFO_FLAG_READ | kRegionBarIo, 256};
+    const RegionInfo mem64{mem.flags | kRegionBarMem64, 0x8000};
+    const RegionInfo ram{mem.flags | VFIO_REGION_INFO_FLAG_MMAP, 0x8000};
     const auto refused = [&](unsigned n, unsigned tbar, std::uint32_t toff, unsigned pbar,
                              std::uint32_t poff) {
-        return refusal(PciConfigBuilder().bar(0, mem).bar(1, io).msix(n, tbar, toff, pbar, poff));
+        return refusal(PciConfigBuilder().bar(0, mem).bar(1, io).bar(2, mem64).bar(4, ram)
+                           .msix(n, tbar, toff, pbar, poff));
     };
     EXPECT_THAT(refused(0, 0, 0, 0, 0x800), HasSubstr("1 to 2048"));
     EXPECT_THAT(refused(2049, 0, 0, 0, 0x800), HasSubstr("1 to 2048"));
-    EXPECT_THAT(refused(4, 1, 0, 0, 0x800), HasSubstr("not a memory BAR"));
-    EXPECT_THAT(refused(4, 0, 0, 3, 0), HasSubstr("not a memory BAR"));
-    EXPECT_THAT(refused(4, 0, 4, 0, 0x800), HasSubstr("8-byte aligned"));
-    EXPECT_THAT(refused(4, 0, 0, 0, 0x38), HasSubstr("overlap"));
+    EXPECT_THAT(refused(4, 1, 0, 0, 0x800), HasSubstr("table in BAR1: an I/O BAR"));
+    EXPECT_THAT(refused(4, 0, 0, 1, 0), HasSubstr("PBA in BAR1: an I/O BAR"));
+    EXPECT_THAT(refused(4, 0, 0, 5, 0), HasSubstr("PBA in BAR5: no such BAR"));
+    EXPECT_THAT(refused(4, 6, 0, 0, 0x800), HasSubstr("table in BAR6: no such BAR"));
+    EXPECT_THAT(refused(4, 3, 0, 0, 0x800), HasSubstr("table in BAR3: no such BAR"));
+    EXPECT_THAT(refused(4, 4, 0, 0, 0x800), HasSubstr("table in BAR4: the BAR is mmap-able"));
+    EXPECT_THAT(refused(4, 0, 4, 0, 0x800), HasSubstr("table in BAR0 at offset 4: not 8-byte"));
+    EXPECT_THAT(refused(4, 0, 0, 0, 0x804), HasSubstr("PBA in BAR0 at offset 2052: not 8-byte"));
+    EXPECT_THAT(refused(2048, 0, 0x80, 0, 0), HasSubstr("table in BAR0: offset 128 + 32768 "
+                                                        "bytes is past the BAR's 32768 bytes"));
+    EXPECT_THAT(refused(64, 0, 0, 0, 0x7ffc), HasSubstr("not 8-byte aligned"));
+    EXPECT_THAT(refused(65, 0, 0, 0, 0x7ff8), HasSubstr("PBA in BAR0: offset 32760 + 16 bytes"));
+    EXPECT_THAT(refused(4, 0, 0, 0, 0x10000), HasSubstr("is past the BAR's"));
+    EXPECT_THAT(refused(4, 0, 0, 0, 0x38), HasSubstr("the table and the PBA overlap in BAR0"));
+    EXPECT_THAT(refused(4, 2, 0x100, 2, 0x138), HasSubstr("overlap"));
+    // Touching is not overlapping.
+    EXPECT_TRUE(PciConfigBuilder().bar(0, mem).msix(4, 0, 0x40, 0, 0x38).build().ok());
+    // One line, naming the capability.
+    const std::string why = refused(4, 1, 0, 0, 0x800);
+    EXPECT_EQ(why.find('\n'), std::string::npos);
+    EXPECT_THAT(why, HasSubstr("MSI-X with 4 vectors"));
 }
 
 // ---- reset, resync, reachable ------------------------------------------------

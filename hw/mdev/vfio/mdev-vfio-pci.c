@@ -15,6 +15,8 @@
 #include "migration/vmstate.h"
 #include "migration/qemu-file-types.h"
 #include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "exec/target_page.h"
 #include "mdev-vfio-pci.h"
 #include "mdev-vfio-display.h"
 #include "trace.h"
@@ -225,11 +227,10 @@ static bool mdev_vfio_init_msi(MdevPCIState *s, Error **errp)
 
 /*
  * MSI-X table and PBA: the frontend emulates them (vfio/msix.cpp); these
- * regions lie over their ranges of the device's BARs, as QEMU's msix_init()
- * lays its own over a vfio-pci device's BAR, so the device's handlers never
- * see those bytes. Every size and alignment reaches the frontend, which
- * takes DWORD and QWORD accesses (PCI 3.0 6.8.2) and logs anything else as
- * a guest error.
+ * regions take their ranges of the device's BARs (through the windows
+ * below), so the device's handlers never see those bytes. Every size and
+ * alignment reaches the frontend, which takes DWORD and QWORD accesses
+ * (PCI 3.0 6.8.2) and logs anything else as a guest error.
  */
 static uint64_t mdev_vfio_msix_mr_read(MdevPCIState *s, MdevVfioMsixArea area,
                                        hwaddr addr, unsigned size)
@@ -374,34 +375,196 @@ static const VMStateDescription vmstate_mdev_vfio_msix = {
     },
 };
 
+/*
+ * Where the table and the PBA go in the BARs. Laying their regions over a
+ * BAR at their own offsets, as msix_init() does, breaks under TCG when an
+ * offset is not page-aligned and the area covers a whole page (a table of
+ * 2048 vectors at 0x80): the memory core registers that page as a section
+ * of the area's region starting at a region offset with low bits set,
+ * which the CPU TLB adds to the section number it keeps in the same low
+ * bits, and iotlb_to_section() then finds another section or none (an
+ * assertion). So a window is laid instead, from the page below the area
+ * to the page above it (within the BAR): every section of it starts on a
+ * page. Its handlers pass each access to the table's, the PBA's or the
+ * BAR's own region (memory_region_dispatch_*), so that each keeps its
+ * sizes, its splitting and QEMU's re-entrancy guard; the device's handlers
+ * still see every byte of the page that is not the table's or the PBA's.
+ */
+static bool mdev_vfio_msix_overlaps(uint64_t off, unsigned size,
+                                    uint64_t start, uint64_t len)
+{
+    return off < start + len && start < off + size;
+}
+
+/*
+ * The region an access at @off of the window's BAR goes to, and its offset
+ * there; NULL when it straddles the start of the table or the PBA (a guest
+ * mistake, logged).
+ */
+static MemoryRegion *mdev_vfio_msix_route(MdevVfioMsixWindow *w, hwaddr addr,
+                                          unsigned size, hwaddr *to)
+{
+    MdevPCIState *s = w->owner;
+    const MdevVfioMsix *m = &s->msix;
+    uint64_t off = w->base + addr;
+    struct {
+        unsigned bar;
+        uint64_t start, len;
+        MemoryRegion *mr;
+        const char *name;
+    } areas[] = {
+        { m->table_bar, m->table_offset, m->table_size, &s->msix_table_mr,
+          "table" },
+        { m->pba_bar, m->pba_offset, m->pba_size, &s->msix_pba_mr, "PBA" },
+    };
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(areas); i++) {
+        if (areas[i].bar != w->bar ||
+            !mdev_vfio_msix_overlaps(off, size, areas[i].start,
+                                     areas[i].len)) {
+            continue;
+        }
+        if (off < areas[i].start) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s '%s': BAR%u: %u-byte access at "
+                          "offset 0x%" PRIx64 " straddles the start of the "
+                          "MSI-X %s\n", object_get_typename(OBJECT(s)),
+                          mdev_pci_name(s), w->bar, size, off, areas[i].name);
+            return NULL;
+        }
+        *to = off - areas[i].start;
+        return areas[i].mr;
+    }
+    *to = off;
+    return &s->bars[w->bar].mr;
+}
+
+static MemTxResult mdev_vfio_msix_window_read(void *opaque, hwaddr addr,
+                                              uint64_t *data, unsigned size,
+                                              MemTxAttrs attrs)
+{
+    hwaddr to;
+    MemoryRegion *mr = mdev_vfio_msix_route(opaque, addr, size, &to);
+
+    if (!mr) {
+        *data = MAKE_64BIT_MASK(0, size * 8);
+        return MEMTX_OK;
+    }
+    return memory_region_dispatch_read(mr, to, data, size_memop(size) | MO_LE,
+                                       attrs);
+}
+
+static MemTxResult mdev_vfio_msix_window_write(void *opaque, hwaddr addr,
+                                               uint64_t data, unsigned size,
+                                               MemTxAttrs attrs)
+{
+    hwaddr to;
+    MemoryRegion *mr = mdev_vfio_msix_route(opaque, addr, size, &to);
+
+    if (!mr) {
+        return MEMTX_OK;
+    }
+    return memory_region_dispatch_write(mr, to, data, size_memop(size) | MO_LE,
+                                        attrs);
+}
+
+/*
+ * Every access reaches the router whole; the region it goes to checks and
+ * splits it as it would have without the window.
+ */
+static const MemoryRegionOps mdev_vfio_msix_window_ops = {
+    .read_with_attrs = mdev_vfio_msix_window_read,
+    .write_with_attrs = mdev_vfio_msix_window_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+};
+
+/* The pages of BAR @bar over [@start, @start + @len), merged with a window
+ * of the same BAR that they overlap. */
+static void mdev_vfio_msix_plan_window(MdevPCIState *s, unsigned bar,
+                                       uint64_t start, uint64_t len)
+{
+    uint64_t page = qemu_target_page_size();
+    uint64_t lo = QEMU_ALIGN_DOWN(start, page);
+    uint64_t hi = MIN(QEMU_ALIGN_UP(start + len, page),
+                      memory_region_size(&s->bars[bar].mr));
+    MdevVfioMsixWindow *w;
+    unsigned i;
+
+    for (i = 0; i < s->msix_nwindows; i++) {
+        w = &s->msix_windows[i];
+        if (w->bar == bar && lo < w->base + w->size && w->base < hi) {
+            hi = MAX(hi, w->base + w->size);
+            w->base = MIN(lo, w->base);
+            w->size = hi - w->base;
+            return;
+        }
+    }
+    w = &s->msix_windows[s->msix_nwindows++];
+    w->owner = s;
+    w->bar = bar;
+    w->base = lo;
+    w->size = hi - lo;
+}
+
 static void mdev_vfio_init_msix(MdevPCIState *s)
 {
-    g_autofree char *table = g_strdup_printf("%s msix-table",
-                                             object_get_typename(OBJECT(s)));
-    g_autofree char *pba = g_strdup_printf("%s msix-pba",
-                                           object_get_typename(OBJECT(s)));
+    const char *type = object_get_typename(OBJECT(s));
+    g_autofree char *table = g_strdup_printf("%s msix-table", type);
+    g_autofree char *pba = g_strdup_printf("%s msix-pba", type);
+    unsigned i;
 
     memory_region_init_io(&s->msix_table_mr, OBJECT(s),
                           &mdev_vfio_msix_table_ops, s, table,
                           s->msix.table_size);
-    memory_region_add_subregion_overlap(&s->bars[s->msix.table_bar].mr,
-                                        s->msix.table_offset,
-                                        &s->msix_table_mr, 1);
     memory_region_init_io(&s->msix_pba_mr, OBJECT(s), &mdev_vfio_msix_pba_ops,
                           s, pba, s->msix.pba_size);
-    memory_region_add_subregion_overlap(&s->bars[s->msix.pba_bar].mr,
-                                        s->msix.pba_offset, &s->msix_pba_mr, 1);
+    s->msix_nwindows = 0;
+    mdev_vfio_msix_plan_window(s, s->msix.table_bar, s->msix.table_offset,
+                               s->msix.table_size);
+    mdev_vfio_msix_plan_window(s, s->msix.pba_bar, s->msix.pba_offset,
+                               s->msix.pba_size);
+    for (i = 0; i < s->msix_nwindows; i++) {
+        MdevVfioMsixWindow *w = &s->msix_windows[i];
+        g_autofree char *name = g_strdup_printf("%s msix-window BAR%u+0x%"
+                                                PRIx64, type, w->bar, w->base);
+
+        trace_mdev_vfio_msix_window(s->uuid, w->bar, w->base, w->size);
+        memory_region_init_io(&w->mr, OBJECT(s), &mdev_vfio_msix_window_ops,
+                              w, name, w->size);
+        /*
+         * A router, not a target: the region it passes an access to takes
+         * the device's guard, which this one would already hold.
+         */
+        w->mr.disable_reentrancy_guard = true;
+        memory_region_add_subregion_overlap(&s->bars[w->bar].mr, w->base,
+                                            &w->mr, 1);
+    }
     s->msix_state = mdev_vfio_msix_state(s->handle);
     vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_vfio_msix, s);
 }
 
 static void mdev_vfio_exit_msix(MdevPCIState *s)
 {
+    unsigned i;
+
     vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_vfio_msix, s);
-    memory_region_del_subregion(&s->bars[s->msix.table_bar].mr,
-                                &s->msix_table_mr);
-    memory_region_del_subregion(&s->bars[s->msix.pba_bar].mr,
-                                &s->msix_pba_mr);
+    for (i = 0; i < s->msix_nwindows; i++) {
+        MdevVfioMsixWindow *w = &s->msix_windows[i];
+
+        memory_region_del_subregion(&s->bars[w->bar].mr, &w->mr);
+        object_unparent(OBJECT(&w->mr));
+    }
+    s->msix_nwindows = 0;
     object_unparent(OBJECT(&s->msix_table_mr));
     object_unparent(OBJECT(&s->msix_pba_mr));
     s->msix_state = NULL;

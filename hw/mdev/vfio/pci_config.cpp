@@ -191,7 +191,11 @@ PciConfigBuilder &PciConfigBuilder::bar(unsigned index, const RegionInfo &region
     if (region.size == 0) {
         return *this;
     }
-    return bar(index, PciBar::of(region));
+    bar(index, PciBar::of(region));
+    if ((region.flags & VFIO_REGION_INFO_FLAG_MMAP) && index < PCI_STD_NUM_BARS) {
+        bars_mmap_ |= static_cast<std::uint8_t>(1u << index);
+    }
+    return *this;
 }
 
 PciConfigBuilder &PciConfigBuilder::bar(unsigned index, const PciBar &b)
@@ -219,6 +223,7 @@ PciConfigBuilder &PciConfigBuilder::bar(unsigned index, const PciBar &b)
         return *this;
     }
     bars_used_ |= bits;
+    bar_size_[index] = b.size;
 
     // The type bits read back fixed; the address bits below the size read
     // 0; the rest is the guest's, so that all ones reads back ~(size - 1)
@@ -288,22 +293,46 @@ PciConfigBuilder &PciConfigBuilder::msix(unsigned vectors, unsigned table_bar,
         fail(what + ": MSI-X has 1 to " + std::to_string(PCI_MSIX_FLAGS_QSIZE + 1) + " vectors");
         return *this;
     }
-    for (unsigned bar : {table_bar, pba_bar}) {
-        if (bar >= PCI_STD_NUM_BARS || !(bars_used_ & (1u << bar)) ||
-            (cfg_.image_[PCI_BASE_ADDRESS_0 + 4 * bar] & PCI_BASE_ADDRESS_SPACE_IO)) {
-            fail(what + ": BAR" + std::to_string(bar) +
-                 " is not a memory BAR declared before the capability");
+    struct Area {
+        const char *name;
+        unsigned bar;
+        std::uint32_t offset;
+        std::uint64_t size;
+    };
+    const Area areas[] = {
+        {"table", table_bar, table_offset, std::uint64_t(vectors) * PCI_MSIX_ENTRY_SIZE},
+        {"PBA", pba_bar, pba_offset, (std::uint64_t(vectors) + 63) / 64 * 8},
+    };
+    for (const Area &a : areas) {
+        const std::string where = what + ": the " + a.name + " in BAR" + std::to_string(a.bar);
+        // bar_size_ is 0 for an upper half: a BIR must name the BAR itself.
+        if (a.bar >= PCI_STD_NUM_BARS || bar_size_[a.bar] == 0) {
+            fail(where + ": no such BAR declared before the capability");
+            return *this;
+        }
+        if (cfg_.image_[PCI_BASE_ADDRESS_0 + 4 * a.bar] & PCI_BASE_ADDRESS_SPACE_IO) {
+            fail(where + ": an I/O BAR (MSI-X lives in memory BARs)");
+            return *this;
+        }
+        if (bars_mmap_ & (1u << a.bar)) {
+            fail(where + ": the BAR is mmap-able (RAM to the guest), so accesses to it would not "
+                         "reach the emulated " + a.name);
+            return *this;
+        }
+        if (a.offset & ~std::uint32_t(PCI_MSIX_TABLE_OFFSET)) {
+            fail(where + " at offset " + std::to_string(a.offset) + ": not 8-byte aligned");
+            return *this;
+        }
+        if (a.offset > bar_size_[a.bar] || a.size > bar_size_[a.bar] - a.offset) {
+            fail(where + ": offset " + std::to_string(a.offset) + " + " +
+                 std::to_string(a.size) + " bytes is past the BAR's " +
+                 std::to_string(bar_size_[a.bar]) + " bytes");
             return *this;
         }
     }
-    if ((table_offset | pba_offset) & ~std::uint32_t(PCI_MSIX_TABLE_OFFSET)) {
-        fail(what + ": table and PBA offsets must be 8-byte aligned");
-        return *this;
-    }
-    const std::uint64_t table_end = std::uint64_t(table_offset) + vectors * PCI_MSIX_ENTRY_SIZE;
-    const std::uint64_t pba_end = std::uint64_t(pba_offset) + (vectors + 63) / 64 * 8;
-    if (table_bar == pba_bar && table_offset < pba_end && pba_offset < table_end) {
-        fail(what + ": the table and the PBA overlap");
+    if (table_bar == pba_bar && areas[0].offset < areas[1].offset + areas[1].size &&
+        areas[1].offset < areas[0].offset + areas[0].size) {
+        fail(what + ": the table and the PBA overlap in BAR" + std::to_string(table_bar));
         return *this;
     }
     const std::optional<std::uint8_t> at = add_cap(PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF);

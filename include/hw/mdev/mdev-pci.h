@@ -51,6 +51,19 @@ typedef struct MdevPCIBar {
     MemoryRegionOps direct_ops;
 } MdevPCIBar;
 
+/*
+ * A page-aligned span of a BAR that holds the MSI-X table, the PBA or both
+ * (mdev-vfio-pci.c): its accesses go to the table's, the PBA's or the
+ * BAR's own region by offset.
+ */
+typedef struct MdevVfioMsixWindow {
+    MdevPCIState *owner;
+    unsigned bar;
+    uint64_t base;          /* offset in the BAR */
+    uint64_t size;
+    MemoryRegion mr;
+} MdevVfioMsixWindow;
+
 /* "parent=P type=T class=C", NUL-terminated. */
 #define MDEV_PCI_IDENTITY_SIZE 128
 
@@ -82,10 +95,15 @@ struct MdevPCIState {
     /* vfio frontend */
     MdevPCIBar bars[MDEV_VFIO_NUM_BARS];
     MdevVfioMsi msi;
-    /* MSI-X (msix.offset 0: none): regions over the table and PBA */
+    /*
+     * MSI-X (msix.offset 0: none): the table's and the PBA's regions, reached
+     * through one or two windows laid over the BARs' pages that hold them.
+     */
     MdevVfioMsix msix;
     MemoryRegion msix_table_mr;
     MemoryRegion msix_pba_mr;
+    MdevVfioMsixWindow msix_windows[2];
+    unsigned msix_nwindows;
     MdevVfioMsixState *msix_state; /* the frontend's, for VMState */
     /* Config bytes QEMU emulates (header, MSI); the rest is the device's. */
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE];

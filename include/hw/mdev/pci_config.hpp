@@ -23,6 +23,8 @@
 #include "hw/mdev/error.hpp"
 #include "hw/mdev/vfio_ops.hpp"
 
+#include <linux/pci_regs.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -148,10 +150,17 @@ public:
     PciConfigBuilder &msi(unsigned vectors, bool addr64, bool maskable);
     // MSI-X (PCI_CAP_ID_MSIX) with `vectors` (1..2048) entries, the table at
     // `table_offset` in BAR `table_bar` and the Pending Bit Array at
-    // `pba_offset` in BAR `pba_bar` (offsets 8-byte aligned; the BARs must be
-    // declared, memory and big enough: table 16 bytes per vector, PBA 8 bytes
-    // per 64 vectors, not overlapping). All read-only here: the vfio frontend
-    // emulates Message Control (enable, function mask), the table and the PBA.
+    // `pba_offset` in BAR `pba_bar`. Every such layout the checks below let
+    // through works in a guest: the table and PBA may sit at any 8-byte
+    // aligned offset and share pages (or a BAR) with the device's registers
+    // (the vfio frontend routes those pages by offset). Refused, one line
+    // each: vectors outside 1..2048; a BAR not declared before the call, or
+    // named by the upper half of a 64-bit BAR; an I/O BAR; a BAR whose
+    // region is mmap-able (its bytes would not trap); an offset that is not
+    // 8-byte aligned; a table (16 bytes per vector) or PBA (8 bytes per 64
+    // vectors) past its BAR's end; the two overlapping. All read-only here:
+    // the vfio frontend emulates Message Control (enable, function mask),
+    // the table and the PBA.
     PciConfigBuilder &msix(unsigned vectors, unsigned table_bar, std::uint32_t table_offset,
                            unsigned pba_bar, std::uint32_t pba_offset);
     // A vendor-specific capability (PCI_CAP_ID_VNDR): ID, next, a length
@@ -181,6 +190,8 @@ private:
     std::size_t next_cap_;  // where the next capability goes
     std::size_t link_;      // the byte that points at the next capability
     std::uint8_t bars_used_ = 0; // one bit per BAR slot
+    std::uint8_t bars_mmap_ = 0; // BARs whose region is mmap-able
+    std::array<std::uint64_t, PCI_STD_NUM_BARS> bar_size_{}; // 0: none or an upper half
     std::string error_;
 };
 

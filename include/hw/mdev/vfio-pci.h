@@ -32,8 +32,9 @@ typedef struct MdevVfioMsi {
 
 /*
  * MSI-X, emulated by the frontend: where the table and the PBA are, so the
- * glue can lay its own regions over those ranges of the BARs (as QEMU's
- * msix_init() does) and route their accesses to mdev_vfio_msix_read/write.
+ * glue can take those ranges of the BARs (through page-aligned windows over
+ * them, mdev-vfio-pci.c) and route their accesses to mdev_vfio_msix_read/
+ * write.
  */
 typedef struct MdevVfioMsix {
     uint8_t offset;         /* capability offset, 0: no MSI-X */

@@ -37,21 +37,28 @@ constexpr vfio::RegionInfo kBar0Region = {VFIO_REGION_INFO_FLAG_READ |
                                               VFIO_REGION_INFO_FLAG_WRITE,
                                           kBar0Size};
 
-std::uint64_t table_bar_size_for(std::uint32_t vectors)
+// Room for the table and, if it is there too, the PBA: at least a page.
+std::uint64_t table_bar_size_for(const PcitestMsix &x)
 {
-    return std::max<std::uint64_t>(0x1000, std::bit_ceil(std::uint64_t(vectors) * PCI_MSIX_ENTRY_SIZE));
+    std::uint64_t end = std::uint64_t(x.table_offset) + std::uint64_t(x.vectors) * PCI_MSIX_ENTRY_SIZE;
+    if (x.pba_bar == kTableBar) {
+        end = std::max(end, std::uint64_t(x.pba_offset) + (x.vectors + 63) / 64 * 8);
+    }
+    return std::max<std::uint64_t>(0x1000, std::bit_ceil(end));
 }
 
-vfio::RegionInfo table_bar_region(std::uint32_t msix_vectors)
+vfio::RegionInfo table_bar_region(const PcitestMsix &x)
 {
-    if (msix_vectors == 0) {
+    if (x.vectors == 0) {
         return {0, 0};
     }
-    return {VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
-            table_bar_size_for(msix_vectors)};
+    return {VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, table_bar_size_for(x)};
 }
 
-Result<vfio::PciConfig> build_config(std::uint32_t msi_vectors, std::uint32_t msix_vectors)
+// The builder refuses what it cannot lay out (a PBA past BAR0's end, over
+// the table, at an offset that is not 8-byte aligned): that refusal is the
+// device's, at creation.
+Result<vfio::PciConfig> build_config(std::uint32_t msi_vectors, const PcitestMsix &x)
 {
     vfio::PciConfigBuilder b;
     b.ids(kVendor, kDevice)
@@ -59,9 +66,9 @@ Result<vfio::PciConfig> build_config(std::uint32_t msi_vectors, std::uint32_t ms
         .subsystem(kVendor, kDevice)
         .bar(0, kBar0Region)
         .interrupt_pin(kPinIntA);
-    if (msix_vectors) {
-        b.bar(kTableBar, table_bar_region(msix_vectors));
-        b.msix(msix_vectors, kTableBar, 0, 0, kPbaOffset);
+    if (x.vectors) {
+        b.bar(kTableBar, table_bar_region(x));
+        b.msix(x.vectors, kTableBar, x.table_offset, x.pba_bar, x.pba_offset);
     }
     if (msi_vectors) {
         b.msi(msi_vectors, true, true);
@@ -73,15 +80,15 @@ Result<vfio::PciConfig> build_config(std::uint32_t msi_vectors, std::uint32_t ms
 
 // ---- 1. Registers -----------------------------------------------------------
 
-PcitestMdev::PcitestMdev(std::uint32_t msi_vectors, std::uint32_t msix_vectors,
+PcitestMdev::PcitestMdev(std::uint32_t msi_vectors, const PcitestMsix &msix,
                          vfio::PciConfig config)
-    : msi_vectors_(msi_vectors), msix_vectors_(msix_vectors), config_(config)
+    : msi_vectors_(msi_vectors), msix_(msix), config_(config)
 {
 }
 
 std::uint64_t PcitestMdev::table_bar_size() const
 {
-    return table_bar_region(msix_vectors_).size;
+    return table_bar_region(msix_).size;
 }
 
 std::uint32_t PcitestMdev::read(std::uint64_t offset)
@@ -242,7 +249,7 @@ public:
         case VFIO_PCI_BAR0_REGION_INDEX:
             return kBar0Region;
         case VFIO_PCI_BAR0_REGION_INDEX + kTableBar:
-            return table_bar_region(m.msix_vectors());
+            return table_bar_region(m.msix());
         }
         if (index < VFIO_PCI_NUM_REGIONS) {
             return vfio::RegionInfo{0, 0};
@@ -275,8 +282,8 @@ public:
         if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
             return m.config().read(m.config().image(), offset, data);
         }
-        if (region == VFIO_PCI_BAR0_REGION_INDEX + kTableBar) {
-            std::fill(data.begin(), data.end(), 0); // nothing past the table
+        if (region == VFIO_PCI_BAR0_REGION_INDEX + kTableBar && offset >= kPbaOffset) {
+            std::fill(data.begin(), data.end(), 0); // past the register mirror
             return true;
         }
         if (!reg_access_ok(dev, "read", region, offset, data.size())) {
@@ -292,7 +299,7 @@ public:
         if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
             return true; // QEMU's PCI core and the frontend keep what is writable
         }
-        if (region == VFIO_PCI_BAR0_REGION_INDEX + kTableBar) {
+        if (region == VFIO_PCI_BAR0_REGION_INDEX + kTableBar && offset >= kPbaOffset) {
             return true;
         }
         if (!reg_access_ok(dev, "write", region, offset, data.size())) {
@@ -300,8 +307,8 @@ public:
         }
         const std::uint32_t value = static_cast<std::uint32_t>(load_le(data));
         if (!mdev_of(dev).write(dev, offset, value)) {
-            dev.guest_error("pcitest: BAR0: write of 0x%x to read-only register 0x%" PRIx64,
-                            value, offset);
+            dev.guest_error("pcitest: BAR%u: write of 0x%x to read-only register 0x%" PRIx64,
+                            unsigned(region - VFIO_PCI_BAR0_REGION_INDEX), value, offset);
             return false;
         }
         return true;
@@ -322,16 +329,18 @@ private:
     static bool reg_access_ok(Device &dev, const char *what, std::uint32_t region,
                               std::uint64_t offset, std::size_t size)
     {
-        if (region != VFIO_PCI_BAR0_REGION_INDEX || offset >= kPbaOffset) {
+        if ((region != VFIO_PCI_BAR0_REGION_INDEX &&
+             region != VFIO_PCI_BAR0_REGION_INDEX + kTableBar) ||
+            offset >= kPbaOffset) {
             dev.guest_error("pcitest: %s at region %" PRIu32 " offset 0x%" PRIx64
                             ": no register there",
                             what, region, offset);
             return false;
         }
         if (size != 4) {
-            dev.guest_error("pcitest: BAR0: %zu-byte %s at offset 0x%" PRIx64
+            dev.guest_error("pcitest: BAR%u: %zu-byte %s at offset 0x%" PRIx64
                             "; the registers are 32 bits wide",
-                            size, what, offset);
+                            unsigned(region - VFIO_PCI_BAR0_REGION_INDEX), size, what, offset);
             return false;
         }
         return true;
@@ -340,18 +349,31 @@ private:
 
 const PcitestVfioOps kVfioOps;
 
+// A number (QEMU's property parser took hex too and hands over decimal);
+// `fallback` when unset.
+Result<std::uint32_t> number_property(const CreateArgs &args, const char *name,
+                                      std::uint32_t fallback)
+{
+    std::optional<std::string_view> text = args.properties.get(name);
+    if (!text) {
+        return fallback;
+    }
+    std::uint32_t v = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+    if (ec != std::errc{} || end != text->data() + text->size()) {
+        return Error{Errc::invalid_property, std::string("property '") + name + "': not a number"};
+    }
+    return v;
+}
+
 Result<std::uint32_t> vector_property(const CreateArgs &args, const char *name,
                                       std::uint32_t max, bool power_of_two)
 {
-    std::optional<std::string_view> text = args.properties.get(name);
-    std::uint32_t v = 0;
-    if (text) {
-        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-        if (ec != std::errc{} || end != text->data() + text->size()) {
-            return Error{Errc::invalid_property,
-                         std::string("property '") + name + "': not a number"};
-        }
+    Result<std::uint32_t> n = number_property(args, name, 0);
+    if (!n) {
+        return n.error();
     }
+    const std::uint32_t v = *n;
     if (v > max || (power_of_two && v != 0 && !std::has_single_bit(v))) {
         return Error{Errc::invalid_property,
                      std::string("property '") + name + "': " + std::to_string(v) +
@@ -359,6 +381,41 @@ Result<std::uint32_t> vector_property(const CreateArgs &args, const char *name,
                          (power_of_two ? ", 1, 2, 4, 8, 16 or 32" : " to " + std::to_string(max))};
     }
     return v;
+}
+
+Result<PcitestMsix> msix_properties(const CreateArgs &args)
+{
+    PcitestMsix x;
+    Result<std::uint32_t> vectors =
+        vector_property(args, "msix-vectors", PCI_MSIX_FLAGS_QSIZE + 1, false);
+    if (!vectors) {
+        return vectors.error();
+    }
+    x.vectors = *vectors;
+    const struct {
+        const char *name;
+        std::uint32_t *value;
+        std::uint32_t max;
+    } places[] = {
+        {"msix-table-offset", &x.table_offset, kMaxMsixOffset},
+        {"msix-pba-bar", &x.pba_bar, kTableBar},
+        {"msix-pba-offset", &x.pba_offset, kMaxMsixOffset},
+    };
+    for (const auto &p : places) {
+        Result<std::uint32_t> v = number_property(args, p.name, *p.value);
+        if (!v) {
+            return v.error();
+        }
+        if (*v > p.max || (p.value == &x.pba_bar && *v != 0 && *v != kTableBar)) {
+            return Error{Errc::invalid_property,
+                         std::string("property '") + p.name + "': " + std::to_string(*v) +
+                             (p.value == &x.pba_bar ? "; accepted: 0 or 2"
+                                                    : "; accepted: at most " +
+                                                          std::to_string(p.max))};
+        }
+        *p.value = *v;
+    }
+    return x;
 }
 
 } // namespace
@@ -391,8 +448,7 @@ Result<std::unique_ptr<VendorState>> PcitestParent::create(const CreateArgs &arg
     if (!msi) {
         return msi.error();
     }
-    Result<std::uint32_t> msix =
-        vector_property(args, "msix-vectors", PCI_MSIX_FLAGS_QSIZE + 1, false);
+    Result<PcitestMsix> msix = msix_properties(args);
     if (!msix) {
         return msix.error();
     }
@@ -433,6 +489,11 @@ constexpr PropertyDecl kProperties[] = {
      "MSI vectors in the MSI capability (0: no MSI; 1, 2, 4, .. 32)", "0"},
     {"msix-vectors", MDEV_PROP_UINT32,
      "MSI-X table entries (0: no MSI-X; 1..2048; table in BAR2, PBA at BAR0+0x800)", "0"},
+    {"msix-table-offset", MDEV_PROP_UINT32,
+     "MSI-X table offset in BAR2 (8-byte aligned; BAR2 grows to fit)", "0"},
+    {"msix-pba-bar", MDEV_PROP_UINT32, "BAR of the MSI-X PBA (0 or 2)", "0"},
+    {"msix-pba-offset", MDEV_PROP_UINT32,
+     "MSI-X PBA offset in its BAR (8-byte aligned; BAR0 is 4 KiB)", "2048"},
 };
 
 constexpr ParentDeclaration kPcitest = {

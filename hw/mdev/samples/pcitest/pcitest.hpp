@@ -6,7 +6,10 @@
 // index in use or to DMA a buffer, and reads back what happened. It models
 // no real product; MSI (0..32 vectors) and MSI-X (0..2048 vectors, table in
 // BAR2, PBA in BAR0 beside the registers) are chosen per device with the
-// msi-vectors / msix-vectors properties.
+// msi-vectors / msix-vectors properties, and where the table and the PBA
+// sit with msix-table-offset / msix-pba-bar / msix-pba-offset (BAR2 below
+// offset 0x800 mirrors BAR0's registers, so a table at BAR2+0x80 shares its
+// page with registers, as pci-epf-test's does).
 #pragma once
 
 #include "hw/mdev/core.hpp"
@@ -39,6 +42,10 @@ inline constexpr std::uint32_t kBufSize = 0x100;
 inline constexpr std::uint64_t kPbaOffset = 0x800; // MSI-X PBA (up to 256 bytes)
 inline constexpr std::uint64_t kBar0Size = 0x1000;
 inline constexpr std::uint32_t kTableBar = 2;     // MSI-X table at offset 0
+// BAR2 (32-bit memory, at least 4 KiB, as big as the table and a PBA in it
+// need): below kPbaOffset the registers of BAR0 again, past it zeros;
+// the table and a PBA in BAR2 lie over both.
+inline constexpr std::uint64_t kMaxMsixOffset = 0x100000; // the offsets' bound
 
 inline constexpr std::uint32_t kMagicValue = 0x7465'7374; // "test"
 inline constexpr std::uint32_t kDmaFromGuest = 1;  // guest memory -> buffer
@@ -47,6 +54,14 @@ inline constexpr std::uint32_t kDmaIdle = 0;
 inline constexpr std::uint32_t kDmaDone = 1;
 inline constexpr std::uint32_t kDmaFailed = 2;
 } // namespace pcitest
+
+// MSI-X as the properties chose it (vectors 0: none).
+struct PcitestMsix {
+    std::uint32_t vectors = 0;
+    std::uint32_t table_offset = 0;                 // in BAR2 (kTableBar)
+    std::uint32_t pba_bar = 0;                      // 0 or 2
+    std::uint32_t pba_offset = pcitest::kPbaOffset;
+};
 
 // What migrates, as plain fields.
 struct PcitestRegs {
@@ -61,15 +76,17 @@ struct PcitestRegs {
 
 class PcitestMdev final : public VendorState {
 public:
-    PcitestMdev(std::uint32_t msi_vectors, std::uint32_t msix_vectors, vfio::PciConfig config);
+    PcitestMdev(std::uint32_t msi_vectors, const PcitestMsix &msix, vfio::PciConfig config);
 
     std::uint32_t msi_vectors() const { return msi_vectors_; }
-    std::uint32_t msix_vectors() const { return msix_vectors_; }
+    std::uint32_t msix_vectors() const { return msix_.vectors; }
+    const PcitestMsix &msix() const { return msix_; }
     const vfio::PciConfig &config() const { return config_; }
     const PcitestRegs &regs() const { return regs_; }
     std::uint64_t table_bar_size() const;
 
-    // A 4-byte access to BAR0 at a 4-byte aligned offset below kPbaOffset.
+    // A 4-byte access to BAR0 (or BAR2) at a 4-byte aligned offset below
+    // kPbaOffset.
     std::uint32_t read(std::uint64_t offset);
     // False for a read-only register (the caller logs the guest error).
     bool write(Device &dev, std::uint64_t offset, std::uint32_t value);
@@ -85,7 +102,7 @@ private:
     void run_dma(Device &dev, std::uint32_t cmd);
 
     std::uint32_t msi_vectors_;
-    std::uint32_t msix_vectors_;
+    PcitestMsix msix_;
     vfio::PciConfig config_;
     PcitestRegs regs_{};
     std::uint32_t index_ = ~std::uint32_t(0); // the index whose sink we hold
