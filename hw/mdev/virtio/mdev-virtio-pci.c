@@ -190,8 +190,8 @@ static bool mdev_virtio_touches_cfg_data(MdevPCIState *s, uint32_t addr,
     MdevVirtioPCI *v = mdev_virtio_pci_of(s);
 
     return v->virtio_cfg_cap &&
-           ranges_overlap(addr, len, v->virtio_cfg_cap + VIRTIO_CAP_PCI_CFG_DATA,
-                          4);
+           ranges_overlap(addr, len,
+                          v->virtio_cfg_cap + VIRTIO_CAP_PCI_CFG_DATA, 4);
 }
 
 static void mdev_virtio_load_identity(MdevPCIState *s,
@@ -250,7 +250,8 @@ static int mdev_virtio_post_load_state(void *opaque, int version_id)
 {
     MdevVirtioPCI *v = opaque;
 
-    return mdev_pci_check_loaded(v->common.dev, mdev_virtio_post_load, "the virtio transport");
+    return mdev_pci_check_loaded(v->common.dev, mdev_virtio_post_load,
+                                 "the virtio transport");
 }
 
 static const VMStateDescription vmstate_mdev_virtio_queue = {
