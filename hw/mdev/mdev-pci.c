@@ -3,7 +3,8 @@
  *
  * qemu-mdev: the abstract PCI function of an mdev. It asks the core for an
  * mdev of the concrete type's parent, mirrors it on an mdev bus, and lets
- * the frontend for the mdev's class build the function.
+ * the frontend for the mdev's class build the function. It knows the
+ * frontends only through the table each registers for its class.
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
@@ -18,8 +19,6 @@
 #include "migration/vmstate.h"
 #include "hw/mdev/mdev-pci.h"
 #include "hw/mdev/mdev-parent-object.h"
-#include "vfio/mdev-vfio-pci.h"
-#include "virtio/mdev-virtio-pci.h"
 #include "trace.h"
 
 char *mdev_pci_describe(MdevPCIState *s)
@@ -383,15 +382,55 @@ static bool mdev_pci_mirror_on_bus(MdevPCIState *s, Error **errp)
     return qdev_realize(mdev, BUS(&s->bus), errp);
 }
 
+/* The frontends, by class (MdevClass values are small). */
+#define MDEV_PCI_MAX_CLASSES 8
+static const MdevPCIFrontend *mdev_pci_frontends[MDEV_PCI_MAX_CLASSES];
+
+void mdev_pci_register_frontend(MdevClass cls, const MdevPCIFrontend *fe)
+{
+    assert(cls > 0 && cls < MDEV_PCI_MAX_CLASSES);
+    assert(!mdev_pci_frontends[cls]);
+    assert(fe->state_size >= sizeof(MdevPCIFrontendState));
+    assert(fe->realize && fe->reset && fe->config_read && fe->config_write);
+    mdev_pci_frontends[cls] = fe;
+}
+
+MdevPCIFrontendState *mdev_pci_frontend_state(MdevPCIState *s)
+{
+    return s->frontend_state;
+}
+
+static bool mdev_pci_frontend_realize(MdevPCIState *s, Error **errp)
+{
+    MdevClass cls = mdev_class(s->handle);
+    const MdevPCIFrontend *fe = cls > 0 && cls < MDEV_PCI_MAX_CLASSES ?
+                                mdev_pci_frontends[cls] : NULL;
+
+    if (!fe) {
+        error_setg(errp, "property 'class': class '%s' has no PCI frontend "
+                   "in this build", s->class_name);
+        return false;
+    }
+    /*
+     * The state lives until instance_finalize (MdevPCIFrontend says why),
+     * so a device realized again after unrealize has it already.
+     */
+    if (!s->frontend_state) {
+        s->frontend_state = g_malloc0(fe->state_size);
+        s->frontend_state->dev = s;
+        s->frontend = fe;
+    } else if (s->frontend != fe) {
+        error_setg(errp, "property 'class': this device was realized before "
+                   "with another class; it cannot change");
+        return false;
+    }
+    return fe->realize(s, errp);
+}
+
 static void mdev_pci_frontend_exit(MdevPCIState *s)
 {
-    switch (mdev_class(s->handle)) {
-    case MDEV_CLASS_VFIO:
-        mdev_vfio_pci_exit(s);
-        break;
-    case MDEV_CLASS_VIRTIO:
-        mdev_virtio_pci_exit(s);
-        break;
+    if (s->frontend->exit) {
+        s->frontend->exit(s);
     }
 }
 
@@ -403,19 +442,7 @@ static void mdev_pci_realize(PCIDevice *pdev, Error **errp)
     if (!mdev_pci_create_mdev(s, errp)) {
         return;
     }
-    switch (mdev_class(s->handle)) {
-    case MDEV_CLASS_VFIO:
-        ok = mdev_vfio_pci_realize(s, errp);
-        break;
-    case MDEV_CLASS_VIRTIO:
-        ok = mdev_virtio_pci_realize(s, errp);
-        break;
-    default:
-        error_setg(errp, "property 'class': class '%s' has no PCI frontend "
-                   "in this build", s->class_name);
-        ok = false;
-        break;
-    }
+    ok = mdev_pci_frontend_realize(s, errp);
     if (ok && !mdev_pci_mirror_on_bus(s, errp)) {
         mdev_pci_frontend_exit(s);
         ok = false;
@@ -449,11 +476,8 @@ static uint32_t mdev_pci_config_read(PCIDevice *pdev, uint32_t addr, int len)
 {
     MdevPCIState *s = MDEV_PCI(pdev);
 
-    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VFIO) {
-        return mdev_vfio_pci_config_read(s, addr, len);
-    }
-    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VIRTIO) {
-        return mdev_virtio_pci_config_read(s, addr, len);
+    if (s->handle && s->frontend) {
+        return s->frontend->config_read(s, addr, len);
     }
     return pci_default_read_config(pdev, addr, len);
 }
@@ -463,12 +487,8 @@ static void mdev_pci_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
 {
     MdevPCIState *s = MDEV_PCI(pdev);
 
-    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VFIO) {
-        mdev_vfio_pci_config_write(s, addr, val, len);
-        return;
-    }
-    if (s->handle && mdev_class(s->handle) == MDEV_CLASS_VIRTIO) {
-        mdev_virtio_pci_config_write(s, addr, val, len);
+    if (s->handle && s->frontend) {
+        s->frontend->config_write(s, addr, val, len);
         return;
     }
     pci_default_write_config(pdev, addr, val, len);
@@ -482,14 +502,7 @@ static void mdev_pci_reset(DeviceState *dev)
         return;
     }
     trace_mdev_pci_reset(s->uuid);
-    switch (mdev_class(s->handle)) {
-    case MDEV_CLASS_VFIO:
-        mdev_vfio_pci_reset(s);
-        break;
-    case MDEV_CLASS_VIRTIO:
-        mdev_virtio_pci_reset(s);
-        break;
-    }
+    s->frontend->reset(s);
 }
 
 static void mdev_pci_instance_init(Object *obj)
@@ -519,6 +532,10 @@ static void mdev_pci_instance_finalize(Object *obj)
         mdev_release(s->hold);
         s->hold = NULL;
     }
+    /* Its memory regions, embedded in it, were unparented already. */
+    g_free(s->frontend_state);
+    s->frontend_state = NULL;
+    s->frontend = NULL;
     /* Not a property (uuid_prop is): qdev does not free it. */
     g_free(s->uuid);
     s->uuid = NULL;
@@ -562,9 +579,9 @@ int mdev_pci_post_load(void *opaque, int version_id)
     if (mdev_pci_check_loaded(s, mdev_post_load, what) != 0) {
         return -EINVAL;
     }
-    /* The device's state is in place: route its interrupts as loaded. */
-    if (mdev_class(s->handle) == MDEV_CLASS_VFIO) {
-        mdev_vfio_pci_post_load(s);
+    /* The device's state is in place: the frontend applies it. */
+    if (s->frontend->post_load) {
+        s->frontend->post_load(s);
     }
     return 0;
 }

@@ -17,6 +17,7 @@
 
 struct MdevVfioDisplay {
     MdevPCIState *owner;
+    MemoryRegion *bar_mr[MDEV_VFIO_NUM_BARS]; /* the vfio frontend's */
     QemuConsole *con;
     /* What the console's surface shows now. */
     MdevVfioPlaneStatus status;
@@ -82,7 +83,7 @@ static void mdev_vfio_display_switch(MdevVfioDisplay *d,
 static void mdev_vfio_display_update_dirty(MdevVfioDisplay *d)
 {
     const MdevVfioPlane *p = &d->plane;
-    MemoryRegion *mr = &d->owner->bars[p->bar].mr;
+    MemoryRegion *mr = d->bar_mr[p->bar];
     hwaddr line_bytes = (hwaddr)p->width * p->bytes_per_pixel;
     DirtyBitmapSnapshot *snap;
     uint32_t y, first_dirty = 0;
@@ -144,7 +145,8 @@ static const GraphicHwOps mdev_vfio_display_ops = {
     .gfx_update = mdev_vfio_display_gfx_update,
 };
 
-MdevVfioDisplay *mdev_vfio_display_init(MdevPCIState *s)
+MdevVfioDisplay *mdev_vfio_display_init(MdevPCIState *s,
+                                        MemoryRegion *const bar_mr[])
 {
     MdevVfioDisplay *d;
     unsigned i;
@@ -152,12 +154,13 @@ MdevVfioDisplay *mdev_vfio_display_init(MdevPCIState *s)
     if (!mdev_vfio_has_display(s->handle)) {
         return NULL;
     }
+    d = g_new0(MdevVfioDisplay, 1);
     for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
-        if (memory_region_is_ram(&s->bars[i].mr)) {
-            memory_region_set_log(&s->bars[i].mr, true, DIRTY_MEMORY_VGA);
+        d->bar_mr[i] = bar_mr[i];
+        if (memory_region_is_ram(d->bar_mr[i])) {
+            memory_region_set_log(d->bar_mr[i], true, DIRTY_MEMORY_VGA);
         }
     }
-    d = g_new0(MdevVfioDisplay, 1);
     d->owner = s;
     d->status = MDEV_VFIO_PLANE_NONE;
     d->con = graphic_console_init(DEVICE(s), 0, &mdev_vfio_display_ops, d);
@@ -166,18 +169,16 @@ MdevVfioDisplay *mdev_vfio_display_init(MdevPCIState *s)
 
 void mdev_vfio_display_fini(MdevVfioDisplay *d)
 {
-    MdevPCIState *s;
     unsigned i;
 
     if (!d) {
         return;
     }
-    s = d->owner;
     /* Replaces our surface, which points into the device's memory. */
     graphic_console_close(d->con);
     for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
-        if (memory_region_is_ram(&s->bars[i].mr)) {
-            memory_region_set_log(&s->bars[i].mr, false, DIRTY_MEMORY_VGA);
+        if (memory_region_is_ram(d->bar_mr[i])) {
+            memory_region_set_log(d->bar_mr[i], false, DIRTY_MEMORY_VGA);
         }
     }
     g_free(d);

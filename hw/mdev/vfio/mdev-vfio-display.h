@@ -10,15 +10,17 @@
 #define HW_MDEV_VFIO_MDEV_VFIO_DISPLAY_H
 
 #include "hw/mdev/mdev-pci.h"
+#include "hw/mdev/vfio-pci.h"
 
 typedef struct MdevVfioDisplay MdevVfioDisplay;
 
 /*
- * The console of @s, or NULL if its device has no display. Turns on dirty
- * tracking on every RAM-backed BAR, so that an unchanged frame costs the
- * UI nothing.
+ * The console of @s, or NULL if its device has no display. @bar_mr are the
+ * regions of its BARs, which outlive the console. Turns on dirty tracking
+ * on every RAM-backed BAR, so that an unchanged frame costs the UI nothing.
  */
-MdevVfioDisplay *mdev_vfio_display_init(MdevPCIState *s);
+MdevVfioDisplay *mdev_vfio_display_init(MdevPCIState *s,
+                                        MemoryRegion *const bar_mr[]);
 /* Closes the console: it stops reading the BAR memory the device owns. */
 void mdev_vfio_display_fini(MdevVfioDisplay *d);
 /* The device was reset and may have rewritten its frame: redraw it whole. */

@@ -17,9 +17,16 @@
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "exec/target_page.h"
+#include "qemu/module.h"
 #include "mdev-vfio-pci.h"
 #include "mdev-vfio-display.h"
 #include "trace.h"
+
+/* This frontend's state of @s (mdev_pci_frontend_state). */
+static MdevVfioPCI *mdev_vfio_pci_of(MdevPCIState *s)
+{
+    return container_of(mdev_pci_frontend_state(s), MdevVfioPCI, common);
+}
 
 static uint64_t mdev_vfio_bar_mr_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -94,15 +101,16 @@ static void mdev_vfio_init_direct_ops(MdevPCIBar *bar)
     };
 }
 
-static void mdev_vfio_mark_emulated(MdevPCIState *s, unsigned start,
+static void mdev_vfio_mark_emulated(MdevVfioPCI *v, unsigned start,
                                     unsigned len)
 {
-    memset(s->emulated + start, 1, MIN(len, PCI_CONFIG_SPACE_SIZE - start));
+    memset(v->emulated + start, 1, MIN(len, PCI_CONFIG_SPACE_SIZE - start));
 }
 
 /* Identity and everything past the header, from the device. */
 static void mdev_vfio_load_config(MdevPCIState *s)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
     MdevHandle *h = s->handle;
     uint8_t *c = pdev->config;
@@ -130,17 +138,18 @@ static void mdev_vfio_load_config(MdevPCIState *s)
     for (i = PCI_CONFIG_HEADER_SIZE; i < PCI_CONFIG_SPACE_SIZE; i += 4) {
         pci_set_long(c + i, mdev_vfio_config_read(h, i, 4));
     }
-    memset(s->emulated, 0, sizeof(s->emulated));
-    mdev_vfio_mark_emulated(s, 0, PCI_CONFIG_HEADER_SIZE);
+    memset(v->emulated, 0, sizeof(v->emulated));
+    mdev_vfio_mark_emulated(v, 0, PCI_CONFIG_HEADER_SIZE);
 }
 
 static void mdev_vfio_register_bars(MdevPCIState *s)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
     unsigned i;
 
     for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
-        MdevPCIBar *bar = &s->bars[i];
+        MdevPCIBar *bar = &v->bars[i];
         MdevVfioBar info;
         uint8_t type;
         void *ram;
@@ -198,16 +207,17 @@ static unsigned mdev_vfio_msi_cap_size(const MdevVfioMsi *msi)
  */
 static bool mdev_vfio_init_msi(MdevPCIState *s, Error **errp)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
     uint8_t *c = pdev->config;
-    uint8_t off = s->msi.offset;
+    uint8_t off = v->msi.offset;
     unsigned link = PCI_CAPABILITY_LIST;
     unsigned n;
 
     for (n = 0; n < PCI_CONFIG_SPACE_SIZE / 4 && c[link]; n++) {
         if (c[link] == off) {
             c[link] = c[off + PCI_CAP_LIST_NEXT];
-            mdev_vfio_mark_emulated(s, link, 1);
+            mdev_vfio_mark_emulated(v, link, 1);
             break;
         }
         link = c[link] + PCI_CAP_LIST_NEXT;
@@ -215,13 +225,13 @@ static bool mdev_vfio_init_msi(MdevPCIState *s, Error **errp)
             break;
         }
     }
-    memset(c + off, 0, mdev_vfio_msi_cap_size(&s->msi));
-    if (msi_init(pdev, off, s->msi.vectors, s->msi.addr64,
-                 s->msi.per_vector_mask, errp) < 0) {
+    memset(c + off, 0, mdev_vfio_msi_cap_size(&v->msi));
+    if (msi_init(pdev, off, v->msi.vectors, v->msi.addr64,
+                 v->msi.per_vector_mask, errp) < 0) {
         return false;
     }
-    mdev_vfio_mark_emulated(s, off, mdev_vfio_msi_cap_size(&s->msi));
-    mdev_vfio_mark_emulated(s, PCI_CAPABILITY_LIST, 1);
+    mdev_vfio_mark_emulated(v, off, mdev_vfio_msi_cap_size(&v->msi));
+    mdev_vfio_mark_emulated(v, PCI_CAPABILITY_LIST, 1);
     return true;
 }
 
@@ -297,7 +307,8 @@ static const MemoryRegionOps mdev_vfio_msix_pba_ops =
 
 static int mdev_vfio_msix_post_load(void *opaque, int version_id)
 {
-    MdevPCIState *s = opaque;
+    MdevVfioPCI *v = opaque;
+    MdevPCIState *s = v->common.dev;
     char why[256];
 
     if (!mdev_vfio_msix_check(s->handle, why, sizeof(why))) {
@@ -360,7 +371,8 @@ static const VMStateDescription vmstate_mdev_vfio_msix_state = {
  * A section of its own, registered only by functions with MSI-X: the
  * streams of every other vfio mdev stay as they were. The interrupt mode
  * it means is applied once the whole function is loaded (mdev_vfio_pci_
- * post_load), since QEMU's MSI state comes with the PCI config, later.
+ * post_load), since QEMU's MSI state comes with the PCI config, later. Its
+ * opaque is the frontend's state (MdevVfioPCI).
  */
 static const VMStateDescription vmstate_mdev_vfio_msix = {
     .name = "mdev-vfio-msix",
@@ -368,7 +380,7 @@ static const VMStateDescription vmstate_mdev_vfio_msix = {
     .minimum_version_id = 1,
     .post_load = mdev_vfio_msix_post_load,
     .fields = (const VMStateField[]) {
-        VMSTATE_STRUCT_POINTER(msix_state, MdevPCIState,
+        VMSTATE_STRUCT_POINTER(msix_state, MdevVfioPCI,
                                vmstate_mdev_vfio_msix_state,
                                MdevVfioMsixState),
         VMSTATE_END_OF_LIST()
@@ -404,8 +416,9 @@ static bool mdev_vfio_msix_overlaps(uint64_t off, unsigned size,
 static MemoryRegion *mdev_vfio_msix_route(MdevVfioMsixWindow *w, hwaddr addr,
                                           unsigned size, hwaddr *to)
 {
-    MdevPCIState *s = w->owner;
-    const MdevVfioMsix *m = &s->msix;
+    MdevVfioPCI *v = w->owner;
+    MdevPCIState *s = v->common.dev;
+    const MdevVfioMsix *m = &v->msix;
     uint64_t off = w->base + addr;
     struct {
         unsigned bar;
@@ -413,9 +426,9 @@ static MemoryRegion *mdev_vfio_msix_route(MdevVfioMsixWindow *w, hwaddr addr,
         MemoryRegion *mr;
         const char *name;
     } areas[] = {
-        { m->table_bar, m->table_offset, m->table_size, &s->msix_table_mr,
+        { m->table_bar, m->table_offset, m->table_size, &v->msix_table_mr,
           "table" },
-        { m->pba_bar, m->pba_offset, m->pba_size, &s->msix_pba_mr, "PBA" },
+        { m->pba_bar, m->pba_offset, m->pba_size, &v->msix_pba_mr, "PBA" },
     };
     unsigned i;
 
@@ -436,7 +449,7 @@ static MemoryRegion *mdev_vfio_msix_route(MdevVfioMsixWindow *w, hwaddr addr,
         return areas[i].mr;
     }
     *to = off;
-    return &s->bars[w->bar].mr;
+    return &v->bars[w->bar].mr;
 }
 
 static MemTxResult mdev_vfio_msix_window_read(void *opaque, hwaddr addr,
@@ -490,18 +503,18 @@ static const MemoryRegionOps mdev_vfio_msix_window_ops = {
 
 /* The pages of BAR @bar over [@start, @start + @len), merged with a window
  * of the same BAR that they overlap. */
-static void mdev_vfio_msix_plan_window(MdevPCIState *s, unsigned bar,
+static void mdev_vfio_msix_plan_window(MdevVfioPCI *v, unsigned bar,
                                        uint64_t start, uint64_t len)
 {
     uint64_t page = qemu_target_page_size();
     uint64_t lo = QEMU_ALIGN_DOWN(start, page);
     uint64_t hi = MIN(QEMU_ALIGN_UP(start + len, page),
-                      memory_region_size(&s->bars[bar].mr));
+                      memory_region_size(&v->bars[bar].mr));
     MdevVfioMsixWindow *w;
     unsigned i;
 
-    for (i = 0; i < s->msix_nwindows; i++) {
-        w = &s->msix_windows[i];
+    for (i = 0; i < v->msix_nwindows; i++) {
+        w = &v->msix_windows[i];
         if (w->bar == bar && lo < w->base + w->size && w->base < hi) {
             hi = MAX(hi, w->base + w->size);
             w->base = MIN(lo, w->base);
@@ -509,8 +522,8 @@ static void mdev_vfio_msix_plan_window(MdevPCIState *s, unsigned bar,
             return;
         }
     }
-    w = &s->msix_windows[s->msix_nwindows++];
-    w->owner = s;
+    w = &v->msix_windows[v->msix_nwindows++];
+    w->owner = v;
     w->bar = bar;
     w->base = lo;
     w->size = hi - lo;
@@ -518,23 +531,24 @@ static void mdev_vfio_msix_plan_window(MdevPCIState *s, unsigned bar,
 
 static void mdev_vfio_init_msix(MdevPCIState *s)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     const char *type = object_get_typename(OBJECT(s));
     g_autofree char *table = g_strdup_printf("%s msix-table", type);
     g_autofree char *pba = g_strdup_printf("%s msix-pba", type);
     unsigned i;
 
-    memory_region_init_io(&s->msix_table_mr, OBJECT(s),
+    memory_region_init_io(&v->msix_table_mr, OBJECT(s),
                           &mdev_vfio_msix_table_ops, s, table,
-                          s->msix.table_size);
-    memory_region_init_io(&s->msix_pba_mr, OBJECT(s), &mdev_vfio_msix_pba_ops,
-                          s, pba, s->msix.pba_size);
-    s->msix_nwindows = 0;
-    mdev_vfio_msix_plan_window(s, s->msix.table_bar, s->msix.table_offset,
-                               s->msix.table_size);
-    mdev_vfio_msix_plan_window(s, s->msix.pba_bar, s->msix.pba_offset,
-                               s->msix.pba_size);
-    for (i = 0; i < s->msix_nwindows; i++) {
-        MdevVfioMsixWindow *w = &s->msix_windows[i];
+                          v->msix.table_size);
+    memory_region_init_io(&v->msix_pba_mr, OBJECT(s), &mdev_vfio_msix_pba_ops,
+                          s, pba, v->msix.pba_size);
+    v->msix_nwindows = 0;
+    mdev_vfio_msix_plan_window(v, v->msix.table_bar, v->msix.table_offset,
+                               v->msix.table_size);
+    mdev_vfio_msix_plan_window(v, v->msix.pba_bar, v->msix.pba_offset,
+                               v->msix.pba_size);
+    for (i = 0; i < v->msix_nwindows; i++) {
+        MdevVfioMsixWindow *w = &v->msix_windows[i];
         g_autofree char *name = g_strdup_printf("%s msix-window BAR%u+0x%"
                                                 PRIx64, type, w->bar, w->base);
 
@@ -546,84 +560,97 @@ static void mdev_vfio_init_msix(MdevPCIState *s)
          * the device's guard, which this one would already hold.
          */
         w->mr.disable_reentrancy_guard = true;
-        memory_region_add_subregion_overlap(&s->bars[w->bar].mr, w->base,
+        memory_region_add_subregion_overlap(&v->bars[w->bar].mr, w->base,
                                             &w->mr, 1);
     }
-    s->msix_state = mdev_vfio_msix_state(s->handle);
-    vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_vfio_msix, s);
+    v->msix_state = mdev_vfio_msix_state(s->handle);
+    vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_vfio_msix, v);
 }
 
 static void mdev_vfio_exit_msix(MdevPCIState *s)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     unsigned i;
 
-    vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_vfio_msix, s);
-    for (i = 0; i < s->msix_nwindows; i++) {
-        MdevVfioMsixWindow *w = &s->msix_windows[i];
+    vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_vfio_msix, v);
+    for (i = 0; i < v->msix_nwindows; i++) {
+        MdevVfioMsixWindow *w = &v->msix_windows[i];
 
-        memory_region_del_subregion(&s->bars[w->bar].mr, &w->mr);
+        memory_region_del_subregion(&v->bars[w->bar].mr, &w->mr);
         object_unparent(OBJECT(&w->mr));
     }
-    s->msix_nwindows = 0;
-    object_unparent(OBJECT(&s->msix_table_mr));
-    object_unparent(OBJECT(&s->msix_pba_mr));
-    s->msix_state = NULL;
+    v->msix_nwindows = 0;
+    object_unparent(OBJECT(&v->msix_table_mr));
+    object_unparent(OBJECT(&v->msix_pba_mr));
+    v->msix_state = NULL;
 }
 
-bool mdev_vfio_pci_realize(MdevPCIState *s, Error **errp)
+static bool mdev_vfio_pci_realize(MdevPCIState *s, Error **errp)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
+    MemoryRegion *bar_mr[MDEV_VFIO_NUM_BARS];
+    unsigned i;
+
     mdev_vfio_load_config(s);
     mdev_vfio_register_bars(s);
-    mdev_vfio_msi(s->handle, &s->msi);
-    if (s->msi.offset && !mdev_vfio_init_msi(s, errp)) {
+    mdev_vfio_msi(s->handle, &v->msi);
+    if (v->msi.offset && !mdev_vfio_init_msi(s, errp)) {
         return false;
     }
-    mdev_vfio_msix(s->handle, &s->msix);
-    if (s->msix.offset) {
+    mdev_vfio_msix(s->handle, &v->msix);
+    if (v->msix.offset) {
         mdev_vfio_init_msix(s);
     }
     mdev_vfio_connect_irqs(s->handle);
-    s->display = mdev_vfio_display_init(s);
+    for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
+        bar_mr[i] = &v->bars[i].mr;
+    }
+    v->display = mdev_vfio_display_init(s, bar_mr);
     return true;
 }
 
-void mdev_vfio_pci_exit(MdevPCIState *s)
+static void mdev_vfio_pci_exit(MdevPCIState *s)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     unsigned i;
 
-    mdev_vfio_display_fini(s->display);
-    s->display = NULL;
+    mdev_vfio_display_fini(v->display);
+    v->display = NULL;
     for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
-        if (memory_region_is_ram(&s->bars[i].mr)) {
-            vmstate_unregister_ram(&s->bars[i].mr, DEVICE(s));
+        if (memory_region_is_ram(&v->bars[i].mr)) {
+            vmstate_unregister_ram(&v->bars[i].mr, DEVICE(s));
         }
     }
-    if (s->msix.offset) {
+    if (v->msix.offset) {
         mdev_vfio_exit_msix(s);
     }
-    if (s->msi.offset) {
+    if (v->msi.offset) {
         msi_uninit(PCI_DEVICE(s));
     }
 }
 
-void mdev_vfio_pci_post_load(MdevPCIState *s)
+/* After the whole function was loaded: route its interrupts as loaded. */
+static void mdev_vfio_pci_post_load(MdevPCIState *s)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
-    bool msi = s->msi.offset && msi_enabled(pdev);
+    bool msi = v->msi.offset && msi_enabled(pdev);
 
     mdev_vfio_irqs_loaded(s->handle, msi,
                           msi ? msi_nr_vectors_allocated(pdev) : 0);
 }
 
-uint32_t mdev_vfio_pci_config_read(MdevPCIState *s, uint32_t addr, int len)
+static uint32_t mdev_vfio_pci_config_read(MdevPCIState *s, uint32_t addr,
+                                          int len)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     uint32_t emu = pci_default_read_config(PCI_DEVICE(s), addr, len);
     uint32_t dev = 0, val = 0;
     bool from_device = false;
     int i;
 
     for (i = 0; i < len; i++) {
-        from_device |= !s->emulated[addr + i];
+        from_device |= !v->emulated[addr + i];
     }
     if (!from_device) {
         return emu;
@@ -632,22 +659,23 @@ uint32_t mdev_vfio_pci_config_read(MdevPCIState *s, uint32_t addr, int len)
     for (i = 0; i < len; i++) {
         uint32_t byte_mask = 0xffu << (8 * i);
 
-        val |= (s->emulated[addr + i] ? emu : dev) & byte_mask;
+        val |= (v->emulated[addr + i] ? emu : dev) & byte_mask;
     }
     trace_mdev_vfio_config_read(s->uuid, addr, len, val);
     return val;
 }
 
-void mdev_vfio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
-                                int len)
+static void mdev_vfio_pci_config_write(MdevPCIState *s, uint32_t addr,
+                                       uint32_t val, int len)
 {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
-    bool msi_was = s->msi.offset && msi_enabled(pdev);
+    bool msi_was = v->msi.offset && msi_enabled(pdev);
     unsigned vectors_was = msi_was ? msi_nr_vectors_allocated(pdev) : 0;
 
     trace_mdev_vfio_config_write(s->uuid, addr, len, val);
     pci_default_write_config(pdev, addr, val, len);
-    if (s->msi.offset) {
+    if (v->msi.offset) {
         bool msi_now;
         unsigned vectors_now;
 
@@ -667,12 +695,31 @@ void mdev_vfio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
     mdev_vfio_config_write(s->handle, addr, val, len);
 }
 
-void mdev_vfio_pci_reset(MdevPCIState *s)
+static void mdev_vfio_pci_reset(MdevPCIState *s)
 {
-    if (s->msi.offset) {
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
+
+    if (v->msi.offset) {
         msi_reset(PCI_DEVICE(s));
     }
     mdev_vfio_reset(s->handle);
     /* The device may have rewritten its BAR memory, past the dirty log. */
-    mdev_vfio_display_reset(s->display);
+    mdev_vfio_display_reset(v->display);
 }
+
+static const MdevPCIFrontend mdev_vfio_pci_frontend = {
+    .state_size = sizeof(MdevVfioPCI),
+    .realize = mdev_vfio_pci_realize,
+    .exit = mdev_vfio_pci_exit,
+    .reset = mdev_vfio_pci_reset,
+    .config_read = mdev_vfio_pci_config_read,
+    .config_write = mdev_vfio_pci_config_write,
+    .post_load = mdev_vfio_pci_post_load,
+};
+
+static void mdev_vfio_pci_register_frontend(void)
+{
+    mdev_pci_register_frontend(MDEV_CLASS_VFIO, &mdev_vfio_pci_frontend);
+}
+
+type_init(mdev_vfio_pci_register_frontend)

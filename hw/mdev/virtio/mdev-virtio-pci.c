@@ -11,6 +11,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/log.h"
+#include "qemu/module.h"
 #include "qemu/range.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
@@ -38,6 +39,12 @@ enum {
     VIRTIO_CAP_PCI_CFG_DATA = offsetof(struct virtio_pci_cfg_cap, pci_cfg_data),
     VIRTIO_CAP_PCI_CFG_SIZE = sizeof(struct virtio_pci_cfg_cap),
 };
+
+/* This frontend's state of @s (mdev_pci_frontend_state). */
+static MdevVirtioPCI *mdev_virtio_pci_of(MdevPCIState *s)
+{
+    return container_of(mdev_pci_frontend_state(s), MdevVirtioPCI, common);
+}
 
 #define MDEV_COMMON(field) \
     (MDEV_VIRTIO_COMMON_OFFSET + offsetof(struct virtio_pci_common_cfg, field))
@@ -153,7 +160,8 @@ static int mdev_virtio_add_cap(PCIDevice *pdev, uint8_t cfg_type,
 static bool mdev_virtio_cfg_window(MdevPCIState *s, uint32_t *offset,
                                    unsigned *size, bool write)
 {
-    uint8_t *c = PCI_DEVICE(s)->config + s->virtio_cfg_cap;
+    MdevVirtioPCI *v = mdev_virtio_pci_of(s);
+    uint8_t *c = PCI_DEVICE(s)->config + v->virtio_cfg_cap;
     uint8_t bar = c[VIRTIO_CAP_BAR];
     uint32_t off = pci_get_long(c + VIRTIO_CAP_OFFSET);
     uint32_t len = pci_get_long(c + VIRTIO_CAP_LENGTH);
@@ -179,9 +187,11 @@ static bool mdev_virtio_cfg_window(MdevPCIState *s, uint32_t *offset,
 static bool mdev_virtio_touches_cfg_data(MdevPCIState *s, uint32_t addr,
                                          int len)
 {
-    return s->virtio_cfg_cap &&
-           ranges_overlap(addr, len, s->virtio_cfg_cap + VIRTIO_CAP_PCI_CFG_DATA,
-                          4);
+    MdevVirtioPCI *v = mdev_virtio_pci_of(s);
+
+    return v->virtio_cfg_cap &&
+           ranges_overlap(addr, len,
+                          v->virtio_cfg_cap + VIRTIO_CAP_PCI_CFG_DATA, 4);
 }
 
 static void mdev_virtio_load_identity(MdevPCIState *s,
@@ -209,7 +219,7 @@ static void mdev_virtio_use_vectors(MdevPCIState *s)
 {
     unsigned i;
 
-    for (i = 0; i < s->virtio_vectors; i++) {
+    for (i = 0; i < mdev_virtio_pci_of(s)->virtio_vectors; i++) {
         msix_vector_use(PCI_DEVICE(s), i);
     }
 }
@@ -238,9 +248,10 @@ static void mdev_virtio_vm_state_change(void *opaque, bool running,
 
 static int mdev_virtio_post_load_state(void *opaque, int version_id)
 {
-    MdevPCIState *s = opaque;
+    MdevVirtioPCI *v = opaque;
 
-    return mdev_pci_check_loaded(s, mdev_virtio_post_load, "the virtio transport");
+    return mdev_pci_check_loaded(v->common.dev, mdev_virtio_post_load,
+                                 "the virtio transport");
 }
 
 static const VMStateDescription vmstate_mdev_virtio_queue = {
@@ -280,23 +291,36 @@ static const VMStateDescription vmstate_mdev_virtio_transport = {
 /*
  * The transport's own section (the concrete type's vmsd holds the PCI
  * device and the device model): MSI-X table and the transport registers.
+ * Its opaque is the frontend's state (MdevVirtioPCI); the MSI-X state is
+ * the function's, reached through common.dev (an MdevPCIState starts with
+ * its PCIDevice). The field keeps its name and layout from when the
+ * opaque was the MdevPCIState, whose PCIDevice is parent_obj.
  */
+QEMU_BUILD_BUG_ON(offsetof(MdevPCIState, parent_obj) != 0);
+
 static const VMStateDescription vmstate_mdev_virtio_pci = {
     .name = "mdev-virtio-pci",
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = mdev_virtio_post_load_state,
     .fields = (const VMStateField[]) {
-        VMSTATE_MSIX(parent_obj, MdevPCIState),
-        VMSTATE_STRUCT_POINTER(virtio_state, MdevPCIState,
+        {
+            .name = "parent_obj",
+            .size = sizeof(PCIDevice),
+            .vmsd = &vmstate_msix,
+            .flags = VMS_STRUCT | VMS_POINTER,
+            .offset = offsetof(MdevVirtioPCI, common.dev),
+        },
+        VMSTATE_STRUCT_POINTER(virtio_state, MdevVirtioPCI,
                                vmstate_mdev_virtio_transport,
                                MdevVirtioTransportState),
         VMSTATE_END_OF_LIST()
     },
 };
 
-bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
+static bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
 {
+    MdevVirtioPCI *v = mdev_virtio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
     MdevVirtioIdentity id;
     uint32_t cfg_size;
@@ -306,16 +330,16 @@ bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
 
     mdev_virtio_identity(s->handle, &id);
     mdev_virtio_load_identity(s, &id);
-    s->virtio_state = mdev_virtio_state(s->handle);
-    s->virtio_vectors = id.num_queues + 1;
+    v->virtio_state = mdev_virtio_state(s->handle);
+    v->virtio_vectors = id.num_queues + 1;
 
     name = g_strdup_printf("%s virtio", object_get_typename(OBJECT(s)));
-    memory_region_init_io(&s->virtio_bar, OBJECT(s), &mdev_virtio_bar_ops, s,
+    memory_region_init_io(&v->virtio_bar, OBJECT(s), &mdev_virtio_bar_ops, s,
                           name, MDEV_VIRTIO_STRUCT_BAR_SIZE);
     pci_register_bar(pdev, MDEV_VIRTIO_STRUCT_BAR,
                      PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
-                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->virtio_bar);
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &v->virtio_bar);
 
     cfg_size = MIN(id.config_size, MDEV_VIRTIO_PAGE);
     notify_len = MAX(id.num_queues, 1) * MDEV_VIRTIO_NOTIFY_MULTIPLIER;
@@ -338,41 +362,45 @@ bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
     if (cap < 0) {
         return false;
     }
-    s->virtio_cfg_cap = cap;
+    v->virtio_cfg_cap = cap;
     /* bar, offset, length and pci_cfg_data are the driver's to write. */
     pdev->wmask[cap + VIRTIO_CAP_BAR] = 0xff;
     pci_set_long(pdev->wmask + cap + VIRTIO_CAP_OFFSET, 0xffffffff);
     pci_set_long(pdev->wmask + cap + VIRTIO_CAP_LENGTH, 0xffffffff);
     pci_set_long(pdev->wmask + cap + VIRTIO_CAP_PCI_CFG_DATA, 0xffffffff);
-    if (msix_init_exclusive_bar(pdev, s->virtio_vectors, MDEV_VIRTIO_MSIX_BAR,
+    if (msix_init_exclusive_bar(pdev, v->virtio_vectors, MDEV_VIRTIO_MSIX_BAR,
                                 errp) < 0) {
         return false;
     }
     mdev_virtio_use_vectors(s);
     mdev_virtio_sync_msix(s);
-    vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_virtio_pci, s);
-    s->virtio_vm_change =
+    vmstate_register_any(VMSTATE_IF(s), &vmstate_mdev_virtio_pci, v);
+    v->virtio_vm_change =
         qemu_add_vm_change_state_handler(mdev_virtio_vm_state_change, s);
     return true;
 }
 
-void mdev_virtio_pci_exit(MdevPCIState *s)
+static void mdev_virtio_pci_exit(MdevPCIState *s)
 {
-    qemu_del_vm_change_state_handler(s->virtio_vm_change);
-    s->virtio_vm_change = NULL;
-    vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_virtio_pci, s);
+    MdevVirtioPCI *v = mdev_virtio_pci_of(s);
+
+    qemu_del_vm_change_state_handler(v->virtio_vm_change);
+    v->virtio_vm_change = NULL;
+    vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_virtio_pci, v);
     msix_uninit_exclusive_bar(PCI_DEVICE(s));
-    s->virtio_state = NULL;
+    v->virtio_state = NULL;
 }
 
-uint32_t mdev_virtio_pci_config_read(MdevPCIState *s, uint32_t addr, int len)
+static uint32_t mdev_virtio_pci_config_read(MdevPCIState *s, uint32_t addr,
+                                            int len)
 {
+    MdevVirtioPCI *v = mdev_virtio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
     uint32_t offset;
     unsigned size;
 
     if (mdev_virtio_touches_cfg_data(s, addr, len)) {
-        uint8_t *data = pdev->config + s->virtio_cfg_cap +
+        uint8_t *data = pdev->config + v->virtio_cfg_cap +
                         VIRTIO_CAP_PCI_CFG_DATA;
         uint32_t val = 0;
 
@@ -384,9 +412,10 @@ uint32_t mdev_virtio_pci_config_read(MdevPCIState *s, uint32_t addr, int len)
     return pci_default_read_config(pdev, addr, len);
 }
 
-void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
-                                  int len)
+static void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr,
+                                         uint32_t val, int len)
 {
+    MdevVirtioPCI *v = mdev_virtio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
     bool was = msix_enabled(pdev);
     uint32_t offset;
@@ -396,7 +425,7 @@ void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
     pci_default_write_config(pdev, addr, val, len);
     if (mdev_virtio_touches_cfg_data(s, addr, len) &&
         mdev_virtio_cfg_window(s, &offset, &size, true)) {
-        uint32_t data = pci_get_long(pdev->config + s->virtio_cfg_cap +
+        uint32_t data = pci_get_long(pdev->config + v->virtio_cfg_cap +
                                      VIRTIO_CAP_PCI_CFG_DATA);
 
         mdev_virtio_bar_write(s->handle, offset,
@@ -409,9 +438,25 @@ void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr, uint32_t val,
     }
 }
 
-void mdev_virtio_pci_reset(MdevPCIState *s)
+static void mdev_virtio_pci_reset(MdevPCIState *s)
 {
     /* A PCI reset disables MSI-X (the vectors stay in use). */
     mdev_virtio_set_msix_enabled(s->handle, false);
     mdev_virtio_reset(s->handle);
 }
+
+static const MdevPCIFrontend mdev_virtio_pci_frontend = {
+    .state_size = sizeof(MdevVirtioPCI),
+    .realize = mdev_virtio_pci_realize,
+    .exit = mdev_virtio_pci_exit,
+    .reset = mdev_virtio_pci_reset,
+    .config_read = mdev_virtio_pci_config_read,
+    .config_write = mdev_virtio_pci_config_write,
+};
+
+static void mdev_virtio_pci_register_frontend(void)
+{
+    mdev_pci_register_frontend(MDEV_CLASS_VIRTIO, &mdev_virtio_pci_frontend);
+}
+
+type_init(mdev_virtio_pci_register_frontend)

@@ -14,8 +14,6 @@
 #include "qemu/uuid.h"
 #include "hw/mdev/mdev-bus.h"
 #include "hw/mdev/mdev.h"
-#include "hw/mdev/vfio-pci.h"
-#include "hw/mdev/virtio-pci.h"
 #include "qom/object.h"
 
 #define TYPE_MDEV_PCI "mdev-pci"
@@ -42,27 +40,54 @@ typedef struct MdevPCIPropertySlot {
     MACAddr mac;
 } MdevPCIPropertySlot;
 
-typedef struct MdevPCIBar {
-    MdevPCIState *owner;
-    unsigned index;
-    MemoryRegion mr;
-    /* The device's direct handlers for this BAR (read NULL: none). */
-    MdevVfioBarAccessor accessor;
-    MemoryRegionOps direct_ops;
-} MdevPCIBar;
-
 /*
- * A page-aligned span of a BAR that holds the MSI-X table, the PBA or both
- * (mdev-vfio-pci.c): its accesses go to the table's, the PBA's or the
- * BAR's own region by offset.
+ * The frontend of a class: what builds the PCI function of an mdev of that
+ * class and serves it. Each frontend registers its table for its class
+ * (mdev_pci_register_frontend) from its own file; mdev-pci.c looks the
+ * table up by the class of the mdev it created and knows no frontend
+ * otherwise.
+ *
+ * A frontend keeps what it needs per function in a state of its own, a
+ * struct whose first member is an MdevPCIFrontendState. mdev-pci.c
+ * allocates it (zeroed, state_size bytes) before realize and frees it at
+ * instance_finalize, not at exit: the frontend may embed its memory regions
+ * in it, which the device owns until then, and a guest access or callback
+ * that removed its own device still runs on it after exit returned. The
+ * frontend reaches it from the device with mdev_pci_frontend_state().
+ *
+ * The frontend's migration sections are its own: it registers them at
+ * realize, with its state as their opaque, and unregisters them at exit.
  */
-typedef struct MdevVfioMsixWindow {
-    MdevPCIState *owner;
-    unsigned bar;
-    uint64_t base;          /* offset in the BAR */
-    uint64_t size;
-    MemoryRegion mr;
-} MdevVfioMsixWindow;
+typedef struct MdevPCIFrontendState {
+    MdevPCIState *dev; /* the function this state belongs to */
+} MdevPCIFrontendState;
+
+typedef struct MdevPCIFrontend {
+    /* The size of the frontend's state (at least MdevPCIFrontendState). */
+    size_t state_size;
+    /* Builds the function: config space, BARs, interrupts. */
+    bool (*realize)(MdevPCIState *s, Error **errp);
+    /* Undoes a realize that succeeded (the mdev is still there). */
+    void (*exit)(MdevPCIState *s);
+    /* A reset of the function (the mdev is live). */
+    void (*reset)(MdevPCIState *s);
+    /* Config space accesses while the mdev is live. */
+    uint32_t (*config_read)(MdevPCIState *s, uint32_t addr, int len);
+    void (*config_write)(MdevPCIState *s, uint32_t addr, uint32_t val,
+                         int len);
+    /*
+     * After the whole function was loaded from a migration stream and the
+     * device accepted its own state: set up what the loaded state means
+     * (interrupt routing, say). Optional.
+     */
+    void (*post_load)(MdevPCIState *s);
+} MdevPCIFrontend;
+
+/* Makes @fe the frontend of mdevs of class @cls (once per class). */
+void mdev_pci_register_frontend(MdevClass cls, const MdevPCIFrontend *fe);
+
+/* The frontend's state of a realized function (see MdevPCIFrontend). */
+MdevPCIFrontendState *mdev_pci_frontend_state(MdevPCIState *s);
 
 /* "parent=P type=T class=C", NUL-terminated. */
 #define MDEV_PCI_IDENTITY_SIZE 128
@@ -92,30 +117,9 @@ struct MdevPCIState {
     /* Holds the mdev's C++ state (and memory) until instance_finalize. */
     MdevHold *hold;
 
-    /* vfio frontend */
-    MdevPCIBar bars[MDEV_VFIO_NUM_BARS];
-    MdevVfioMsi msi;
-    /*
-     * MSI-X (msix.offset 0: none): the table's and the PBA's regions, reached
-     * through one or two windows laid over the BARs' pages that hold them.
-     */
-    MdevVfioMsix msix;
-    MemoryRegion msix_table_mr;
-    MemoryRegion msix_pba_mr;
-    MdevVfioMsixWindow msix_windows[2];
-    unsigned msix_nwindows;
-    MdevVfioMsixState *msix_state; /* the frontend's, for VMState */
-    /* Config bytes QEMU emulates (header, MSI); the rest is the device's. */
-    uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
-    /* The graphic console of a device with a display, else NULL. */
-    struct MdevVfioDisplay *display;
-
-    /* virtio frontend */
-    MemoryRegion virtio_bar;
-    MdevVirtioTransportState *virtio_state; /* the transport's, for VMState */
-    unsigned virtio_vectors;
-    VMChangeStateEntry *virtio_vm_change;
-    uint8_t virtio_cfg_cap; /* the PCI configuration access capability */
+    /* The frontend of the mdev's class and its state (MdevPCIFrontend). */
+    const MdevPCIFrontend *frontend;
+    MdevPCIFrontendState *frontend_state;
 
     /*
      * Non-NULL while the device checks a loaded migration stream
