@@ -357,6 +357,16 @@ TEST_F(PciFunctionTest, RefusesBarWhoseSizeIsNotAPowerOfTwo)
     EXPECT_EQ(e.message, "BAR1 size 3000 is not a power of two");
 }
 
+TEST_F(PciFunctionTest, RefusesBarsBelowThePciMinimum)
+{
+    fake.regions[1] = {kRW | kRegionBarIo, 2};
+    EXPECT_EQ(refusal().message,
+              "BAR1 size 2 is below the PCI minimum (4 bytes for I/O, 16 for memory)");
+    fake.regions[1] = {kRW, 8};
+    EXPECT_EQ(refusal().message,
+              "BAR1 size 8 is below the PCI minimum (4 bytes for I/O, 16 for memory)");
+}
+
 TEST_F(PciFunctionTest, RefusesIoBarLargerThan256Bytes)
 {
     fake.regions[3] = {kRW | kRegionBarIo, 512};

@@ -100,6 +100,11 @@ Status PciFunction::discover()
         if (bar.io && bar.size > 256) {
             return Error{Errc::probe_failed, "I/O " + name + " is larger than 256 bytes"};
         }
+        if (bar.size < (bar.io ? 4u : 16u)) {
+            return Error{Errc::probe_failed, name + " size " + std::to_string(bar.size) +
+                                                 " is below the PCI minimum (4 bytes for I/O, "
+                                                 "16 for memory)"};
+        }
         if (bar.mem64 && (i + 1 >= PCI_STD_NUM_BARS || config_.bar(i + 1).size != 0)) {
             return Error{Errc::probe_failed, "64-bit " + name + " has no free upper slot"};
         }
@@ -110,7 +115,7 @@ Status PciFunction::discover()
             }
         } else {
             bar.accessor = ops_.bar_accessor(dev_, i);
-            if (!bar.accessor.well_formed()) {
+            if (!bar.accessor.well_formed() || bar.accessor.min_size > bar.size) {
                 return Error{Errc::probe_failed,
                              name + "'s registers are malformed (a handler missing, or sizes "
                                     "not 1 <= min <= max <= 8, powers of two)"};
