@@ -60,26 +60,26 @@ MnvmeMdev &mdev_of(Device &dev)
 // does; a narrower write is a guest error and changes nothing (the spec has
 // registers written at their width, and a partial CC or doorbell write
 // would be a guess).
-std::uint64_t bar0_read(Device &dev, std::uint64_t offset, unsigned size)
+std::uint64_t bar0_read(void *opaque, std::uint64_t offset, unsigned size)
 {
-    const auto dword =
-        mdev_of(dev).controller().read32(static_cast<std::uint32_t>(offset & ~3ull));
+    MnvmeMdev &m = *static_cast<MnvmeMdev *>(opaque);
+    const auto dword = m.controller().read32(static_cast<std::uint32_t>(offset & ~3ull));
     if (size == 4) {
         return dword;
     }
     return (dword >> (8 * (offset & 3))) & ((1ull << (8 * size)) - 1);
 }
 
-void bar0_write(Device &dev, std::uint64_t offset, std::uint64_t value, unsigned size)
+void bar0_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigned size)
 {
+    MnvmeMdev &m = *static_cast<MnvmeMdev *>(opaque);
     if (size != 4) {
-        dev.guest_error("mnvme: BAR0: %u-byte write of 0x%" PRIx64 " at 0x%" PRIx64
-                        "; the registers take 32-bit writes: ignored",
-                        size, value, offset);
+        m.ports().guest_error("mnvme: BAR0: %u-byte write of 0x%" PRIx64 " at 0x%" PRIx64
+                              "; the registers take 32-bit writes: ignored",
+                              size, value, offset);
         return;
     }
-    mdev_of(dev).controller().write32(static_cast<std::uint32_t>(offset),
-                                      static_cast<std::uint32_t>(value));
+    m.controller().write32(static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(value));
 }
 
 class MnvmeVfioOps final : public vfio::VfioOps {
@@ -90,8 +90,14 @@ public:
 
     vfio::BarAccessor bar_accessor(Device &dev, unsigned) const override
     {
-        mdev_of(dev).ports().dev = &dev;
-        return vfio::BarAccessor::of<bar0_read, bar0_write>(dev, 1, 4, false);
+        MnvmeMdev &m = mdev_of(dev);
+        m.ports().dev = &dev;
+        return vfio::BarAccessor{.read = bar0_read,
+                                 .write = bar0_write,
+                                 .opaque = &m,
+                                 .min_size = 1,
+                                 .max_size = 4,
+                                 .unaligned = false};
     }
 
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
