@@ -297,19 +297,14 @@ PciConfig::ConstBytes PciFunction::config_bytes() const
 }
 
 // What QEMU's memory core lets through to the BAR: the accessor's rules
-// for a trapped BAR, any 1/2/4/8-byte access inside a RAM-backed one.
+// for a trapped BAR; for a RAM-backed one, those of memory that takes
+// every width and alignment.
 bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset,
                             unsigned size)
 {
+    static constexpr BarAccessor kMemory{.min_size = 1, .max_size = 8, .unaligned = true};
     const Bar &b = bars_[bar];
-    const char *why = nullptr;
-    if (b.has_accessor()) {
-        why = b.accessor.refusal(offset, size, b.size);
-    } else if (!valid_access_size(size)) {
-        why = "is not 1, 2, 4 or 8 bytes wide";
-    } else if (offset >= b.size || size > b.size - offset) {
-        why = "is past the end of the region";
-    }
+    const char *why = (b.has_accessor() ? b.accessor : kMemory).refusal(offset, size, b.size);
     if (why) {
         dev_.guest_error("mdev %s: BAR%u: %u-byte %s at offset 0x%" PRIx64
                          " %s (region is 0x%" PRIx64 " bytes)",
