@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The vfio frontend against a hostile parent: a device whose device, region
-// and IRQ info, config space (capability chains, MSI), mmap-able memory
-// (possibly shorter than its BAR), display planes and interrupts all come
-// from the input, so the frontend's own checks are what stands between a
-// buggy parent and QEMU. The samples are well-behaved; the next parent may
-// not be. Checked, besides the common vfio sequence's invariants:
-//  - the frontend keeps the ops contract: every region access it passes on
-//    is 1, 2, 4 or 8 bytes, naturally aligned, inside a region whose info
-//    allows the direction (config: inside the region);
+// The vfio frontend against a hostile parent: a device whose description
+// (BARs of any kind and size, config bytes with capability chains, MSI and
+// MSI-X, write masks: PciConfig::from_bytes), registers (access sizes of
+// the input's choosing, well formed or not), mmap-able memory (possibly
+// shorter than its BAR), display planes and interrupts all come from the
+// input, so the frontend's own checks are what stands between a buggy
+// parent and QEMU. The samples are well-behaved; the next parent may not be.
+// Checked, besides the common vfio sequence's invariants:
+//  - the frontend keeps the accessor contract: every access it passes to a
+//    BAR's registers is inside the BAR, of a size the registers take
+//    (min..max), aligned unless they take misaligned ones;
 //  - the host sees INTx only if the function has INTx and MSI is off, and
 //    MSI only while it is on, for a vector the function has; MSI-X
 //    messages only from a function with MSI-X; the device's sink is on at
@@ -30,11 +32,6 @@ class HostileDevice final : public VendorState {
 public:
     explicit HostileDevice(FuzzedDataProvider &in)
     {
-        info.flags = in.ConsumeIntegralInRange<unsigned>(0, 7) ? VFIO_DEVICE_FLAGS_PCI
-                                                               : in.ConsumeIntegral<std::uint32_t>();
-        info.num_regions = in.ConsumeIntegralInRange<unsigned>(0, 7) ? VFIO_PCI_NUM_REGIONS
-                                                                     : in.ConsumeIntegralInRange<unsigned>(0, 12);
-        info.num_irqs = VFIO_PCI_NUM_IRQS;
         for (std::uint32_t i = 0; i < regions.size(); i++) {
             auto &r = regions[i];
             if (in.ConsumeIntegralInRange<unsigned>(0, 15) == 0) {
@@ -58,11 +55,21 @@ public:
             }
             r = vfio::RegionInfo{flags, size};
         }
-        for (auto &q : irqs) {
-            q = vfio::IrqInfo{0, in.ConsumeIntegralInRange<std::uint32_t>(0, 40)};
+        for (unsigned bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+            Registers &r = registers[bar];
+            r.device = this;
+            r.bar = bar;
+            r.accessor = vfio::BarAccessor::of(r, 1u << in.ConsumeIntegralInRange<unsigned>(0, 3),
+                                               1u << in.ConsumeIntegralInRange<unsigned>(0, 3),
+                                               in.ConsumeBool());
+            if (in.ConsumeIntegralInRange<unsigned>(0, 15) == 0) {
+                r.accessor.min_size = in.ConsumeIntegralInRange<unsigned>(0, 16); // malformed
+            }
         }
         std::vector<std::uint8_t> bytes = in.ConsumeBytes<std::uint8_t>(config.size());
         std::copy(bytes.begin(), bytes.end(), config.begin());
+        bytes = in.ConsumeBytes<std::uint8_t>(wmask.size());
+        std::copy(bytes.begin(), bytes.end(), wmask.begin());
         if (in.ConsumeBool()) {
             // A capability list, perhaps with MSI, perhaps looping.
             config[0x06] |= 0x10;
@@ -75,16 +82,13 @@ public:
                 config[cap] = PCI_CAP_ID_MSI;
                 break;
             case 1:
-                // MSI-X, usually with a table size the IRQ info agrees
-                // with; table and PBA in BARs and at offsets of the input's
-                // choosing (often wrong: probe must refuse those).
+                // MSI-X, with table and PBA in BARs and at offsets of the
+                // input's choosing (often wrong: probe must refuse those).
                 config[cap] = PCI_CAP_ID_MSIX;
                 if (cap + PCI_CAP_MSIX_SIZEOF <= config.size()) {
                     const std::uint32_t n = in.ConsumeBool()
                                                 ? in.ConsumeIntegralInRange<std::uint32_t>(1, 8)
                                                 : in.ConsumeIntegralInRange<std::uint32_t>(1, 2048);
-                    irqs[VFIO_PCI_MSIX_IRQ_INDEX].count =
-                        in.ConsumeIntegralInRange<unsigned>(0, 7) ? n : n + 1;
                     config[cap + 2] = std::uint8_t(n - 1);
                     config[cap + 3] = std::uint8_t((n - 1) >> 8);
                     for (unsigned at : {PCI_MSIX_TABLE, PCI_MSIX_PBA}) {
@@ -118,11 +122,22 @@ public:
         return index < regions.size() ? regions[index] : std::nullopt;
     }
 
-    vfio::DeviceInfo info{};
+    // One BAR's registers: check what the frontend passes on, then read or
+    // write the device's register bytes.
+    struct Registers {
+        HostileDevice *device = nullptr;
+        unsigned bar = 0;
+        vfio::BarAccessor accessor;
+        void check(std::uint64_t offset, unsigned size) const;
+        std::uint64_t read(std::uint64_t offset, unsigned size);
+        void write(std::uint64_t offset, std::uint64_t value, unsigned size);
+    };
+
     std::array<std::optional<vfio::RegionInfo>, VFIO_PCI_NUM_REGIONS> regions{};
-    std::array<vfio::IrqInfo, VFIO_PCI_NUM_IRQS> irqs{};
     std::array<std::uint8_t, 256> config{};
-    std::array<std::uint8_t, 4096> registers{};
+    std::array<std::uint8_t, 256> wmask{};
+    std::array<Registers, PCI_STD_NUM_BARS> registers{};
+    std::array<std::uint8_t, 4096> bytes{};
     std::array<std::vector<std::uint8_t>, PCI_STD_NUM_BARS> memory; // mmap-able BARs
     bool display = false;
     bool short_mmap = false;
@@ -140,72 +155,76 @@ HostileDevice &dev_of(const Device &dev)
     return dev.vendor_state<HostileDevice>();
 }
 
+void HostileDevice::Registers::check(std::uint64_t offset, unsigned size) const
+{
+    std::optional<vfio::RegionInfo> r = device->region(bar);
+    // Starting inside the BAR; one widened to min_size may reach past its
+    // end, as QEMU's memory core widens it.
+    FUZZ_CHECK(r && offset < r->size && size <= r->size &&
+                   (size == accessor.min_size || size <= r->size - offset),
+               "%u-byte access at 0x%llx past BAR%u", size, (unsigned long long)offset, bar);
+    FUZZ_CHECK(size >= accessor.min_size && size <= accessor.max_size,
+               "%u-byte access to BAR%u, whose registers take %u..%u", size, bar,
+               accessor.min_size, accessor.max_size);
+    // Aligned unless the registers take misaligned accesses, or this one was
+    // widened to min_size from a narrower one at the same offset.
+    FUZZ_CHECK(accessor.unaligned || offset % size == 0 || size == accessor.min_size,
+               "misaligned %u-byte access at 0x%llx of BAR%u", size, (unsigned long long)offset,
+               bar);
+}
+
+std::uint64_t HostileDevice::Registers::read(std::uint64_t offset, unsigned size)
+{
+    check(offset, size);
+    std::uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        v |= std::uint64_t(device->bytes[(offset + i) % device->bytes.size()]) << (8 * i);
+    }
+    return input->ConsumeIntegralInRange<unsigned>(0, 7) ? v : ~std::uint64_t(0);
+}
+
+void HostileDevice::Registers::write(std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    check(offset, size);
+    HostileDevice &d = *device;
+    d.seen.writes++;
+    for (unsigned i = 0; i < size; i++) {
+        d.bytes[(offset + i) % d.bytes.size()] = static_cast<std::uint8_t>(value >> (8 * i));
+    }
+    // A device may raise or drop its interrupts on any register write.
+    if (d.intx_sink && input->ConsumeBool()) {
+        d.intx_sink->set_level(input->ConsumeBool());
+    }
+    if (d.msi_sink && input->ConsumeBool()) {
+        d.msi_sink->notify(input->ConsumeIntegralInRange<std::uint32_t>(0, 40));
+    }
+    if (d.msix_sink && input->ConsumeBool()) {
+        d.msix_sink->notify(input->ConsumeIntegralInRange<std::uint32_t>(0, 2100));
+    }
+}
+
 class HostileOps final : public vfio::VfioOps {
 public:
     void open(Device &dev) const override { dev_of(dev).opens++; }
     void release(Device &dev) const override { dev_of(dev).releases++; }
-    vfio::DeviceInfo device_info(const Device &dev) const override { return dev_of(dev).info; }
-    std::optional<vfio::RegionInfo> region_info(const Device &dev, std::uint32_t index) const override
+    vfio::PciConfig pci_config(const Device &dev) const override
     {
-        return dev_of(dev).region(index);
+        const HostileDevice &d = dev_of(dev);
+        std::array<vfio::PciBar, PCI_STD_NUM_BARS> bars{};
+        for (unsigned i = 0; i < PCI_STD_NUM_BARS; i++) {
+            if (d.regions[i] && d.regions[i]->size != 0) {
+                bars[i] = vfio::PciBar::of(*d.regions[i]);
+            }
+        }
+        return vfio::PciConfig::from_bytes(d.config, d.wmask, bars);
     }
-    std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override
+    std::optional<vfio::PciConfig::Bytes> config_state(Device &dev) const override
     {
-        return index < VFIO_PCI_NUM_IRQS ? std::optional(dev_of(dev).irqs[index]) : std::nullopt;
+        return vfio::PciConfig::Bytes(dev_of(dev).config);
     }
-
-    // The frontend's side of the contract, checked here.
-    static void check_access(const HostileDevice &d, std::uint32_t region, std::uint64_t offset,
-                             std::size_t width, bool write)
+    vfio::BarAccessor bar_accessor(Device &dev, unsigned bar) const override
     {
-        std::optional<vfio::RegionInfo> r = d.region(region);
-        FUZZ_CHECK(r && offset < r->size && width <= r->size - offset,
-                   "%zu-byte access at 0x%llx past region %u", width, (unsigned long long)offset,
-                   region);
-        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-            FUZZ_CHECK(width >= 1 && width <= 4, "%zu-byte config access", width);
-            return;
-        }
-        FUZZ_CHECK((width == 1 || width == 2 || width == 4 || width == 8) && offset % width == 0,
-                   "%zu-byte access at 0x%llx of region %u", width, (unsigned long long)offset,
-                   region);
-        FUZZ_CHECK(r->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ),
-                   "a %s of region %u, whose info forbids it", write ? "write" : "read", region);
-    }
-
-    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
-              std::span<std::uint8_t> data) const override
-    {
-        HostileDevice &d = dev_of(dev);
-        check_access(d, region, offset, data.size(), false);
-        for (std::size_t i = 0; i < data.size(); i++) {
-            data[i] = region == VFIO_PCI_CONFIG_REGION_INDEX ? d.config[(offset + i) % d.config.size()]
-                                                    : d.registers[(offset + i) % d.registers.size()];
-        }
-        return input->ConsumeIntegralInRange<unsigned>(0, 7) != 0; // now and then, refuse
-    }
-    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
-               std::span<const std::uint8_t> data) const override
-    {
-        HostileDevice &d = dev_of(dev);
-        check_access(d, region, offset, data.size(), true);
-        d.seen.writes++;
-        for (std::size_t i = 0; i < data.size(); i++) {
-            (region == VFIO_PCI_CONFIG_REGION_INDEX ? d.config[(offset + i) % d.config.size()]
-                                           : d.registers[(offset + i) % d.registers.size()]) =
-                data[i];
-        }
-        // A device may raise or drop its interrupts on any register write.
-        if (d.intx_sink && input->ConsumeBool()) {
-            d.intx_sink->set_level(input->ConsumeBool());
-        }
-        if (d.msi_sink && input->ConsumeBool()) {
-            d.msi_sink->notify(input->ConsumeIntegralInRange<std::uint32_t>(0, 40));
-        }
-        if (d.msix_sink && input->ConsumeBool()) {
-            d.msix_sink->notify(input->ConsumeIntegralInRange<std::uint32_t>(0, 2100));
-        }
-        return true;
+        return dev_of(dev).registers[bar].accessor;
     }
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
     {

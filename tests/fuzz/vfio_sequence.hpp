@@ -103,11 +103,10 @@ inline std::uint64_t pick_bar_offset(FuzzedDataProvider &in, const VfioSample &s
     return pick_offset(in, bar_size ? bar_size + 8 : 0x100);
 }
 
-// Whether the frontend must refuse this BAR access.
 // Whether the frontend must refuse a BAR access (log it, change nothing),
-// and what a refused read returns: all ones, except where a BAR's direct
-// handlers do not take the access (misaligned, or 8 bytes when they take at
-// most 4), which reads 0 as in QEMU's memory core.
+// and what a refused read returns: all ones, except where a trapped BAR's
+// registers do not take the access (misaligned, or 8 bytes when they take
+// at most 4), which reads 0 as in QEMU's memory core.
 struct BarVerdict {
     bool bad;
     bool reads_zero;
@@ -146,7 +145,8 @@ inline BarVerdict bar_access_verdict(const vfio::PciFunction &fn, unsigned bar,
                            (b.accessor.unaligned || offset % width == 0);
         return {!taken, true};
     }
-    return {offset % width != 0 || !(write ? b.writable : b.readable), false};
+    // A RAM-backed BAR is memory: any 1/2/4/8-byte access inside it.
+    return {false, false};
 }
 
 inline bool config_access_bad(std::uint32_t offset, unsigned width)

@@ -36,25 +36,10 @@ using test::RecordingHost;
 
 class FakeVfioOps final : public vfio::VfioOps {
 public:
-    vfio::DeviceInfo device_info(const Device &) const override { return {}; }
-    std::optional<vfio::RegionInfo> region_info(const Device &, std::uint32_t) const override
+    vfio::PciConfig pci_config(const Device &) const override
     {
-        return std::nullopt;
+        return vfio::PciConfigBuilder().build_or_abort();
     }
-    std::optional<vfio::IrqInfo> irq_info(const Device &, std::uint32_t) const override
-    {
-        return std::nullopt;
-    }
-    bool read(Device &, std::uint32_t, std::uint64_t, std::span<std::uint8_t>) const override
-    {
-        return false;
-    }
-    bool write(Device &, std::uint32_t, std::uint64_t,
-               std::span<const std::uint8_t>) const override
-    {
-        return false;
-    }
-    bool set_irqs(Device &, std::uint32_t, vfio::IrqSink *) const override { return false; }
     void reset(Device &) const override {}
 };
 

@@ -209,7 +209,7 @@ TEST_F(MdpyTest, NoInterrupts)
     EXPECT_FALSE(f.has_intx());
     EXPECT_EQ(f.msi().offset, 0u);
     for (std::uint32_t i = 0; i < VFIO_PCI_NUM_IRQS; i++) {
-        EXPECT_EQ(ops().irq_info(*dev, i)->count, 0u);
+        EXPECT_EQ(f.pci_config().irq_info(i)->count, 0u);
         EXPECT_FALSE(ops().set_irqs(*dev, i, nullptr));
     }
 }
@@ -246,11 +246,13 @@ TEST_F(MdpyTest, TrappedBar0AccessHonoursItsOffset)
 
 TEST_F(MdpyTest, Bar0AccessPastTheEndIsRefused)
 {
-    make("mdpy-vga");
-    std::uint8_t buf[4] = {};
-    EXPECT_FALSE(ops().read(*dev, VFIO_PCI_BAR0_REGION_INDEX, 2 * kMiB - 2, buf));
-    EXPECT_FALSE(ops().write(*dev, VFIO_PCI_BAR0_REGION_INDEX, ~std::uint64_t(0), buf));
-    EXPECT_FALSE(ops().read(*dev, VFIO_PCI_BAR0_REGION_INDEX + 1, 0, buf));
+    PciFunction &f = make("mdpy-vga");
+    f.bar_write(0, 2 * kMiB - 4, 0x11223344, 4);
+    EXPECT_EQ(f.bar_read(0, 2 * kMiB - 2, 4), 0xffffffffu);
+    f.bar_write(0, ~std::uint64_t(0), 0, 4);
+    EXPECT_EQ(f.bar_read(1, 0, 4), 0xffffffffu);
+    EXPECT_EQ(f.bar_read(0, 2 * kMiB - 4, 4), 0x11223344u); // nothing else was written
+    EXPECT_EQ(host.errors.size(), 3u);
 }
 
 // Pages of `mem` the kernel holds resident.

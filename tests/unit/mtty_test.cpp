@@ -320,8 +320,9 @@ TEST_F(MttyTest, ResyncAfterALoadRebuildsReadOnlyConfigAndKeepsTheGuestsBytes)
 TEST_F(MttyTest, RegionsOfADualPortCard)
 {
     PciFunction &f = make("mtty-2");
-    const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
-    vfio::DeviceInfo info = ops.device_info(*dev);
+    // What a VFIO user is told, derived by the frontend from the card's description.
+    const vfio::PciConfig &ops = f.pci_config();
+    vfio::DeviceInfo info = ops.device_info();
     EXPECT_EQ(info.flags, VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET);
     EXPECT_EQ(info.num_regions, 9u);
     EXPECT_EQ(info.num_irqs, 5u);
@@ -329,7 +330,7 @@ TEST_F(MttyTest, RegionsOfADualPortCard)
     constexpr std::uint32_t io_rw =
         VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo;
     for (std::uint32_t bar : {0u, 1u}) {
-        std::optional<vfio::RegionInfo> r = ops.region_info(*dev, bar);
+        std::optional<vfio::RegionInfo> r = ops.region_info(bar);
         ASSERT_TRUE(r);
         EXPECT_EQ(r->flags, io_rw);
         EXPECT_EQ(r->size, 8u);
@@ -340,23 +341,23 @@ TEST_F(MttyTest, RegionsOfADualPortCard)
         EXPECT_FALSE(f.bar(bar).mmap);
     }
     for (std::uint32_t idx : {2u, 3u, 4u, 5u, 6u, 8u}) {
-        std::optional<vfio::RegionInfo> r = ops.region_info(*dev, idx);
+        std::optional<vfio::RegionInfo> r = ops.region_info(idx);
         ASSERT_TRUE(r);
         EXPECT_EQ(r->size, 0u) << idx;
     }
-    std::optional<vfio::RegionInfo> cfg = ops.region_info(*dev, VFIO_PCI_CONFIG_REGION_INDEX);
+    std::optional<vfio::RegionInfo> cfg = ops.region_info(VFIO_PCI_CONFIG_REGION_INDEX);
     ASSERT_TRUE(cfg);
     EXPECT_EQ(cfg->size, 256u);
     EXPECT_EQ(cfg->flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
-    EXPECT_FALSE(ops.region_info(*dev, 9));
+    EXPECT_FALSE(ops.region_info(9));
 }
 
 TEST_F(MttyTest, SinglePortCardHasNoBar1)
 {
     PciFunction &f = make("mtty-1");
-    const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
-    EXPECT_EQ(ops.region_info(*dev, 0)->size, 8u);
-    EXPECT_EQ(ops.region_info(*dev, 1)->size, 0u);
+    const vfio::PciConfig &ops = f.pci_config();
+    EXPECT_EQ(ops.region_info(0)->size, 8u);
+    EXPECT_EQ(ops.region_info(1)->size, 0u);
     EXPECT_EQ(f.bar(0).size, 8u);
     EXPECT_EQ(f.bar(1).size, 0u);
     EXPECT_EQ(f.bar_read(1, 0, 1), 0xffu);
@@ -367,11 +368,11 @@ TEST_F(MttyTest, SinglePortCardHasNoBar1)
 TEST_F(MttyTest, IntxOnlyNoMsi)
 {
     PciFunction &f = make("mtty-2");
-    const vfio::VfioOps &ops = *dev->ops<vfio::VfioOps>();
-    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_INTX_IRQ_INDEX)->count, 1u);
-    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_MSI_IRQ_INDEX)->count, 0u);
-    EXPECT_EQ(ops.irq_info(*dev, VFIO_PCI_MSIX_IRQ_INDEX)->count, 0u);
-    EXPECT_FALSE(ops.irq_info(*dev, 5));
+    const vfio::PciConfig &ops = f.pci_config();
+    EXPECT_EQ(ops.irq_info(VFIO_PCI_INTX_IRQ_INDEX)->count, 1u);
+    EXPECT_EQ(ops.irq_info(VFIO_PCI_MSI_IRQ_INDEX)->count, 0u);
+    EXPECT_EQ(ops.irq_info(VFIO_PCI_MSIX_IRQ_INDEX)->count, 0u);
+    EXPECT_FALSE(ops.irq_info(5));
     EXPECT_TRUE(f.has_intx());
     EXPECT_EQ(f.msi().offset, 0);
     EXPECT_EQ(f.msi().vectors, 0u);

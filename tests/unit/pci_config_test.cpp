@@ -151,6 +151,68 @@ TEST(PciConfig, RegionOfSizeZeroAddsNoBar)
     EXPECT_EQ(f.sized(PCI_BASE_ADDRESS_1), 0xffffff00u);
 }
 
+// What a VFIO user would be told, derived from the description alone.
+TEST(PciConfig, DerivesDeviceRegionAndIrqInfo)
+{
+    const PciConfig c = PciConfigBuilder()
+                            .bar(0, PciBar::mem64(0x4000))
+                            .bar(2, PciBar::ram32(1 << 20))
+                            .bar(4, PciBar::io(8))
+                            .interrupt_pin(1)
+                            .msi(4, true, false)
+                            .msix(17, 0, 0x2000, 0, 0x3000)
+                            .build_or_abort();
+    const DeviceInfo d = c.device_info();
+    EXPECT_EQ(d.flags, std::uint32_t(VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET));
+    EXPECT_EQ(d.num_regions, std::uint32_t(VFIO_PCI_NUM_REGIONS));
+    EXPECT_EQ(d.num_irqs, std::uint32_t(VFIO_PCI_NUM_IRQS));
+
+    constexpr std::uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+    EXPECT_EQ(c.region_info(VFIO_PCI_CONFIG_REGION_INDEX)->size, 256u);
+    EXPECT_EQ(c.region_info(VFIO_PCI_CONFIG_REGION_INDEX)->flags, rw);
+    EXPECT_EQ(c.region_info(0)->flags, rw | kRegionBarMem64);
+    EXPECT_EQ(c.region_info(0)->size, 0x4000u);
+    EXPECT_EQ(c.region_info(1)->size, 0u); // BAR0's upper half
+    EXPECT_EQ(c.region_info(2)->flags,
+              rw | kRegionBarPrefetch | std::uint32_t(VFIO_REGION_INFO_FLAG_MMAP));
+    EXPECT_EQ(c.region_info(4)->flags, rw | kRegionBarIo);
+    EXPECT_EQ(c.region_info(VFIO_PCI_ROM_REGION_INDEX)->size, 0u);
+    EXPECT_FALSE(c.region_info(VFIO_PCI_NUM_REGIONS));
+    EXPECT_TRUE(c.bar(2).ram);
+    EXPECT_EQ(c.bar(6).size, 0u);
+
+    EXPECT_EQ(c.irq_info(VFIO_PCI_INTX_IRQ_INDEX)->count, 1u);
+    EXPECT_EQ(c.irq_info(VFIO_PCI_MSI_IRQ_INDEX)->count, 4u);
+    EXPECT_EQ(c.irq_info(VFIO_PCI_MSIX_IRQ_INDEX)->count, 17u);
+    EXPECT_EQ(c.irq_info(VFIO_PCI_ERR_IRQ_INDEX)->count, 0u);
+    EXPECT_FALSE(c.irq_info(VFIO_PCI_NUM_IRQS));
+
+    const PciConfig bare = PciConfigBuilder().build_or_abort();
+    EXPECT_EQ(bare.irq_info(VFIO_PCI_INTX_IRQ_INDEX)->count, 0u);
+    EXPECT_EQ(bare.irq_info(VFIO_PCI_MSI_IRQ_INDEX)->count, 0u);
+}
+
+// The builder keeps a BAR's kind and backing; an I/O BAR is never RAM.
+TEST(PciConfig, BarsKeepTheirKindAndRoundTripThroughRegionInfo)
+{
+    for (const PciBar b : {PciBar::io(16), PciBar::mem32(4096), PciBar::mem64(1 << 20),
+                           PciBar::ram32(1 << 16)}) {
+        const PciConfig c = PciConfigBuilder().bar(0, b).build_or_abort();
+        EXPECT_EQ(c.bar(0).kind, b.kind);
+        EXPECT_EQ(c.bar(0).ram, b.ram);
+        EXPECT_EQ(c.bar(0).size, b.size);
+        const PciBar back = PciBar::of(b.region());
+        EXPECT_EQ(back.kind, b.kind);
+        EXPECT_EQ(back.prefetch, b.prefetch);
+        EXPECT_EQ(back.ram, b.ram);
+    }
+    const PciConfig io = PciConfigBuilder()
+                             .bar(0, PciBar{PciBar::Kind::io, true, 16, true})
+                             .build_or_abort();
+    EXPECT_FALSE(io.bar(0).ram);
+    EXPECT_FALSE(io.bar(0).prefetch);
+}
+
 TEST(PciConfig, PciBarOfFollowsTheRegionFlags)
 {
     PciBar io = PciBar::of(RegionInfo{kRegionBarIo | kRegionBarPrefetch | kRegionBarMem64, 8});

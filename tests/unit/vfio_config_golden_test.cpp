@@ -12,6 +12,8 @@
 #include "samples/mtty/mtty.hpp"
 
 #include "hw/mdev/core.hpp"
+#include "hw/mdev/le_bytes.hpp"
+#include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 
 #include <gtest/gtest.h>
@@ -345,25 +347,27 @@ protected:
         return **r;
     }
 
+    // Config space as the frontend serves it from the sample's description.
     static std::array<std::uint8_t, kConfigSize> read_all(Device &dev)
     {
         std::array<std::uint8_t, kConfigSize> bytes{};
-        const vfio::VfioOps &ops = *dev.ops<vfio::VfioOps>();
+        vfio::PciFunction &fn = *vfio::pci_function(dev);
         for (std::uint32_t off = 0; off < kConfigSize; off += 4) {
-            EXPECT_TRUE(ops.read(dev, VFIO_PCI_CONFIG_REGION_INDEX, off, std::span(bytes).subspan(off, 4)));
+            store_le(std::span(bytes).subspan(off, 4), fn.config_read(off, 4));
         }
         return bytes;
     }
 
     static void write(Device &dev, std::uint32_t off, std::span<const std::uint8_t> data)
     {
-        EXPECT_TRUE(dev.ops<vfio::VfioOps>()->write(dev, VFIO_PCI_CONFIG_REGION_INDEX, off, data));
+        vfio::pci_function(dev)->config_write(off, static_cast<std::uint32_t>(load_le(data)),
+                                              static_cast<unsigned>(data.size()));
     }
 
     Snapshots run(const std::string &parent, const std::string &type, std::string &after_reset)
     {
         Device &dev = make(parent, type);
-        const vfio::VfioOps &ops = *dev.ops<vfio::VfioOps>();
+        vfio::PciFunction &ops = *vfio::pci_function(dev); // reset(): VFIO_DEVICE_RESET
         Snapshots s;
         s.power_on = dump(read_all(dev));
 
@@ -378,21 +382,21 @@ protected:
         }
         s.after_ones_then_zeros = dump(read_all(dev));
 
-        ops.reset(dev);
+        ops.reset();
         for (std::uint32_t off = 0; off < kConfigSize; off++) {
             const std::uint8_t b = static_cast<std::uint8_t>(off * 37 + 11);
             write(dev, off, std::span(&b, 1));
         }
         s.after_byte_pattern = dump(read_all(dev));
 
-        ops.reset(dev);
+        ops.reset();
         for (std::uint32_t off = 0; off < kConfigSize; off += 2) {
             const std::uint8_t w[2] = {0x5a, static_cast<std::uint8_t>(0xa5 ^ off)};
             write(dev, off, w);
         }
         s.after_word_pattern = dump(read_all(dev));
 
-        ops.reset(dev);
+        ops.reset();
         after_reset = dump(read_all(dev));
 
         if (parent == "mdpy") {

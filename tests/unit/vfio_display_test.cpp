@@ -180,38 +180,22 @@ TEST(CheckPlaneTest, RegionThatIsNotAnMmapableBarIsRefused)
 // A display device with a 64 KiB mmap-able BAR0 and a 4 KiB trapping BAR2.
 class FakeDisplay final : public VfioOps {
 public:
-    DeviceInfo device_info(const Device &) const override
+    PciConfig pci_config(const Device &) const override
     {
-        return {VFIO_DEVICE_FLAGS_PCI, VFIO_PCI_NUM_REGIONS, VFIO_PCI_NUM_IRQS};
+        return PciConfigBuilder()
+            .bar(0, PciBar::ram32(memory.size()))
+            .bar(2, PciBar::mem32(4096))
+            .build_or_abort();
     }
-    std::optional<RegionInfo> region_info(const Device &, std::uint32_t index) const override
+    // BAR2 reads 0 and ignores writes.
+    struct ZeroRegisters {
+        std::uint64_t read(std::uint64_t, unsigned) { return 0; }
+        void write(std::uint64_t, std::uint64_t, unsigned) {}
+    };
+    BarAccessor bar_accessor(Device &, unsigned) const override
     {
-        constexpr std::uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-        switch (index) {
-        case VFIO_PCI_CONFIG_REGION_INDEX:
-            return RegionInfo{rw, 256};
-        case VFIO_PCI_BAR0_REGION_INDEX:
-            return RegionInfo{rw | VFIO_REGION_INFO_FLAG_MMAP | kRegionBarPrefetch, memory.size()};
-        case VFIO_PCI_BAR0_REGION_INDEX + 2:
-            return RegionInfo{rw, 4096};
-        default:
-            return index < VFIO_PCI_NUM_REGIONS ? std::optional(RegionInfo{0, 0}) : std::nullopt;
-        }
+        return BarAccessor::of(zeros);
     }
-    std::optional<IrqInfo> irq_info(const Device &, std::uint32_t) const override
-    {
-        return IrqInfo{0, 0};
-    }
-    bool read(Device &, std::uint32_t, std::uint64_t, std::span<std::uint8_t> data) const override
-    {
-        std::fill(data.begin(), data.end(), 0);
-        return true;
-    }
-    bool write(Device &, std::uint32_t, std::uint64_t, std::span<const std::uint8_t>) const override
-    {
-        return true;
-    }
-    bool set_irqs(Device &, std::uint32_t, IrqSink *) const override { return false; }
     void reset(Device &) const override {}
     std::span<std::uint8_t> mmap(Device &, std::uint32_t region) const override
     {
@@ -228,6 +212,7 @@ public:
     std::optional<GfxPlane> plane;
     mutable std::vector<std::uint8_t> memory = std::vector<std::uint8_t>(64 * 1024);
     mutable unsigned queries = 0;
+    mutable ZeroRegisters zeros;
 };
 
 class StubParent final : public Parent {

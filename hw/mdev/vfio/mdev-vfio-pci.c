@@ -28,59 +28,21 @@ static MdevVfioPCI *mdev_vfio_pci_of(MdevPCIState *s)
     return container_of(mdev_pci_frontend_state(s), MdevVfioPCI, common);
 }
 
-static uint64_t mdev_vfio_bar_mr_read(void *opaque, hwaddr addr, unsigned size)
-{
-    MdevPCIBar *bar = opaque;
-    uint64_t val = mdev_vfio_bar_read(bar->owner->handle, bar->index, addr,
-                                      size);
-
-    trace_mdev_vfio_bar_read(bar->owner->uuid, bar->index, addr, size, val);
-    return val;
-}
-
-static void mdev_vfio_bar_mr_write(void *opaque, hwaddr addr, uint64_t val,
-                                   unsigned size)
-{
-    MdevPCIBar *bar = opaque;
-
-    trace_mdev_vfio_bar_write(bar->owner->uuid, bar->index, addr, size, val);
-    mdev_vfio_bar_write(bar->owner->handle, bar->index, addr, val, size);
-}
-
 /*
- * Every size and alignment reaches the frontend, which checks them against
- * the region and logs a guest error for what the device cannot take.
- */
-static const MemoryRegionOps mdev_vfio_bar_ops = {
-    .read = mdev_vfio_bar_mr_read,
-    .write = mdev_vfio_bar_mr_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = {
-        .min_access_size = 1,
-        .max_access_size = 8,
-        .unaligned = true,
-    },
-    .impl = {
-        .min_access_size = 1,
-        .max_access_size = 8,
-        .unaligned = true,
-    },
-};
-
-/*
- * A BAR with direct handlers: they are the region's MemoryRegionOps and
- * their opaque its opaque, so QEMU calls the device's handler as it calls
- * serial.c's: no frame of ours, no lookup, no pin, no byte buffer. No pin
- * is needed: the QOM device holds its mdev from realize to finalize
- * (mdev_hold()), and QEMU keeps the device alive while this region is in a
- * memory map. Accesses stay traceable by QEMU's own memory_region_ops_read
- * and memory_region_ops_write events, which name the region
- * ("mdev-mtty BAR0 <id or uuid>").
+ * A trapped BAR: the device's registers (its BarAccessor) are the region's
+ * MemoryRegionOps and their opaque its opaque, so QEMU calls the device's
+ * handler as it calls serial.c's: no frame of ours, no lookup, no pin, no
+ * byte buffer. No pin is needed: the QOM device holds its mdev from realize
+ * to finalize (mdev_hold()), and QEMU keeps the device alive while this
+ * region is in a memory map. Accesses stay traceable by QEMU's own
+ * memory_region_ops_read and memory_region_ops_write events, which name the
+ * region ("mdev-mtty BAR0 <id or uuid>").
  *
  * The sizes the handlers take become QEMU's impl sizes, so QEMU splits or
  * widens other accesses exactly as for its own devices (pci-serial's
- * registers are byte-wide: an inw reads two registers). The valid sizes
- * are QEMU's defaults (1 to 4 bytes), unless the handlers take 8.
+ * registers are byte-wide: an inw reads two registers). The valid sizes are
+ * the accessor's (BarAccessor::valid_max_size: QEMU's default of 4 bytes,
+ * unless the handlers take 8), so the frontend's rules and QEMU's agree.
  */
 static void mdev_vfio_init_direct_ops(MdevPCIBar *bar)
 {
@@ -90,7 +52,7 @@ static void mdev_vfio_init_direct_ops(MdevPCIBar *bar)
         .endianness = DEVICE_LITTLE_ENDIAN,
         .valid = {
             .min_access_size = 1,
-            .max_access_size = MAX(4, bar->accessor.max_size),
+            .max_access_size = bar->accessor.valid_max_size,
             .unaligned = bar->accessor.unaligned,
         },
         .impl = {
@@ -142,7 +104,7 @@ static void mdev_vfio_load_config(MdevPCIState *s)
     mdev_vfio_mark_emulated(v, 0, PCI_CONFIG_HEADER_SIZE);
 }
 
-static void mdev_vfio_register_bars(MdevPCIState *s)
+static bool mdev_vfio_register_bars(MdevPCIState *s, Error **errp)
 {
     MdevVfioPCI *v = mdev_vfio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
@@ -181,8 +143,10 @@ static void mdev_vfio_register_bars(MdevPCIState *s)
                                   bar->accessor.opaque, traced_name,
                                   info.size);
         } else {
-            memory_region_init_io(&bar->mr, OBJECT(s), &mdev_vfio_bar_ops, bar,
-                                  name, info.size);
+            /* The frontend refused such a device already: a parent's bug. */
+            error_setg(errp, "%s: BAR%u has neither memory nor registers",
+                       name, i);
+            return false;
         }
         if (info.io) {
             type = PCI_BASE_ADDRESS_SPACE_IO;
@@ -193,6 +157,7 @@ static void mdev_vfio_register_bars(MdevPCIState *s)
         }
         pci_register_bar(pdev, i, type, &bar->mr);
     }
+    return true;
 }
 
 static unsigned mdev_vfio_msi_cap_size(const MdevVfioMsi *msi)
@@ -592,7 +557,9 @@ static bool mdev_vfio_pci_realize(MdevPCIState *s, Error **errp)
     unsigned i;
 
     mdev_vfio_load_config(s);
-    mdev_vfio_register_bars(s);
+    if (!mdev_vfio_register_bars(s, errp)) {
+        return false;
+    }
     mdev_vfio_msi(s->handle, &v->msi);
     if (v->msi.offset && !mdev_vfio_init_msi(s, errp)) {
         return false;

@@ -15,7 +15,7 @@ typedef struct MdevPCIBar {
     MdevPCIState *owner;
     unsigned index;
     MemoryRegion mr;
-    /* The device's direct handlers for this BAR (read NULL: none). */
+    /* The registers of a trapped BAR (read NULL: RAM-backed, or none). */
     MdevVfioBarAccessor accessor;
     MemoryRegionOps direct_ops;
 } MdevPCIBar;

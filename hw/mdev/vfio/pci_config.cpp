@@ -50,7 +50,79 @@ PciBar PciBar::of(const RegionInfo &region)
     }
     bar.kind = (region.flags & kRegionBarMem64) ? Kind::mem64 : Kind::mem32;
     bar.prefetch = region.flags & kRegionBarPrefetch;
+    bar.ram = region.flags & VFIO_REGION_INFO_FLAG_MMAP;
     return bar;
+}
+
+RegionInfo PciBar::region() const
+{
+    if (size == 0) {
+        return {0, 0};
+    }
+    std::uint32_t flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+    if (kind == Kind::io) {
+        flags |= kRegionBarIo;
+    } else {
+        flags |= (kind == Kind::mem64 ? kRegionBarMem64 : 0) |
+                 (prefetch ? kRegionBarPrefetch : 0) | (ram ? VFIO_REGION_INFO_FLAG_MMAP : 0);
+    }
+    return {flags, size};
+}
+
+PciConfig PciConfig::from_bytes(ConstBytes image, ConstBytes write_mask,
+                                std::span<const PciBar, PCI_STD_NUM_BARS> bars)
+{
+    PciConfig c;
+    std::copy(image.begin(), image.end(), c.image_.begin());
+    std::copy(write_mask.begin(), write_mask.end(), c.wmask_.begin());
+    std::copy(bars.begin(), bars.end(), c.bars_.begin());
+    return c;
+}
+
+DeviceInfo PciConfig::device_info() const
+{
+    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
+            VFIO_PCI_NUM_IRQS};
+}
+
+std::optional<RegionInfo> PciConfig::region_info(std::uint32_t index) const
+{
+    if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+        return RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, kSize};
+    }
+    if (index < PCI_STD_NUM_BARS) {
+        return bars_[index].region();
+    }
+    if (index < VFIO_PCI_NUM_REGIONS) {
+        return RegionInfo{0, 0}; // no ROM, no VGA
+    }
+    return std::nullopt;
+}
+
+std::optional<IrqInfo> PciConfig::irq_info(std::uint32_t index) const
+{
+    std::uint32_t count = 0;
+    std::uint32_t flags = VFIO_IRQ_INFO_EVENTFD;
+    if (index == VFIO_PCI_INTX_IRQ_INDEX) {
+        count = image_[PCI_INTERRUPT_PIN] != 0 ? 1 : 0;
+        flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
+    } else if (index == VFIO_PCI_MSI_IRQ_INDEX) {
+        std::optional<std::uint8_t> at = capability(PCI_CAP_ID_MSI);
+        if (at && *at + 4u <= kSize) {
+            const unsigned mmc = (image_[*at + PCI_MSI_FLAGS] & PCI_MSI_FLAGS_QMASK) >> 1;
+            count = 1u << std::min(mmc, 5u); // reserved values: 32
+        }
+    } else if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
+        std::optional<std::uint8_t> at = capability(PCI_CAP_ID_MSIX);
+        if (at && *at + 4u <= kSize) {
+            const unsigned flags_word = image_[*at + PCI_MSIX_FLAGS] |
+                                        (image_[*at + PCI_MSIX_FLAGS + 1] << 8);
+            count = (flags_word & PCI_MSIX_FLAGS_QSIZE) + 1;
+        }
+    } else if (index >= VFIO_PCI_NUM_IRQS) {
+        return std::nullopt;
+    }
+    return IrqInfo{count ? flags : 0, count};
 }
 
 void PciConfig::reset(Bytes live) const
@@ -236,6 +308,10 @@ PciConfigBuilder &PciConfigBuilder::bar(unsigned index, const PciBar &b)
                                                       : std::uint64_t(PCI_BASE_ADDRESS_MEM_MASK));
     const std::uint64_t width_mask = mem64 ? ~std::uint64_t(0) : 0xffffffffu;
     put(PCI_BASE_ADDRESS_0 + 4 * index, 4 * slots, type, address & width_mask);
+    cfg_.bars_[index] = b;
+    if (io) {
+        cfg_.bars_[index].prefetch = cfg_.bars_[index].ram = false;
+    }
     return *this;
 }
 

@@ -75,65 +75,58 @@ PciFunction::~PciFunction()
 
 Status PciFunction::discover()
 {
-    const DeviceInfo info = ops_.device_info(dev_);
-    if (!(info.flags & VFIO_DEVICE_FLAGS_PCI) || info.num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
-        return Error{Errc::probe_failed, "the device is not a vfio-pci device"};
-    }
-
-    std::optional<RegionInfo> config = ops_.region_info(dev_, VFIO_PCI_CONFIG_REGION_INDEX);
-    if (!config || config->size == 0 || !(config->flags & VFIO_REGION_INFO_FLAG_READ)) {
-        return Error{Errc::probe_failed, "the device has no readable config region"};
-    }
-    config_size_ = std::min<std::uint64_t>(config->size, PCI_CFG_SPACE_SIZE);
+    config_ = ops_.pci_config(dev_);
+    live_ = ops_.config_state(dev_);
 
     for (unsigned i = 0; i < PCI_STD_NUM_BARS; i++) {
-        std::optional<RegionInfo> r = ops_.region_info(dev_, VFIO_PCI_BAR0_REGION_INDEX + i);
-        if (!r || r->size == 0) {
+        const PciBar b = config_.bar(i);
+        if (b.size == 0) {
             continue;
         }
-        if (!std::has_single_bit(r->size)) {
-            return Error{Errc::probe_failed, "BAR" + std::to_string(i) + " size " +
-                                                 std::to_string(r->size) +
-                                                 " is not a power of two"};
-        }
         Bar &bar = bars_[i];
-        bar.size = r->size;
-        bar.io = r->flags & kRegionBarIo;
-        bar.mem64 = !bar.io && (r->flags & kRegionBarMem64);
-        bar.prefetch = !bar.io && (r->flags & kRegionBarPrefetch);
-        bar.mmap = !bar.io && (r->flags & VFIO_REGION_INFO_FLAG_MMAP);
-        bar.readable = r->flags & VFIO_REGION_INFO_FLAG_READ;
-        bar.writable = r->flags & VFIO_REGION_INFO_FLAG_WRITE;
-        if (!bar.mmap) {
-            if (std::optional<BarAccessor> a = ops_.bar_accessor(dev_, i)) {
-                if (!a->well_formed() || !(r->flags & VFIO_REGION_INFO_FLAG_READ) ||
-                    !(r->flags & VFIO_REGION_INFO_FLAG_WRITE)) {
-                    return Error{Errc::probe_failed,
-                                 "BAR" + std::to_string(i) +
-                                     "'s direct handlers are malformed (a handler missing, "
-                                     "sizes not 1 <= min <= max <= 8, powers of two, or "
-                                     "the region not both readable and writable)"};
-                }
-                bar.accessor = *a;
-            }
+        bar.size = b.size;
+        bar.io = b.kind == PciBar::Kind::io;
+        bar.mem64 = b.kind == PciBar::Kind::mem64;
+        bar.prefetch = !bar.io && b.prefetch;
+        bar.mmap = !bar.io && b.ram;
+        bar.readable = bar.writable = true;
+        const std::string name = "BAR" + std::to_string(i);
+        // What PciConfigBuilder guarantees; checked again for a config
+        // given byte by byte (PciConfig::from_bytes).
+        if (!std::has_single_bit(bar.size)) {
+            return Error{Errc::probe_failed,
+                         name + " size " + std::to_string(bar.size) + " is not a power of two"};
         }
         if (bar.io && bar.size > 256) {
-            return Error{Errc::probe_failed,
-                         "I/O BAR" + std::to_string(i) + " is larger than 256 bytes"};
+            return Error{Errc::probe_failed, "I/O " + name + " is larger than 256 bytes"};
+        }
+        if (bar.size < (bar.io ? 4u : 16u)) {
+            return Error{Errc::probe_failed, name + " size " + std::to_string(bar.size) +
+                                                 " is below the PCI minimum (4 bytes for I/O, "
+                                                 "16 for memory)"};
+        }
+        if (bar.mem64 && (i + 1 >= PCI_STD_NUM_BARS || config_.bar(i + 1).size != 0)) {
+            return Error{Errc::probe_failed, "64-bit " + name + " has no free upper slot"};
+        }
+        if (bar.mmap) {
+            if (ops_.mmap(dev_, VFIO_PCI_BAR0_REGION_INDEX + i).size() < bar.size) {
+                return Error{Errc::probe_failed, name + " is RAM-backed but the device's mmap "
+                                                        "gives less memory than its size"};
+            }
+        } else {
+            bar.accessor = ops_.bar_accessor(dev_, i);
+            if (!bar.accessor.well_formed() || bar.accessor.min_size > bar.size) {
+                return Error{Errc::probe_failed,
+                             name + "'s registers are malformed (a handler missing, or sizes "
+                                    "not 1 <= min <= max <= 8, powers of two)"};
+            }
         }
         if (bar.mem64) {
-            std::optional<RegionInfo> upper =
-                ops_.region_info(dev_, VFIO_PCI_BAR0_REGION_INDEX + i + 1);
-            if (i + 1 >= PCI_STD_NUM_BARS || (upper && upper->size != 0)) {
-                return Error{Errc::probe_failed,
-                             "64-bit BAR" + std::to_string(i) + " has no free upper slot"};
-            }
             i++; // the upper half is part of this BAR
         }
     }
 
-    std::optional<IrqInfo> intx = ops_.irq_info(dev_, VFIO_PCI_INTX_IRQ_INDEX);
-    intx_ = intx && intx->count > 0 && (config_read(PCI_INTERRUPT_PIN, 1) != 0);
+    intx_ = config_read(PCI_INTERRUPT_PIN, 1) != 0;
     discover_msi();
     if (Status msix = discover_msix(); !msix) {
         return msix.error();
@@ -152,7 +145,7 @@ std::optional<std::uint32_t> PciFunction::find_capability(std::uint8_t id)
     }
     std::uint32_t pos = config_read(PCI_CAPABILITY_LIST, 1) & ~3u;
     for (unsigned n = 0; n < kMaxCapabilities && pos >= PCI_STD_HEADER_SIZEOF; n++) {
-        if (pos + 4 > config_size_) {
+        if (pos + 4 > PCI_CFG_SPACE_SIZE) {
             return std::nullopt;
         }
         if (config_read(pos + PCI_CAP_LIST_ID, 1) == id) {
@@ -163,16 +156,11 @@ std::optional<std::uint32_t> PciFunction::find_capability(std::uint8_t id)
     return std::nullopt;
 }
 
-// MSI-X needs the capability and the IRQ info's vectors, like MSI; but a
-// device that declares both and gets them wrong (a table outside its BAR,
-// counts that disagree) is refused rather than silently left on INTx: the
-// parent's author wants to hear it at once.
+// MSI-X as the capability says; a device whose capability cannot be
+// emulated (a table outside a trapped BAR, say) is refused rather than
+// silently left on INTx: the parent's author wants to hear it at once.
 Status PciFunction::discover_msix()
 {
-    std::optional<IrqInfo> info = ops_.irq_info(dev_, VFIO_PCI_MSIX_IRQ_INDEX);
-    if (!info || info->count == 0) {
-        return Ok{};
-    }
     std::optional<std::uint32_t> pos = find_capability(PCI_CAP_ID_MSIX);
     if (!pos) {
         return Ok{};
@@ -180,7 +168,7 @@ Status PciFunction::discover_msix()
     auto refuse = [](const std::string &why) {
         return Error{Errc::probe_failed, "MSI-X: " + why};
     };
-    if (*pos + PCI_CAP_MSIX_SIZEOF > config_size_) {
+    if (*pos + PCI_CAP_MSIX_SIZEOF > PCI_CFG_SPACE_SIZE) {
         return refuse("the capability does not fit in the config region");
     }
     MsixLayout l;
@@ -192,10 +180,6 @@ Status PciFunction::discover_msix()
     l.table_offset = table & PCI_MSIX_TABLE_OFFSET;
     l.pba_bar = pba & PCI_MSIX_PBA_BIR;
     l.pba_offset = pba & PCI_MSIX_PBA_OFFSET;
-    if (info->count != l.vectors) {
-        return refuse("the capability's table has " + std::to_string(l.vectors) +
-                      " entries but the IRQ info says " + std::to_string(info->count));
-    }
     struct Area {
         const char *name;
         unsigned bar;
@@ -222,15 +206,9 @@ Status PciFunction::discover_msix()
     return Ok{};
 }
 
-// MSI is offered only when the device's config space has the capability and
-// its IRQ info has MSI vectors: a device that advertises MSI without the
-// capability (as the kernel's mtty sample does) runs on INTx.
+// MSI as the capability says.
 void PciFunction::discover_msi()
 {
-    std::optional<IrqInfo> info = ops_.irq_info(dev_, VFIO_PCI_MSI_IRQ_INDEX);
-    if (!info || info->count == 0) {
-        return;
-    }
     std::optional<std::uint32_t> found = find_capability(PCI_CAP_ID_MSI);
     if (!found) {
         return;
@@ -238,7 +216,7 @@ void PciFunction::discover_msi()
     const std::uint32_t pos = *found;
     std::uint16_t flags = static_cast<std::uint16_t>(config_read(pos + PCI_MSI_FLAGS, 2));
     // The largest capability (64-bit, maskable) is 24 bytes.
-    if (pos + 24 > config_size_) {
+    if (pos + 24 > PCI_CFG_SPACE_SIZE) {
         return;
     }
     // MSI allows 1..32 vectors, a power of two.
@@ -246,7 +224,7 @@ void PciFunction::discover_msi()
         (flags & PCI_MSI_FLAGS_QMASK) >> std::countr_zero(unsigned{PCI_MSI_FLAGS_QMASK});
     std::uint32_t capable = 1u << std::min(log2_capable, 5u);
     msi_.offset = static_cast<std::uint8_t>(pos);
-    msi_.vectors = std::bit_floor(std::min(capable, info->count));
+    msi_.vectors = capable;
     msi_.addr64 = flags & PCI_MSI_FLAGS_64BIT;
     msi_.per_vector_mask = flags & PCI_MSI_FLAGS_MASKBIT;
 }
@@ -260,10 +238,7 @@ std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
         return static_cast<std::uint32_t>(all_ones(size > 4 ? 4 : size));
     }
     std::uint8_t buf[4] = {};
-    if (offset < config_size_) {
-        std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
-        ops_.read(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset, std::span(buf, inside));
-    }
+    config_.read(config_bytes(), offset, std::span(buf, size));
     // MSI-X Message Control's enable and function-mask bits are ours (the
     // device's copy has them read-only 0): they sit in its high byte.
     if (msix_) {
@@ -306,34 +281,34 @@ void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsign
                          dev_.type().id.c_str(), size, offset);
         return;
     }
-    if (offset >= config_size_) {
-        return;
+    if (live_) {
+        std::uint8_t buf[4];
+        store_le(std::span(buf, size), value);
+        config_.write(*live_, offset, std::span<const std::uint8_t>(buf, size));
     }
-    std::uint8_t buf[4];
-    store_le(std::span(buf, size), value);
-    std::size_t inside = std::min<std::uint64_t>(size, config_size_ - offset);
-    ops_.write(dev_, VFIO_PCI_CONFIG_REGION_INDEX, offset,
-               std::span<const std::uint8_t>(buf, inside));
     if (msix_) {
         msix_control_write(offset, value, size);
     }
 }
 
-bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset,
-                            unsigned size, std::uint64_t region_size)
+PciConfig::ConstBytes PciFunction::config_bytes() const
 {
-    const char *why = nullptr;
-    if (!valid_access_size(size)) {
-        why = "is not 1, 2, 4 or 8 bytes wide";
-    } else if (offset % size != 0) {
-        why = "is misaligned";
-    } else if (offset >= region_size || size > region_size - offset) {
-        why = "is past the end of the region";
-    }
+    return live_ ? PciConfig::ConstBytes(*live_) : config_.image();
+}
+
+// What QEMU's memory core lets through to the BAR: the accessor's rules
+// for a trapped BAR; for a RAM-backed one, those of memory that takes
+// every width and alignment.
+bool PciFunction::access_ok(const char *what, unsigned bar, std::uint64_t offset,
+                            unsigned size)
+{
+    static constexpr BarAccessor kMemory{.min_size = 1, .max_size = 8, .unaligned = true};
+    const Bar &b = bars_[bar];
+    const char *why = (b.has_accessor() ? b.accessor : kMemory).refusal(offset, size, b.size);
     if (why) {
         dev_.guest_error("mdev %s: BAR%u: %u-byte %s at offset 0x%" PRIx64
                          " %s (region is 0x%" PRIx64 " bytes)",
-                         dev_.type().id.c_str(), bar, size, what, offset, why, region_size);
+                         dev_.type().id.c_str(), bar, size, what, offset, why, b.size);
         return false;
     }
     return true;
@@ -414,21 +389,16 @@ std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned
         msix_bar_access("read", bar, offset, size, &value, false);
         return value;
     }
-    if (bars_[bar].has_accessor()) {
-        return accessor_read(bar, offset, size);
+    const Bar &b = bars_[bar];
+    if (!access_ok("read", bar, offset, size)) {
+        // Inside the BAR, refused by the rules: QEMU's memory core reads 0.
+        const bool inside = valid_access_size(size) && offset < b.size && size <= b.size - offset;
+        return inside ? 0 : all_ones(size);
     }
-    if (!access_ok("read", bar, offset, size, bars_[bar].size)) {
-        return all_ones(size);
+    if (b.has_accessor()) {
+        return b.accessor.adapted_read(offset, size);
     }
-    if (!bars_[bar].readable) {
-        dev_.guest_error("mdev %s: BAR%u is write-only", dev_.type().id.c_str(), bar);
-        return all_ones(size);
-    }
-    std::uint8_t buf[8] = {};
-    if (!ops_.read(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset, std::span(buf, size))) {
-        return all_ones(size);
-    }
-    return load_le(std::span(buf, size));
+    return load_le(bar_memory(bar).subspan(offset, size));
 }
 
 void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t value,
@@ -443,67 +413,14 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
         msix_bar_access("write", bar, offset, size, &value, true);
         return;
     }
+    if (!access_ok("write", bar, offset, size)) {
+        return;
+    }
     if (bars_[bar].has_accessor()) {
-        accessor_write(bar, offset, value, size);
-        return;
-    }
-    if (!access_ok("write", bar, offset, size, bars_[bar].size)) {
-        return;
-    }
-    if (!bars_[bar].writable) {
-        dev_.guest_error("mdev %s: BAR%u is read-only", dev_.type().id.c_str(), bar);
-        return;
-    }
-    std::uint8_t buf[8];
-    store_le(std::span(buf, size), value);
-    ops_.write(dev_, VFIO_PCI_BAR0_REGION_INDEX + bar, offset,
-               std::span<const std::uint8_t>(buf, size));
-}
-
-// What QEMU's memory core lets through to a BAR's direct handlers: any
-// 1/2/4/8-byte access inside the region, misaligned ones only if the
-// handlers take them, 8-byte ones only if they take 8 (QEMU's default
-// valid.max_access_size is 4, and so are pci-serial's and bochs-display's).
-bool PciFunction::accessor_access_ok(const char *what, unsigned bar, std::uint64_t offset,
-                                     unsigned size)
-{
-    const Bar &b = bars_[bar];
-    const char *why = nullptr;
-    if (!valid_access_size(size)) {
-        why = "is not 1, 2, 4 or 8 bytes wide";
-    } else if (offset >= b.size || size > b.size - offset) {
-        why = "is past the end of the region";
-    } else if (size > std::max(4u, b.accessor.max_size)) {
-        why = "is wider than the registers take";
-    } else if (!b.accessor.unaligned && offset % size != 0) {
-        why = "is misaligned";
-    }
-    if (why) {
-        dev_.guest_error("mdev %s: BAR%u: %u-byte %s at offset 0x%" PRIx64
-                         " %s (region is 0x%" PRIx64 " bytes)",
-                         dev_.type().id.c_str(), bar, size, what, offset, why, b.size);
-        return false;
-    }
-    return true;
-}
-
-std::uint64_t PciFunction::accessor_read(unsigned bar, std::uint64_t offset, unsigned size)
-{
-    if (!accessor_access_ok("read", bar, offset, size)) {
-        return valid_access_size(size) && offset < bars_[bar].size &&
-                       size <= bars_[bar].size - offset
-                   ? 0
-                   : all_ones(size);
-    }
-    return bars_[bar].accessor.adapted_read(offset, size);
-}
-
-void PciFunction::accessor_write(unsigned bar, std::uint64_t offset, std::uint64_t value,
-                                 unsigned size)
-{
-    if (accessor_access_ok("write", bar, offset, size)) {
         bars_[bar].accessor.adapted_write(offset, value, size);
+        return;
     }
+    store_le(bar_memory(bar).subspan(offset, size), value);
 }
 
 std::span<std::uint8_t> PciFunction::bar_memory(unsigned bar)
@@ -563,6 +480,9 @@ void PciFunction::reset()
     msi_enabled_ = false;
     msi_vectors_enabled_ = 0;
     apply_irq_mode();
+    if (live_) {
+        config_.reset(*live_);
+    }
     ops_.reset(dev_);
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The vfio frontend's model of one PCI function built from an mdev's vfio
-// ops: which BARs exist and of what kind, whether it has INTx or MSI, and
-// every guest access to config space or a BAR, checked before the device
-// sees it. It knows nothing of QEMU (the glue maps BARs and config space)
+// ops: which BARs exist and of what kind, whether it has INTx or MSI (all
+// derived from the device's PciConfig), config space served from that
+// description, and every guest access to a BAR, checked and adapted to the
+// device's registers (BarAccessor) before the device sees it. It knows nothing of QEMU (the glue maps BARs and config space)
 // and nothing of any particular sample.
 #pragma once
 
@@ -31,10 +32,10 @@ struct Bar {
     bool mem64 = false;     // occupies this slot and the next
     bool prefetch = false;
     bool mmap = false;      // RAM-backed: guest accesses do not trap
-    bool readable = false;
+    bool readable = false;  // every BAR is both (VFIO region flags)
     bool writable = false;
-    // The device's direct handlers for this BAR (VfioOps::bar_accessor),
-    // resolved once at bind; accessor.read is null when it has none.
+    // The registers of a trapped BAR (VfioOps::bar_accessor), resolved once
+    // at bind; accessor.read is null for a RAM-backed BAR.
     BarAccessor accessor{};
     bool has_accessor() const { return accessor.read != nullptr; }
 };
@@ -48,8 +49,9 @@ struct MsiCap {
 
 class PciFunction : public FrontendState, private IrqSink {
 public:
-    // Reads the device's region and IRQ info and opens it. Refuses a device
-    // that is not vfio-pci or whose BARs cannot be mapped.
+    // Reads the device's description (VfioOps::pci_config) and each trapped
+    // BAR's registers, and opens it. Refuses a device whose BARs cannot be
+    // served or whose MSI-X cannot be emulated.
     static Result<std::unique_ptr<PciFunction>> create(Device &dev);
     ~PciFunction() override;
 
@@ -66,26 +68,30 @@ public:
     static constexpr std::uint32_t kNoIrq = ~std::uint32_t(0);
     std::uint32_t irq_index() const { return mode_; }
 
-    // Config space, as the device's config region holds it. Reads past the
-    // region (the kernel samples report 255 bytes) return zeros: PCI config
-    // space is 256 bytes whatever the device implements.
+    // The device's description, as given at bind; its region_info,
+    // irq_info and device_info are what a VFIO user would be told.
+    const PciConfig &pci_config() const { return config_; }
+
+    // Config space, served from the description: the device's live copy
+    // (VfioOps::config_state) or the power-on bytes. Sizes 1, 2 and 4 inside
+    // the 256 bytes; a 3-byte access reads zeros and writes nothing. Writes
+    // change only guest-writable bits of the live copy.
     std::uint32_t config_read(std::uint32_t offset, unsigned size);
     void config_write(std::uint32_t offset, std::uint32_t value, unsigned size);
 
-    // A guest access to a BAR. Odd sizes, misaligned offsets and offsets
-    // past the region are guest errors: logged, reads return all ones. On a
-    // BAR with direct handlers the access goes to them, adapted to their
-    // sizes as QEMU adapts it (BarAccessor), misaligned ones included when
-    // they take those (a misaligned access they do not take, or an 8-byte
-    // one when they take at most 4, is logged and reads 0, as QEMU's memory
-    // core does).
+    // A guest access to a BAR, as QEMU's memory core makes it. On a trapped
+    // BAR it goes to the device's registers, checked and adapted to their
+    // sizes by the BarAccessor's rules (misaligned ones included when they
+    // take those; a misaligned access they do not take, or an 8-byte one
+    // when they take at most 4, is logged and reads 0); on a RAM-backed BAR
+    // it reads or writes the memory. A size other than 1, 2, 4 or 8, or
+    // bytes past the BAR, are guest errors: logged, reads return all ones.
     std::uint64_t bar_read(unsigned bar, std::uint64_t offset, unsigned size);
     void bar_write(unsigned bar, std::uint64_t offset, std::uint64_t value, unsigned size);
 
-    // The BAR's direct handlers, for the glue to hand to the machine: every
-    // guest access to the BAR then goes to them (the machine adapting sizes
-    // as BarAccessor says) instead of through bar_read()/bar_write().
-    // nullptr if the device has none for it.
+    // A trapped BAR's registers, for the glue to hand to the machine as the
+    // BAR's MemoryRegionOps (the machine adapting sizes as BarAccessor says).
+    // nullptr for a RAM-backed BAR or none.
     const BarAccessor *bar_accessor(unsigned bar) const
     {
         return bar < PCI_STD_NUM_BARS && bars_[bar].has_accessor() ? &bars_[bar].accessor
@@ -159,11 +165,8 @@ private:
     void msix_control_write(std::uint32_t offset, std::uint32_t value, unsigned size);
     // Puts the device's sink on the index the guest's settings choose.
     void apply_irq_mode();
-    bool accessor_access_ok(const char *what, unsigned bar, std::uint64_t offset, unsigned size);
-    std::uint64_t accessor_read(unsigned bar, std::uint64_t offset, unsigned size);
-    void accessor_write(unsigned bar, std::uint64_t offset, std::uint64_t value, unsigned size);
-    bool access_ok(const char *space, unsigned bar, std::uint64_t offset, unsigned size,
-                   std::uint64_t region_size);
+    bool access_ok(const char *what, unsigned bar, std::uint64_t offset, unsigned size);
+    PciConfig::ConstBytes config_bytes() const;
 
     // IrqSink: the device's interrupts arrive here.
     void set_level(bool asserted) override;
@@ -173,7 +176,8 @@ private:
     const VfioOps &ops_;
     Host &host_;
     std::array<Bar, PCI_STD_NUM_BARS> bars_{};
-    std::uint64_t config_size_ = 0;
+    PciConfig config_{};
+    std::optional<PciConfig::Bytes> live_; // the device's config bytes, if it keeps them
     bool intx_ = false;
     MsiCap msi_{};
     bool msi_enabled_ = false;

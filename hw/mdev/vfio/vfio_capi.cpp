@@ -102,6 +102,7 @@ extern "C" bool mdev_vfio_bar_accessor(MdevHandle *h, unsigned bar, MdevVfioBarA
         out->opaque = a->opaque;
         out->min_size = a->min_size;
         out->max_size = a->max_size;
+        out->valid_max_size = a->valid_max_size();
         out->unaligned = a->unaligned;
         return true;
     });

@@ -1,51 +1,100 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// PCI config space for a vfio-class parent: the parent says what its
-// function is (ids, class, BARs, capabilities) by calls on a builder, and
-// gets back a PciConfig that knows the power-on bytes and, per byte, which
-// bits a guest may write. The live bytes stay in the device's own state
-// (the `uint8_t config[256]` that its VMState migrates); PciConfig only
-// works on them, so a migration stream's layout does not depend on it.
+// A vfio-class parent's PCI function, described once: the parent says what
+// its function is (ids, class, BARs with their kind and size, capabilities,
+// interrupt pin, MSI/MSI-X) by calls on a builder, and gets back a
+// PciConfig. From it the vfio frontend derives everything a VFIO user would
+// ask the device for (device info, region info, IRQ info) and serves the
+// config space itself: the parent writes no plumbing.
 //
-// A parent's config region op is then three lines:
+// PciConfig knows the power-on bytes and, per byte, which bits a guest may
+// write. A parent whose config bytes can change and must migrate keeps the
+// live copy in its own state (the `uint8_t config[256]` that its VMState
+// migrates; VfioOps::config_state) and PciConfig only works on it, so a
+// migration stream's layout does not depend on it:
 //
 //     PciConfig cfg = PciConfigBuilder()
 //                         .ids(0x4348, 0x3253)
 //                         .class_code(0x0700, 0x02) // PCI_CLASS_COMMUNICATION_SERIAL, 16550
 //                         .interrupt_pin(1)         // INTA#
-//                         .bar(0, region_info_of_bar0)
+//                         .bar(0, PciBar::io(8))
 //                         .build_or_abort();
-//     cfg.reset(state.config);                      // VFIO_DEVICE_RESET
-//     cfg.write(state.config, offset, data);        // a config region write
 //
-// Offsets and bits are the kernel's UAPI names (<linux/pci_regs.h>).
+// Offsets and bits are the kernel's UAPI names (<linux/pci_regs.h>), indexes
+// and flags of the derived info <linux/vfio.h>'s.
 #pragma once
 
 #include "hw/mdev/error.hpp"
-#include "hw/mdev/vfio_ops.hpp"
 
 #include <linux/pci_regs.h>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
 #include <optional>
 #include <span>
 #include <string>
 
 namespace mdev::vfio {
 
+struct DeviceInfo {
+    std::uint32_t flags;
+    std::uint32_t num_regions;
+    std::uint32_t num_irqs;
+};
+
+// What VFIO_DEVICE_GET_INFO, _GET_REGION_INFO and _GET_IRQ_INFO answer. The
+// frontend derives them from a PciConfig (PciConfig::device_info() ...);
+// no parent writes them.
+//
+// Region flags are VFIO_REGION_INFO_FLAG_* (READ, WRITE, MMAP), plus these
+// BAR attributes of qemu-mdev's own, which <linux/vfio.h> does not have: a
+// VFIO device leaves a BAR's type in its config-space register; here the
+// region says it, so that a BAR's type shows in one place.
+// They sit well above the bits VFIO defines (CAPS is 1 << 3).
+inline constexpr std::uint32_t kRegionBarIo = 1u << 16;       // I/O space BAR
+inline constexpr std::uint32_t kRegionBarMem64 = 1u << 17;    // 64-bit memory BAR
+inline constexpr std::uint32_t kRegionBarPrefetch = 1u << 18; // prefetchable
+
+struct RegionInfo {
+    std::uint32_t flags;
+    std::uint64_t size; // 0: the region does not exist
+};
+
+struct IrqInfo {
+    std::uint32_t flags;
+    std::uint32_t count; // 0: the device has no interrupts of this kind
+};
+
+
 // A BAR declared without a region (PciConfigBuilder::bar). `size` is a
 // power of two: 4..256 bytes for I/O, at least 16 for memory, at most 2 GiB
 // for a 32-bit one.
+//
+// A BAR either traps (every guest access goes to the parent's registers,
+// VfioOps::bar_accessor) or is RAM-backed (`ram`: memory the parent hands
+// out with VfioOps::mmap, which guest accesses reach without trapping: a
+// framebuffer, say). I/O BARs always trap.
 struct PciBar {
     enum class Kind : std::uint8_t { io, mem32, mem64 };
     Kind kind = Kind::mem32;
     bool prefetch = false; // memory BARs only
     std::uint64_t size = 0;
+    bool ram = false;      // memory BARs only: RAM-backed, does not trap
+
+    static constexpr PciBar io(std::uint64_t size) { return {Kind::io, false, size}; }
+    static constexpr PciBar mem32(std::uint64_t size) { return {Kind::mem32, false, size}; }
+    static constexpr PciBar mem64(std::uint64_t size) { return {Kind::mem64, false, size}; }
+    // A prefetchable 32-bit BAR backed by the parent's memory (VfioOps::mmap).
+    static constexpr PciBar ram32(std::uint64_t size) { return {Kind::mem32, true, size, true}; }
 
     // The BAR a region describes (kRegionBarIo / kRegionBarMem64 /
-    // kRegionBarPrefetch and its size), as the vfio frontend maps it.
+    // kRegionBarPrefetch, VFIO_REGION_INFO_FLAG_MMAP and its size).
     static PciBar of(const RegionInfo &region);
+    // The region info a VFIO user would see for it (READ | WRITE, MMAP if
+    // RAM-backed, and the kRegionBar* attributes).
+    RegionInfo region() const;
 };
 
 // The config space of one kind of function: its power-on bytes and write
@@ -89,10 +138,37 @@ public:
     ConstBytes image() const { return image_; }
     ConstBytes write_mask() const { return wmask_; }
 
+    // BAR `index` as declared (size 0: none; the upper slot of a 64-bit BAR
+    // is none too). Out of range: none.
+    PciBar bar(unsigned index) const
+    {
+        return index < PCI_STD_NUM_BARS ? bars_[index] : PciBar{};
+    }
+
+    // What the function answers a VFIO user, derived from the description:
+    //  - device_info: VFIO_DEVICE_FLAGS_PCI | _RESET, every PCI region and IRQ index;
+    //  - region_info: the config region (256 bytes, read/write), each BAR as
+    //    declared (PciBar::region(); size 0 where none), ROM and VGA absent;
+    //    nullopt past VFIO_PCI_NUM_REGIONS;
+    //  - irq_info: INTx with one vector if there is an interrupt pin, MSI with
+    //    the capability's vectors, MSI-X with its table size, 0 otherwise;
+    //    nullopt past VFIO_PCI_NUM_IRQS.
+    DeviceInfo device_info() const;
+    std::optional<RegionInfo> region_info(std::uint32_t index) const;
+    std::optional<IrqInfo> irq_info(std::uint32_t index) const;
+
+    // A config space given byte by byte rather than built (one captured
+    // from hardware; a test of the frontend's own checks): the frontend
+    // checks it as it would a VFIO device's config region and regions (BAR
+    // sizes, capability lists), and refuses what it cannot show.
+    static PciConfig from_bytes(ConstBytes image, ConstBytes write_mask,
+                                std::span<const PciBar, PCI_STD_NUM_BARS> bars);
+
 private:
     friend class PciConfigBuilder;
     std::array<std::uint8_t, kSize> image_{};
     std::array<std::uint8_t, kSize> wmask_{};
+    std::array<PciBar, PCI_STD_NUM_BARS> bars_{};
 };
 
 // Says, call by call, what a function's config space holds. Every call
@@ -104,8 +180,9 @@ private:
 // no BIST, no cache line size, no latency timer.
 //
 // Building allocates nothing unless a call is refused, and is two 256-byte
-// arrays of work: a parent may build its PciConfig on each config access
-// (as the samples do, so that their state stays plain data) or keep one.
+// arrays of work: the vfio frontend asks for a device's PciConfig once, when
+// it binds the device, and a parent may build one whenever it needs it
+// (to reset or resync its live copy) rather than keep one.
 class PciConfigBuilder {
 public:
     PciConfigBuilder();
@@ -132,9 +209,9 @@ public:
     // a read-only 0.
     PciConfigBuilder &interrupt_pin(std::uint8_t pin);
 
-    // BAR `index` (0..5) as the region says (PciBar::of); a region of size
-    // 0 adds nothing, so a parent may pass every BAR's region info. A 64-bit
-    // BAR also takes index + 1 (its upper half).
+    // BAR `index` (0..5). A 64-bit BAR also takes index + 1 (its upper
+    // half). The RegionInfo form reads it as PciBar::of; a region of size 0
+    // adds nothing.
     PciConfigBuilder &bar(unsigned index, const RegionInfo &region);
     PciConfigBuilder &bar(unsigned index, const PciBar &bar);
 

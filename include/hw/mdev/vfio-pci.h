@@ -95,17 +95,25 @@ uint32_t mdev_vfio_config_read(MdevHandle *h, uint32_t offset, unsigned size);
 void mdev_vfio_config_write(MdevHandle *h, uint32_t offset, uint32_t value,
                             unsigned size);
 
+/*
+ * A guest access to a BAR through the frontend, checked and adapted to the
+ * device's registers by the same rules QEMU's memory core applies to the
+ * MemoryRegionOps below: for callers that are not QEMU's memory core (unit
+ * tests, fuzzers). The glue maps BARs with the accessor instead.
+ */
 uint64_t mdev_vfio_bar_read(MdevHandle *h, unsigned bar, uint64_t offset,
                             unsigned size);
 void mdev_vfio_bar_write(MdevHandle *h, unsigned bar, uint64_t offset,
                          uint64_t value, unsigned size);
 /*
- * A BAR's direct handlers (the C face of mdev::vfio::BarAccessor): the
- * glue hands them to QEMU's memory core as the BAR's MemoryRegionOps, with
- * impl sizes min_size..max_size and valid.unaligned = unaligned, so QEMU
- * adapts every other access width exactly as for its own devices. The
- * handler signatures are MemoryRegionOps's (hwaddr is uint64_t). @opaque
- * stays valid while the glue holds the mdev (mdev_hold()).
+ * A trapped BAR's registers (the C face of mdev::vfio::BarAccessor, which
+ * every BAR that is not RAM-backed has): the glue hands them to QEMU's
+ * memory core as the BAR's MemoryRegionOps, with valid sizes
+ * 1..valid_max_size, impl sizes min_size..max_size and unaligned, so QEMU
+ * adapts every other access width exactly as for its own devices (and as
+ * mdev_vfio_bar_read/write do). The handler signatures are
+ * MemoryRegionOps's (hwaddr is uint64_t). @opaque stays valid while the
+ * glue holds the mdev (mdev_hold()).
  */
 typedef struct MdevVfioBarAccessor {
     uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
@@ -113,10 +121,11 @@ typedef struct MdevVfioBarAccessor {
     void *opaque;
     unsigned min_size;
     unsigned max_size;
+    unsigned valid_max_size;
     bool unaligned;
 } MdevVfioBarAccessor;
 
-/* False (and *out zeroed) if BAR @bar has no direct handlers. */
+/* False (and *out zeroed) if BAR @bar does not trap (RAM-backed, or none). */
 bool mdev_vfio_bar_accessor(MdevHandle *h, unsigned bar,
                             MdevVfioBarAccessor *out);
 

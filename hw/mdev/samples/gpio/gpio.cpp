@@ -3,7 +3,7 @@
 // Read it in order:
 //   1. the card's registers (GpioMdev): what the guest's driver programs;
 //   2. its PCI config space: how the guest finds it;
-//   3. its vfio ops (GpioVfioOps): how the vfio frontend reaches 1 and 2;
+//   3. its vfio ops (GpioVfioOps): BAR2's registers (1), INTx and reset;
 //   4. the parent (GpioParent): types, budget, creating and removing mdevs;
 //   5. its declaration: what makes it -device mdev-gpio, and what migrates.
 //
@@ -41,9 +41,6 @@
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/pci_config.hpp"
 
-#include <linux/pci_regs.h>
-
-#include <algorithm>
 #include <cinttypes>
 #include <string>
 
@@ -164,10 +161,11 @@ void GpioMdev::update_intx(bool force)
 }
 
 // ---- 2. PCI config space -------------------------------------------------
-// What the guest's PCI scan finds: the card's ids, a class code, BAR2 (typed
-// and sized from the same region info the frontend maps it by) and INTA.
-// The builder lays out the header; QEMU's PCI core owns the live copy (BAR
-// addresses, command register), so the card keeps none of its own.
+// What the guest's PCI scan finds, and all the vfio frontend needs to show
+// the card: its ids, a class code, BAR2 (eight one-byte I/O registers) and
+// INTA. The frontend derives the card's region and IRQ info from it and
+// serves config space; QEMU's PCI core owns the live copy (BAR addresses,
+// command register), so the card keeps none of its own.
 
 namespace {
 
@@ -175,30 +173,24 @@ constexpr std::uint16_t kVendorAcces = 0x494f;
 constexpr std::uint16_t kDevicePciIdio16 = 0x0dc8;
 constexpr std::uint16_t kClassUnassigned = 0xff00; // see the deviations above
 constexpr std::uint8_t kPinIntA = 1;
-constexpr std::uint32_t kConfigSize = PCI_CFG_SPACE_SIZE;
 
-// BAR2: eight one-byte I/O registers.
-constexpr vfio::RegionInfo kBar2Region = {
-    VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo, kBarSize};
-
-const vfio::PciConfig &config_space()
+vfio::PciConfig config_space()
 {
-    static const vfio::PciConfig config = vfio::PciConfigBuilder()
-                                              .ids(kVendorAcces, kDevicePciIdio16)
-                                              .class_code(kClassUnassigned)
-                                              .subsystem(kVendorAcces, kDevicePciIdio16)
-                                              .bar(kBar, kBar2Region)
-                                              .interrupt_pin(kPinIntA)
-                                              .build_or_abort();
-    return config;
+    return vfio::PciConfigBuilder()
+        .ids(kVendorAcces, kDevicePciIdio16)
+        .class_code(kClassUnassigned)
+        .subsystem(kVendorAcces, kDevicePciIdio16)
+        .bar(kBar, vfio::PciBar::io(kBarSize))
+        .interrupt_pin(kPinIntA)
+        .build_or_abort();
 }
 
 } // namespace
 
 // ---- 3. The vfio ops -----------------------------------------------------
-// The frontend has already checked that an access is 1, 2, 4 or 8 bytes,
-// naturally aligned and inside the region; the ops check what only the
-// device knows (its registers are one byte wide).
+// BAR2's registers, INTx and reset. The frontend has already checked that an
+// access lies inside BAR2; the card knows that its registers are one byte
+// wide and which are read-only.
 
 namespace {
 
@@ -207,78 +199,37 @@ GpioMdev &mdev_of(Device &dev)
     return dev.vendor_state<GpioMdev>();
 }
 
-bool inside(std::uint64_t offset, std::size_t len, std::uint64_t size)
+bool one_byte(Device &dev, const char *what, std::uint64_t offset, unsigned size)
 {
-    return offset <= size && len <= size - offset;
+    if (size != 1) {
+        dev.guest_error("gpio: BAR2: %u-byte %s at offset 0x%" PRIx64
+                        "; the card's registers are one byte wide",
+                        size, what, offset);
+    }
+    return size == 1;
+}
+
+std::uint64_t bar2_read(Device &dev, std::uint64_t offset, unsigned size)
+{
+    return one_byte(dev, "read", offset, size) ? mdev_of(dev).read(offset) : ~std::uint64_t(0);
+}
+
+void bar2_write(Device &dev, std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    const auto byte = static_cast<std::uint8_t>(value);
+    if (one_byte(dev, "write", offset, size) && !mdev_of(dev).write(offset, byte)) {
+        dev.guest_error("gpio: BAR2: write of 0x%02x to read-only register 0x%" PRIx64, byte,
+                        offset);
+    }
 }
 
 class GpioVfioOps final : public vfio::VfioOps {
 public:
-    vfio::DeviceInfo device_info(const Device &) const override
-    {
-        return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
-                VFIO_PCI_NUM_IRQS};
-    }
+    vfio::PciConfig pci_config(const Device &) const override { return config_space(); }
 
-    std::optional<vfio::RegionInfo> region_info(const Device &,
-                                                std::uint32_t index) const override
+    vfio::BarAccessor bar_accessor(Device &dev, unsigned) const override
     {
-        if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
-            return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
-                                    kConfigSize};
-        }
-        if (index == kBar) {
-            return kBar2Region;
-        }
-        if (index < VFIO_PCI_NUM_REGIONS) {
-            return vfio::RegionInfo{0, 0}; // no such BAR, ROM or VGA
-        }
-        return std::nullopt;
-    }
-
-    std::optional<vfio::IrqInfo> irq_info(const Device &, std::uint32_t index) const override
-    {
-        if (index == VFIO_PCI_INTX_IRQ_INDEX) {
-            return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED,
-                                 1};
-        }
-        if (index < VFIO_PCI_NUM_IRQS) {
-            return vfio::IrqInfo{0, 0}; // no MSI, MSI-X, error or request IRQ
-        }
-        return std::nullopt;
-    }
-
-    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
-              std::span<std::uint8_t> data) const override
-    {
-        std::fill(data.begin(), data.end(), 0xff);
-        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-            return config_space().read(config_space().image(), offset, data);
-        }
-        if (!bar_access_ok(dev, "read", region, offset, data.size())) {
-            return false;
-        }
-        data[0] = mdev_of(dev).read(offset);
-        return true;
-    }
-
-    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
-               std::span<const std::uint8_t> data) const override
-    {
-        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-            // Nothing in the card's own config space is writable; QEMU's PCI
-            // core keeps the BAR address and command register.
-            return inside(offset, data.size(), kConfigSize);
-        }
-        if (!bar_access_ok(dev, "write", region, offset, data.size())) {
-            return false;
-        }
-        if (!mdev_of(dev).write(offset, data[0])) {
-            dev.guest_error("gpio: BAR2: write of 0x%02x to read-only register 0x%" PRIx64,
-                            data[0], offset);
-            return false;
-        }
-        return true;
+        return vfio::BarAccessor::of<bar2_read, bar2_write>(dev);
     }
 
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
@@ -291,25 +242,6 @@ public:
     }
 
     void reset(Device &dev) const override { mdev_of(dev).reset(); }
-
-private:
-    static bool bar_access_ok(Device &dev, const char *what, std::uint32_t region,
-                              std::uint64_t offset, std::size_t size)
-    {
-        if (region != kBar || offset >= kBarSize) {
-            dev.guest_error("gpio: %s at region %" PRIu32 " offset 0x%" PRIx64
-                            ": the card has registers in BAR2 only, 8 bytes",
-                            what, region, offset);
-            return false;
-        }
-        if (size != 1) {
-            dev.guest_error("gpio: BAR2: %zu-byte %s at offset 0x%" PRIx64
-                            "; the card's registers are one byte wide",
-                            size, what, offset);
-            return false;
-        }
-        return true;
-    }
 };
 
 const GpioVfioOps kVfioOps;

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cinttypes>
-#include <cstring>
 
 #include <linux/pci_regs.h>
 
@@ -24,20 +23,6 @@ constexpr std::uint16_t kClassDisplayOther = 0x0380; // the kernel's PCI_CLASS_D
 constexpr std::uint8_t kRevision = 0x01;
 constexpr std::uint32_t kMmioBar = 2;
 
-// BAR0: the video memory, mmap-able so that guest accesses never trap.
-vfio::RegionInfo vram_region(std::uint64_t vram_size)
-{
-    return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP |
-                                vfio::kRegionBarPrefetch,
-                            vram_size};
-}
-
-// BAR2: 32-bit MMIO, trapped.
-vfio::RegionInfo mmio_region()
-{
-    return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, kMbochsMmioSize};
-}
-
 // As the kernel sample: the command register reads IO|MEM and, like every
 // byte but the two BARs' address bits, is read-only here (QEMU's PCI core
 // keeps the command register the guest sees).
@@ -49,8 +34,8 @@ vfio::PciConfig config_of(std::uint64_t vram_size)
         .revision(kRevision)
         .class_code(kClassDisplayOther)
         .subsystem(kRedHatQumranet, kQemuSubsystem)
-        .bar(0, vram_region(vram_size))
-        .bar(kMmioBar, mmio_region())
+        .bar(0, vfio::PciBar::ram32(vram_size))        // the video memory: never traps
+        .bar(kMmioBar, vfio::PciBar::mem32(kMbochsMmioSize)) // MMIO, trapped
         .build_or_abort();
 }
 
@@ -74,8 +59,7 @@ bool inside(std::uint64_t offset, std::size_t size, std::uint32_t begin, std::ui
     return offset >= begin && offset + size <= end;
 }
 
-// A guest access to DISPI register `index`, from either path to it (the
-// direct handlers or the byte-buffer ops), traced by register name.
+// A guest access to DISPI register `index`, traced by register name.
 std::uint16_t dispi_read(const Device &dev, MbochsMdev &m, std::uint8_t index)
 {
     const std::uint16_t v = m.dispi().read(index);
@@ -183,12 +167,6 @@ void mmio_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigne
     mmio_access(*h.dev, *h.mdev, offset, {}, std::span(buf, size));
 }
 
-bool vram_range_ok(const MbochsMdev &m, std::uint64_t offset, std::size_t size)
-{
-    const std::uint64_t vram = vram_size_of(m);
-    return offset <= vram && size <= vram - offset;
-}
-
 } // namespace
 
 void mbochs_config_init(MbochsDeviceState &s, std::uint64_t vram_size)
@@ -201,91 +179,19 @@ bool mbochs_config_is_valid(const MbochsDeviceState &s, std::uint64_t vram_size)
     return config_of(vram_size).reachable(s.config);
 }
 
-vfio::DeviceInfo MbochsVfioOps::device_info(const Device &) const
+vfio::PciConfig MbochsVfioOps::pci_config(const Device &dev) const
 {
-    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
-            VFIO_PCI_NUM_IRQS};
+    return config_of(vram_size_of(dev.vendor_state<MbochsMdev>()));
 }
 
-std::optional<vfio::RegionInfo> MbochsVfioOps::region_info(const Device &dev,
-                                                           std::uint32_t index) const
+std::optional<vfio::PciConfig::Bytes> MbochsVfioOps::config_state(Device &dev) const
 {
-    if (index >= VFIO_PCI_NUM_REGIONS) {
-        return std::nullopt;
-    }
-    switch (index) {
-    case VFIO_PCI_CONFIG_REGION_INDEX:
-        return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, MBOCHS_CONFIG_SPACE_SIZE};
-    case VFIO_PCI_BAR0_REGION_INDEX:
-        return vram_region(vram_size_of(dev.vendor_state<MbochsMdev>()));
-    case VFIO_PCI_BAR0_REGION_INDEX + kMmioBar:
-        return mmio_region();
-    default:
-        return vfio::RegionInfo{0, 0};
-    }
+    return vfio::PciConfig::Bytes(mdev_of(dev).state().config);
 }
 
-std::optional<vfio::IrqInfo> MbochsVfioOps::irq_info(const Device &, std::uint32_t index) const
+// BAR2, the only BAR that traps.
+vfio::BarAccessor MbochsVfioOps::bar_accessor(Device &dev, unsigned) const
 {
-    if (index >= VFIO_PCI_NUM_IRQS) {
-        return std::nullopt;
-    }
-    return vfio::IrqInfo{0, 0}; // a display without interrupts
-}
-
-bool MbochsVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset,
-                         std::span<std::uint8_t> data) const
-{
-    MbochsMdev &m = mdev_of(dev);
-    switch (region) {
-    case VFIO_PCI_CONFIG_REGION_INDEX:
-        return config_of(vram_size_of(m)).read(m.state().config, offset, data);
-    case VFIO_PCI_BAR0_REGION_INDEX:
-        // Where the BAR is not mapped (or through the VFIO fd): the bytes
-        // at exactly `offset` of the video memory.
-        if (!vram_range_ok(m, offset, data.size())) {
-            return false;
-        }
-        std::memcpy(data.data(), m.vram().data() + offset, data.size());
-        return true;
-    case VFIO_PCI_BAR0_REGION_INDEX + kMmioBar:
-        if (data.empty()) {
-            return false;
-        }
-        return mmio_access(dev, m, offset, data, {});
-    default:
-        return false;
-    }
-}
-
-bool MbochsVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
-                          std::span<const std::uint8_t> data) const
-{
-    MbochsMdev &m = mdev_of(dev);
-    switch (region) {
-    case VFIO_PCI_CONFIG_REGION_INDEX:
-        return config_of(vram_size_of(m)).write(m.state().config, offset, data);
-    case VFIO_PCI_BAR0_REGION_INDEX:
-        if (!vram_range_ok(m, offset, data.size())) {
-            return false;
-        }
-        std::memcpy(m.vram().data() + offset, data.data(), data.size());
-        return true;
-    case VFIO_PCI_BAR0_REGION_INDEX + kMmioBar:
-        if (data.empty()) {
-            return false;
-        }
-        return mmio_access(dev, m, offset, {}, data);
-    default:
-        return false;
-    }
-}
-
-std::optional<vfio::BarAccessor> MbochsVfioOps::bar_accessor(Device &dev, unsigned bar) const
-{
-    if (bar != kMmioBar) {
-        return std::nullopt;
-    }
     MbochsMdev &m = mdev_of(dev);
     m.mmio_handle() = MbochsMdev::MmioHandle{&dev, &m};
     return vfio::BarAccessor{.read = mmio_read,
@@ -296,16 +202,10 @@ std::optional<vfio::BarAccessor> MbochsVfioOps::bar_accessor(Device &dev, unsign
                              .unaligned = false};
 }
 
-bool MbochsVfioOps::set_irqs(Device &, std::uint32_t, vfio::IrqSink *) const
-{
-    return false;
-}
-
+// The frontend has put the config space back to its power-on bytes.
 void MbochsVfioOps::reset(Device &dev) const
 {
-    MbochsMdev &m = mdev_of(dev);
-    mbochs_config_init(m.state(), vram_size_of(m));
-    m.reset();
+    mdev_of(dev).reset();
 }
 
 std::span<std::uint8_t> MbochsVfioOps::mmap(Device &dev, std::uint32_t region) const

@@ -33,16 +33,9 @@ bool mbochs_config_is_valid(const MbochsDeviceState &state, std::uint64_t vram_s
 
 class MbochsVfioOps final : public vfio::VfioOps {
 public:
-    vfio::DeviceInfo device_info(const Device &dev) const override;
-    std::optional<vfio::RegionInfo> region_info(const Device &dev,
-                                                std::uint32_t index) const override;
-    std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override;
-    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
-              std::span<std::uint8_t> data) const override;
-    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
-               std::span<const std::uint8_t> data) const override;
-    bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override;
-    std::optional<vfio::BarAccessor> bar_accessor(Device &dev, unsigned bar) const override;
+    vfio::PciConfig pci_config(const Device &dev) const override;
+    std::optional<vfio::PciConfig::Bytes> config_state(Device &dev) const override;
+    vfio::BarAccessor bar_accessor(Device &dev, unsigned bar) const override;
     void reset(Device &dev) const override;
     std::span<std::uint8_t> mmap(Device &dev, std::uint32_t region) const override;
     bool has_display(const Device &) const override { return true; }

@@ -6,9 +6,6 @@
 #include "hw/mdev/device.hpp"
 #include "samples/mdpy/mdpy.hpp"
 
-#include <algorithm>
-#include <cinttypes>
-#include <cstring>
 
 namespace mdev::samples {
 
@@ -22,19 +19,6 @@ MdpyMdev &mdev_of(Device &dev)
 const MdpyMdev &mdev_of(const Device &dev)
 {
     return dev.vendor_state<MdpyMdev>();
-}
-
-bool inside(std::uint64_t offset, std::size_t len, std::uint64_t size)
-{
-    return offset <= size && len <= size - offset;
-}
-
-// BAR0: the framebuffer, mmap-able so that guest writes never trap.
-vfio::RegionInfo bar0_region(const MdpyMode &mode)
-{
-    return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP |
-                                vfio::kRegionBarPrefetch,
-                            mode.framebuffer_size()};
 }
 
 // The kernel sample's vendor capability: a zero byte after the length, then
@@ -52,7 +36,7 @@ vfio::PciConfig config_of(const MdpyMode &mode)
         .revision(mdpy_pci::kRevision)
         .class_code(mdpy_pci::kClassDisplayOther)
         .subsystem(mdpy_pci::kSubVendorId, mdpy_pci::kSubDeviceId)
-        .bar(0, bar0_region(mode))
+        .bar(0, vfio::PciBar::ram32(mode.framebuffer_size())) // the framebuffer: never traps
         .vendor_capability(payload)
         .build_or_abort();
 }
@@ -69,75 +53,14 @@ void mdpy_config_resync(MdpyDeviceState &s, const MdpyMode &mode)
     config_of(mode).resync(s.config);
 }
 
-vfio::DeviceInfo MdpyVfioOps::device_info(const Device &) const
+vfio::PciConfig MdpyVfioOps::pci_config(const Device &dev) const
 {
-    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
-            VFIO_PCI_NUM_IRQS};
+    return config_of(mdev_of(dev).mode());
 }
 
-std::optional<vfio::RegionInfo> MdpyVfioOps::region_info(const Device &dev,
-                                                         std::uint32_t index) const
+std::optional<vfio::PciConfig::Bytes> MdpyVfioOps::config_state(Device &dev) const
 {
-    switch (index) {
-    case VFIO_PCI_CONFIG_REGION_INDEX:
-        return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, MDPY_CONFIG_SPACE_SIZE};
-    case VFIO_PCI_BAR0_REGION_INDEX:
-        return bar0_region(mdev_of(dev).mode());
-    default:
-        if (index < VFIO_PCI_NUM_REGIONS) {
-            return vfio::RegionInfo{0, 0};
-        }
-        return std::nullopt;
-    }
-}
-
-std::optional<vfio::IrqInfo> MdpyVfioOps::irq_info(const Device &, std::uint32_t index) const
-{
-    if (index < VFIO_PCI_NUM_IRQS) {
-        return vfio::IrqInfo{0, 0};
-    }
-    return std::nullopt;
-}
-
-bool MdpyVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset,
-                       std::span<std::uint8_t> data) const
-{
-    MdpyMdev &m = mdev_of(dev);
-    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-        return config_of(m.mode()).read(m.state().config, offset, data);
-    }
-    if (region == VFIO_PCI_BAR0_REGION_INDEX) {
-        std::span<std::uint8_t> fb = m.framebuffer();
-        if (!inside(offset, data.size(), fb.size())) {
-            return false;
-        }
-        std::memcpy(data.data(), fb.data() + offset, data.size());
-        return true;
-    }
-    return false;
-}
-
-bool MdpyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
-                        std::span<const std::uint8_t> data) const
-{
-    MdpyMdev &m = mdev_of(dev);
-    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-        return config_of(m.mode()).write(m.state().config, offset, data);
-    }
-    if (region == VFIO_PCI_BAR0_REGION_INDEX) {
-        std::span<std::uint8_t> fb = m.framebuffer();
-        if (!inside(offset, data.size(), fb.size())) {
-            return false;
-        }
-        std::memcpy(fb.data() + offset, data.data(), data.size());
-        return true;
-    }
-    return false;
-}
-
-bool MdpyVfioOps::set_irqs(Device &, std::uint32_t, vfio::IrqSink *) const
-{
-    return false; // mdpy has no interrupts
+    return vfio::PciConfig::Bytes(mdev_of(dev).state().config);
 }
 
 void MdpyVfioOps::reset(Device &dev) const

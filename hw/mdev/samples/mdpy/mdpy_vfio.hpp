@@ -3,8 +3,7 @@
 // rev 1), a vendor capability at 0x40 telling format, width and height, and
 // the framebuffer as BAR0 (32-bit prefetchable, mmap-able). No interrupts.
 // The display plane is BAR0 from offset 0 (the kernel names an alias region
-// 16; qemu-mdev's planes lie in BARs). Unlike the kernel sample, a BAR0
-// read or write that is not through the mapping honours its offset.
+// 16; qemu-mdev's planes lie in BARs).
 #pragma once
 
 #include "hw/mdev/vfio_ops.hpp"
@@ -35,15 +34,8 @@ void mdpy_config_resync(MdpyDeviceState &state, const MdpyMode &mode);
 
 class MdpyVfioOps final : public vfio::VfioOps {
 public:
-    vfio::DeviceInfo device_info(const Device &dev) const override;
-    std::optional<vfio::RegionInfo> region_info(const Device &dev,
-                                                std::uint32_t index) const override;
-    std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override;
-    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
-              std::span<std::uint8_t> data) const override;
-    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
-               std::span<const std::uint8_t> data) const override;
-    bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override;
+    vfio::PciConfig pci_config(const Device &dev) const override;
+    std::optional<vfio::PciConfig::Bytes> config_state(Device &dev) const override;
     void reset(Device &dev) const override;
     std::span<std::uint8_t> mmap(Device &dev, std::uint32_t region) const override;
     bool has_display(const Device &dev) const override;

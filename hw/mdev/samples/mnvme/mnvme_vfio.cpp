@@ -19,12 +19,8 @@
 #include "samples/mnvme/mnvme.hpp"
 
 #include "hw/mdev/device.hpp"
-#include "hw/mdev/le_bytes.hpp"
 #include "hw/mdev/pci_config.hpp"
 
-#include <linux/pci_regs.h>
-
-#include <algorithm>
 #include <cinttypes>
 
 namespace mdev::samples {
@@ -40,21 +36,16 @@ constexpr std::uint8_t kPinIntA = 1;
 constexpr std::uint32_t kMsixTable = 0x2000;
 constexpr std::uint32_t kMsixPba = 0x3000;
 
-constexpr vfio::RegionInfo kBar0 = {
-    VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarMem64,
-    nvme::kBar0Size};
-
-const vfio::PciConfig &config_space()
+vfio::PciConfig config_space()
 {
-    static const vfio::PciConfig config = vfio::PciConfigBuilder()
-                                              .ids(kVendor, kDevice)
-                                              .class_code(kClassStorageNvm, kProgIfNvme)
-                                              .subsystem(kVendor, kSubsystemDevice)
-                                              .bar(0, kBar0)
-                                              .interrupt_pin(kPinIntA)
-                                              .msix(nvme::kQueueIds, 0, kMsixTable, 0, kMsixPba)
-                                              .build_or_abort();
-    return config;
+    return vfio::PciConfigBuilder()
+        .ids(kVendor, kDevice)
+        .class_code(kClassStorageNvm, kProgIfNvme)
+        .subsystem(kVendor, kSubsystemDevice)
+        .bar(0, vfio::PciBar::mem64(nvme::kBar0Size))
+        .interrupt_pin(kPinIntA)
+        .msix(nvme::kQueueIds, 0, kMsixTable, 0, kMsixPba)
+        .build_or_abort();
 }
 
 MnvmeMdev &mdev_of(Device &dev)
@@ -62,12 +53,13 @@ MnvmeMdev &mdev_of(Device &dev)
     return dev.vendor_state<MnvmeMdev>();
 }
 
-// BAR0's direct handlers. The registers are 32 bits wide (a 64-bit one is
-// two accesses, low half first, as QEMU splits an 8-byte access and as
-// Linux's lo_hi_readq/writeq do anyway). A narrower read returns those bytes
-// of the dword that holds them, as QEMU's nvme does; a narrower write is a
-// guest error and changes nothing (the spec has registers written at their
-// width, and a partial CC or doorbell write would be a guess).
+// BAR0's registers. They are 32 bits wide (a 64-bit access is two, low
+// half first, as QEMU splits an 8-byte access and as Linux's
+// lo_hi_readq/writeq do anyway; a misaligned one never arrives). A narrower
+// read returns those bytes of the dword that holds them, as QEMU's nvme
+// does; a narrower write is a guest error and changes nothing (the spec has
+// registers written at their width, and a partial CC or doorbell write
+// would be a guess).
 std::uint64_t bar0_read(void *opaque, std::uint64_t offset, unsigned size)
 {
     MnvmeMdev &m = *static_cast<MnvmeMdev *>(opaque);
@@ -90,104 +82,14 @@ void bar0_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigne
     m.controller().write32(static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(value));
 }
 
-bool bar0_access_ok(Device &dev, const char *what, std::uint64_t offset, std::size_t size)
-{
-    if (offset >= nvme::kBar0Size || size > nvme::kBar0Size - offset) {
-        return false;
-    }
-    if (size < 4 && what[0] == 'w') {
-        dev.guest_error("mnvme: BAR0: %zu-byte %s at 0x%" PRIx64
-                        "; the registers take 32-bit writes",
-                        size, what, offset);
-        return false;
-    }
-    return true;
-}
-
 class MnvmeVfioOps final : public vfio::VfioOps {
 public:
     void open(Device &dev) const override { mdev_of(dev).ports().dev = &dev; }
 
-    vfio::DeviceInfo device_info(const Device &) const override
-    {
-        return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
-                VFIO_PCI_NUM_IRQS};
-    }
+    vfio::PciConfig pci_config(const Device &) const override { return config_space(); }
 
-    std::optional<vfio::RegionInfo> region_info(const Device &,
-                                                std::uint32_t index) const override
+    vfio::BarAccessor bar_accessor(Device &dev, unsigned) const override
     {
-        if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
-            return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
-                                    PCI_CFG_SPACE_SIZE};
-        }
-        if (index == VFIO_PCI_BAR0_REGION_INDEX) {
-            return kBar0;
-        }
-        if (index < VFIO_PCI_NUM_REGIONS) {
-            return vfio::RegionInfo{0, 0};
-        }
-        return std::nullopt;
-    }
-
-    std::optional<vfio::IrqInfo> irq_info(const Device &, std::uint32_t index) const override
-    {
-        if (index == VFIO_PCI_INTX_IRQ_INDEX) {
-            return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
-                                     VFIO_IRQ_INFO_AUTOMASKED,
-                                 1};
-        }
-        if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
-            return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD, nvme::kQueueIds};
-        }
-        if (index < VFIO_PCI_NUM_IRQS) {
-            return vfio::IrqInfo{0, 0};
-        }
-        return std::nullopt;
-    }
-
-    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
-              std::span<std::uint8_t> data) const override
-    {
-        std::fill(data.begin(), data.end(), 0xff);
-        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-            return config_space().read(config_space().image(), offset, data);
-        }
-        if (region != VFIO_PCI_BAR0_REGION_INDEX || !bar0_access_ok(dev, "read", offset, data.size())) {
-            return false;
-        }
-        MnvmeMdev &m = mdev_of(dev);
-        for (std::size_t i = 0; i < data.size(); i += 4) {
-            const std::size_t n = std::min<std::size_t>(4, data.size() - i);
-            store_le(data.subspan(i, n), bar0_read(&m, offset + i, static_cast<unsigned>(n)));
-        }
-        return true;
-    }
-
-    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
-               std::span<const std::uint8_t> data) const override
-    {
-        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-            // QEMU's PCI core keeps BAR0's address and the command register;
-            // nothing in the function's own config space is writable.
-            return offset <= PCI_CFG_SPACE_SIZE && data.size() <= PCI_CFG_SPACE_SIZE - offset;
-        }
-        if (region != VFIO_PCI_BAR0_REGION_INDEX || !bar0_access_ok(dev, "write", offset, data.size())) {
-            return false;
-        }
-        nvme::Controller &c = mdev_of(dev).controller();
-        for (std::size_t i = 0; i < data.size(); i += 4) {
-            c.write32(static_cast<std::uint32_t>(offset + i),
-                      static_cast<std::uint32_t>(load_le(data.subspan(i, 4))));
-        }
-        return true;
-    }
-
-    std::optional<vfio::BarAccessor> bar_accessor(Device &dev, unsigned bar) const override
-    {
-        if (bar != 0) {
-            return std::nullopt;
-        }
         MnvmeMdev &m = mdev_of(dev);
         m.ports().dev = &dev;
         return vfio::BarAccessor{.read = bar0_read,

@@ -5,9 +5,6 @@
 #include "hw/mdev/device.hpp"
 #include "samples/mtty/mtty.hpp"
 
-#include <algorithm>
-#include <cinttypes>
-
 #include <linux/pci_regs.h>
 
 namespace mdev::samples {
@@ -27,13 +24,6 @@ MttyMdev &mdev_of(Device &dev)
     return dev.vendor_state<MttyMdev>();
 }
 
-// BAR n is port n's eight UART registers, in I/O space.
-vfio::RegionInfo port_region()
-{
-    return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | vfio::kRegionBarIo,
-                            kUartBarSize};
-}
-
 // The CH352 as the card shows it. The guest may write the low byte of the
 // command register and the interrupt line (as the card always allowed);
 // QEMU's PCI core keeps the copies the guest sees anyway.
@@ -48,7 +38,7 @@ vfio::PciConfig config_of(unsigned ports)
         .command(0, 0x00ff)
         .interrupt_pin(kPinIntA);
     for (unsigned port = 0; port < ports; port++) {
-        b.bar(port, port_region());
+        b.bar(port, vfio::PciBar::io(kUartBarSize)); // port n's eight UART registers
     }
     return b.build_or_abort();
 }
@@ -65,92 +55,19 @@ void mtty_config_resync(MttyDeviceState &s, unsigned ports)
     config_of(ports).resync(s.config);
 }
 
-vfio::DeviceInfo MttyVfioOps::device_info(const Device &) const
+vfio::PciConfig MttyVfioOps::pci_config(const Device &dev) const
 {
-    return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
-            VFIO_PCI_NUM_IRQS};
+    return config_of(dev.vendor_state<MttyMdev>().ports());
 }
 
-std::optional<vfio::RegionInfo> MttyVfioOps::region_info(const Device &dev,
-                                                         std::uint32_t index) const
+std::optional<vfio::PciConfig::Bytes> MttyVfioOps::config_state(Device &dev) const
 {
-    if (index >= VFIO_PCI_NUM_REGIONS) {
-        return std::nullopt;
-    }
-    constexpr std::uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-    if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
-        return vfio::RegionInfo{rw, MTTY_CONFIG_SPACE_SIZE};
-    }
-    if (index < dev.vendor_state<MttyMdev>().ports()) {
-        return port_region();
-    }
-    return vfio::RegionInfo{0, 0};
+    return vfio::PciConfig::Bytes(mdev_of(dev).state().config);
 }
 
-std::optional<vfio::IrqInfo> MttyVfioOps::irq_info(const Device &, std::uint32_t index) const
+vfio::BarAccessor MttyVfioOps::bar_accessor(Device &dev, unsigned bar) const
 {
-    switch (index) {
-    case VFIO_PCI_INTX_IRQ_INDEX:
-        return vfio::IrqInfo{
-            VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1};
-    case VFIO_PCI_MSI_IRQ_INDEX:
-    case VFIO_PCI_MSIX_IRQ_INDEX:
-    case VFIO_PCI_ERR_IRQ_INDEX:
-    case VFIO_PCI_REQ_IRQ_INDEX:
-        return vfio::IrqInfo{0, 0};
-    default:
-        return std::nullopt;
-    }
-}
-
-bool MttyVfioOps::read(Device &dev, std::uint32_t region, std::uint64_t offset,
-                       std::span<std::uint8_t> data) const
-{
-    MttyMdev &m = mdev_of(dev);
-    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-        return config_of(m.ports()).read(m.state().config, offset, data);
-    }
-    if (region >= m.ports() || offset >= kUartBarSize) {
-        return false;
-    }
-    if (data.size() != 1) {
-        dev.guest_error("mtty: BAR%" PRIu32 ": %zu-byte read at offset 0x%" PRIx64
-                        "; the UART's registers are one byte wide",
-                        region, data.size(), offset);
-        std::fill(data.begin(), data.end(), 0xff);
-        return false;
-    }
-    data[0] = m.uart_read(region, static_cast<std::uint8_t>(offset));
-    return true;
-}
-
-bool MttyVfioOps::write(Device &dev, std::uint32_t region, std::uint64_t offset,
-                        std::span<const std::uint8_t> data) const
-{
-    MttyMdev &m = mdev_of(dev);
-    if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-        return config_of(m.ports()).write(m.state().config, offset, data);
-    }
-    if (region >= m.ports() || offset >= kUartBarSize) {
-        return false;
-    }
-    if (data.size() != 1) {
-        dev.guest_error("mtty: BAR%" PRIu32 ": %zu-byte write at offset 0x%" PRIx64
-                        "; the UART's registers are one byte wide",
-                        region, data.size(), offset);
-        return false;
-    }
-    m.uart_write(region, static_cast<std::uint8_t>(offset), data[0]);
-    return true;
-}
-
-std::optional<vfio::BarAccessor> MttyVfioOps::bar_accessor(Device &dev, unsigned bar) const
-{
-    MttyMdev &m = mdev_of(dev);
-    if (bar >= m.ports()) {
-        return std::nullopt;
-    }
-    return m.port_accessor(bar);
+    return mdev_of(dev).port_accessor(bar);
 }
 
 bool MttyVfioOps::set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const
@@ -162,11 +79,10 @@ bool MttyVfioOps::set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink
     return true;
 }
 
+// The frontend has put the config space back to its power-on bytes.
 void MttyVfioOps::reset(Device &dev) const
 {
-    MttyMdev &m = mdev_of(dev);
-    mtty_config_init(m.state(), m.ports());
-    m.reset_ports();
+    mdev_of(dev).reset_ports();
 }
 
 } // namespace mdev::samples

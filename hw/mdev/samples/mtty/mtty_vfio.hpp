@@ -20,16 +20,10 @@ void mtty_config_resync(MttyDeviceState &state, unsigned ports);
 
 class MttyVfioOps final : public vfio::VfioOps {
 public:
-    vfio::DeviceInfo device_info(const Device &dev) const override;
-    std::optional<vfio::RegionInfo> region_info(const Device &dev,
-                                                std::uint32_t index) const override;
-    std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override;
-    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
-              std::span<std::uint8_t> data) const override;
-    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
-               std::span<const std::uint8_t> data) const override;
+    vfio::PciConfig pci_config(const Device &dev) const override;
+    std::optional<vfio::PciConfig::Bytes> config_state(Device &dev) const override;
+    vfio::BarAccessor bar_accessor(Device &dev, unsigned bar) const override;
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override;
-    std::optional<vfio::BarAccessor> bar_accessor(Device &dev, unsigned bar) const override;
     void reset(Device &dev) const override;
 };
 

@@ -230,90 +230,69 @@ PcitestMdev &mdev_of(Device &dev)
     return dev.vendor_state<PcitestMdev>();
 }
 
+bool reg_access_ok(Device &dev, const char *what, std::uint64_t offset, unsigned size)
+{
+    if (offset >= kPbaOffset) {
+        dev.guest_error("pcitest: %s at region %u offset 0x%" PRIx64 ": no register there",
+                        what, unsigned(VFIO_PCI_BAR0_REGION_INDEX), offset);
+        return false;
+    }
+    if (size != 4) {
+        dev.guest_error("pcitest: BAR0: %u-byte %s at offset 0x%" PRIx64
+                        "; the registers are 32 bits wide",
+                        size, what, offset);
+        return false;
+    }
+    return true;
+}
+
+// BAR0's registers are 32 bits wide; the frontend has checked that an
+// access lies inside BAR0.
+std::uint64_t bar0_read(Device &dev, std::uint64_t offset, unsigned size)
+{
+    if (!reg_access_ok(dev, "read", offset, size)) {
+        return ~std::uint64_t(0);
+    }
+    return mdev_of(dev).read(offset);
+}
+
+void bar0_write(Device &dev, std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    if (reg_access_ok(dev, "write", offset, size) &&
+        !mdev_of(dev).write(dev, offset, static_cast<std::uint32_t>(value))) {
+        dev.guest_error("pcitest: BAR0: write of 0x%x to read-only register 0x%" PRIx64,
+                        static_cast<std::uint32_t>(value), offset);
+    }
+}
+
+// BAR2, the MSI-X table's (the frontend serves the table and the PBA):
+// below kPbaOffset the registers of BAR0 again, so that a table placed
+// there shares its page with registers; past it zeros.
+std::uint64_t table_bar_read(Device &dev, std::uint64_t offset, unsigned size)
+{
+    return offset >= kPbaOffset ? 0 : bar0_read(dev, offset, size);
+}
+
+void table_bar_write(Device &dev, std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    if (offset < kPbaOffset) {
+        bar0_write(dev, offset, value, size);
+    }
+}
+
 class PcitestVfioOps final : public vfio::VfioOps {
 public:
-    vfio::DeviceInfo device_info(const Device &) const override
+    vfio::PciConfig pci_config(const Device &dev) const override
     {
-        return {VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, VFIO_PCI_NUM_REGIONS,
-                VFIO_PCI_NUM_IRQS};
+        return dev.vendor_state<PcitestMdev>().config();
     }
-
-    std::optional<vfio::RegionInfo> region_info(const Device &dev,
-                                                std::uint32_t index) const override
+    vfio::BarAccessor bar_accessor(Device &dev, unsigned bar) const override
     {
-        const auto &m = dev.vendor_state<PcitestMdev>();
-        switch (index) {
-        case VFIO_PCI_CONFIG_REGION_INDEX:
-            return vfio::RegionInfo{VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE,
-                                    PCI_CFG_SPACE_SIZE};
-        case VFIO_PCI_BAR0_REGION_INDEX:
-            return kBar0Region;
-        case VFIO_PCI_BAR0_REGION_INDEX + kTableBar:
-            return table_bar_region(m.msix());
+        if (bar == kTableBar) {
+            return vfio::BarAccessor::of<table_bar_read, table_bar_write>(dev, 1, 8, false);
         }
-        if (index < VFIO_PCI_NUM_REGIONS) {
-            return vfio::RegionInfo{0, 0};
-        }
-        return std::nullopt;
+        return vfio::BarAccessor::of<bar0_read, bar0_write>(dev, 1, 8, false);
     }
-
-    std::optional<vfio::IrqInfo> irq_info(const Device &dev, std::uint32_t index) const override
-    {
-        const auto &m = dev.vendor_state<PcitestMdev>();
-        switch (index) {
-        case VFIO_PCI_INTX_IRQ_INDEX:
-            return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD, 1};
-        case VFIO_PCI_MSI_IRQ_INDEX:
-            return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD, m.msi_vectors()};
-        case VFIO_PCI_MSIX_IRQ_INDEX:
-            return vfio::IrqInfo{VFIO_IRQ_INFO_EVENTFD, m.msix_vectors()};
-        }
-        if (index < VFIO_PCI_NUM_IRQS) {
-            return vfio::IrqInfo{0, 0};
-        }
-        return std::nullopt;
-    }
-
-    bool read(Device &dev, std::uint32_t region, std::uint64_t offset,
-              std::span<std::uint8_t> data) const override
-    {
-        std::fill(data.begin(), data.end(), 0xff);
-        PcitestMdev &m = mdev_of(dev);
-        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-            return m.config().read(m.config().image(), offset, data);
-        }
-        if (region == VFIO_PCI_BAR0_REGION_INDEX + kTableBar && offset >= kPbaOffset) {
-            std::fill(data.begin(), data.end(), 0); // past the register mirror
-            return true;
-        }
-        if (!reg_access_ok(dev, "read", region, offset, data.size())) {
-            return false;
-        }
-        store_le(data, m.read(offset));
-        return true;
-    }
-
-    bool write(Device &dev, std::uint32_t region, std::uint64_t offset,
-               std::span<const std::uint8_t> data) const override
-    {
-        if (region == VFIO_PCI_CONFIG_REGION_INDEX) {
-            return true; // QEMU's PCI core and the frontend keep what is writable
-        }
-        if (region == VFIO_PCI_BAR0_REGION_INDEX + kTableBar && offset >= kPbaOffset) {
-            return true;
-        }
-        if (!reg_access_ok(dev, "write", region, offset, data.size())) {
-            return false;
-        }
-        const std::uint32_t value = static_cast<std::uint32_t>(load_le(data));
-        if (!mdev_of(dev).write(dev, offset, value)) {
-            dev.guest_error("pcitest: BAR%u: write of 0x%x to read-only register 0x%" PRIx64,
-                            unsigned(region - VFIO_PCI_BAR0_REGION_INDEX), value, offset);
-            return false;
-        }
-        return true;
-    }
-
     bool set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const override
     {
         if (index > VFIO_PCI_MSIX_IRQ_INDEX) {
@@ -322,29 +301,7 @@ public:
         mdev_of(dev).set_sink(index, sink);
         return true;
     }
-
     void reset(Device &dev) const override { mdev_of(dev).reset(); }
-
-private:
-    static bool reg_access_ok(Device &dev, const char *what, std::uint32_t region,
-                              std::uint64_t offset, std::size_t size)
-    {
-        if ((region != VFIO_PCI_BAR0_REGION_INDEX &&
-             region != VFIO_PCI_BAR0_REGION_INDEX + kTableBar) ||
-            offset >= kPbaOffset) {
-            dev.guest_error("pcitest: %s at region %" PRIu32 " offset 0x%" PRIx64
-                            ": no register there",
-                            what, region, offset);
-            return false;
-        }
-        if (size != 4) {
-            dev.guest_error("pcitest: BAR%u: %zu-byte %s at offset 0x%" PRIx64
-                            "; the registers are 32 bits wide",
-                            unsigned(region - VFIO_PCI_BAR0_REGION_INDEX), size, what, offset);
-            return false;
-        }
-        return true;
-    }
 };
 
 const PcitestVfioOps kVfioOps;
