@@ -338,6 +338,10 @@ TEST_P(RegisterTableTest, ReadOnlyRegisterRefusesWriteWithOneLineNamingIt)
         const std::uint64_t before = rf.peek(r);
         EXPECT_FALSE(rf.write_register(r, ~before & r.width_mask()));
         EXPECT_EQ(rf.peek(r), before);
+        if (r.readable()) {
+            // The device reads on as if nothing had been written.
+            EXPECT_EQ(rf.read_register(r), rf.reset_value(r) & ~r.rsvd);
+        }
         ASSERT_EQ(s->log.errors.size(), 1u);
         EXPECT_THAT(s->log.errors[0], HasSubstr(std::string(r.name) + " ("));
         EXPECT_THAT(s->log.errors[0], HasSubstr("read-only"));
