@@ -32,11 +32,16 @@ bool bank_selected(const Register &reg, const void *ctx)
 std::optional<std::string> table_problem(const RegisterTable &table, std::size_t storage_size)
 {
     char text[200];
+    if (table.regs.size() >= RegisterTable::kNone) {
+        return std::string(table.name) + ": more than 254 entries";
+    }
     for (std::size_t i = 0; i < table.regs.size(); i++) {
         const Register &r = table.regs[i];
         const std::uint64_t wmask = r.width_mask();
         const char *why = nullptr;
-        if (!valid_size(r.width)) {
+        if (i > 0 && table.regs[i - 1].offset > r.offset) {
+            why = "out of order: entries go by offset";
+        } else if (!valid_size(r.width)) {
             why = "width is not 1, 2, 4 or 8 bytes";
         } else if (r.offset % r.width != 0) {
             why = "offset is not a multiple of the width";
@@ -70,9 +75,19 @@ std::optional<std::string> table_problem(const RegisterTable &table, std::size_t
 
 const Register *RegisterFile::lookup(std::uint64_t offset, Access direction) const
 {
-    for (const Register &r : table_.regs) {
-        if (offset >= r.offset && offset - r.offset < r.width && (r.access & direction) &&
-            bank_selected(r, ctx_)) {
+    const std::span<const Register> regs = table_.regs;
+    std::size_t i = 0;
+    if (offset < RegisterTable::kIndexed) {
+        i = table_.first(offset);
+        if (i == RegisterTable::kNone) {
+            return nullptr;
+        }
+    }
+    // Entries go by offset: none after the first that starts past `offset`
+    // can cover it.
+    for (; i < regs.size() && regs[i].offset <= offset; i++) {
+        const Register &r = regs[i];
+        if (offset - r.offset < r.width && (r.access & direction) && bank_selected(r, ctx_)) {
             return &r;
         }
     }
@@ -212,22 +227,19 @@ void RegisterFile::refuse(const Register *reg, std::uint64_t offset, std::uint64
 
 std::uint64_t RegisterFile::read(std::uint64_t offset, unsigned size)
 {
-    if (!valid_size(size) || offset % size != 0) {
-        refuse(nullptr, offset, 0, size, "not a naturally aligned 1, 2, 4 or 8-byte access",
-               false);
-        return 0;
-    }
-    const Register *r = lookup(offset, kRead);
-    if (r == nullptr) {
-        if (table_.log_unknown_reads) {
+    const Register *r =
+        valid_size(size) && (offset & (size - 1)) == 0 ? lookup(offset, kRead) : nullptr;
+    if (r == nullptr || size > r->width) [[unlikely]] {
+        if (!valid_size(size) || (offset & (size - 1)) != 0) {
+            refuse(nullptr, offset, 0, size, "not a naturally aligned 1, 2, 4 or 8-byte access",
+                   false);
+        } else if (r != nullptr) {
+            refuse(r, offset, 0, size, "wider than the register", false);
+        } else if (table_.log_unknown_reads) {
             refuse(nullptr, offset, 0, size, "no register there", false);
         } else {
             trace_mdev_reg_read(who_, table_.name, "?", offset, size, 0);
         }
-        return 0;
-    }
-    if (size > r->width) {
-        refuse(r, offset, 0, size, "wider than the register", false);
         return 0;
     }
     const unsigned shift = 8 * unsigned(offset - r->offset);
@@ -238,23 +250,20 @@ std::uint64_t RegisterFile::read(std::uint64_t offset, unsigned size)
 
 bool RegisterFile::write(std::uint64_t offset, std::uint64_t value, unsigned size)
 {
-    if (!valid_size(size) || offset % size != 0) {
-        refuse(nullptr, offset, value, size, "not a naturally aligned 1, 2, 4 or 8-byte access",
-               true);
+    const bool aligned = valid_size(size) && (offset & (size - 1)) == 0;
+    const Register *r = aligned ? lookup(offset, kWrite) : nullptr;
+    if (r == nullptr || size > r->width) [[unlikely]] {
+        if (!aligned) {
+            refuse(nullptr, offset, value, size,
+                   "not a naturally aligned 1, 2, 4 or 8-byte access", true);
+        } else if (r != nullptr) {
+            refuse(r, offset, value & size_mask(size), size, "wider than the register", true);
+        } else {
+            refuse(nullptr, offset, value & size_mask(size), size, "no register there", true);
+        }
         return false;
     }
-    value &= size_mask(size);
-    const Register *r = lookup(offset, kWrite);
-    if (r == nullptr) {
-        refuse(nullptr, offset, value, size, "no register there", true);
-        return false;
-    }
-    if (size > r->width) {
-        refuse(r, offset, value, size, "wider than the register", true);
-        return false;
-    }
-    const unsigned shift = 8 * unsigned(offset - r->offset);
-    return write_part(*r, value << shift, shift, size_mask(size) << shift);
+    return write_part(*r, offset, value & size_mask(size), size);
 }
 
 std::uint64_t RegisterFile::read_register(const Register &reg)
@@ -266,37 +275,38 @@ std::uint64_t RegisterFile::read_register(const Register &reg)
 
 bool RegisterFile::write_register(const Register &reg, std::uint64_t value)
 {
-    return write_part(reg, value & reg.width_mask(), 0, reg.width_mask());
+    return write_part(reg, reg.offset, value & reg.width_mask(), reg.width);
 }
 
-bool RegisterFile::write_part(const Register &reg, std::uint64_t value, unsigned shift,
-                              std::uint64_t covered)
+// `value`: the `size` bytes written at `offset`, inside `reg`.
+bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, std::uint64_t value,
+                              unsigned size)
 {
-    const std::uint64_t offset = reg.offset + shift / 8;
-    // What the guest wrote, for messages and traces: the accessed bytes.
-    const std::uint64_t written = (value & covered) >> shift;
-    const unsigned size = unsigned(__builtin_popcountll(covered) / 8);
     if (reg.read_only()) {
-        refuse(&reg, offset, written, size, "read-only register", true);
+        refuse(&reg, offset, value, size, "read-only register", true);
         return false;
     }
+    const unsigned shift = 8 * unsigned(offset - reg.offset);
+    const std::uint64_t covered = size_mask(size) << shift;
+    const std::uint64_t bits = value << shift;
     const std::uint64_t wmask = reg.width_mask();
     const std::uint64_t old = peek(reg) & wmask & ~reg.rsvd;
     // Bytes the access did not cover and ro bits stay; rsvd bits are never
-    // stored; w1c bits the access covers clear where it wrote 1.
+    // stored; w1c bits the access covers clear where it wrote 1 and stay
+    // where it wrote 0.
     const std::uint64_t keep = (~covered | reg.ro | reg.w1c) & ~reg.rsvd & wmask;
-    const std::uint64_t set = value & covered & ~(reg.ro | reg.rsvd | reg.w1c) & wmask;
-    const std::uint64_t cleared = reg.w1c & covered & value;
+    const std::uint64_t set = bits & covered & ~(reg.ro | reg.rsvd | reg.w1c) & wmask;
+    const std::uint64_t cleared = reg.w1c & covered & bits;
     const std::uint64_t merged = ((old & keep) | set) & ~cleared;
     if (reg.on_write != nullptr) {
         if (const char *why = reg.on_write(ctx_, reg, merged)) {
-            refuse(&reg, offset, written, size, why, true);
+            refuse(&reg, offset, value, size, why, true);
             return false;
         }
     } else {
         poke(reg, merged);
     }
-    trace_mdev_reg_write(who_, table_.name, reg.name, offset, size, written, "");
+    trace_mdev_reg_write(who_, table_.name, reg.name, offset, size, value, "");
     return true;
 }
 

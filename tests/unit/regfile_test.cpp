@@ -193,7 +193,7 @@ const Register kSynthRegs[] = {
     // 0x10 .. 0x17: nothing
     {.name = "WIDE", .offset = 0x18, .width = 8, .storage = offsetof(SynthState, wide)},
 };
-const regs::RegisterTable Synth::kTable = {.name = "synth", .regs = kSynthRegs};
+const regs::RegisterTable Synth::kTable{"synth", kSynthRegs};
 
 class SynthSubject final : public Subject {
 public:
@@ -489,16 +489,22 @@ TEST_F(RegisterFileTest, TableProblemsAreFound)
         {.name = "X", .offset = 0, .width = 4, .storage = 0},
         {.name = "Y", .offset = 2, .width = 2, .storage = 0},
     };
-    EXPECT_THAT(regs::table_problem({.name = "t", .regs = overlapping}, 8).value_or(""),
+    EXPECT_THAT(regs::table_problem(regs::RegisterTable("t", overlapping), 8).value_or(""),
                 HasSubstr("Y: overlaps X"));
     const Register outside[] = {{.name = "X", .offset = 0, .width = 4, .storage = 6}};
-    EXPECT_THAT(regs::table_problem({.name = "t", .regs = outside}, 8).value_or(""),
+    EXPECT_THAT(regs::table_problem(regs::RegisterTable("t", outside), 8).value_or(""),
                 HasSubstr("storage lies outside"));
     const Register unaligned[] = {{.name = "X", .offset = 2, .width = 4, .storage = 0}};
-    EXPECT_THAT(regs::table_problem({.name = "t", .regs = unaligned}, 8).value_or(""),
+    EXPECT_THAT(regs::table_problem(regs::RegisterTable("t", unaligned), 8).value_or(""),
                 HasSubstr("not a multiple"));
     const Register nowhere[] = {{.name = "X", .offset = 0, .width = 4}};
-    EXPECT_THAT(regs::table_problem({.name = "t", .regs = nowhere}, 8).value_or(""),
+    const Register unordered[] = {
+        {.name = "X", .offset = 4, .width = 4, .storage = 0},
+        {.name = "Y", .offset = 0, .width = 4, .storage = 4},
+    };
+    EXPECT_THAT(regs::table_problem(regs::RegisterTable("t", unordered), 8).value_or(""),
+                HasSubstr("Y: out of order"));
+    EXPECT_THAT(regs::table_problem(regs::RegisterTable("t", nowhere), 8).value_or(""),
                 HasSubstr("neither storage nor a write hook"));
 }
 

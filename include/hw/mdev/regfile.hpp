@@ -22,7 +22,7 @@
 //        .storage = offsetof(FooState, status)},
 //       {.name = "ID", .offset = 0x8, .width = 4, .reset = 0x1234, .ro = ~0ull},
 //   };
-//   const regs::RegisterTable kFooRegs = {.name = "foo: BAR0", .regs = kRegs};
+//   const regs::RegisterTable kFooRegs{"foo: BAR0", kRegs};
 //
 // and a RegisterFile binds it, for the length of an access or for the life
 // of the device (it is four pointers), to the state, the object the hooks
@@ -142,17 +142,46 @@ struct Register {
     constexpr bool writable_entry() const { return access & kWrite; }
 };
 
-struct RegisterTable {
+// A table: its entries in order of offset (entries sharing an offset side
+// by side), and an index of the first ones (kIndexed bytes) so that an
+// access finds its register in one step rather than a scan.
+class RegisterTable {
+public:
+    static constexpr unsigned kIndexed = 64;
+    static constexpr std::uint8_t kNone = 0xff;
+
+    constexpr RegisterTable(const char *table_name, std::span<const Register> entries,
+                            bool log_unknown = true)
+        : name(table_name), regs(entries), log_unknown_reads(log_unknown)
+    {
+        for (unsigned offset = 0; offset < kIndexed; offset++) {
+            first_[offset] = kNone;
+            for (std::size_t i = 0; i < entries.size() && i < kNone; i++) {
+                if (offset >= entries[i].offset && offset - entries[i].offset < entries[i].width) {
+                    first_[offset] = static_cast<std::uint8_t>(i);
+                    break;
+                }
+            }
+        }
+    }
+
     // Prefix of every guest-error line and the `file` of trace lines, e.g.
     // "mtty: UART" or "mnvme: BAR0".
-    const char *name = "";
+    const char *name;
     std::span<const Register> regs;
     // Log a read of an offset no register serves (else it reads 0 silently).
-    bool log_unknown_reads = true;
+    bool log_unknown_reads;
+
+    // The first entry covering byte `offset` (< kIndexed), or kNone.
+    constexpr std::uint8_t first(std::uint64_t offset) const { return first_[offset]; }
+
+private:
+    std::uint8_t first_[kIndexed] = {};
 };
 
 // A table's mistakes, for a test to assert on (tests/unit/regfile_test.cpp
-// checks every table): a width other than 1/2/4/8, an unaligned offset,
+// checks every table): entries out of order of offset, more than 254
+// entries, a width other than 1/2/4/8, an unaligned offset,
 // storage outside `storage_size` bytes, a reset value with bits outside the
 // width or in rsvd, w1c bits that are also ro/rsvd, or two entries serving
 // the same offset and direction with no bank hook to tell them apart.
@@ -217,8 +246,8 @@ public:
 private:
     const Register *lookup(std::uint64_t offset, Access direction) const;
     std::uint64_t read_whole(const Register &reg);
-    bool write_part(const Register &reg, std::uint64_t value, unsigned shift,
-                    std::uint64_t covered);
+    bool write_part(const Register &reg, std::uint64_t offset, std::uint64_t value,
+                    unsigned size);
     void refuse(const Register *reg, std::uint64_t offset, std::uint64_t value, unsigned size,
                 const char *why, bool is_write) const;
 

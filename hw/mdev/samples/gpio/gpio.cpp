@@ -60,19 +60,15 @@ using namespace idio16;
 using regs::Register;
 
 const Register GpioMdev::kRegisters[] = {
-    // Outputs, read back and set by the driver's read-modify-write. The two
-    // halves of one 16-bit GpioRegs::out, so hooks rather than storage.
+    // Outputs 0-7, read back and set by the driver's read-modify-write;
+    // with OUT8_15, the two halves of GpioRegs::out, so hooks, not storage.
     {.name = "OUT0_7", .offset = kOut0_7, .on_read = regs::read_hook<&GpioMdev::read_outputs>,
      .on_write = regs::write_hook<&GpioMdev::write_outputs>},
-    {.name = "OUT8_15", .offset = kOut8_15, .on_read = regs::read_hook<&GpioMdev::read_outputs>,
-     .on_write = regs::write_hook<&GpioMdev::write_outputs>},
     // The loopback plug: input n is energized while output n is on. Writing
-    // base+1 is a command: clear the interrupt; base+5 is read-only.
+    // base+1 is a command: clear the interrupt.
     {.name = "IN0_7", .offset = kIn0_7, .ro = regs::kAllBits,
      .on_read = regs::read_hook<&GpioMdev::read_outputs>,
      .on_write = regs::write_hook<&GpioMdev::clear_interrupt>},
-    {.name = "IN8_15", .offset = kIn8_15, .ro = regs::kAllBits,
-     .on_read = regs::read_hook<&GpioMdev::read_outputs>},
     // Reading these two is a command and reads 0; writing them is another.
     {.name = "IRQ_CTL", .offset = kIrqCtl, .ro = regs::kAllBits,
      .on_read = regs::read_hook<&GpioMdev::enable_irq>,
@@ -80,12 +76,16 @@ const Register GpioMdev::kRegisters[] = {
     {.name = "FILTER_CTL", .offset = kFilterCtl, .ro = regs::kAllBits,
      .on_read = regs::read_hook<&GpioMdev::filters_on>,
      .on_write = regs::write_hook<&GpioMdev::filters_off>},
+    {.name = "OUT8_15", .offset = kOut8_15, .on_read = regs::read_hook<&GpioMdev::read_outputs>,
+     .on_write = regs::write_hook<&GpioMdev::write_outputs>},
+    // Read-only: a write is refused.
+    {.name = "IN8_15", .offset = kIn8_15, .ro = regs::kAllBits,
+     .on_read = regs::read_hook<&GpioMdev::read_outputs>},
     {.name = "IRQ_STATUS", .offset = kIrqStatus, .ro = regs::kAllBits,
      .storage = offsetof(GpioRegs, irq_status)},
     {.name = "FILTER_MASK", .offset = kFilterMask, .storage = offsetof(GpioRegs, filter_mask)},
 };
-const regs::RegisterTable GpioMdev::kRegisterTable = {.name = "gpio: BAR2",
-                                                      .regs = kRegisters};
+const regs::RegisterTable GpioMdev::kRegisterTable{"gpio: BAR2", kRegisters};
 
 std::uint8_t GpioMdev::read(std::uint64_t offset)
 {

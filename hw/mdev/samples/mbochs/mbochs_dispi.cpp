@@ -52,7 +52,7 @@ const Register Dispi::kRegisters[] = {
         return r;
     }(),
 };
-const regs::RegisterTable Dispi::kRegisterTable = {.name = "mbochs: DISPI", .regs = kRegisters};
+const regs::RegisterTable Dispi::kRegisterTable{"mbochs: DISPI", kRegisters};
 
 const char *dispi_reg_name(std::uint8_t index)
 {

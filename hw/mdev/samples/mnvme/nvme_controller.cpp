@@ -116,8 +116,8 @@ const Register Controller::kRegisters[] = {
      .storage = offsetof(NvmeControllerState, acq),
      .on_write = regs::write_hook<&Controller::write_admin_queue>},
 };
-const regs::RegisterTable Controller::kRegisterTable = {
-    .name = "mnvme: BAR0", .regs = kRegisters, .log_unknown_reads = false};
+const regs::RegisterTable Controller::kRegisterTable{"mnvme: BAR0", kRegisters,
+                                                     /*log_unknown=*/false};
 
 std::uint32_t Controller::read32(std::uint32_t offset) const
 {

@@ -38,7 +38,7 @@ const Register Uart16550::kRegisters[] = {
      .on_read = regs::read_hook<&Uart16550::read_msr>},
     {.name = "SCR", .offset = UART_SCR, .storage = offsetof(MttyUartState, scr)},
 };
-const regs::RegisterTable Uart16550::kRegisterTable = {.name = "mtty: UART", .regs = kRegisters};
+const regs::RegisterTable Uart16550::kRegisterTable{"mtty: UART", kRegisters};
 
 namespace {
 
