@@ -85,8 +85,12 @@
 
 #include "hw/mdev/guest_log.hpp"
 
+// Generated from hw/mdev/regfile/trace-events by hw/mdev/trace-bridge.py.
+#include "trace-hw_mdev_regfile.hpp"
+
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -200,8 +204,8 @@ std::span<std::uint8_t> storage_of(T &state)
 // A register's value in `storage` (host order, the width of its member),
 // for a write hook that stores what it was given; load() gives the reset
 // value of a register without storage.
-std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg);
-void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value);
+inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg);
+inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value);
 
 class RegisterFile {
 public:
@@ -250,6 +254,8 @@ private:
                     unsigned size);
     void refuse(const Register *reg, std::uint64_t offset, std::uint64_t value, unsigned size,
                 const char *why, bool is_write) const;
+    void refuse_access(const Register *reg, std::uint64_t offset, std::uint64_t value,
+                       unsigned size, bool is_write) const;
 
     const RegisterTable &table_;
     std::span<std::uint8_t> storage_;
@@ -257,6 +263,186 @@ private:
     GuestLog *log_;
     const char *who_;
 };
+
+namespace detail {
+
+constexpr std::uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? kAllBits : (std::uint64_t(1) << (8 * size)) - 1;
+}
+
+constexpr bool valid_size(unsigned size)
+{
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+inline bool bank_selected(const Register &reg, const void *ctx)
+{
+    return reg.bank == nullptr || reg.bank(ctx);
+}
+
+} // namespace detail
+
+// ---- The access path -------------------------------------------------------
+// Inline, so that a parent's BAR handler compiles to the index lookup, its
+// register's hook and the trace's test (the refusals are out of line).
+
+using detail::bank_selected;
+using detail::size_mask;
+using detail::valid_size;
+
+inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg)
+{
+    if (reg.storage == kNoStorage) {
+        return reg.reset;
+    }
+    const std::uint8_t *at = storage.data() + reg.storage;
+    switch (reg.width) {
+    case 1:
+        return *at;
+    case 2: {
+        std::uint16_t v;
+        std::memcpy(&v, at, sizeof(v));
+        return v;
+    }
+    case 4: {
+        std::uint32_t v;
+        std::memcpy(&v, at, sizeof(v));
+        return v;
+    }
+    default: {
+        std::uint64_t v;
+        std::memcpy(&v, at, sizeof(v));
+        return v;
+    }
+    }
+}
+
+inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value)
+{
+    if (reg.storage == kNoStorage) {
+        return;
+    }
+    std::uint8_t *at = storage.data() + reg.storage;
+    // Host order, as the member of that width holds it.
+    switch (reg.width) {
+    case 1:
+        *at = static_cast<std::uint8_t>(value);
+        break;
+    case 2: {
+        const auto v = static_cast<std::uint16_t>(value);
+        std::memcpy(at, &v, sizeof(v));
+        break;
+    }
+    case 4: {
+        const auto v = static_cast<std::uint32_t>(value);
+        std::memcpy(at, &v, sizeof(v));
+        break;
+    }
+    default:
+        std::memcpy(at, &value, sizeof(value));
+        break;
+    }
+}
+
+inline std::uint64_t RegisterFile::reset_value(const Register &reg) const
+{
+    return reg.reset_hook ? reg.reset_hook(ctx_) : reg.reset;
+}
+
+inline std::uint64_t RegisterFile::peek(const Register &reg) const
+{
+    return reg.storage == kNoStorage ? reset_value(reg) : load(storage_, reg);
+}
+
+inline void RegisterFile::poke(const Register &reg, std::uint64_t value)
+{
+    store(storage_, reg, value);
+}
+
+inline const Register *RegisterFile::lookup(std::uint64_t offset, Access direction) const
+{
+    const std::span<const Register> regs = table_.regs;
+    std::size_t i = 0;
+    if (offset < RegisterTable::kIndexed) {
+        i = table_.first(offset);
+        if (i == RegisterTable::kNone) {
+            return nullptr;
+        }
+    }
+    // Entries go by offset: none after the first that starts past `offset`
+    // can cover it.
+    for (; i < regs.size() && regs[i].offset <= offset; i++) {
+        const Register &r = regs[i];
+        if (offset - r.offset < r.width && (r.access & direction) && bank_selected(r, ctx_)) {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+inline std::uint64_t RegisterFile::read_whole(const Register &reg)
+{
+    const std::uint64_t v = reg.on_read ? reg.on_read(ctx_, reg) : peek(reg);
+    return v & reg.width_mask() & ~reg.rsvd;
+}
+
+inline std::uint64_t RegisterFile::read(std::uint64_t offset, unsigned size)
+{
+    const Register *r =
+        valid_size(size) && (offset & (size - 1)) == 0 ? lookup(offset, kRead) : nullptr;
+    if (r == nullptr || size > r->width) [[unlikely]] {
+        refuse_access(r, offset, 0, size, false);
+        return 0;
+    }
+    const unsigned shift = 8 * unsigned(offset - r->offset);
+    const std::uint64_t v = (read_whole(*r) >> shift) & size_mask(size);
+    trace_mdev_reg_read(who_, table_.name, r->name, offset, size, v);
+    return v;
+}
+
+inline bool RegisterFile::write(std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    const bool aligned = valid_size(size) && (offset & (size - 1)) == 0;
+    const Register *r = aligned ? lookup(offset, kWrite) : nullptr;
+    if (r == nullptr || size > r->width) [[unlikely]] {
+        refuse_access(r, offset, value, size, true);
+        return false;
+    }
+    return write_part(*r, offset, value & size_mask(size), size);
+}
+
+// `value`: the `size` bytes written at `offset`, inside `reg`.
+inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, std::uint64_t value,
+                              unsigned size)
+{
+    if (reg.read_only()) {
+        refuse(&reg, offset, value, size, "read-only register", true);
+        return false;
+    }
+    const unsigned shift = 8 * unsigned(offset - reg.offset);
+    const std::uint64_t covered = size_mask(size) << shift;
+    const std::uint64_t bits = value << shift;
+    const std::uint64_t wmask = reg.width_mask();
+    const std::uint64_t old = peek(reg) & wmask & ~reg.rsvd;
+    // Bytes the access did not cover and ro bits stay; rsvd bits are never
+    // stored; w1c bits the access covers clear where it wrote 1 and stay
+    // where it wrote 0.
+    const std::uint64_t keep = (~covered | reg.ro | reg.w1c) & ~reg.rsvd & wmask;
+    const std::uint64_t set = bits & covered & ~(reg.ro | reg.rsvd | reg.w1c) & wmask;
+    const std::uint64_t cleared = reg.w1c & covered & bits;
+    const std::uint64_t merged = ((old & keep) | set) & ~cleared;
+    if (reg.on_write != nullptr) {
+        if (const char *why = reg.on_write(ctx_, reg, merged)) {
+            refuse(&reg, offset, value, size, why, true);
+            return false;
+        }
+    } else {
+        poke(reg, merged);
+    }
+    trace_mdev_reg_write(who_, table_.name, reg.name, offset, size, value, "");
+    return true;
+}
 
 // ---- Hooks from member functions ------------------------------------------
 // .on_read = regs::read_hook<&Uart16550::read_rbr> calls read_rbr(reg) on
