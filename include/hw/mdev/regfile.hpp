@@ -420,18 +420,22 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
         refuse(&reg, offset, value, size, "read-only register", true);
         return false;
     }
-    const unsigned shift = 8 * unsigned(offset - reg.offset);
-    const std::uint64_t covered = size_mask(size) << shift;
-    const std::uint64_t bits = value << shift;
-    const std::uint64_t wmask = reg.width_mask();
-    const std::uint64_t old = peek(reg) & wmask & ~reg.rsvd;
-    // Bytes the access did not cover and ro bits stay; rsvd bits are never
-    // stored; w1c bits the access covers clear where it wrote 1 and stay
-    // where it wrote 0.
-    const std::uint64_t keep = (~covered | reg.ro | reg.w1c) & ~reg.rsvd & wmask;
-    const std::uint64_t set = bits & covered & ~(reg.ro | reg.rsvd | reg.w1c) & wmask;
-    const std::uint64_t cleared = reg.w1c & covered & bits;
-    const std::uint64_t merged = ((old & keep) | set) & ~cleared;
+    std::uint64_t merged = value;
+    // A whole register with no masked bits takes the value as written.
+    if (size != reg.width || (reg.ro | reg.rsvd | reg.w1c) != 0) {
+        const unsigned shift = 8 * unsigned(offset - reg.offset);
+        const std::uint64_t covered = size_mask(size) << shift;
+        const std::uint64_t bits = value << shift;
+        const std::uint64_t wmask = reg.width_mask();
+        const std::uint64_t old = peek(reg) & wmask & ~reg.rsvd;
+        // Bytes the access did not cover and ro bits stay; rsvd bits are
+        // never stored; w1c bits the access covers clear where it wrote 1
+        // and stay where it wrote 0.
+        const std::uint64_t keep = (~covered | reg.ro | reg.w1c) & ~reg.rsvd & wmask;
+        const std::uint64_t set = bits & covered & ~(reg.ro | reg.rsvd | reg.w1c) & wmask;
+        const std::uint64_t cleared = reg.w1c & covered & bits;
+        merged = ((old & keep) | set) & ~cleared;
+    }
     if (reg.on_write != nullptr) {
         if (const char *why = reg.on_write(ctx_, reg, merged)) {
             refuse(&reg, offset, value, size, why, true);
