@@ -12,7 +12,8 @@
 // describes), and the table only says where. Converting a parent to a table
 // therefore leaves its VMState exactly as it was.
 //
-// A table, written once per kind of register file (constexpr-friendly):
+// A table, written once per kind of register file (constexpr-friendly
+// entries, in order of offset):
 //
 //   const regs::Register kRegs[] = {
 //       {.name = "CTRL", .offset = 0x0, .width = 4, .rsvd = 0xffff0000,
@@ -25,7 +26,7 @@
 //   const regs::RegisterTable kFooRegs{"foo: BAR0", kRegs};
 //
 // and a RegisterFile binds it, for the length of an access or for the life
-// of the device (it is four pointers), to the state, the object the hooks
+// of the device (it is a few pointers), to the state, the object the hooks
 // are called on and, optionally, where guest errors go:
 //
 //   regs::RegisterFile rf(kFooRegs, regs::storage_of(state_), this, &log, uuid);
@@ -42,9 +43,9 @@
 //         Linux's 8250 writes bit 6 of IER to look for an XScale UART).
 //   w1c   bits a write of 1 clears and a write of 0 leaves alone.
 //   reset the value reset() stores (reset_hook: one computed from the
-//         device's configuration, such as a memory size); for a register without storage, the
-//         value a read returns right after a reset (the generic table test,
-//         tests/unit/regfile_test.cpp, checks both).
+//         device's configuration, such as a memory size); for a register
+//         without storage, the value a read returns right after a reset
+//         (the generic table test, tests/unit/regfile_test.cpp, checks both).
 //   storage  byte offset of the value in the parent's state (offsetof), or
 //         kNoStorage for a register whose value is computed by its read
 //         hook or that reads its reset value. The member must have exactly
