@@ -611,7 +611,7 @@ TEST_F(NvmeTest, MsixVectorPerQueue)
     // INTMS is reserved under MSI-X: logged and ignored.
     wreg(NVME_REG_INTMS, 1);
     EXPECT_EQ(reg(NVME_REG_INTMS), 0u);
-    EXPECT_THAT(log.all(), HasSubstr("INTMS written while MSI-X"));
+    EXPECT_THAT(log.all(), HasSubstr("INTMS (0xc): write of 0x1 refused: written while MSI-X"));
     EXPECT_FALSE(irq.level);
     // A vector beyond the MSI-X table is refused at creation.
     EXPECT_EQ(create_cq(3, 16, kIoCq + 0x2000, kQueueIds).status, dnr(NVME_SC_INVALID_VECTOR));

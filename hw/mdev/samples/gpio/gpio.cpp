@@ -42,6 +42,7 @@
 #include "hw/mdev/pci_config.hpp"
 
 #include <cinttypes>
+#include <cstddef>
 #include <string>
 
 namespace mdev::samples {
@@ -49,61 +50,96 @@ namespace mdev::samples {
 using namespace idio16;
 
 // ---- 1. The card's registers --------------------------------------------
+// Declared once: name, offset, width, masks, where the value is kept in
+// GpioRegs, and a hook for each register whose access is a command. The
+// register file (hw/mdev/regfile.hpp) decodes accesses from the table.
+
+using regs::Register;
+
+const Register GpioMdev::kRegisters[] = {
+    // Outputs 0-7, read back and set by the driver's read-modify-write;
+    // with OUT8_15, the two halves of GpioRegs::out, so hooks, not storage.
+    {.name = "OUT0_7", .offset = kOut0_7, .on_read = regs::read_hook<&GpioMdev::read_outputs>,
+     .on_write = regs::write_hook<&GpioMdev::write_outputs>},
+    // The loopback plug: input n is energized while output n is on. Writing
+    // base+1 is a command: clear the interrupt.
+    {.name = "IN0_7", .offset = kIn0_7, .ro = regs::kAllBits,
+     .on_read = regs::read_hook<&GpioMdev::read_outputs>,
+     .on_write = regs::write_hook<&GpioMdev::clear_interrupt>},
+    // Reading these two is a command and reads 0; writing them is another.
+    {.name = "IRQ_CTL", .offset = kIrqCtl, .ro = regs::kAllBits,
+     .on_read = regs::read_hook<&GpioMdev::enable_irq>,
+     .on_write = regs::write_hook<&GpioMdev::disable_irq>},
+    {.name = "FILTER_CTL", .offset = kFilterCtl, .ro = regs::kAllBits,
+     .on_read = regs::read_hook<&GpioMdev::filters_on>,
+     .on_write = regs::write_hook<&GpioMdev::filters_off>},
+    {.name = "OUT8_15", .offset = kOut8_15, .on_read = regs::read_hook<&GpioMdev::read_outputs>,
+     .on_write = regs::write_hook<&GpioMdev::write_outputs>},
+    // Read-only: a write is refused.
+    {.name = "IN8_15", .offset = kIn8_15, .ro = regs::kAllBits,
+     .on_read = regs::read_hook<&GpioMdev::read_outputs>},
+    {.name = "IRQ_STATUS", .offset = kIrqStatus, .ro = regs::kAllBits,
+     .storage = offsetof(GpioRegs, irq_status)},
+    {.name = "FILTER_MASK", .offset = kFilterMask, .storage = offsetof(GpioRegs, filter_mask)},
+};
+const regs::RegisterTable GpioMdev::kRegisterTable{"gpio: BAR2", kRegisters};
 
 std::uint8_t GpioMdev::read(std::uint64_t offset)
 {
-    switch (offset) {
-    case kOut0_7:
-        return static_cast<std::uint8_t>(regs_.out);
-    case kOut8_15:
-        return static_cast<std::uint8_t>(regs_.out >> 8);
-    // The loopback plug: input n is energized while output n is on.
-    case kIn0_7:
-        return static_cast<std::uint8_t>(regs_.out);
-    case kIn8_15:
-        return static_cast<std::uint8_t>(regs_.out >> 8);
-    // Reading these registers is a command; the value read means nothing.
-    case kIrqCtl:
-        regs_.irq_enabled = 1;
-        update_intx();
-        return 0;
-    case kFilterCtl:
-        regs_.filters_on = 1;
-        return 0;
-    case kIrqStatus:
-        return regs_.irq_status;
-    case kFilterMask:
-        return regs_.filter_mask;
-    }
-    return 0xff; // not reached: the ops check the offset
+    return static_cast<std::uint8_t>(registers().read(offset, 1));
 }
 
 bool GpioMdev::write(std::uint64_t offset, std::uint8_t value)
 {
-    switch (offset) {
-    case kOut0_7:
-        set_outputs(static_cast<std::uint16_t>((regs_.out & 0xff00) | value));
-        return true;
-    case kOut8_15:
-        set_outputs(static_cast<std::uint16_t>((regs_.out & 0x00ff) | (value << 8)));
-        return true;
-    // Writing these registers is a command; the value written is ignored.
-    case kIn0_7: // clear interrupt
-        regs_.irq_status = 0;
-        update_intx();
-        return true;
-    case kIrqCtl: // disable IRQ; a latched interrupt stays latched
-        regs_.irq_enabled = 0;
-        update_intx();
-        return true;
-    case kFilterCtl:
-        regs_.filters_on = 0;
-        return true;
-    case kFilterMask:
-        regs_.filter_mask = value;
-        return true;
-    }
-    return false; // base+5 and base+6 are read-only
+    return registers().write(offset, value, 1);
+}
+
+std::uint64_t GpioMdev::read_outputs(const Register &reg)
+{
+    const bool high = reg.offset == kOut8_15 || reg.offset == kIn8_15;
+    return high ? regs_.out >> 8 : regs_.out & 0xff;
+}
+
+const char *GpioMdev::write_outputs(const Register &reg, std::uint64_t value)
+{
+    const auto byte = static_cast<std::uint16_t>(value);
+    set_outputs(reg.offset == kOut8_15 ? static_cast<std::uint16_t>((regs_.out & 0x00ff) | byte << 8)
+                                       : static_cast<std::uint16_t>((regs_.out & 0xff00) | byte));
+    return nullptr;
+}
+
+const char *GpioMdev::clear_interrupt(const Register &, std::uint64_t)
+{
+    regs_.irq_status = 0;
+    update_intx();
+    return nullptr;
+}
+
+std::uint64_t GpioMdev::enable_irq(const Register &)
+{
+    regs_.irq_enabled = 1;
+    update_intx();
+    return 0;
+}
+
+// A latched interrupt stays latched.
+const char *GpioMdev::disable_irq(const Register &, std::uint64_t)
+{
+    regs_.irq_enabled = 0;
+    update_intx();
+    return nullptr;
+}
+
+std::uint64_t GpioMdev::filters_on(const Register &)
+{
+    regs_.filters_on = 1;
+    return 0;
+}
+
+const char *GpioMdev::filters_off(const Register &, std::uint64_t)
+{
+    regs_.filters_on = 0;
+    return nullptr;
 }
 
 // A change of state on any input latches an interrupt, if enabled. With the
@@ -127,7 +163,8 @@ void GpioMdev::set_outputs(std::uint16_t out)
 
 void GpioMdev::reset()
 {
-    regs_ = GpioRegs{};
+    regs_ = GpioRegs{};    // the state no register keeps: outputs, enables
+    registers().reset(); // the declared reset values (all zero too)
     update_intx();
 }
 

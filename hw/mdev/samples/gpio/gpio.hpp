@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hw/mdev/core.hpp"
+#include "hw/mdev/regfile.hpp"
 #include "hw/mdev/vfio_ops.hpp"
 
 #include <cstdint>
@@ -56,10 +57,19 @@ public:
 
     const GpioRegs &regs() const { return regs_; }
 
-    // One byte of BAR2, as the card decodes it. Offsets are < kBarSize.
+    // One byte of BAR2, through the card's register table. Offsets are
+    // < kBarSize.
     std::uint8_t read(std::uint64_t offset);
     // False if the register is read-only (the caller logs the guest error).
     bool write(std::uint64_t offset, std::uint8_t value);
+
+    // BAR2's declared registers (gpio.cpp), and a register file over this
+    // card's GpioRegs; guest errors go to `log` if there is one.
+    static const regs::RegisterTable &register_table() { return kRegisterTable; }
+    regs::RegisterFile registers(GuestLog *log = nullptr)
+    {
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(regs_), this, log);
+    }
 
     // Power-on state: outputs off, interrupt disabled and clear, no filters.
     void reset();
@@ -72,6 +82,18 @@ public:
     void set_intx_sink(vfio::IrqSink *sink);
 
 private:
+    static const regs::Register kRegisters[];
+    static const regs::RegisterTable kRegisterTable;
+
+    // The registers whose access is a command (the table's hooks).
+    std::uint64_t read_outputs(const regs::Register &reg);
+    const char *write_outputs(const regs::Register &reg, std::uint64_t value);
+    const char *clear_interrupt(const regs::Register &reg, std::uint64_t value);
+    std::uint64_t enable_irq(const regs::Register &reg);
+    const char *disable_irq(const regs::Register &reg, std::uint64_t value);
+    std::uint64_t filters_on(const regs::Register &reg);
+    const char *filters_off(const regs::Register &reg, std::uint64_t value);
+
     void set_outputs(std::uint16_t out);
     void update_intx(bool force = false);
 

@@ -3,33 +3,94 @@
 #include "vfio/display_plane.hpp"
 
 #include <algorithm>
-#include <cstring>
+#include <cstddef>
 
 namespace mdev::samples {
 
+using regs::Register;
+
+namespace {
+
+// Register `r` of the file: at byte offset 2 * index, kept in dispi[index].
+constexpr Register dispi(const char *name, DispiReg r)
+{
+    const auto index = static_cast<std::uint32_t>(r);
+    return {.name = name, .offset = 2 * index, .width = 2,
+            .storage = static_cast<std::int32_t>(offsetof(MbochsDeviceState, dispi) +
+                                                 index * sizeof(std::uint16_t))};
+}
+
+constexpr Register with_write_hook(Register r, regs::WriteHook hook)
+{
+    r.on_write = hook;
+    return r;
+}
+
+} // namespace
+
+// Power-on values are 0 but ID (the newest interface version) and the video
+// memory size, which is the only read-only register.
+const Register Dispi::kRegisters[] = {
+    [] {
+        Register r = with_write_hook(dispi("ID", DispiReg::id), regs::write_hook<&Dispi::write_id>);
+        r.reset = kDispiId5;
+        return r;
+    }(),
+    dispi("XRES", DispiReg::xres),
+    dispi("YRES", DispiReg::yres),
+    dispi("BPP", DispiReg::bpp),
+    dispi("ENABLE", DispiReg::enable),
+    dispi("BANK", DispiReg::bank),
+    dispi("VIRT_WIDTH", DispiReg::virt_width),
+    dispi("VIRT_HEIGHT", DispiReg::virt_height),
+    dispi("X_OFFSET", DispiReg::x_offset),
+    dispi("Y_OFFSET", DispiReg::y_offset),
+    [] {
+        Register r = dispi("VIDEO_MEMORY_64K", DispiReg::video_memory_64k);
+        r.ro = regs::kAllBits;
+        r.reset_hook = regs::reset_hook<&Dispi::video_memory_64k>;
+        return r;
+    }(),
+};
+const regs::RegisterTable Dispi::kRegisterTable{"mbochs: DISPI", kRegisters};
+
+const char *dispi_reg_name(std::uint8_t index)
+{
+    return index < std::size(Dispi::register_table().regs)
+               ? Dispi::register_table().regs[index].name
+               : "?";
+}
+
 void Dispi::reset()
 {
-    std::memset(s_.dispi, 0, sizeof(s_.dispi));
-    s_.dispi[static_cast<unsigned>(DispiReg::id)] = kDispiId5;
-    s_.dispi[static_cast<unsigned>(DispiReg::video_memory_64k)] =
-        static_cast<std::uint16_t>(vram_size_ / (64 * 1024));
+    registers().reset();
+}
+
+std::uint16_t Dispi::read(std::uint8_t index) const
+{
+    // No DISPI register has a read hook: reading has no side effect.
+    return static_cast<std::uint16_t>(const_cast<Dispi *>(this)->registers().read(2u * index, 2));
 }
 
 bool Dispi::write(std::uint8_t index, std::uint16_t value)
 {
-    if (index >= MBOCHS_DISPI_NUM_REGS ||
-        index == static_cast<std::uint8_t>(DispiReg::video_memory_64k)) {
-        return false;
+    return registers().write(2u * index, value, 2);
+}
+
+// As on QEMU's stdvga: a driver may select an interface version it knows;
+// anything else is not a version and is dropped.
+const char *Dispi::write_id(const Register &, std::uint64_t value)
+{
+    if (value < kDispiId0 || value > kDispiId5) {
+        return "not an interface version (0xb0c0-0xb0c5)";
     }
-    if (index == static_cast<std::uint8_t>(DispiReg::id)) {
-        // As on QEMU's stdvga: a driver may select an interface version
-        // it knows; anything else is not a version and is dropped.
-        if (value < kDispiId0 || value > kDispiId5) {
-            return false;
-        }
-    }
-    s_.dispi[index] = value;
-    return true;
+    s_.dispi[static_cast<unsigned>(DispiReg::id)] = static_cast<std::uint16_t>(value);
+    return nullptr;
+}
+
+std::uint64_t Dispi::video_memory_64k() const
+{
+    return vram_size_ / (64 * 1024);
 }
 
 std::optional<vfio::GfxPlane> Dispi::primary_plane() const

@@ -4,6 +4,7 @@
 // MbochsDeviceState by reference, so migration sees every bit of it.
 #pragma once
 
+#include "hw/mdev/regfile.hpp"
 #include "hw/mdev/vfio_ops.hpp"
 #include "samples/mbochs/mbochs_state.hpp"
 
@@ -28,14 +29,9 @@ enum class DispiReg : std::uint8_t {
     video_memory_64k = 0xa,
 };
 
-// Register `index`'s name as Bochs's VBE_DISPI_INDEX_* spell it (traces).
-constexpr const char *dispi_reg_name(std::uint8_t index)
-{
-    constexpr const char *kNames[] = {"ID",         "XRES",        "YRES",     "BPP",
-                                      "ENABLE",     "BANK",        "VIRT_WIDTH", "VIRT_HEIGHT",
-                                      "X_OFFSET",   "Y_OFFSET",    "VIDEO_MEMORY_64K"};
-    return index < std::size(kNames) ? kNames[index] : "?";
-}
+// Register `index`'s name as Bochs's VBE_DISPI_INDEX_* spell it (traces),
+// from the register table; "?" for no register.
+const char *dispi_reg_name(std::uint8_t index);
 
 inline constexpr std::uint16_t kDispiId5 = 0xb0c5;   // what a fresh device reports
 inline constexpr std::uint16_t kDispiId0 = 0xb0c0;   // oldest interface version
@@ -43,6 +39,9 @@ inline constexpr std::uint16_t kDispiEnabled = 0x01; // ENABLE bit 0
 // The smallest mode mbochs shows, as the kernel sample.
 inline constexpr std::uint32_t kMinPlaneDimension = 64;
 
+// The registers are declared in a table (mbochs_dispi.cpp): a register
+// file whose offsets are byte offsets from 0x500 (index * 2), 16 bits wide,
+// kept in MbochsDeviceState::dispi[index].
 class Dispi {
 public:
     Dispi(MbochsDeviceState &state, std::uint64_t vram_size) : s_(state), vram_size_(vram_size) {}
@@ -50,13 +49,19 @@ public:
     // Power-on values: all zero but ID and VIDEO_MEMORY_64K.
     void reset();
 
-    std::uint16_t read(std::uint8_t index) const
-    {
-        return index < MBOCHS_DISPI_NUM_REGS ? s_.dispi[index] : 0;
-    }
+    std::uint16_t read(std::uint8_t index) const;
     // False if the register is read-only or does not exist (a guest error
     // for the caller to report); the value is then dropped.
     bool write(std::uint8_t index, std::uint16_t value);
+
+    // The declared registers, and a register file over this device's
+    // state; guest errors go to `log` if there is one (the vfio face
+    // reports write()'s refusals itself).
+    static const regs::RegisterTable &register_table() { return kRegisterTable; }
+    regs::RegisterFile registers(GuestLog *log = nullptr)
+    {
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(s_), this, log);
+    }
 
     // The frame the registers describe now, in BAR0 (region 0), or nothing:
     // display disabled, not 32 bpp, smaller than 64x64, or not inside the
@@ -68,6 +73,13 @@ public:
     bool state_is_valid() const;
 
 private:
+    static const regs::Register kRegisters[];
+    static const regs::RegisterTable kRegisterTable;
+
+    // The table's hooks.
+    const char *write_id(const regs::Register &reg, std::uint64_t value);
+    std::uint64_t video_memory_64k() const;
+
     std::uint16_t reg(DispiReg r) const { return s_.dispi[static_cast<unsigned>(r)]; }
 
     MbochsDeviceState &s_;

@@ -5,6 +5,7 @@
 #include "hw/mdev/le_bytes.hpp"
 
 #include <cinttypes>
+#include <cstddef>
 #include <cstring>
 
 namespace mdev::samples::nvme {
@@ -61,12 +62,21 @@ Controller::Controller(NvmeControllerState &state, Dma &dma, Interrupts &irq, Er
     segs_.reserve(kMaxTransfer / kPageSize + 1);
 }
 
+using regs::Register;
+
+namespace {
+
+// CAP (3.1.1): MQES, CQR, TO; DSTRD, MPSMIN and MPSMAX 0 (4 KiB pages).
+constexpr std::uint64_t kCap = std::uint64_t(kMaxQueueEntries - 1) << NVME_CAP_MQES_SHIFT |
+                               std::uint64_t(1) << NVME_CAP_CQR_SHIFT |
+                               std::uint64_t(10) << NVME_CAP_TO_SHIFT | // 5 s to become ready
+                               NVME_CAP_CSS_NVM << NVME_CAP_CSS_SHIFT;
+
+} // namespace
+
 std::uint64_t Controller::cap() const
 {
-    return std::uint64_t(kMaxQueueEntries - 1) << NVME_CAP_MQES_SHIFT |
-           std::uint64_t(1) << NVME_CAP_CQR_SHIFT |
-           std::uint64_t(10) << NVME_CAP_TO_SHIFT | // 5 s to become ready (immediate here)
-           NVME_CAP_CSS_NVM << NVME_CAP_CSS_SHIFT;  // DSTRD, MPSMIN, MPSMAX 0: 4 KiB pages
+    return kCap;
 }
 
 bool Controller::enabled() const
@@ -74,37 +84,49 @@ bool Controller::enabled() const
     return (s_.csts & NVME_CSTS_RDY) && !(s_.csts & NVME_CSTS_CFS);
 }
 
+// The controller registers of NVMe 1.4, 3.1. Reserved space between and
+// after them, and the absent CMB, PMR and boot partition registers, read 0
+// (log_unknown_reads off); writes there are refused and logged.
+const Register Controller::kRegisters[] = {
+    {.name = "CAP", .offset = NVME_REG_CAP, .width = 8, .reset = kCap, .ro = regs::kAllBits},
+    {.name = "VS", .offset = NVME_REG_VS, .width = 4, .reset = NVME_VS_1_4, .ro = regs::kAllBits},
+    // Interrupt mask set / clear: one mask, INTMC clearing what is written
+    // as 1 (w1c), INTMS setting it (its hook).
+    {.name = "INTMS", .offset = NVME_REG_INTMS, .width = 4,
+     .storage = offsetof(NvmeControllerState, intms),
+     .on_write = regs::write_hook<&Controller::write_intms>},
+    {.name = "INTMC", .offset = NVME_REG_INTMC, .width = 4, .w1c = 0xffffffff,
+     .storage = offsetof(NvmeControllerState, intms),
+     .on_write = regs::write_hook<&Controller::write_intmc>},
+    {.name = "CC", .offset = NVME_REG_CC, .width = 4, .rsvd = ~NVME_CC_WRITABLE,
+     .storage = offsetof(NvmeControllerState, cc),
+     .on_write = regs::write_hook<&Controller::write_cc_reg>},
+    {.name = "CSTS", .offset = NVME_REG_CSTS, .width = 4, .ro = regs::kAllBits,
+     .storage = offsetof(NvmeControllerState, csts)},
+    // CAP.NSSRS is 0: reads 0, and a write is refused.
+    {.name = "NSSR", .offset = NVME_REG_NSSR, .width = 4,
+     .on_write = regs::write_hook<&Controller::write_nssr>},
+    {.name = "AQA", .offset = NVME_REG_AQA, .width = 4, .rsvd = ~NVME_AQA_WRITABLE,
+     .storage = offsetof(NvmeControllerState, aqa),
+     .on_write = regs::write_hook<&Controller::write_admin_queue>},
+    {.name = "ASQ", .offset = NVME_REG_ASQ, .width = 8,
+     .storage = offsetof(NvmeControllerState, asq),
+     .on_write = regs::write_hook<&Controller::write_admin_queue>},
+    {.name = "ACQ", .offset = NVME_REG_ACQ, .width = 8,
+     .storage = offsetof(NvmeControllerState, acq),
+     .on_write = regs::write_hook<&Controller::write_admin_queue>},
+};
+const regs::RegisterTable Controller::kRegisterTable{"mnvme: BAR0", kRegisters,
+                                                     /*log_unknown=*/false};
+
 std::uint32_t Controller::read32(std::uint32_t offset) const
 {
-    switch (offset) {
-    case NVME_REG_CAP:
-        return static_cast<std::uint32_t>(cap());
-    case NVME_REG_CAP + 4:
-        return static_cast<std::uint32_t>(cap() >> 32);
-    case NVME_REG_VS:
-        return NVME_VS_1_4;
-    case NVME_REG_INTMS:
-    case NVME_REG_INTMC:
-        return s_.intms;
-    case NVME_REG_CC:
-        return s_.cc;
-    case NVME_REG_CSTS:
-        return s_.csts;
-    case NVME_REG_AQA:
-        return s_.aqa;
-    case NVME_REG_ASQ:
-        return static_cast<std::uint32_t>(s_.asq);
-    case NVME_REG_ASQ + 4:
-        return static_cast<std::uint32_t>(s_.asq >> 32);
-    case NVME_REG_ACQ:
-        return static_cast<std::uint32_t>(s_.acq);
-    case NVME_REG_ACQ + 4:
-        return static_cast<std::uint32_t>(s_.acq >> 32);
-    default:
-        // Reserved registers, absent CMB/PMR/boot partition registers and
-        // doorbells (whose reads the spec leaves undefined) read 0.
+    // Doorbells (whose reads the spec leaves undefined) read 0.
+    if (offset >= NVME_REG_DBS) {
         return 0;
     }
+    // No register of the table has a read hook: a read changes nothing.
+    return static_cast<std::uint32_t>(const_cast<Controller *>(this)->registers().read(offset, 4));
 }
 
 void Controller::write32(std::uint32_t offset, std::uint32_t value)
@@ -113,66 +135,55 @@ void Controller::write32(std::uint32_t offset, std::uint32_t value)
         doorbell(offset, value);
         return;
     }
-    switch (offset) {
-    case NVME_REG_INTMS:
-    case NVME_REG_INTMC:
-        if (irq_.mode() == IrqMode::msix) {
-            log_.guest_error("mnvme: %s written while MSI-X is enabled (the spec reserves it "
-                             "then); ignored",
-                             offset == NVME_REG_INTMS ? "INTMS" : "INTMC");
-            return;
-        }
-        if (offset == NVME_REG_INTMS) {
-            s_.intms |= value;
-        } else {
-            s_.intms &= ~value;
-            // MSI messages held back by the mask go out now.
-            for (NvmeCq &cq : s_.cq) {
-                if (cq.valid && cq.msi_pending && !(s_.intms & (1u << (cq.vector & 31)))) {
-                    cq.msi_pending = false;
-                    signal(cq);
-                }
-            }
-        }
-        update_intx();
-        return;
-    case NVME_REG_CC:
-        write_cc(value);
-        return;
-    case NVME_REG_AQA:
-    case NVME_REG_ASQ:
-    case NVME_REG_ASQ + 4:
-    case NVME_REG_ACQ:
-    case NVME_REG_ACQ + 4:
-        if (s_.cc & NVME_CC_ENABLE) {
-            log_.guest_error("mnvme: admin queue register 0x%02x written while CC.EN is set; "
-                             "ignored",
-                             offset);
-            return;
-        }
-        if (offset == NVME_REG_AQA) {
-            s_.aqa = value & NVME_AQA_WRITABLE;
-        } else if (offset == NVME_REG_ASQ) {
-            s_.asq = (s_.asq & ~std::uint64_t(0xffffffff)) | value;
-        } else if (offset == NVME_REG_ASQ + 4) {
-            s_.asq = (s_.asq & 0xffffffff) | std::uint64_t(value) << 32;
-        } else if (offset == NVME_REG_ACQ) {
-            s_.acq = (s_.acq & ~std::uint64_t(0xffffffff)) | value;
-        } else {
-            s_.acq = (s_.acq & 0xffffffff) | std::uint64_t(value) << 32;
-        }
-        return;
-    case NVME_REG_NSSR:
-        // CAP.NSSRS is 0: NVM Subsystem Reset is not supported, and the
-        // register is reserved.
-        log_.guest_error("mnvme: NSSR written, but subsystem reset is not supported");
-        return;
-    default:
-        log_.guest_error("mnvme: write 0x%08x to read-only or reserved register 0x%03x; "
-                         "ignored",
-                         value, offset);
-        return;
+    registers().write(offset, value, 4);
+}
+
+const char *Controller::write_intms(const Register &, std::uint64_t value)
+{
+    if (irq_.mode() == IrqMode::msix) {
+        return "written while MSI-X is enabled (the spec reserves it then)";
     }
+    s_.intms |= static_cast<std::uint32_t>(value);
+    update_intx();
+    return nullptr;
+}
+
+// `value` is the mask with the bits written as 1 cleared (w1c).
+const char *Controller::write_intmc(const Register &, std::uint64_t value)
+{
+    if (irq_.mode() == IrqMode::msix) {
+        return "written while MSI-X is enabled (the spec reserves it then)";
+    }
+    s_.intms = static_cast<std::uint32_t>(value);
+    // MSI messages held back by the mask go out now.
+    for (NvmeCq &cq : s_.cq) {
+        if (cq.valid && cq.msi_pending && !(s_.intms & (1u << (cq.vector & 31)))) {
+            cq.msi_pending = false;
+            signal(cq);
+        }
+    }
+    update_intx();
+    return nullptr;
+}
+
+const char *Controller::write_cc_reg(const Register &, std::uint64_t value)
+{
+    write_cc(static_cast<std::uint32_t>(value));
+    return nullptr;
+}
+
+const char *Controller::write_nssr(const Register &, std::uint64_t)
+{
+    return "NVM Subsystem Reset is not supported (CAP.NSSRS is 0)";
+}
+
+const char *Controller::write_admin_queue(const Register &reg, std::uint64_t value)
+{
+    if (s_.cc & NVME_CC_ENABLE) {
+        return "written while CC.EN is set";
+    }
+    regs::store(regs::storage_of(s_), reg, value);
+    return nullptr;
 }
 
 void Controller::write_cc(std::uint32_t value)

@@ -22,11 +22,14 @@
 #include "samples/mnvme/nvme_state.hpp"
 #include "samples/mnvme/nvme_storage.hpp"
 
+#include "hw/mdev/regfile.hpp"
+
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mdev::samples::nvme {
@@ -75,6 +78,16 @@ public:
 
     std::uint64_t cap() const;
     const NvmeControllerState &state() const { return s_; }
+
+    // BAR0's controller registers (CAP .. ACQ), declared in
+    // nvme_controller.cpp, and a register file over this controller's
+    // state whose guest errors go to its ErrorLog. The doorbells are not in
+    // the table: write32() computes them from the offset.
+    static const regs::RegisterTable &register_table() { return kRegisterTable; }
+    regs::RegisterFile registers()
+    {
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(s_), this, &reg_log_);
+    }
     const Namespace &ns(std::uint32_t nsid) const { return ns_[nsid - 1]; }
 
 private:
@@ -93,6 +106,29 @@ private:
         std::uint32_t dw0 = 0;
         bool deferred = false; // an AER: completed later
     };
+
+    static const regs::Register kRegisters[];
+    static const regs::RegisterTable kRegisterTable;
+
+    // The register file's lines go to the ErrorLog.
+    class RegLog final : public GuestLog {
+    public:
+        explicit RegLog(ErrorLog &log) : log_(log) {}
+        void guest_error(std::string_view message) override
+        {
+            log_.guest_error("%.*s", static_cast<int>(message.size()), message.data());
+        }
+
+    private:
+        ErrorLog &log_;
+    };
+
+    // The table's hooks.
+    const char *write_intms(const regs::Register &reg, std::uint64_t value);
+    const char *write_intmc(const regs::Register &reg, std::uint64_t value);
+    const char *write_cc_reg(const regs::Register &reg, std::uint64_t value);
+    const char *write_nssr(const regs::Register &reg, std::uint64_t value);
+    const char *write_admin_queue(const regs::Register &reg, std::uint64_t value);
 
     bool enabled() const;
     void write_cc(std::uint32_t value);
@@ -143,6 +179,7 @@ private:
     Dma &dma_;
     Interrupts &irq_;
     ErrorLog &log_;
+    RegLog reg_log_{log_};
     Identity id_;
     std::array<Namespace, kMaxNamespaces> ns_;
     PrpWalker prp_;

@@ -1,7 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mtty/mtty_uart.hpp"
 
+#include <cstddef>
+
 namespace mdev::samples {
+
+using regs::Register;
+
+// The eight registers, as PC16550D's register table lists them. DLAB (LCR
+// bit 7) banks DLL over RBR/THR and DLM over IER: the divisor latch entries
+// come first, selected by dlab(). Reset values are the master-reset ones
+// (IIR reads 0x01, LSR 0x60, the rest 0).
+const Register Uart16550::kRegisters[] = {
+    {.name = "DLL", .offset = UART_DLL, .storage = offsetof(MttyUartState, dll),
+     .bank = regs::bank_hook<&Uart16550::dlab>},
+    {.name = "RBR", .offset = UART_RX, .access = regs::kRead, .ro = regs::kAllBits,
+     .on_read = regs::read_hook<&Uart16550::read_rbr>},
+    {.name = "THR", .offset = UART_TX, .access = regs::kWrite,
+     .on_write = regs::write_hook<&Uart16550::write_thr>},
+    {.name = "DLM", .offset = UART_DLM, .storage = offsetof(MttyUartState, dlm),
+     .bank = regs::bank_hook<&Uart16550::dlab>},
+    {.name = "IER", .offset = UART_IER, .rsvd = static_cast<std::uint8_t>(~kIerWritableMask),
+     .storage = offsetof(MttyUartState, ier), .on_write = regs::write_hook<&Uart16550::write_ier>},
+    {.name = "IIR", .offset = UART_IIR, .access = regs::kRead, .reset = UART_IIR_NO_INT,
+     .ro = regs::kAllBits, .on_read = regs::read_hook<&Uart16550::read_iir>},
+    // FIFO Control: bits 1-2 are actions (never stored), 5:4 reserved.
+    {.name = "FCR", .offset = UART_FCR, .access = regs::kWrite,
+     .rsvd = static_cast<std::uint8_t>(~(kFcrStoredMask | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT)),
+     .storage = offsetof(MttyUartState, fcr), .on_write = regs::write_hook<&Uart16550::write_fcr>},
+    {.name = "LCR", .offset = UART_LCR, .storage = offsetof(MttyUartState, lcr)},
+    {.name = "MCR", .offset = UART_MCR, .rsvd = static_cast<std::uint8_t>(~kMcrWritableMask),
+     .storage = offsetof(MttyUartState, mcr), .on_write = regs::write_hook<&Uart16550::write_mcr>},
+    // Writes of LSR (a factory test on real parts) and MSR are refused.
+    {.name = "LSR", .offset = UART_LSR, .reset = UART_LSR_THRE | UART_LSR_TEMT,
+     .ro = regs::kAllBits, .on_read = regs::read_hook<&Uart16550::read_lsr>},
+    {.name = "MSR", .offset = UART_MSR, .ro = regs::kAllBits,
+     .on_read = regs::read_hook<&Uart16550::read_msr>},
+    {.name = "SCR", .offset = UART_SCR, .storage = offsetof(MttyUartState, scr)},
+};
+const regs::RegisterTable Uart16550::kRegisterTable{"mtty: UART", kRegisters};
 
 namespace {
 
@@ -61,11 +98,12 @@ std::uint8_t msr_deltas_for(std::uint8_t before, std::uint8_t after)
 
 void Uart16550::reset()
 {
-    // Every register's master-reset value is 0 (IIR, LSR and MSR are
+    // Every stored register's master-reset value is 0 (IIR, LSR and MSR are
     // computed from the rest: 0x01, 0x60, 0x00), so the reset state is the
     // all-zero struct. The FIFO bytes are zeroed too so that two reset ports
     // compare equal byte for byte (and migrate identically).
     state_ = MttyUartState{};
+    registers().reset();
 }
 
 bool Uart16550::irq_asserted() const
@@ -131,8 +169,9 @@ bool Uart16550::rx_full() const
     return state_.rx_count >= capacity;
 }
 
-std::uint8_t Uart16550::read_rbr()
+std::uint64_t Uart16550::read_rbr(const Register &)
 {
+    note_irq_change(!rx_empty());
     // A real part returns whatever RBR last held. We return 0 instead: it
     // is deterministic, needs no extra migrated state, and no driver may rely
     // on the value (LSR.DR was clear). Nothing is popped, so the count never
@@ -146,8 +185,9 @@ std::uint8_t Uart16550::read_rbr()
     return byte;
 }
 
-std::uint8_t Uart16550::read_iir()
+std::uint64_t Uart16550::read_iir(const Register &)
 {
+    note_irq_change(state_.thre_pending);
     const std::uint8_t value = peek_iir();
     // Reading IIR acknowledges a THRE interrupt, but only when IIR names it
     // as the source: a higher-priority one would hide it, and it must stay.
@@ -157,28 +197,41 @@ std::uint8_t Uart16550::read_iir()
     return value;
 }
 
-std::uint8_t Uart16550::read_msr()
+std::uint64_t Uart16550::read_lsr(const Register &)
 {
+    note_irq_change(state_.overrun);
+    const std::uint8_t value = peek_lsr();
+    state_.overrun = false;
+    return value;
+}
+
+std::uint64_t Uart16550::read_msr(const Register &)
+{
+    note_irq_change(state_.msr_deltas != 0);
     const std::uint8_t value = peek_msr();
     state_.msr_deltas = 0;
     return value;
 }
 
-void Uart16550::write_thr(std::uint8_t value)
+const char *Uart16550::write_thr(const Register &, std::uint64_t value)
 {
+    note_irq_change(true);
     // Writing THR acknowledges the THRE interrupt, but the byte leaves at
     // once over the infinitely fast line, so THR is empty again and the
     // latch is set again before the guest can observe the clear. The byte
     // arrives in this port's own receiver (loopback plug or LOOP mode: the
     // data path is the same).
     state_.thre_pending = false;
-    receive(value);
+    receive(static_cast<std::uint8_t>(value));
     state_.thre_pending = true;
+    return nullptr;
 }
 
-void Uart16550::write_ier(std::uint8_t value)
+// The value comes masked to the four enables (the table's rsvd bits).
+const char *Uart16550::write_ier(const Register &, std::uint64_t value)
 {
-    const std::uint8_t new_ier = value & kIerWritableMask;
+    note_irq_change(true);
+    const auto new_ier = static_cast<std::uint8_t>(value);
     const bool thre_newly_enabled =
         !(state_.ier & UART_IER_THRI) && (new_ier & UART_IER_THRI);
     state_.ier = new_ier;
@@ -187,10 +240,12 @@ void Uart16550::write_ier(std::uint8_t value)
     if (thre_newly_enabled) {
         state_.thre_pending = true;
     }
+    return nullptr;
 }
 
-void Uart16550::write_fcr(std::uint8_t value)
+const char *Uart16550::write_fcr(const Register &, std::uint64_t value)
 {
+    note_irq_change(true);
     const bool enable = value & UART_FCR_ENABLE_FIFO;
     if (enable != fifo_enabled()) {
         // Switching between 16450 and FIFO mode empties both FIFOs.
@@ -200,21 +255,25 @@ void Uart16550::write_fcr(std::uint8_t value)
         // FCR bits 7:1 are only programmed together with FIFO enable; with
         // it clear they are ignored, so keep the old (now unused) ones.
         state_.fcr &= static_cast<std::uint8_t>(~UART_FCR_ENABLE_FIFO);
-        return;
+        return nullptr;
     }
     state_.fcr = value & kFcrStoredMask;
     if (value & UART_FCR_CLEAR_RCVR) {
         clear_rx();
     }
     // UART_FCR_CLEAR_XMIT: the TX FIFO is always empty here, nothing to clear.
+    return nullptr;
 }
 
-void Uart16550::write_mcr(std::uint8_t value)
+// The value comes masked to the five outputs (the table's rsvd bits).
+const char *Uart16550::write_mcr(const Register &, std::uint64_t value)
 {
-    const std::uint8_t new_mcr = value & kMcrWritableMask;
+    note_irq_change(true);
+    const auto new_mcr = static_cast<std::uint8_t>(value);
     state_.msr_deltas |=
         msr_deltas_for(msr_inputs_for(state_.mcr), msr_inputs_for(new_mcr));
     state_.mcr = new_mcr;
+    return nullptr;
 }
 
 void Uart16550::receive(std::uint8_t byte)

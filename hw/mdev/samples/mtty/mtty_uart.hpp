@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <linux/serial_reg.h>
 
+#include "hw/mdev/regfile.hpp"
+
 #include "samples/mtty/mtty_state.hpp"
 
 namespace mdev::samples {
@@ -76,9 +78,15 @@ constexpr const char *uart_reg_name(std::uint8_t reg, bool dlab, bool write)
 // MttyUartState it is given, so the QOM glue can migrate that struct as plain
 // data and rebuild a Uart16550 around it at any time. The constructor does
 // not reset, so a struct loaded by migration is taken as it is.
+//
+// The eight registers are declared in a table (mtty_uart.cpp, kRegisters):
+// names, masks, reset values, where MttyUartState keeps each value, and
+// hooks for the registers whose access is a command (RBR pops the FIFO, THR
+// transmits) and for DLAB's banking of DLL/DLM over RBR/THR and IER.
 class Uart16550 {
 public:
-    explicit Uart16550(MttyUartState &state) : state_(state) {}
+    explicit Uart16550(MttyUartState &state, GuestLog *log = nullptr)
+        : state_(state), log_(log) {}
 
     // Datasheet master reset (also what an all-zero state already is).
     void reset();
@@ -89,8 +97,8 @@ public:
     // 0xff, a write is ignored. `irq_may_change` is set when the access
     // changed state that irq_asserted() depends on (and left alone
     // otherwise), so that a caller recomputes the interrupt pin only then:
-    // a poll of LSR, or a write of SCR, leaves it alone.
-    // Defined below, inline: they are the guest's access path.
+    // a poll of LSR, or a write of SCR, leaves it alone. A write the part
+    // refuses (LSR, MSR) goes to the log given at construction, if any.
     std::uint8_t read(std::uint8_t reg, bool &irq_may_change);
     void write(std::uint8_t reg, std::uint8_t value, bool &irq_may_change);
     std::uint8_t read(std::uint8_t reg)
@@ -102,6 +110,14 @@ public:
     {
         bool ignored = false;
         write(reg, value, ignored);
+    }
+
+    // The port's declared registers, and a register file over this port's
+    // state (DLAB banking included).
+    static const regs::RegisterTable &register_table() { return kRegisterTable; }
+    regs::RegisterFile registers()
+    {
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(state_), this, log_);
     }
 
     // True iff an interrupt is pending (IIR bit 0 would read 0).
@@ -135,101 +151,57 @@ public:
     static bool state_is_valid(const MttyUartState &state);
 
 private:
+    static const regs::Register kRegisters[];
+    static const regs::RegisterTable kRegisterTable;
+
     bool dlab() const { return state_.lcr & UART_LCR_DLAB; }
     bool rx_empty() const { return state_.rx_count == 0; }
     bool rx_full() const;
 
-    std::uint8_t read_rbr();
-    std::uint8_t read_iir();
-    std::uint8_t read_lsr()
-    {
-        const std::uint8_t value = peek_lsr();
-        state_.overrun = false;
-        return value;
-    }
-    std::uint8_t read_msr();
-
-    void write_thr(std::uint8_t value);
-    void write_ier(std::uint8_t value);
-    void write_fcr(std::uint8_t value);
-    void write_mcr(std::uint8_t value);
+    // The table's hooks.
+    std::uint64_t read_rbr(const regs::Register &);
+    std::uint64_t read_iir(const regs::Register &);
+    std::uint64_t read_lsr(const regs::Register &);
+    std::uint64_t read_msr(const regs::Register &);
+    const char *write_thr(const regs::Register &, std::uint64_t value);
+    const char *write_ier(const regs::Register &, std::uint64_t value);
+    const char *write_fcr(const regs::Register &, std::uint64_t value);
+    const char *write_mcr(const regs::Register &, std::uint64_t value);
 
     void receive(std::uint8_t byte);
     void clear_rx();
     std::uint8_t pending_interrupt_id() const;
 
     MttyUartState &state_;
+    GuestLog *log_;
+    bool *irq_may_change_ = nullptr; // the current access's, during it
+    void note_irq_change(bool changes)
+    {
+        if (irq_may_change_ != nullptr && changes) {
+            *irq_may_change_ = true;
+        }
+    }
 };
 
 inline std::uint8_t Uart16550::read(std::uint8_t reg, bool &irq_may_change)
 {
-    switch (reg) {
-    case UART_RX: // UART_DLL with DLAB set
-        if (dlab()) {
-            return state_.dll;
-        }
-        irq_may_change |= !rx_empty();
-        return read_rbr();
-    case UART_IER: // UART_DLM with DLAB set
-        return dlab() ? state_.dlm : state_.ier;
-    case UART_IIR:
-        irq_may_change |= state_.thre_pending;
-        return read_iir();
-    case UART_LCR:
-        return state_.lcr;
-    case UART_MCR:
-        return state_.mcr;
-    case UART_LSR:
-        irq_may_change |= state_.overrun;
-        return read_lsr();
-    case UART_MSR:
-        irq_may_change |= state_.msr_deltas != 0;
-        return read_msr();
-    case UART_SCR:
-        return state_.scr;
-    default:
+    if (reg >= kUartRegCount) {
         return 0xff; // not a register: the caller's bug
     }
+    irq_may_change_ = &irq_may_change;
+    const auto value = static_cast<std::uint8_t>(registers().read(reg, 1));
+    irq_may_change_ = nullptr;
+    return value;
 }
 
 inline void Uart16550::write(std::uint8_t reg, std::uint8_t value, bool &irq_may_change)
 {
-    switch (reg) {
-    case UART_TX: // UART_DLL with DLAB set
-        if (dlab()) {
-            state_.dll = value;
-        } else {
-            write_thr(value);
-            irq_may_change = true;
-        }
-        break;
-    case UART_IER: // UART_DLM with DLAB set
-        if (dlab()) {
-            state_.dlm = value;
-        } else {
-            write_ier(value);
-            irq_may_change = true;
-        }
-        break;
-    case UART_FCR:
-        write_fcr(value);
-        irq_may_change = true;
-        break;
-    case UART_LCR:
-        state_.lcr = value; // DLAB only selects registers
-        break;
-    case UART_MCR:
-        write_mcr(value);
-        irq_may_change = true;
-        break;
-    case UART_SCR:
-        state_.scr = value;
-        break;
-    case UART_LSR: // factory test on real parts: ignored
-    case UART_MSR: // read-only
-    default:
-        break;
+    if (reg >= kUartRegCount) {
+        return; // not a register: the caller's bug
     }
+    irq_may_change_ = &irq_may_change;
+    registers().write(reg, value, 1);
+    irq_may_change_ = nullptr;
 }
 
 } // namespace mdev::samples

@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Declared register files: a parent describes its registers once, in a
+// table, instead of decoding them in a switch, and gets from the table the
+// masking of read-only and reserved bits, write-1-to-clear bits, reset
+// values, a guest-error line per refused write naming the register, and the
+// register's name in traces (the mdev_reg_read/mdev_reg_write events).
+//
+// The model is QEMU's register API (hw/register.h: ro, w1c, rsvd, reset,
+// pre/post hooks) and Linux's regmap, cut to what an mdev parent needs and
+// with one difference that matters for migration: the values live in the
+// parent's own plain-data state struct (the one its migration::Struct
+// describes), and the table only says where. Converting a parent to a table
+// therefore leaves its VMState exactly as it was.
+//
+// A table, written once per kind of register file (constexpr-friendly
+// entries, in order of offset):
+//
+//   const regs::Register kRegs[] = {
+//       {.name = "CTRL", .offset = 0x0, .width = 4, .rsvd = 0xffff0000,
+//        .storage = offsetof(FooState, ctrl),
+//        .on_write = regs::write_hook<&Foo::write_ctrl>},   // a command
+//       {.name = "STATUS", .offset = 0x4, .width = 4, .w1c = 0x3,
+//        .storage = offsetof(FooState, status)},
+//       {.name = "ID", .offset = 0x8, .width = 4, .reset = 0x1234, .ro = ~0ull},
+//   };
+//   const regs::RegisterTable kFooRegs{"foo: BAR0", kRegs};
+//
+// and a RegisterFile binds it, for the length of an access or for the life
+// of the device (it is a few pointers), to the state, the object the hooks
+// are called on and, optionally, where guest errors go:
+//
+//   regs::RegisterFile rf(kFooRegs, regs::storage_of(state_), this, &log, uuid);
+//   std::uint64_t v = rf.read(offset, size);          // any BAR accessor
+//   bool taken = rf.write(offset, value, size);
+//
+// What a register's fields mean (all bit masks are of the register's value,
+// bit 0 = its lowest bit, whatever its width):
+//   ro    bits a write leaves as they are; a register whose every bit is ro
+//         or rsvd and that has no write hook is read-only: a write to it is
+//         refused and logged.
+//   rsvd  reserved bits: read 0 (they are never stored) and a write leaves
+//         them alone, silently, as hardware does (drivers probe such bits:
+//         Linux's 8250 writes bit 6 of IER to look for an XScale UART).
+//   w1c   bits a write of 1 clears and a write of 0 leaves alone.
+//   reset the value reset() stores (reset_hook: one computed from the
+//         device's configuration, such as a memory size); for a register
+//         without storage, the value a read returns right after a reset
+//         (the generic table test, tests/unit/regfile_test.cpp, checks both).
+//   storage  byte offset of the value in the parent's state (offsetof), or
+//         kNoStorage for a register whose value is computed by its read
+//         hook or that reads its reset value. The member must have exactly
+//         the register's width.
+//   access   kRead, kWrite or kReadWrite: which directions the entry serves.
+//         Two entries may share an offset when they serve different
+//         directions (a 16550's IIR on reads, FCR on writes at offset 2).
+//   bank  a hook telling whether the entry is the one selected now; entries
+//         sharing an offset and direction are told apart by it (DLAB banking
+//         DLL over RBR/THR), the first one whose bank hook says yes (or that
+//         has none) being the register.
+//   on_read   a hook for registers whose read is a command or computed
+//         (reading a 16550's RBR pops the FIFO; reading the IDIO-16's base+2
+//         enables its interrupt). It returns the value; rsvd bits are then
+//         cleared.
+//   on_write  a hook for registers whose write is a command or has side
+//         effects. It receives the value already merged and masked (ro and
+//         rsvd bits as they were, w1c applied, bytes a narrower access did
+//         not cover as they were), and it stores it itself if it wants it
+//         stored. It returns nullptr if it took the write, or a short reason
+//         ("written while CC.EN is set") if it refused it; the register file
+//         then logs one line naming the register with that reason.
+// Without on_write, a write stores the merged value.
+//
+// Accesses: `size` bytes at `offset`, naturally aligned, inside one
+// register and no wider than it; a narrower access reads or writes only the
+// bytes it covers (a 64-bit NVMe ASQ written as two dwords, low first).
+// Anything else, and an offset no entry serves in that direction, is
+// refused: a write then changes nothing, a read returns 0, and both are
+// logged (reads only if the table's log_unknown_reads is set: reserved
+// register space that reads 0, as NVMe's, leaves it clear).
+//
+// Guest errors go to the GuestLog given, one line each, of the form
+//   "<table name>: <REG> (0x<offset>): write of 0x<value> refused: <why>"
+// and nowhere when none is given (a caller that reports refusals itself:
+// write() returns false for each).
+#pragma once
+
+#include "hw/mdev/guest_log.hpp"
+
+// Generated from hw/mdev/regfile/trace-events by hw/mdev/trace-bridge.py.
+#include "trace-hw_mdev_regfile.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+
+namespace mdev::regs {
+
+struct Register;
+
+// Hooks get back the `ctx` pointer the RegisterFile was bound with; the
+// read_hook/write_hook/bank_hook templates below make them from member
+// functions so that no parent writes a cast.
+using ReadHook = std::uint64_t (*)(void *ctx, const Register &reg);
+using WriteHook = const char *(*)(void *ctx, const Register &reg, std::uint64_t value);
+using BankHook = bool (*)(const void *ctx);
+using ResetHook = std::uint64_t (*)(const void *ctx);
+
+enum Access : std::uint8_t {
+    kRead = 1,
+    kWrite = 2,
+    kReadWrite = kRead | kWrite,
+};
+
+inline constexpr std::int32_t kNoStorage = -1;
+inline constexpr std::uint64_t kAllBits = ~std::uint64_t(0);
+
+struct Register {
+    const char *name = "?";        // the datasheet's / spec's name: traces and logs
+    std::uint32_t offset = 0;      // in the register file (BAR offset, or index)
+    std::uint8_t width = 1;        // bytes: 1, 2, 4 or 8
+    std::uint8_t access = kReadWrite;
+    std::uint64_t reset = 0;
+    std::uint64_t ro = 0;
+    std::uint64_t rsvd = 0;
+    std::uint64_t w1c = 0;
+    std::int32_t storage = kNoStorage;
+    ReadHook on_read = nullptr;
+    WriteHook on_write = nullptr;
+    BankHook bank = nullptr;
+    // A reset value that depends on the device's configuration (a memory
+    // size): reset() stores what it returns instead of `reset`.
+    ResetHook reset_hook = nullptr;
+
+    constexpr std::uint64_t width_mask() const
+    {
+        return width >= 8 ? kAllBits : (std::uint64_t(1) << (8 * width)) - 1;
+    }
+    // Bits a write can change (set or clear).
+    constexpr std::uint64_t writable() const { return width_mask() & ~(ro | rsvd); }
+    // No bit can change and no hook takes the write: writes are refused.
+    constexpr bool read_only() const { return writable() == 0 && on_write == nullptr; }
+    constexpr bool readable() const { return access & kRead; }
+    constexpr bool writable_entry() const { return access & kWrite; }
+};
+
+// A table: its entries in order of offset (entries sharing an offset side
+// by side), and an index of the first ones (kIndexed bytes) so that an
+// access finds its register in one step rather than a scan.
+class RegisterTable {
+public:
+    static constexpr unsigned kIndexed = 64;
+    static constexpr std::uint8_t kNone = 0xff;
+
+    constexpr RegisterTable(const char *table_name, std::span<const Register> entries,
+                            bool log_unknown = true)
+        : name(table_name), regs(entries), log_unknown_reads(log_unknown)
+    {
+        for (unsigned offset = 0; offset < kIndexed; offset++) {
+            first_[offset] = kNone;
+            for (std::size_t i = 0; i < entries.size() && i < kNone; i++) {
+                if (offset >= entries[i].offset && offset - entries[i].offset < entries[i].width) {
+                    first_[offset] = static_cast<std::uint8_t>(i);
+                    break;
+                }
+            }
+        }
+    }
+
+    // Prefix of every guest-error line and the `file` of trace lines, e.g.
+    // "mtty: UART" or "mnvme: BAR0".
+    const char *name;
+    std::span<const Register> regs;
+    // Log a read of an offset no register serves (else it reads 0 silently).
+    bool log_unknown_reads;
+
+    // The first entry covering byte `offset` (< kIndexed), or kNone.
+    constexpr std::uint8_t first(std::uint64_t offset) const { return first_[offset]; }
+
+private:
+    std::uint8_t first_[kIndexed] = {};
+};
+
+// A table's mistakes, for a test to assert on (tests/unit/regfile_test.cpp
+// checks every table): entries out of order of offset, more than 254
+// entries, a width other than 1/2/4/8, an unaligned offset,
+// storage outside `storage_size` bytes, a reset value with bits outside the
+// width or in rsvd, w1c bits that are also ro/rsvd, or two entries serving
+// the same offset and direction with no bank hook to tell them apart.
+// nullopt if there is none.
+std::optional<std::string> table_problem(const RegisterTable &table, std::size_t storage_size);
+
+// The bytes of a parent's plain-data state, for Register::storage offsets.
+template <class T>
+std::span<std::uint8_t> storage_of(T &state)
+{
+    static_assert(std::is_standard_layout_v<T> && std::is_trivially_copyable_v<T>,
+                  "register storage is plain data, as migration needs it");
+    return {reinterpret_cast<std::uint8_t *>(&state), sizeof(T)};
+}
+
+// A register's value in `storage` (host order, the width of its member),
+// for a write hook that stores what it was given; load() gives the reset
+// value of a register without storage.
+inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg);
+inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value);
+
+class RegisterFile {
+public:
+    // `storage`, `ctx` and `log` must outlive the RegisterFile; `log` may be
+    // null (refusals are then only returned), `who` names the device in
+    // traces (the mdev's UUID), and may be "".
+    RegisterFile(const RegisterTable &table, std::span<std::uint8_t> storage, void *ctx,
+                 GuestLog *log = nullptr, const char *who = "")
+        : table_(table), storage_(storage), ctx_(ctx), log_(log), who_(who)
+    {
+    }
+
+    // A guest access. read() returns 0 for a refused one; write() returns
+    // false for a refused one (nothing changed, and logged if there is a log).
+    std::uint64_t read(std::uint64_t offset, unsigned size);
+    bool write(std::uint64_t offset, std::uint64_t value, unsigned size);
+
+    // Stores every register's reset value (registers without storage have
+    // none to store). Does not call hooks: a parent resets its other state
+    // itself.
+    void reset();
+
+    // The register serving an access now (its bank hook consulted), or null.
+    const Register *find(std::uint64_t offset, unsigned size, Access direction) const;
+    // Its name, or "?" (for a parent's own traces).
+    const char *name_at(std::uint64_t offset, Access direction) const;
+
+    // One whole register, whatever bank is selected: as a guest access of
+    // its full width, hooks, masks and log included (the generic test's
+    // way in).
+    std::uint64_t read_register(const Register &reg);
+    bool write_register(const Register &reg, std::uint64_t value);
+    // Its stored value, no hooks, no side effect (reset value if it has no
+    // storage), and a store of one, no masks (test set-up, state checks).
+    std::uint64_t peek(const Register &reg) const;
+    void poke(const Register &reg, std::uint64_t value);
+    // The value reset() gives `reg` (its reset hook's, else `reset`).
+    std::uint64_t reset_value(const Register &reg) const;
+
+    const RegisterTable &table() const { return table_; }
+
+private:
+    const Register *lookup(std::uint64_t offset, Access direction) const;
+    std::uint64_t read_whole(const Register &reg);
+    bool write_part(const Register &reg, std::uint64_t offset, std::uint64_t value,
+                    unsigned size);
+    void refuse(const Register *reg, std::uint64_t offset, std::uint64_t value, unsigned size,
+                const char *why, bool is_write) const;
+    void refuse_access(const Register *reg, std::uint64_t offset, std::uint64_t value,
+                       unsigned size, bool is_write) const;
+
+    const RegisterTable &table_;
+    std::span<std::uint8_t> storage_;
+    void *ctx_;
+    GuestLog *log_;
+    const char *who_;
+};
+
+namespace detail {
+
+constexpr std::uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? kAllBits : (std::uint64_t(1) << (8 * size)) - 1;
+}
+
+constexpr bool valid_size(unsigned size)
+{
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+inline bool bank_selected(const Register &reg, const void *ctx)
+{
+    return reg.bank == nullptr || reg.bank(ctx);
+}
+
+} // namespace detail
+
+// ---- The access path -------------------------------------------------------
+// Inline, so that a parent's BAR handler compiles to the index lookup, its
+// register's hook and the trace's test (the refusals are out of line).
+
+using detail::bank_selected;
+using detail::size_mask;
+using detail::valid_size;
+
+inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg)
+{
+    if (reg.storage == kNoStorage) {
+        return reg.reset;
+    }
+    const std::uint8_t *at = storage.data() + reg.storage;
+    switch (reg.width) {
+    case 1:
+        return *at;
+    case 2: {
+        std::uint16_t v;
+        std::memcpy(&v, at, sizeof(v));
+        return v;
+    }
+    case 4: {
+        std::uint32_t v;
+        std::memcpy(&v, at, sizeof(v));
+        return v;
+    }
+    default: {
+        std::uint64_t v;
+        std::memcpy(&v, at, sizeof(v));
+        return v;
+    }
+    }
+}
+
+inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value)
+{
+    if (reg.storage == kNoStorage) {
+        return;
+    }
+    std::uint8_t *at = storage.data() + reg.storage;
+    // Host order, as the member of that width holds it.
+    switch (reg.width) {
+    case 1:
+        *at = static_cast<std::uint8_t>(value);
+        break;
+    case 2: {
+        const auto v = static_cast<std::uint16_t>(value);
+        std::memcpy(at, &v, sizeof(v));
+        break;
+    }
+    case 4: {
+        const auto v = static_cast<std::uint32_t>(value);
+        std::memcpy(at, &v, sizeof(v));
+        break;
+    }
+    default:
+        std::memcpy(at, &value, sizeof(value));
+        break;
+    }
+}
+
+inline std::uint64_t RegisterFile::reset_value(const Register &reg) const
+{
+    return reg.reset_hook ? reg.reset_hook(ctx_) : reg.reset;
+}
+
+inline std::uint64_t RegisterFile::peek(const Register &reg) const
+{
+    return reg.storage == kNoStorage ? reset_value(reg) : load(storage_, reg);
+}
+
+inline void RegisterFile::poke(const Register &reg, std::uint64_t value)
+{
+    store(storage_, reg, value);
+}
+
+inline const Register *RegisterFile::lookup(std::uint64_t offset, Access direction) const
+{
+    const std::span<const Register> regs = table_.regs;
+    std::size_t i = 0;
+    if (offset < RegisterTable::kIndexed) {
+        i = table_.first(offset);
+        if (i == RegisterTable::kNone) {
+            return nullptr;
+        }
+    }
+    // Entries go by offset: none after the first that starts past `offset`
+    // can cover it.
+    for (; i < regs.size() && regs[i].offset <= offset; i++) {
+        const Register &r = regs[i];
+        if (offset - r.offset < r.width && (r.access & direction) && bank_selected(r, ctx_)) {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+inline std::uint64_t RegisterFile::read_whole(const Register &reg)
+{
+    const std::uint64_t v = reg.on_read ? reg.on_read(ctx_, reg) : peek(reg);
+    return v & reg.width_mask() & ~reg.rsvd;
+}
+
+inline std::uint64_t RegisterFile::read(std::uint64_t offset, unsigned size)
+{
+    const Register *r =
+        valid_size(size) && (offset & (size - 1)) == 0 ? lookup(offset, kRead) : nullptr;
+    if (r == nullptr || size > r->width) [[unlikely]] {
+        refuse_access(r, offset, 0, size, false);
+        return 0;
+    }
+    const unsigned shift = 8 * unsigned(offset - r->offset);
+    const std::uint64_t v = (read_whole(*r) >> shift) & size_mask(size);
+    trace_mdev_reg_read(who_, table_.name, r->name, offset, size, v);
+    return v;
+}
+
+inline bool RegisterFile::write(std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    const bool aligned = valid_size(size) && (offset & (size - 1)) == 0;
+    const Register *r = aligned ? lookup(offset, kWrite) : nullptr;
+    if (r == nullptr || size > r->width) [[unlikely]] {
+        refuse_access(r, offset, value, size, true);
+        return false;
+    }
+    return write_part(*r, offset, value & size_mask(size), size);
+}
+
+// `value`: the `size` bytes written at `offset`, inside `reg`.
+inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, std::uint64_t value,
+                              unsigned size)
+{
+    if (reg.read_only()) {
+        refuse(&reg, offset, value, size, "read-only register", true);
+        return false;
+    }
+    std::uint64_t merged = value;
+    // A whole register with no masked bits takes the value as written.
+    if (size != reg.width || (reg.ro | reg.rsvd | reg.w1c) != 0) {
+        const unsigned shift = 8 * unsigned(offset - reg.offset);
+        const std::uint64_t covered = size_mask(size) << shift;
+        const std::uint64_t bits = value << shift;
+        const std::uint64_t wmask = reg.width_mask();
+        const std::uint64_t old = peek(reg) & wmask & ~reg.rsvd;
+        // Bytes the access did not cover and ro bits stay; rsvd bits are
+        // never stored; w1c bits the access covers clear where it wrote 1
+        // and stay where it wrote 0.
+        const std::uint64_t keep = (~covered | reg.ro | reg.w1c) & ~reg.rsvd & wmask;
+        const std::uint64_t set = bits & covered & ~(reg.ro | reg.rsvd | reg.w1c) & wmask;
+        const std::uint64_t cleared = reg.w1c & covered & bits;
+        merged = ((old & keep) | set) & ~cleared;
+    }
+    if (reg.on_write != nullptr) {
+        if (const char *why = reg.on_write(ctx_, reg, merged)) {
+            refuse(&reg, offset, value, size, why, true);
+            return false;
+        }
+    } else {
+        poke(reg, merged);
+    }
+    trace_mdev_reg_write(who_, table_.name, reg.name, offset, size, value, "");
+    return true;
+}
+
+// ---- Hooks from member functions ------------------------------------------
+// .on_read = regs::read_hook<&Uart16550::read_rbr> calls read_rbr(reg) on
+// the RegisterFile's ctx, which must be that class's object. Named inside
+// the class (a static member table), private members qualify.
+
+namespace detail {
+template <class T>
+struct MemberClass;
+template <class C, class R, class... A>
+struct MemberClass<R (C::*)(A...)> {
+    using type = C;
+};
+template <class C, class R, class... A>
+struct MemberClass<R (C::*)(A...) const> {
+    using type = C;
+};
+template <auto M>
+using MemberOf = MemberClass<decltype(M)>;
+} // namespace detail
+
+template <auto M>
+std::uint64_t call_read_hook(void *ctx, const Register &reg)
+{
+    using C = typename detail::MemberOf<M>::type;
+    return (static_cast<C *>(ctx)->*M)(reg);
+}
+template <auto M>
+const char *call_write_hook(void *ctx, const Register &reg, std::uint64_t value)
+{
+    using C = typename detail::MemberOf<M>::type;
+    return (static_cast<C *>(ctx)->*M)(reg, value);
+}
+template <auto M>
+bool call_bank_hook(const void *ctx)
+{
+    using C = typename detail::MemberOf<M>::type;
+    return (static_cast<const C *>(ctx)->*M)();
+}
+
+// Member function `std::uint64_t f(const Register &)`.
+template <auto M>
+inline constexpr ReadHook read_hook = &call_read_hook<M>;
+// Member function `const char *f(const Register &, std::uint64_t value)`.
+template <auto M>
+inline constexpr WriteHook write_hook = &call_write_hook<M>;
+// Member function `bool f() const`.
+template <auto M>
+inline constexpr BankHook bank_hook = &call_bank_hook<M>;
+template <auto M>
+std::uint64_t call_reset_hook(const void *ctx)
+{
+    using C = typename detail::MemberOf<M>::type;
+    return (static_cast<const C *>(ctx)->*M)();
+}
+// Member function `std::uint64_t f() const`.
+template <auto M>
+inline constexpr ResetHook reset_hook = &call_reset_hook<M>;
+
+} // namespace mdev::regs
