@@ -73,6 +73,14 @@ std::optional<FaultSet::Id> FaultSet::find(std::string_view name) const
     return std::nullopt;
 }
 
+void FaultSet::set_action(Id id, FaultAction action)
+{
+    Entry &e = entries_.at(id);
+    disarm(e);
+    e.immediate = true;
+    e.action = std::move(action);
+}
+
 std::string FaultSet::names() const
 {
     std::string out;
@@ -212,6 +220,35 @@ Status FaultSet::inject(std::string_view name, std::uint64_t count, std::uint64_
         parsed.set(*pi, std::move(*v));
     }
     Entry &e = entries_[*id];
+    if (e.immediate) {
+        const std::string what = std::string("fault '") + decl.name + "' happens at once";
+        if (!e.action) {
+            return Error{Errc::unknown_fault, what + ", and mdev " + dev_name_ +
+                                                  " cannot make it happen now (no frontend "
+                                                  "bound)"};
+        }
+        if (count == 0 || skip != 0) {
+            return arg_error(what + ": count is how many times (1 or more), and skip does "
+                                    "not apply");
+        }
+        e.count = count;
+        e.skip = 0;
+        e.args = std::move(parsed);
+        trace_mdev_fault_inject(dev_name_, decl.name, count, skip);
+        // The action may re-enter the monitor's device (an interrupt reaching
+        // its own config space); `e` stays valid: entries_ does not grow
+        // after the frontend and parent declared theirs.
+        for (std::uint64_t i = 0; i < count; i++) {
+            e.fired++;
+            trace_mdev_fault_fire(dev_name_, decl.name, "injection");
+            if (hook_) {
+                hook_(dev_name_, decl.name, "injection");
+            }
+            FaultAction action = e.action; // the action may clear itself
+            action(e.args);
+        }
+        return Ok{};
+    }
     if (!e.armed) {
         e.armed = true;
         armed_count_++;

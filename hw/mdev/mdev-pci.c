@@ -19,6 +19,7 @@
 #include "migration/vmstate.h"
 #include "hw/mdev/mdev-pci.h"
 #include "hw/mdev/mdev-parent-object.h"
+#include "hw/mdev/mdev-fault.h"
 #include "trace.h"
 
 char *mdev_pci_describe(MdevPCIState *s)
@@ -466,6 +467,7 @@ static void mdev_pci_exit(PCIDevice *pdev)
         return;
     }
     trace_mdev_pci_destroy(s->uuid);
+    mdev_fault_forget(mdev_uuid(s->handle));
     vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_pci_identity, s);
     mdev_pci_frontend_exit(s);
     mdev_destroy(s->handle);

@@ -217,3 +217,37 @@ TEST_F(FaultSetTest, EveryFiringIsTracedAndHooked)
 
 } // namespace
 } // namespace mdev
+
+namespace mdev {
+namespace {
+
+const FaultDecl kSpurious{"spurious-irq", "one extra interrupt now", kVectorParam};
+
+TEST(FaultSetImmediate, RunsTheActionCountTimesAndIsNeverArmed)
+{
+    FaultSet set;
+    const auto id = set.declare(kSpurious);
+    std::vector<std::int64_t> vectors;
+    set.set_action(id, [&](const FaultArgs &a) { vectors.push_back(a.get_int(0, 0)); });
+    const std::vector<FaultArgText> args{{"vector", "3"}};
+    ASSERT_TRUE(set.inject("spurious-irq", 2, 0, args));
+    EXPECT_THAT(vectors, ElementsAre(3, 3));
+    EXPECT_FALSE(set.any_armed());
+    EXPECT_EQ(set.entries()[id].fired, 2u);
+}
+
+TEST(FaultSetImmediate, RefusesCountZeroSkipAndNoAction)
+{
+    FaultSet set;
+    const auto id = set.declare(kSpurious);
+    int runs = 0;
+    set.set_action(id, [&](const FaultArgs &) { runs++; });
+    EXPECT_THAT(set.inject("spurious-irq", 0, 0, {}).error().message, HasSubstr("1 or more"));
+    EXPECT_THAT(set.inject("spurious-irq", 1, 1, {}).error().message, HasSubstr("skip"));
+    set.set_action(id, nullptr);
+    EXPECT_THAT(set.inject("spurious-irq", 1, 0, {}).error().message, HasSubstr("no frontend"));
+    EXPECT_EQ(runs, 0);
+}
+
+} // namespace
+} // namespace mdev

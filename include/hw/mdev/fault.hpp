@@ -26,6 +26,7 @@
 #include "hw/mdev/error.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -90,6 +91,10 @@ struct FaultArgText {
     std::string value;
 };
 
+// What a fault that happens at once ("one extra interrupt now") does when
+// it is injected, once per count.
+using FaultAction = std::function<void(const FaultArgs &)>;
+
 // Where a firing is reported (the device's UUID goes with it). The default
 // emits the trace event mdev_fault_fire.
 using FaultFireHook = void (*)(const char *dev, const char *fault, const char *event);
@@ -107,6 +112,8 @@ public:
         std::uint64_t fire_left = 0; // firings left (count > 0 only)
         std::uint64_t fired = 0;     // firings since the device was created
         FaultArgs args;
+        bool immediate = false; // set_action() made it one
+        FaultAction action;
     };
 
     FaultSet() = default;
@@ -123,6 +130,12 @@ public:
     // frontend re-binding declares again).
     Id declare(const FaultDecl &decl);
     std::optional<Id> find(std::string_view name) const;
+    // Makes `id` a fault that happens at once: inject() runs `action`
+    // `count` times (each a firing) instead of arming it; skip must be 0 and
+    // count at least 1. The code that set an action removes it (nullptr)
+    // before the object it calls goes; the fault is then refused until an
+    // action is set again.
+    void set_action(Id id, FaultAction action);
 
     // The hook point's first question: is any fault of this device armed?
     bool any_armed() const { return armed_count_ != 0; }

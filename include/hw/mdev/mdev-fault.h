@@ -60,6 +60,12 @@ bool mdev_fault_clear(MdevHandle *h, const char *fault, MdevError *err);
 /* Whether any fault of the mdev is armed. */
 bool mdev_faults_armed(MdevHandle *h);
 
+/*
+ * Implemented by the glue (hw/mdev/mdev-fault-qmp.c): the mdev @uuid is
+ * going away; its faults no longer block migration.
+ */
+void mdev_fault_forget(const char *uuid);
+
 #ifdef __cplusplus
 }
 #endif
