@@ -36,7 +36,7 @@ extern "C" size_t mdev_fault_count(MdevHandle *h)
                        [](Device &dev) { return dev.faults().entries().size(); });
 }
 
-extern "C" bool mdev_fault_info(MdevHandle *h, size_t index, MdevFaultInfo *out)
+extern "C" bool mdev_fault_info(MdevHandle *h, size_t index, MdevFaultDesc *out)
 {
     return capi::enter(h, false, [&](Device &dev) {
         const auto entries = dev.faults().entries();
@@ -44,14 +44,14 @@ extern "C" bool mdev_fault_info(MdevHandle *h, size_t index, MdevFaultInfo *out)
             return false;
         }
         const FaultSet::Entry &e = entries[index];
-        *out = MdevFaultInfo{e.decl->name, e.decl->help, e.decl->params.size(), e.armed,
+        *out = MdevFaultDesc{e.decl->name, e.decl->help, e.decl->params.size(), e.armed,
                              e.count, e.skip, e.fired};
         return true;
     });
 }
 
 extern "C" bool mdev_fault_param(MdevHandle *h, size_t index, size_t param,
-                                 MdevFaultParamInfo *out)
+                                 MdevFaultParamDesc *out)
 {
     return capi::enter(h, false, [&](Device &dev) {
         const auto entries = dev.faults().entries();
@@ -59,7 +59,7 @@ extern "C" bool mdev_fault_param(MdevHandle *h, size_t index, size_t param,
             return false;
         }
         const FaultParam &p = entries[index].decl->params[param];
-        *out = MdevFaultParamInfo{p.name, fault_param_type_name(p.type), p.help};
+        *out = MdevFaultParamDesc{p.name, fault_param_type_name(p.type), p.help};
         return true;
     });
 }

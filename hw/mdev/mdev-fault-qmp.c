@@ -30,7 +30,7 @@ static GHashTable *mdev_fault_blockers;
 
 typedef struct MdevFaultFind {
     const char *uuid; /* NULL: every mdev */
-    MdevFaultsList **tail;
+    MdevFaultsList ***tail;
     MdevHandle *found;
 } MdevFaultFind;
 
@@ -92,13 +92,13 @@ static MdevFaults *mdev_fault_describe(MdevHandle *h)
 {
     MdevFaults *m = g_new0(MdevFaults, 1);
     MdevFaultInfoList **tail = &m->faults;
-    MdevFaultInfo info;
+    MdevFaultDesc info;
 
     m->uuid = g_strdup(mdev_uuid(h));
     for (size_t i = 0; mdev_fault_info(h, i, &info); i++) {
         MdevFaultInfo *fi = g_new0(MdevFaultInfo, 1);
         MdevFaultParamList **ptail = &fi->params;
-        MdevFaultParamInfo pinfo;
+        MdevFaultParamDesc pinfo;
 
         fi->name = g_strdup(info.name);
         fi->description = g_strdup(info.description);

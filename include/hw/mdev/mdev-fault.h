@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-typedef struct MdevFaultInfo {
+typedef struct MdevFaultDesc {
     const char *name;
     const char *description;
     size_t nparams;
@@ -23,13 +23,13 @@ typedef struct MdevFaultInfo {
     uint64_t count; /* as last armed; 0: until cleared */
     uint64_t skip;  /* as last armed */
     uint64_t fired; /* firings since the mdev was created */
-} MdevFaultInfo;
+} MdevFaultDesc;
 
-typedef struct MdevFaultParamInfo {
+typedef struct MdevFaultParamDesc {
     const char *name;
     const char *type; /* "int", "bool" or "str" */
     const char *description;
-} MdevFaultParamInfo;
+} MdevFaultParamDesc;
 
 /* An argument of mdev_fault_inject(): a parameter's name, value as text. */
 typedef struct MdevFaultArg {
@@ -40,10 +40,10 @@ typedef struct MdevFaultArg {
 /* How many faults the mdev offers (its frontend's and its parent's). */
 size_t mdev_fault_count(MdevHandle *h);
 /* Fault @index of the mdev; false past the end. */
-bool mdev_fault_info(MdevHandle *h, size_t index, MdevFaultInfo *out);
+bool mdev_fault_info(MdevHandle *h, size_t index, MdevFaultDesc *out);
 /* Parameter @param of fault @index; false past the end. */
 bool mdev_fault_param(MdevHandle *h, size_t index, size_t param,
-                      MdevFaultParamInfo *out);
+                      MdevFaultParamDesc *out);
 
 /*
  * Arms @fault: it fires on the @count matching events (0: every one until
