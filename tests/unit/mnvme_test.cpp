@@ -12,6 +12,7 @@
 #include "vfio/msix.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
+#include "test_uuid.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -32,12 +33,7 @@ using ::testing::HasSubstr;
 using vfio::PciFunction;
 using namespace nvme;
 
-std::string uuid_n(unsigned n)
-{
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "6e766d65-0000-4000-8000-%012x", n);
-    return buf;
-}
+using test::uuid_n;
 
 // Guest RAM [0, 4 MiB), INTx recorded.
 class RamHost final : public Host {

@@ -10,6 +10,7 @@
 #include "hw/mdev/host.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
+#include "test_uuid.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -90,12 +91,7 @@ public:
     std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(4096, 0);
 };
 
-std::string uuid_n(unsigned n)
-{
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "5e7c0a10-1d2e-4f30-9a4b-%012x", n);
-    return buf;
-}
+using test::uuid_n;
 
 class MsixTest : public ::testing::Test {
 protected:
