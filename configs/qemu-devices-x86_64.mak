@@ -4,10 +4,10 @@
 # whose Kconfig says "default y" (and whose host feature setup enables) is
 # built, as in QEMU's own x86_64 build and Debian's qemu-system-x86, less the
 # devices that need a library setup does not install (GTK, SDL, SPICE, OpenGL,
-# libusb, usbredir, libcacard, libattr for virtfs).
+# libusb, usbredir, libcacard, libattr for virtfs, libcbor and gnutls for
+# the nitro-enclave board).
 #
-# That set has, among others: the pc, q35, isapc, microvm and nitro-enclave
-# boards; vfio-pci and the vfio-user client (vfio-user-pci); intel-iommu,
+# That set has, among others: the pc, q35, isapc and microvm boards; vfio-pci and the vfio-user client (vfio-user-pci); intel-iommu,
 # amd-iommu, virtio-iommu-pci; the virtio-*-pci devices (net, blk, scsi,
 # serial, balloon, rng, gpu, vga, vsock, vhost-user-*), qemu-xhci and the USB
 # devices, the PCI/PCIe bridges and root ports, nvme, e1000/e1000e, pvpanic,
