@@ -1,5 +1,5 @@
 # qemu-mdev: the README's commands, a thin wrapper over scripts/.
-#   make setup   packages, QEMU 10.0.2 fetched+verified, patched, configured and
+#   make setup   packages, QEMU 10.2.2 fetched+verified, patched, configured and
 #                built with hw/mdev: build/qemu/qemu-system-x86_64
 #   make demo    setup, then scripts/demo
 #   make check   setup and asan, then every test (scripts/run-tests); last

@@ -66,6 +66,7 @@ static int mdev_versioned_struct_get(QEMUFile *f, void *pv, size_t size,
     const VMStateDescription *vmsd = field->vmsd;
     uint32_t version = qemu_get_be32(f);
     int ret = qemu_file_get_error(f);
+    Error *local_err = NULL;
 
     if (ret) {
         return ret;
@@ -79,19 +80,30 @@ static int mdev_versioned_struct_get(QEMUFile *f, void *pv, size_t size,
                      vmsd->version_id);
         return -EINVAL;
     }
-    return vmstate_load_state(f, vmsd, pv, (int)version);
+    ret = vmstate_load_state(f, vmsd, pv, (int)version, &local_err);
+    if (local_err) {
+        error_report_err(local_err);
+    }
+    return ret;
 }
 
 static int mdev_versioned_struct_put(QEMUFile *f, void *pv, size_t size,
                                      const VMStateField *field,
                                      JSONWriter *vmdesc)
 {
+    Error *local_err = NULL;
+    int ret;
+
     qemu_put_be32(f, field->vmsd->version_id);
     /*
      * No description of the inner fields in the stream's JSON: the field
      * is described as one "mdev-versioned-struct" of its size.
      */
-    return vmstate_save_state(f, field->vmsd, pv, NULL);
+    ret = vmstate_save_state(f, field->vmsd, pv, NULL, &local_err);
+    if (local_err) {
+        error_report_err(local_err);
+    }
+    return ret;
 }
 
 static const VMStateInfo mdev_versioned_struct_info = {
@@ -354,7 +366,7 @@ static const int mdev_category_bit[] = {
     [MDEV_CATEGORY_STORAGE] = DEVICE_CATEGORY_STORAGE,
 };
 
-static void mdev_type_class_init(ObjectClass *klass, void *data)
+static void mdev_type_class_init(ObjectClass *klass, const void *data)
 {
     const MdevParentInfo *info = data;
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -413,7 +425,7 @@ static void mdev_register_parent_types(void)
             .name = name,
             .parent = TYPE_MDEV_PCI,
             .class_init = mdev_type_class_init,
-            .class_data = (void *)info,
+            .class_data = info,
         };
 
         mdev_check_declaration(info);

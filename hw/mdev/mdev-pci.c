@@ -586,7 +586,7 @@ int mdev_pci_post_load(void *opaque, int version_id)
     return 0;
 }
 
-static void mdev_pci_class_init(ObjectClass *klass, void *data)
+static void mdev_pci_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *pc = PCI_DEVICE_CLASS(klass);
