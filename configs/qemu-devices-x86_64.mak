@@ -40,3 +40,11 @@ CONFIG_SPDM_SOCKET=y
 
 # pcie-root-port: hotplug on q35 (guest case hotplug-pcie).
 CONFIG_PCIE_PORT=y
+
+# What libvirt adds to every domain that does not turn it off (tests/libvirt,
+# docs/install-and-libvirt.md): the memory balloon (virtio-balloon-pci) and
+# the default USB controller (piix3-usb-uhci on pc, qemu-xhci on q35).
+# Temporary: QEMU's full default device set will carry them.
+CONFIG_VIRTIO_BALLOON=y
+CONFIG_USB_UHCI=y
+CONFIG_USB_XHCI_PCI=y
