@@ -17,8 +17,10 @@
 # HOTPLUG-DEL (the host: mdev-remove by that UUID): the function is gone.
 # SAVE-RESTORE (the host: virsh save, virsh restore): the card's inputs still
 # read 0xa55a, the 4 MiB read back from the file namespace are the pattern,
-# a new write reads back, every mtty port loops again; nothing bad in the
-# kernel log.
+# a new write reads back, every mtty port loops again.
+# HOTPLUG-SAVE-RESTORE (the host: device_add of another mtty, virsh save,
+# virsh restore --xml naming it): the function is there and loops, the card
+# still drives its value; nothing bad in the kernel log.
 . /lib/mdev/guest-lib.sh
 
 MTTY=4348:3253 NVME=1af4:10f1 GPIO=494f:0dc8
@@ -139,5 +141,25 @@ if [ -b /dev/nvme0n2 ]; then
         fail "after restore a new write does not read back"
 fi
 mtty_loops 2
+
+# --- save and restore with a device the monitor added -----------------------
+# (the host: device_add, virsh save; virsh restore fails, as libvirt starts
+# QEMU from its XML, which does not name the device; virsh restore --xml
+# with the device's -device line added restores it)
+before=$(bound)
+host HOTPLUG-SAVE-RESTORE
+i=0
+while [ "$(bound)" -le "$before" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+if [ "$(bound)" -gt "$before" ]; then
+    ok "the mtty function added before the save is bound by serial after the restore"
+    mtty_loops 3
+else
+    fail "no new mtty function 15 s after the restore ($before before)"
+fi
+if [ -n "$chip" ]; then
+    got=$(gpioloop --get "/dev/$chip" 2>&1)
+    [ "$got" = "inputs $GPIO_VALUE" ] && ok "after the second restore the card still drives $GPIO_VALUE" ||
+        fail "after the second restore: $got, want inputs $GPIO_VALUE"
+fi
 check_kernel_log
 finish
