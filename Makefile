@@ -75,7 +75,7 @@ install: setup
 
 clean:
 	rm -rf build/qemu build/qemu-asan build/src build/unit build/fuzz build/fuzz-coverage \
-	  build/fuzz-runs build/test-summary.txt
+	  build/fuzz-runs build/test-summary.txt build/libvirt-cache
 
 distclean:
 	rm -rf build
