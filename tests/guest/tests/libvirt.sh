@@ -21,6 +21,9 @@
 # HOTPLUG-SAVE-RESTORE (the host: device_add of another mtty, virsh save,
 # virsh restore --xml naming it): the function is there and loops, the card
 # still drives its value; nothing bad in the kernel log.
+# RAM-SAVE (the guest wrote nvme0n1, the RAM namespace, whose contents do not
+# migrate; the host: virsh save, which must refuse and leave the guest
+# running).
 . /lib/mdev/guest-lib.sh
 
 MTTY=4348:3253 NVME=1af4:10f1 GPIO=494f:0dc8
@@ -162,4 +165,15 @@ if [ -n "$chip" ]; then
         fail "after the second restore: $got, want inputs $GPIO_VALUE"
 fi
 check_kernel_log
+
+# --- a save after the guest wrote the RAM namespace -------------------------
+# Its contents do not migrate: virsh save must refuse, and the guest go on.
+if [ -b /dev/nvme0n1 ]; then
+    dd if=/tmp/pattern of=/dev/nvme0n1 bs=64k count=16 oflag=direct 2>/dev/null &&
+        ok "1 MiB written to nvme0n1 (the RAM namespace)" || fail "dd to nvme0n1"
+else
+    fail "no /dev/nvme0n1"
+fi
+echo "checks before the RAM-namespace save: $failures failed"
+host RAM-SAVE
 finish
