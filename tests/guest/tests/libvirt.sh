@@ -61,8 +61,9 @@ gpio_chip() {
 }
 
 # --- at boot ----------------------------------------------------------------
-# The guest's stdin is the console the host writes its answers to: no echo.
-stty -echo 2>/dev/null
+# The guest's stdin is the console the host writes its answers to: no echo,
+# and Enter (CR, as virsh console sends it) ends a line.
+stty -echo icrnl 2>/dev/null
 
 mtty_loops 2
 
