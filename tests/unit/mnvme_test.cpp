@@ -167,6 +167,32 @@ TEST_F(MnvmeTest, FileProperty)
     unlink(path);
 }
 
+// A written RAM namespace blocks the mdev's migration, with the reason the
+// destination would refuse it for; a written file namespace does not.
+TEST_F(MnvmeTest, WrittenRamNamespaceBlocksMigration)
+{
+    char path[] = "/tmp/mnvme-parent-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    ASSERT_EQ(truncate(path, 1 << 20), 0);
+    Result<Device *> r = create(1, "mnvme-64m", path);
+    ASSERT_TRUE(r) << r.error().message;
+    unlink(path);
+    Device &d = **r;
+    MnvmeMdev &m = d.vendor_state<MnvmeMdev>();
+    ASSERT_EQ(m.ports().dev, &d); // bound
+    m.controller().ns(2).storage->written();
+    EXPECT_FALSE(d.migration_blocked());
+    m.controller().ns(1).storage->written();
+    EXPECT_TRUE(d.migration_blocked());
+    EXPECT_THAT(d.migration_blocker(), HasSubstr("RAM namespace was written"));
+    EXPECT_THAT(d.migration_blocker(), HasSubstr("use file="));
+    // A reset does not unblock: the data is still in the namespace.
+    vfio::pci_function(d)->reset();
+    EXPECT_TRUE(d.migration_blocked());
+}
+
 TEST_F(MnvmeTest, PciFaceIsAnNvmeController)
 {
     PciFunction &f = make();

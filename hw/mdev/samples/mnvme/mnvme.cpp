@@ -59,11 +59,27 @@ MnvmeMdev::MnvmeMdev(nvme::Identity identity,
     : ctrl_(state_, ports_, ports_, ports_, std::move(identity), std::move(ns)),
       ram_mib_(ram_mib), file_(std::move(file))
 {
+    // The namespaces' storage lives in the controller, as long as this.
+    for (std::uint32_t nsid = 1; nsid <= nvme::kMaxNamespaces; nsid++) {
+        const nvme::Namespace &n = ctrl_.ns(nsid);
+        if (n.storage && !n.storage->persistent()) {
+            n.storage->on_first_write([this] { ram_written(); });
+        }
+    }
     ctrl_.power_on_reset();
+}
+
+void MnvmeMdev::ram_written()
+{
+    // Writes come from the guest's commands, so the device is bound.
+    if (ports_.dev) {
+        ports_.dev->block_migration(kRamWrittenReason);
+    }
 }
 
 bool MnvmeMdev::post_load(Device &dev)
 {
+    // The second defence: a source that could not hold the blocker.
     if (state_.volatile_ns_written) {
         dev.guest_error("mnvme: the source's RAM namespace was written, and RAM namespace "
                         "contents do not migrate (use file=): refused");

@@ -60,7 +60,19 @@ public:
     bool post_load(Device &) override;
     std::optional<std::string> property(std::string_view name) const override;
 
+    // Why a written RAM namespace keeps the VM from migrating (and, as the
+    // source's, why a destination refuses the stream).
+    static constexpr const char *kRamWrittenReason =
+        "mnvme: the RAM namespace was written, and RAM namespace contents do not "
+        "migrate (use file=)";
+
 private:
+    // The first write to a RAM namespace: from then on the mdev's state
+    // cannot migrate. Neither a reset nor a controller reset unblocks (the
+    // data is still there); no command discards a namespace, so only
+    // removing the device does.
+    void ram_written();
+
     nvme::NvmeControllerState state_{};
     MnvmePorts ports_;
     nvme::Controller ctrl_;
