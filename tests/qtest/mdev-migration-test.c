@@ -8,6 +8,7 @@
  * hotplugged on the source, say) fails naming the device's section.
  */
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
@@ -173,6 +174,62 @@ static void test_stream_uuid_taken_on_the_destination(void)
 }
 
 /*
+ * A stream from a build before the UUID travelled: mdev-identity version 1
+ * (no UUID). Made from a real stream by setting the section's version to 1
+ * and taking the 16 bytes of the UUID out. It loads, and the destination
+ * keeps its own UUID, as before; even one given explicitly.
+ */
+static void forge_identity_v1(const char *file, const char *idstr)
+{
+    g_autofree gchar *data = NULL;
+    g_autoptr(GByteArray) forged = g_byte_array_new();
+    size_t len, idlen = strlen(idstr);
+    const char *at = NULL, *p;
+    const char *version, *fields;
+    guint8 v1[4] = { 0, 0, 0, 1 };
+
+    g_assert_true(g_file_get_contents(file, &data, &len, NULL));
+    for (p = data + 1; p + idlen <= data + len; p++) {
+        if ((guint8)p[-1] == idlen && !memcmp(p, idstr, idlen)) {
+            at = p;
+            break;
+        }
+    }
+    g_assert_nonnull(at);
+    /* Then the instance id (4 bytes) and the version (4 bytes). */
+    version = at + idlen + 4;
+    g_assert_cmpuint(ldl_be_p(version), ==, 2);
+    /* The identity: a length byte and its text; the UUID follows. */
+    fields = version + 4;
+    fields += 1 + (guint8)fields[0];
+    g_byte_array_append(forged, (guint8 *)data, version - data);
+    g_byte_array_append(forged, v1, sizeof(v1));
+    g_byte_array_append(forged, (guint8 *)version + 4, fields - (version + 4));
+    g_byte_array_append(forged, (guint8 *)fields + 16,
+                        len - (fields + 16 - data));
+    g_assert_true(g_file_set_contents(file, (gchar *)forged->data,
+                                      forged->len, NULL));
+}
+
+static void test_version_1_identity_keeps_the_destinations_uuid(void)
+{
+    g_autofree char *file = mvnet_stream();
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *after = NULL;
+    QTestState *dst;
+
+    forge_identity_v1(file, "0000:00:04.0/mdev-identity");
+    dst = qtest_initf("-M q35 -nodefaults -device mdev-mvnet,class=virtio,"
+                      "addr=04.0,id=net,uuid=" OTHER_UUID " -incoming %s",
+                      uri);
+    mdev_qtest_wait_migration(dst, "completed");
+    unlink(file);
+    after = only_mdev_uuid(dst);
+    g_assert_cmpstr(after, ==, OTHER_UUID);
+    qtest_quit(dst);
+}
+
+/*
  * The hotplug-then-save case: an mdev hotplugged on the source (device_add
  * into a root port) and a destination started from the original
  * configuration. QEMU's refusal names the device's section, whose idstr is
@@ -219,6 +276,8 @@ int main(int argc, char **argv)
                    test_explicit_other_uuid_is_refused);
     qtest_add_func("/mdev/migration/stream-uuid-taken-on-the-destination",
                    test_stream_uuid_taken_on_the_destination);
+    qtest_add_func("/mdev/migration/version-1-identity-keeps-the-uuid",
+                   test_version_1_identity_keeps_the_destinations_uuid);
     qtest_add_func("/mdev/migration/destination-without-the-hotplugged-mdev",
                    test_destination_without_the_hotplugged_mdev);
 

@@ -266,6 +266,24 @@ void admin_identify(PciFunction &f, RamHost &host, std::uint16_t cid)
     f.bar_write(0, NVME_REG_DBS, cid % 8, 4);
 }
 
+// An mdev that takes its migration stream's UUID (Core::rekey) reports
+// the serial derived from it, as the source did.
+TEST_F(MnvmeTest, RekeyedMdevReportsTheNewSerial)
+{
+    PciFunction &f = make(1);
+    ASSERT_TRUE(core.rekey(*dev, *Uuid::parse(uuid_n(0xabc))));
+    f.bar_write(0, NVME_REG_AQA, 0x00070007, 4);
+    f.bar_write(0, NVME_REG_ASQ, 0x10000, 4);
+    f.bar_write(0, NVME_REG_ACQ, 0x20000, 4);
+    f.bar_write(0, NVME_REG_CC, NVME_CC_ENABLE | 6u << 16 | 4u << 20, 4);
+    admin_identify(f, host, 1);
+    const std::string serial(reinterpret_cast<const char *>(&host.ram[0x30000 + ID_CTRL_SN]),
+                             17);
+    EXPECT_EQ(serial, "MNVME000000000ABC");
+    EXPECT_EQ(core.find_device(uuid_n(1)), nullptr);
+    EXPECT_EQ(core.find_device(uuid_n(0xabc)), dev);
+}
+
 TEST_F(MnvmeTest, MsixVectorPerQueueAndIntxWhenOff)
 {
     PciFunction &f = make();

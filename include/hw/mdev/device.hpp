@@ -118,7 +118,10 @@ private:
     void set_uuid(const Uuid &uuid)
     {
         uuid_ = uuid;
-        uuid_text_ = uuid.to_string();
+        // Copied into the buffer it has (same length): trace names that
+        // kept uuid_text() (a vring's, say) read the new UUID.
+        const std::string text = uuid.to_string();
+        uuid_text_.assign(text);
     }
 
     Parent &parent_;

@@ -58,6 +58,7 @@ public:
 
     std::vector<migration::Data> migrated(const Device &) override;
     bool post_load(Device &) override;
+    void uuid_changed(Device &) override;
     std::optional<std::string> property(std::string_view name) const override;
 
     // Why a written RAM namespace keeps the VM from migrating (and, as the
@@ -101,6 +102,9 @@ private:
     unsigned budget_mib_;
     unsigned used_mib_ = 0;
 };
+
+// What Identify reports of an mdev with `uuid` of `type` (serial, UUIDs).
+nvme::Identity mnvme_identity(const Uuid &uuid, const MdevType &type);
 
 // The vfio face (mnvme_vfio.cpp).
 const vfio::VfioOps &mnvme_vfio_ops();

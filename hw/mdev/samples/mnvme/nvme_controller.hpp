@@ -76,6 +76,9 @@ public:
     std::uint64_t cap() const;
     const NvmeControllerState &state() const { return s_; }
     const Namespace &ns(std::uint32_t nsid) const { return ns_[nsid - 1]; }
+    // The mdev took another UUID (its migration stream's): Identify reports
+    // the serial and UUIDs derived from it from now on.
+    void set_identity(Identity identity) { id_ = std::move(identity); }
 
 private:
     struct Command {
