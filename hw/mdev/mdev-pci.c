@@ -781,9 +781,8 @@ static void mdev_pci_set_uuid(Object *obj, Visitor *v, const char *name,
         return;
     }
     if (qemu_uuid_parse(str, &s->uuid_prop) < 0) {
-        error_setg(errp, "property 'uuid': '%s' is not a UUID", str);
-        error_append_hint(errp, "Give 8-4-4-4-12 hex digits, or \"auto\" "
-                          "for a random one.\n");
+        /* As qdev's own UUID property says it. */
+        error_set_from_qdev_prop_error(errp, -EINVAL, obj, name, str);
         return;
     }
     s->uuid_auto = false;
