@@ -265,6 +265,7 @@ static const VMStateDescription *mdev_type_vmsd(const char *type_name,
     vmsd->version_id = 1;
     vmsd->minimum_version_id = 1;
     vmsd->post_load = mdev_pci_post_load;
+    vmsd->pre_save = mdev_pci_pre_save;
     vmsd->fields = fields;
     vmsd->subsections = subs;
     return vmsd;
@@ -320,7 +321,9 @@ static void mdev_type_add_properties(ObjectClass *klass,
      */
     props[0] = (Property)DEFINE_PROP_STRING("class", MdevPCIState, class_name);
     props[1] = (Property)DEFINE_PROP_STRING("mdev-type", MdevPCIState, type);
-    props[2] = (Property)DEFINE_PROP_UUID("uuid", MdevPCIState, uuid_prop);
+    props[2] = (Property)DEFINE_PROP("uuid", MdevPCIState, uuid_prop,
+                                     mdev_prop_uuid, QemuUUID,
+                                     .set_default = true);
     props[3] = (Property)DEFINE_PROP_LINK("parent", MdevPCIState, parent_link,
                                           TYPE_MDEV_PARENT, Object *);
     for (size_t i = 0; i < info->nproperties; i++) {
@@ -349,7 +352,8 @@ static void mdev_type_add_properties(ObjectClass *klass,
     object_class_property_set_description(klass, "parent", parent_help);
     object_class_property_set_description(klass, "uuid",
         "The mdev's UUID: 8-4-4-4-12 hex digits, or \"auto\" (the default) "
-        "for a random one");
+        "for a random one, which an incoming migration replaces with the "
+        "source's");
     for (size_t i = 0; i < info->nproperties; i++) {
         object_class_property_set_description(klass, info->properties[i].name,
                                               info->properties[i].help);
