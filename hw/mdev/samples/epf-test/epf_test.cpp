@@ -71,8 +71,11 @@ Bar0Layout bar0_layout(std::uint32_t msix_vectors)
 {
     Bar0Layout l{kRegSize, kRegSize, 0};
     std::uint32_t end = kRegSize;
+    if (msix_vectors >= kMsixPageAlignedFrom) {
+        l.table_offset = kMsixPageAlignedOffset;
+    }
     if (msix_vectors) {
-        l.pba_offset = kRegSize + msix_vectors * PCI_MSIX_ENTRY_SIZE;
+        l.pba_offset = l.table_offset + msix_vectors * PCI_MSIX_ENTRY_SIZE;
         // pci-epf-test: ALIGN(DIV_ROUND_UP(vectors, 8), 8) bytes of PBA.
         end = l.pba_offset + ((msix_vectors + 63) / 64) * 8;
     }
