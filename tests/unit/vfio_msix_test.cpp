@@ -34,8 +34,6 @@ using vfio::PciFunction;
 namespace r = epf;
 
 constexpr std::uint64_t kRamBase = 0x10000;
-// The MSI-X table: BAR0 right after the registers, as pci-epf-test lays it out.
-constexpr std::uint64_t kTable = r::kRegSize;
 
 struct Message {
     std::uint64_t address;
@@ -147,6 +145,9 @@ protected:
     void ack() { set_reg(r::PCI_ENDPOINT_TEST_STATUS, reg(r::PCI_ENDPOINT_TEST_STATUS) & ~r::STATUS_IRQ_RAISED); }
     std::uint32_t index() { return fn->irq_index(); }
     std::uint64_t pba_offset() { return fn->msix()->layout().pba_offset; }
+    // The MSI-X table in BAR0: right after the registers, as pci-epf-test
+    // lays it out (on BAR0's second page from r::kMsixPageAlignedFrom vectors).
+    std::uint64_t table() { return fn->msix()->layout().table_offset; }
 
     std::uint8_t cap() { return fn->msix()->layout().cap; }
     std::uint16_t control() { return std::uint16_t(fn->config_read(cap() + PCI_MSIX_FLAGS, 2)); }
@@ -156,13 +157,13 @@ protected:
     void program(std::uint32_t v, std::uint64_t address, std::uint32_t data, bool masked)
     {
         const std::uint64_t e = v * PCI_MSIX_ENTRY_SIZE;
-        fn->bar_write(0, kTable + e + PCI_MSIX_ENTRY_LOWER_ADDR, address, 8); // QWORD
-        fn->bar_write(0, kTable + e + PCI_MSIX_ENTRY_DATA, data, 4);
-        fn->bar_write(0, kTable + e + PCI_MSIX_ENTRY_VECTOR_CTRL, masked ? 1 : 0, 4);
+        fn->bar_write(0, table() + e + PCI_MSIX_ENTRY_LOWER_ADDR, address, 8); // QWORD
+        fn->bar_write(0, table() + e + PCI_MSIX_ENTRY_DATA, data, 4);
+        fn->bar_write(0, table() + e + PCI_MSIX_ENTRY_VECTOR_CTRL, masked ? 1 : 0, 4);
     }
     void mask(std::uint32_t v, bool masked)
     {
-        fn->bar_write(0, kTable + v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
+        fn->bar_write(0, table() + v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
                       masked ? 1 : 0, 4);
     }
     std::uint64_t pba_qword(std::uint32_t q) { return fn->bar_read(0, pba_offset() + 8 * q, 8); }
@@ -195,7 +196,7 @@ TEST_F(MsixTest, LayoutComesFromTheCapabilityAndBars)
     // Every vector starts masked (PCI 3.0 6.8.2.9), nothing pending.
     for (std::uint32_t v = 0; v < 8; v++) {
         EXPECT_TRUE(f.msix()->vector_masked(v));
-        EXPECT_EQ(f.bar_read(0, kTable + v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 4), 1u);
+        EXPECT_EQ(f.bar_read(0, table() + v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 4), 1u);
     }
     EXPECT_EQ(pba_qword(0), 0u);
 }
@@ -423,7 +424,7 @@ TEST_F(MsixTest, ResetDisablesMsixAndClearsTheTable)
     EXPECT_EQ(index(), VFIO_PCI_INTX_IRQ_INDEX);
     EXPECT_EQ(control(), 3u);
     EXPECT_TRUE(fn->msix()->vector_masked(0));
-    EXPECT_EQ(fn->bar_read(0, kTable + 0, 8), 0u);
+    EXPECT_EQ(fn->bar_read(0, table() + 0, 8), 0u);
     EXPECT_EQ(pba_qword(0), 0u);
     EXPECT_THAT(host.messages, IsEmpty());
 }
@@ -436,15 +437,15 @@ TEST_F(MsixTest, OddTableAccessesAreGuestErrors)
     program(1, kAddr, 0xabcd, true);
     const std::size_t before = host.errors.size();
     // 1- and 2-byte, misaligned, a QWORD at a DWORD offset.
-    EXPECT_EQ(fn->bar_read(0, kTable + 16 + 8, 1), 0xffu);
-    EXPECT_EQ(fn->bar_read(0, kTable + 16 + 8, 2), 0xffffu);
-    EXPECT_EQ(fn->bar_read(0, kTable + 16 + 9, 4), 0xffffffffu);
-    EXPECT_EQ(fn->bar_read(0, kTable + 16 + 4, 8), ~std::uint64_t(0));
-    fn->bar_write(0, kTable + 16 + 8, 0x11, 1);
-    fn->bar_write(0, kTable + 16 + 8, 0x1111, 2);
-    fn->bar_write(0, kTable + 16 + 10, 0x11111111, 4);
-    fn->bar_write(0, kTable + 16 + 12, 0, 8); // would unmask 1 and spill into 2
-    fn->bar_write(0, kTable + 16 + 12, 0, 3);
+    EXPECT_EQ(fn->bar_read(0, table() + 16 + 8, 1), 0xffu);
+    EXPECT_EQ(fn->bar_read(0, table() + 16 + 8, 2), 0xffffu);
+    EXPECT_EQ(fn->bar_read(0, table() + 16 + 9, 4), 0xffffffffu);
+    EXPECT_EQ(fn->bar_read(0, table() + 16 + 4, 8), ~std::uint64_t(0));
+    fn->bar_write(0, table() + 16 + 8, 0x11, 1);
+    fn->bar_write(0, table() + 16 + 8, 0x1111, 2);
+    fn->bar_write(0, table() + 16 + 10, 0x11111111, 4);
+    fn->bar_write(0, table() + 16 + 12, 0, 8); // would unmask 1 and spill into 2
+    fn->bar_write(0, table() + 16 + 12, 0, 3);
     // Past the table, through the C-side entry (the glue's region is the
     // table's size, so only a bug could ask; it must not touch memory).
     EXPECT_EQ(fn->msix_read(MDEV_VFIO_MSIX_TABLE, 64, 4), 0xffffffffu);
@@ -460,7 +461,7 @@ TEST_F(MsixTest, OddTableAccessesAreGuestErrors)
         EXPECT_THAT(host.errors[i], HasSubstr("MSI-X")) << host.errors[i];
     }
     // Nothing changed.
-    EXPECT_EQ(fn->bar_read(0, kTable + 16 + 8, 4), 0xabcdu);
+    EXPECT_EQ(fn->bar_read(0, table() + 16 + 8, 4), 0xabcdu);
     EXPECT_TRUE(fn->msix()->vector_masked(1));
     EXPECT_EQ(pba_qword(0), 0u);
     // The registers below the table still reach the device.
@@ -471,10 +472,10 @@ TEST_F(MsixTest, OddTableAccessesAreGuestErrors)
 TEST_F(MsixTest, ReservedEntryBitsReadZero)
 {
     make(0, 2);
-    fn->bar_write(0, kTable + PCI_MSIX_ENTRY_LOWER_ADDR, 0xfee00003, 4);
-    fn->bar_write(0, kTable + PCI_MSIX_ENTRY_VECTOR_CTRL, 0xfffffffe, 4);
-    EXPECT_EQ(fn->bar_read(0, kTable + PCI_MSIX_ENTRY_LOWER_ADDR, 4), 0xfee00000u);
-    EXPECT_EQ(fn->bar_read(0, kTable + PCI_MSIX_ENTRY_VECTOR_CTRL, 4), 0u);
+    fn->bar_write(0, table() + PCI_MSIX_ENTRY_LOWER_ADDR, 0xfee00003, 4);
+    fn->bar_write(0, table() + PCI_MSIX_ENTRY_VECTOR_CTRL, 0xfffffffe, 4);
+    EXPECT_EQ(fn->bar_read(0, table() + PCI_MSIX_ENTRY_LOWER_ADDR, 4), 0xfee00000u);
+    EXPECT_EQ(fn->bar_read(0, table() + PCI_MSIX_ENTRY_VECTOR_CTRL, 4), 0u);
 }
 
 // ---- Migration ---------------------------------------------------------------

@@ -240,6 +240,7 @@ void EpfTest::run(std::uint32_t command)
         return;
     }
     std::uint32_t status = 0;
+    const unsigned gen = generation_;
     if (command & COMMAND_RAISE_LEGACY_IRQ) {
         raise(IRQ_TYPE_LEGACY, 0);
         return;
@@ -260,12 +261,18 @@ void EpfTest::run(std::uint32_t command)
         log("COMMAND 0x%x has no command bit the function knows", command);
         return;
     }
+    if (gen != generation_) {
+        return; // reset by what its DMA reached: report nothing
+    }
     set_reg32(PCI_ENDPOINT_TEST_STATUS, reg32(PCI_ENDPOINT_TEST_STATUS) | status);
     raise(type, number);
 }
 
 bool EpfTest::transfer_in(std::uint64_t addr, std::span<std::uint8_t> buf, bool dma)
 {
+    if (buf.empty()) {
+        return true; // SIZE 0: nothing to move, wherever the address points
+    }
     if (dma) {
         return host_.dma_read(addr, buf);
     }
@@ -280,6 +287,9 @@ bool EpfTest::transfer_in(std::uint64_t addr, std::span<std::uint8_t> buf, bool 
 
 bool EpfTest::transfer_out(std::uint64_t addr, std::span<const std::uint8_t> buf, bool dma)
 {
+    if (buf.empty()) {
+        return true;
+    }
     if (dma) {
         return host_.dma_write(addr, buf);
     }
