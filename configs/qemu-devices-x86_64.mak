@@ -40,3 +40,8 @@ CONFIG_SPDM_SOCKET=y
 
 # pcie-root-port: hotplug on q35 (guest case hotplug-pcie).
 CONFIG_PCIE_PORT=y
+
+# intel-iommu with interrupt remapping (intremap=on): Linux gives a device
+# more than one MSI vector on x86 only through interrupt remapping, which
+# the epf-test guest case (pci_endpoint_test's MSI 1-32) needs.
+CONFIG_VTD=y
