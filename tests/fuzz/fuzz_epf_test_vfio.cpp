@@ -14,13 +14,14 @@ std::span<const std::uint8_t> epf_state(Device &dev)
 {
     const samples::EpfTestRegs &r =
         dev.vendor_state<samples::EpfTestMdev>().function().regs();
-    return {r.reg, sizeof(r.reg)};
+    return {reinterpret_cast<const std::uint8_t *>(&r), sizeof(r)};
 }
 
 // The registers (COMMAND, STATUS, IRQ_TYPE/NUMBER, FLAGS), the MSI-X table
-// at 0x80 and at 0x1000, and the command and BAR config fields.
-constexpr std::uint64_t kOffsets[] = {0x00, 0x04, 0x08, 0x1c, 0x24, 0x28, 0x2c,
-                                      0x80, 0x8c, 0x1000, 0x100c, 0x4, 0x10, 0x24};
+// at 0x80 (its second page at 0x1000, the PBA after 2048 entries at
+// 0x8080), unused register memory, and the command and BAR config fields.
+constexpr std::uint64_t kOffsets[] = {0x00, 0x04, 0x08, 0x1c, 0x24, 0x28, 0x2c, 0x30,
+                                      0x80, 0x8c, 0x1000, 0x100c, 0x8080, 0x4, 0x10, 0x24};
 constexpr std::uint64_t kValues[] = {0, 1, 2, 4, 8, 0x10, 0x20, 0x40, 0xffffffff, 2048};
 
 } // namespace

@@ -127,7 +127,7 @@ TEST(EpfCrc, IsTheKernelsCrc32LeWithoutFinalInversion)
     EXPECT_EQ(crc32_le_seeded(~0u, {}), 0xffffffffu);
 }
 
-TEST(EpfLayout, TableAfterTheRegistersThenOnItsOwnPage)
+TEST(EpfLayout, TableRightAfterTheRegistersForEveryVectorCount)
 {
     const Bar0Layout none = bar0_layout(0);
     EXPECT_EQ(none.size, 128u);
@@ -136,9 +136,13 @@ TEST(EpfLayout, TableAfterTheRegistersThenOnItsOwnPage)
     EXPECT_EQ(four.pba_offset, 0x80u + 64);
     EXPECT_EQ(four.size, 256u); // 0x80 + 64 + 8, to a power of two
     const Bar0Layout many = bar0_layout(2048);
-    EXPECT_EQ(many.table_offset, kMsixPageAlignedOffset);
-    EXPECT_EQ(many.pba_offset, kMsixPageAlignedOffset + 2048 * 16);
+    EXPECT_EQ(many.table_offset, 0x80u); // pci-epf-test's place, whatever the count
+    EXPECT_EQ(many.pba_offset, 0x80u + 2048 * 16);
     EXPECT_EQ(many.size, 65536u);
+    const Bar0Layout sixty_four = bar0_layout(64);
+    EXPECT_EQ(sixty_four.table_offset, 0x80u);
+    EXPECT_EQ(sixty_four.pba_offset, 0x480u);
+    EXPECT_EQ(sixty_four.size, 2048u);
     EXPECT_GE(many.size, many.pba_offset + 256);
 }
 
@@ -166,8 +170,14 @@ TEST_F(EpfTestTest, BarsAreMemoryOfEpfTestsSizes)
     // Past a BAR: a guest error, all ones, nothing written.
     EXPECT_EQ(fn.read(1, 512, 4), 0xffffffffu);
     fn.write(1, 510, 0, 4);
-    EXPECT_EQ(fn.read(0, kRegSize - 2, 4), 0xffffffffu);
-    EXPECT_EQ(host.errors.size(), 3u);
+    // BAR0 is the register table: a misaligned access is refused (reads
+    // 0), and so is a write past FLAGS, each with a line.
+    EXPECT_EQ(fn.read(0, kRegSize - 2, 4), 0u);
+    fn.write(0, 0x30, 1, 4);
+    EXPECT_EQ(fn.read(0, 0x30, 4), 0u); // unused register memory: 0, silently
+    ASSERT_EQ(host.errors.size(), 4u);
+    EXPECT_THAT(host.errors[2], HasSubstr("naturally aligned"));
+    EXPECT_THAT(host.errors[3], HasSubstr("no register there"));
     fn.reset();
     EXPECT_EQ(fn.read(5, kBarSize[5] - 4, 4), 0u);
     EXPECT_EQ(reg(PCI_ENDPOINT_TEST_MAGIC), 0u);

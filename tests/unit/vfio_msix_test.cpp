@@ -146,7 +146,7 @@ protected:
     std::uint32_t index() { return fn->irq_index(); }
     std::uint64_t pba_offset() { return fn->msix()->layout().pba_offset; }
     // The MSI-X table in BAR0: right after the registers, as pci-epf-test
-    // lays it out (on BAR0's second page from r::kMsixPageAlignedFrom vectors).
+    // lays it out, for every vector count.
     std::uint64_t table() { return fn->msix()->layout().table_offset; }
 
     std::uint8_t cap() { return fn->msix()->layout().cap; }

@@ -13,7 +13,9 @@
 #pragma once
 
 #include "hw/mdev/core.hpp"
+#include "hw/mdev/guest_log.hpp"
 #include "hw/mdev/pci_config.hpp"
+#include "hw/mdev/regfile.hpp"
 #include "hw/mdev/vfio_ops.hpp"
 
 #include <array>
@@ -94,15 +96,11 @@ inline constexpr std::uint32_t kMaxTransfer = 4u << 20;
 // engine's descriptor), which moves nothing if any byte is out of reach.
 inline constexpr std::uint32_t kPioChunk = 8;
 
-// Where the MSI-X table goes. pci-epf-test puts it right after the
-// registers (kRegSize), and so does this function for fewer than
-// kMsixPageAlignedFrom vectors. With more, QEMU 10.0.2 aborts in
-// iotlb_to_section() once the guest enables MSI-X with the table at 0x80
-// (measured: 1023 and 2048 vectors abort, 16 do not); until the frontend
-// is fixed for that, the table starts on BAR0's second page, which the
-// host driver accepts as any other place the capability names.
-inline constexpr std::uint32_t kMsixPageAlignedFrom = 64;
-inline constexpr std::uint32_t kMsixPageAlignedOffset = 0x1000;
+// The MSI-X table goes where pci-epf-test puts it, right after the
+// registers (BAR0 + kRegSize), for every vector count; the PBA follows it.
+// (QEMU once aborted on a table at 0x80 with 1023 or 2048 vectors under
+// TCG; the vfio frontend's windows fixed that, and the guest case
+// msix-epf-layout and the qtest /mdev-epf-test/msix/* keep it covered.)
 
 // BAR0's layout for `msix_vectors` entries (0: no MSI-X).
 struct Bar0Layout {
@@ -127,11 +125,23 @@ public:
     virtual void guest_error(const std::string &message) = 0;
 };
 
-// What migrates, as plain fields: the register file (BAR0's first 128
-// bytes, as the function's memory holds it), the INTx line, the state of
-// the generator of WRITE's data, and BAR1..BAR5's memory.
+// What migrates, as plain fields: the registers of struct
+// pci_epf_test_reg (the storage of the declared register table), the INTx
+// line, the state of the generator of WRITE's data, and BAR1..BAR5's
+// memory.
 struct EpfTestRegs {
-    std::uint8_t reg[epf::kRegSize];
+    std::uint32_t magic;
+    std::uint32_t command;
+    std::uint32_t status;
+    std::uint32_t lower_src_addr;
+    std::uint32_t upper_src_addr;
+    std::uint32_t lower_dst_addr;
+    std::uint32_t upper_dst_addr;
+    std::uint32_t size;
+    std::uint32_t checksum;
+    std::uint32_t irq_type;
+    std::uint32_t irq_number;
+    std::uint32_t flags;
     std::uint8_t intx_asserted;
     std::uint64_t random;
 };
@@ -147,6 +157,15 @@ struct EpfTestBars {
 class EpfTest {
 public:
     EpfTest(EpfTestHost &host, std::uint32_t msi_vectors, std::uint32_t msix_vectors);
+    EpfTest(const EpfTest &) = delete; // the register file points at it
+    EpfTest &operator=(const EpfTest &) = delete;
+
+    // BAR0's registers, declared (regfile.hpp): MAGIC and the transfer
+    // registers are plain 32-bit memory; COMMAND's write runs the command,
+    // STATUS's write may drop INTx. [0x30, kRegSize) is the endpoint's
+    // unused register memory: reads 0, writes are refused and logged.
+    static const regs::RegisterTable kBar0;
+    regs::RegisterFile &registers() { return rf_; }
 
     std::uint32_t msi_vectors() const { return msi_vectors_; }
     std::uint32_t msix_vectors() const { return msix_vectors_; }
@@ -154,9 +173,11 @@ public:
 
     // An access of 1, 2, 4 or 8 bytes inside BAR `bar` (0..5), little
     // endian. In BAR0 only [0, kRegSize) is the function's: the MSI-X table
-    // and PBA beyond are the frontend's. A write that leaves COMMAND
-    // non-zero runs the command before it returns.
-    std::uint64_t read(unsigned bar, std::uint64_t offset, unsigned size) const;
+    // and PBA beyond are the frontend's; an access there goes through the
+    // register table (an aligned 8-byte one as two dwords, low first, as a
+    // 64-bit TLP to the endpoint's 32-bit register memory). A write that
+    // leaves COMMAND non-zero runs the command before it returns.
+    std::uint64_t read(unsigned bar, std::uint64_t offset, unsigned size);
     void write(unsigned bar, std::uint64_t offset, std::uint64_t value, unsigned size);
 
     // Where interrupts go: the sink of the index the frontend enabled
@@ -173,7 +194,14 @@ public:
     void loaded();
 
 private:
-    void set_reg32(std::uint32_t offset, std::uint32_t value);
+    static const regs::Register kRegs[]; // a member, so that its hooks may be private
+    struct Log final : GuestLog {
+        EpfTestHost &host;
+        explicit Log(EpfTestHost &h) : host(h) {}
+        void guest_error(std::string_view message) override { host.guest_error(std::string(message)); }
+    };
+    const char *write_command(const regs::Register &reg, std::uint64_t value);
+    const char *write_status(const regs::Register &reg, std::uint64_t value);
     void run_commands();
     void run(std::uint32_t command);
     bool transfer_in(std::uint64_t addr, std::span<std::uint8_t> buf, bool dma);
@@ -190,6 +218,8 @@ private:
     std::uint32_t msi_vectors_;
     std::uint32_t msix_vectors_;
     EpfTestRegs regs_{};
+    Log log_{host_};
+    regs::RegisterFile rf_;
     std::unique_ptr<EpfTestBars> bars_;
     std::uint32_t index_ = ~std::uint32_t(0); // the index whose sink we hold
     vfio::IrqSink *sink_ = nullptr;
