@@ -12,7 +12,7 @@
  *   msixcheck FN SINK
  *
  * FN is the epf-test under test (0000:00:04.0); SINK another epf-test
- * whose BAR1 (plain memory, 128 dwords) receives the messages: vector v's
+ * whose BAR3 (plain memory, 16 KiB) receives the messages: vector v's
  * message is the dword 0xd000 + v written at slot v % 64.
  * For one vector starting on each page of the table, and the last one:
  * program the entry masked, raise the vector with the function's
@@ -54,7 +54,13 @@
 #define COMMAND_RAISE_MSIX_IRQ (1u << 2)
 #define STATUS_IRQ_RAISED (1u << 6)
 #define IRQ_TYPE_MSIX 2
-#define SINK_BAR 1 /* the sink's plain-memory BAR that takes the messages */
+/*
+ * The sink's plain-memory BAR that takes the messages: BAR3, 16 KiB, so
+ * page-aligned. A sysfs resource mmap starts at the BAR's page, so a BAR
+ * smaller than a page (BAR1, 512 bytes) may not start where the mapping
+ * does.
+ */
+#define SINK_BAR 3
 
 #define PAGE 4096
 

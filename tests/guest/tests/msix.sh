@@ -6,7 +6,7 @@
 # registers, the PBA right after it), driven by the guest CPU on every page
 # they cover (progs/msixcheck.c): entries written and read back, a masked
 # vector pending in the PBA, delivered on unmask into a second epf-test's
-# BAR1. pci_endpoint_test is not loaded: msixcheck is the driver.
+# BAR3. pci_endpoint_test is not loaded: msixcheck is the driver.
 #
 # Parameters (kernel command line): msix_fn, msix_sink (PCI functions).
 # Checks: msixcheck's; nothing bad in the kernel log.
