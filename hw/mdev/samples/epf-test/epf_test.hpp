@@ -96,13 +96,12 @@ inline constexpr std::uint32_t kMaxTransfer = 4u << 20;
 // engine's descriptor), which moves nothing if any byte is out of reach.
 inline constexpr std::uint32_t kPioChunk = 8;
 
-// The MSI-X table goes where pci-epf-test puts it, right after the
-// registers (BAR0 + kRegSize), for every vector count; the PBA follows it.
-// (QEMU once aborted on a table at 0x80 with 1023 or 2048 vectors under
-// TCG; the vfio frontend's windows fixed that, and the guest case
-// msix-epf-layout and the qtest /mdev-epf-test/msix/* keep it covered.)
-
-// BAR0's layout for `msix_vectors` entries (0: no MSI-X).
+// BAR0's layout for `msix_vectors` entries (0: no MSI-X): the MSI-X table
+// where pci-epf-test puts it, right after the registers (BAR0 + kRegSize),
+// for every vector count, and the PBA right after the table. (QEMU once
+// aborted on a table at 0x80 with 1023 or 2048 vectors under TCG; the
+// vfio frontend's windows fixed that, and the guest case msix-epf-layout
+// and the qtests /mdev-epf-test/msix/* keep it covered.)
 struct Bar0Layout {
     std::uint32_t table_offset; // kRegSize
     std::uint32_t pba_offset;   // right after the table
