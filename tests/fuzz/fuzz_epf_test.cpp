@@ -172,8 +172,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             const std::uint32_t checksum =
                 in.ConsumeBool() && in_src ? crc(ram, src, n) : in.ConsumeIntegral<std::uint32_t>();
             const std::vector<std::uint8_t> before = ram.bytes;
-            fn.write(0, PCI_ENDPOINT_TEST_LOWER_SRC_ADDR, src, 8); // low then high dword
-            fn.write(0, PCI_ENDPOINT_TEST_LOWER_DST_ADDR, dst, 8);
+            // Each address as two dwords, as pci_endpoint_test writes them
+            // (0x0c is no quadword's place: the register table refuses it).
+            fn.write(0, PCI_ENDPOINT_TEST_LOWER_SRC_ADDR, std::uint32_t(src), 4);
+            fn.write(0, PCI_ENDPOINT_TEST_UPPER_SRC_ADDR, std::uint32_t(src >> 32), 4);
+            fn.write(0, PCI_ENDPOINT_TEST_LOWER_DST_ADDR, std::uint32_t(dst), 4);
+            fn.write(0, PCI_ENDPOINT_TEST_UPPER_DST_ADDR, std::uint32_t(dst >> 32), 4);
             fn.write(0, PCI_ENDPOINT_TEST_SIZE, n, 4);
             fn.write(0, PCI_ENDPOINT_TEST_CHECKSUM, checksum, 4);
             fn.write(0, PCI_ENDPOINT_TEST_FLAGS, in.ConsumeIntegral<std::uint8_t>() & 3, 4);
