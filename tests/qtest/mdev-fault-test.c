@@ -228,6 +228,31 @@ static void test_drop_irq_intx(void)
     qtest_quit(qts);
 }
 
+/* The virtio class's faults: listed, performed at once, counted. */
+static void test_virtio(void)
+{
+    QTestState *qts = qtest_init("-M q35 -nodefaults -device mdev-mtty,"
+                                 "class=virtio,mdev-type=mtty-1,uuid=" UUID);
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-faults' }");
+
+    g_assert_nonnull(fault_of(resp, "needs-reset"));
+    g_assert_nonnull(fault_of(resp, "config-change"));
+    g_assert_null(fault_of(resp, "drop-irq"));
+    qobject_unref(resp);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'config-change', 'count': 2 } }",
+        UUID);
+    g_assert_cmpint(fault_get(qts, "config-change", "fired"), ==, 2);
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'needs-reset', 'skip': 1 } }",
+        UUID), "skip does not apply");
+    qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'needs-reset' } }", UUID);
+    g_assert_cmpint(fault_get(qts, "needs-reset", "fired"), ==, 1);
+    g_assert_false(fault_get(qts, "needs-reset", "armed"));
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -236,5 +261,6 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev/fault/migration-blocked", test_migration_blocked_while_armed);
     qtest_add_func("/mdev/fault/hmp", test_hmp);
     qtest_add_func("/mdev/fault/drop-irq-intx", test_drop_irq_intx);
+    qtest_add_func("/mdev/fault/virtio", test_virtio);
     return g_test_run();
 }
