@@ -40,3 +40,11 @@ CONFIG_SPDM_SOCKET=y
 
 # pcie-root-port: hotplug on q35 (guest case hotplug-pcie).
 CONFIG_PCIE_PORT=y
+
+# Guest IOMMUs, for DMA behind a guest IOMMU: intel-iommu (guest cases
+# mnvme-intel-iommu, pcitest-iommu-refused, mvnet-intel-iommu*; needs
+# -M q35,kernel-irqchip=split -device intel-iommu,intremap=on) and
+# virtio-iommu-pci (no guest case: the kit's Debian 6.1 kernel has no
+# CONFIG_VIRTIO_IOMMU).
+CONFIG_VTD=y
+CONFIG_VIRTIO_IOMMU=y
