@@ -1,5 +1,5 @@
 # qemu-mdev: the README's commands, a thin wrapper over scripts/.
-#   make setup   packages, QEMU 10.0.2 fetched+verified, patched, configured and
+#   make setup   packages, QEMU 10.2.2 fetched+verified, patched, configured and
 #                built with hw/mdev: build/qemu/qemu-system-x86_64
 #   make demo    setup, then scripts/demo
 #   make check   setup and asan, then every test (scripts/run-tests); last
@@ -13,11 +13,13 @@
 #   make fuzz-check     what make check runs of them: each replays its corpus
 #   make fuzz-coverage  llvm-cov line/function coverage of hw/mdev by the corpus
 #   make qtest / make guest   one part of the tests (after setup)
+#   make libvirt docs/install-and-libvirt.md's domains (pc, q35) under a
+#                private libvirtd: tests/libvirt/check (after setup)
 #   make install [PREFIX=/opt/qemu-mdev] [DESTDIR=]  setup, then scripts/install:
 #                the emulator into PREFIX/bin (never /usr or /usr/local by default)
 #   make clean   remove the build trees (keeps the verified tarball)
 #   make distclean  remove build/ altogether
-.PHONY: all setup asan demo check asan-check unit fuzz fuzz-check fuzz-coverage qtest guest install clean distclean
+.PHONY: all setup asan demo check asan-check unit fuzz fuzz-check fuzz-coverage qtest guest libvirt install clean distclean
 
 PREFIX ?= /opt/qemu-mdev
 
@@ -65,12 +67,15 @@ qtest: setup
 guest: setup
 	scripts/run-tests --guest
 
+libvirt: setup
+	scripts/run-tests --libvirt
+
 install: setup
 	scripts/install --prefix $(PREFIX) $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	rm -rf build/qemu build/qemu-asan build/src build/unit build/fuzz build/fuzz-coverage \
-	  build/fuzz-runs build/test-summary.txt
+	  build/fuzz-runs build/test-summary.txt build/libvirt-cache
 
 distclean:
 	rm -rf build

@@ -772,7 +772,7 @@ static void test_iommu_platform(void)
     g_assert_nonnull(strstr(on, " translated 1 result 0\n"));
     g_assert_null(strstr(on, " translated 0 "));
     g_assert_nonnull(strstr(on, "not accepted: ACCESS_PLATFORM is not negotiated"));
-    mdev_qtest_assert_fails("-device mdev-pcitest,iommu_platform=on", vfio);
+    mdev_qtest_assert_fails("-device mdev-epf-test,iommu_platform=on", vfio);
 }
 
 /*

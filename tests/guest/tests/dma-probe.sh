@@ -9,7 +9,7 @@
 # same program sees a write when there is one).
 #
 # Parameters (kernel command line):
-#   dma_ids=VVVV:DDDD    the function (default 1af4:10f0, mdev-pcitest)
+#   dma_ids=VVVV:DDDD    the function (default 104c:b500, mdev-epf-test)
 #   dma_expect=refused|written
 #   iommu_domain=TYPE    the function is behind the IOMMU in a domain of TYPE
 #
@@ -21,7 +21,7 @@
 # -D log. Nothing bad in the kernel log.
 . /lib/mdev/guest-lib.sh
 
-ids=${dma_ids:-1af4:10f0}
+ids=${dma_ids:-104c:b500}
 expect=${dma_expect:-refused}
 
 fn=$(pci_functions "$ids" | head -n 1)
