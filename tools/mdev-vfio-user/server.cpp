@@ -130,6 +130,10 @@ bool ServedDevice::setup_context(std::string *error)
     if (!ctx_) {
         return fail("cannot create the socket");
     }
+    // Read and write for the owner only (the umask left execute on).
+    if (chmod(spec_.socket.c_str(), 0600) < 0) {
+        return fail("chmod 0600 of the socket");
+    }
     vfu_setup_log(ctx_, log_cb, getenv("MDEV_VFIO_USER_DEBUG") ? LOG_DEBUG : LOG_ERR);
     if (vfu_pci_init(ctx_, VFU_PCI_TYPE_CONVENTIONAL, PCI_HEADER_TYPE_NORMAL, 0) < 0) {
         return fail("vfu_pci_init");
