@@ -259,7 +259,8 @@ ssize_t ServedDevice::config_access(vfu_ctx_t *ctx, char *buf, size_t count, lof
 
 ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_write)
 {
-    if (!dev_ || offset < 0 || std::uint64_t(offset) + count > PCI_CFG_SPACE_SIZE) {
+    if (!dev_ || offset < 0 || count > PCI_CFG_SPACE_SIZE ||
+        std::uint64_t(offset) > PCI_CFG_SPACE_SIZE - count) {
         errno = EINVAL;
         return -1;
     }
@@ -311,7 +312,9 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
 ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write)
 {
     vfio::PciFunction *fn = function();
-    if (!fn || offset < 0 || std::uint64_t(offset) + count > fn->bar(bar).size) {
+    // Checked without overflow: the offset and count are the client's.
+    if (!fn || offset < 0 || count > fn->bar(bar).size ||
+        std::uint64_t(offset) > fn->bar(bar).size - count) {
         errno = EINVAL;
         return -1;
     }
