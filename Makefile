@@ -1,5 +1,5 @@
 # qemu-mdev: the README's commands, a thin wrapper over scripts/.
-#   make setup   packages, QEMU 10.0.2 fetched+verified, patched, configured and
+#   make setup   packages, QEMU 10.2.2 fetched+verified, patched, configured and
 #                built with hw/mdev: build/qemu/qemu-system-x86_64; and the
 #                vfio-user server: build/vfio-user/tools/mdev-vfio-user/mdev-vfio-user
 #   make demo    setup, then scripts/demo
@@ -14,12 +14,14 @@
 #   make fuzz-check     what make check runs of them: each replays its corpus
 #   make fuzz-coverage  llvm-cov line/function coverage of hw/mdev by the corpus
 #   make qtest / make guest   one part of the tests (after setup)
+#   make libvirt docs/install-and-libvirt.md's domains (pc, q35) under a
+#                private libvirtd: tests/libvirt/check (after setup)
 #   make install [PREFIX=/opt/qemu-mdev] [DESTDIR=]  setup, then scripts/install:
 #                the emulator and mdev-vfio-user into PREFIX/bin (never /usr or
 #                /usr/local by default)
 #   make clean   remove the build trees (keeps the verified tarball)
 #   make distclean  remove build/ altogether
-.PHONY: all setup asan demo check asan-check unit fuzz fuzz-check fuzz-coverage qtest guest install clean distclean
+.PHONY: all setup asan demo check asan-check unit fuzz fuzz-check fuzz-coverage qtest guest libvirt install clean distclean
 
 PREFIX ?= /opt/qemu-mdev
 
@@ -67,12 +69,15 @@ qtest: setup
 guest: setup
 	scripts/run-tests --guest
 
+libvirt: setup
+	scripts/run-tests --libvirt
+
 install: setup
 	scripts/install --prefix $(PREFIX) $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	rm -rf build/qemu build/qemu-asan build/src build/unit build/fuzz build/fuzz-coverage \
-	  build/fuzz-runs build/test-summary.txt
+	  build/fuzz-runs build/test-summary.txt build/libvirt-cache
 
 distclean:
 	rm -rf build

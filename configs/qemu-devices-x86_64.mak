@@ -1,42 +1,23 @@
-# The devices qemu-system-x86_64 is built with (scripts/setup links this file
+# The devices qemu-system-x86_64 is built with. scripts/setup links this file
 # into QEMU's tree as configs/devices/x86_64-softmmu/mdev.mak and configures
-# with --without-default-devices --with-devices-x86_64=mdev). Without a
-# default-devices build, QEMU compiles some 1,600 files for hundreds of
-# devices nobody here uses; with it, everything is off unless a board selects
-# it or a line below switches it on. Each line says who needs it: before
-# adding a device for a new test or benchmark, add it here.
+# with --with-devices-x86_64=mdev and QEMU's default devices: every device
+# whose Kconfig says "default y" (and whose host feature setup enables) is
+# built, as in QEMU's own x86_64 build and Debian's qemu-system-x86, less the
+# devices that need a library setup does not install (GTK, SDL, SPICE, OpenGL,
+# libusb, usbredir, libcacard, libattr for virtfs, libcbor and gnutls for
+# the nitro-enclave board).
+#
+# That set has, among others: the pc, q35, isapc and microvm boards; vfio-pci and the vfio-user client (vfio-user-pci); intel-iommu,
+# amd-iommu, virtio-iommu-pci; the virtio-*-pci devices (net, blk, scsi,
+# serial, balloon, rng, gpu, vga, vsock, vhost-user-*), qemu-xhci and the USB
+# devices, the PCI/PCIe bridges and root ports, nvme, e1000/e1000e, pvpanic,
+# i6300esb, cirrus-vga, bochs-display, pci-serial. `qemu-system-x86_64
+# -device help` lists them all.
 
-# The boards: -M pc (the default) and -M q35, with what they select
-# themselves (PIIX or ICH9, ACPI, the ISA serial port, keyboard, RTC).
-CONFIG_I440FX=y
-CONFIG_Q35=y
+# QEMU's x86_64 defaults (comments only in QEMU 10.2: a "CONFIG_X=n" line
+# there, or below, keeps a device out).
+include default.mak
 
-# qemu-mdev itself: the mdev bus, both frontends, every sample parent.
+# qemu-mdev itself: the mdev bus, both frontends, every sample parent
+# (hw/mdev/Kconfig says "default y"; written here so that this file says it).
 CONFIG_MDEV=y
-
-# What a machine started without -nodefaults creates, so that the README's
-# first line (`qemu-system-x86_64 -device mdev-mtty,class=vfio`) still starts
-# a whole PC: the standard VGA, and the default NIC of each board.
-CONFIG_VGA_PCI=y
-CONFIG_E1000_PCI=y
-CONFIG_E1000E_PCI_EXPRESS=y
-
-# QEMU's native equivalents, which every comparison runs first: pci-serial
-# and pci-serial-2x (mtty-1 and mtty-2; guest baselines, bench/guest-access,
-# mdev-access-size-test), bochs-display (mdpy/mbochs;
-# display.sh, bench/mbochs-display), virtio-net-pci and virtio-serial
-# (mvnet and mtty's virtio class; guest baselines, bench/mvnet-loopback,
-# QEMU's qos-test), nvme (the NVMe parent's baseline).
-CONFIG_SERIAL_PCI=y
-CONFIG_SERIAL_PCI_MULTI=y
-CONFIG_BOCHS_DISPLAY=y
-CONFIG_VIRTIO_PCI=y
-CONFIG_VIRTIO_NET=y
-CONFIG_VIRTIO_SERIAL=y
-CONFIG_NVME_PCI=y
-# QEMU 10.0's nvme calls the SPDM socket backend unconditionally, but its
-# Kconfig does not select it: without this line the link fails.
-CONFIG_SPDM_SOCKET=y
-
-# pcie-root-port: hotplug on q35 (guest case hotplug-pcie).
-CONFIG_PCIE_PORT=y

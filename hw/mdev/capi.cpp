@@ -55,6 +55,21 @@ bool CHost::dma_write(std::uint64_t addr, std::span<const std::uint8_t> in)
     return ops_.dma_write && ops_.dma_write(opaque_, addr, in.data(), in.size());
 }
 
+void CHost::block_migration(std::string_view reason)
+{
+    if (ops_.block_migration) {
+        std::string text(reason);
+        ops_.block_migration(opaque_, text.c_str());
+    }
+}
+
+void CHost::unblock_migration()
+{
+    if (ops_.unblock_migration) {
+        ops_.unblock_migration(opaque_);
+    }
+}
+
 namespace {
 
 // A static that is built on first use and never destroyed. The process's
@@ -296,6 +311,25 @@ extern "C" bool mdev_post_load(MdevHandle *h)
     return capi::enter(h, false, [](Device &dev) {
         return dev.vendor_state_base().post_load(dev);
     });
+}
+
+extern "C" bool mdev_set_uuid(MdevHandle *h, const char *uuid, MdevError *err)
+{
+    std::optional<Uuid> parsed = Uuid::parse(uuid);
+    if (!parsed) {
+        capi::set_error(err, MDEV_ERR_MALFORMED_UUID, std::string("'") + uuid + "' is not a UUID");
+        return false;
+    }
+    // The parent re-derives from the UUID: device code, pinned.
+    Status s = capi::enter(h, Status(Error{Errc::unknown_device, "no mdev"}), [&](Device &dev) {
+        return capi::global_core().rekey(dev, *parsed);
+    });
+    if (!s) {
+        capi::set_error(err, capi::to_c(s.error().code), s.error().message);
+        return false;
+    }
+    h->uuid = parsed->to_string();
+    return true;
 }
 
 extern "C" bool mdev_property(const MdevHandle *h, const char *name, char *buf, size_t size)

@@ -24,6 +24,8 @@ public:
     bool bus_master() override;
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override;
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override;
+    void block_migration(std::string_view reason) override;
+    void unblock_migration() override;
 
 private:
     MdevHostOps ops_;

@@ -231,6 +231,23 @@ void Core::reap(Device &dev)
     destroy(std::move(owned));
 }
 
+Status Core::rekey(Device &dev, const Uuid &uuid)
+{
+    if (dev.uuid() == uuid) {
+        return Ok{};
+    }
+    if (dev.removed()) {
+        return Error{Errc::unknown_device, "mdev " + dev.uuid().to_string() + " was removed"};
+    }
+    if (find_device(uuid.to_string())) {
+        return Error{Errc::duplicate_uuid,
+                     "an mdev with UUID " + uuid.to_string() + " already exists"};
+    }
+    dev.set_uuid(uuid);
+    dev.vendor_state_base().uuid_changed(dev);
+    return Ok{};
+}
+
 Device *Core::find_device(std::string_view uuid) const
 {
     std::optional<Uuid> parsed = Uuid::parse(uuid);

@@ -15,7 +15,7 @@ static const Property mdev_device_properties[] = {
     DEFINE_PROP_STRING("driver", MdevDevice, driver),
 };
 
-static void mdev_device_class_init(ObjectClass *klass, void *data)
+static void mdev_device_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
 

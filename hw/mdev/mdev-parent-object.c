@@ -164,7 +164,7 @@ const char *mdev_parent_object_id(Object *obj, const char *kind, Error **errp)
     return p->id;
 }
 
-static void mdev_parent_class_init(ObjectClass *oc, void *data)
+static void mdev_parent_class_init(ObjectClass *oc, const void *data)
 {
     UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
     g_autofree char *kinds = mdev_parent_kinds();

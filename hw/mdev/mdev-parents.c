@@ -66,6 +66,7 @@ static int mdev_versioned_struct_get(QEMUFile *f, void *pv, size_t size,
     const VMStateDescription *vmsd = field->vmsd;
     uint32_t version = qemu_get_be32(f);
     int ret = qemu_file_get_error(f);
+    Error *local_err = NULL;
 
     if (ret) {
         return ret;
@@ -79,19 +80,30 @@ static int mdev_versioned_struct_get(QEMUFile *f, void *pv, size_t size,
                      vmsd->version_id);
         return -EINVAL;
     }
-    return vmstate_load_state(f, vmsd, pv, (int)version);
+    ret = vmstate_load_state(f, vmsd, pv, (int)version, &local_err);
+    if (local_err) {
+        error_report_err(local_err);
+    }
+    return ret;
 }
 
 static int mdev_versioned_struct_put(QEMUFile *f, void *pv, size_t size,
                                      const VMStateField *field,
                                      JSONWriter *vmdesc)
 {
+    Error *local_err = NULL;
+    int ret;
+
     qemu_put_be32(f, field->vmsd->version_id);
     /*
      * No description of the inner fields in the stream's JSON: the field
      * is described as one "mdev-versioned-struct" of its size.
      */
-    return vmstate_save_state(f, field->vmsd, pv, NULL);
+    ret = vmstate_save_state(f, field->vmsd, pv, NULL, &local_err);
+    if (local_err) {
+        error_report_err(local_err);
+    }
+    return ret;
 }
 
 static const VMStateInfo mdev_versioned_struct_info = {
@@ -253,6 +265,7 @@ static const VMStateDescription *mdev_type_vmsd(const char *type_name,
     vmsd->version_id = 1;
     vmsd->minimum_version_id = 1;
     vmsd->post_load = mdev_pci_post_load;
+    vmsd->pre_save = mdev_pci_pre_save;
     vmsd->fields = fields;
     vmsd->subsections = subs;
     return vmsd;
@@ -308,7 +321,9 @@ static void mdev_type_add_properties(ObjectClass *klass,
      */
     props[0] = (Property)DEFINE_PROP_STRING("class", MdevPCIState, class_name);
     props[1] = (Property)DEFINE_PROP_STRING("mdev-type", MdevPCIState, type);
-    props[2] = (Property)DEFINE_PROP_UUID("uuid", MdevPCIState, uuid_prop);
+    props[2] = (Property)DEFINE_PROP("uuid", MdevPCIState, uuid_prop,
+                                     mdev_prop_uuid, QemuUUID,
+                                     .set_default = true);
     props[3] = (Property)DEFINE_PROP_LINK("parent", MdevPCIState, parent_link,
                                           TYPE_MDEV_PARENT, Object *);
     for (size_t i = 0; i < info->nproperties; i++) {
@@ -337,7 +352,8 @@ static void mdev_type_add_properties(ObjectClass *klass,
     object_class_property_set_description(klass, "parent", parent_help);
     object_class_property_set_description(klass, "uuid",
         "The mdev's UUID: 8-4-4-4-12 hex digits, or \"auto\" (the default) "
-        "for a random one");
+        "for a random one, which an incoming migration replaces with the "
+        "source's");
     for (size_t i = 0; i < info->nproperties; i++) {
         object_class_property_set_description(klass, info->properties[i].name,
                                               info->properties[i].help);
@@ -354,7 +370,7 @@ static const int mdev_category_bit[] = {
     [MDEV_CATEGORY_STORAGE] = DEVICE_CATEGORY_STORAGE,
 };
 
-static void mdev_type_class_init(ObjectClass *klass, void *data)
+static void mdev_type_class_init(ObjectClass *klass, const void *data)
 {
     const MdevParentInfo *info = data;
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -413,7 +429,7 @@ static void mdev_register_parent_types(void)
             .name = name,
             .parent = TYPE_MDEV_PCI,
             .class_init = mdev_type_class_init,
-            .class_data = (void *)info,
+            .class_data = info,
         };
 
         mdev_check_declaration(info);

@@ -15,8 +15,10 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "system/dma.h"
+#include "migration/blocker.h"
 #include "migration/qemu-file-types.h"
 #include "migration/vmstate.h"
+#include "qapi/visitor.h"
 #include "hw/mdev/mdev-pci.h"
 #include "hw/mdev/mdev-parent-object.h"
 #include "trace.h"
@@ -129,6 +131,48 @@ static bool mdev_pci_bus_master(void *opaque)
     return pci_get_word(pdev->config + PCI_COMMAND) & PCI_COMMAND_MASTER;
 }
 
+/*
+ * QEMU's migration blocker for the device, while its parent says its state
+ * cannot migrate. The one place that calls the blocker API.
+ */
+static void mdev_pci_drop_blocker(MdevPCIState *s)
+{
+    if (s->migration_blocker) {
+        migrate_del_blocker(&s->migration_blocker);
+    }
+    g_free(s->migration_block_reason);
+    s->migration_block_reason = NULL;
+}
+
+static void mdev_pci_block_migration(void *opaque, const char *reason)
+{
+    MdevPCIState *s = opaque;
+    g_autofree char *who = mdev_pci_describe(s);
+    Error *local_err = NULL;
+
+    mdev_pci_drop_blocker(s);
+    s->migration_block_reason = g_strdup(reason);
+    trace_mdev_pci_migration_blocked(s->uuid, reason);
+    error_setg(&s->migration_blocker, "%s cannot migrate now: %s", who,
+               reason);
+    if (migrate_add_blocker(&s->migration_blocker, &local_err) < 0) {
+        /*
+         * A migration is under way, or -only-migratable: the blocker is
+         * freed (s->migration_blocker is NULL). pre_save refuses instead,
+         * so no stream without the state is ever completed.
+         */
+        warn_report_err(local_err);
+    }
+}
+
+static void mdev_pci_unblock_migration(void *opaque)
+{
+    MdevPCIState *s = opaque;
+
+    trace_mdev_pci_migration_unblocked(s->uuid);
+    mdev_pci_drop_blocker(s);
+}
+
 static const MdevHostOps mdev_pci_host_ops = {
     .guest_error = mdev_pci_guest_error,
     .set_intx = mdev_pci_set_intx,
@@ -137,6 +181,8 @@ static const MdevHostOps mdev_pci_host_ops = {
     .dma_write = mdev_pci_dma_write,
     .send_msi = mdev_pci_send_msi,
     .bus_master = mdev_pci_bus_master,
+    .block_migration = mdev_pci_block_migration,
+    .unblock_migration = mdev_pci_unblock_migration,
 };
 
 const char *mdev_pci_name(MdevPCIState *s)
@@ -274,6 +320,47 @@ static bool mdev_pci_create_mdev(MdevPCIState *s, Error **errp)
     return true;
 }
 
+/*
+ * The same after a migration load, on a realized device (whose properties
+ * qdev no longer sets): the values in effect now come from the stream
+ * (mvnet's address, which follows the source's UUID).
+ */
+static void mdev_pci_refresh_properties(MdevPCIState *s)
+{
+    const MdevParentInfo *info = MDEV_PCI_GET_CLASS(s)->info;
+    MdevPCIPropertySlot *v;
+    char text[128];
+    unsigned m[6];
+
+    for (size_t i = 0; i < info->nproperties; i++) {
+        if (!mdev_property(s->handle, info->properties[i].name, text,
+                           sizeof(text))) {
+            continue;
+        }
+        v = &s->props[i];
+        switch (info->properties[i].kind) {
+        case MDEV_PROP_STRING:
+            g_free(v->str);
+            v->str = g_strdup(text);
+            break;
+        case MDEV_PROP_BOOL:
+            v->b = !strcmp(text, "on");
+            break;
+        case MDEV_PROP_UINT32:
+            v->u32 = g_ascii_strtoull(text, NULL, 0);
+            break;
+        case MDEV_PROP_MACADDR:
+            if (sscanf(text, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3],
+                       &m[4], &m[5]) == 6) {
+                for (int b = 0; b < 6; b++) {
+                    v->mac.a[b] = m[b];
+                }
+            }
+            break;
+        }
+    }
+}
+
 /* Where the live mdev keeps each piece of its migrated state. */
 static void mdev_pci_bind_state(MdevPCIState *s)
 {
@@ -339,10 +426,79 @@ static const VMStateInfo vmstate_info_mdev_identity = {
     .put = mdev_pci_identity_put,
 };
 
+/* The UUID the identity carries (version 2), from the mdev's. */
+static int mdev_pci_identity_pre_save(void *opaque)
+{
+    MdevPCIState *s = opaque;
+    QemuUUID uuid;
+
+    if (qemu_uuid_parse(s->uuid, &uuid) < 0) {
+        error_report("%s: mdev UUID '%s' is malformed", mdev_pci_name(s),
+                     s->uuid);
+        return -EINVAL;
+    }
+    memcpy(s->stream_uuid, uuid.data, sizeof(s->stream_uuid));
+    return 0;
+}
+
+/*
+ * The UUID travels with the mdev: a device whose uuid was left "auto"
+ * takes the source's (its random one was never seen by the guest of the
+ * stream), one given a UUID refuses another. A version 1 stream has no
+ * UUID: the device keeps its own, as before.
+ */
+static int mdev_pci_identity_post_load(void *opaque, int version_id)
+{
+    MdevPCIState *s = opaque;
+    g_autofree char *theirs = NULL;
+    g_autofree char *mine = NULL;
+    QemuUUID uuid;
+    MdevError err;
+
+    if (version_id < 2) {
+        return 0;
+    }
+    memcpy(uuid.data, s->stream_uuid, sizeof(uuid.data));
+    theirs = qemu_uuid_unparse_strdup(&uuid);
+    if (!strcmp(theirs, s->uuid)) {
+        return 0;
+    }
+    if (!s->uuid_auto) {
+        error_report("%s '%s': migration stream is of mdev %s; this device "
+                     "was given uuid=%s: refused (give the source's UUID, or "
+                     "leave uuid out to take it from the stream)",
+                     object_get_typename(OBJECT(s)), mdev_pci_name(s),
+                     theirs, s->uuid);
+        return -EINVAL;
+    }
+    mine = g_strdup(s->uuid);
+    if (!mdev_set_uuid(s->handle, theirs, &err)) {
+        error_report("%s '%s': cannot take the migration stream's mdev UUID "
+                     "%s: %s", object_get_typename(OBJECT(s)),
+                     mdev_pci_name(s), theirs, err.message);
+        return -EINVAL;
+    }
+    /* Same length: trace names and messages keep pointing at it. */
+    g_free(s->uuid);
+    s->uuid = g_strdup(mdev_uuid(s->handle));
+    s->uuid_prop = uuid;
+    g_free(s->mdev.uuid);
+    s->mdev.uuid = g_strdup(s->uuid);
+    trace_mdev_pci_uuid_from_stream(mine, s->uuid);
+    return 0;
+}
+
 static const VMStateDescription vmstate_mdev_pci_identity = {
     .name = "mdev-identity",
-    .version_id = 1,
+    /*
+     * Version 2 adds the UUID. A version 1 stream still loads (the device
+     * keeps its UUID); a version 2 stream is refused by a QEMU that knows
+     * version 1 only ("mdev-identity: version 2 > 1").
+     */
+    .version_id = 2,
     .minimum_version_id = 1,
+    .pre_save = mdev_pci_identity_pre_save,
+    .post_load = mdev_pci_identity_post_load,
     .early_setup = true,
     /*
      * Setup-phase sections go out in priority order, and RAM's (with the
@@ -358,6 +514,7 @@ static const VMStateDescription vmstate_mdev_pci_identity = {
             .offset = offsetof(MdevPCIState, identity),
             .size = MDEV_PCI_IDENTITY_SIZE,
         },
+        VMSTATE_UINT8_ARRAY_V(stream_uuid, MdevPCIState, 16, 2),
         VMSTATE_END_OF_LIST()
     },
 };
@@ -466,10 +623,13 @@ static void mdev_pci_exit(PCIDevice *pdev)
         return;
     }
     trace_mdev_pci_destroy(s->uuid);
+    mdev_pci_drop_blocker(s);
     vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_pci_identity, s);
     mdev_pci_frontend_exit(s);
     mdev_destroy(s->handle);
     s->handle = NULL;
+    /* Its parent may have blocked from its unplug path: gone with it. */
+    mdev_pci_drop_blocker(s);
 }
 
 static uint32_t mdev_pci_config_read(PCIDevice *pdev, uint32_t addr, int len)
@@ -583,10 +743,71 @@ int mdev_pci_post_load(void *opaque, int version_id)
     if (s->frontend->post_load) {
         s->frontend->post_load(s);
     }
+    mdev_pci_refresh_properties(s);
     return 0;
 }
 
-static void mdev_pci_class_init(ObjectClass *klass, void *data)
+/*
+ * The second defence on the source: a blocker QEMU refused to add (the
+ * parent blocked while a migration was already running) still ends the
+ * migration here, before a stream without the state is completed.
+ */
+int mdev_pci_pre_save(void *opaque)
+{
+    MdevPCIState *s = opaque;
+    g_autofree char *who = NULL;
+
+    if (!s->migration_block_reason) {
+        return 0;
+    }
+    who = mdev_pci_describe(s);
+    error_report("%s cannot migrate now: %s", who, s->migration_block_reason);
+    return -EBUSY;
+}
+
+/* The "uuid" property: qdev's, and whether it was left "auto". */
+static void mdev_pci_set_uuid(Object *obj, Visitor *v, const char *name,
+                              void *opaque, Error **errp)
+{
+    MdevPCIState *s = MDEV_PCI(obj);
+    g_autofree char *str = NULL;
+
+    if (!visit_type_str(v, name, &str, errp)) {
+        return;
+    }
+    if (!strcmp(str, "auto")) {
+        qemu_uuid_generate(&s->uuid_prop);
+        s->uuid_auto = true;
+        return;
+    }
+    if (qemu_uuid_parse(str, &s->uuid_prop) < 0) {
+        /* As qdev's own UUID property says it. */
+        error_set_from_qdev_prop_error(errp, -EINVAL, obj, name, str);
+        return;
+    }
+    s->uuid_auto = false;
+}
+
+static void mdev_pci_get_uuid(Object *obj, Visitor *v, const char *name,
+                              void *opaque, Error **errp)
+{
+    qdev_prop_uuid.get(obj, v, name, opaque, errp);
+}
+
+static void mdev_pci_uuid_default(ObjectProperty *op, const Property *prop)
+{
+    object_property_set_default_str(op, "auto");
+}
+
+const PropertyInfo mdev_prop_uuid = {
+    .type = "str",
+    .description = "UUID (aka GUID) or \"auto\" for random value (default)",
+    .get = mdev_pci_get_uuid,
+    .set = mdev_pci_set_uuid,
+    .set_default_value = mdev_pci_uuid_default,
+};
+
+static void mdev_pci_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *pc = PCI_DEVICE_CLASS(klass);

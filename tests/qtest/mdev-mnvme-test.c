@@ -22,6 +22,9 @@
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
 #include "qemu/bswap.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "qobject/qstring.h"
 #include "hw/pci/pci_regs.h"
 #include "mdev-qtest-common.h"
 
@@ -567,33 +570,101 @@ static void test_migration(void)
     unlink(disk);
 }
 
+/* The VM's run state, from query-status. */
+static char *vm_status(QTestState *qts)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-status'}");
+    char *status = g_strdup(qdict_get_str(qdict_get_qdict(resp, "return"),
+                                          "status"));
+
+    qobject_unref(resp);
+    return status;
+}
+
 /*
- * RAM namespace contents do not migrate: a stream whose source wrote one is
- * refused, and the user sees the parent's reason without -d guest_errors.
+ * Whether query-migrate lists a reason holding @needle among those an
+ * outgoing migration is blocked for.
  */
-static void test_migration_refused_after_ram_write(void)
+static bool migration_blocked_for(QTestState *qts, const char *needle)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+    QDict *ret = qdict_get_qdict(resp, "return");
+    QList *reasons = qdict_haskey(ret, "blocked-reasons") ?
+                     qdict_get_qlist(ret, "blocked-reasons") : NULL;
+    const QListEntry *e;
+    bool found = false;
+
+    if (reasons) {
+        QLIST_FOREACH_ENTRY(reasons, e) {
+            const char *r = qstring_get_str(qobject_to(QString,
+                                                       qlist_entry_obj(e)));
+            g_test_message("blocked: %s", r);
+            found |= strstr(r, needle) != NULL;
+        }
+    }
+    qobject_unref(resp);
+    return found;
+}
+
+/* @cmd fails with an error whose description holds @needle. */
+static void assert_qmp_fails(QTestState *qts, const char *needle,
+                             const char *cmd, const char *uri)
+{
+    QDict *resp = qtest_qmp(qts, cmd, uri);
+    QDict *err = qdict_get_qdict(resp, "error");
+    const char *desc;
+
+    g_assert_nonnull(err);
+    desc = qdict_get_str(err, "desc");
+    g_test_message("%s", desc);
+    g_assert_nonnull(strstr(desc, needle));
+    qobject_unref(resp);
+}
+
+/*
+ * RAM namespace contents do not migrate: from the first write to the RAM
+ * namespace the device holds QEMU's migration blocker, so migrate (and
+ * virsh save, which is a migrate) fails on the source with the parent's
+ * reason, naming the device, and the guest keeps running. A reset does
+ * not lift it (the data is still there). The source's reading of the
+ * namespace did not block; a file namespace's writes migrate
+ * (test_migration).
+ */
+static void test_migration_blocked_after_ram_write(void)
 {
     g_autofree char *mig = mdev_qtest_temp_file("mdev-mnvme-test-XXXXXX.mig");
     g_autofree char *uri = g_strdup_printf("file:%s", mig);
-    g_autofree char *args = g_strdup_printf(
-        "-device mdev-mnvme,class=vfio,addr=04.0,uuid=" MNVME_UUID
-        " -incoming %s", uri);
-    MdevQemuRun r;
+    g_autofree char *after = NULL;
+    g_autofree char *after_reset = NULL;
+    static const char reason[] =
+        "mdev-mnvme '" "nvme0" "' (mdev " MNVME_UUID ") cannot migrate now: "
+        "mnvme: the RAM namespace was written, and RAM namespace contents do "
+        "not migrate (use file=)";
     Nvme src;
 
-    nvme_open(&src, NULL);
+    nvme_open(&src, ",id=nvme0");
     nvme_enable(&src);
     nvme_io_queues(&src);
+    /* A read of the RAM namespace does not block. */
+    g_assert_cmphex(cmd(&src, 1, 0x02, 1, BUF2, 0, 8, 0, 0, NULL), ==, 0);
+    g_assert_false(migration_blocked_for(src.qts, "mnvme"));
     write_read_pattern(&src, 1, 0);
-    migrate_to_file(&src, uri);
-    nvme_close(&src);
+    g_assert_true(migration_blocked_for(src.qts, reason));
 
-    r = mdev_qtest_run_qemu_incoming(args);
-    g_test_message("stderr: %s", r.err);
-    g_assert_cmpint(r.status, ==, 1);
-    g_assert_nonnull(strstr(r.err, "(mdev " MNVME_UUID "): loading the migration "
-                            "stream: mnvme: the source's RAM namespace was written"));
-    mdev_qtest_run_free(&r);
+    assert_qmp_fails(src.qts, reason,
+                     "{'execute': 'migrate', 'arguments': {'uri': %s}}", uri);
+    after = vm_status(src.qts);
+    g_assert_cmpstr(after, ==, "running");
+    /* Still usable: the data reads back. */
+    write_read_pattern(&src, 1, 16);
+
+    /* A system reset keeps the blocker: the namespace still holds data. */
+    qtest_qmp_assert_success(src.qts, "{'execute': 'system_reset'}");
+    assert_qmp_fails(src.qts, reason,
+                     "{'execute': 'migrate', 'arguments': {'uri': %s}}", uri);
+    after_reset = vm_status(src.qts);
+    g_assert_cmpstr(after_reset, ==, "running");
+    nvme_close(&src);
     unlink(mig);
 }
 
@@ -629,8 +700,8 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mnvme/bad-doorbell-and-reset", test_bad_doorbell_and_reset);
     qtest_add_func("/mdev-mnvme/msix", test_msix);
     qtest_add_func("/mdev-mnvme/migration", test_migration);
-    qtest_add_func("/mdev-mnvme/migration-refused-after-ram-write",
-                   test_migration_refused_after_ram_write);
+    qtest_add_func("/mdev-mnvme/migration-blocked-after-ram-write",
+                   test_migration_blocked_after_ram_write);
     qtest_add_func("/mdev-mnvme/cmdline", test_cmdline);
 
     return g_test_run();

@@ -120,7 +120,8 @@ static void test_frontend_sections(void)
     unlink(mig);
 
     vfio_id = section(desc, "0000:00:04.0/mdev-identity", &vfio_id_at);
-    g_assert_cmpstr(vfio_id, ==, "mdev-identity v1: identity:mdev-identity:39");
+    g_assert_cmpstr(vfio_id, ==, "mdev-identity v2: identity:mdev-identity:39, "
+                    "stream_uuid[16]:uint8:1");
     vfio_msix = section(desc, "0000:00:04.0/mdev-vfio-msix", &vfio_msix_at);
     g_assert_cmpstr(vfio_msix, ==,
                     "mdev-vfio-msix v1: msix_state:struct:286"
@@ -133,7 +134,8 @@ static void test_frontend_sections(void)
 
     virtio_id = section(desc, "0000:00:05.0/mdev-identity", &virtio_id_at);
     g_assert_cmpstr(virtio_id, ==,
-                    "mdev-identity v1: identity:mdev-identity:37");
+                    "mdev-identity v2: identity:mdev-identity:37, "
+                    "stream_uuid[16]:uint8:1");
     virtio_pci = section(desc, "0000:00:05.0/mdev-virtio-pci", &virtio_pci_at);
     g_assert_cmpstr(virtio_pci, ==,
                     "mdev-virtio-pci v1: "

@@ -83,9 +83,11 @@ public:
         : uuid(std::move(uuid)), type(std::move(type)), cost(cost)
     {
     }
+    void uuid_changed(Device &dev) override { rekeyed_to.push_back(dev.uuid().to_string()); }
     std::string uuid;
     std::string type;
     unsigned cost;
+    std::vector<std::string> rekeyed_to;
 };
 
 // Types "<name>-small" (1 unit) and "<name>-big" (2 units) out of a budget.
@@ -776,6 +778,88 @@ TEST_F(CoreTest, LongGuestErrorIsTruncatedNotOverflowed)
     (*r)->guest_error("%s", big.c_str());
     ASSERT_EQ(host.errors.size(), 1u);
     EXPECT_EQ(host.errors[0], std::string(511, 'x'));
+}
+
+// ---- Migration blocker -----------------------------------------------------
+
+TEST_F(CoreTest, BlockMigrationReachesTheHostOnlyWhenItChanges)
+{
+    Result<Device *> r = create("fake", "fake-small", kUuidA);
+    ASSERT_TRUE(r);
+    Device &dev = **r;
+    EXPECT_FALSE(dev.migration_blocked());
+    dev.unblock_migration(); // not blocked: nothing to say
+    EXPECT_EQ(host.unblocks, 0u);
+    dev.block_migration("fake: data in RAM");
+    dev.block_migration("fake: data in RAM"); // again, as on every write
+    EXPECT_THAT(host.blocks, ElementsAre("fake: data in RAM"));
+    EXPECT_TRUE(dev.migration_blocked());
+    EXPECT_EQ(dev.migration_blocker(), "fake: data in RAM");
+    dev.block_migration("fake: other reason"); // a new reason replaces it
+    EXPECT_THAT(host.blocks, ElementsAre("fake: data in RAM", "fake: other reason"));
+    dev.unblock_migration();
+    dev.unblock_migration();
+    EXPECT_EQ(host.unblocks, 1u);
+    EXPECT_FALSE(dev.migration_blocked());
+    EXPECT_EQ(dev.migration_blocker(), "");
+}
+
+TEST_F(CoreTest, ABlockBeforeTheHostIsAttachedReachesItAtAttach)
+{
+    Result<Device *> r = core.create(CreateRequest{"fake", "fake-small", kUuidA, "vfio", nullptr});
+    ASSERT_TRUE(r);
+    (*r)->block_migration("early");
+    EXPECT_THAT(host.blocks, IsEmpty());
+    (*r)->set_host(&host);
+    EXPECT_THAT(host.blocks, ElementsAre("early"));
+}
+
+TEST_F(CoreTest, ARemovedDeviceNoLongerBlocksTheMachine)
+{
+    Result<Device *> r = create("fake", "fake-small", kUuidA);
+    ASSERT_TRUE(r);
+    Device &dev = **r;
+    Core::Pin pin(core, dev); // a call into it still on the stack
+    ASSERT_TRUE(core.remove(kUuidA));
+    dev.block_migration("too late");
+    EXPECT_THAT(host.blocks, IsEmpty());
+}
+
+// ---- Rekey (a migration stream's UUID) ---------------------------------------
+
+TEST_F(CoreTest, RekeyFindsTheDeviceByItsNewUuidAndTellsTheParent)
+{
+    Result<Device *> r = create("fake", "fake-small", kUuidA);
+    ASSERT_TRUE(r);
+    Device &dev = **r;
+    const char *text = dev.uuid_text();
+    ASSERT_TRUE(core.rekey(dev, *Uuid::parse(kUuidB)));
+    EXPECT_EQ(core.find_device(kUuidA), nullptr);
+    EXPECT_EQ(core.find_device(kUuidB), &dev);
+    EXPECT_STREQ(dev.uuid_text(), kUuidB);
+    // Trace names that kept the pointer see the new UUID.
+    EXPECT_EQ(text, dev.uuid_text());
+    EXPECT_THAT(dev.vendor_state<FakeState>().rekeyed_to, ElementsAre(kUuidB));
+    // The same UUID again changes nothing and tells nobody.
+    ASSERT_TRUE(core.rekey(dev, *Uuid::parse(kUuidB)));
+    EXPECT_THAT(dev.vendor_state<FakeState>().rekeyed_to, ElementsAre(kUuidB));
+    // The old UUID is free again; removal goes by the new one.
+    EXPECT_TRUE(create("fake", "fake-small", kUuidA));
+    EXPECT_TRUE(core.remove(kUuidB));
+}
+
+TEST_F(CoreTest, RekeyToAUuidInUseIsRefused)
+{
+    Result<Device *> a = create("fake", "fake-small", kUuidA);
+    Result<Device *> b = create("fake", "fake-small", kUuidB);
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(b);
+    Status s = core.rekey(**a, *Uuid::parse(kUuidB));
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Errc::duplicate_uuid);
+    EXPECT_THAT(s.error().message, HasSubstr(kUuidB));
+    EXPECT_EQ(core.find_device(kUuidA), *a);
+    EXPECT_THAT((*a)->vendor_state<FakeState>().rekeyed_to, IsEmpty());
 }
 
 // ---- Uuid ----------------------------------------------------------------

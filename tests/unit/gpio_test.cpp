@@ -4,6 +4,7 @@
 // outputs looped back to the inputs, the change-of-state interrupt and the
 // driver's clear sequence, reset, and guest mistakes.
 #include "recording_host.hpp"
+#include "test_uuid.hpp"
 #include "samples/gpio/gpio.hpp"
 
 #include "hw/mdev/core.hpp"
@@ -26,12 +27,7 @@ using ::testing::IsEmpty;
 using vfio::PciFunction;
 namespace r = idio16;
 
-std::string uuid_n(unsigned n)
-{
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "0b1f6a20-3c4d-4e5f-8a6b-%012x", n);
-    return buf;
-}
+using test::uuid_n;
 
 class GpioTest : public ::testing::Test {
 protected:

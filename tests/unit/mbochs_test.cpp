@@ -10,6 +10,7 @@
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
 #include "recording_host.hpp"
+#include "test_uuid.hpp"
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mbochs/mbochs_edid.hpp"
 #include "samples/mbochs/mbochs_modes.hpp"
@@ -40,12 +41,7 @@ using ::testing::IsEmpty;
 using test::RecordingHost;
 using vfio::PciFunction;
 
-std::string uuid_n(unsigned n)
-{
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "6c0f7b2e-1d3a-4e5b-8f9c-%012x", n);
-    return buf;
-}
+using test::uuid_n;
 
 // DISPI register `index` as the guest addresses it in BAR2.
 constexpr std::uint64_t dispi(DispiReg r)

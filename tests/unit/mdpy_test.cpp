@@ -5,6 +5,7 @@
 // plane, the lazy framebuffer that reset blacks out, and the post-migration
 // resync.
 #include "recording_host.hpp"
+#include "test_uuid.hpp"
 #include "samples/mdpy/mdpy.hpp"
 
 #include "hw/mdev/core.hpp"
@@ -33,12 +34,7 @@ using vfio::PciFunction;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
-std::string uuid_n(unsigned n)
-{
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "9b1f6a20-3c4d-4e5f-8a6b-%012x", n);
-    return buf;
-}
+using test::uuid_n;
 
 class MdpyTest : public ::testing::Test {
 protected:

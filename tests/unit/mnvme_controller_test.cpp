@@ -528,6 +528,37 @@ TEST_F(NvmeTest, WritePatternReadItBack)
     EXPECT_THAT(log.errors, IsEmpty());
 }
 
+// The first write to a namespace (not a read, not a second write) is
+// reported once: mnvme blocks migration on it. A reset keeps it (the data
+// is still there).
+TEST_F(NvmeTest, FirstWriteToANamespaceIsReportedOnce)
+{
+    unsigned reports = 0;
+    const Namespace &ns = ctrl->ns(1);
+    ns.storage->on_first_write([&] { reports++; });
+    bring_up();
+    ASSERT_EQ(io(1, rw(nvme_cmd_read, 0, 8, kBuf)).status, 0);
+    EXPECT_EQ(reports, 0u);
+    EXPECT_FALSE(ns.storage->was_written());
+    ASSERT_EQ(io(1, rw(nvme_cmd_write, 0, 8, kBuf)).status, 0);
+    EXPECT_EQ(reports, 1u);
+    ASSERT_EQ(io(1, rw(nvme_cmd_write, 8, 8, kBuf)).status, 0);
+    ASSERT_EQ(io(1, rw(nvme_cmd_write_zeroes, 0, 8, 0)).status, 0);
+    EXPECT_EQ(reports, 1u);
+    ctrl->power_on_reset();
+    EXPECT_TRUE(ns.storage->was_written());
+    EXPECT_NE(state.volatile_ns_written, 0);
+}
+
+TEST_F(NvmeTest, WriteZeroesIsAWriteToo)
+{
+    unsigned reports = 0;
+    ctrl->ns(1).storage->on_first_write([&] { reports++; });
+    bring_up();
+    ASSERT_EQ(io(1, rw(nvme_cmd_write_zeroes, 0, 8, 0)).status, 0);
+    EXPECT_EQ(reports, 1u);
+}
+
 TEST_F(NvmeTest, FileBackedNamespace)
 {
     char path[] = "/tmp/mnvme-test-XXXXXX";

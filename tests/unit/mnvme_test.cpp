@@ -12,6 +12,7 @@
 #include "vfio/msix.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
+#include "test_uuid.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -32,12 +33,7 @@ using ::testing::HasSubstr;
 using vfio::PciFunction;
 using namespace nvme;
 
-std::string uuid_n(unsigned n)
-{
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "6e766d65-0000-4000-8000-%012x", n);
-    return buf;
-}
+using test::uuid_n;
 
 // Guest RAM [0, 4 MiB), INTx recorded.
 class RamHost final : public Host {
@@ -167,6 +163,32 @@ TEST_F(MnvmeTest, FileProperty)
     unlink(path);
 }
 
+// A written RAM namespace blocks the mdev's migration, with the reason the
+// destination would refuse it for; a written file namespace does not.
+TEST_F(MnvmeTest, WrittenRamNamespaceBlocksMigration)
+{
+    char path[] = "/tmp/mnvme-parent-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    ASSERT_EQ(truncate(path, 1 << 20), 0);
+    Result<Device *> r = create(1, "mnvme-64m", path);
+    ASSERT_TRUE(r) << r.error().message;
+    unlink(path);
+    Device &d = **r;
+    MnvmeMdev &m = d.vendor_state<MnvmeMdev>();
+    ASSERT_EQ(m.ports().dev, &d); // bound
+    m.controller().ns(2).storage->written();
+    EXPECT_FALSE(d.migration_blocked());
+    m.controller().ns(1).storage->written();
+    EXPECT_TRUE(d.migration_blocked());
+    EXPECT_THAT(d.migration_blocker(), HasSubstr("RAM namespace was written"));
+    EXPECT_THAT(d.migration_blocker(), HasSubstr("use file="));
+    // A reset does not unblock: the data is still in the namespace.
+    vfio::pci_function(d)->reset();
+    EXPECT_TRUE(d.migration_blocked());
+}
+
 TEST_F(MnvmeTest, PciFaceIsAnNvmeController)
 {
     PciFunction &f = make();
@@ -238,6 +260,24 @@ void admin_identify(PciFunction &f, RamHost &host, std::uint16_t cid)
     host.set(slot + 24, 8, buf);
     host.set(slot + 40, 4, NVME_ID_CNS_CTRL);
     f.bar_write(0, NVME_REG_DBS, cid % 8, 4);
+}
+
+// An mdev that takes its migration stream's UUID (Core::rekey) reports
+// the serial derived from it, as the source did.
+TEST_F(MnvmeTest, RekeyedMdevReportsTheNewSerial)
+{
+    PciFunction &f = make(1);
+    ASSERT_TRUE(core.rekey(*dev, *Uuid::parse(uuid_n(0xabc))));
+    f.bar_write(0, NVME_REG_AQA, 0x00070007, 4);
+    f.bar_write(0, NVME_REG_ASQ, 0x10000, 4);
+    f.bar_write(0, NVME_REG_ACQ, 0x20000, 4);
+    f.bar_write(0, NVME_REG_CC, NVME_CC_ENABLE | 6u << 16 | 4u << 20, 4);
+    admin_identify(f, host, 1);
+    const std::string serial(reinterpret_cast<const char *>(&host.ram[0x30000 + ID_CTRL_SN]),
+                             17);
+    EXPECT_EQ(serial, "MNVME000000000ABC");
+    EXPECT_EQ(core.find_device(uuid_n(1)), nullptr);
+    EXPECT_EQ(core.find_device(uuid_n(0xabc)), dev);
 }
 
 TEST_F(MnvmeTest, MsixVectorPerQueueAndIntxWhenOff)

@@ -3,6 +3,7 @@
 // types and the 24-port budget, the CH352's config space, its BARs and
 // INTx, loopback per port, reset, and the C entry points used for VMState.
 #include "recording_host.hpp"
+#include "test_uuid.hpp"
 #include "samples/mtty/mtty.hpp"
 
 #include "capi.hpp"
@@ -34,12 +35,7 @@ using vfio::PciFunction;
 
 using test::RecordingHost;
 
-std::string uuid_n(unsigned n)
-{
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "4d7e0c11-2b6a-4f3e-9c5d-%012x", n);
-    return buf;
-}
+using test::uuid_n;
 
 class MttyTest : public ::testing::Test {
 protected:
@@ -613,7 +609,8 @@ extern "C" void c_notify_msi(void *, uint32_t) {}
 
 TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
 {
-    const MdevHostOps ops{c_guest_error, c_set_intx, c_notify_msi, nullptr, nullptr, nullptr, nullptr};
+    const MdevHostOps ops{c_guest_error, c_set_intx, c_notify_msi, nullptr, nullptr, nullptr,
+                          nullptr,       nullptr,    nullptr};
     CHostLog log;
     const std::string u1 = "c0ffee00-0000-4000-8000-0000000000a1";
     const std::string u2 = "c0ffee00-0000-4000-8000-0000000000a2";

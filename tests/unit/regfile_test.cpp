@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Declared register files (include/hw/mdev/regfile.hpp): one parametrised
 // table test run over every parent's table (gpio, mtty's 16550A, mbochs's
-// DISPI, mnvme's controller registers, and a synthetic table that has what
-// those lack), then the register file's own mechanics.
+// DISPI, mnvme's controller registers, epf-test's BAR0, and a synthetic
+// table that has what those lack), then the register file's own mechanics.
 //
 // The table test knows nothing of a particular device: from the table
 // alone it checks that the table is well formed, that every register reads
@@ -13,6 +13,7 @@
 // (and accesses wider than the register) are refused and logged.
 #include "hw/mdev/regfile.hpp"
 
+#include "samples/epf-test/epf_test.hpp"
 #include "samples/gpio/gpio.hpp"
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mnvme/nvme_controller.hpp"
@@ -156,6 +157,28 @@ private:
     RegisterFile rf_;
 };
 
+// Linux's PCI endpoint test function, with no host memory: its commands
+// run (COMMAND's hook) and fail or raise nothing, each with a guest error
+// the table test does not count (it checks registers, not commands).
+class EpfSubject final : public Subject {
+public:
+    EpfSubject() : fn_(host_, 32, 2048) {}
+    RegisterFile &file() override { return fn_.registers(); }
+    void reset() override { fn_.reset(); }
+    std::size_t storage_size() const override { return sizeof(samples::EpfTestRegs); }
+
+private:
+    struct NoMemory final : samples::EpfTestHost {
+        explicit NoMemory(GuestLog &l) : log(l) {}
+        bool dma_read(std::uint64_t, std::span<std::uint8_t>) override { return false; }
+        bool dma_write(std::uint64_t, std::span<const std::uint8_t>) override { return false; }
+        void guest_error(const std::string &m) override { log.guest_error(m); }
+        GuestLog &log;
+    };
+    NoMemory host_{log};
+    samples::EpfTest fn_;
+};
+
 // A synthetic device with what the samples' tables lack: w1c status bits
 // beside plain ones, ro bits in a writable register, a reset value not 0,
 // a wide register, a gap, and a bank.
@@ -212,6 +235,7 @@ const TableCase kCases[] = {
     {"mtty_uart", [] { return std::unique_ptr<Subject>(std::make_unique<UartSubject>()); }},
     {"mbochs_dispi", [] { return std::unique_ptr<Subject>(std::make_unique<DispiSubject>()); }},
     {"mnvme_bar0", [] { return std::unique_ptr<Subject>(std::make_unique<NvmeSubject>()); }},
+    {"epf_test_bar0", [] { return std::unique_ptr<Subject>(std::make_unique<EpfSubject>()); }},
     {"synthetic", [] { return std::unique_ptr<Subject>(std::make_unique<SynthSubject>()); }},
 };
 

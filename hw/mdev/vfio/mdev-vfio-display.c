@@ -9,7 +9,7 @@
  * BAR's dirty log (DIRTY_MEMORY_VGA), so an unchanged frame costs nothing.
  */
 #include "qemu/osdep.h"
-#include "exec/memory.h"
+#include "system/memory.h"
 #include "ui/console.h"
 #include "ui/qemu-pixman.h"
 #include "mdev-vfio-display.h"

@@ -108,6 +108,13 @@ public:
     };
 
     Device *find_device(std::string_view uuid) const;
+
+    // Gives a live device another UUID: the one its migration stream
+    // carries, when its creator let the UUID be chosen at random. It is
+    // found by the new UUID from then on, and its parent re-derives what
+    // it took from the UUID (VendorState::uuid_changed). Refused
+    // (duplicate_uuid) if another device has that UUID.
+    Status rekey(Device &dev, const Uuid &uuid);
     // Devices not removed (those removed but still pinned are not counted).
     std::size_t device_count() const { return devices_.size(); }
 

@@ -11,6 +11,7 @@
 
 #include <cstdarg>
 #include <memory>
+#include <string>
 
 namespace mdev {
 
@@ -85,6 +86,19 @@ public:
     // Reports what a guest did wrong through the host's log (or nowhere).
     void guest_error(const char *fmt, ...) const __attribute__((format(printf, 2, 3)));
 
+    // The parent says its state cannot migrate now (mnvme: its RAM
+    // namespace was written), and why, in one line: from this call the
+    // machine refuses to migrate or save the VM, naming the device and the
+    // reason, and the guest keeps running. unblock_migration() lifts it
+    // (the state can travel again); removing the device does too. Calls
+    // that change nothing (the same reason again) cost a comparison and do
+    // not reach the host, so a parent may call on every write.
+    void block_migration(std::string_view reason);
+    void unblock_migration();
+    bool migration_blocked() const { return migration_blocked_; }
+    // The reason given (empty when not blocked).
+    const std::string &migration_blocker() const { return migration_blocker_; }
+
 private:
     friend class Core;
 
@@ -94,6 +108,20 @@ private:
         owned_host_ = std::move(owned);
         host_port_.attach(host);
         has_host_ = host != nullptr;
+        if (has_host_ && migration_blocked_) {
+            host_port_.block_migration(migration_blocker_);
+        }
+    }
+
+    // The core re-keys a device whose identity came with a migration
+    // stream (Core::rekey).
+    void set_uuid(const Uuid &uuid)
+    {
+        uuid_ = uuid;
+        // Copied into the buffer it has (same length): trace names that
+        // kept uuid_text() (a vring's, say) read the new UUID.
+        const std::string text = uuid.to_string();
+        uuid_text_.assign(text);
     }
 
     Parent &parent_;
@@ -112,6 +140,8 @@ private:
     std::unique_ptr<FrontendState> frontend_;
     unsigned pins_ = 0;
     bool removed_ = false;
+    bool migration_blocked_ = false;
+    std::string migration_blocker_;
 };
 
 } // namespace mdev

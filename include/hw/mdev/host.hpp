@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace mdev {
 
@@ -31,6 +32,15 @@ public:
     // or the write may be partial; the device treats it as a guest error.
     virtual bool dma_read(std::uint64_t, std::span<std::uint8_t>) { return false; }
     virtual bool dma_write(std::uint64_t, std::span<const std::uint8_t>) { return false; }
+
+    // The device's state cannot migrate from now on, for `reason` (one
+    // line): the machine refuses migration and save, naming the device and
+    // the reason, until unblock_migration() or the device goes. A second
+    // call replaces the reason. Devices call these through
+    // Device::block_migration(), which calls only on a change. The default
+    // (a machine that never migrates) ignores them.
+    virtual void block_migration(std::string_view) {}
+    virtual void unblock_migration() {}
 };
 
 } // namespace mdev

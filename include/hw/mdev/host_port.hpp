@@ -56,6 +56,19 @@ public:
         return target_ && target_->dma_write(addr, in);
     }
 
+    void block_migration(std::string_view reason) override
+    {
+        if (target_) {
+            target_->block_migration(reason);
+        }
+    }
+    void unblock_migration() override
+    {
+        if (target_) {
+            target_->unblock_migration();
+        }
+    }
+
 private:
     Host *target_;
 };

@@ -102,8 +102,15 @@ struct MdevPCIState {
     QemuUUID uuid_prop;
     /* The parent's declared properties, in MdevParentInfo order. */
     MdevPCIPropertySlot props[MDEV_PCI_MAX_PROPERTIES];
+    /*
+     * Whether the uuid property was left "auto" (not given, or given as
+     * "auto"): then a migration stream's UUID replaces the random one.
+     */
+    bool uuid_auto;
     /* The canonical UUID of the mdev, for logs and traces. */
     char *uuid;
+    /* The UUID as the identity section carries it (version 2). */
+    uint8_t stream_uuid[16];
 
     /* The live mdev's migrated state, one per MdevParentInfo.state. */
     void *state[MDEV_PCI_MAX_STATE];
@@ -126,6 +133,15 @@ struct MdevPCIState {
      * (mdev_pci_check_loaded): what it logs then is held here.
      */
     GPtrArray *load_messages;
+
+    /*
+     * While the parent says the mdev's state cannot migrate: its reason,
+     * and QEMU's migration blocker naming the device and the reason (NULL
+     * if QEMU refused to add it: a migration was under way, or
+     * -only-migratable; pre_save refuses then).
+     */
+    char *migration_block_reason;
+    Error *migration_blocker;
 };
 
 /* How messages name the device: its id, else its mdev's UUID. */
@@ -140,6 +156,14 @@ char *mdev_pci_describe(MdevPCIState *s);
 
 /* The post_load of every mdev type's VMState (mdev-parents.c builds it). */
 int mdev_pci_post_load(void *opaque, int version_id);
+/* Its pre_save: refuses while the parent blocks migration. */
+int mdev_pci_pre_save(void *opaque);
+
+/*
+ * The setter of the "uuid" property (mdev-parents.c declares it): qdev's,
+ * plus whether the UUID was left "auto" (MdevPCIState.uuid_auto).
+ */
+extern const PropertyInfo mdev_prop_uuid;
 
 /*
  * Runs check(handle), a check of freshly loaded state by the device (the

@@ -65,6 +65,14 @@ typedef struct MdevHostOps {
     void (*send_msi)(void *opaque, uint64_t address, uint32_t data);
     /* Bus Master Enable in the function's command register (NULL: off). */
     bool (*bus_master)(void *opaque);
+    /*
+     * The device's state cannot migrate from now on, for @reason (one
+     * line, from its parent): the machine refuses migration and save until
+     * unblock_migration or mdev_destroy(). A second call replaces the
+     * reason. NULL: the machine never migrates.
+     */
+    void (*block_migration)(void *opaque, const char *reason);
+    void (*unblock_migration)(void *opaque);
 } MdevHostOps;
 
 /*
@@ -115,6 +123,15 @@ void *mdev_migration_data(MdevHandle *h, const MdevStateStruct *schema);
  * checks it and re-derives what is not stored. False refuses the stream.
  */
 bool mdev_post_load(MdevHandle *h);
+
+/*
+ * Gives the mdev the UUID @uuid (canonical text) that its migration stream
+ * carries: the core finds it by that UUID from then on and its parent
+ * re-derives what it took from the UUID. mdev_uuid() returns the new one.
+ * False and @err if another mdev has it (MDEV_ERR_DUPLICATE_UUID) or it is
+ * malformed.
+ */
+bool mdev_set_uuid(MdevHandle *h, const char *uuid, MdevError *err);
 
 /*
  * The value in effect of the parent's declared property @name, in its text

@@ -54,6 +54,11 @@ public:
     // mvnet derived from the UUID when the user gave none. nullopt: the
     // user's value stands.
     virtual std::optional<std::string> property(std::string_view) const { return std::nullopt; }
+
+    // The device took another UUID (its migration stream's: Core::rekey),
+    // before its migrated state is loaded: re-derive what the parent took
+    // from the UUID at create and does not migrate (an NVMe serial, say).
+    virtual void uuid_changed(Device &) {}
 };
 
 // The values of a parent's declared properties the user set (or that have

@@ -10,6 +10,12 @@
  * struct gpio_v2_line_event read from a line request's fd.
  *
  *   gpioloop /dev/gpiochipN [EDGE_LINE]
+ *   gpioloop --set /dev/gpiochipN VALUE   drive OUT0-15 to VALUE and release
+ *                                         them (the card keeps its latch)
+ *   gpioloop --get /dev/gpiochipN         print "inputs 0xVVVV" (IIN0-15)
+ *
+ * --set and --get let a test leave a value in the card, save and restore
+ * the machine (tests/libvirt), and read the value back on the inputs.
  *
  * gpio-pci-idio-16's 32 lines: 0-15 outputs OUT0-15, 16-31 inputs IIN0-15.
  * EDGE_LINE (0-15, default 3) is the output toggled for the edge check;
@@ -127,6 +133,35 @@ static void expect_edge(int out, int in_ev, unsigned line, uint16_t value,
     check(ev.id == want_id && ev.offset == 16 + line, what);
 }
 
+/* gpioloop --set CHIP VALUE / --get CHIP. */
+static int set_or_get(int argc, char **argv)
+{
+    int chip, fd;
+
+    if ((strcmp(argv[1], "--set") == 0 && argc != 4) ||
+        (strcmp(argv[1], "--get") == 0 && argc != 3)) {
+        fprintf(stderr, "usage: gpioloop --set /dev/gpiochipN VALUE | --get /dev/gpiochipN\n");
+        return 2;
+    }
+    chip = open(argv[2], O_RDWR | O_CLOEXEC);
+    if (chip < 0) {
+        die(argv[2]);
+    }
+    if (argv[1][2] == 's') {
+        uint16_t value = (uint16_t)strtoul(argv[3], NULL, 0);
+
+        fd = request_lines(chip, 0, NOUT, GPIO_V2_LINE_FLAG_OUTPUT, "gpioloop-set");
+        set_values(fd, value);
+        printf("outputs 0x%04x\n", get_values(fd, 0xffff));
+    } else {
+        fd = request_lines(chip, NOUT, NOUT, GPIO_V2_LINE_FLAG_INPUT, "gpioloop-get");
+        printf("inputs 0x%04x\n", get_values(fd, 0xffff));
+    }
+    close(fd);
+    close(chip);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const uint16_t patterns[] = { 0xa5a5, 0x5a5a, 0xffff, 0x0001,
@@ -137,6 +172,9 @@ int main(int argc, char **argv)
     int chip, out, in, in_ev;
     unsigned i, bad;
 
+    if (argc >= 2 && (strcmp(argv[1], "--set") == 0 || strcmp(argv[1], "--get") == 0)) {
+        return set_or_get(argc, argv);
+    }
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: gpioloop /dev/gpiochipN [EDGE_LINE]\n");
         return 2;

@@ -1,23 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * msixcheck: drive an mdev-pcitest's MSI-X table and PBA from the guest's
+ * msixcheck: drive an mdev-epf-test's MSI-X table and PBA from the guest's
  * CPU, on every page they cover, and check that each vector fired arrives.
- * No Linux driver binds the function (1af4:10f0); this program is its
+ * The function's table is where pci-epf-test puts it, BAR0 + 0x80 right
+ * after the registers, and its PBA right after the table. No driver is
+ * bound (the case does not load pci_endpoint_test); this program is the
  * driver, through sysfs (config, resourceN mmap), so every table and PBA
  * access is a guest CPU access to MMIO (under TCG: through QEMU's CPU TLB,
  * which is what a table at a non-page-aligned offset used to break).
  *
  *   msixcheck FN SINK
  *
- * FN is the pcitest under test (0000:00:04.0); SINK another pcitest whose
- * BAR0 DMA buffer (offset 0x100, 64 dwords) receives the messages: vector
- * v's message is the dword 0xd000 + v written at buffer slot v % 64.
+ * FN is the epf-test under test (0000:00:04.0); SINK another epf-test
+ * whose BAR3 (plain memory, 16 KiB) receives the messages: vector v's
+ * message is the dword 0xd000 + v written at slot v % 64.
  * For one vector starting on each page of the table, and the last one:
- * program the entry masked, raise the vector through the register mirror
- * in the table's BAR (pcitest's BAR2 below 0x800, which shares the table's
- * first page when the table is at 0x80) or BAR0, check that its PBA bit is
- * set and nothing arrived, unmask, check that the message arrived and the
- * PBA bit is clear. Every table page is read back too.
+ * program the entry masked, raise the vector with the function's
+ * RAISE_MSIX_IRQ command (its registers share the table's first page),
+ * check that its PBA bit is set and nothing arrived, unmask, check that
+ * the message arrived and the PBA bit is clear. Every table page is read
+ * back too.
  * Exit status: 0 every check passed, 1 a check failed, 2 usage or system
  * error.
  */
@@ -43,12 +45,22 @@
 #define COMMAND_MEMORY 0x2
 #define COMMAND_MASTER 0x4
 
-/* hw/mdev/samples/pcitest/pcitest.hpp */
-#define PT_MAGIC 0x00
-#define PT_RAISE 0x04
-#define PT_MAGIC_VALUE 0x74657374
-#define PT_BUF 0x100
-#define PT_MIRROR_END 0x800 /* BAR2 below this mirrors BAR0's registers */
+/* struct pci_epf_test_reg (drivers/misc/pci_endpoint_test.c's names) */
+#define PCI_ENDPOINT_TEST_MAGIC 0x00
+#define PCI_ENDPOINT_TEST_COMMAND 0x04
+#define PCI_ENDPOINT_TEST_STATUS 0x08
+#define PCI_ENDPOINT_TEST_IRQ_TYPE 0x24
+#define PCI_ENDPOINT_TEST_IRQ_NUMBER 0x28
+#define COMMAND_RAISE_MSIX_IRQ (1u << 2)
+#define STATUS_IRQ_RAISED (1u << 6)
+#define IRQ_TYPE_MSIX 2
+/*
+ * The sink's plain-memory BAR that takes the messages: BAR3, 16 KiB, so
+ * page-aligned. A sysfs resource mmap starts at the BAR's page, so a BAR
+ * smaller than a page (BAR1, 512 bytes) may not start where the mapping
+ * does.
+ */
+#define SINK_BAR 3
 
 #define PAGE 4096
 
@@ -153,6 +165,18 @@ static uint64_t rd64(const Bar *b, uint64_t off)
     return *(volatile uint64_t *)(b->p + off);
 }
 
+/* pci_endpoint_test's MSI-X raise: vector numbers are 1-based there. */
+static void raise_msix(const Bar *regs, unsigned v)
+{
+    wr32(regs, PCI_ENDPOINT_TEST_STATUS, 0);
+    wr32(regs, PCI_ENDPOINT_TEST_IRQ_TYPE, IRQ_TYPE_MSIX);
+    wr32(regs, PCI_ENDPOINT_TEST_IRQ_NUMBER, v + 1);
+    wr32(regs, PCI_ENDPOINT_TEST_COMMAND, COMMAND_RAISE_MSIX_IRQ);
+    CHECK(rd32(regs, PCI_ENDPOINT_TEST_STATUS) & STATUS_IRQ_RAISED,
+          "vector %u: STATUS 0x%x after RAISE_MSIX_IRQ", v,
+          rd32(regs, PCI_ENDPOINT_TEST_STATUS));
+}
+
 /* Memory decoding and bus mastering on (messages are the function's writes). */
 static void enable(int fd)
 {
@@ -204,16 +228,17 @@ int main(int argc, char **argv)
     }
     tb = &bars[tbir];
     pb = &bars[pbir];
-    sink = bar_map(argv[2], 0);
-    /* The registers: the mirror in the table's BAR when the table leaves it
-     * room on its first page, else BAR0. */
-    regs = (tbir != 0 && toff >= 8 && toff <= PT_MIRROR_END) ? tb : &bars[0];
+    sink = bar_map(argv[2], SINK_BAR);
+    regs = &bars[0]; /* the registers: BAR0 + 0, in front of the table */
     printf("msixcheck: %s: %u vectors, table BAR%u+0x%" PRIx64 ", PBA BAR%u+0x%"
-           PRIx64 ", registers in BAR%u\n", argv[1], vectors, tbir, toff, pbir,
-           poff, (unsigned)(regs - bars));
-    CHECK(rd32(regs, PT_MAGIC) == PT_MAGIC_VALUE, "magic 0x%x",
-          rd32(regs, PT_MAGIC));
-    CHECK(rd32(&sink, PT_MAGIC) == PT_MAGIC_VALUE, "sink magic");
+           PRIx64 ", registers in BAR0\n", argv[1], vectors, tbir, toff, pbir,
+           poff);
+    /* MAGIC is a scratch register, as pci_endpoint_test's BAR test uses it. */
+    wr32(regs, PCI_ENDPOINT_TEST_MAGIC, 0xa0a0a0a0);
+    CHECK(rd32(regs, PCI_ENDPOINT_TEST_MAGIC) == 0xa0a0a0a0, "magic 0x%x",
+          rd32(regs, PCI_ENDPOINT_TEST_MAGIC));
+    wr32(&sink, 0, 0x5a5a5a5a);
+    CHECK(rd32(&sink, 0) == 0x5a5a5a5a, "sink BAR%u is not memory", SINK_BAR);
 
     cfg_write(fd, cap + MSIX_FLAGS, MSIX_ENABLE, 2);
     pages = (unsigned)((toff + (uint64_t)vectors * ENTRY_SIZE - 1) / PAGE -
@@ -232,29 +257,29 @@ int main(int argc, char **argv)
         }
         e = toff + (uint64_t)v * ENTRY_SIZE;
         slot = v % 64;
-        msg = sink.phys + PT_BUF + 4 * slot;
-        wr32(&sink, PT_BUF + 4 * slot, 0);
+        msg = sink.phys + 4 * slot;
+        wr32(&sink, 4 * slot, 0);
         wr32(tb, e + 0, (uint32_t)msg);
         wr32(tb, e + 4, (uint32_t)(msg >> 32));
         wr32(tb, e + 8, 0xd000 + v);
         wr32(tb, e + 12, 1); /* masked */
         CHECK(rd32(tb, e + 8) == 0xd000 + v, "vector %u: data reads 0x%x", v,
               rd32(tb, e + 8));
-        wr32(regs, PT_RAISE, v);
+        raise_msix(regs, v);
         CHECK(rd64(pb, poff + 8 * (v / 64)) & (1ull << (v % 64)),
               "vector %u: masked, raised, not pending", v);
-        CHECK(rd32(&sink, PT_BUF + 4 * slot) == 0,
+        CHECK(rd32(&sink, 4 * slot) == 0,
               "vector %u: masked, but its message arrived", v);
         wr32(tb, e + 12, 0); /* unmask: the pending message goes out */
-        CHECK(rd32(&sink, PT_BUF + 4 * slot) == 0xd000 + v,
+        CHECK(rd32(&sink, 4 * slot) == 0xd000 + v,
               "vector %u: unmasked, message 0x%x, want 0x%x", v,
-              rd32(&sink, PT_BUF + 4 * slot), 0xd000 + v);
+              rd32(&sink, 4 * slot), 0xd000 + v);
         CHECK(!(rd64(pb, poff + 8 * (v / 64)) & (1ull << (v % 64))),
               "vector %u: still pending after delivery", v);
         /* And once more unmasked: sent at once. */
-        wr32(&sink, PT_BUF + 4 * slot, 0);
-        wr32(regs, PT_RAISE, v);
-        CHECK(rd32(&sink, PT_BUF + 4 * slot) == 0xd000 + v,
+        wr32(&sink, 4 * slot, 0);
+        raise_msix(regs, v);
+        CHECK(rd32(&sink, 4 * slot) == 0xd000 + v,
               "vector %u: unmasked raise did not arrive", v);
         printf("msixcheck: vector %u (table page at BAR%u+0x%" PRIx64
                "): pending while masked, delivered on unmask\n", v, tbir,

@@ -14,6 +14,10 @@
 #   nvme_blocks=N        the namespace's size in 512-byte blocks (default 131072)
 #   nvme_irq=msix|intx   check that the queues' interrupts are of that kind
 #                        (sysfs msi_irqs/* say msix, or /proc/interrupts IO-APIC)
+#   nvme_migrate=1       ask the host (tests/guest/run, migrate_blocker_host)
+#                        whether migration is blocked: not before the first
+#                        write (the driver's probe only reads), and refused
+#                        with mnvme's reason after it, the VM still running
 #   nvme_bench=MIB       also time writing and reading MIB MiB with dd, 1 MiB
 #                        requests, O_DIRECT, nvme_bench_reps times over
 #                        (default 1) so that the 10 ms clock is fine enough
@@ -53,6 +57,16 @@ for f in model serial firmware_rev; do
     echo "nvme0 $f: $(cat /sys/class/nvme/nvme0/$f 2>/dev/null)"
 done
 
+host_check() {
+    echo "=== MDEV-HOST-$1 ==="
+    read -r answer
+    case $answer in
+    host-ok*) ok "host: ${answer#host-ok }" ;;
+    *) fail "host: $answer" ;;
+    esac
+}
+[ -n "$nvme_migrate" ] && host_check MIGRATE-FREE
+
 irq_count() {
     awk '/nvme0q/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts
 }
@@ -79,6 +93,8 @@ fi
 dd if=/tmp/pattern of=/dev/nvme0n1 bs=1M seek=7 count=4 oflag=direct 2>/dev/null
 dd if=/dev/nvme0n1 of=/tmp/back bs=1M skip=7 count=4 iflag=direct 2>/dev/null
 cmp /tmp/pattern /tmp/back && ok "1 MiB requests: equal" || fail "1 MiB requests differ"
+# Written: migration is refused now, and the guest runs on (the checks below).
+[ -n "$nvme_migrate" ] && host_check MIGRATE-BLOCKED
 # The first megabyte was never written: it reads as zeros.
 dd if=/dev/nvme0n1 of=/tmp/head bs=64k count=16 iflag=direct 2>/dev/null
 dd if=/dev/zero of=/tmp/zero bs=64k count=16 2>/dev/null

@@ -59,17 +59,40 @@ MnvmeMdev::MnvmeMdev(nvme::Identity identity,
     : ctrl_(state_, ports_, ports_, ports_, std::move(identity), std::move(ns)),
       ram_mib_(ram_mib), file_(std::move(file))
 {
+    // The namespaces' storage lives in the controller, as long as this.
+    for (std::uint32_t nsid = 1; nsid <= nvme::kMaxNamespaces; nsid++) {
+        const nvme::Namespace &n = ctrl_.ns(nsid);
+        if (n.storage && !n.storage->persistent()) {
+            n.storage->on_first_write([this] { ram_written(); });
+        }
+    }
     ctrl_.power_on_reset();
+}
+
+void MnvmeMdev::ram_written()
+{
+    // Writes come from the guest's commands, so the device is bound.
+    if (ports_.dev) {
+        ports_.dev->block_migration(kRamWrittenReason);
+    }
 }
 
 bool MnvmeMdev::post_load(Device &dev)
 {
+    // The second defence: a source that could not hold the blocker.
     if (state_.volatile_ns_written) {
         dev.guest_error("mnvme: the source's RAM namespace was written, and RAM namespace "
                         "contents do not migrate (use file=): refused");
         return false;
     }
     return ctrl_.post_load();
+}
+
+// The guest of the stream knew the source's serial and UUIDs: Identify
+// goes on reporting them.
+void MnvmeMdev::uuid_changed(Device &dev)
+{
+    ctrl_.set_identity(mnvme_identity(dev.uuid(), dev.type()));
 }
 
 std::optional<std::string> MnvmeMdev::property(std::string_view) const
@@ -134,6 +157,24 @@ std::array<std::uint8_t, 16> uuid_bytes(const Uuid &uuid)
 
 } // namespace
 
+// What Identify reports: derived from the mdev's UUID and type.
+nvme::Identity mnvme_identity(const Uuid &uuid, const MdevType &type)
+{
+    nvme::Identity identity;
+    identity.vid = 0x1af4;   // see mnvme_vfio.cpp for the ids
+    identity.ssvid = 0x1af4;
+    identity.uuid = uuid_bytes(uuid);
+    // Unique per mdev, so that Linux never takes two for one subsystem.
+    char serial[21];
+    std::snprintf(serial, sizeof(serial), "MNVME%02X%02X%02X%02X%02X%02X", identity.uuid[10],
+                  identity.uuid[11], identity.uuid[12], identity.uuid[13], identity.uuid[14],
+                  identity.uuid[15]);
+    identity.serial = serial;
+    identity.model = "QEMU mdev-mnvme " + type.id.substr(6);
+    identity.firmware = "1.0";
+    return identity;
+}
+
 Result<std::unique_ptr<VendorState>> MnvmeParent::create(const CreateArgs &args)
 {
     const unsigned mib = mib_of(args.type);
@@ -161,18 +202,7 @@ Result<std::unique_ptr<VendorState>> MnvmeParent::create(const CreateArgs &args)
         }
         ns[1].storage = std::move(*f);
     }
-    nvme::Identity identity;
-    identity.vid = 0x1af4;   // see mnvme_vfio.cpp for the ids
-    identity.ssvid = 0x1af4;
-    identity.uuid = uuid_bytes(args.uuid);
-    // Unique per mdev, so that Linux never takes two for one subsystem.
-    char serial[21];
-    std::snprintf(serial, sizeof(serial), "MNVME%02X%02X%02X%02X%02X%02X", identity.uuid[10],
-                  identity.uuid[11], identity.uuid[12], identity.uuid[13], identity.uuid[14],
-                  identity.uuid[15]);
-    identity.serial = serial;
-    identity.model = "QEMU mdev-mnvme " + args.type.id.substr(6);
-    identity.firmware = "1.0";
+    nvme::Identity identity = mnvme_identity(args.uuid, args.type);
     used_mib_ += mib;
     return std::unique_ptr<VendorState>(
         std::make_unique<MnvmeMdev>(std::move(identity), std::move(ns), mib, std::move(file)));

@@ -58,9 +58,22 @@ public:
 
     std::vector<migration::Data> migrated(const Device &) override;
     bool post_load(Device &) override;
+    void uuid_changed(Device &) override;
     std::optional<std::string> property(std::string_view name) const override;
 
+    // Why a written RAM namespace keeps the VM from migrating (and, as the
+    // source's, why a destination refuses the stream).
+    static constexpr const char *kRamWrittenReason =
+        "mnvme: the RAM namespace was written, and RAM namespace contents do not "
+        "migrate (use file=)";
+
 private:
+    // The first write to a RAM namespace: from then on the mdev's state
+    // cannot migrate. Neither a reset nor a controller reset unblocks (the
+    // data is still there); no command discards a namespace, so only
+    // removing the device does.
+    void ram_written();
+
     nvme::NvmeControllerState state_{};
     MnvmePorts ports_;
     nvme::Controller ctrl_;
@@ -89,6 +102,9 @@ private:
     unsigned budget_mib_;
     unsigned used_mib_ = 0;
 };
+
+// What Identify reports of an mdev with `uuid` of `type` (serial, UUIDs).
+nvme::Identity mnvme_identity(const Uuid &uuid, const MdevType &type);
 
 // The vfio face (mnvme_vfio.cpp).
 const vfio::VfioOps &mnvme_vfio_ops();

@@ -12,8 +12,8 @@
 //        the controller.
 //  INTA  level interrupt (7.5.1 pin-based), while MSI-X is off.
 // Ids: 1af4:10f1 is in the range QEMU's docs/specs/pci-ids.rst leaves for
-// experimental devices (1af4:10f0..10ff; 10f0 is the vfio-msix branch's
-// pcitest); subsystem 1af4:1100 as QEMU's
+// experimental devices (1af4:10f0..10ff; 10f0 was taken by a test
+// function since replaced by epf-test); subsystem 1af4:1100 as QEMU's
 // emulated devices.
 //
 #include "samples/mnvme/mnvme.hpp"

@@ -89,6 +89,9 @@ public:
         return regs::RegisterFile(kRegisterTable, regs::storage_of(s_), this, &reg_log_);
     }
     const Namespace &ns(std::uint32_t nsid) const { return ns_[nsid - 1]; }
+    // The mdev took another UUID (its migration stream's): Identify reports
+    // the serial and UUIDs derived from it from now on.
+    void set_identity(Identity identity) { id_ = std::move(identity); }
 
 private:
     struct Command {

@@ -157,6 +157,9 @@ Controller::Outcome Controller::read_write(const Command &c, Namespace &ns, bool
         }
         done += s.len;
     }
+    if (write) {
+        st.written();
+    }
     if (write && !st.persistent()) {
         s_.volatile_ns_written |= static_cast<std::uint8_t>(1u << (c.nsid() - 1));
     }
@@ -181,6 +184,7 @@ Controller::Outcome Controller::write_zeroes(const Command &c, Namespace &ns)
         return {status};
     }
     Storage &st = *ns.storage;
+    st.written();
     if (!st.persistent()) {
         s_.volatile_ns_written |= static_cast<std::uint8_t>(1u << (c.nsid() - 1));
     }

@@ -8,6 +8,7 @@
 #include "samples/common/lazy_memory.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -29,6 +30,26 @@ public:
     virtual std::span<std::uint8_t> direct() { return {}; }
     // Whether the bytes outlive the process (a file) or not (RAM).
     virtual bool persistent() const = 0;
+
+    // The controller wrote (or zeroed) some of the bytes, by write() or
+    // through direct(). The first time, whoever set on_first_write() hears
+    // of it (mnvme: a RAM namespace's contents do not migrate, so it blocks
+    // migration from then on); after that it is one test per command.
+    void written()
+    {
+        if (!written_) {
+            written_ = true;
+            if (on_first_write_) {
+                on_first_write_();
+            }
+        }
+    }
+    bool was_written() const { return written_; }
+    void on_first_write(std::function<void()> f) { on_first_write_ = std::move(f); }
+
+private:
+    bool written_ = false;
+    std::function<void()> on_first_write_;
 };
 
 class RamStorage final : public Storage {
