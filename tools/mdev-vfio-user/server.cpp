@@ -209,9 +209,17 @@ void ServedDevice::on_ready()
         }
         return;
     }
-    int n = vfu_run_ctx(ctx_);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EBUSY) {
-        client_gone();
+    // Every message waiting, not one per wake-up: the client posts BAR
+    // writes without waiting for their replies, so several are often queued.
+    for (;;) {
+        int n = vfu_run_ctx(ctx_);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EBUSY) {
+            client_gone();
+            return;
+        }
+        if (n <= 0) {
+            return;
+        }
     }
 }
 
