@@ -258,7 +258,7 @@ static void test_destination_without_the_hotplugged_mdev(void)
     unlink(file);
     g_test_message("stderr: %s", r.err);
     g_assert_cmpint(r.status, ==, 1);
-    g_assert_nonnull(strstr(r.err, "Unknown savevm section or instance "
+    g_assert_nonnull(strstr(r.err, "Unknown section or instance "
                             "'0000:00:03.0:00.0/mdev-identity' 0"));
     g_assert_nonnull(strstr(r.err, "including any hotplugged devices"));
     mdev_qtest_run_free(&r);
