@@ -148,12 +148,39 @@ struct Register {
 };
 
 // A table: its entries in order of offset (entries sharing an offset side
-// by side), and an index of the first ones (kIndexed bytes) so that an
-// access finds its register in one step rather than a scan.
+// by side), and, built once with it, a dense per-offset dispatch index of
+// its first kIndexed bytes, one per direction:
+//   - the first entry covering each byte, so that an access finds its
+//     register in one step rather than a scan;
+//   - for each offset where one register starts and is the only one
+//     serving that direction (no bank hook to consult), a direct slot: the
+//     register, its hook and storage and the mask its access applies. A
+//     whole-register access there goes straight to a load, a store or the
+//     hook, with no search and no merge. A write slot is direct only when
+//     the register has no ro or w1c bits (a whole write is then the value
+//     masked to its writable bits) and is not read-only.
+// Everything else (banked registers, narrower accesses, w1c/ro merges,
+// refusals) takes the general path, with the same results.
 class RegisterTable {
 public:
     static constexpr unsigned kIndexed = 64;
     static constexpr std::uint8_t kNone = 0xff;
+
+    // A direct slot; size 0 means none (take the general path).
+    struct ReadSlot {
+        const Register *reg = nullptr;
+        ReadHook hook = nullptr;        // else the value is at `storage`
+        std::uint64_t mask = 0;         // width & ~rsvd
+        std::int32_t storage = kNoStorage;
+        std::uint8_t size = 0;          // the register's width
+    };
+    struct WriteSlot {
+        const Register *reg = nullptr;
+        WriteHook hook = nullptr;       // else the value goes to `storage`
+        std::uint64_t mask = 0;         // the writable bits
+        std::int32_t storage = kNoStorage;
+        std::uint8_t size = 0;
+    };
 
     constexpr RegisterTable(const char *table_name, std::span<const Register> entries,
                             bool log_unknown = true)
@@ -161,11 +188,32 @@ public:
     {
         for (unsigned offset = 0; offset < kIndexed; offset++) {
             first_[offset] = kNone;
+            const Register *readers[2] = {};
+            const Register *writers[2] = {};
+            unsigned nread = 0, nwrite = 0;
             for (std::size_t i = 0; i < entries.size() && i < kNone; i++) {
-                if (offset >= entries[i].offset && offset - entries[i].offset < entries[i].width) {
-                    first_[offset] = static_cast<std::uint8_t>(i);
-                    break;
+                const Register &r = entries[i];
+                if (!(offset >= r.offset && offset - r.offset < r.width)) {
+                    continue;
                 }
+                if (first_[offset] == kNone) {
+                    first_[offset] = static_cast<std::uint8_t>(i);
+                }
+                if ((r.access & kRead) && nread++ == 0) {
+                    readers[0] = &r;
+                }
+                if ((r.access & kWrite) && nwrite++ == 0) {
+                    writers[0] = &r;
+                }
+            }
+            if (nread == 1 && direct_read(*readers[0], offset)) {
+                const Register &r = *readers[0];
+                read_slot_[offset] = ReadSlot{&r, r.on_read, r.width_mask() & ~r.rsvd, r.storage,
+                                              r.width};
+            }
+            if (nwrite == 1 && direct_write(*writers[0], offset)) {
+                const Register &r = *writers[0];
+                write_slot_[offset] = WriteSlot{&r, r.on_write, r.writable(), r.storage, r.width};
             }
         }
     }
@@ -179,9 +227,29 @@ public:
 
     // The first entry covering byte `offset` (< kIndexed), or kNone.
     constexpr std::uint8_t first(std::uint64_t offset) const { return first_[offset]; }
+    // The direct slots at `offset` (< kIndexed).
+    constexpr const ReadSlot &read_slot(std::uint64_t offset) const { return read_slot_[offset]; }
+    constexpr const WriteSlot &write_slot(std::uint64_t offset) const
+    {
+        return write_slot_[offset];
+    }
 
 private:
+    static constexpr bool direct_read(const Register &r, unsigned offset)
+    {
+        return r.offset == offset && r.bank == nullptr &&
+               (r.on_read != nullptr || r.storage != kNoStorage);
+    }
+    static constexpr bool direct_write(const Register &r, unsigned offset)
+    {
+        return r.offset == offset && r.bank == nullptr && !r.read_only() &&
+               (r.ro & r.width_mask()) == 0 && r.w1c == 0 &&
+               (r.on_write != nullptr || r.storage != kNoStorage);
+    }
+
     std::uint8_t first_[kIndexed] = {};
+    ReadSlot read_slot_[kIndexed] = {};
+    WriteSlot write_slot_[kIndexed] = {};
 };
 
 // A table's mistakes, for a test to assert on (tests/unit/regfile_test.cpp
@@ -250,6 +318,25 @@ public:
 
 private:
     const Register *lookup(std::uint64_t offset, Access direction) const;
+    // Accesses the table's direct slots do not serve, and a hook's refusal
+    // on the direct path (regfile.cpp). They take the RegisterFile's parts
+    // one by one so that the direct path, inlined into a BAR handler, never
+    // needs the object it works on in memory: one is rebuilt only here.
+    [[gnu::cold]] static std::uint64_t read_general(const RegisterTable &table, std::uint8_t *data,
+                                                    std::size_t data_size, void *ctx,
+                                                    GuestLog *log, const char *who,
+                                                    std::uint64_t offset, unsigned size);
+    [[gnu::cold]] static bool write_general(const RegisterTable &table, std::uint8_t *data,
+                                            std::size_t data_size, void *ctx, GuestLog *log,
+                                            const char *who, std::uint64_t offset,
+                                            std::uint64_t value, unsigned size);
+    [[gnu::cold]] static void refused_by_hook(const RegisterTable &table, GuestLog *log,
+                                              const char *who, const Register *reg,
+                                              std::uint64_t offset, std::uint64_t value,
+                                              unsigned size, const char *why);
+    // The general path: find the register (bank hooks consulted), merge.
+    std::uint64_t read_any(std::uint64_t offset, unsigned size);
+    bool write_any(std::uint64_t offset, std::uint64_t value, unsigned size);
     std::uint64_t read_whole(const Register &reg);
     bool write_part(const Register &reg, std::uint64_t offset, std::uint64_t value,
                     unsigned size);
@@ -285,20 +372,19 @@ inline bool bank_selected(const Register &reg, const void *ctx)
 } // namespace detail
 
 // ---- The access path -------------------------------------------------------
-// Inline, so that a parent's BAR handler compiles to the index lookup, its
-// register's hook and the trace's test (the refusals are out of line).
+// Inline, so that a parent's BAR handler compiles to the slot's load, its
+// register's hook or a load/store, and the trace's test (the general path
+// and the refusals are out of line).
 
 using detail::bank_selected;
 using detail::size_mask;
 using detail::valid_size;
 
-inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg)
+// The value of `size` bytes at `at`, host order (`size` is usually a
+// constant where this is inlined, so the switch folds away).
+inline std::uint64_t load_sized(const std::uint8_t *at, unsigned size)
 {
-    if (reg.storage == kNoStorage) {
-        return reg.reset;
-    }
-    const std::uint8_t *at = storage.data() + reg.storage;
-    switch (reg.width) {
+    switch (size) {
     case 1:
         return *at;
     case 2: {
@@ -319,14 +405,9 @@ inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register 
     }
 }
 
-inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value)
+inline void store_sized(std::uint8_t *at, unsigned size, std::uint64_t value)
 {
-    if (reg.storage == kNoStorage) {
-        return;
-    }
-    std::uint8_t *at = storage.data() + reg.storage;
-    // Host order, as the member of that width holds it.
-    switch (reg.width) {
+    switch (size) {
     case 1:
         *at = static_cast<std::uint8_t>(value);
         break;
@@ -344,6 +425,23 @@ inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uin
         std::memcpy(at, &value, sizeof(value));
         break;
     }
+}
+
+inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg)
+{
+    if (reg.storage == kNoStorage) {
+        return reg.reset;
+    }
+    return load_sized(storage.data() + reg.storage, reg.width);
+}
+
+inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value)
+{
+    if (reg.storage == kNoStorage) {
+        return;
+    }
+    // Host order, as the member of that width holds it.
+    store_sized(storage.data() + reg.storage, reg.width, value);
 }
 
 inline std::uint64_t RegisterFile::reset_value(const Register &reg) const
@@ -388,29 +486,47 @@ inline std::uint64_t RegisterFile::read_whole(const Register &reg)
     return v & reg.width_mask() & ~reg.rsvd;
 }
 
+// The direct path: a whole-register access where the table's slot says one
+// register, unbanked, starts (regfile.hpp's RegisterTable). Everything else
+// goes out of line to the general path (regfile.cpp), which gives the same
+// result for these accesses too.
 inline std::uint64_t RegisterFile::read(std::uint64_t offset, unsigned size)
 {
-    const Register *r =
-        valid_size(size) && (offset & (size - 1)) == 0 ? lookup(offset, kRead) : nullptr;
-    if (r == nullptr || size > r->width) [[unlikely]] {
-        refuse_access(r, offset, 0, size, false);
-        return 0;
+    if (offset < RegisterTable::kIndexed) [[likely]] {
+        const RegisterTable::ReadSlot &s = table_.read_slot(offset);
+        if (s.size == size) [[likely]] {
+            const std::uint64_t v =
+                (s.hook != nullptr ? s.hook(ctx_, *s.reg)
+                                   : load_sized(storage_.data() + s.storage, size)) &
+                s.mask;
+            trace_mdev_reg_read(who_, table_.name, s.reg->name, offset, size, v);
+            return v;
+        }
     }
-    const unsigned shift = 8 * unsigned(offset - r->offset);
-    const std::uint64_t v = (read_whole(*r) >> shift) & size_mask(size);
-    trace_mdev_reg_read(who_, table_.name, r->name, offset, size, v);
-    return v;
+    return read_general(table_, storage_.data(), storage_.size(), ctx_, log_, who_, offset, size);
 }
 
 inline bool RegisterFile::write(std::uint64_t offset, std::uint64_t value, unsigned size)
 {
-    const bool aligned = valid_size(size) && (offset & (size - 1)) == 0;
-    const Register *r = aligned ? lookup(offset, kWrite) : nullptr;
-    if (r == nullptr || size > r->width) [[unlikely]] {
-        refuse_access(r, offset, value, size, true);
-        return false;
+    if (offset < RegisterTable::kIndexed) [[likely]] {
+        const RegisterTable::WriteSlot &s = table_.write_slot(offset);
+        if (s.size == size) [[likely]] {
+            value &= size_mask(size);
+            const std::uint64_t merged = value & s.mask;
+            if (s.hook != nullptr) {
+                if (const char *why = s.hook(ctx_, *s.reg, merged)) [[unlikely]] {
+                    refused_by_hook(table_, log_, who_, s.reg, offset, value, size, why);
+                    return false;
+                }
+            } else {
+                store_sized(storage_.data() + s.storage, size, merged);
+            }
+            trace_mdev_reg_write(who_, table_.name, s.reg->name, offset, size, value, "");
+            return true;
+        }
     }
-    return write_part(*r, offset, value & size_mask(size), size);
+    return write_general(table_, storage_.data(), storage_.size(), ctx_, log_, who_, offset, value,
+                         size);
 }
 
 // `value`: the `size` bytes written at `offset`, inside `reg`.

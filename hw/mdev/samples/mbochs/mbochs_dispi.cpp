@@ -54,13 +54,6 @@ const Register Dispi::kRegisters[] = {
 };
 const regs::RegisterTable Dispi::kRegisterTable{"mbochs: DISPI", kRegisters};
 
-const char *dispi_reg_name(std::uint8_t index)
-{
-    return index < std::size(Dispi::register_table().regs)
-               ? Dispi::register_table().regs[index].name
-               : "?";
-}
-
 void Dispi::reset()
 {
     registers().reset();

@@ -29,10 +29,6 @@ enum class DispiReg : std::uint8_t {
     video_memory_64k = 0xa,
 };
 
-// Register `index`'s name as Bochs's VBE_DISPI_INDEX_* spell it (traces),
-// from the register table; "?" for no register.
-const char *dispi_reg_name(std::uint8_t index);
-
 inline constexpr std::uint16_t kDispiId5 = 0xb0c5;   // what a fresh device reports
 inline constexpr std::uint16_t kDispiId0 = 0xb0c0;   // oldest interface version
 inline constexpr std::uint16_t kDispiEnabled = 0x01; // ENABLE bit 0
@@ -54,13 +50,14 @@ public:
     // for the caller to report); the value is then dropped.
     bool write(std::uint8_t index, std::uint16_t value);
 
-    // The declared registers, and a register file over this device's
-    // state; guest errors go to `log` if there is one (the vfio face
-    // reports write()'s refusals itself).
+    // The declared registers (named as Bochs's VBE_DISPI_INDEX_* spell
+    // them), and a register file over this device's state; guest errors go
+    // to `log` if there is one, traces name the device by `who` (its UUID).
+    // The vfio face accesses the registers through it.
     static const regs::RegisterTable &register_table() { return kRegisterTable; }
-    regs::RegisterFile registers(GuestLog *log = nullptr)
+    regs::RegisterFile registers(GuestLog *log = nullptr, const char *who = "")
     {
-        return regs::RegisterFile(kRegisterTable, regs::storage_of(s_), this, log);
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(s_), this, log, who);
     }
 
     // The frame the registers describe now, in BAR0 (region 0), or nothing:

@@ -3,14 +3,14 @@
 
 #include "hw/mdev/declaration.hpp"
 #include "samples/mtty/mtty_uart.hpp"
-#include "samples/mtty/trace.hpp"
 
 namespace mdev::samples {
 
 MttyMdev::MttyMdev(unsigned ports, std::string uuid) : ports_(ports), uuid_(std::move(uuid))
 {
     for (unsigned i = 0; i < MTTY_MAX_PORTS_PER_DEVICE; i++) {
-        handles_[i] = PortHandle{this, i};
+        port_who_[i] = uuid_ + " port " + std::to_string(i);
+        handles_[i] = PortHandle{this, i, port_who_[i].c_str()};
     }
     mtty_config_init(state_, ports_);
     mtty_virtio_init(virtio_.state, ports_);
@@ -18,20 +18,18 @@ MttyMdev::MttyMdev(unsigned ports, std::string uuid) : ports_(ports), uuid_(std:
 }
 
 // The register model is inline (mtty_uart.hpp), so these compile to the
-// register's own few instructions; the BAR is eight bytes and the machine
-// hands only byte accesses inside it (min_size = max_size = 1).
+// register file's direct slot and the register's hook; the BAR is eight
+// bytes and the machine hands only byte accesses inside it (min_size =
+// max_size = 1). The register file traces each access by the register's
+// name (mdev_reg_read/mdev_reg_write, "<uuid> port N") and logs the writes
+// the part refuses.
 std::uint64_t MttyMdev::port_read(void *opaque, std::uint64_t offset, unsigned)
 {
     const PortHandle &h = *static_cast<const PortHandle *>(opaque);
     MttyMdev &m = *h.mdev;
     bool irq_may_change = false;
-    const auto reg = static_cast<std::uint8_t>(offset);
-    const std::uint8_t value = Uart16550(m.state_.port[h.port]).read(reg, irq_may_change);
-    // No read changes LCR, so DLAB is read here, where the compiler can
-    // leave it to the trace's own branch instead of every access.
-    trace_mtty_uart_read(m.uuid_.c_str(), h.port,
-                         uart_reg_name(reg, m.state_.port[h.port].lcr & UART_LCR_DLAB, false),
-                         value);
+    const std::uint8_t value = Uart16550(m.state_.port[h.port], m.log_, h.who)
+                                   .read(static_cast<std::uint8_t>(offset), irq_may_change);
     if (irq_may_change) [[unlikely]] {
         m.update_intx();
     }
@@ -43,11 +41,8 @@ void MttyMdev::port_write(void *opaque, std::uint64_t offset, std::uint64_t valu
     const PortHandle &h = *static_cast<const PortHandle *>(opaque);
     MttyMdev &m = *h.mdev;
     bool irq_may_change = false;
-    const auto reg = static_cast<std::uint8_t>(offset);
-    const auto byte = static_cast<std::uint8_t>(value);
-    trace_mtty_uart_write(m.uuid_.c_str(), h.port,
-                          uart_reg_name(reg, m.state_.port[h.port].lcr & UART_LCR_DLAB, true), byte);
-    Uart16550(m.state_.port[h.port]).write(reg, byte, irq_may_change);
+    Uart16550(m.state_.port[h.port], m.log_, h.who)
+        .write(static_cast<std::uint8_t>(offset), static_cast<std::uint8_t>(value), irq_may_change);
     if (irq_may_change) {
         m.update_intx();
     }

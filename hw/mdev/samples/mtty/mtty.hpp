@@ -44,6 +44,8 @@ public:
     // machine splits wider accesses into byte accesses, as it does for
     // QEMU's own 16550 (pci-serial).
     vfio::BarAccessor port_accessor(unsigned port);
+    // Where the ports' guest errors go (the device's host; none until set).
+    void set_guest_log(GuestLog *log) { log_ = log; }
 
     // Power-on state for every port.
     void reset_ports();
@@ -67,6 +69,7 @@ private:
     struct PortHandle {
         MttyMdev *mdev;
         unsigned port;
+        const char *who; // port_who_[port]
     };
     static std::uint64_t port_read(void *opaque, std::uint64_t offset, unsigned size);
     static void port_write(void *opaque, std::uint64_t offset, std::uint64_t value,
@@ -74,7 +77,10 @@ private:
 
     unsigned ports_;
     std::string uuid_;
+    // "<uuid> port N": what the register file's traces name port N by.
+    std::string port_who_[MTTY_MAX_PORTS_PER_DEVICE];
     PortHandle handles_[MTTY_MAX_PORTS_PER_DEVICE];
+    GuestLog *log_ = nullptr;
     MttyDeviceState state_{};
     MttyVirtioFace virtio_;
     vfio::IrqSink *intx_ = nullptr;

@@ -48,32 +48,6 @@ constexpr std::uint8_t kMsrInputMask = UART_MSR_DCD | UART_MSR_RI | UART_MSR_DSR
 
 constexpr std::uint8_t kRxFifoSize = MTTY_FIFO_SIZE;
 
-// The datasheet's name of register `reg` (0..7) for an access in direction
-// `write` with LCR's DLAB bit `dlab` (traces name registers by it).
-constexpr const char *uart_reg_name(std::uint8_t reg, bool dlab, bool write)
-{
-    switch (reg) {
-    case UART_RX: // UART_TX, UART_DLL
-        return dlab ? "DLL" : write ? "THR" : "RBR";
-    case UART_IER: // UART_DLM
-        return dlab ? "DLM" : "IER";
-    case UART_IIR: // UART_FCR
-        return write ? "FCR" : "IIR";
-    case UART_LCR:
-        return "LCR";
-    case UART_MCR:
-        return "MCR";
-    case UART_LSR:
-        return "LSR";
-    case UART_MSR:
-        return "MSR";
-    case UART_SCR:
-        return "SCR";
-    default:
-        return "?";
-    }
-}
-
 // The register model. It owns no state: everything lives in the
 // MttyUartState it is given, so the QOM glue can migrate that struct as plain
 // data and rebuild a Uart16550 around it at any time. The constructor does
@@ -85,8 +59,11 @@ constexpr const char *uart_reg_name(std::uint8_t reg, bool dlab, bool write)
 // transmits) and for DLAB's banking of DLL/DLM over RBR/THR and IER.
 class Uart16550 {
 public:
-    explicit Uart16550(MttyUartState &state, GuestLog *log = nullptr)
-        : state_(state), log_(log) {}
+    // Guest errors (writes the part refuses: LSR, MSR) go to `log` if there
+    // is one; the register file's trace events (mdev_reg_read/write) name
+    // the port by `who` ("<uuid> port 1").
+    explicit Uart16550(MttyUartState &state, GuestLog *log = nullptr, const char *who = "")
+        : state_(state), log_(log), who_(who) {}
 
     // Datasheet master reset (also what an all-zero state already is).
     void reset();
@@ -117,7 +94,7 @@ public:
     static const regs::RegisterTable &register_table() { return kRegisterTable; }
     regs::RegisterFile registers()
     {
-        return regs::RegisterFile(kRegisterTable, regs::storage_of(state_), this, log_);
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(state_), this, log_, who_);
     }
 
     // True iff an interrupt is pending (IIR bit 0 would read 0).
@@ -174,6 +151,7 @@ private:
 
     MttyUartState &state_;
     GuestLog *log_;
+    const char *who_;
     bool *irq_may_change_ = nullptr; // the current access's, during it
     void note_irq_change(bool changes)
     {
