@@ -11,7 +11,7 @@
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
 #include "samples/mtty/mtty_uart.hpp"
-#include "samples/mtty/trace.hpp"
+#include "trace-hw_mdev_regfile.hpp"
 #include "trace_record.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"

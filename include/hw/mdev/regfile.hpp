@@ -96,18 +96,49 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace mdev::regs {
 
 struct Register;
 
-// Hooks get back the `ctx` pointer the RegisterFile was bound with; the
-// read_hook/write_hook/bank_hook templates below make them from member
-// functions so that no parent writes a cast.
-using ReadHook = std::uint64_t (*)(void *ctx, const Register &reg);
-using WriteHook = const char *(*)(void *ctx, const Register &reg, std::uint64_t value);
-using BankHook = bool (*)(const void *ctx);
-using ResetHook = std::uint64_t (*)(const void *ctx);
+// A hook: a function, or none (nullptr, the default). Hooks get back the
+// `ctx` pointer the RegisterFile was bound with; the read_hook/write_hook/
+// bank_hook/reset_hook templates below make them from member functions so
+// that no parent writes a cast.
+//
+// A hook is a function pointer with a flag saying it is set, rather than a
+// bare pointer, so that "has a hook" is a constant wherever the table is
+// one: comparing a function's address with null is not a constant
+// expression where the compiler may not assume it non-null (GCC with
+// -fsanitize=undefined or -fno-delete-null-pointer-checks), and the table's
+// index and the compile-time decoding test it. So a hook is made from a
+// function (never from a null pointer variable: leave the field out).
+template <class Fn>
+class Hook {
+public:
+    constexpr Hook() = default;
+    constexpr Hook(std::nullptr_t) {}
+    constexpr Hook(Fn fn) : fn_(fn), set_(true) {}
+
+    constexpr explicit operator bool() const { return set_; }
+    friend constexpr bool operator==(const Hook &hook, std::nullptr_t) { return !hook.set_; }
+    constexpr Fn function() const { return fn_; }
+    template <class... Args>
+    auto operator()(Args &&...args) const
+    {
+        return fn_(static_cast<Args &&>(args)...);
+    }
+
+private:
+    Fn fn_ = nullptr;
+    bool set_ = false;
+};
+
+using ReadHook = Hook<std::uint64_t (*)(void *ctx, const Register &reg)>;
+using WriteHook = Hook<const char *(*)(void *ctx, const Register &reg, std::uint64_t value)>;
+using BankHook = Hook<bool (*)(const void *ctx)>;
+using ResetHook = Hook<std::uint64_t (*)(const void *ctx)>;
 
 enum Access : std::uint8_t {
     kRead = 1,
@@ -292,6 +323,21 @@ public:
     std::uint64_t read(std::uint64_t offset, unsigned size);
     bool write(std::uint64_t offset, std::uint64_t value, unsigned size);
 
+    // The same accesses, `size` fixed, decoded at compile time from a table
+    // that is a constant (a `static constexpr` RegisterTable, visible where
+    // the handler is compiled; it must be the one this RegisterFile was
+    // bound to). Each offset the table serves becomes a case of a switch
+    // that does exactly what the general path would (bank hooks, masks,
+    // hooks, trace), with the register's fields as constants and its hooks
+    // called directly, so the compiler can inline them: the code a
+    // hand-written switch would give. Accesses the switch does not take
+    // (beyond the first kIndexed bytes, narrower than their register, or
+    // refused) go to the general path. For a parent's hot handlers.
+    template <const RegisterTable &Table, unsigned Size>
+    std::uint64_t read(std::uint64_t offset);
+    template <const RegisterTable &Table, unsigned Size>
+    bool write(std::uint64_t offset, std::uint64_t value);
+
     // Stores every register's reset value (registers without storage have
     // none to store). Does not call hooks: a parent resets its other state
     // itself.
@@ -334,6 +380,10 @@ private:
                                               const char *who, const Register *reg,
                                               std::uint64_t offset, std::uint64_t value,
                                               unsigned size, const char *why);
+    template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
+    bool read_case(std::uint64_t &value);
+    template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
+    bool write_case(std::uint64_t value, bool &taken);
     // The general path: find the register (bank hooks consulted), merge.
     std::uint64_t read_any(std::uint64_t offset, unsigned size);
     bool write_any(std::uint64_t offset, std::uint64_t value, unsigned size);
@@ -534,7 +584,7 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
                               unsigned size)
 {
     if (reg.read_only()) {
-        refuse(&reg, offset, value, size, "read-only register", true);
+        refused_by_hook(table_, log_, who_, &reg, offset, value, size, "read-only register");
         return false;
     }
     std::uint64_t merged = value;
@@ -555,7 +605,7 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
     }
     if (reg.on_write != nullptr) {
         if (const char *why = reg.on_write(ctx_, reg, merged)) {
-            refuse(&reg, offset, value, size, why, true);
+            refused_by_hook(table_, log_, who_, &reg, offset, value, size, why);
             return false;
         }
     } else {
@@ -564,6 +614,176 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
     trace_mdev_reg_write(who_, table_.name, reg.name, offset, size, value, "");
     return true;
 }
+
+// ---- Compile-time decoding -------------------------------------------------
+// read<Table, Size>(offset): a switch on the register index (offset / Size)
+// below kIndexed / Size; each case scans the entries covering its offset
+// in table order, as lookup() does, consulting bank hooks, and performs
+// the access with the entry as a constant.
+
+template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
+[[gnu::always_inline]] inline bool RegisterFile::read_case(std::uint64_t &value)
+{
+    if constexpr (Entry >= Table.regs.size()) {
+        return false;
+    } else {
+        constexpr const Register &r = Table.regs.data()[Entry];
+        constexpr bool covers = (r.access & kRead) && Offset >= r.offset &&
+                                Offset - r.offset < r.width;
+        if constexpr (!covers) {
+            return read_case<Table, Size, Offset, Entry + 1>(value);
+        } else if constexpr (r.offset != Offset || r.width != Size) {
+            return false; // part of a register: the general path
+        } else {
+            if constexpr (r.bank != nullptr) {
+                constexpr auto bank = r.bank.function();
+                if (!bank(ctx_)) {
+                    return read_case<Table, Size, Offset, Entry + 1>(value);
+                }
+            }
+            // As read_whole(), with every field a constant and the hook
+            // called directly (so that it can be inlined).
+            std::uint64_t v;
+            if constexpr (r.on_read != nullptr) {
+                constexpr auto hook = r.on_read.function();
+                v = hook(ctx_, r);
+            } else if constexpr (r.storage != kNoStorage) {
+                v = load_sized(storage_.data() + r.storage, Size);
+            } else if constexpr (r.reset_hook != nullptr) {
+                constexpr auto hook = r.reset_hook.function();
+                v = hook(ctx_);
+            } else {
+                v = r.reset;
+            }
+            value = v & (r.width_mask() & ~r.rsvd);
+            trace_mdev_reg_read(who_, Table.name, r.name, Offset, Size, value);
+            return true;
+        }
+    }
+}
+
+template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
+[[gnu::always_inline]] inline bool RegisterFile::write_case(std::uint64_t value, bool &taken)
+{
+    if constexpr (Entry >= Table.regs.size()) {
+        return false;
+    } else {
+        constexpr const Register &r = Table.regs.data()[Entry];
+        constexpr bool covers = (r.access & kWrite) && Offset >= r.offset &&
+                                Offset - r.offset < r.width;
+        if constexpr (!covers) {
+            return write_case<Table, Size, Offset, Entry + 1>(value, taken);
+        } else if constexpr (r.offset != Offset || r.width != Size) {
+            return false;
+        } else {
+            if constexpr (r.bank != nullptr) {
+                constexpr auto bank = r.bank.function();
+                if (!bank(ctx_)) {
+                    return write_case<Table, Size, Offset, Entry + 1>(value, taken);
+                }
+            }
+            // As write_part() for a whole register, every field a constant.
+            value &= size_mask(Size);
+            if constexpr (r.read_only()) {
+                refused_by_hook(table_, log_, who_, &r, Offset, value, Size, "read-only register");
+                taken = false;
+                return true;
+            }
+            constexpr std::uint64_t wmask = r.width_mask();
+            std::uint64_t merged;
+            if constexpr (((r.ro | r.w1c) & wmask) == 0) {
+                merged = value & r.writable();
+            } else {
+                std::uint64_t old;
+                if constexpr (r.storage != kNoStorage) {
+                    old = load_sized(storage_.data() + r.storage, Size);
+                } else {
+                    old = reset_value(r);
+                }
+                constexpr std::uint64_t keep = (r.ro | r.w1c) & ~r.rsvd & wmask;
+                merged = ((old & ~r.rsvd & keep) | (value & r.writable() & ~r.w1c)) &
+                         ~(r.w1c & value);
+            }
+            if constexpr (r.on_write != nullptr) {
+                constexpr auto hook = r.on_write.function();
+                if (const char *why = hook(ctx_, r, merged)) {
+                    refused_by_hook(table_, log_, who_, &r, Offset, value, Size, why);
+                    taken = false;
+                    return true;
+                }
+            } else {
+                store_sized(storage_.data() + r.storage, Size, merged);
+            }
+            trace_mdev_reg_write(who_, Table.name, r.name, Offset, Size, value, "");
+            taken = true;
+            return true;
+        }
+    }
+}
+
+// One case per register index (offset / Size) below kIndexed / Size: a
+// dense switch, which the compiler makes a jump table. Cases no register
+// starts at fold to `false` and go to the general path.
+#define MDEV_REGS_CASE(n)                                                                   \
+    case n:                                                                                 \
+        if constexpr ((n) < RegisterTable::kIndexed / Size) {                               \
+            done = MDEV_REGS_CASE_BODY(n);                                                  \
+        }                                                                                   \
+        break;
+#define MDEV_REGS_CASES8(n)                                                                 \
+    MDEV_REGS_CASE(n) MDEV_REGS_CASE(n + 1) MDEV_REGS_CASE(n + 2) MDEV_REGS_CASE(n + 3)     \
+    MDEV_REGS_CASE(n + 4) MDEV_REGS_CASE(n + 5) MDEV_REGS_CASE(n + 6) MDEV_REGS_CASE(n + 7)
+#define MDEV_REGS_CASES64                                                                   \
+    MDEV_REGS_CASES8(0) MDEV_REGS_CASES8(8) MDEV_REGS_CASES8(16) MDEV_REGS_CASES8(24)       \
+    MDEV_REGS_CASES8(32) MDEV_REGS_CASES8(40) MDEV_REGS_CASES8(48) MDEV_REGS_CASES8(56)
+static_assert(RegisterTable::kIndexed == 64, "MDEV_REGS_CASES64 covers 64 offsets");
+
+template <const RegisterTable &Table, unsigned Size>
+[[gnu::always_inline]] inline std::uint64_t RegisterFile::read(std::uint64_t offset)
+{
+    static_assert(valid_size(Size), "an access is 1, 2, 4 or 8 bytes");
+    std::uint64_t value = 0;
+    bool done = false;
+    if (offset % Size == 0) [[likely]] {
+        switch (offset / Size) {
+#define MDEV_REGS_CASE_BODY(n) (read_case<Table, Size, (n) * Size, 0>(value))
+            MDEV_REGS_CASES64
+#undef MDEV_REGS_CASE_BODY
+        default:
+            break;
+        }
+    }
+    if (done) [[likely]] {
+        return value;
+    }
+    return read_general(table_, storage_.data(), storage_.size(), ctx_, log_, who_, offset, Size);
+}
+
+template <const RegisterTable &Table, unsigned Size>
+[[gnu::always_inline]] inline bool RegisterFile::write(std::uint64_t offset, std::uint64_t value)
+{
+    static_assert(valid_size(Size), "an access is 1, 2, 4 or 8 bytes");
+    bool taken = false;
+    bool done = false;
+    if (offset % Size == 0) [[likely]] {
+        switch (offset / Size) {
+#define MDEV_REGS_CASE_BODY(n) (write_case<Table, Size, (n) * Size, 0>(value, taken))
+            MDEV_REGS_CASES64
+#undef MDEV_REGS_CASE_BODY
+        default:
+            break;
+        }
+    }
+    if (done) [[likely]] {
+        return taken;
+    }
+    return write_general(table_, storage_.data(), storage_.size(), ctx_, log_, who_, offset, value,
+                         Size);
+}
+
+#undef MDEV_REGS_CASES64
+#undef MDEV_REGS_CASES8
+#undef MDEV_REGS_CASE
 
 // ---- Hooks from member functions ------------------------------------------
 // .on_read = regs::read_hook<&Uart16550::read_rbr> calls read_rbr(reg) on

@@ -61,15 +61,17 @@ bool inside(std::uint64_t offset, std::size_t size, std::uint32_t begin, std::ui
 // A guest access to DISPI register `index`. The register file traces it by
 // the register's name (mdev_reg_read/mdev_reg_write, with the UUID) and
 // logs a refused write, naming the register and why.
-std::uint16_t dispi_read(const Device &dev, MbochsMdev &m, std::uint8_t index)
+// Always inlined: BAR2's direct handlers are little more than these.
+[[gnu::always_inline]] inline std::uint16_t dispi_read(const Device &dev, MbochsMdev &m,
+                                                       std::uint8_t index)
 {
-    return static_cast<std::uint16_t>(
-        m.dispi().registers(dev.host(), dev.uuid_text()).read(2u * index, 2));
+    return m.dispi().guest_read(2u * index, dev.host(), dev.uuid_text());
 }
 
-void dispi_write(Device &dev, MbochsMdev &m, std::uint8_t index, std::uint16_t v)
+[[gnu::always_inline]] inline void dispi_write(Device &dev, MbochsMdev &m, std::uint8_t index,
+                                               std::uint16_t v)
 {
-    m.dispi().registers(dev.host(), dev.uuid_text()).write(2u * index, v, 2);
+    m.dispi().guest_write(2u * index, v, dev.host(), dev.uuid_text());
 }
 
 // One access to the MMIO BAR; `rdata` for a read, `wdata` for a write.
