@@ -65,7 +65,7 @@ public:
     // them), and a register file over this device's state; guest errors go
     // to `log` if there is one, traces name the device by `who` (its UUID).
     // The vfio face accesses the registers through it.
-    static const regs::RegisterTable &register_table() { return kRegisterTable; }
+    static constexpr const regs::RegisterTable &register_table() { return kRegisterTable; }
     regs::RegisterFile registers(GuestLog *log = nullptr, const char *who = "")
     {
         return regs::RegisterFile(kRegisterTable, regs::storage_of(s_), this, log, who);

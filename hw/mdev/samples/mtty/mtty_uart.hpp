@@ -93,7 +93,7 @@ public:
 
     // The port's declared registers, and a register file over this port's
     // state (DLAB banking included).
-    static const regs::RegisterTable &register_table() { return kRegisterTable; }
+    static constexpr const regs::RegisterTable &register_table() { return kRegisterTable; }
     regs::RegisterFile registers()
     {
         return regs::RegisterFile(kRegisterTable, regs::storage_of(state_), this, log_, who_);
