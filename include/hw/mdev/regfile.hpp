@@ -33,6 +33,15 @@
 //   std::uint64_t v = rf.read(offset, size);          // any BAR accessor
 //   bool taken = rf.write(offset, value, size);
 //
+// A parent's hot BAR handler may have the table decoded at compile time
+// instead: with the table a `static constexpr` member (in the header, after
+// the hooks it names),
+//
+//   std::uint64_t v = rf.read<kFooRegs, 4>(offset);   // same results
+//
+// compiles to a jump on the offset and each register's own code, hooks
+// inlined (mtty's ports, mbochs's DISPI).
+//
 // What a register's fields mean (all bit masks are of the register's value,
 // bit 0 = its lowest bit, whatever its width):
 //   ro    bits a write leaves as they are; a register whose every bit is ro
