@@ -143,7 +143,7 @@ bool RegisterFile::write_general(const RegisterTable &table, std::uint8_t *data,
     return RegisterFile(table, {data, data_size}, ctx, log, who).write_any(offset, value, size);
 }
 
-void RegisterFile::refused_by_hook(const RegisterTable &table, GuestLog *log, const char *who,
+void RegisterFile::refuse_write(const RegisterTable &table, GuestLog *log, const char *who,
                                    const Register *reg, std::uint64_t offset, std::uint64_t value,
                                    unsigned size, const char *why)
 {

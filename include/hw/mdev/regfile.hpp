@@ -373,22 +373,20 @@ public:
 
 private:
     const Register *lookup(std::uint64_t offset, Access direction) const;
-    // Accesses the table's direct slots do not serve, and a hook's refusal
-    // on the direct path (regfile.cpp). They take the RegisterFile's parts
-    // one by one so that the direct path, inlined into a BAR handler, never
-    // needs the object it works on in memory: one is rebuilt only here.
-    [[gnu::cold]] static std::uint64_t read_general(const RegisterTable &table, std::uint8_t *data,
-                                                    std::size_t data_size, void *ctx,
-                                                    GuestLog *log, const char *who,
-                                                    std::uint64_t offset, unsigned size);
-    [[gnu::cold]] static bool write_general(const RegisterTable &table, std::uint8_t *data,
-                                            std::size_t data_size, void *ctx, GuestLog *log,
-                                            const char *who, std::uint64_t offset,
-                                            std::uint64_t value, unsigned size);
-    [[gnu::cold]] static void refused_by_hook(const RegisterTable &table, GuestLog *log,
-                                              const char *who, const Register *reg,
-                                              std::uint64_t offset, std::uint64_t value,
-                                              unsigned size, const char *why);
+    // Accesses the table's direct slots do not serve, and a write's
+    // refusal on the direct or compile-time path (regfile.cpp). They take
+    // the RegisterFile's parts one by one so that the inlined paths never
+    // need the object they work on in memory: one is rebuilt only here.
+    static std::uint64_t read_general(const RegisterTable &table, std::uint8_t *data,
+                                      std::size_t data_size, void *ctx, GuestLog *log,
+                                      const char *who, std::uint64_t offset, unsigned size);
+    static bool write_general(const RegisterTable &table, std::uint8_t *data,
+                              std::size_t data_size, void *ctx, GuestLog *log, const char *who,
+                              std::uint64_t offset, std::uint64_t value, unsigned size);
+    [[gnu::cold]] static void refuse_write(const RegisterTable &table, GuestLog *log,
+                                           const char *who, const Register *reg,
+                                           std::uint64_t offset, std::uint64_t value,
+                                           unsigned size, const char *why);
     template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
     bool read_case(std::uint64_t &value);
     template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
@@ -574,7 +572,7 @@ inline bool RegisterFile::write(std::uint64_t offset, std::uint64_t value, unsig
             const std::uint64_t merged = value & s.mask;
             if (s.hook != nullptr) {
                 if (const char *why = s.hook(ctx_, *s.reg, merged)) [[unlikely]] {
-                    refused_by_hook(table_, log_, who_, s.reg, offset, value, size, why);
+                    refuse_write(table_, log_, who_, s.reg, offset, value, size, why);
                     return false;
                 }
             } else {
@@ -593,7 +591,7 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
                               unsigned size)
 {
     if (reg.read_only()) {
-        refused_by_hook(table_, log_, who_, &reg, offset, value, size, "read-only register");
+        refuse_write(table_, log_, who_, &reg, offset, value, size, "read-only register");
         return false;
     }
     std::uint64_t merged = value;
@@ -614,7 +612,7 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
     }
     if (reg.on_write != nullptr) {
         if (const char *why = reg.on_write(ctx_, reg, merged)) {
-            refused_by_hook(table_, log_, who_, &reg, offset, value, size, why);
+            refuse_write(table_, log_, who_, &reg, offset, value, size, why);
             return false;
         }
     } else {
@@ -694,7 +692,7 @@ template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::si
             // As write_part() for a whole register, every field a constant.
             value &= size_mask(Size);
             if constexpr (r.read_only()) {
-                refused_by_hook(table_, log_, who_, &r, Offset, value, Size, "read-only register");
+                refuse_write(table_, log_, who_, &r, Offset, value, Size, "read-only register");
                 taken = false;
                 return true;
             }
@@ -716,7 +714,7 @@ template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::si
             if constexpr (r.on_write != nullptr) {
                 constexpr auto hook = r.on_write.function();
                 if (const char *why = hook(ctx_, r, merged)) {
-                    refused_by_hook(table_, log_, who_, &r, Offset, value, Size, why);
+                    refuse_write(table_, log_, who_, &r, Offset, value, Size, why);
                     taken = false;
                     return true;
                 }
