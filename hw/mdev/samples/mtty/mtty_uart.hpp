@@ -157,11 +157,13 @@ private:
     MttyUartState &state_;
     GuestLog *log_;
     const char *who_;
-    bool *irq_may_change_ = nullptr; // the current access's, during it
+    // Whether the current access changed what irq_asserted() depends on
+    // (cleared as read()/write() begin; the hooks set it).
+    bool irq_may_change_ = false;
     void note_irq_change(bool changes)
     {
-        if (irq_may_change_ != nullptr && changes) {
-            *irq_may_change_ = true;
+        if (changes) {
+            irq_may_change_ = true;
         }
     }
 
@@ -217,9 +219,9 @@ private:
     if (reg >= kUartRegCount) {
         return 0xff; // not a register: the caller's bug
     }
-    irq_may_change_ = &irq_may_change;
+    irq_may_change_ = false;
     const auto value = static_cast<std::uint8_t>(registers().read<kRegisterTable, 1>(reg));
-    irq_may_change_ = nullptr;
+    irq_may_change |= irq_may_change_;
     return value;
 }
 
@@ -229,9 +231,9 @@ private:
     if (reg >= kUartRegCount) {
         return; // not a register: the caller's bug
     }
-    irq_may_change_ = &irq_may_change;
+    irq_may_change_ = false;
     registers().write<kRegisterTable, 1>(reg, value);
-    irq_may_change_ = nullptr;
+    irq_may_change |= irq_may_change_;
 }
 
 } // namespace mdev::samples
