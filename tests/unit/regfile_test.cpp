@@ -483,6 +483,19 @@ TEST_F(RegisterFileTest, TracesNameTheRegister)
     EXPECT_THAT(lines[1], HasSubstr("mdev_reg_write:  synth ID (0xe/2) <- 0x1 (refused)"));
 }
 
+// A hook may be any function of the hook's type, a lambda without
+// captures included, and says it is set; nullptr is none.
+TEST(RegisterHookTest, MadeFromFunctionsAndLambdas)
+{
+    constexpr regs::ReadHook none = nullptr;
+    static_assert(none == nullptr && !none);
+    constexpr regs::ReadHook lambda = [](void *, const Register &) -> std::uint64_t { return 7; };
+    static_assert(lambda != nullptr);
+    const Register r{.name = "R", .on_read = lambda};
+    EXPECT_EQ(r.on_read(nullptr, r), 7u);
+    EXPECT_EQ(Register{}.on_read, nullptr);
+}
+
 TEST_F(RegisterFileTest, TableProblemsAreFound)
 {
     const Register overlapping[] = {

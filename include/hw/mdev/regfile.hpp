@@ -129,6 +129,14 @@ public:
     constexpr Hook() = default;
     constexpr Hook(std::nullptr_t) {}
     constexpr Hook(Fn fn) : fn_(fn), set_(true) {}
+    // Anything else that converts to the function pointer (a lambda
+    // without captures), as the bare pointer type took it.
+    template <class F>
+        requires(std::is_convertible_v<F, Fn> && !std::is_same_v<F, Fn> &&
+                 !std::is_same_v<F, std::nullptr_t>)
+    constexpr Hook(F f) : fn_(f), set_(true)
+    {
+    }
 
     constexpr explicit operator bool() const { return set_; }
     friend constexpr bool operator==(const Hook &hook, std::nullptr_t) { return !hook.set_; }
