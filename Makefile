@@ -1,6 +1,7 @@
 # qemu-mdev: the README's commands, a thin wrapper over scripts/.
 #   make setup   packages, QEMU 10.2.2 fetched+verified, patched, configured and
-#                built with hw/mdev: build/qemu/qemu-system-x86_64
+#                built with hw/mdev: build/qemu/qemu-system-x86_64; and the
+#                vfio-user server: build/vfio-user/tools/mdev-vfio-user/mdev-vfio-user
 #   make demo    setup, then scripts/demo
 #   make check   setup and asan, then every test (scripts/run-tests); last
 #                line "N passed, N failed, N skipped"
@@ -16,7 +17,8 @@
 #   make libvirt docs/install-and-libvirt.md's domains (pc, q35) under a
 #                private libvirtd: tests/libvirt/check (after setup)
 #   make install [PREFIX=/opt/qemu-mdev] [DESTDIR=]  setup, then scripts/install:
-#                the emulator into PREFIX/bin (never /usr or /usr/local by default)
+#                the emulator and mdev-vfio-user into PREFIX/bin (never /usr or
+#                /usr/local by default)
 #   make clean   remove the build trees (keeps the verified tarball)
 #   make distclean  remove build/ altogether
 .PHONY: all setup asan demo check asan-check unit fuzz fuzz-check fuzz-coverage qtest guest libvirt install clean distclean

@@ -310,7 +310,7 @@ static void mdev_type_add_properties(ObjectClass *klass,
                                      const MdevParentInfo *info)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    size_t n = 4 + info->nproperties;
+    size_t n = 5 + info->nproperties;
     Property *props = g_new0(Property, n);
     g_autofree char *class_help = NULL;
     g_autofree char *parent_help = NULL;
@@ -329,6 +329,9 @@ static void mdev_type_add_properties(ObjectClass *klass,
     for (size_t i = 0; i < info->nproperties; i++) {
         props[4 + i] = mdev_declared_property(&info->properties[i], i);
     }
+    /* virtio-pci's name and default for VIRTIO_F_ACCESS_PLATFORM. */
+    props[n - 1] = (Property)DEFINE_PROP_BOOL("iommu_platform", MdevPCIState,
+                                              iommu_platform, false);
     device_class_set_props_n(dc, props, n);
 
     if (info->default_class) {
@@ -350,6 +353,11 @@ static void mdev_type_add_properties(ObjectClass *klass,
         "takes; default: the default parent of kind '%s'", info->name,
         info->name);
     object_class_property_set_description(klass, "parent", parent_help);
+    object_class_property_set_description(klass, "iommu_platform",
+        "class=virtio: offer (and require) VIRTIO_F_ACCESS_PLATFORM, so that "
+        "the driver gives I/O virtual addresses, which the guest's IOMMU "
+        "translates (default off: guest-physical addresses, as virtio-pci's "
+        "iommu_platform)");
     object_class_property_set_description(klass, "uuid",
         "The mdev's UUID: 8-4-4-4-12 hex digits, or \"auto\" (the default) "
         "for a random one, which an incoming migration replaces with the "

@@ -83,17 +83,36 @@ static void mdev_pci_notify_msi(void *opaque, uint32_t vector)
  * it cannot re-enter or unplug anything. Bus mastering off, an IOMMU fault,
  * unassigned memory and a non-RAM target are all one refusal: false, and
  * the device reports the guest error (a broken ring: NEEDS_RESET).
+ *
+ * The addresses are I/O virtual addresses, translated by the guest's IOMMU
+ * if the machine has one (the function's bus-master address space), unless
+ * the frontend says they are guest-physical (virtio without
+ * VIRTIO_F_ACCESS_PLATFORM, whose driver gives physical addresses even
+ * behind an IOMMU): those go to system memory directly, as QEMU's virtio
+ * does then (virtio_bus_device_plugged), still only with Bus Master Enable
+ * set, which the bus-master address space checks for the others.
  */
 static const MemTxAttrs mdev_pci_dma_attrs = { .memory = 1 };
 
 static bool mdev_pci_dma(MdevPCIState *s, uint64_t addr, void *buf,
                          size_t len, DMADirection dir)
 {
-    MemTxResult r = pci_dma_rw(PCI_DEVICE(s), addr, buf, len, dir,
-                               mdev_pci_dma_attrs);
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool translated = !s->frontend || !s->frontend->dma_translated ||
+                      s->frontend->dma_translated(s);
+    MemTxResult r;
 
+    if (translated) {
+        r = pci_dma_rw(pdev, addr, buf, len, dir, mdev_pci_dma_attrs);
+    } else if (!(pci_get_word(pdev->config + PCI_COMMAND) &
+                 PCI_COMMAND_MASTER)) {
+        r = MEMTX_ACCESS_ERROR;
+    } else {
+        r = dma_memory_rw(&address_space_memory, addr, buf, len, dir,
+                          mdev_pci_dma_attrs);
+    }
     trace_mdev_pci_dma(s->uuid, dir == DMA_DIRECTION_FROM_DEVICE, addr, len,
-                       r);
+                       translated, r);
     return r == MEMTX_OK;
 }
 
@@ -567,6 +586,14 @@ static bool mdev_pci_frontend_realize(MdevPCIState *s, Error **errp)
     if (!fe) {
         error_setg(errp, "property 'class': class '%s' has no PCI frontend "
                    "in this build", s->class_name);
+        return false;
+    }
+    if (s->iommu_platform && !fe->dma_translated) {
+        error_setg(errp, "property 'iommu_platform': class '%s' has no "
+                   "such feature (it is virtio's VIRTIO_F_ACCESS_PLATFORM; "
+                   "a class '%s' function's DMA always goes through the "
+                   "guest's IOMMU, if there is one)", s->class_name,
+                   s->class_name);
         return false;
     }
     /*

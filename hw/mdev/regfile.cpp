@@ -129,6 +129,52 @@ void RegisterFile::refuse_access(const Register *r, std::uint64_t offset, std::u
     }
 }
 
+std::uint64_t RegisterFile::read_general(const RegisterTable &table, std::uint8_t *data,
+                                         std::size_t data_size, void *ctx, GuestLog *log,
+                                         const char *who, std::uint64_t offset, unsigned size)
+{
+    return RegisterFile(table, {data, data_size}, ctx, log, who).read_any(offset, size);
+}
+
+bool RegisterFile::write_general(const RegisterTable &table, std::uint8_t *data,
+                                 std::size_t data_size, void *ctx, GuestLog *log, const char *who,
+                                 std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    return RegisterFile(table, {data, data_size}, ctx, log, who).write_any(offset, value, size);
+}
+
+void RegisterFile::refuse_write(const RegisterTable &table, GuestLog *log, const char *who,
+                                   const Register *reg, std::uint64_t offset, std::uint64_t value,
+                                   unsigned size, const char *why)
+{
+    RegisterFile(table, {}, nullptr, log, who).refuse(reg, offset, value, size, why, true);
+}
+
+std::uint64_t RegisterFile::read_any(std::uint64_t offset, unsigned size)
+{
+    const Register *r =
+        valid_size(size) && (offset & (size - 1)) == 0 ? lookup(offset, kRead) : nullptr;
+    if (r == nullptr || size > r->width) {
+        refuse_access(r, offset, 0, size, false);
+        return 0;
+    }
+    const unsigned shift = 8 * unsigned(offset - r->offset);
+    const std::uint64_t v = (read_whole(*r) >> shift) & size_mask(size);
+    trace_mdev_reg_read(who_, table_.name, r->name, offset, size, v);
+    return v;
+}
+
+bool RegisterFile::write_any(std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    const bool aligned = valid_size(size) && (offset & (size - 1)) == 0;
+    const Register *r = aligned ? lookup(offset, kWrite) : nullptr;
+    if (r == nullptr || size > r->width) {
+        refuse_access(r, offset, value, size, true);
+        return false;
+    }
+    return write_part(*r, offset, value & size_mask(size), size);
+}
+
 std::uint64_t RegisterFile::read_register(const Register &reg)
 {
     const std::uint64_t v = read_whole(reg);

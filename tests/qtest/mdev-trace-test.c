@@ -41,7 +41,7 @@ static void test_uart_and_dispi(void)
     uint64_t size;
 
     qts = qtest_initf("-M pc -nodefaults -D %s "
-                      "-trace mtty_uart_* -trace mbochs_dispi_write "
+                      "-trace mdev_reg_* "
                       "-device mdev-mtty,class=vfio,mdev-type=mtty-1,uuid=" MTTY_UUID
                       ",addr=%d "
                       "-device mdev-mbochs,uuid=" MBOCHS_UUID ",addr=%d",
@@ -68,13 +68,22 @@ static void test_uart_and_dispi(void)
     g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
     unlink(log);
     g_test_message("trace:\n%s", text);
-    g_assert_nonnull(strstr(text, "mtty_uart_write uuid " MTTY_UUID " port 0 LCR <- 0x83\n"));
-    g_assert_nonnull(strstr(text, "mtty_uart_write uuid " MTTY_UUID " port 0 DLL <- 0x01\n"));
-    g_assert_nonnull(strstr(text, "mtty_uart_write uuid " MTTY_UUID " port 0 THR <- 0x78\n"));
-    g_assert_nonnull(strstr(text, "mtty_uart_read uuid " MTTY_UUID " port 0 RBR -> 0x78\n"));
-    g_assert_nonnull(strstr(text, "mbochs_dispi_write uuid " MBOCHS_UUID
-                            " DISPI 0x1 XRES <- 0x0280\n"));
-    g_assert_null(strstr(text, "mbochs_dispi_read"));
+    /* One line per access, from the register file, by the register's name. */
+    g_assert_nonnull(strstr(text, "mdev_reg_write " MTTY_UUID
+                            " port 0 mtty: UART LCR (0x3/1) <- 0x83\n"));
+    g_assert_nonnull(strstr(text, "mdev_reg_write " MTTY_UUID
+                            " port 0 mtty: UART DLL (0x0/1) <- 0x1\n"));
+    g_assert_nonnull(strstr(text, "mdev_reg_write " MTTY_UUID
+                            " port 0 mtty: UART THR (0x0/1) <- 0x78\n"));
+    g_assert_nonnull(strstr(text, "mdev_reg_read " MTTY_UUID
+                            " port 0 mtty: UART RBR (0x0/1) -> 0x78\n"));
+    g_assert_nonnull(strstr(text, "mdev_reg_write " MBOCHS_UUID
+                            " mbochs: DISPI XRES (0x2/2) <- 0x280\n"));
+    g_assert_nonnull(strstr(text, "mdev_reg_read " MBOCHS_UUID
+                            " mbochs: DISPI ID (0x0/2) -> 0xb0c5\n"));
+    /* The samples' former events are gone: one trace per access. */
+    g_assert_null(strstr(text, "mtty_uart_"));
+    g_assert_null(strstr(text, "mbochs_dispi_"));
 }
 
 int main(int argc, char **argv)

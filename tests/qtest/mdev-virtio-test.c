@@ -58,17 +58,22 @@ static QTestState *boot(const char *log)
     return qtest_initf("-M q35 -nodefaults " MVNET_ARGS);
 }
 
-static void net_open(Net *n, const char *log)
+static void net_attach(Net *n, QTestState *qts)
 {
     QPCIAddress addr = { .devfn = QPCI_DEVFN(MVNET_SLOT, 0) };
 
     memset(n, 0, sizeof(*n));
-    n->qts = boot(log);
+    n->qts = qts;
     n->bus = qpci_new_pc(n->qts, NULL);
     pc_alloc_init(&n->alloc, n->qts, ALLOC_NO_FLAGS);
     virtio_pci_init(&n->pci, n->bus, &addr);
     n->d = &n->pci.vdev;
     qvirtio_pci_device_enable(&n->pci);
+}
+
+static void net_open(Net *n, const char *log)
+{
+    net_attach(n, boot(log));
 }
 
 static void net_close(Net *n)
@@ -700,6 +705,76 @@ static void test_properties(void)
     mdev_qtest_assert_fails("-device mdev-mvnet,class=vfio", no_vfio);
 }
 
+#define MVNET_FEATURES ((1ull << VIRTIO_F_VERSION_1) | \
+                        (1ull << VIRTIO_NET_F_MAC) | \
+                        (1ull << VIRTIO_NET_F_STATUS) | \
+                        (1ull << VIRTIO_NET_F_MTU))
+
+/*
+ * One boot of mvnet with @props; the DMA trace of a frame looped with
+ * ACCESS_PLATFORM negotiated or not as @platform says, in a string.
+ */
+static char *iommu_platform_loop(const char *props, bool platform)
+{
+    g_autofree char *log = mdev_qtest_temp_file("mdev-virtio-iommu-XXXXXX.log");
+    uint64_t want = MVNET_FEATURES |
+                    (platform ? 1ull << VIRTIO_F_ACCESS_PLATFORM : 0);
+    char *text = NULL;
+    Net n;
+
+    net_attach(&n, qtest_initf("-M q35 -nodefaults -d guest_errors "
+                               "-trace mdev_pci_dma -D %s " MVNET_ARGS "%s",
+                               log, props));
+    qvirtio_start_device(n.d);
+    g_assert_cmphex(qvirtio_get_features(n.d), ==, want);
+    if (platform) {
+        /* Offered, it is required: FEATURES_OK reads back clear without. */
+        n.d->bus->set_features(n.d, MVNET_FEATURES);
+        n.d->bus->set_status(n.d, n.d->bus->get_status(n.d) |
+                             VIRTIO_CONFIG_S_FEATURES_OK);
+        g_assert_false(n.d->bus->get_status(n.d) & VIRTIO_CONFIG_S_FEATURES_OK);
+        qvirtio_start_device(n.d);
+    }
+    qvirtio_set_features(n.d, want);
+    n.rx = qvirtqueue_setup(n.d, &n.alloc, 0);
+    n.tx = qvirtqueue_setup(n.d, &n.alloc, 1);
+    qvirtio_set_driver_ok(n.d);
+    loop_frame(&n, 0x31, false);
+    net_close(&n);
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    unlink(log);
+    return text;
+}
+
+/*
+ * VIRTIO_F_ACCESS_PLATFORM is offered only with iommu_platform=on (as
+ * virtio-pci's), and then required (a driver without it is refused, so it
+ * cannot step around the guest's IOMMU). Negotiated, the ring and buffer
+ * addresses are I/O virtual ones, which go through the function's
+ * bus-master address space (translated 1: an IOMMU would translate them;
+ * there is none here); without it they are guest-physical (translated 0),
+ * which is what made mvnet behind intel-iommu send nothing when they were
+ * translated anyway. The vfio class has no such feature: refused.
+ */
+static void test_iommu_platform(void)
+{
+    static const char *const vfio[] = {
+        "property 'iommu_platform'", "no such feature", NULL
+    };
+    g_autofree char *off = iommu_platform_loop("", false);
+    g_autofree char *on = iommu_platform_loop(",iommu_platform=on", true);
+
+    g_assert_nonnull(strstr(off, "mdev_pci_dma uuid " MVNET_UUID));
+    g_assert_nonnull(strstr(off, " translated 0 result 0\n"));
+    g_assert_null(strstr(off, " translated 1 "));
+    g_assert_nonnull(strstr(on, "mdev_pci_dma uuid " MVNET_UUID));
+    g_assert_nonnull(strstr(on, " translated 1 result 0\n"));
+    g_assert_null(strstr(on, " translated 0 "));
+    g_assert_nonnull(strstr(on, "not accepted: ACCESS_PLATFORM is not negotiated"));
+    mdev_qtest_assert_fails("-device mdev-epf-test,iommu_platform=on", vfio);
+}
+
 /*
  * The trace events a driver developer follows: status as written and as
  * the device then reads, driver features per select, queue enables with
@@ -752,5 +827,6 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-virtio/tx-without-rx", test_tx_without_rx);
     qtest_add_func("/mdev-virtio/driver-trace", test_driver_trace);
     qtest_add_func("/mdev-virtio/migration", test_migration);
+    qtest_add_func("/mdev-virtio/iommu-platform", test_iommu_platform);
     return g_test_run();
 }

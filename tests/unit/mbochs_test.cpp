@@ -14,7 +14,7 @@
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mbochs/mbochs_edid.hpp"
 #include "samples/mbochs/mbochs_modes.hpp"
-#include "samples/mbochs/trace.hpp"
+#include "trace-hw_mdev_regfile.hpp"
 #include "trace_record.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
@@ -360,24 +360,28 @@ TEST_F(MbochsTest, DispiRegistersStoreWhatIsWritten)
     EXPECT_THAT(host.errors, IsEmpty());
 }
 
-// Driver-level trace events: DISPI index, Bochs's name for it, the value,
-// and whether a write was refused.
-TEST_F(MbochsTest, DispiTraceEventsNameIndexAndValue)
+// The register file's trace events: Bochs's name of the DISPI register,
+// its byte offset from 0x500, the value, and whether a write was refused;
+// a refused write is logged once, by the register file, naming it.
+TEST_F(MbochsTest, DispiTraceEventsNameTheRegister)
 {
     PciFunction &f = make();
     trace_record::take();
-    _TRACE_MBOCHS_DISPI_READ_DSTATE = _TRACE_MBOCHS_DISPI_WRITE_DSTATE = 1;
+    _TRACE_MDEV_REG_READ_DSTATE = _TRACE_MDEV_REG_WRITE_DSTATE = 1;
     set(f, DispiReg::xres, 1024);
     get(f, DispiReg::id);
     set(f, DispiReg::video_memory_64k, 1);
-    _TRACE_MBOCHS_DISPI_READ_DSTATE = _TRACE_MBOCHS_DISPI_WRITE_DSTATE = 0;
+    _TRACE_MDEV_REG_READ_DSTATE = _TRACE_MDEV_REG_WRITE_DSTATE = 0;
     set(f, DispiReg::yres, 768);
 
     const std::vector<std::string> got = trace_record::take();
-    const std::string u = "uuid " + uuid_n(1) + " DISPI ";
-    EXPECT_THAT(got, ElementsAre("mbochs_dispi_write: " + u + "0x1 XRES <- 0x0400",
-                                 "mbochs_dispi_read: " + u + "0x0 ID -> 0xb0c5",
-                                 "mbochs_dispi_write: " + u + "0xa VIDEO_MEMORY_64K <- 0x0001 (refused)"));
+    const std::string u = uuid_n(1) + " mbochs: DISPI ";
+    EXPECT_THAT(got, ElementsAre("mdev_reg_write: " + u + "XRES (0x2/2) <- 0x400",
+                                 "mdev_reg_read: " + u + "ID (0x0/2) -> 0xb0c5",
+                                 "mdev_reg_write: " + u + "VIDEO_MEMORY_64K (0x14/2) <- 0x1 (refused)"));
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_EQ(host.errors[0],
+              "mbochs: DISPI: VIDEO_MEMORY_64K (0x14): write of 0x1 refused: read-only register");
 }
 
 TEST_F(MbochsTest, DispiReadOnlyRegistersKeepTheirValues)

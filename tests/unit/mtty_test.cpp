@@ -12,7 +12,7 @@
 #include "hw/mdev/mdev.h"
 #include "hw/mdev/vfio-pci.h"
 #include "samples/mtty/mtty_uart.hpp"
-#include "samples/mtty/trace.hpp"
+#include "trace-hw_mdev_regfile.hpp"
 #include "trace_record.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
@@ -414,9 +414,10 @@ TEST_F(MttyTest, PortRegistersAreIndependent)
     EXPECT_EQ(f.bar_read(1, UART_LCR, 1), 0x03u);
 }
 
-// Driver-level trace events: a register by the datasheet's name, which
-// DLAB and the direction pick at offsets 0, 1 and 2; nothing recorded while
-// the events are off.
+// The register file's trace events: a register by the datasheet's name,
+// which DLAB and the direction pick at offsets 0, 1 and 2, the port by
+// "<uuid> port N"; one line per access, nothing recorded while the events
+// are off.
 TEST_F(MttyTest, TraceEventsNameTheRegisters)
 {
     PciFunction &f = make("mtty-2");
@@ -424,7 +425,7 @@ TEST_F(MttyTest, TraceEventsNameTheRegisters)
     f.bar_write(1, UART_SCR, 0x11, 1);
     EXPECT_THAT(trace_record::take(), IsEmpty());
 
-    _TRACE_MTTY_UART_READ_DSTATE = _TRACE_MTTY_UART_WRITE_DSTATE = 1;
+    _TRACE_MDEV_REG_READ_DSTATE = _TRACE_MDEV_REG_WRITE_DSTATE = 1;
     f.bar_write(1, UART_LCR, UART_LCR_DLAB | UART_LCR_WLEN8, 1);
     f.bar_write(1, UART_DLL, 0x0c, 1);
     f.bar_write(1, UART_DLM, 0x00, 1);
@@ -433,18 +434,37 @@ TEST_F(MttyTest, TraceEventsNameTheRegisters)
     f.bar_write(1, UART_TX, 'A', 1);
     f.bar_read(1, UART_IIR, 1);
     f.bar_read(1, UART_RX, 1);
-    _TRACE_MTTY_UART_READ_DSTATE = _TRACE_MTTY_UART_WRITE_DSTATE = 0;
+    f.bar_write(1, UART_LSR, 0, 1); // refused (and logged)
+    _TRACE_MDEV_REG_READ_DSTATE = _TRACE_MDEV_REG_WRITE_DSTATE = 0;
 
     const std::vector<std::string> got = trace_record::take();
-    const std::string u = "uuid " + uuid_n(1) + " port 1 ";
-    EXPECT_THAT(got, ElementsAre("mtty_uart_write: " + u + "LCR <- 0x83",
-                                 "mtty_uart_write: " + u + "DLL <- 0x0c",
-                                 "mtty_uart_write: " + u + "DLM <- 0x00",
-                                 "mtty_uart_write: " + u + "LCR <- 0x03",
-                                 "mtty_uart_write: " + u + "FCR <- 0x01",
-                                 "mtty_uart_write: " + u + "THR <- 0x41",
-                                 "mtty_uart_read: " + u + "IIR -> 0xc1",
-                                 "mtty_uart_read: " + u + "RBR -> 0x41"));
+    const std::string u = uuid_n(1) + " port 1 mtty: UART ";
+    EXPECT_THAT(got, ElementsAre("mdev_reg_write: " + u + "LCR (0x3/1) <- 0x83",
+                                 "mdev_reg_write: " + u + "DLL (0x0/1) <- 0xc",
+                                 "mdev_reg_write: " + u + "DLM (0x1/1) <- 0x0",
+                                 "mdev_reg_write: " + u + "LCR (0x3/1) <- 0x3",
+                                 "mdev_reg_write: " + u + "FCR (0x2/1) <- 0x1",
+                                 "mdev_reg_write: " + u + "THR (0x0/1) <- 0x41",
+                                 "mdev_reg_read: " + u + "IIR (0x2/1) -> 0xc1",
+                                 "mdev_reg_read: " + u + "RBR (0x0/1) -> 0x41",
+                                 "mdev_reg_write: " + u + "LSR (0x5/1) <- 0x0 (refused)"));
+}
+
+// Writes a 16550A ignores (LSR: factory test only; MSR: its bits are
+// inputs and read-to-clear deltas) change nothing, and are logged once
+// each, by register name, as a driver for another part would make them.
+TEST_F(MttyTest, WritesOfLsrAndMsrAreIgnoredAndLogged)
+{
+    PciFunction &f = make("mtty-1");
+    const auto lsr = f.bar_read(0, UART_LSR, 1);
+    const auto msr = f.bar_read(0, UART_MSR, 1);
+    f.bar_write(0, UART_LSR, 0xff, 1);
+    f.bar_write(0, UART_MSR, 0xff, 1);
+    EXPECT_EQ(f.bar_read(0, UART_LSR, 1), lsr);
+    EXPECT_EQ(f.bar_read(0, UART_MSR, 1), msr);
+    ASSERT_EQ(host.errors.size(), 2u);
+    EXPECT_EQ(host.errors[0], "mtty: UART: LSR (0x5): write of 0xff refused: read-only register");
+    EXPECT_EQ(host.errors[1], "mtty: UART: MSR (0x6): write of 0xff refused: read-only register");
 }
 
 // The UART's registers are one byte wide; a wider access behaves as on

@@ -507,6 +507,19 @@ TEST_F(RegisterFileTest, TracesNameTheRegister)
     EXPECT_THAT(lines[1], HasSubstr("mdev_reg_write:  synth ID (0xe/2) <- 0x1 (refused)"));
 }
 
+// A hook may be any function of the hook's type, a lambda without
+// captures included, and says it is set; nullptr is none.
+TEST(RegisterHookTest, MadeFromFunctionsAndLambdas)
+{
+    constexpr regs::ReadHook none = nullptr;
+    static_assert(none == nullptr && !none);
+    constexpr regs::ReadHook lambda = [](void *, const Register &) -> std::uint64_t { return 7; };
+    static_assert(lambda != nullptr);
+    const Register r{.name = "R", .on_read = lambda};
+    EXPECT_EQ(r.on_read(nullptr, r), 7u);
+    EXPECT_EQ(Register{}.on_read, nullptr);
+}
+
 TEST_F(RegisterFileTest, TableProblemsAreFound)
 {
     const Register overlapping[] = {
@@ -530,6 +543,225 @@ TEST_F(RegisterFileTest, TableProblemsAreFound)
                 HasSubstr("Y: out of order"));
     EXPECT_THAT(regs::table_problem(regs::RegisterTable("t", nowhere), 8).value_or(""),
                 HasSubstr("neither storage nor a write hook"));
+}
+
+// ---- Compile-time decoding: the same as the general path ---------------------
+// RegisterFile::read<Table, Size>/write<Table, Size> decode a constant table
+// at compile time (mtty's and DISPI's hot handlers use them). Every aligned
+// and misaligned access of every size over the table's span, with values
+// that hit plain, ro, rsvd and w1c bits, banks switched both ways, hooks
+// that refuse, must return, store, log and trace exactly what the general
+// path does.
+
+struct EquivState {
+    std::uint32_t ctrl;
+    std::uint32_t status;
+    std::uint16_t mixed;
+    std::uint16_t banked_a;
+    std::uint16_t banked_b;
+    std::uint8_t select;
+    std::uint8_t pops;
+    std::uint8_t cmd;
+    std::uint64_t wide;
+};
+
+class Equiv {
+public:
+    explicit Equiv(EquivState &s) : s_(s) {}
+    static constexpr const regs::RegisterTable &table() { return kTable; }
+
+private:
+    bool bank_b() const { return s_.select & 1; }
+    std::uint64_t read_pop(const Register &) { return ++s_.pops; }
+    const char *write_cmd(const Register &, std::uint64_t value)
+    {
+        if (value == 0xff) {
+            return "not a command";
+        }
+        s_.cmd = static_cast<std::uint8_t>(value);
+        return nullptr;
+    }
+    std::uint64_t version() const { return 0x4321; }
+
+    EquivState &s_;
+
+    static constexpr Register kRegs[] = {
+        {.name = "CTRL", .offset = 0x0, .width = 4, .reset = 0x00000100, .rsvd = 0xffff0000,
+         .storage = offsetof(EquivState, ctrl)},
+        {.name = "STATUS", .offset = 0x4, .width = 4, .ro = 0x0000ff00, .rsvd = 0xffff0000,
+         .w1c = 0x000000ff, .storage = offsetof(EquivState, status)},
+        {.name = "MIXED", .offset = 0x8, .width = 2, .reset = 0x8000, .ro = 0xff00,
+         .storage = offsetof(EquivState, mixed)},
+        {.name = "B", .offset = 0xa, .width = 2, .storage = offsetof(EquivState, banked_b),
+         .bank = regs::bank_hook<&Equiv::bank_b>},
+        {.name = "A", .offset = 0xa, .width = 2, .storage = offsetof(EquivState, banked_a)},
+        {.name = "SELECT", .offset = 0xc, .width = 1, .rsvd = 0xfe,
+         .storage = offsetof(EquivState, select)},
+        {.name = "POP", .offset = 0xd, .width = 1, .access = regs::kRead, .ro = regs::kAllBits,
+         .on_read = regs::read_hook<&Equiv::read_pop>},
+        {.name = "CMD", .offset = 0xd, .width = 1, .access = regs::kWrite,
+         .on_write = regs::write_hook<&Equiv::write_cmd>},
+        {.name = "ID", .offset = 0xe, .width = 2, .reset = 0x1234, .ro = regs::kAllBits},
+        {.name = "VERSION", .offset = 0x10, .width = 4, .ro = regs::kAllBits,
+         .reset_hook = regs::reset_hook<&Equiv::version>},
+        {.name = "WIDE", .offset = 0x18, .width = 8, .storage = offsetof(EquivState, wide)},
+    };
+    static constexpr regs::RegisterTable kTable{"equiv", kRegs};
+};
+
+// One device of a table: its state's bytes, a register file, a log.
+struct EquivDevice {
+    virtual ~EquivDevice() = default;
+    virtual RegisterFile &file() = 0;
+    virtual std::vector<std::uint8_t> bytes() const = 0;
+    RecordingLog log;
+};
+
+template <class State>
+std::vector<std::uint8_t> bytes_of(const State &s)
+{
+    const auto *p = reinterpret_cast<const std::uint8_t *>(&s);
+    return {p, p + sizeof(s)};
+}
+
+class EquivSubject final : public EquivDevice {
+public:
+    EquivSubject() : rf_(Equiv::table(), regs::storage_of(state_), &dev_, &log) { rf_.reset(); }
+    RegisterFile &file() override { return rf_; }
+    std::vector<std::uint8_t> bytes() const override { return bytes_of(state_); }
+
+private:
+    EquivState state_{};
+    Equiv dev_{state_};
+    RegisterFile rf_;
+};
+
+class EquivUart final : public EquivDevice {
+public:
+    EquivUart() : rf_(uart_.registers()) { uart_.reset(); }
+    RegisterFile &file() override { return rf_; }
+    std::vector<std::uint8_t> bytes() const override { return bytes_of(state_); }
+
+private:
+    samples::MttyUartState state_{};
+    samples::Uart16550 uart_{state_, &log};
+    RegisterFile rf_;
+};
+
+class EquivDispi final : public EquivDevice {
+public:
+    EquivDispi() : rf_(dispi_.registers(&log)) { dispi_.reset(); }
+    RegisterFile &file() override { return rf_; }
+    std::vector<std::uint8_t> bytes() const override { return bytes_of(state_); }
+
+private:
+    samples::MbochsDeviceState state_{};
+    samples::Dispi dispi_{state_, 16 << 20};
+    RegisterFile rf_;
+};
+
+template <const regs::RegisterTable &Table>
+std::uint64_t fixed_read(RegisterFile &rf, std::uint64_t offset, unsigned size)
+{
+    switch (size) {
+    case 1:
+        return rf.read<Table, 1>(offset);
+    case 2:
+        return rf.read<Table, 2>(offset);
+    case 4:
+        return rf.read<Table, 4>(offset);
+    default:
+        return rf.read<Table, 8>(offset);
+    }
+}
+
+template <const regs::RegisterTable &Table>
+bool fixed_write(RegisterFile &rf, std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    switch (size) {
+    case 1:
+        return rf.write<Table, 1>(offset, value);
+    case 2:
+        return rf.write<Table, 2>(offset, value);
+    case 4:
+        return rf.write<Table, 4>(offset, value);
+    default:
+        return rf.write<Table, 8>(offset, value);
+    }
+}
+
+template <const regs::RegisterTable &Table, class Device>
+void expect_fixed_same_as_general(std::uint64_t span)
+{
+    Device general;
+    Device fixed;
+    trace_record::take();
+    _TRACE_MDEV_REG_READ_DSTATE = _TRACE_MDEV_REG_WRITE_DSTATE = 1;
+    const std::uint64_t values[] = {0, 0x01, 0xff, 0x5a5a5a5a5a5a5a5aull, regs::kAllBits,
+                                    0x0000ff00, 0x80};
+    unsigned accesses = 0;
+    for (unsigned size : {1u, 2u, 4u, 8u}) {
+        for (std::uint64_t offset = 0; offset < span; offset++) {
+            for (std::uint64_t value : values) {
+                SCOPED_TRACE(::testing::Message() << "size " << size << " offset 0x" << std::hex
+                                                  << offset << " value 0x" << value);
+                const bool wg = general.file().write(offset, value, size);
+                const std::vector<std::string> tg = trace_record::take();
+                const bool wf = fixed_write<Table>(fixed.file(), offset, value, size);
+                const std::vector<std::string> tf = trace_record::take();
+                EXPECT_EQ(wg, wf);
+                EXPECT_EQ(tg, tf);
+                const std::uint64_t rg = general.file().read(offset, size);
+                const std::vector<std::string> tg2 = trace_record::take();
+                const std::uint64_t rf = fixed_read<Table>(fixed.file(), offset, size);
+                const std::vector<std::string> tf2 = trace_record::take();
+                EXPECT_EQ(rg, rf);
+                EXPECT_EQ(tg2, tf2);
+                ASSERT_EQ(general.bytes(), fixed.bytes());
+                accesses += 2;
+            }
+        }
+    }
+    _TRACE_MDEV_REG_READ_DSTATE = _TRACE_MDEV_REG_WRITE_DSTATE = 0;
+    EXPECT_EQ(general.log.errors, fixed.log.errors);
+    EXPECT_FALSE(general.log.errors.empty()); // refusals were exercised
+    EXPECT_EQ(accesses, 4 * span * std::size(values) * 2);
+}
+
+TEST(RegisterFileFixedTest, SyntheticTableDecodesAsTheGeneralPath)
+{
+    expect_fixed_same_as_general<Equiv::table(), EquivSubject>(0x22);
+}
+
+TEST(RegisterFileFixedTest, UartTableDecodesAsTheGeneralPath)
+{
+    expect_fixed_same_as_general<samples::Uart16550::register_table(), EquivUart>(10);
+}
+
+TEST(RegisterFileFixedTest, DispiTableDecodesAsTheGeneralPath)
+{
+    expect_fixed_same_as_general<samples::Dispi::register_table(), EquivDispi>(0x18);
+}
+
+// The table's direct slots (the runtime path's first step) are built from
+// the table: one per offset where a single unbanked register starts.
+TEST(RegisterFileFixedTest, DirectSlotsAreWhereOneRegisterStarts)
+{
+    const regs::RegisterTable &t = Equiv::table();
+    EXPECT_EQ(t.read_slot(0x0).size, 4);    // CTRL
+    EXPECT_EQ(t.write_slot(0x0).size, 4);
+    EXPECT_EQ(t.read_slot(0x1).size, 0);    // inside CTRL
+    EXPECT_EQ(t.write_slot(0x4).size, 0);   // STATUS: w1c and ro bits merge
+    EXPECT_EQ(t.read_slot(0x4).size, 4);
+    EXPECT_EQ(t.read_slot(0xa).size, 0);    // banked
+    EXPECT_EQ(t.read_slot(0xd).size, 1);    // POP
+    EXPECT_EQ(t.write_slot(0xd).size, 1);   // CMD
+    EXPECT_STREQ(t.read_slot(0xd).reg->name, "POP");
+    EXPECT_STREQ(t.write_slot(0xd).reg->name, "CMD");
+    EXPECT_EQ(t.write_slot(0xe).size, 0);   // ID: read-only
+    EXPECT_EQ(t.read_slot(0x10).size, 0);   // VERSION: no storage, no read hook
+    EXPECT_EQ(t.read_slot(0x18).size, 8);
+    EXPECT_EQ(regs::table_problem(t, sizeof(EquivState)), std::nullopt);
 }
 
 } // namespace

@@ -339,6 +339,89 @@ TEST_F(TransportTest, DriverFeaturesFrozenAfterFeaturesOk)
     EXPECT_THAT(host.errors.at(0), HasSubstr("after FEATURES_OK"));
 }
 
+// VIRTIO_F_ACCESS_PLATFORM is the transport's (virtio-pci's
+// iommu_platform): not offered by default; offered, it is required, the
+// device never hears of it, and only once negotiated are the driver's
+// addresses I/O virtual ones.
+constexpr std::uint64_t kAccessPlatform = std::uint64_t(1) << VIRTIO_F_ACCESS_PLATFORM;
+
+std::uint32_t device_feature_word(Transport &t, std::uint32_t word)
+{
+    t.bar_write(kCommon + VIRTIO_PCI_COMMON_DFSELECT, word, 4);
+    return std::uint32_t(t.bar_read(kCommon + VIRTIO_PCI_COMMON_DF, 4));
+}
+
+TEST_F(TransportTest, AccessPlatformNotOfferedByDefault)
+{
+    Transport &tr = make();
+    EXPECT_FALSE(tr.access_platform());
+    EXPECT_EQ(device_feature_word(tr, 1), 0x1u); // VERSION_1 only
+    negotiate(kVersion1 | kAccessPlatform);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0x03u);
+    EXPECT_THAT(host.errors.at(0), HasSubstr("does not offer"));
+    EXPECT_FALSE(tr.dma_translated());
+
+    negotiate(kVersion1);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0x0bu);
+    EXPECT_FALSE(tr.dma_translated());
+}
+
+TEST_F(TransportTest, AccessPlatformOfferedIsNegotiatedByTheTransport)
+{
+    Transport &tr = make();
+    tr.set_access_platform(true);
+    EXPECT_EQ(device_feature_word(tr, 1), 0x3u); // VERSION_1 | ACCESS_PLATFORM
+    EXPECT_EQ(device_feature_word(tr, 0), kFeatureMac);
+    EXPECT_FALSE(tr.dma_translated()); // nothing negotiated yet
+
+    negotiate(kVersion1 | kFeatureMac | kAccessPlatform);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0x0bu);
+    // The device did not offer it: it is not told.
+    EXPECT_THAT(fake.set_features_calls, ElementsAre(kVersion1 | kFeatureMac));
+    EXPECT_TRUE(tr.dma_translated());
+    EXPECT_THAT(host.errors, IsEmpty());
+
+    // A reset forgets the negotiation: physical until negotiated again.
+    wr(kCommon + VIRTIO_PCI_COMMON_STATUS, 0, 1);
+    EXPECT_FALSE(tr.dma_translated());
+    negotiate(kVersion1 | kAccessPlatform);
+    EXPECT_TRUE(tr.dma_translated());
+}
+
+TEST_F(TransportTest, AccessPlatformOfferedIsRequired)
+{
+    Transport &tr = make();
+    tr.set_access_platform(true);
+    negotiate(kVersion1 | kFeatureMac);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0x03u);
+    EXPECT_THAT(fake.set_features_calls, IsEmpty());
+    ASSERT_EQ(host.errors.size(), 1u);
+    EXPECT_THAT(host.errors[0], HasSubstr("ACCESS_PLATFORM is not negotiated"));
+    EXPECT_FALSE(tr.dma_translated());
+}
+
+TEST_F(TransportTest, AccessPlatformOfTheDeviceItselfReachesIt)
+{
+    fake.features = kVersion1 | kAccessPlatform;
+    Transport &tr = make();
+    tr.set_access_platform(true);
+    negotiate(kVersion1 | kAccessPlatform);
+    EXPECT_THAT(fake.set_features_calls, ElementsAre(kVersion1 | kAccessPlatform));
+    EXPECT_TRUE(tr.dma_translated());
+}
+
+TEST_F(TransportTest, PostLoadRefusesAccessPlatformNotOffered)
+{
+    Transport &tr = make();
+    tr.set_access_platform(true);
+    negotiate(kVersion1 | kAccessPlatform);
+    EXPECT_TRUE(tr.post_load());
+    EXPECT_TRUE(tr.dma_translated());
+    tr.set_access_platform(false); // a destination with iommu_platform=off
+    EXPECT_FALSE(tr.post_load());
+    EXPECT_THAT(host.errors.at(0), HasSubstr("ACCESS_PLATFORM"));
+}
+
 TEST_F(TransportTest, ConfigGenerationAndNumQueues)
 {
     make();

@@ -683,7 +683,8 @@ bool PciFunction::dma(std::uint64_t addr, std::span<std::uint8_t> out)
     }
     if (!host_.dma_read(addr, out)) {
         dev_.guest_error("mdev %s: DMA read of %zu bytes at 0x%" PRIx64
-                         " refused: the range is not all guest RAM",
+                         " refused: the range is not all guest RAM, or the guest's IOMMU does "
+                         "not map all of it for the function",
                          dev_.type().id.c_str(), out.size(), addr);
         return false;
     }
@@ -703,7 +704,8 @@ bool PciFunction::dma(std::uint64_t addr, std::span<const std::uint8_t> in)
     }
     if (!host_.dma_write(addr, in)) {
         dev_.guest_error("mdev %s: DMA write of %zu bytes at 0x%" PRIx64
-                         " refused: the range is not all guest RAM",
+                         " refused: the range is not all guest RAM, or the guest's IOMMU does "
+                         "not map all of it for the function",
                          dev_.type().id.c_str(), in.size(), addr);
         return false;
     }

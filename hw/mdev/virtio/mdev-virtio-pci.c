@@ -328,6 +328,7 @@ static bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
     int cap;
     g_autofree char *name = NULL;
 
+    mdev_virtio_set_access_platform(s->handle, s->iommu_platform);
     mdev_virtio_identity(s->handle, &id);
     mdev_virtio_load_identity(s, &id);
     v->virtio_state = mdev_virtio_state(s->handle);
@@ -445,6 +446,11 @@ static void mdev_virtio_pci_reset(MdevPCIState *s)
     mdev_virtio_reset(s->handle);
 }
 
+static bool mdev_virtio_pci_dma_translated(MdevPCIState *s)
+{
+    return mdev_virtio_dma_translated(s->handle);
+}
+
 static const MdevPCIFrontend mdev_virtio_pci_frontend = {
     .state_size = sizeof(MdevVirtioPCI),
     .realize = mdev_virtio_pci_realize,
@@ -452,6 +458,7 @@ static const MdevPCIFrontend mdev_virtio_pci_frontend = {
     .reset = mdev_virtio_pci_reset,
     .config_read = mdev_virtio_pci_config_read,
     .config_write = mdev_virtio_pci_config_write,
+    .dma_translated = mdev_virtio_pci_dma_translated,
 };
 
 static void mdev_virtio_pci_register_frontend(void)

@@ -26,6 +26,8 @@ constexpr std::uint16_t kClassNetEthernet = 0x0200;
 constexpr std::uint16_t kClassCommOther = 0x0780;
 constexpr std::uint16_t kClassOther = 0xff00;
 
+constexpr std::uint64_t kAccessPlatform = std::uint64_t(1) << VIRTIO_F_ACCESS_PLATFORM;
+
 // The width of the common-config field starting at `offset` (0: none).
 // 64-bit fields are accessed as two 32-bit halves (§4.1.3.1), so each half
 // is a 32-bit field here.
@@ -171,6 +173,25 @@ Status Transport::discover()
     return Ok{};
 }
 
+std::uint64_t Transport::offered_features() const
+{
+    return ops_.get_features(dev_) | (access_platform_ ? kAccessPlatform : 0);
+}
+
+// What the device is told the driver accepted: ACCESS_PLATFORM is the
+// transport's unless the device offers it itself.
+std::uint64_t Transport::device_features(std::uint64_t accepted) const
+{
+    return ops_.get_features(dev_) & kAccessPlatform ? accepted
+                                                     : accepted & ~kAccessPlatform;
+}
+
+bool Transport::dma_translated() const
+{
+    return access_platform_ && (state_.driver_features & kAccessPlatform) &&
+           (ops_.get_status(dev_) & VIRTIO_CONFIG_S_FEATURES_OK);
+}
+
 void Transport::reset_registers()
 {
     const std::uint8_t msix_enabled = state_.msix_enabled;
@@ -273,7 +294,7 @@ std::uint64_t Transport::common_read(std::uint32_t offset, unsigned)
     case VIRTIO_PCI_COMMON_DFSELECT:
         return state_.device_feature_select;
     case VIRTIO_PCI_COMMON_DF: {
-        const std::uint64_t features = ops_.get_features(dev_);
+        const std::uint64_t features = offered_features();
         // Only two 32-bit words of features exist; the rest read 0 (§4.1.4.3).
         return state_.device_feature_select < 2
                    ? get_half(features, state_.device_feature_select == 1)
@@ -417,14 +438,17 @@ void Transport::write_status(std::uint8_t status)
     }
     const std::uint8_t old = ops_.get_status(dev_);
     if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
-        const std::uint64_t offered = ops_.get_features(dev_);
+        const std::uint64_t offered = offered_features();
         const std::uint64_t wanted = state_.driver_features;
         const char *why = nullptr;
         if (!(wanted & (std::uint64_t(1) << VIRTIO_F_VERSION_1))) {
             why = "VERSION_1 is not negotiated";
         } else if (wanted & ~offered) {
             why = "it accepts features the device does not offer";
-        } else if (!ops_.set_features(dev_, wanted)) {
+        } else if (access_platform_ && !(wanted & kAccessPlatform)) {
+            why = "ACCESS_PLATFORM is not negotiated (the device is behind the "
+                  "platform's IOMMU: iommu_platform=on)";
+        } else if (!ops_.set_features(dev_, device_features(wanted))) {
             why = "the device refused them";
         }
         if (why) {
@@ -600,6 +624,12 @@ bool Transport::post_load()
         dev_.guest_error("virtio: migrated transport state: MSI-X enable %u, config vector "
                          "%u of %u, ISR 0x%x: refused",
                          state_.msix_enabled, state_.msix_config, num_vectors(), state_.isr);
+        return false;
+    }
+    if ((state_.driver_features & kAccessPlatform) && !access_platform_) {
+        dev_.guest_error("virtio: migrated driver features 0x%" PRIx64 " have ACCESS_PLATFORM, "
+                         "which this device does not offer (iommu_platform=off): refused",
+                         state_.driver_features);
         return false;
     }
     for (unsigned i = 0; i < kMaxQueues; i++) {

@@ -55,6 +55,24 @@ public:
     void bar_write(std::uint64_t offset, std::uint64_t value, unsigned size);
 
     void set_msix_enabled(bool enabled);
+
+    // VIRTIO_F_ACCESS_PLATFORM (virtio 1.x §6.1), which the transport, not
+    // the device, implements: offered only when the machine asks for it
+    // (virtio-pci's iommu_platform=on), set before the guest runs. Offered,
+    // it is required: FEATURES_OK is refused without it, as QEMU's
+    // virtio-pci does, so a driver cannot step around the guest's IOMMU by
+    // leaving it out.
+    void set_access_platform(bool offered) { access_platform_ = offered; }
+    bool access_platform() const { return access_platform_; }
+    // The features the driver sees: the device's, plus ACCESS_PLATFORM
+    // when offered.
+    std::uint64_t offered_features() const;
+    // Whether the driver negotiated ACCESS_PLATFORM (FEATURES_OK with it):
+    // then the addresses in its rings and buffers are I/O virtual
+    // addresses, which the machine translates through the function's IOMMU;
+    // otherwise they are guest-physical.
+    bool dma_translated() const;
+
     // Device reset: what writing 0 to device_status does, also on system reset.
     void reset();
     // Checks an incoming state and reconnects what it implies; false if it
@@ -98,6 +116,7 @@ private:
     bool device_config_access_ok(std::uint64_t offset, unsigned size, const char *what);
     void notify_write(std::uint64_t offset, unsigned size);
 
+    std::uint64_t device_features(std::uint64_t accepted) const;
     void write_status(std::uint8_t status);
     void enable_queue(std::uint16_t idx);
     MdevVirtioQueueState *selected_queue();
@@ -118,6 +137,7 @@ private:
     VirtioFaults faults_{};
     bool faults_declared_ = false;
     bool needs_reset_ = false;
+    bool access_platform_ = false;
 };
 
 } // namespace mdev::virtio

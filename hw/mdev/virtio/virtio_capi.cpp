@@ -58,6 +58,16 @@ extern "C" void mdev_virtio_set_msix_enabled(MdevHandle *h, bool enabled)
     enter(h, [&](Device &dev) { transport_of(dev).set_msix_enabled(enabled); });
 }
 
+extern "C" void mdev_virtio_set_access_platform(MdevHandle *h, bool offered)
+{
+    enter(h, [&](Device &dev) { transport_of(dev).set_access_platform(offered); });
+}
+
+extern "C" bool mdev_virtio_dma_translated(MdevHandle *h)
+{
+    return enter(h, false, [](Device &dev) { return transport_of(dev).dma_translated(); });
+}
+
 extern "C" void mdev_virtio_reset(MdevHandle *h)
 {
     enter(h, [](Device &dev) { transport_of(dev).reset(); });

@@ -81,6 +81,15 @@ typedef struct MdevPCIFrontend {
      * (interrupt routing, say). Optional.
      */
     void (*post_load)(MdevPCIState *s);
+    /*
+     * Whether the addresses the function's DMA uses now are I/O virtual
+     * addresses, translated by the guest's IOMMU (the PCI device's
+     * bus-master address space), or guest-physical ones (virtio without
+     * VIRTIO_F_ACCESS_PLATFORM). NULL: always translated, as a PCI
+     * function's DMA is. A frontend with this hook honours the
+     * iommu_platform property; one without refuses iommu_platform=on.
+     */
+    bool (*dma_translated)(MdevPCIState *s);
 } MdevPCIFrontend;
 
 /* Makes @fe the frontend of mdevs of class @cls (once per class). */
@@ -100,6 +109,8 @@ struct MdevPCIState {
     char *class_name;
     char *type;
     QemuUUID uuid_prop;
+    /* virtio's VIRTIO_F_ACCESS_PLATFORM, as virtio-pci's iommu_platform. */
+    bool iommu_platform;
     /* The parent's declared properties, in MdevParentInfo order. */
     MdevPCIPropertySlot props[MDEV_PCI_MAX_PROPERTIES];
     /*

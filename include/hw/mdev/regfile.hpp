@@ -33,6 +33,15 @@
 //   std::uint64_t v = rf.read(offset, size);          // any BAR accessor
 //   bool taken = rf.write(offset, value, size);
 //
+// A parent's hot BAR handler may have the table decoded at compile time
+// instead: with the table a `static constexpr` member (in the header, after
+// the hooks it names),
+//
+//   std::uint64_t v = rf.read<kFooRegs, 4>(offset);   // same results
+//
+// compiles to a jump on the offset and each register's own code, hooks
+// inlined (mtty's ports, mbochs's DISPI).
+//
 // What a register's fields mean (all bit masks are of the register's value,
 // bit 0 = its lowest bit, whatever its width):
 //   ro    bits a write leaves as they are; a register whose every bit is ro
@@ -96,18 +105,57 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace mdev::regs {
 
 struct Register;
 
-// Hooks get back the `ctx` pointer the RegisterFile was bound with; the
-// read_hook/write_hook/bank_hook templates below make them from member
-// functions so that no parent writes a cast.
-using ReadHook = std::uint64_t (*)(void *ctx, const Register &reg);
-using WriteHook = const char *(*)(void *ctx, const Register &reg, std::uint64_t value);
-using BankHook = bool (*)(const void *ctx);
-using ResetHook = std::uint64_t (*)(const void *ctx);
+// A hook: a function, or none (nullptr, the default). Hooks get back the
+// `ctx` pointer the RegisterFile was bound with; the read_hook/write_hook/
+// bank_hook/reset_hook templates below make them from member functions so
+// that no parent writes a cast.
+//
+// A hook is a function pointer with a flag saying it is set, rather than a
+// bare pointer, so that "has a hook" is a constant wherever the table is
+// one: comparing a function's address with null is not a constant
+// expression where the compiler may not assume it non-null (GCC with
+// -fsanitize=undefined or -fno-delete-null-pointer-checks), and the table's
+// index and the compile-time decoding test it. So a hook is made from a
+// function (never from a null pointer variable: leave the field out).
+template <class Fn>
+class Hook {
+public:
+    constexpr Hook() = default;
+    constexpr Hook(std::nullptr_t) {}
+    constexpr Hook(Fn fn) : fn_(fn), set_(true) {}
+    // Anything else that converts to the function pointer (a lambda
+    // without captures), as the bare pointer type took it.
+    template <class F>
+        requires(std::is_convertible_v<F, Fn> && !std::is_same_v<F, Fn> &&
+                 !std::is_same_v<F, std::nullptr_t>)
+    constexpr Hook(F f) : fn_(f), set_(true)
+    {
+    }
+
+    constexpr explicit operator bool() const { return set_; }
+    friend constexpr bool operator==(const Hook &hook, std::nullptr_t) { return !hook.set_; }
+    constexpr Fn function() const { return fn_; }
+    template <class... Args>
+    auto operator()(Args &&...args) const
+    {
+        return fn_(static_cast<Args &&>(args)...);
+    }
+
+private:
+    Fn fn_ = nullptr;
+    bool set_ = false;
+};
+
+using ReadHook = Hook<std::uint64_t (*)(void *ctx, const Register &reg)>;
+using WriteHook = Hook<const char *(*)(void *ctx, const Register &reg, std::uint64_t value)>;
+using BankHook = Hook<bool (*)(const void *ctx)>;
+using ResetHook = Hook<std::uint64_t (*)(const void *ctx)>;
 
 enum Access : std::uint8_t {
     kRead = 1,
@@ -148,12 +196,39 @@ struct Register {
 };
 
 // A table: its entries in order of offset (entries sharing an offset side
-// by side), and an index of the first ones (kIndexed bytes) so that an
-// access finds its register in one step rather than a scan.
+// by side), and, built once with it, a dense per-offset dispatch index of
+// its first kIndexed bytes, one per direction:
+//   - the first entry covering each byte, so that an access finds its
+//     register in one step rather than a scan;
+//   - for each offset where one register starts and is the only one
+//     serving that direction (no bank hook to consult), a direct slot: the
+//     register, its hook and storage and the mask its access applies. A
+//     whole-register access there goes straight to a load, a store or the
+//     hook, with no search and no merge. A write slot is direct only when
+//     the register has no ro or w1c bits (a whole write is then the value
+//     masked to its writable bits) and is not read-only.
+// Everything else (banked registers, narrower accesses, w1c/ro merges,
+// refusals) takes the general path, with the same results.
 class RegisterTable {
 public:
     static constexpr unsigned kIndexed = 64;
     static constexpr std::uint8_t kNone = 0xff;
+
+    // A direct slot; size 0 means none (take the general path).
+    struct ReadSlot {
+        const Register *reg = nullptr;
+        ReadHook hook = nullptr;        // else the value is at `storage`
+        std::uint64_t mask = 0;         // width & ~rsvd
+        std::int32_t storage = kNoStorage;
+        std::uint8_t size = 0;          // the register's width
+    };
+    struct WriteSlot {
+        const Register *reg = nullptr;
+        WriteHook hook = nullptr;       // else the value goes to `storage`
+        std::uint64_t mask = 0;         // the writable bits
+        std::int32_t storage = kNoStorage;
+        std::uint8_t size = 0;
+    };
 
     constexpr RegisterTable(const char *table_name, std::span<const Register> entries,
                             bool log_unknown = true)
@@ -161,11 +236,32 @@ public:
     {
         for (unsigned offset = 0; offset < kIndexed; offset++) {
             first_[offset] = kNone;
+            const Register *readers[2] = {};
+            const Register *writers[2] = {};
+            unsigned nread = 0, nwrite = 0;
             for (std::size_t i = 0; i < entries.size() && i < kNone; i++) {
-                if (offset >= entries[i].offset && offset - entries[i].offset < entries[i].width) {
-                    first_[offset] = static_cast<std::uint8_t>(i);
-                    break;
+                const Register &r = entries[i];
+                if (!(offset >= r.offset && offset - r.offset < r.width)) {
+                    continue;
                 }
+                if (first_[offset] == kNone) {
+                    first_[offset] = static_cast<std::uint8_t>(i);
+                }
+                if ((r.access & kRead) && nread++ == 0) {
+                    readers[0] = &r;
+                }
+                if ((r.access & kWrite) && nwrite++ == 0) {
+                    writers[0] = &r;
+                }
+            }
+            if (nread == 1 && direct_read(*readers[0], offset)) {
+                const Register &r = *readers[0];
+                read_slot_[offset] = ReadSlot{&r, r.on_read, r.width_mask() & ~r.rsvd, r.storage,
+                                              r.width};
+            }
+            if (nwrite == 1 && direct_write(*writers[0], offset)) {
+                const Register &r = *writers[0];
+                write_slot_[offset] = WriteSlot{&r, r.on_write, r.writable(), r.storage, r.width};
             }
         }
     }
@@ -179,9 +275,29 @@ public:
 
     // The first entry covering byte `offset` (< kIndexed), or kNone.
     constexpr std::uint8_t first(std::uint64_t offset) const { return first_[offset]; }
+    // The direct slots at `offset` (< kIndexed).
+    constexpr const ReadSlot &read_slot(std::uint64_t offset) const { return read_slot_[offset]; }
+    constexpr const WriteSlot &write_slot(std::uint64_t offset) const
+    {
+        return write_slot_[offset];
+    }
 
 private:
+    static constexpr bool direct_read(const Register &r, unsigned offset)
+    {
+        return r.offset == offset && r.bank == nullptr &&
+               (r.on_read != nullptr || r.storage != kNoStorage);
+    }
+    static constexpr bool direct_write(const Register &r, unsigned offset)
+    {
+        return r.offset == offset && r.bank == nullptr && !r.read_only() &&
+               (r.ro & r.width_mask()) == 0 && r.w1c == 0 &&
+               (r.on_write != nullptr || r.storage != kNoStorage);
+    }
+
     std::uint8_t first_[kIndexed] = {};
+    ReadSlot read_slot_[kIndexed] = {};
+    WriteSlot write_slot_[kIndexed] = {};
 };
 
 // A table's mistakes, for a test to assert on (tests/unit/regfile_test.cpp
@@ -224,6 +340,21 @@ public:
     std::uint64_t read(std::uint64_t offset, unsigned size);
     bool write(std::uint64_t offset, std::uint64_t value, unsigned size);
 
+    // The same accesses, `size` fixed, decoded at compile time from a table
+    // that is a constant (a `static constexpr` RegisterTable, visible where
+    // the handler is compiled; it must be the one this RegisterFile was
+    // bound to). Each offset the table serves becomes a case of a switch
+    // that does exactly what the general path would (bank hooks, masks,
+    // hooks, trace), with the register's fields as constants and its hooks
+    // called directly, so the compiler can inline them: the code a
+    // hand-written switch would give. Accesses the switch does not take
+    // (beyond the first kIndexed bytes, narrower than their register, or
+    // refused) go to the general path. For a parent's hot handlers.
+    template <const RegisterTable &Table, unsigned Size>
+    std::uint64_t read(std::uint64_t offset);
+    template <const RegisterTable &Table, unsigned Size>
+    bool write(std::uint64_t offset, std::uint64_t value);
+
     // Stores every register's reset value (registers without storage have
     // none to store). Does not call hooks: a parent resets its other state
     // itself.
@@ -250,6 +381,27 @@ public:
 
 private:
     const Register *lookup(std::uint64_t offset, Access direction) const;
+    // Accesses the table's direct slots do not serve, and a write's
+    // refusal on the direct or compile-time path (regfile.cpp). They take
+    // the RegisterFile's parts one by one so that the inlined paths never
+    // need the object they work on in memory: one is rebuilt only here.
+    static std::uint64_t read_general(const RegisterTable &table, std::uint8_t *data,
+                                      std::size_t data_size, void *ctx, GuestLog *log,
+                                      const char *who, std::uint64_t offset, unsigned size);
+    static bool write_general(const RegisterTable &table, std::uint8_t *data,
+                              std::size_t data_size, void *ctx, GuestLog *log, const char *who,
+                              std::uint64_t offset, std::uint64_t value, unsigned size);
+    [[gnu::cold]] static void refuse_write(const RegisterTable &table, GuestLog *log,
+                                           const char *who, const Register *reg,
+                                           std::uint64_t offset, std::uint64_t value,
+                                           unsigned size, const char *why);
+    template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
+    bool read_case(std::uint64_t &value);
+    template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
+    bool write_case(std::uint64_t value, bool &taken);
+    // The general path: find the register (bank hooks consulted), merge.
+    std::uint64_t read_any(std::uint64_t offset, unsigned size);
+    bool write_any(std::uint64_t offset, std::uint64_t value, unsigned size);
     std::uint64_t read_whole(const Register &reg);
     bool write_part(const Register &reg, std::uint64_t offset, std::uint64_t value,
                     unsigned size);
@@ -285,20 +437,19 @@ inline bool bank_selected(const Register &reg, const void *ctx)
 } // namespace detail
 
 // ---- The access path -------------------------------------------------------
-// Inline, so that a parent's BAR handler compiles to the index lookup, its
-// register's hook and the trace's test (the refusals are out of line).
+// Inline, so that a parent's BAR handler compiles to the slot's load, its
+// register's hook or a load/store, and the trace's test (the general path
+// and the refusals are out of line).
 
 using detail::bank_selected;
 using detail::size_mask;
 using detail::valid_size;
 
-inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg)
+// The value of `size` bytes at `at`, host order (`size` is usually a
+// constant where this is inlined, so the switch folds away).
+inline std::uint64_t load_sized(const std::uint8_t *at, unsigned size)
 {
-    if (reg.storage == kNoStorage) {
-        return reg.reset;
-    }
-    const std::uint8_t *at = storage.data() + reg.storage;
-    switch (reg.width) {
+    switch (size) {
     case 1:
         return *at;
     case 2: {
@@ -319,14 +470,9 @@ inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register 
     }
 }
 
-inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value)
+inline void store_sized(std::uint8_t *at, unsigned size, std::uint64_t value)
 {
-    if (reg.storage == kNoStorage) {
-        return;
-    }
-    std::uint8_t *at = storage.data() + reg.storage;
-    // Host order, as the member of that width holds it.
-    switch (reg.width) {
+    switch (size) {
     case 1:
         *at = static_cast<std::uint8_t>(value);
         break;
@@ -344,6 +490,23 @@ inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uin
         std::memcpy(at, &value, sizeof(value));
         break;
     }
+}
+
+inline std::uint64_t load(std::span<const std::uint8_t> storage, const Register &reg)
+{
+    if (reg.storage == kNoStorage) {
+        return reg.reset;
+    }
+    return load_sized(storage.data() + reg.storage, reg.width);
+}
+
+inline void store(std::span<std::uint8_t> storage, const Register &reg, std::uint64_t value)
+{
+    if (reg.storage == kNoStorage) {
+        return;
+    }
+    // Host order, as the member of that width holds it.
+    store_sized(storage.data() + reg.storage, reg.width, value);
 }
 
 inline std::uint64_t RegisterFile::reset_value(const Register &reg) const
@@ -388,29 +551,47 @@ inline std::uint64_t RegisterFile::read_whole(const Register &reg)
     return v & reg.width_mask() & ~reg.rsvd;
 }
 
+// The direct path: a whole-register access where the table's slot says one
+// register, unbanked, starts (regfile.hpp's RegisterTable). Everything else
+// goes out of line to the general path (regfile.cpp), which gives the same
+// result for these accesses too.
 inline std::uint64_t RegisterFile::read(std::uint64_t offset, unsigned size)
 {
-    const Register *r =
-        valid_size(size) && (offset & (size - 1)) == 0 ? lookup(offset, kRead) : nullptr;
-    if (r == nullptr || size > r->width) [[unlikely]] {
-        refuse_access(r, offset, 0, size, false);
-        return 0;
+    if (offset < RegisterTable::kIndexed) [[likely]] {
+        const RegisterTable::ReadSlot &s = table_.read_slot(offset);
+        if (s.size == size) [[likely]] {
+            const std::uint64_t v =
+                (s.hook != nullptr ? s.hook(ctx_, *s.reg)
+                                   : load_sized(storage_.data() + s.storage, size)) &
+                s.mask;
+            trace_mdev_reg_read(who_, table_.name, s.reg->name, offset, size, v);
+            return v;
+        }
     }
-    const unsigned shift = 8 * unsigned(offset - r->offset);
-    const std::uint64_t v = (read_whole(*r) >> shift) & size_mask(size);
-    trace_mdev_reg_read(who_, table_.name, r->name, offset, size, v);
-    return v;
+    return read_general(table_, storage_.data(), storage_.size(), ctx_, log_, who_, offset, size);
 }
 
 inline bool RegisterFile::write(std::uint64_t offset, std::uint64_t value, unsigned size)
 {
-    const bool aligned = valid_size(size) && (offset & (size - 1)) == 0;
-    const Register *r = aligned ? lookup(offset, kWrite) : nullptr;
-    if (r == nullptr || size > r->width) [[unlikely]] {
-        refuse_access(r, offset, value, size, true);
-        return false;
+    if (offset < RegisterTable::kIndexed) [[likely]] {
+        const RegisterTable::WriteSlot &s = table_.write_slot(offset);
+        if (s.size == size) [[likely]] {
+            value &= size_mask(size);
+            const std::uint64_t merged = value & s.mask;
+            if (s.hook != nullptr) {
+                if (const char *why = s.hook(ctx_, *s.reg, merged)) [[unlikely]] {
+                    refuse_write(table_, log_, who_, s.reg, offset, value, size, why);
+                    return false;
+                }
+            } else {
+                store_sized(storage_.data() + s.storage, size, merged);
+            }
+            trace_mdev_reg_write(who_, table_.name, s.reg->name, offset, size, value, "");
+            return true;
+        }
     }
-    return write_part(*r, offset, value & size_mask(size), size);
+    return write_general(table_, storage_.data(), storage_.size(), ctx_, log_, who_, offset, value,
+                         size);
 }
 
 // `value`: the `size` bytes written at `offset`, inside `reg`.
@@ -418,7 +599,7 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
                               unsigned size)
 {
     if (reg.read_only()) {
-        refuse(&reg, offset, value, size, "read-only register", true);
+        refuse_write(table_, log_, who_, &reg, offset, value, size, "read-only register");
         return false;
     }
     std::uint64_t merged = value;
@@ -439,7 +620,7 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
     }
     if (reg.on_write != nullptr) {
         if (const char *why = reg.on_write(ctx_, reg, merged)) {
-            refuse(&reg, offset, value, size, why, true);
+            refuse_write(table_, log_, who_, &reg, offset, value, size, why);
             return false;
         }
     } else {
@@ -448,6 +629,176 @@ inline bool RegisterFile::write_part(const Register &reg, std::uint64_t offset, 
     trace_mdev_reg_write(who_, table_.name, reg.name, offset, size, value, "");
     return true;
 }
+
+// ---- Compile-time decoding -------------------------------------------------
+// read<Table, Size>(offset): a switch on the register index (offset / Size)
+// below kIndexed / Size; each case scans the entries covering its offset
+// in table order, as lookup() does, consulting bank hooks, and performs
+// the access with the entry as a constant.
+
+template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
+[[gnu::always_inline]] inline bool RegisterFile::read_case(std::uint64_t &value)
+{
+    if constexpr (Entry >= Table.regs.size()) {
+        return false;
+    } else {
+        constexpr const Register &r = Table.regs.data()[Entry];
+        constexpr bool covers = (r.access & kRead) && Offset >= r.offset &&
+                                Offset - r.offset < r.width;
+        if constexpr (!covers) {
+            return read_case<Table, Size, Offset, Entry + 1>(value);
+        } else if constexpr (r.offset != Offset || r.width != Size) {
+            return false; // part of a register: the general path
+        } else {
+            if constexpr (r.bank != nullptr) {
+                constexpr auto bank = r.bank.function();
+                if (!bank(ctx_)) {
+                    return read_case<Table, Size, Offset, Entry + 1>(value);
+                }
+            }
+            // As read_whole(), with every field a constant and the hook
+            // called directly (so that it can be inlined).
+            std::uint64_t v;
+            if constexpr (r.on_read != nullptr) {
+                constexpr auto hook = r.on_read.function();
+                v = hook(ctx_, r);
+            } else if constexpr (r.storage != kNoStorage) {
+                v = load_sized(storage_.data() + r.storage, Size);
+            } else if constexpr (r.reset_hook != nullptr) {
+                constexpr auto hook = r.reset_hook.function();
+                v = hook(ctx_);
+            } else {
+                v = r.reset;
+            }
+            value = v & (r.width_mask() & ~r.rsvd);
+            trace_mdev_reg_read(who_, Table.name, r.name, Offset, Size, value);
+            return true;
+        }
+    }
+}
+
+template <const RegisterTable &Table, unsigned Size, std::size_t Offset, std::size_t Entry>
+[[gnu::always_inline]] inline bool RegisterFile::write_case(std::uint64_t value, bool &taken)
+{
+    if constexpr (Entry >= Table.regs.size()) {
+        return false;
+    } else {
+        constexpr const Register &r = Table.regs.data()[Entry];
+        constexpr bool covers = (r.access & kWrite) && Offset >= r.offset &&
+                                Offset - r.offset < r.width;
+        if constexpr (!covers) {
+            return write_case<Table, Size, Offset, Entry + 1>(value, taken);
+        } else if constexpr (r.offset != Offset || r.width != Size) {
+            return false;
+        } else {
+            if constexpr (r.bank != nullptr) {
+                constexpr auto bank = r.bank.function();
+                if (!bank(ctx_)) {
+                    return write_case<Table, Size, Offset, Entry + 1>(value, taken);
+                }
+            }
+            // As write_part() for a whole register, every field a constant.
+            value &= size_mask(Size);
+            if constexpr (r.read_only()) {
+                refuse_write(table_, log_, who_, &r, Offset, value, Size, "read-only register");
+                taken = false;
+                return true;
+            }
+            constexpr std::uint64_t wmask = r.width_mask();
+            std::uint64_t merged;
+            if constexpr (((r.ro | r.w1c) & wmask) == 0) {
+                merged = value & r.writable();
+            } else {
+                std::uint64_t old;
+                if constexpr (r.storage != kNoStorage) {
+                    old = load_sized(storage_.data() + r.storage, Size);
+                } else {
+                    old = reset_value(r);
+                }
+                constexpr std::uint64_t keep = (r.ro | r.w1c) & ~r.rsvd & wmask;
+                merged = ((old & ~r.rsvd & keep) | (value & r.writable() & ~r.w1c)) &
+                         ~(r.w1c & value);
+            }
+            if constexpr (r.on_write != nullptr) {
+                constexpr auto hook = r.on_write.function();
+                if (const char *why = hook(ctx_, r, merged)) {
+                    refuse_write(table_, log_, who_, &r, Offset, value, Size, why);
+                    taken = false;
+                    return true;
+                }
+            } else {
+                store_sized(storage_.data() + r.storage, Size, merged);
+            }
+            trace_mdev_reg_write(who_, Table.name, r.name, Offset, Size, value, "");
+            taken = true;
+            return true;
+        }
+    }
+}
+
+// One case per register index (offset / Size) below kIndexed / Size: a
+// dense switch, which the compiler makes a jump table. Cases no register
+// starts at fold to `false` and go to the general path.
+#define MDEV_REGS_CASE(n)                                                                   \
+    case n:                                                                                 \
+        if constexpr ((n) < RegisterTable::kIndexed / Size) {                               \
+            done = MDEV_REGS_CASE_BODY(n);                                                  \
+        }                                                                                   \
+        break;
+#define MDEV_REGS_CASES8(n)                                                                 \
+    MDEV_REGS_CASE(n) MDEV_REGS_CASE(n + 1) MDEV_REGS_CASE(n + 2) MDEV_REGS_CASE(n + 3)     \
+    MDEV_REGS_CASE(n + 4) MDEV_REGS_CASE(n + 5) MDEV_REGS_CASE(n + 6) MDEV_REGS_CASE(n + 7)
+#define MDEV_REGS_CASES64                                                                   \
+    MDEV_REGS_CASES8(0) MDEV_REGS_CASES8(8) MDEV_REGS_CASES8(16) MDEV_REGS_CASES8(24)       \
+    MDEV_REGS_CASES8(32) MDEV_REGS_CASES8(40) MDEV_REGS_CASES8(48) MDEV_REGS_CASES8(56)
+static_assert(RegisterTable::kIndexed == 64, "MDEV_REGS_CASES64 covers 64 offsets");
+
+template <const RegisterTable &Table, unsigned Size>
+[[gnu::always_inline]] inline std::uint64_t RegisterFile::read(std::uint64_t offset)
+{
+    static_assert(valid_size(Size), "an access is 1, 2, 4 or 8 bytes");
+    std::uint64_t value = 0;
+    bool done = false;
+    if (offset % Size == 0) [[likely]] {
+        switch (offset / Size) {
+#define MDEV_REGS_CASE_BODY(n) (read_case<Table, Size, (n) * Size, 0>(value))
+            MDEV_REGS_CASES64
+#undef MDEV_REGS_CASE_BODY
+        default:
+            break;
+        }
+    }
+    if (done) [[likely]] {
+        return value;
+    }
+    return read_general(table_, storage_.data(), storage_.size(), ctx_, log_, who_, offset, Size);
+}
+
+template <const RegisterTable &Table, unsigned Size>
+[[gnu::always_inline]] inline bool RegisterFile::write(std::uint64_t offset, std::uint64_t value)
+{
+    static_assert(valid_size(Size), "an access is 1, 2, 4 or 8 bytes");
+    bool taken = false;
+    bool done = false;
+    if (offset % Size == 0) [[likely]] {
+        switch (offset / Size) {
+#define MDEV_REGS_CASE_BODY(n) (write_case<Table, Size, (n) * Size, 0>(value, taken))
+            MDEV_REGS_CASES64
+#undef MDEV_REGS_CASE_BODY
+        default:
+            break;
+        }
+    }
+    if (done) [[likely]] {
+        return taken;
+    }
+    return write_general(table_, storage_.data(), storage_.size(), ctx_, log_, who_, offset, value,
+                         Size);
+}
+
+#undef MDEV_REGS_CASES64
+#undef MDEV_REGS_CASES8
+#undef MDEV_REGS_CASE
 
 // ---- Hooks from member functions ------------------------------------------
 // .on_read = regs::read_hook<&Uart16550::read_rbr> calls read_rbr(reg) on

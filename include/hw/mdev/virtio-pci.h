@@ -85,6 +85,18 @@ void mdev_virtio_bar_write(MdevHandle *h, uint64_t offset, uint64_t value,
                            unsigned size);
 
 void mdev_virtio_set_msix_enabled(MdevHandle *h, bool enabled);
+
+/*
+ * Offer VIRTIO_F_ACCESS_PLATFORM (virtio-pci's iommu_platform): set at
+ * realize, before the guest runs. Offered, the driver must accept it.
+ */
+void mdev_virtio_set_access_platform(MdevHandle *h, bool offered);
+/*
+ * Whether the driver negotiated ACCESS_PLATFORM: the addresses it gives
+ * are then I/O virtual addresses for the function's IOMMU, otherwise
+ * guest-physical ones.
+ */
+bool mdev_virtio_dma_translated(MdevHandle *h);
 /* System reset: the device and the transport back to reset state. */
 void mdev_virtio_reset(MdevHandle *h);
 /* After an incoming migration: false if the state is not acceptable. */

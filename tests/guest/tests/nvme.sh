@@ -23,6 +23,9 @@
 #                        (default 1) so that the 10 ms clock is fine enough
 #                        (bench/mnvme-dd reads the lines
 #                        "nvmebench: write|read TOTAL MiB in S s")
+#   iommu_domain=TYPE    the function is behind the guest's IOMMU in a domain
+#                        of TYPE (DMA: intel_iommu=on iommu.strict=1); the
+#                        round trip's addresses are I/O virtual ones
 #
 # Checks: the function has class 010802 and is bound by "nvme"; nvme0n1
 # appears with the expected size; 4 MiB written at an offset with
@@ -140,5 +143,6 @@ intx)
         fail "want nvme0q* on an IO-APIC line"
     ;;
 esac
+[ -z "$iommu_domain" ] || check_iommu_domain "$fn" "$iommu_domain"
 check_kernel_log
 finish

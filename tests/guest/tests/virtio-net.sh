@@ -9,6 +9,10 @@
 #   vnet_mac=xx:xx:...   the station address the device was given
 #   vnet_irq=msix|intx   how the queues interrupt: per-queue MSI-X vectors
 #                        (default), or INTx + ISR (boot with pci=nomsi)
+#   vnet_access_platform=0|1  whether VIRTIO_F_ACCESS_PLATFORM (feature bit
+#                        33) must be negotiated (default: not checked)
+#   iommu_domain=TYPE    the function is behind the guest's IOMMU in a domain
+#                        of TYPE (intel_iommu=on iommu.strict=1: DMA)
 #
 # Checks: function 1af4:1041 class 020000 bound by virtio-pci; its virtio
 # device negotiated VERSION_1 and is bound by virtio_net; the netdev has the
@@ -40,6 +44,13 @@ for fn in $fns; do
     # features: one character per bit, bit 0 first; bit 32 is VERSION_1.
     v1=$(echo "$feat" | cut -c33)
     [ "$v1" = 1 ] && ok "$vname negotiated VERSION_1 (features $feat)" || fail "$vname features $feat lack VERSION_1"
+    if [ -n "$vnet_access_platform" ]; then
+        ap=$(echo "$feat" | cut -c34)
+        [ "$ap" = "$vnet_access_platform" ] &&
+            ok "$vname ACCESS_PLATFORM negotiated: $ap" ||
+            fail "$vname ACCESS_PLATFORM negotiated: '$ap', want $vnet_access_platform"
+    fi
+    [ -z "$iommu_domain" ] || check_iommu_domain "$fn" "$iommu_domain"
 
     net=$(ls "$vdev/net" 2>/dev/null | head -n 1)
     [ -n "$net" ] || { fail "$vname has no netdev"; continue; }

@@ -60,15 +60,17 @@ public:
     // One byte of BAR2, through the card's register table. Offsets are
     // < kBarSize.
     std::uint8_t read(std::uint64_t offset);
-    // False if the register is read-only (the caller logs the guest error).
+    // False if the register is read-only; nothing is logged (the vfio ops
+    // use registers(log) instead, which logs the refusal by register name).
     bool write(std::uint64_t offset, std::uint8_t value);
 
     // BAR2's declared registers (gpio.cpp), and a register file over this
-    // card's GpioRegs; guest errors go to `log` if there is one.
+    // card's GpioRegs; guest errors go to `log` if there is one, traces
+    // name the card by `who` (its UUID).
     static const regs::RegisterTable &register_table() { return kRegisterTable; }
-    regs::RegisterFile registers(GuestLog *log = nullptr)
+    regs::RegisterFile registers(GuestLog *log = nullptr, const char *who = "")
     {
-        return regs::RegisterFile(kRegisterTable, regs::storage_of(regs_), this, log);
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(regs_), this, log, who);
     }
 
     // Power-on state: outputs off, interrupt disabled and clear, no filters.

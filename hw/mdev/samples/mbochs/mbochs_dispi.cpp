@@ -9,58 +9,6 @@ namespace mdev::samples {
 
 using regs::Register;
 
-namespace {
-
-// Register `r` of the file: at byte offset 2 * index, kept in dispi[index].
-constexpr Register dispi(const char *name, DispiReg r)
-{
-    const auto index = static_cast<std::uint32_t>(r);
-    return {.name = name, .offset = 2 * index, .width = 2,
-            .storage = static_cast<std::int32_t>(offsetof(MbochsDeviceState, dispi) +
-                                                 index * sizeof(std::uint16_t))};
-}
-
-constexpr Register with_write_hook(Register r, regs::WriteHook hook)
-{
-    r.on_write = hook;
-    return r;
-}
-
-} // namespace
-
-// Power-on values are 0 but ID (the newest interface version) and the video
-// memory size, which is the only read-only register.
-const Register Dispi::kRegisters[] = {
-    [] {
-        Register r = with_write_hook(dispi("ID", DispiReg::id), regs::write_hook<&Dispi::write_id>);
-        r.reset = kDispiId5;
-        return r;
-    }(),
-    dispi("XRES", DispiReg::xres),
-    dispi("YRES", DispiReg::yres),
-    dispi("BPP", DispiReg::bpp),
-    dispi("ENABLE", DispiReg::enable),
-    dispi("BANK", DispiReg::bank),
-    dispi("VIRT_WIDTH", DispiReg::virt_width),
-    dispi("VIRT_HEIGHT", DispiReg::virt_height),
-    dispi("X_OFFSET", DispiReg::x_offset),
-    dispi("Y_OFFSET", DispiReg::y_offset),
-    [] {
-        Register r = dispi("VIDEO_MEMORY_64K", DispiReg::video_memory_64k);
-        r.ro = regs::kAllBits;
-        r.reset_hook = regs::reset_hook<&Dispi::video_memory_64k>;
-        return r;
-    }(),
-};
-const regs::RegisterTable Dispi::kRegisterTable{"mbochs: DISPI", kRegisters};
-
-const char *dispi_reg_name(std::uint8_t index)
-{
-    return index < std::size(Dispi::register_table().regs)
-               ? Dispi::register_table().regs[index].name
-               : "?";
-}
-
 void Dispi::reset()
 {
     registers().reset();

@@ -8,6 +8,7 @@
 #include "hw/mdev/vfio_ops.hpp"
 #include "samples/mbochs/mbochs_state.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -29,17 +30,23 @@ enum class DispiReg : std::uint8_t {
     video_memory_64k = 0xa,
 };
 
-// Register `index`'s name as Bochs's VBE_DISPI_INDEX_* spell it (traces),
-// from the register table; "?" for no register.
-const char *dispi_reg_name(std::uint8_t index);
-
 inline constexpr std::uint16_t kDispiId5 = 0xb0c5;   // what a fresh device reports
 inline constexpr std::uint16_t kDispiId0 = 0xb0c0;   // oldest interface version
 inline constexpr std::uint16_t kDispiEnabled = 0x01; // ENABLE bit 0
 // The smallest mode mbochs shows, as the kernel sample.
 inline constexpr std::uint32_t kMinPlaneDimension = 64;
 
-// The registers are declared in a table (mbochs_dispi.cpp): a register
+// DISPI register `r` as a register file entry: at byte offset 2 * index
+// from 0x500, 16 bits wide, kept in MbochsDeviceState::dispi[index].
+constexpr regs::Register dispi_register(const char *name, DispiReg r)
+{
+    const auto index = static_cast<std::uint32_t>(r);
+    return {.name = name, .offset = 2 * index, .width = 2,
+            .storage = static_cast<std::int32_t>(offsetof(MbochsDeviceState, dispi) +
+                                                 index * sizeof(std::uint16_t))};
+}
+
+// The registers are declared in a table (kRegisters, below): a register
 // file whose offsets are byte offsets from 0x500 (index * 2), 16 bits wide,
 // kept in MbochsDeviceState::dispi[index].
 class Dispi {
@@ -54,13 +61,14 @@ public:
     // for the caller to report); the value is then dropped.
     bool write(std::uint8_t index, std::uint16_t value);
 
-    // The declared registers, and a register file over this device's
-    // state; guest errors go to `log` if there is one (the vfio face
-    // reports write()'s refusals itself).
-    static const regs::RegisterTable &register_table() { return kRegisterTable; }
-    regs::RegisterFile registers(GuestLog *log = nullptr)
+    // The declared registers (named as Bochs's VBE_DISPI_INDEX_* spell
+    // them), and a register file over this device's state; guest errors go
+    // to `log` if there is one, traces name the device by `who` (its UUID).
+    // The vfio face accesses the registers through it.
+    static constexpr const regs::RegisterTable &register_table() { return kRegisterTable; }
+    regs::RegisterFile registers(GuestLog *log = nullptr, const char *who = "")
     {
-        return regs::RegisterFile(kRegisterTable, regs::storage_of(s_), this, log);
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(s_), this, log, who);
     }
 
     // The frame the registers describe now, in BAR0 (region 0), or nothing:
@@ -72,10 +80,22 @@ public:
     // Whether a loaded state is one the device could have reached.
     bool state_is_valid() const;
 
-private:
-    static const regs::Register kRegisters[];
-    static const regs::RegisterTable kRegisterTable;
+    // A guest's 16-bit access at byte offset `offset` from 0x500 (index *
+    // 2), decoded at compile time from the table (the vfio face's BAR
+    // handlers, into which they are always inlined). Guest errors go to
+    // `log`, traces name the device by `who`.
+    [[gnu::always_inline]] std::uint16_t guest_read(std::uint64_t offset, GuestLog *log,
+                                                    const char *who)
+    {
+        return static_cast<std::uint16_t>(registers(log, who).read<kRegisterTable, 2>(offset));
+    }
+    [[gnu::always_inline]] void guest_write(std::uint64_t offset, std::uint16_t value,
+                                            GuestLog *log, const char *who)
+    {
+        registers(log, who).write<kRegisterTable, 2>(offset, value);
+    }
 
+private:
     // The table's hooks.
     const char *write_id(const regs::Register &reg, std::uint64_t value);
     std::uint64_t video_memory_64k() const;
@@ -84,6 +104,30 @@ private:
 
     MbochsDeviceState &s_;
     std::uint64_t vram_size_;
+
+    // Power-on values are 0 but ID (the newest interface version) and the
+    // video memory size, which is the only read-only register. A constant
+    // in the header, so that guest_read()/guest_write() decode it at
+    // compile time.
+    static constexpr regs::Register kRegisters[] = {
+        {.name = "ID", .offset = 0, .width = 2, .reset = kDispiId5,
+         .storage = dispi_register("ID", DispiReg::id).storage,
+         .on_write = regs::write_hook<&Dispi::write_id>},
+        dispi_register("XRES", DispiReg::xres),
+        dispi_register("YRES", DispiReg::yres),
+        dispi_register("BPP", DispiReg::bpp),
+        dispi_register("ENABLE", DispiReg::enable),
+        dispi_register("BANK", DispiReg::bank),
+        dispi_register("VIRT_WIDTH", DispiReg::virt_width),
+        dispi_register("VIRT_HEIGHT", DispiReg::virt_height),
+        dispi_register("X_OFFSET", DispiReg::x_offset),
+        dispi_register("Y_OFFSET", DispiReg::y_offset),
+        {.name = "VIDEO_MEMORY_64K",
+         .offset = dispi_register("", DispiReg::video_memory_64k).offset, .width = 2,
+         .ro = regs::kAllBits, .storage = dispi_register("", DispiReg::video_memory_64k).storage,
+         .reset_hook = regs::reset_hook<&Dispi::video_memory_64k>},
+    };
+    static constexpr regs::RegisterTable kRegisterTable{"mbochs: DISPI", kRegisters};
 };
 
 } // namespace mdev::samples

@@ -3,53 +3,48 @@
 
 #include "hw/mdev/declaration.hpp"
 #include "samples/mtty/mtty_uart.hpp"
-#include "samples/mtty/trace.hpp"
 
 namespace mdev::samples {
 
-MttyMdev::MttyMdev(unsigned ports, std::string uuid) : ports_(ports), uuid_(std::move(uuid))
+static_assert(MTTY_MAX_PORTS_PER_DEVICE == 2, "MttyMdev's constructor builds two ports");
+
+MttyMdev::MttyMdev(unsigned ports, std::string uuid)
+    : ports_(ports), uuid_(std::move(uuid)),
+      port_who_{uuid_ + " port 0", uuid_ + " port 1"},
+      handles_{{this, Uart16550(state_.port[0], nullptr, port_who_[0].c_str())},
+               {this, Uart16550(state_.port[1], nullptr, port_who_[1].c_str())}}
 {
-    for (unsigned i = 0; i < MTTY_MAX_PORTS_PER_DEVICE; i++) {
-        handles_[i] = PortHandle{this, i};
-    }
     mtty_config_init(state_, ports_);
     mtty_virtio_init(virtio_.state, ports_);
     reset_ports();
 }
 
-// The register model is inline (mtty_uart.hpp), so these compile to the
+// The register model is inline (mtty_uart.hpp) and decodes its table at
+// compile time, so these compile to a jump on the offset and the
 // register's own few instructions; the BAR is eight bytes and the machine
-// hands only byte accesses inside it (min_size = max_size = 1).
+// hands only byte accesses inside it (min_size = max_size = 1). The
+// register file traces each access by the register's name
+// (mdev_reg_read/mdev_reg_write, "<uuid> port N") and logs the writes the
+// part refuses.
 std::uint64_t MttyMdev::port_read(void *opaque, std::uint64_t offset, unsigned)
 {
-    const PortHandle &h = *static_cast<const PortHandle *>(opaque);
-    MttyMdev &m = *h.mdev;
+    PortHandle &h = *static_cast<PortHandle *>(opaque);
     bool irq_may_change = false;
-    const auto reg = static_cast<std::uint8_t>(offset);
-    const std::uint8_t value = Uart16550(m.state_.port[h.port]).read(reg, irq_may_change);
-    // No read changes LCR, so DLAB is read here, where the compiler can
-    // leave it to the trace's own branch instead of every access.
-    trace_mtty_uart_read(m.uuid_.c_str(), h.port,
-                         uart_reg_name(reg, m.state_.port[h.port].lcr & UART_LCR_DLAB, false),
-                         value);
+    const std::uint8_t value = h.uart.read(static_cast<std::uint8_t>(offset), irq_may_change);
     if (irq_may_change) [[unlikely]] {
-        m.update_intx();
+        h.mdev->update_intx();
     }
     return value;
 }
 
 void MttyMdev::port_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigned)
 {
-    const PortHandle &h = *static_cast<const PortHandle *>(opaque);
-    MttyMdev &m = *h.mdev;
+    PortHandle &h = *static_cast<PortHandle *>(opaque);
     bool irq_may_change = false;
-    const auto reg = static_cast<std::uint8_t>(offset);
-    const auto byte = static_cast<std::uint8_t>(value);
-    trace_mtty_uart_write(m.uuid_.c_str(), h.port,
-                          uart_reg_name(reg, m.state_.port[h.port].lcr & UART_LCR_DLAB, true), byte);
-    Uart16550(m.state_.port[h.port]).write(reg, byte, irq_may_change);
+    h.uart.write(static_cast<std::uint8_t>(offset), static_cast<std::uint8_t>(value),
+                 irq_may_change);
     if (irq_may_change) {
-        m.update_intx();
+        h.mdev->update_intx();
     }
 }
 

@@ -11,6 +11,7 @@
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/vfio_ops.hpp"
 #include "samples/mtty/mtty_state.hpp"
+#include "samples/mtty/mtty_uart.hpp"
 #include "samples/mtty/mtty_vfio.hpp"
 #include "samples/mtty/mtty_virtio.hpp"
 
@@ -44,6 +45,13 @@ public:
     // machine splits wider accesses into byte accesses, as it does for
     // QEMU's own 16550 (pci-serial).
     vfio::BarAccessor port_accessor(unsigned port);
+    // Where the ports' guest errors go (the device's host; none until set).
+    void set_guest_log(GuestLog *log)
+    {
+        for (PortHandle &h : handles_) {
+            h.uart.set_guest_log(log);
+        }
+    }
 
     // Power-on state for every port.
     void reset_ports();
@@ -63,10 +71,11 @@ public:
 private:
     void update_intx(bool force = false);
 
-    // What a port's BarAccessor::opaque points to.
+    // What a port's BarAccessor::opaque points to: the port's register
+    // model, built once over its state (a few pointers: see Uart16550).
     struct PortHandle {
         MttyMdev *mdev;
-        unsigned port;
+        Uart16550 uart;
     };
     static std::uint64_t port_read(void *opaque, std::uint64_t offset, unsigned size);
     static void port_write(void *opaque, std::uint64_t offset, std::uint64_t value,
@@ -74,8 +83,10 @@ private:
 
     unsigned ports_;
     std::string uuid_;
-    PortHandle handles_[MTTY_MAX_PORTS_PER_DEVICE];
+    // "<uuid> port N": what the register file's traces name port N by.
+    std::string port_who_[MTTY_MAX_PORTS_PER_DEVICE];
     MttyDeviceState state_{};
+    PortHandle handles_[MTTY_MAX_PORTS_PER_DEVICE];
     MttyVirtioFace virtio_;
     vfio::IrqSink *intx_ = nullptr;
     bool intx_level_ = false;

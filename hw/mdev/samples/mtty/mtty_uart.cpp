@@ -7,39 +7,6 @@ namespace mdev::samples {
 
 using regs::Register;
 
-// The eight registers, as PC16550D's register table lists them. DLAB (LCR
-// bit 7) banks DLL over RBR/THR and DLM over IER: the divisor latch entries
-// come first, selected by dlab(). Reset values are the master-reset ones
-// (IIR reads 0x01, LSR 0x60, the rest 0).
-const Register Uart16550::kRegisters[] = {
-    {.name = "DLL", .offset = UART_DLL, .storage = offsetof(MttyUartState, dll),
-     .bank = regs::bank_hook<&Uart16550::dlab>},
-    {.name = "RBR", .offset = UART_RX, .access = regs::kRead, .ro = regs::kAllBits,
-     .on_read = regs::read_hook<&Uart16550::read_rbr>},
-    {.name = "THR", .offset = UART_TX, .access = regs::kWrite,
-     .on_write = regs::write_hook<&Uart16550::write_thr>},
-    {.name = "DLM", .offset = UART_DLM, .storage = offsetof(MttyUartState, dlm),
-     .bank = regs::bank_hook<&Uart16550::dlab>},
-    {.name = "IER", .offset = UART_IER, .rsvd = static_cast<std::uint8_t>(~kIerWritableMask),
-     .storage = offsetof(MttyUartState, ier), .on_write = regs::write_hook<&Uart16550::write_ier>},
-    {.name = "IIR", .offset = UART_IIR, .access = regs::kRead, .reset = UART_IIR_NO_INT,
-     .ro = regs::kAllBits, .on_read = regs::read_hook<&Uart16550::read_iir>},
-    // FIFO Control: bits 1-2 are actions (never stored), 5:4 reserved.
-    {.name = "FCR", .offset = UART_FCR, .access = regs::kWrite,
-     .rsvd = static_cast<std::uint8_t>(~(kFcrStoredMask | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT)),
-     .storage = offsetof(MttyUartState, fcr), .on_write = regs::write_hook<&Uart16550::write_fcr>},
-    {.name = "LCR", .offset = UART_LCR, .storage = offsetof(MttyUartState, lcr)},
-    {.name = "MCR", .offset = UART_MCR, .rsvd = static_cast<std::uint8_t>(~kMcrWritableMask),
-     .storage = offsetof(MttyUartState, mcr), .on_write = regs::write_hook<&Uart16550::write_mcr>},
-    // Writes of LSR (a factory test on real parts) and MSR are refused.
-    {.name = "LSR", .offset = UART_LSR, .reset = UART_LSR_THRE | UART_LSR_TEMT,
-     .ro = regs::kAllBits, .on_read = regs::read_hook<&Uart16550::read_lsr>},
-    {.name = "MSR", .offset = UART_MSR, .ro = regs::kAllBits,
-     .on_read = regs::read_hook<&Uart16550::read_msr>},
-    {.name = "SCR", .offset = UART_SCR, .storage = offsetof(MttyUartState, scr)},
-};
-const regs::RegisterTable Uart16550::kRegisterTable{"mtty: UART", kRegisters};
-
 namespace {
 
 // What the MSR input bits (7:4) read for a given MCR.
@@ -194,14 +161,6 @@ std::uint64_t Uart16550::read_iir(const Register &)
     if ((value & kIirIdMask) == UART_IIR_THRI) {
         state_.thre_pending = false;
     }
-    return value;
-}
-
-std::uint64_t Uart16550::read_lsr(const Register &)
-{
-    note_irq_change(state_.overrun);
-    const std::uint8_t value = peek_lsr();
-    state_.overrun = false;
     return value;
 }
 

@@ -8,6 +8,7 @@
 // garbage on an empty RBR read, reset doing nothing) are defects.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <linux/serial_reg.h>
 
@@ -48,45 +49,23 @@ constexpr std::uint8_t kMsrInputMask = UART_MSR_DCD | UART_MSR_RI | UART_MSR_DSR
 
 constexpr std::uint8_t kRxFifoSize = MTTY_FIFO_SIZE;
 
-// The datasheet's name of register `reg` (0..7) for an access in direction
-// `write` with LCR's DLAB bit `dlab` (traces name registers by it).
-constexpr const char *uart_reg_name(std::uint8_t reg, bool dlab, bool write)
-{
-    switch (reg) {
-    case UART_RX: // UART_TX, UART_DLL
-        return dlab ? "DLL" : write ? "THR" : "RBR";
-    case UART_IER: // UART_DLM
-        return dlab ? "DLM" : "IER";
-    case UART_IIR: // UART_FCR
-        return write ? "FCR" : "IIR";
-    case UART_LCR:
-        return "LCR";
-    case UART_MCR:
-        return "MCR";
-    case UART_LSR:
-        return "LSR";
-    case UART_MSR:
-        return "MSR";
-    case UART_SCR:
-        return "SCR";
-    default:
-        return "?";
-    }
-}
-
 // The register model. It owns no state: everything lives in the
 // MttyUartState it is given, so the QOM glue can migrate that struct as plain
 // data and rebuild a Uart16550 around it at any time. The constructor does
 // not reset, so a struct loaded by migration is taken as it is.
 //
-// The eight registers are declared in a table (mtty_uart.cpp, kRegisters):
+// The eight registers are declared in a table (kRegisters, below):
 // names, masks, reset values, where MttyUartState keeps each value, and
 // hooks for the registers whose access is a command (RBR pops the FIFO, THR
 // transmits) and for DLAB's banking of DLL/DLM over RBR/THR and IER.
 class Uart16550 {
 public:
-    explicit Uart16550(MttyUartState &state, GuestLog *log = nullptr)
-        : state_(state), log_(log) {}
+    // Guest errors (writes the part refuses: LSR, MSR) go to `log` if there
+    // is one; the register file's trace events (mdev_reg_read/write) name
+    // the port by `who` ("<uuid> port 1").
+    explicit Uart16550(MttyUartState &state, GuestLog *log = nullptr, const char *who = "")
+        : state_(state), log_(log), who_(who) {}
+    void set_guest_log(GuestLog *log) { log_ = log; }
 
     // Datasheet master reset (also what an all-zero state already is).
     void reset();
@@ -114,10 +93,10 @@ public:
 
     // The port's declared registers, and a register file over this port's
     // state (DLAB banking included).
-    static const regs::RegisterTable &register_table() { return kRegisterTable; }
+    static constexpr const regs::RegisterTable &register_table() { return kRegisterTable; }
     regs::RegisterFile registers()
     {
-        return regs::RegisterFile(kRegisterTable, regs::storage_of(state_), this, log_);
+        return regs::RegisterFile(kRegisterTable, regs::storage_of(state_), this, log_, who_);
     }
 
     // True iff an interrupt is pending (IIR bit 0 would read 0).
@@ -151,9 +130,6 @@ public:
     static bool state_is_valid(const MttyUartState &state);
 
 private:
-    static const regs::Register kRegisters[];
-    static const regs::RegisterTable kRegisterTable;
-
     bool dlab() const { return state_.lcr & UART_LCR_DLAB; }
     bool rx_empty() const { return state_.rx_count == 0; }
     bool rx_full() const;
@@ -161,7 +137,13 @@ private:
     // The table's hooks.
     std::uint64_t read_rbr(const regs::Register &);
     std::uint64_t read_iir(const regs::Register &);
-    std::uint64_t read_lsr(const regs::Register &);
+    std::uint64_t read_lsr(const regs::Register &)
+    {
+        note_irq_change(state_.overrun);
+        const std::uint8_t value = peek_lsr();
+        state_.overrun = false;
+        return value;
+    }
     std::uint64_t read_msr(const regs::Register &);
     const char *write_thr(const regs::Register &, std::uint64_t value);
     const char *write_ier(const regs::Register &, std::uint64_t value);
@@ -174,34 +156,84 @@ private:
 
     MttyUartState &state_;
     GuestLog *log_;
-    bool *irq_may_change_ = nullptr; // the current access's, during it
+    const char *who_;
+    // Whether the current access changed what irq_asserted() depends on
+    // (cleared as read()/write() begin; the hooks set it).
+    bool irq_may_change_ = false;
     void note_irq_change(bool changes)
     {
-        if (irq_may_change_ != nullptr && changes) {
-            *irq_may_change_ = true;
+        if (changes) {
+            irq_may_change_ = true;
         }
     }
+
+    // The eight registers, as PC16550D's register table lists them. DLAB
+    // (LCR bit 7) banks DLL over RBR/THR and DLM over IER: the divisor
+    // latch entries come first, selected by dlab(). Reset values are the
+    // master-reset ones (IIR reads 0x01, LSR 0x60, the rest 0). A constant
+    // here, in the header, so that read()/write() below decode it at
+    // compile time (RegisterFile::read<Table, Size>).
+    static constexpr regs::Register kRegisters[] = {
+        {.name = "DLL", .offset = UART_DLL, .storage = offsetof(MttyUartState, dll),
+         .bank = regs::bank_hook<&Uart16550::dlab>},
+        {.name = "RBR", .offset = UART_RX, .access = regs::kRead, .ro = regs::kAllBits,
+         .on_read = regs::read_hook<&Uart16550::read_rbr>},
+        {.name = "THR", .offset = UART_TX, .access = regs::kWrite,
+         .on_write = regs::write_hook<&Uart16550::write_thr>},
+        {.name = "DLM", .offset = UART_DLM, .storage = offsetof(MttyUartState, dlm),
+         .bank = regs::bank_hook<&Uart16550::dlab>},
+        {.name = "IER", .offset = UART_IER, .rsvd = static_cast<std::uint8_t>(~kIerWritableMask),
+         .storage = offsetof(MttyUartState, ier),
+         .on_write = regs::write_hook<&Uart16550::write_ier>},
+        {.name = "IIR", .offset = UART_IIR, .access = regs::kRead, .reset = UART_IIR_NO_INT,
+         .ro = regs::kAllBits, .on_read = regs::read_hook<&Uart16550::read_iir>},
+        // FIFO Control: bits 1-2 are actions (never stored), 5:4 reserved.
+        {.name = "FCR", .offset = UART_FCR, .access = regs::kWrite,
+         .rsvd = static_cast<std::uint8_t>(
+             ~(kFcrStoredMask | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT)),
+         .storage = offsetof(MttyUartState, fcr),
+         .on_write = regs::write_hook<&Uart16550::write_fcr>},
+        {.name = "LCR", .offset = UART_LCR, .storage = offsetof(MttyUartState, lcr)},
+        {.name = "MCR", .offset = UART_MCR, .rsvd = static_cast<std::uint8_t>(~kMcrWritableMask),
+         .storage = offsetof(MttyUartState, mcr),
+         .on_write = regs::write_hook<&Uart16550::write_mcr>},
+        // A 16550A ignores writes of LSR (a factory test on the real part)
+        // and MSR (inputs and read-to-clear deltas). No driver for the part
+        // makes them (Linux's 8250 never does; drivers of other parts with
+        // extended registers at these offsets do), so the register file
+        // refuses them, which changes nothing, as on the part, and logs
+        // one line naming the register for -d guest_errors.
+        {.name = "LSR", .offset = UART_LSR, .reset = UART_LSR_THRE | UART_LSR_TEMT,
+         .ro = regs::kAllBits, .on_read = regs::read_hook<&Uart16550::read_lsr>},
+        {.name = "MSR", .offset = UART_MSR, .ro = regs::kAllBits,
+         .on_read = regs::read_hook<&Uart16550::read_msr>},
+        {.name = "SCR", .offset = UART_SCR, .storage = offsetof(MttyUartState, scr)},
+    };
+    static constexpr regs::RegisterTable kRegisterTable{"mtty: UART", kRegisters};
 };
 
-inline std::uint8_t Uart16550::read(std::uint8_t reg, bool &irq_may_change)
+// Always inlined: a port's BAR handler is this and the register file's
+// jump on the offset (mtty.cpp).
+[[gnu::always_inline]] inline std::uint8_t Uart16550::read(std::uint8_t reg, bool &irq_may_change)
 {
     if (reg >= kUartRegCount) {
         return 0xff; // not a register: the caller's bug
     }
-    irq_may_change_ = &irq_may_change;
-    const auto value = static_cast<std::uint8_t>(registers().read(reg, 1));
-    irq_may_change_ = nullptr;
+    irq_may_change_ = false;
+    const auto value = static_cast<std::uint8_t>(registers().read<kRegisterTable, 1>(reg));
+    irq_may_change |= irq_may_change_;
     return value;
 }
 
-inline void Uart16550::write(std::uint8_t reg, std::uint8_t value, bool &irq_may_change)
+[[gnu::always_inline]] inline void Uart16550::write(std::uint8_t reg, std::uint8_t value,
+                                                    bool &irq_may_change)
 {
     if (reg >= kUartRegCount) {
         return; // not a register: the caller's bug
     }
-    irq_may_change_ = &irq_may_change;
-    registers().write(reg, value, 1);
-    irq_may_change_ = nullptr;
+    irq_may_change_ = false;
+    registers().write<kRegisterTable, 1>(reg, value);
+    irq_may_change |= irq_may_change_;
 }
 
 } // namespace mdev::samples

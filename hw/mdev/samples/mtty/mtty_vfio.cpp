@@ -67,7 +67,9 @@ std::optional<vfio::PciConfig::Bytes> MttyVfioOps::config_state(Device &dev) con
 
 vfio::BarAccessor MttyVfioOps::bar_accessor(Device &dev, unsigned bar) const
 {
-    return mdev_of(dev).port_accessor(bar);
+    MttyMdev &m = mdev_of(dev);
+    m.set_guest_log(dev.host()); // the ports log the writes a 16550A refuses
+    return m.port_accessor(bar);
 }
 
 bool MttyVfioOps::set_irqs(Device &dev, std::uint32_t index, vfio::IrqSink *sink) const

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mdev-vfio-user's command line (tools/mdev-vfio-user/command_line.hpp),
+// checked against the parents this build declares.
+#include "command_line.hpp"
+
+#include <gtest/gtest.h>
+#include <regex>
+
+using mdev::vfio_user::CommandLine;
+using mdev::vfio_user::parse_command_line;
+using mdev::vfio_user::parse_options;
+
+namespace {
+
+std::optional<CommandLine> parse(std::vector<std::string> args, std::string *error)
+{
+    return parse_command_line(args, error);
+}
+
+TEST(VfioUserCommandLine, OptionsSplitAsQemuOpts)
+{
+    std::string error;
+    auto o = parse_options("mdev-mtty,class=vfio,socket=/tmp/a,,b", &error);
+    ASSERT_TRUE(o) << error;
+    EXPECT_EQ(o->head, "mdev-mtty");
+    EXPECT_EQ(o->get("class"), "vfio");
+    EXPECT_EQ(o->get("socket"), "/tmp/a,b");
+    EXPECT_FALSE(o->get("uuid"));
+    EXPECT_FALSE(parse_options("mdev-mtty,=x", &error));
+    EXPECT_FALSE(parse_options("mdev-mtty,class", &error));
+    EXPECT_NE(error.find("class"), std::string::npos);
+}
+
+TEST(VfioUserCommandLine, DeviceTakesQemusPropertiesAndSocket)
+{
+    std::string error;
+    auto cl = parse({"-device", "mdev-mtty,class=vfio,mdev-type=mtty-1,socket=/run/m.sock,"
+                                "uuid=3b8a3f3c-9d2e-4a53-8f55-2a0d4c6b7e10"},
+                    &error);
+    ASSERT_TRUE(cl) << error;
+    ASSERT_EQ(cl->devices.size(), 1u);
+    const auto &d = cl->devices[0];
+    EXPECT_EQ(d.kind, "mtty");
+    EXPECT_EQ(d.parent, "mtty");
+    EXPECT_EQ(d.type, "mtty-1");
+    EXPECT_EQ(d.class_name, "vfio");
+    EXPECT_EQ(d.socket, "/run/m.sock");
+    EXPECT_EQ(d.uuid, "3b8a3f3c-9d2e-4a53-8f55-2a0d4c6b7e10");
+}
+
+TEST(VfioUserCommandLine, DefaultsAreTheParentsAndAUuidIsMade)
+{
+    std::string error;
+    auto cl = parse({"-device", "mdev-gpio,socket=/tmp/g.sock"}, &error);
+    ASSERT_TRUE(cl) << error;
+    const auto &d = cl->devices[0];
+    EXPECT_EQ(d.class_name, "vfio"); // gpio has one class
+    EXPECT_EQ(d.type, "gpio-idio16");
+    EXPECT_TRUE(std::regex_match(
+        d.uuid, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+    auto again = parse({"-device", "mdev-gpio,socket=/tmp/g.sock"}, &error);
+    EXPECT_NE(again->devices[0].uuid, d.uuid);
+}
+
+TEST(VfioUserCommandLine, ObjectMakesAParentForDevices)
+{
+    std::string error;
+    auto cl = parse({"-object", "mdev-parent,id=card0,kind=mtty,budget=48", "-device",
+                     "mdev-mtty,parent=card0,class=vfio,socket=/tmp/a"},
+                    &error);
+    ASSERT_TRUE(cl) << error;
+    ASSERT_EQ(cl->parents.size(), 1u);
+    EXPECT_EQ(cl->parents[0].id, "card0");
+    EXPECT_EQ(cl->parents[0].kind, "mtty");
+    EXPECT_EQ(cl->parents[0].budget, "48");
+    EXPECT_EQ(cl->devices[0].parent, "card0");
+}
+
+// Each refusal is one line naming the property and what it accepts.
+TEST(VfioUserCommandLine, WrongArgumentsNameThePropertyInOneLine)
+{
+    struct Bad {
+        std::vector<std::string> args;
+        const char *names;
+    };
+    const Bad bad[] = {
+        {{"-device", "mdev-mtty,class=vfio,socket=/a,bogus=1"}, "property 'bogus'"},
+        {{"-device", "mdev-mtty,socket=/a"}, "property 'class'"},
+        {{"-device", "mdev-mtty,class=virtio,socket=/a"}, "serves class=vfio"},
+        {{"-device", "mdev-mtty,class=vfio"}, "property 'socket'"},
+        {{"-device", "mdev-nope,socket=/a"}, "mdev-mtty"},
+        {{"-device", "e1000,socket=/a"}, "not a device this server has"},
+        {{"-object", "mdev-parent,id=c,kind=nope"}, "property 'kind'"},
+        {{"-object", "mdev-parent,kind=mtty"}, "property 'id'"},
+        {{"-object", "memory-backend-ram,id=m"}, "only -object mdev-parent"},
+        {{"-device", "mdev-gpio,socket=/a", "-device", "mdev-gpio,socket=/a"}, "property 'socket'"},
+        {{"-device"}, "needs an argument"},
+        {{"--frobnicate"}, "unknown option"},
+        {{}, "no -device"},
+    };
+    for (const Bad &b : bad) {
+        std::string error;
+        EXPECT_FALSE(parse(b.args, &error)) << b.names;
+        EXPECT_NE(error.find(b.names), std::string::npos) << error;
+        EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+    }
+}
+
+TEST(VfioUserCommandLine, HelpAndList)
+{
+    std::string error;
+    auto all = parse({"-device", "help"}, &error);
+    ASSERT_TRUE(all) << error;
+    EXPECT_NE(all->help.find("name \"mdev-mtty\""), std::string::npos);
+    EXPECT_NE(all->help.find("name \"mdev-gpio\""), std::string::npos);
+    auto one = parse({"-device", "mdev-mtty,help"}, &error);
+    ASSERT_TRUE(one) << error;
+    EXPECT_NE(one->help.find("mdev-type=<str>"), std::string::npos);
+    EXPECT_NE(one->help.find("socket=<str>"), std::string::npos);
+    EXPECT_NE(one->help.find("mtty-2"), std::string::npos);
+    auto list = parse({"--list"}, &error);
+    ASSERT_TRUE(list) << error;
+    EXPECT_TRUE(list->list);
+    EXPECT_TRUE(list->devices.empty());
+}
+
+} // namespace

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mdev-vfio-user: serves this project's parents to another QEMU's
+// vfio-user-pci over UNIX sockets (docs/vfio-user.md).
+#include "command_line.hpp"
+#include "server.hpp"
+
+#include "capi.hpp"
+#include "hw/mdev/mdev-parent.h"
+#include "hw/mdev/mdev.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <poll.h>
+#include <unistd.h>
+
+using namespace mdev::vfio_user;
+
+namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+void on_signal(int)
+{
+    const char c = 1;
+    ssize_t n = write(g_signal_pipe[1], &c, 1);
+    (void)n;
+}
+
+void fail(const std::string &line)
+{
+    std::fprintf(stderr, "mdev-vfio-user: %s\n", line.c_str());
+    std::exit(1);
+}
+
+// What query-mdev-parents returns, one parent a paragraph.
+void print_parents()
+{
+    const char *id = nullptr;
+    const char *kind = nullptr;
+    for (size_t i = 0; mdev_parent_at(i, &id, &kind); i++) {
+        const MdevParentInfo *info = nullptr;
+        for (size_t j = 0; (info = mdev_parent_info(j)); j++) {
+            if (std::strcmp(info->name, kind) == 0) {
+                break;
+            }
+        }
+        std::printf("parent %s (kind %s)%s%s\n", id, kind, info ? ", classes " : "",
+                    info ? info->classes : "");
+        for (size_t t = 0; info && t < info->ntypes; t++) {
+            const MdevParentType &type = info->types[t];
+            std::printf("  %s: %s, device_api %s, available_instances %u\n", type.id, type.name,
+                        type.device_api, mdev_available_instances(id, type.id));
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    std::string error;
+    std::optional<CommandLine> cl =
+        parse_command_line(std::vector<std::string>(argv + 1, argv + argc), &error);
+    if (!cl) {
+        fail(error);
+    }
+    if (!cl->help.empty()) {
+        std::fputs(cl->help.c_str(), stdout);
+        return 0;
+    }
+    for (const ParentSpec &p : cl->parents) {
+        MdevError err{};
+        if (!mdev_parent_new(p.kind.c_str(), p.id.c_str(),
+                             p.budget ? p.budget->c_str() : nullptr, &err)) {
+            fail("-object mdev-parent,id=" + p.id + ": " + err.message);
+        }
+    }
+    if (cl->list) {
+        print_parents();
+        return 0;
+    }
+
+    if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        fail(std::string("pipe: ") + std::strerror(errno));
+    }
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    mdev::Core &core = mdev::capi::global_core();
+    std::vector<std::unique_ptr<ServedDevice>> devices;
+    for (const DeviceSpec &d : cl->devices) {
+        auto s = std::make_unique<ServedDevice>(core, d);
+        if (!s->start(&error)) {
+            devices.clear(); // removes the sockets made so far
+            fail(error);
+        }
+        std::fprintf(stderr, "mdev-vfio-user: %s: %s,mdev-type=%s,uuid=%s on %s\n",
+                     d.driver.c_str(), d.parent.c_str(), d.type.c_str(), d.uuid.c_str(),
+                     d.socket.c_str());
+        devices.push_back(std::move(s));
+    }
+    std::fprintf(stderr, "mdev-vfio-user: serving %zu device(s)\n", devices.size());
+
+    for (;;) {
+        std::vector<pollfd> fds;
+        fds.push_back({g_signal_pipe[0], POLLIN, 0});
+        for (const auto &s : devices) {
+            fds.push_back({s->poll_fd(), POLLIN, 0});
+        }
+        if (poll(fds.data(), fds.size(), -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            fail(std::string("poll: ") + std::strerror(errno));
+        }
+        if (fds[0].revents) {
+            break;
+        }
+        for (std::size_t i = 0; i < devices.size(); i++) {
+            if (fds[i + 1].revents) {
+                devices[i]->on_ready();
+            }
+        }
+    }
+    std::fprintf(stderr, "mdev-vfio-user: signal received, removing the sockets\n");
+    devices.clear();
+    return 0;
+}

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "server.hpp"
+
+#include "hw/mdev/vfio-pci.h"
+#include "vfio/pci_function.hpp"
+#include "vfio/vfio_driver.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <linux/pci_regs.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+namespace mdev::vfio_user {
+
+namespace {
+
+// PCI_COMMAND bits a client may set (the rest read 0, as on a function
+// without them).
+constexpr std::uint16_t kCommandWritable = PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                                           PCI_COMMAND_MASTER | PCI_COMMAND_PARITY |
+                                           PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE;
+
+// The address the server's copy of each MSI-X table entry holds. The
+// client emulates the guest's table (as vfio-pci does): the server only
+// says "vector n fired", so its entries are the identity, n -> n.
+constexpr std::uint64_t kMsixIdentityAddress = 0xfee00000;
+
+// The widest naturally aligned access of at most `left` bytes at `offset`.
+unsigned chunk(std::uint64_t offset, std::size_t left, unsigned widest)
+{
+    for (unsigned size = widest; size > 1; size /= 2) {
+        if (offset % size == 0 && left >= size) {
+            return size;
+        }
+    }
+    return 1;
+}
+
+using BarCb = vfu_region_access_cb_t *;
+
+} // namespace
+
+ServedDevice &ServedDevice::of(vfu_ctx_t *ctx)
+{
+    return *static_cast<ServedDevice *>(vfu_get_private(ctx));
+}
+
+ServedDevice::~ServedDevice()
+{
+    stop();
+}
+
+vfio::PciFunction *ServedDevice::function() const
+{
+    return dev_ ? vfio::pci_function(*dev_) : nullptr;
+}
+
+bool ServedDevice::create_mdev(std::string *error)
+{
+    CreateRequest req{spec_.parent, spec_.type, spec_.uuid, spec_.class_name, this};
+    for (const auto &[k, v] : spec_.properties) {
+        req.properties.set(k, v);
+    }
+    Result<Device *> made = core_.create(std::move(req));
+    if (!made) {
+        *error = "-device " + spec_.driver + ": " + made.error().message;
+        return false;
+    }
+    dev_ = *made;
+    vfio::PciFunction *fn = function();
+    if (!fn) {
+        *error = "-device " + spec_.driver + ": the device is not a vfio PCI function";
+        (void)core_.remove(spec_.uuid);
+        dev_ = nullptr;
+        return false;
+    }
+    command_ = 0;
+    intx_level_ = false;
+    intx_masked_ = false;
+    fn->connect_irqs();
+    program_msix_table();
+    return true;
+}
+
+void ServedDevice::program_msix_table()
+{
+    vfio::PciFunction *fn = function();
+    if (!fn || !fn->msix()) {
+        return;
+    }
+    for (std::uint32_t v = 0; v < fn->msix()->layout().vectors; v++) {
+        const std::uint64_t e = std::uint64_t(v) * PCI_MSIX_ENTRY_SIZE;
+        fn->msix_write(MDEV_VFIO_MSIX_TABLE, e + PCI_MSIX_ENTRY_LOWER_ADDR,
+                       kMsixIdentityAddress, 4);
+        fn->msix_write(MDEV_VFIO_MSIX_TABLE, e + PCI_MSIX_ENTRY_UPPER_ADDR, 0, 4);
+        fn->msix_write(MDEV_VFIO_MSIX_TABLE, e + PCI_MSIX_ENTRY_DATA, v, 4);
+        fn->msix_write(MDEV_VFIO_MSIX_TABLE, e + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+    }
+}
+
+bool ServedDevice::start(std::string *error)
+{
+    if (!create_mdev(error)) {
+        return false;
+    }
+    return setup_context(error);
+}
+
+bool ServedDevice::setup_context(std::string *error)
+{
+    vfio::PciFunction &fn = *function();
+    auto fail = [&](const char *what) {
+        *error = "-device " + spec_.driver + ",socket=" + spec_.socket + ": " + what + ": " +
+                 std::strerror(errno);
+        if (ctx_) {
+            vfu_destroy_ctx(ctx_);
+            ctx_ = nullptr;
+        }
+        return false;
+    };
+    // The socket is the client's way in: only this user's.
+    mode_t old = umask(0077);
+    ctx_ = vfu_create_ctx(VFU_TRANS_SOCK, spec_.socket.c_str(), LIBVFIO_USER_FLAG_ATTACH_NB, this,
+                          VFU_DEV_TYPE_PCI);
+    umask(old);
+    if (!ctx_) {
+        return fail("cannot create the socket");
+    }
+    // Read and write for the owner only (the umask left execute on).
+    if (chmod(spec_.socket.c_str(), 0600) < 0) {
+        return fail("chmod 0600 of the socket");
+    }
+    vfu_setup_log(ctx_, log_cb, getenv("MDEV_VFIO_USER_DEBUG") ? LOG_DEBUG : LOG_ERR);
+    if (vfu_pci_init(ctx_, VFU_PCI_TYPE_CONVENTIONAL, PCI_HEADER_TYPE_NORMAL, 0) < 0) {
+        return fail("vfu_pci_init");
+    }
+    // Every config access goes to the frontend's config emulation.
+    if (vfu_setup_region(ctx_, VFU_PCI_DEV_CFG_REGION_IDX, PCI_CFG_SPACE_SIZE, config_access,
+                         VFU_REGION_FLAG_RW | VFU_REGION_FLAG_ALWAYS_CB, nullptr, 0, -1, 0) < 0) {
+        return fail("config space region");
+    }
+    static constexpr BarCb kBarCbs[PCI_STD_NUM_BARS] = {bar_access<0>, bar_access<1>,
+                                                        bar_access<2>, bar_access<3>,
+                                                        bar_access<4>, bar_access<5>};
+    for (unsigned i = 0; i < PCI_STD_NUM_BARS; i++) {
+        const vfio::Bar &b = fn.bar(i);
+        if (b.size == 0) {
+            continue;
+        }
+        // RAM-backed BARs are served through the same callbacks for now
+        // (docs/vfio-user.md, "Limits"): the parents allocate their memory
+        // themselves, not in a file the client could map.
+        int flags = VFU_REGION_FLAG_RW | (b.io ? 0 : VFU_REGION_FLAG_MEM);
+        if (vfu_setup_region(ctx_, VFU_PCI_DEV_BAR0_REGION_IDX + i, b.size, kBarCbs[i], flags,
+                             nullptr, 0, -1, 0) < 0) {
+            return fail("BAR region");
+        }
+    }
+    if (vfu_setup_device_nr_irqs(ctx_, VFU_DEV_INTX_IRQ, fn.has_intx() ? 1 : 0) < 0 ||
+        vfu_setup_device_nr_irqs(ctx_, VFU_DEV_MSI_IRQ, fn.msi().vectors) < 0 ||
+        vfu_setup_device_nr_irqs(ctx_, VFU_DEV_MSIX_IRQ,
+                                 fn.msix() ? fn.msix()->layout().vectors : 0) < 0) {
+        return fail("interrupts");
+    }
+    msi_cap_ = fn.msi().offset;
+    if (fn.has_intx() && vfu_setup_irq_state_callback(ctx_, VFU_DEV_INTX_IRQ, intx_state_cb) < 0) {
+        return fail("INTx mask callback");
+    }
+    if (vfu_setup_device_reset_cb(ctx_, reset_cb) < 0) {
+        return fail("reset callback");
+    }
+    if (vfu_setup_device_dma(ctx_, dma_register_cb, dma_unregister_cb) < 0) {
+        return fail("DMA callbacks");
+    }
+    if (vfu_realize_ctx(ctx_) < 0) {
+        return fail("vfu_realize_ctx");
+    }
+    // Non-blocking: EAGAIN until a client connects, which poll_fd() then
+    // reports readable.
+    if (vfu_attach_ctx(ctx_) == 0) {
+        connected_ = true;
+        connections_++;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        return fail("listening");
+    }
+    return true;
+}
+
+int ServedDevice::poll_fd() const
+{
+    return ctx_ ? vfu_get_poll_fd(ctx_) : -1;
+}
+
+void ServedDevice::on_ready()
+{
+    if (!ctx_) {
+        return;
+    }
+    if (!connected_) {
+        if (vfu_attach_ctx(ctx_) == 0) {
+            connected_ = true;
+            connections_++;
+            std::fprintf(stderr, "mdev-vfio-user: %s: client connected on %s\n",
+                         spec_.uuid.c_str(), spec_.socket.c_str());
+        }
+        return;
+    }
+    // Every message waiting, not one per wake-up: the client posts BAR
+    // writes without waiting for their replies, so several are often queued.
+    for (;;) {
+        int n = vfu_run_ctx(ctx_);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EBUSY) {
+            client_gone();
+            return;
+        }
+        if (n <= 0) {
+            return;
+        }
+    }
+}
+
+// The client went away (it quit, was killed or closed the socket, maybe in
+// the middle of a DMA): the device's state and budget go back to its parent
+// with the mdev, and a fresh one waits for the next client on the same
+// socket with the same UUID.
+void ServedDevice::client_gone()
+{
+    std::fprintf(stderr, "mdev-vfio-user: %s: client disconnected from %s (%s)\n",
+                 spec_.uuid.c_str(), spec_.socket.c_str(), std::strerror(errno));
+    connected_ = false;
+    dma_regions_.clear();
+    if (dev_) {
+        (void)core_.remove(spec_.uuid);
+        dev_ = nullptr;
+    }
+    std::string error;
+    if (!create_mdev(&error)) {
+        std::fprintf(stderr, "mdev-vfio-user: %s: cannot make the device again: %s\n",
+                     spec_.uuid.c_str(), error.c_str());
+    }
+}
+
+void ServedDevice::stop()
+{
+    if (ctx_) {
+        vfu_destroy_ctx(ctx_);
+        ctx_ = nullptr;
+        unlink(spec_.socket.c_str());
+    }
+    if (dev_) {
+        (void)core_.remove(spec_.uuid);
+        dev_ = nullptr;
+    }
+}
+
+// ------------------------------------------------------------ regions ----
+
+ssize_t ServedDevice::config_access(vfu_ctx_t *ctx, char *buf, size_t count, loff_t offset,
+                                    bool is_write)
+{
+    return of(ctx).config(buf, count, offset, is_write);
+}
+
+ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_write)
+{
+    if (!dev_ || offset < 0 || count > PCI_CFG_SPACE_SIZE ||
+        std::uint64_t(offset) > PCI_CFG_SPACE_SIZE - count) {
+        errno = EINVAL;
+        return -1;
+    }
+    Core::Pin pin(core_, *dev_);
+    vfio::PciFunction &fn = *function();
+    for (std::size_t done = 0; done < count;) {
+        const std::uint32_t off = static_cast<std::uint32_t>(offset + done);
+        const unsigned size = chunk(off, count - done, 4);
+        std::uint32_t value = 0;
+        if (is_write) {
+            std::memcpy(&value, buf + done, size);
+            for (unsigned i = 0; i < size; i++) {
+                const std::uint32_t at = off + i;
+                if (at == PCI_COMMAND || at == PCI_COMMAND + 1) {
+                    const unsigned shift = 8 * (at - PCI_COMMAND);
+                    const std::uint16_t byte = (value >> (8 * i)) & 0xff;
+                    command_ = static_cast<std::uint16_t>(
+                        ((command_ & ~(0xffu << shift)) | (byte << shift)) & kCommandWritable);
+                }
+            }
+            fn.config_write(off, value, size);
+            // MSI: the client emulates the capability (as vfio-pci does)
+            // and passes the guest's writes on; Message Control says
+            // whether MSI is on and how many vectors the guest enabled.
+            const std::uint32_t flags = msi_cap_ + PCI_MSI_FLAGS;
+            if (msi_cap_ && flags >= off && flags < off + size) {
+                const std::uint32_t control = value >> (8 * (flags - off));
+                const bool enabled = control & PCI_MSI_FLAGS_ENABLE;
+                const std::uint32_t vectors = 1u << ((control & PCI_MSI_FLAGS_QSIZE) >> 4);
+                fn.set_msi(enabled, enabled ? vectors : 0);
+            }
+        } else {
+            value = fn.config_read(off, size);
+            for (unsigned i = 0; i < size; i++) {
+                const std::uint32_t at = off + i;
+                if (at == PCI_COMMAND || at == PCI_COMMAND + 1) {
+                    const unsigned shift = 8 * i;
+                    const std::uint32_t ours = (command_ >> (8 * (at - PCI_COMMAND))) & 0xff;
+                    value = (value & ~(0xffu << shift)) | (ours << shift);
+                }
+            }
+            std::memcpy(buf + done, &value, size);
+        }
+        done += size;
+    }
+    return static_cast<ssize_t>(count);
+}
+
+ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write)
+{
+    vfio::PciFunction *fn = function();
+    // Checked without overflow: the offset and count are the client's.
+    if (!fn || offset < 0 || count > fn->bar(bar).size ||
+        std::uint64_t(offset) > fn->bar(bar).size - count) {
+        errno = EINVAL;
+        return -1;
+    }
+    Core::Pin pin(core_, *dev_);
+    // The client forwards the guest's access as it came (1, 2, 4 or 8
+    // bytes); anything longer is split into naturally aligned pieces.
+    for (std::size_t done = 0; done < count;) {
+        const std::uint64_t off = std::uint64_t(offset) + done;
+        const unsigned size = count - done <= 8 && (count - done) % 2 == 0 &&
+                                      off % (count - done) == 0
+                                  ? static_cast<unsigned>(count - done)
+                                  : chunk(off, count - done, 8);
+        std::uint64_t value = 0;
+        if (is_write) {
+            std::memcpy(&value, buf + done, size);
+            fn->bar_write(bar, off, value, size);
+        } else {
+            value = fn->bar_read(bar, off, size);
+            std::memcpy(buf + done, &value, size);
+        }
+        done += size;
+    }
+    return static_cast<ssize_t>(count);
+}
+
+// ------------------------------------------------------ interrupts ----
+
+void ServedDevice::set_intx(bool asserted)
+{
+    intx_level_ = asserted;
+    // VFIO's INTx is level-triggered with automasking: one trigger per
+    // assertion, then nothing until the client unmasks (after the guest's
+    // EOI); the unmask re-triggers if the line is still asserted.
+    if (asserted && !intx_masked_ && ctx_ && connected_) {
+        if (vfu_irq_trigger(ctx_, 0) == 0) {
+            intx_masked_ = true;
+        }
+    }
+}
+
+void ServedDevice::intx_state_cb(vfu_ctx_t *ctx, std::uint32_t, std::uint32_t, bool mask)
+{
+    ServedDevice &s = of(ctx);
+    s.intx_masked_ = mask;
+    if (!mask && s.intx_level_) {
+        s.set_intx(true);
+    }
+}
+
+void ServedDevice::notify_msi(std::uint32_t vector)
+{
+    if (ctx_ && connected_) {
+        (void)vfu_irq_trigger(ctx_, vector);
+    }
+}
+
+void ServedDevice::send_msi(std::uint64_t address, std::uint32_t data)
+{
+    if (address == kMsixIdentityAddress) {
+        notify_msi(data);
+    }
+}
+
+bool ServedDevice::bus_master()
+{
+    return command_ & PCI_COMMAND_MASTER;
+}
+
+int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
+{
+    ServedDevice &s = of(ctx);
+    if (s.dev_) {
+        Core::Pin pin(s.core_, *s.dev_);
+        s.function()->reset();
+        s.program_msix_table();
+    }
+    s.intx_masked_ = false;
+    return 0;
+}
+
+// --------------------------------------------------------------- DMA ----
+
+void ServedDevice::dma_register_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info)
+{
+    of(ctx).dma_regions_.push_back({reinterpret_cast<std::uintptr_t>(info->iova.iov_base),
+                                    info->iova.iov_len,
+                                    static_cast<std::uint8_t *>(info->vaddr)});
+}
+
+void ServedDevice::dma_unregister_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info)
+{
+    auto &regions = of(ctx).dma_regions_;
+    const std::uint64_t iova = reinterpret_cast<std::uintptr_t>(info->iova.iov_base);
+    std::erase_if(regions, [&](const DmaRegion &r) { return r.iova == iova; });
+}
+
+bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, bool write)
+{
+    std::vector<std::uint8_t> sg(dma_sg_size());
+    while (len > 0) {
+        const DmaRegion *region = nullptr;
+        for (const DmaRegion &r : dma_regions_) {
+            if (addr >= r.iova && addr - r.iova < r.len) {
+                region = &r;
+            }
+        }
+        if (!region || !ctx_) {
+            std::fprintf(stderr,
+                         "mdev-vfio-user: %s: DMA %s of %zu bytes at 0x%llx refused: not in "
+                         "a region the client mapped\n",
+                         spec_.uuid.c_str(), write ? "write" : "read", len,
+                         static_cast<unsigned long long>(addr));
+            return false;
+        }
+        const std::size_t piece =
+            static_cast<std::size_t>(std::min<std::uint64_t>(len, region->len - (addr - region->iova)));
+        if (region->vaddr) {
+            std::uint8_t *p = region->vaddr + (addr - region->iova);
+            write ? std::memcpy(p, data, piece) : std::memcpy(data, p, piece);
+        } else {
+            // No fd: the client reads or writes its memory for us.
+            auto *s = reinterpret_cast<dma_sg_t *>(sg.data());
+            if (vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
+                                write ? PROT_WRITE : PROT_READ) != 1 ||
+                (write ? vfu_sgl_write(ctx_, s, 1, data) : vfu_sgl_read(ctx_, s, 1, data)) < 0) {
+                std::fprintf(stderr, "mdev-vfio-user: %s: DMA %s at 0x%llx failed: %s\n",
+                             spec_.uuid.c_str(), write ? "write" : "read",
+                             static_cast<unsigned long long>(addr), std::strerror(errno));
+                return false;
+            }
+        }
+        addr += piece;
+        data += piece;
+        len -= piece;
+    }
+    return true;
+}
+
+bool ServedDevice::dma_read(std::uint64_t addr, std::span<std::uint8_t> out)
+{
+    return dma(addr, out.data(), out.size(), false);
+}
+
+bool ServedDevice::dma_write(std::uint64_t addr, std::span<const std::uint8_t> in)
+{
+    return dma(addr, const_cast<std::uint8_t *>(in.data()), in.size(), true);
+}
+
+// ----------------------------------------------------------------- log ----
+
+void ServedDevice::guest_error(std::string_view message)
+{
+    std::fprintf(stderr, "mdev-vfio-user: %s: guest error: %.*s\n", spec_.uuid.c_str(),
+                 static_cast<int>(message.size()), message.data());
+}
+
+void ServedDevice::log_cb(vfu_ctx_t *ctx, int, const char *msg)
+{
+    std::fprintf(stderr, "mdev-vfio-user: %s: vfio-user: %s\n", of(ctx).spec_.uuid.c_str(), msg);
+}
+
+} // namespace mdev::vfio_user

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// One served mdev: a second host of the vfio frontend's PCI function
+// (hw/mdev/vfio/pci_function.hpp), in front of a vfio-user client through
+// libvfio-user. The client (QEMU's vfio-user-pci) is the machine: it owns
+// the BAR addresses, the MSI capability and the MSI-X table as vfio-pci does,
+// and talks to this server in VFIO terms (regions, SET_IRQS, DMA_MAP).
+#pragma once
+
+#include "command_line.hpp"
+#include "hw/mdev/core.hpp"
+#include "hw/mdev/host.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+// libvfio-user's header is C11: its layout checks are spelled
+// _Static_assert, which C++ calls static_assert.
+#define _Static_assert static_assert
+extern "C" {
+#include "libvfio-user.h"
+}
+#undef _Static_assert
+
+namespace mdev::vfio {
+class PciFunction;
+}
+
+namespace mdev::vfio_user {
+
+class ServedDevice final : public Host {
+public:
+    ServedDevice(Core &core, DeviceSpec spec) : core_(core), spec_(std::move(spec)) {}
+    ServedDevice(const ServedDevice &) = delete;
+    ServedDevice &operator=(const ServedDevice &) = delete;
+    ~ServedDevice() override;
+
+    // Creates the mdev (taking its budget) and the vfio-user context on the
+    // socket, listening. false: *error holds one line.
+    bool start(std::string *error);
+    // What to poll for this device now (the listening or the connected
+    // socket).
+    int poll_fd() const;
+    // The poll fd is readable: accept a client, or serve its messages.
+    void on_ready();
+    // Destroys the context (closing the socket and removing its file) and
+    // the mdev.
+    void stop();
+
+    const DeviceSpec &spec() const { return spec_; }
+    bool connected() const { return connected_; }
+    unsigned connections() const { return connections_; }
+
+    // Host: what the device does to the machine.
+    void guest_error(std::string_view message) override;
+    void set_intx(bool asserted) override;
+    void notify_msi(std::uint32_t vector) override;
+    void send_msi(std::uint64_t address, std::uint32_t data) override;
+    bool bus_master() override;
+    bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override;
+    bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override;
+
+    // libvfio-user's callbacks, on the device of `ctx`.
+    static ssize_t config_access(vfu_ctx_t *ctx, char *buf, size_t count, loff_t offset,
+                                 bool is_write);
+    template <unsigned Bar>
+    static ssize_t bar_access(vfu_ctx_t *ctx, char *buf, size_t count, loff_t offset,
+                              bool is_write)
+    {
+        return of(ctx).bar(Bar, buf, count, offset, is_write);
+    }
+    static int reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t type);
+    static void intx_state_cb(vfu_ctx_t *ctx, std::uint32_t start, std::uint32_t count, bool mask);
+    static void dma_register_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info);
+    static void dma_unregister_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info);
+    static void log_cb(vfu_ctx_t *ctx, int level, const char *msg);
+
+private:
+    static ServedDevice &of(vfu_ctx_t *ctx);
+    bool create_mdev(std::string *error);
+    bool setup_context(std::string *error);
+    void client_gone();
+    vfio::PciFunction *function() const;
+    ssize_t bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write);
+    ssize_t config(char *buf, size_t count, loff_t offset, bool is_write);
+    void program_msix_table();
+    bool dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, bool write);
+
+    struct DmaRegion {
+        std::uint64_t iova;
+        std::uint64_t len;
+        std::uint8_t *vaddr; // nullptr: no fd, reached through DMA_READ/WRITE messages
+    };
+
+    Core &core_;
+    DeviceSpec spec_;
+    Device *dev_ = nullptr;
+    vfu_ctx_t *ctx_ = nullptr;
+    bool connected_ = false;
+    unsigned connections_ = 0;
+    std::uint16_t command_ = 0;     // PCI_COMMAND as the client wrote it
+    bool intx_level_ = false;
+    bool intx_masked_ = false;      // auto-masked on trigger, as VFIO does
+    std::vector<DmaRegion> dma_regions_;
+    std::uint8_t msi_cap_ = 0;
+    std::uint32_t msix_vectors_ = 0;
+};
+
+} // namespace mdev::vfio_user
