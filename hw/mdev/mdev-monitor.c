@@ -14,6 +14,9 @@
 #include "qapi/type-helpers.h"
 #include "qom/object.h"
 #include "monitor/monitor.h"
+#include "monitor/hmp.h"
+#include "qemu/cutils.h"
+#include "qobject/qdict.h"
 #include "hw/mdev/mdev-bus.h"
 #include "hw/mdev/mdev-monitor.h"
 
@@ -97,4 +100,147 @@ void hmp_info_mdev(Monitor *mon, const QDict *qdict)
                        "at %s\n", mi->uuid, mi->parent, mi->type,
                        mi->q_class, mi->driver, mi->qom_path);
     }
+}
+
+/* ---- Fault injection (docs/fault-injection.md) ---------------------------- */
+
+static const MdevFaultMonitorOps *mdev_fault_monitor_ops;
+
+void mdev_monitor_register_faults(const MdevFaultMonitorOps *ops)
+{
+    mdev_fault_monitor_ops = ops;
+}
+
+static const MdevFaultMonitorOps *mdev_fault_monitor(Error **errp)
+{
+    /* The same module registers both (or this build has none). */
+    if (!mdev_monitor(errp)) {
+        return NULL;
+    }
+    if (!mdev_fault_monitor_ops) {
+        error_setg(errp, "this build of hw/mdev has no fault injection");
+    }
+    return mdev_fault_monitor_ops;
+}
+
+MdevFaultsList *qmp_query_mdev_faults(const char *uuid, Error **errp)
+{
+    const MdevFaultMonitorOps *ops = mdev_fault_monitor(errp);
+
+    return ops ? ops->query(uuid, errp) : NULL;
+}
+
+void qmp_mdev_fault_inject(const char *uuid, const char *fault,
+                           bool has_count, uint64_t count,
+                           bool has_skip, uint64_t skip,
+                           QObject *args, Error **errp)
+{
+    const MdevFaultMonitorOps *ops = mdev_fault_monitor(errp);
+
+    if (ops) {
+        ops->inject(uuid, fault, has_count ? count : 1, has_skip ? skip : 0,
+                    args, errp);
+    }
+}
+
+void qmp_mdev_fault_clear(const char *uuid, const char *fault, Error **errp)
+{
+    const MdevFaultMonitorOps *ops = mdev_fault_monitor(errp);
+
+    if (ops) {
+        ops->clear(uuid, fault, errp);
+    }
+}
+
+void hmp_info_mdev_faults(Monitor *mon, const QDict *qdict)
+{
+    Error *err = NULL;
+    g_autoptr(MdevFaultsList) list =
+        qmp_query_mdev_faults(qdict_get_try_str(qdict, "uuid"), &err);
+
+    if (hmp_handle_error(mon, err)) {
+        return;
+    }
+    if (!list) {
+        monitor_printf(mon, "no mdevs\n");
+    }
+    for (MdevFaultsList *m = list; m; m = m->next) {
+        monitor_printf(mon, "mdev %s\n", m->value->uuid);
+        if (!m->value->faults) {
+            monitor_printf(mon, "  no faults\n");
+        }
+        for (MdevFaultInfoList *f = m->value->faults; f; f = f->next) {
+            MdevFaultInfo *fi = f->value;
+
+            monitor_printf(mon, "  %-18s %s, fired %" PRIu64 "%s\n", fi->name,
+                           fi->armed ? "armed" : "not armed", fi->fired,
+                           fi->armed && fi->count == 0 ? " (until cleared)" : "");
+            monitor_printf(mon, "    %s\n", fi->description);
+            for (MdevFaultParamList *p = fi->params; p; p = p->next) {
+                monitor_printf(mon, "    %s=%s: %s\n", p->value->name,
+                               p->value->type, p->value->description);
+            }
+        }
+    }
+}
+
+/*
+ * "count=N skip=N key=value ...": count and skip are the command's, the
+ * rest the fault's parameters, passed as text (the fault parses them by
+ * its parameters' types).
+ */
+void hmp_mdev_fault_inject(Monitor *mon, const QDict *qdict)
+{
+    const char *rest = qdict_get_try_str(qdict, "args");
+    g_auto(GStrv) words = g_strsplit_set(rest ? rest : "", " \t", -1);
+    g_autoptr(QDict) args = qdict_new();
+    bool has_count = false, has_skip = false;
+    uint64_t count = 0, skip = 0;
+    Error *err = NULL;
+
+    for (char **w = words; *w; w++) {
+        char *eq = strchr(*w, '=');
+        g_autofree char *key = NULL;
+
+        if (!**w) {
+            continue;
+        }
+        if (!eq || eq == *w) {
+            monitor_printf(mon, "'%s' is not key=value (count=N, skip=N or a "
+                           "parameter of the fault)\n", *w);
+            return;
+        }
+        key = g_strndup(*w, eq - *w);
+        if (!strcmp(key, "count") || !strcmp(key, "skip")) {
+            uint64_t v;
+
+            if (qemu_strtou64(eq + 1, NULL, 0, &v) < 0) {
+                monitor_printf(mon, "%s takes an unsigned integer, not '%s'\n",
+                               key, eq + 1);
+                return;
+            }
+            if (!strcmp(key, "count")) {
+                has_count = true;
+                count = v;
+            } else {
+                has_skip = true;
+                skip = v;
+            }
+            continue;
+        }
+        qdict_put_str(args, key, eq + 1);
+    }
+    qmp_mdev_fault_inject(qdict_get_str(qdict, "uuid"),
+                          qdict_get_str(qdict, "fault"), has_count, count,
+                          has_skip, skip, QOBJECT(args), &err);
+    hmp_handle_error(mon, err);
+}
+
+void hmp_mdev_fault_clear(Monitor *mon, const QDict *qdict)
+{
+    Error *err = NULL;
+
+    qmp_mdev_fault_clear(qdict_get_str(qdict, "uuid"),
+                         qdict_get_try_str(qdict, "fault"), &err);
+    hmp_handle_error(mon, err);
 }

@@ -21,6 +21,7 @@
 #include "qapi/visitor.h"
 #include "hw/mdev/mdev-pci.h"
 #include "hw/mdev/mdev-parent-object.h"
+#include "hw/mdev/mdev-fault.h"
 #include "trace.h"
 
 char *mdev_pci_describe(MdevPCIState *s)
@@ -650,6 +651,7 @@ static void mdev_pci_exit(PCIDevice *pdev)
         return;
     }
     trace_mdev_pci_destroy(s->uuid);
+    mdev_fault_forget(mdev_uuid(s->handle));
     mdev_pci_drop_blocker(s);
     vmstate_unregister(VMSTATE_IF(s), &vmstate_mdev_pci_identity, s);
     mdev_pci_frontend_exit(s);

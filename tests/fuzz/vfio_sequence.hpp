@@ -17,6 +17,7 @@
 
 #include <algorithm>
 
+#include "fault_ops.hpp"
 #include "fuzz_common.hpp"
 #include "sample_target.hpp"
 #include "vfio/pci_function.hpp"
@@ -58,6 +59,7 @@ enum VfioOp : unsigned {
     kConnectIrqs,
     kPlane,
     kRamStore,
+    kFault, // arm (or clear) one of the device's faults (fault_ops.hpp)
     kNumVfioOps,
 };
 
@@ -191,6 +193,8 @@ void run_vfio_sequence(FuzzedDataProvider &in, VfioTarget<P> &target, const Vfio
         target.kept[type_index] = devp;
         fn.reset();
         host.intx = false;
+        // Nor do faults armed by the last input survive it.
+        (void)dev.faults().clear();
     }
 
     for (unsigned steps = 0; steps < 2000 && in.remaining_bytes() > 0; steps++) {
@@ -270,6 +274,9 @@ void run_vfio_sequence(FuzzedDataProvider &in, VfioTarget<P> &target, const Vfio
             }
             break;
         }
+        case kFault:
+            fuzz_fault(in, dev.faults());
+            break;
         case kRamStore: {
             // The guest writes a RAM-backed BAR directly (no trap).
             std::span<std::uint8_t> mem =

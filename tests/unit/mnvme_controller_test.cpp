@@ -993,3 +993,121 @@ TEST_F(NvmeTest, PostLoadRefusesImpossibleState)
 
 } // namespace
 } // namespace mdev::samples::nvme
+
+// --- Fault injection (nvme_faults.hpp) ----------------------------------------
+
+namespace mdev::samples::nvme {
+namespace {
+
+class NvmeFaultTest : public NvmeTest {
+protected:
+    void SetUp() override
+    {
+        NvmeTest::SetUp();
+        ctrl->attach_faults(faults);
+    }
+    Status inject(const char *name, std::vector<FaultArgText> args = {}, std::uint64_t count = 1,
+                  std::uint64_t skip = 0)
+    {
+        return faults.inject(name, count, skip, args);
+    }
+    FaultSet faults; // outlives nothing it is attached to: see TearDown
+    void TearDown() override { ctrl.reset(); }
+};
+
+TEST_F(NvmeFaultTest, MediaErrorFailsReadsOfItsRangeOnly)
+{
+    bring_up();
+    for (unsigned i = 0; i < 512 * 4; i++) {
+        ram.ram[kBuf + i] = static_cast<std::uint8_t>(i * 5 + 1);
+    }
+    ASSERT_EQ(io(1, rw(nvme_cmd_write, 1022, 4, kBuf)).status, 0);
+    ASSERT_TRUE(inject("media-error", {{"lba", "1024"}, {"opcode", "read"}}, 0));
+    const std::uint64_t dst = kBuf + 0x10000;
+    std::fill_n(ram.ram.begin() + dst, 2048, 0xee);
+    // Touching LBA 1024: Unrecovered Read Error, DNR, nothing transferred.
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 1023, 2, dst)).status, dnr(NVME_SC_READ_ERROR));
+    EXPECT_EQ(ram.ram[dst], 0xee);
+    // Beside it: read back equal.
+    ASSERT_EQ(io(1, rw(nvme_cmd_read, 1022, 2, dst)).status, 0);
+    EXPECT_TRUE(std::equal(ram.ram.begin() + kBuf, ram.ram.begin() + kBuf + 1024,
+                           ram.ram.begin() + dst));
+    ASSERT_EQ(io(1, rw(nvme_cmd_read, 1025, 1, dst)).status, 0);
+    // Writes are not matched by opcode=read.
+    EXPECT_EQ(io(1, rw(nvme_cmd_write, 1024, 1, kBuf)).status, 0);
+    EXPECT_EQ(faults.entries()[0].fired, 1u);
+    // The error log page's latest entry is the failed command.
+    EXPECT_EQ(state.error_status, dnr(NVME_SC_READ_ERROR));
+    ASSERT_TRUE(faults.clear());
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 1024, 1, dst)).status, 0);
+}
+
+TEST_F(NvmeFaultTest, MediaErrorStatusDnrAndCount)
+{
+    bring_up();
+    ASSERT_TRUE(inject("media-error", {{"status", "0x280"}, {"dnr", "false"}}, 1, 1));
+    EXPECT_EQ(io(1, rw(nvme_cmd_write, 0, 1, kBuf)).status, 0); // skipped
+    EXPECT_EQ(io(1, rw(nvme_cmd_write, 0, 1, kBuf)).status, 0x280);
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 1, kBuf)).status, 0); // spent
+    EXPECT_FALSE(faults.any_armed());
+}
+
+TEST_F(NvmeFaultTest, DropCompletionRunsTheCommandButPostsNothing)
+{
+    bring_up();
+    for (unsigned i = 0; i < 512; i++) {
+        ram.ram[kBuf + i] = 0x5a;
+    }
+    ASSERT_TRUE(inject("drop-completion"));
+    // An admin command is not an I/O queue's: completed.
+    EXPECT_EQ(admin({.opcode = nvme_admin_get_features, .cdw10 = NVME_FEAT_VOLATILE_WC}).status,
+              0);
+    submit(1, rw(nvme_cmd_write, 7, 1, kBuf));
+    EXPECT_FALSE(reap(1).has_value());
+    // The write happened; the next command completes normally.
+    const std::uint64_t dst = kBuf + 0x10000;
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 7, 1, dst)).status, 0);
+    EXPECT_EQ(ram.ram[dst + 511], 0x5a);
+    EXPECT_EQ(faults.entries()[1].fired, 1u);
+}
+
+TEST_F(NvmeFaultTest, DropCompletionOnTheAdminQueueWhenAsked)
+{
+    bring_up();
+    ASSERT_TRUE(inject("drop-completion", {{"sq", "0"}}));
+    submit(0, {.opcode = nvme_admin_get_features, .cid = 0x77, .cdw10 = NVME_FEAT_VOLATILE_WC});
+    EXPECT_FALSE(reap(0).has_value());
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 1, kBuf)).status, 0);
+}
+
+TEST_F(NvmeFaultTest, ControllerFatalUntilControllerReset)
+{
+    bring_up();
+    ASSERT_TRUE(inject("controller-fatal"));
+    EXPECT_EQ(reg(NVME_REG_CSTS) & NVME_CSTS_CFS, NVME_CSTS_CFS);
+    submit(1, rw(nvme_cmd_read, 0, 1, kBuf));
+    EXPECT_FALSE(reap(1).has_value()); // nothing runs
+    // Linux's nvme_dev_disable + nvme_reset_work: CC.EN 0, then bring-up.
+    wreg(NVME_REG_CC, 0);
+    EXPECT_EQ(reg(NVME_REG_CSTS), 0u);
+    for (auto &q : drv) {
+        q = DriverQueue{};
+    }
+    bring_up();
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 1, kBuf)).status, 0);
+    EXPECT_EQ(faults.entries()[2].fired, 1u);
+}
+
+TEST_F(NvmeFaultTest, RefusalsNameWhatIsAccepted)
+{
+    EXPECT_THAT(inject("media-error", {{"opcode", "trim"}}).error().message,
+                HasSubstr("one of read, write, any"));
+    EXPECT_THAT(inject("media-error", {{"status", "0x800"}}).error().message,
+                HasSubstr("1 to 2047"));
+    EXPECT_THAT(inject("drop-completion", {{"sq", "99"}}).error().message, HasSubstr("0 to"));
+    EXPECT_THAT(inject("controller-fatal", {{"x", "1"}}).error().message, HasSubstr("none"));
+    EXPECT_FALSE(faults.any_armed());
+}
+
+} // namespace
+} // namespace mdev::samples::nvme

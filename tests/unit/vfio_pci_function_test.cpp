@@ -1149,3 +1149,122 @@ TEST(VfioDriverTest, PciFunctionIsNullForADeviceBoundElsewhere)
 
 } // namespace
 } // namespace mdev::vfio
+
+// ---- Fault injection (vfio_faults.hpp) -------------------------------------
+
+namespace mdev::vfio {
+namespace {
+
+std::vector<FaultArgText> vector_arg(const char *v)
+{
+    return {{"vector", v}};
+}
+
+TEST_F(PciFunctionTest, FaultsOfTheVfioClassAreDeclaredAtBind)
+{
+    make();
+    const auto entries = dev.faults().entries();
+    std::vector<std::string> names;
+    for (const auto &e : entries) {
+        names.push_back(e.decl->name);
+    }
+    EXPECT_THAT(names, ElementsAre("drop-irq", "spurious-irq", "dma-error"));
+}
+
+TEST_F(PciFunctionTest, DropIrqLosesTheNextMsiOfItsVectorOnly)
+{
+    give_msi(0x50, 2, 4);
+    PciFunction &f = make();
+    f.set_msi_enabled(true);
+    IrqSink *msi = sink(VFIO_PCI_MSI_IRQ_INDEX);
+    ASSERT_NE(msi, nullptr);
+    ASSERT_TRUE(dev.faults().inject("drop-irq", 1, 1, vector_arg("2")));
+    msi->notify(0); // another vector: delivered, not counted
+    msi->notify(2); // skipped
+    msi->notify(2); // dropped
+    msi->notify(2); // count spent: delivered
+    EXPECT_THAT(host.msi, ElementsAre(0u, 2u, 2u));
+    EXPECT_EQ(dev.faults().entries()[0].fired, 1u);
+    EXPECT_FALSE(dev.faults().any_armed());
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(PciFunctionTest, DropIrqLosesAnIntxAssertionUntilTheLineIsRaisedAgain)
+{
+    give_intx();
+    make();
+    IrqSink *intx = sink(VFIO_PCI_INTX_IRQ_INDEX);
+    ASSERT_NE(intx, nullptr);
+    ASSERT_TRUE(dev.faults().inject("drop-irq", 1, 0, {}));
+    intx->set_level(true);  // lost
+    intx->set_level(false);
+    intx->set_level(true);  // delivered
+    EXPECT_THAT(host.intx, ElementsAre(false, true));
+}
+
+TEST_F(PciFunctionTest, SpuriousIrqSendsOneMessageOrPulse)
+{
+    give_intx();
+    give_msi(0x50, 2, 4);
+    PciFunction &f = make();
+    ASSERT_TRUE(dev.faults().inject("spurious-irq", 1, 0, {}));
+    EXPECT_THAT(host.intx, ElementsAre(true, false));
+    f.set_msi_enabled(true);
+    ASSERT_TRUE(dev.faults().inject("spurious-irq", 2, 0, vector_arg("3")));
+    EXPECT_THAT(host.msi, ElementsAre(3u, 3u));
+    EXPECT_EQ(dev.faults().entries()[1].fired, 3u);
+    // A vector past those enabled is the device's mistake to log, not a crash.
+    ASSERT_TRUE(dev.faults().inject("spurious-irq", 1, 0, vector_arg("9")));
+    EXPECT_THAT(host.msi, ElementsAre(3u, 3u));
+    EXPECT_THAT(host.errors, ElementsAre(HasSubstr("MSI vector 9")));
+}
+
+TEST_F(PciFunctionTest, SpuriousIrqIsRefusedOnceTheFunctionIsGone)
+{
+    make();
+    fn.reset();
+    Status s = dev.faults().inject("spurious-irq", 1, 0, {});
+    ASSERT_FALSE(s);
+    EXPECT_THAT(s.error().message, HasSubstr("no frontend"));
+}
+
+class DmaHost final : public test::RecordingHost {
+public:
+    bool dma_read(std::uint64_t, std::span<std::uint8_t> out) override
+    {
+        reads++;
+        std::fill(out.begin(), out.end(), 0xab);
+        return true;
+    }
+    bool dma_write(std::uint64_t, std::span<const std::uint8_t>) override
+    {
+        writes++;
+        return true;
+    }
+    int reads = 0;
+    int writes = 0;
+};
+
+TEST_F(PciFunctionTest, DmaErrorFailsTheNextDmaOfItsDirection)
+{
+    DmaHost dma_host;
+    dev.set_host(&dma_host);
+    PciFunction &f = make();
+    std::array<std::uint8_t, 8> buf{};
+    const std::vector<FaultArgText> write_only{{"direction", "write"}};
+    ASSERT_TRUE(dev.faults().inject("dma-error", 1, 0, write_only));
+    EXPECT_TRUE(f.dma(0x1000, std::span<std::uint8_t>(buf)));           // a read: not matched
+    EXPECT_FALSE(f.dma(0x1000, std::span<const std::uint8_t>(buf)));
+    EXPECT_TRUE(f.dma(0x1000, std::span<const std::uint8_t>(buf)));
+    EXPECT_EQ(dma_host.reads, 1);
+    EXPECT_EQ(dma_host.writes, 1); // the failed one never reached guest memory
+    ASSERT_TRUE(dev.faults().inject("dma-error", 0, 0, {}));
+    EXPECT_FALSE(f.dma(0x1000, std::span<std::uint8_t>(buf)));
+    EXPECT_FALSE(f.dma(0x1000, std::span<const std::uint8_t>(buf)));
+    ASSERT_TRUE(dev.faults().clear());
+    EXPECT_TRUE(f.dma(0x1000, std::span<std::uint8_t>(buf)));
+    dev.set_host(&host);
+}
+
+} // namespace
+} // namespace mdev::vfio

@@ -785,3 +785,48 @@ TEST_F(TransportTest, PostLoadSaysWhyItRefuses)
 
 } // namespace
 } // namespace mdev::virtio
+
+// ---- Fault injection (virtio_faults.hpp) -------------------------------------
+
+namespace mdev::virtio {
+namespace {
+
+TEST_F(TransportTest, ConfigChangeSendsAConfigInterruptNow)
+{
+    make();
+    negotiate();
+    ASSERT_TRUE(dev.faults().inject("config-change", 2, 0, {}));
+    // INTx (MSI-X off): the config bit in ISR, the line up until ISR is read.
+    EXPECT_THAT(host.intx, ElementsAre(true));
+    EXPECT_EQ(rd(kIsr, 1), VIRTIO_PCI_ISR_CONFIG);
+    EXPECT_THAT(host.intx, ElementsAre(true, false));
+    EXPECT_EQ(dev.faults().entries()[dev.faults().find("config-change").value()].fired, 2u);
+    EXPECT_FALSE(dev.faults().any_armed());
+}
+
+TEST_F(TransportTest, NeedsResetUntilTheDriverResets)
+{
+    make();
+    negotiate();
+    const std::uint64_t before = rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1);
+    EXPECT_EQ(before & VIRTIO_CONFIG_S_NEEDS_RESET, 0u);
+    ASSERT_TRUE(dev.faults().inject("needs-reset", 1, 0, {}));
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), before | VIRTIO_CONFIG_S_NEEDS_RESET);
+    EXPECT_EQ(rd(kIsr, 1), VIRTIO_PCI_ISR_CONFIG);
+    // The bit stays through other status writes, and a reset clears it.
+    wr(kCommon + VIRTIO_PCI_COMMON_STATUS, before | VIRTIO_CONFIG_S_DRIVER_OK, 1);
+    EXPECT_NE(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET, 0u);
+    wr(kCommon + VIRTIO_PCI_COMMON_STATUS, 0, 1);
+    EXPECT_EQ(rd(kCommon + VIRTIO_PCI_COMMON_STATUS, 1), 0u);
+}
+
+TEST_F(TransportTest, VirtioFaultsAreRefusedOnceTheTransportIsGone)
+{
+    make();
+    t.reset();
+    EXPECT_FALSE(dev.faults().inject("needs-reset", 1, 0, {}));
+    EXPECT_FALSE(dev.faults().inject("config-change", 1, 0, {}));
+}
+
+} // namespace
+} // namespace mdev::virtio

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
+#include <cstdio>
 
 namespace mdev::vfio {
 
@@ -56,6 +57,10 @@ Result<std::unique_ptr<PciFunction>> PciFunction::create(Device &dev)
     }
     ops->open(dev);
     fn->opened_ = true;
+    fn->faults_ = VfioFaults::declare(dev.faults());
+    dev.faults().set_action(fn->faults_.spurious_irq, [f = fn.get()](const FaultArgs &a) {
+        f->spurious_irq(std::uint32_t(a.get_int(VfioFaults::kVector, 0)));
+    });
     return fn;
 }
 
@@ -65,6 +70,9 @@ PciFunction::~PciFunction()
     if (!opened_) {
         return;
     }
+    // spurious-irq's action calls this function: a re-bound frontend sets
+    // its own.
+    dev_.faults().set_action(faults_.spurious_irq, nullptr);
     if (msix_) {
         ops_.set_irqs(dev_, VFIO_PCI_MSIX_IRQ_INDEX, nullptr);
     }
@@ -558,13 +566,79 @@ void PciFunction::irqs_loaded(bool msi_enabled, std::uint32_t msi_vectors)
 
 void PciFunction::set_level(bool asserted)
 {
+    if (asserted && !intx_level_ && mode_ == VFIO_PCI_INTX_IRQ_INDEX &&
+        irq_dropped(0, "INTx")) {
+        // The assertion is lost; the next one (after the device lowers the
+        // line) goes through.
+        return;
+    }
+    intx_level_ = asserted;
     if (mode_ == VFIO_PCI_INTX_IRQ_INDEX) {
         host_.set_intx(asserted);
     }
 }
 
+bool PciFunction::irq_dropped(std::uint32_t vector, const char *kind)
+{
+    FaultSet &faults = dev_.faults();
+    if (!faults.any_armed()) [[likely]] {
+        return false;
+    }
+    const FaultArgs *a = faults.armed(faults_.drop_irq);
+    if (!a || !a->matches_int(VfioFaults::kVector, vector)) {
+        return false;
+    }
+    char event[48];
+    std::snprintf(event, sizeof(event), "%s vector %u", kind, vector);
+    return faults.fire(faults_.drop_irq, event);
+}
+
+void PciFunction::spurious_irq(std::uint32_t vector)
+{
+    switch (mode_) {
+    case VFIO_PCI_MSIX_IRQ_INDEX:
+    case VFIO_PCI_MSI_IRQ_INDEX:
+        notify(vector);
+        return;
+    case VFIO_PCI_INTX_IRQ_INDEX:
+        // A pulse; a line the device holds up already signals.
+        if (!intx_level_) {
+            host_.set_intx(true);
+            host_.set_intx(false);
+        }
+        return;
+    default:
+        dev_.guest_error("mdev %s: spurious-irq injected while no interrupt is enabled: "
+                         "nothing sent",
+                         dev_.type().id.c_str());
+    }
+}
+
+bool PciFunction::dma_failed(bool write, std::uint64_t addr, std::size_t len)
+{
+    FaultSet &faults = dev_.faults();
+    if (!faults.any_armed()) [[likely]] {
+        return false;
+    }
+    const FaultArgs *a = faults.armed(faults_.dma_error);
+    if (!a) {
+        return false;
+    }
+    const std::string_view dir = a->get_str(VfioFaults::kDirection, "any");
+    if (dir != "any" && dir != (write ? "write" : "read")) {
+        return false;
+    }
+    char event[80];
+    std::snprintf(event, sizeof(event), "DMA %s of %zu bytes at 0x%" PRIx64,
+                  write ? "write" : "read", len, addr);
+    return faults.fire(faults_.dma_error, event);
+}
+
 void PciFunction::notify(std::uint32_t vector)
 {
+    if (irq_dropped(vector, mode_ == VFIO_PCI_MSIX_IRQ_INDEX ? "MSI-X" : "MSI")) {
+        return;
+    }
     if (mode_ == VFIO_PCI_MSIX_IRQ_INDEX) {
         msix_->notify(vector);
         return;
@@ -604,6 +678,9 @@ bool PciFunction::dma(std::uint64_t addr, std::span<std::uint8_t> out)
     if (out.empty()) {
         return true;
     }
+    if (dma_failed(false, addr, out.size())) {
+        return false;
+    }
     if (!host_.dma_read(addr, out)) {
         dev_.guest_error("mdev %s: DMA read of %zu bytes at 0x%" PRIx64
                          " refused: the range is not all guest RAM, or the guest's IOMMU does "
@@ -621,6 +698,9 @@ bool PciFunction::dma(std::uint64_t addr, std::span<const std::uint8_t> in)
     }
     if (in.empty()) {
         return true;
+    }
+    if (dma_failed(true, addr, in.size())) {
+        return false;
     }
     if (!host_.dma_write(addr, in)) {
         dev_.guest_error("mdev %s: DMA write of %zu bytes at 0x%" PRIx64

@@ -14,6 +14,7 @@
 #include "hw/mdev/vfio_ops.hpp"
 #include "vfio/display_plane.hpp"
 #include "vfio/msix.hpp"
+#include "vfio/vfio_faults.hpp"
 
 #include <array>
 #include <cstdint>
@@ -168,6 +169,12 @@ private:
     bool access_ok(const char *what, unsigned bar, std::uint64_t offset, unsigned size);
     PciConfig::ConstBytes config_bytes() const;
 
+    // Fault injection (vfio_faults.hpp): whether the fault drops this
+    // interrupt / fails this DMA; spurious-irq's action.
+    bool irq_dropped(std::uint32_t vector, const char *kind);
+    bool dma_failed(bool write, std::uint64_t addr, std::size_t len);
+    void spurious_irq(std::uint32_t vector);
+
     // IrqSink: the device's interrupts arrive here.
     void set_level(bool asserted) override;
     void notify(std::uint32_t vector) override;
@@ -184,6 +191,8 @@ private:
     std::uint32_t msi_vectors_enabled_ = 0;
     std::unique_ptr<Msix> msix_;
     bool irqs_connected_ = false;
+    bool intx_level_ = false; // what the device last set its INTx to
+    VfioFaults faults_{};
     std::uint32_t mode_ = kNoIrq;
     bool bme_off_logged_ = false; // a DMA refused for bus mastering off was logged
     bool opened_ = false; // ops_.open() was called: the destructor must undo it

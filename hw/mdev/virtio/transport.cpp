@@ -98,6 +98,14 @@ Result<std::unique_ptr<Transport>> Transport::create(Device &dev)
     if (!found) {
         return found.error();
     }
+    t->faults_ = VirtioFaults::declare(dev.faults());
+    t->faults_declared_ = true;
+    dev.faults().set_action(t->faults_.needs_reset, [tr = t.get()](const FaultArgs &) {
+        tr->needs_reset_ = true;
+        tr->config_interrupt();
+    });
+    dev.faults().set_action(t->faults_.config_change,
+                            [tr = t.get()](const FaultArgs &) { tr->config_interrupt(); });
     return t;
 }
 
@@ -113,6 +121,12 @@ Transport::Transport(Token, Device &dev, const VirtioOps &ops, Host &host)
 
 Transport::~Transport()
 {
+    // The faults' actions call this transport (one refused by discover()
+    // never declared them).
+    if (faults_declared_) {
+        dev_.faults().set_action(faults_.needs_reset, nullptr);
+        dev_.faults().set_action(faults_.config_change, nullptr);
+    }
     // The device must not call back into a transport that is gone.
     for (std::uint16_t i = 0; i < num_queues_; i++) {
         ops_.set_vq_cb(dev_, i, nullptr);
@@ -192,6 +206,7 @@ void Transport::reset_registers()
 
 void Transport::reset()
 {
+    needs_reset_ = false;
     ops_.set_status(dev_, 0);
     reset_registers();
     ops_.set_config_cb(dev_, &config_cb_);
@@ -296,7 +311,7 @@ std::uint64_t Transport::common_read(std::uint32_t offset, unsigned)
     case VIRTIO_PCI_COMMON_NUMQ:
         return num_queues_;
     case VIRTIO_PCI_COMMON_STATUS:
-        return ops_.get_status(dev_);
+        return ops_.get_status(dev_) | (needs_reset_ ? VIRTIO_CONFIG_S_NEEDS_RESET : 0);
     case VIRTIO_PCI_COMMON_CFGGENERATION:
         return ops_.get_generation(dev_) & 0xff;
     case VIRTIO_PCI_COMMON_Q_SELECT:

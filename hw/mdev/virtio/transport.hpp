@@ -13,6 +13,7 @@
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/virtio-pci.h"
 #include "hw/mdev/virtio_ops.hpp"
+#include "virtio/virtio_faults.hpp"
 
 #include <array>
 #include <cstdint>
@@ -131,6 +132,11 @@ private:
     std::array<QueueCallback, kMaxQueues> queue_cb_{};
     ConfigCallback config_cb_{};
     bool intx_level_ = false;
+    // Fault injection (virtio_faults.hpp): needs-reset holds
+    // DEVICE_NEEDS_RESET in device_status until the next reset.
+    VirtioFaults faults_{};
+    bool faults_declared_ = false;
+    bool needs_reset_ = false;
     bool access_platform_ = false;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hw/mdev/class_ops.hpp"
+#include "hw/mdev/fault.hpp"
 #include "hw/mdev/guest_log.hpp"
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/host_port.hpp"
@@ -31,6 +32,7 @@ public:
         : parent_(parent), type_(type), uuid_(uuid), uuid_text_(uuid.to_string()), ops_(ops),
           state_(std::move(state))
     {
+        faults_.set_device_name(uuid_text_.c_str());
     }
     Device(const Device &) = delete;
     Device &operator=(const Device &) = delete;
@@ -83,6 +85,11 @@ public:
     // Calls into the device currently on the stack (see Core::Pin).
     unsigned pins() const { return pins_; }
 
+    // The faults the device's frontend and parent declared, armed from the
+    // monitor (fault.hpp). Not device state: a test's instrument, like the
+    // host port, so const ops may check it at their hook points.
+    FaultSet &faults() const { return faults_; }
+
     // Reports what a guest did wrong through the host's log (or nowhere).
     void guest_error(const char *fmt, ...) const __attribute__((format(printf, 2, 3)));
 
@@ -129,6 +136,7 @@ private:
     Uuid uuid_;
     std::string uuid_text_;
     ClassOps ops_;
+    mutable FaultSet faults_;
     // The host goes last (members are destroyed in reverse order): the
     // vendor and frontend state may still hold the port while they go.
     std::unique_ptr<Host> owned_host_;

@@ -25,6 +25,8 @@ enum class Errc {
     unknown_device,     // no mdev with that UUID
     invalid_property,   // the parent refused a value of one of its properties
     parent_in_use,      // the parent still has mdevs (live, or removed but pinned)
+    unknown_fault,      // the device offers no fault of that name (fault.hpp)
+    invalid_fault_argument, // a fault's argument is unknown or of the wrong type or value
 };
 
 struct Error {

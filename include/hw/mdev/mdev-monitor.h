@@ -23,7 +23,21 @@ typedef struct MdevMonitorOps {
 /* Called once, when hw/mdev's QOM types are registered. */
 void mdev_monitor_register(const MdevMonitorOps *ops);
 
+/* The fault commands (docs/fault-injection.md), hw/mdev/mdev-fault-qmp.c. */
+typedef struct MdevFaultMonitorOps {
+    MdevFaultsList *(*query)(const char *uuid, Error **errp);
+    void (*inject)(const char *uuid, const char *fault, uint64_t count,
+                   uint64_t skip, QObject *args, Error **errp);
+    void (*clear)(const char *uuid, const char *fault, Error **errp);
+} MdevFaultMonitorOps;
+
+void mdev_monitor_register_faults(const MdevFaultMonitorOps *ops);
+
 /* HMP "info mdev", for QEMU's command table (hmp-commands-info.hx). */
 void hmp_info_mdev(Monitor *mon, const QDict *qdict);
+/* HMP "info mdev-faults", mdev_fault_inject, mdev_fault_clear. */
+void hmp_info_mdev_faults(Monitor *mon, const QDict *qdict);
+void hmp_mdev_fault_inject(Monitor *mon, const QDict *qdict);
+void hmp_mdev_fault_clear(Monitor *mon, const QDict *qdict);
 
 #endif /* HW_MDEV_MDEV_MONITOR_H */

@@ -84,7 +84,11 @@ void bar0_write(void *opaque, std::uint64_t offset, std::uint64_t value, unsigne
 
 class MnvmeVfioOps final : public vfio::VfioOps {
 public:
-    void open(Device &dev) const override { mdev_of(dev).ports().dev = &dev; }
+    void open(Device &dev) const override
+    {
+        mdev_of(dev).ports().dev = &dev;
+        mdev_of(dev).controller().attach_faults(dev.faults());
+    }
 
     vfio::PciConfig pci_config(const Device &) const override { return config_space(); }
 

@@ -391,6 +391,9 @@ void Controller::drain(std::uint16_t sqid)
         if (out.status != NVME_SC_SUCCESS) {
             log_error(sqid, c, out.status);
         }
+        if (faults_.armed() && faults_.drop_completion(sqid, c.cid(), c.opcode())) {
+            continue;
+        }
         post(sqid, c.cid(), out.status, out.dw0);
     }
 }

@@ -16,6 +16,7 @@
 // leaves the outer loop nothing to work on.
 #pragma once
 
+#include "samples/mnvme/nvme_faults.hpp"
 #include "samples/mnvme/nvme_ports.hpp"
 #include "samples/mnvme/nvme_prp.hpp"
 #include "samples/mnvme/nvme_spec.hpp"
@@ -92,6 +93,10 @@ public:
     // The mdev took another UUID (its migration stream's): Identify reports
     // the serial and UUIDs derived from it from now on.
     void set_identity(Identity identity) { id_ = std::move(identity); }
+
+    // Declares mnvme's faults (nvme_faults.hpp) in the device's set; the
+    // controller checks them at its hooks from then on.
+    void attach_faults(FaultSet &set);
 
 private:
     struct Command {
@@ -192,6 +197,7 @@ private:
     bool running_ = false; // run() is on the stack
     bool rerun_ = false;   // a doorbell rang while it was
     std::uint64_t resets_ = 0; // controller resets so far (re-entry check)
+    NvmeFaults faults_; // last: its action calls this controller
 };
 
 } // namespace mdev::samples::nvme

@@ -128,6 +128,11 @@ Controller::Outcome Controller::read_write(const Command &c, Namespace &ns, bool
                          write ? "Write" : "Read", length, kMaxTransfer);
         return {invalid(NVME_SC_INVALID_FIELD)};
     }
+    if (faults_.armed()) {
+        if (std::uint16_t status = faults_.media_error(write, slba, nlb)) {
+            return {status};
+        }
+    }
     if (std::uint16_t status = map(c, length)) {
         return {status};
     }

@@ -1,0 +1,266 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: fault injection as a test uses it (docs/fault-injection.md):
+ * query-mdev-faults lists the vfio class's faults, mdev-fault-inject and
+ * mdev-fault-clear arm and disarm them, refusals name what is accepted,
+ * HMP does the same, migration is blocked while a fault is armed and not
+ * after it is cleared, and drop-irq loses exactly the interrupt it is
+ * armed for (an mtty UART's INTx, seen in PCI_STATUS).
+ */
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "hw/pci/pci_regs.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "mdev-qtest-common.h"
+
+#define UUID "83b8f4f2-509f-382f-3c1e-e6bfe0fa10f1"
+#define MTTY "-M q35 -nodefaults -device mdev-mtty,class=vfio,mdev-type=mtty-1," \
+             "addr=04.0,uuid=" UUID
+
+/* 16550 registers (offsets in the port's BAR). */
+#define THR 0
+#define RBR 0
+#define IER 1
+#define IER_ERBFI 0x01
+
+static QDict *fault_of(QDict *resp, const char *name)
+{
+    QList *mdevs = qdict_get_qlist(resp, "return");
+    QDict *m;
+    QListEntry *e;
+
+    g_assert_cmpint(qlist_size(mdevs), ==, 1);
+    m = qobject_to(QDict, qlist_peek(mdevs));
+    g_assert_cmpstr(qdict_get_str(m, "uuid"), ==, UUID);
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(m, "faults"), e) {
+        QDict *f = qobject_to(QDict, qlist_entry_obj(e));
+        if (!strcmp(qdict_get_str(f, "name"), name)) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* @fault's member @key (armed or fired) from query-mdev-faults. */
+static int64_t fault_get(QTestState *qts, const char *fault, const char *key)
+{
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-faults',"
+                            "  'arguments': { 'uuid': %s } }", UUID);
+    QDict *f = fault_of(resp, fault);
+    int64_t v;
+
+    g_assert_nonnull(f);
+    v = !strcmp(key, "armed") ? qdict_get_bool(f, key) : qdict_get_int(f, key);
+    qobject_unref(resp);
+    return v;
+}
+
+static void test_query(void)
+{
+    QTestState *qts = qtest_init(MTTY);
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-faults' }");
+    QDict *f = fault_of(resp, "drop-irq");
+    QDict *p;
+
+    g_assert_nonnull(f);
+    g_assert_false(qdict_get_bool(f, "armed"));
+    g_assert_cmpint(qdict_get_int(f, "fired"), ==, 0);
+    g_assert_nonnull(strstr(qdict_get_str(f, "description"), "not delivered"));
+    p = qobject_to(QDict, qlist_peek(qdict_get_qlist(f, "params")));
+    g_assert_cmpstr(qdict_get_str(p, "name"), ==, "vector");
+    g_assert_cmpstr(qdict_get_str(p, "type"), ==, "int");
+    g_assert_nonnull(fault_of(resp, "spurious-irq"));
+    g_assert_nonnull(fault_of(resp, "dma-error"));
+    qobject_unref(resp);
+    qtest_quit(qts);
+}
+
+/* The error of @cmd (a QMP command) contains @needle. */
+static void assert_error(QTestState *qts, QDict *resp, const char *needle)
+{
+    const char *desc;
+
+    g_assert(qdict_haskey(resp, "error"));
+    desc = qdict_get_str(qdict_get_qdict(resp, "error"), "desc");
+    if (!strstr(desc, needle)) {
+        g_error("error '%s' does not contain '%s'", desc, needle);
+    }
+    qobject_unref(resp);
+}
+
+static void test_errors(void)
+{
+    QTestState *qts = qtest_init(MTTY);
+
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': 'nope', 'fault': 'drop-irq' } }"),
+        "is not a UUID");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': '83b8f4f2-509f-382f-3c1e-e6bfe0fa1999',"
+        " 'fault': 'drop-irq' } }"), "no mdev has UUID");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'melt' } }", UUID),
+        "it offers: drop-irq, spurious-irq, dma-error");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'drop-irq',"
+        " 'args': { 'vectr': 1 } } }", UUID), "it takes: vector (int)");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'drop-irq',"
+        " 'args': { 'vector': 'two' } } }", UUID), "takes an integer");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'dma-error',"
+        " 'args': { 'direction': 'sideways' } } }", UUID),
+        "one of read, write, any");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'drop-irq',"
+        " 'args': { 'vector': [ 1 ] } } }", UUID),
+        "must be a string, an integer or a boolean");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'drop-irq', 'args': 3 } }",
+        UUID), "must be an object");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-clear',"
+        " 'arguments': { 'uuid': %s, 'fault': 'melt' } }", UUID),
+        "it offers: drop-irq");
+    /* Nothing was armed by a refused command. */
+    g_assert_false(fault_get(qts, "drop-irq", "armed"));
+    g_assert_false(fault_get(qts, "dma-error", "armed"));
+    qtest_quit(qts);
+}
+
+static void test_migration_blocked_while_armed(void)
+{
+    QTestState *qts = qtest_init(MTTY);
+    QDict *resp;
+
+    qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'dma-error', 'count': 0 } }",
+        UUID);
+    g_assert_true(fault_get(qts, "dma-error", "armed"));
+    resp = qtest_qmp(qts, "{ 'execute': 'migrate',"
+                     "  'arguments': { 'uri': 'exec:cat > /dev/null' } }");
+    assert_error(qts, resp, "has faults armed");
+    qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-clear',"
+        " 'arguments': { 'uuid': %s } }", UUID);
+    g_assert_false(fault_get(qts, "dma-error", "armed"));
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate',"
+        " 'arguments': { 'uri': 'exec:cat > /dev/null' } }");
+    mdev_qtest_wait_migration(qts, "completed");
+    qtest_quit(qts);
+}
+
+static void test_hmp(void)
+{
+    QTestState *qts = qtest_init(MTTY);
+    g_autofree char *out = NULL;
+
+    /* spurious-irq happens at once, count times: each counted. */
+    out = qtest_hmp(qts, "mdev_fault_inject " UUID " spurious-irq count=2");
+    g_assert_cmpstr(out, ==, "");
+    g_free(out);
+    g_assert_cmpint(fault_get(qts, "spurious-irq", "fired"), ==, 2);
+    out = qtest_hmp(qts, "mdev_fault_inject " UUID " drop-irq count=0 "
+                    "skip=3 vector=0");
+    g_assert_cmpstr(out, ==, "");
+    g_free(out);
+    out = qtest_hmp(qts, "info mdev-faults " UUID);
+    g_assert_nonnull(strstr(out, "drop-irq           armed, fired 0 "
+                            "(until cleared)"));
+    g_assert_nonnull(strstr(out, "spurious-irq       not armed, fired 2"));
+    g_assert_nonnull(strstr(out, "vector=int"));
+    g_free(out);
+    out = qtest_hmp(qts, "mdev_fault_inject " UUID " drop-irq vector=x");
+    g_assert_nonnull(strstr(out, "takes an integer"));
+    g_free(out);
+    out = qtest_hmp(qts, "mdev_fault_inject " UUID " drop-irq count=many");
+    g_assert_nonnull(strstr(out, "count takes an unsigned integer"));
+    g_free(out);
+    out = qtest_hmp(qts, "mdev_fault_clear " UUID " drop-irq");
+    g_assert_cmpstr(out, ==, "");
+    g_assert_false(fault_get(qts, "drop-irq", "armed"));
+    qtest_quit(qts);
+}
+
+/* The UART's INTx as PCI_STATUS shows it. */
+static bool intx(QPCIDevice *dev)
+{
+    return qpci_config_readw(dev, PCI_STATUS) & PCI_STATUS_INTERRUPT;
+}
+
+static void test_drop_irq_intx(void)
+{
+    QTestState *qts = qtest_init(MTTY);
+    QPCIBus *bus = qpci_new_pc(qts, NULL);
+    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIBar bar;
+
+    g_assert_nonnull(dev);
+    qpci_device_enable(dev);
+    bar = qpci_iomap(dev, 0, NULL);
+    qpci_io_writeb(dev, bar, IER, IER_ERBFI);
+
+    /* Unfaulted: a received byte raises INTx; reading it lowers it. */
+    qpci_io_writeb(dev, bar, THR, 0x41);
+    g_assert_true(intx(dev));
+    g_assert_cmphex(qpci_io_readb(dev, bar, RBR), ==, 0x41);
+    g_assert_false(intx(dev));
+
+    /* The next assertion is lost, once. */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'drop-irq' } }", UUID);
+    qpci_io_writeb(dev, bar, THR, 0x42);
+    g_assert_false(intx(dev));
+    g_assert_cmpint(fault_get(qts, "drop-irq", "fired"), ==, 1);
+    g_assert_false(fault_get(qts, "drop-irq", "armed"));
+    g_assert_cmphex(qpci_io_readb(dev, bar, RBR), ==, 0x42);
+    g_assert_false(intx(dev));
+
+    /* Spent: the next one is delivered. */
+    qpci_io_writeb(dev, bar, THR, 0x43);
+    g_assert_true(intx(dev));
+    g_assert_cmphex(qpci_io_readb(dev, bar, RBR), ==, 0x43);
+
+    g_free(dev);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+}
+
+/* The virtio class's faults: listed, performed at once, counted. */
+static void test_virtio(void)
+{
+    QTestState *qts = qtest_init("-M q35 -nodefaults -device mdev-mtty,"
+                                 "class=virtio,mdev-type=mtty-1,uuid=" UUID);
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-faults' }");
+
+    g_assert_nonnull(fault_of(resp, "needs-reset"));
+    g_assert_nonnull(fault_of(resp, "config-change"));
+    g_assert_null(fault_of(resp, "drop-irq"));
+    qobject_unref(resp);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'config-change', 'count': 2 } }",
+        UUID);
+    g_assert_cmpint(fault_get(qts, "config-change", "fired"), ==, 2);
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'needs-reset', 'skip': 1 } }",
+        UUID), "skip does not apply");
+    qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'needs-reset' } }", UUID);
+    g_assert_cmpint(fault_get(qts, "needs-reset", "fired"), ==, 1);
+    g_assert_false(fault_get(qts, "needs-reset", "armed"));
+    qtest_quit(qts);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/mdev/fault/query", test_query);
+    qtest_add_func("/mdev/fault/errors", test_errors);
+    qtest_add_func("/mdev/fault/migration-blocked", test_migration_blocked_while_armed);
+    qtest_add_func("/mdev/fault/hmp", test_hmp);
+    qtest_add_func("/mdev/fault/drop-irq-intx", test_drop_irq_intx);
+    qtest_add_func("/mdev/fault/virtio", test_virtio);
+    return g_test_run();
+}
