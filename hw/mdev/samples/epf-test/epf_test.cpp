@@ -355,23 +355,51 @@ std::uint64_t addr64(std::uint32_t lo, std::uint32_t hi)
 }
 } // namespace
 
+// SIZE, refused past what the function maps (STATUS gets `invalid`).
+bool EpfTest::size_ok(const char *cmd, std::uint32_t invalid)
+{
+    if (regs_.size > kMaxTransfer) {
+        log("%s of %u bytes: the function maps at most %u", cmd, regs_.size, kMaxTransfer);
+        regs_.status = invalid;
+        return false;
+    }
+    return true;
+}
+
+// A transfer in or out; a failure marks the address invalid in STATUS,
+// unless the function was reset meanwhile (its DMA re-entered it).
+bool EpfTest::fetch(std::uint64_t src, std::span<std::uint8_t> buf, bool dma)
+{
+    const unsigned gen = generation_;
+    if (transfer_in(src, buf, dma)) {
+        return true;
+    }
+    if (gen == generation_) {
+        regs_.status = STATUS_SRC_ADDR_INVALID;
+    }
+    return false;
+}
+
+bool EpfTest::store(std::uint64_t dst, std::span<const std::uint8_t> buf, bool dma)
+{
+    const unsigned gen = generation_;
+    if (transfer_out(dst, buf, dma)) {
+        return true;
+    }
+    if (gen == generation_) {
+        regs_.status = STATUS_DST_ADDR_INVALID;
+    }
+    return false;
+}
+
 // SIZE bytes at SRC_ADDR, checked against CHECKSUM.
 bool EpfTest::do_read(bool dma)
 {
-    const std::uint32_t size = regs_.size;
-    const std::uint64_t src = addr64(regs_.lower_src_addr,
-                                     regs_.upper_src_addr);
-    if (size > kMaxTransfer) {
-        log("READ of %u bytes: the function maps at most %u", size, kMaxTransfer);
-        regs_.status = STATUS_SRC_ADDR_INVALID;
+    if (!size_ok("READ", STATUS_SRC_ADDR_INVALID)) {
         return false;
     }
-    std::vector<std::uint8_t> buf(size);
-    const unsigned gen = generation_;
-    if (!transfer_in(src, buf, dma)) {
-        if (gen == generation_) {
-            regs_.status = STATUS_SRC_ADDR_INVALID;
-        }
+    std::vector<std::uint8_t> buf(regs_.size);
+    if (!fetch(addr64(regs_.lower_src_addr, regs_.upper_src_addr), buf, dma)) {
         return false;
     }
     return crc32_le_seeded(~0u, buf) == regs_.checksum;
@@ -380,15 +408,10 @@ bool EpfTest::do_read(bool dma)
 // SIZE bytes of random data to DST_ADDR; their checksum to CHECKSUM.
 bool EpfTest::do_write(bool dma)
 {
-    const std::uint32_t size = regs_.size;
-    const std::uint64_t dst = addr64(regs_.lower_dst_addr,
-                                     regs_.upper_dst_addr);
-    if (size > kMaxTransfer) {
-        log("WRITE of %u bytes: the function maps at most %u", size, kMaxTransfer);
-        regs_.status = STATUS_DST_ADDR_INVALID;
+    if (!size_ok("WRITE", STATUS_DST_ADDR_INVALID)) {
         return false;
     }
-    std::vector<std::uint8_t> buf(size);
+    std::vector<std::uint8_t> buf(regs_.size);
     for (std::uint8_t &b : buf) {
         // xorshift64*: the data only has to differ from run to run of a
         // test, not be unpredictable.
@@ -399,44 +422,21 @@ bool EpfTest::do_write(bool dma)
         b = static_cast<std::uint8_t>((x * 0x2545f4914f6cdd1dull) >> 56);
     }
     regs_.checksum = crc32_le_seeded(~0u, buf);
-    const unsigned gen = generation_;
-    if (!transfer_out(dst, buf, dma)) {
-        if (gen == generation_) {
-            regs_.status = STATUS_DST_ADDR_INVALID;
-        }
-        return false;
-    }
-    return true;
+    return store(addr64(regs_.lower_dst_addr, regs_.upper_dst_addr), buf, dma);
 }
 
 // SIZE bytes from SRC_ADDR to DST_ADDR.
 bool EpfTest::do_copy(bool dma)
 {
-    const std::uint32_t size = regs_.size;
-    const std::uint64_t src = addr64(regs_.lower_src_addr,
-                                     regs_.upper_src_addr);
-    const std::uint64_t dst = addr64(regs_.lower_dst_addr,
-                                     regs_.upper_dst_addr);
-    if (size > kMaxTransfer) {
-        log("COPY of %u bytes: the function maps at most %u", size, kMaxTransfer);
-        regs_.status = STATUS_SRC_ADDR_INVALID;
+    if (!size_ok("COPY", STATUS_SRC_ADDR_INVALID)) {
         return false;
     }
-    std::vector<std::uint8_t> buf(size);
+    std::vector<std::uint8_t> buf(regs_.size);
+    const std::uint64_t dst = addr64(regs_.lower_dst_addr, regs_.upper_dst_addr);
     const unsigned gen = generation_;
-    if (!transfer_in(src, buf, dma)) {
-        if (gen == generation_) {
-            regs_.status = STATUS_SRC_ADDR_INVALID;
-        }
-        return false;
-    }
-    if (!transfer_out(dst, buf, dma)) {
-        if (gen == generation_) {
-            regs_.status = STATUS_DST_ADDR_INVALID;
-        }
-        return false;
-    }
-    return true;
+    // A function reset while it read (its DMA re-entered it) writes nothing.
+    return fetch(addr64(regs_.lower_src_addr, regs_.upper_src_addr), buf, dma) &&
+           gen == generation_ && store(dst, buf, dma);
 }
 
 // pci_epf_test_raise_irq() and the RAISE_*_IRQ commands: the interrupt is

@@ -205,6 +205,9 @@ private:
     void run(std::uint32_t command);
     bool transfer_in(std::uint64_t addr, std::span<std::uint8_t> buf, bool dma);
     bool transfer_out(std::uint64_t addr, std::span<const std::uint8_t> buf, bool dma);
+    bool size_ok(const char *cmd, std::uint32_t invalid);
+    bool fetch(std::uint64_t src, std::span<std::uint8_t> buf, bool dma);
+    bool store(std::uint64_t dst, std::span<const std::uint8_t> buf, bool dma);
     bool do_read(bool dma);
     bool do_write(bool dma);
     bool do_copy(bool dma);
