@@ -133,7 +133,7 @@ def compare_dump(old, new):
 # ---- the vmdesc part ------------------------------------------------------
 
 class Qmp:
-    def __init__(self, path, timeout=30.0):
+    def __init__(self, path, proc, log, timeout=30.0):
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.settimeout(timeout)
         end = time.monotonic() + timeout
@@ -142,6 +142,10 @@ class Qmp:
                 self.sock.connect(path)
                 break
             except OSError:
+                if proc.poll() is not None:
+                    with open(log, encoding='utf-8', errors='replace') as f:
+                        raise RuntimeError(f'QEMU exited ({proc.returncode}): '
+                                           f'{f.read().strip()}') from None
                 if time.monotonic() > end:
                     raise
                 time.sleep(0.05)
@@ -208,10 +212,12 @@ def vmdesc_sections(qemu=QEMU, devices=DEVICES):
                '-qmp', f'unix:{qmp_path},server=on,wait=off']
         for _, addr, dev in devices:
             cmd += ['-device', f'{dev},addr={addr}']
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        log = os.path.join(tmp, 'qemu.log')
+        with open(log, 'w', encoding='utf-8') as logf:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                    stdout=logf, stderr=subprocess.STDOUT)
         try:
-            qmp = Qmp(qmp_path)
+            qmp = Qmp(qmp_path, proc, log)
             qmp.cmd('migrate', uri=f'file:{mig}')
             end = time.monotonic() + 60
             while True:
