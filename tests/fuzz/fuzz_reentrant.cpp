@@ -19,9 +19,9 @@
 //  - a removal gives the budget back at once, even while the QOM device
 //    still holds the mdev (mdev_hold, released later, as instance_finalize
 //    does): when everything is removed, the budgets are whole.
-#include "hw/mdev/mdev.h"
-#include "hw/mdev/vfio-pci.h"
-#include "hw/mdev/virtio-pci.h"
+#include "hw/mdev/capi/mdev.h"
+#include "hw/mdev/capi/vfio-pci.h"
+#include "hw/mdev/capi/virtio-pci.h"
 #include "virtio/transport.hpp"
 #include "virtio_driver.hpp"
 

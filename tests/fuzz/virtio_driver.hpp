@@ -13,7 +13,7 @@
 #pragma once
 
 #include "fuzz_common.hpp"
-#include "hw/mdev/virtio-pci.h"
+#include "hw/mdev/capi/virtio-pci.h"
 #include "hw/mdev/virtio_ops.hpp"
 #include "samples/common/vring_device.hpp"
 

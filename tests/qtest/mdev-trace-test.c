@@ -3,7 +3,7 @@
  *
  * qtest: the driver-level trace events of the C++ parents reach QEMU's
  * tracing as any QEMU device's do (-trace patterns, -D log file), through
- * hw/mdev/trace-bridge.py: mtty's UART registers by the datasheet's names,
+ * hw/mdev/qemu/trace-bridge.py: mtty's UART registers by the datasheet's names,
  * mbochs's DISPI registers by index and name, and the shared ring code's
  * pops and pushes (mvnet's loop, exercised by mdev-virtio-test's own trace
  * case, is checked there). Events left off print nothing.

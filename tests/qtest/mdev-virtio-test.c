@@ -9,7 +9,7 @@
  * values that must end as guest errors.
  *
  * The expected values are the transport's definition: the layout in
- * include/hw/mdev/virtio-pci.h and hw/mdev/virtio/transport.cpp (also
+ * include/hw/mdev/capi/virtio-pci.h and hw/mdev/virtio/transport.cpp (also
  * checked by tests/unit/virtio_transport_test.cpp).
  */
 #include "qemu/osdep.h"

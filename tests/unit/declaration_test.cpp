@@ -2,9 +2,9 @@
 // The parents' declarations as the generic QOM glue reads them
 // (mdev_parent_info), and the migration layouts the MDEV_MIGRATE macros
 // derive: what -device mdev-<name> and its VMState are built from.
-#include "capi.hpp"
+#include "qemu/capi.hpp"
 #include "hw/mdev/declaration.hpp"
-#include "hw/mdev/mdev.h"
+#include "hw/mdev/capi/mdev.h"
 #include "samples/common/vring_state.hpp"
 #include "samples/mtty/mtty_state.hpp"
 #include "samples/gpio/gpio.hpp"

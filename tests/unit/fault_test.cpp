@@ -3,7 +3,7 @@
 // arming with count/skip/arguments, deterministic firing, refusals that name
 // what is accepted, clearing, the trace event.
 #include "hw/mdev/fault.hpp"
-#include "trace-hw_mdev_fault.hpp"
+#include "trace-hw_mdev_core_fault.hpp"
 #include "trace_record.hpp"
 
 #include <gmock/gmock.h>

@@ -14,7 +14,7 @@
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mbochs/mbochs_edid.hpp"
 #include "samples/mbochs/mbochs_modes.hpp"
-#include "trace-hw_mdev_regfile.hpp"
+#include "trace-hw_mdev_core_regfile.hpp"
 #include "trace_record.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"

@@ -18,7 +18,7 @@
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mnvme/nvme_controller.hpp"
 #include "samples/mtty/mtty_uart.hpp"
-#include "trace-hw_mdev_regfile.hpp"
+#include "trace-hw_mdev_core_regfile.hpp"
 #include "trace_record.hpp"
 
 #include <gmock/gmock.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "command_line.hpp"
 
-#include "hw/mdev/mdev-parent.h"
-#include "hw/mdev/mdev.h"
+#include "hw/mdev/capi/mdev-parent.h"
+#include "hw/mdev/capi/mdev.h"
 
 #include <cstdio>
 #include <fcntl.h>

@@ -4,9 +4,9 @@
 #include "command_line.hpp"
 #include "server.hpp"
 
-#include "capi.hpp"
-#include "hw/mdev/mdev-parent.h"
-#include "hw/mdev/mdev.h"
+#include "qemu/capi.hpp"
+#include "hw/mdev/capi/mdev-parent.h"
+#include "hw/mdev/capi/mdev.h"
 
 #include <cerrno>
 #include <csignal>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "server.hpp"
 
-#include "hw/mdev/vfio-pci.h"
+#include "hw/mdev/capi/vfio-pci.h"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
 

@@ -10,7 +10,7 @@
 
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/host.hpp"
-#include "hw/mdev/vfio-pci.h"
+#include "hw/mdev/capi/vfio-pci.h"
 
 #include <cstdint>
 #include <string>

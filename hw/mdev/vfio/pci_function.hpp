@@ -10,7 +10,7 @@
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/error.hpp"
 #include "hw/mdev/host.hpp"
-#include "hw/mdev/vfio-pci.h"
+#include "hw/mdev/capi/vfio-pci.h"
 #include "hw/mdev/vfio_ops.hpp"
 #include "vfio/display_plane.hpp"
 #include "vfio/msix.hpp"

@@ -11,7 +11,7 @@
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/error.hpp"
 #include "hw/mdev/host.hpp"
-#include "hw/mdev/virtio-pci.h"
+#include "hw/mdev/capi/virtio-pci.h"
 #include "hw/mdev/virtio_ops.hpp"
 #include "virtio/virtio_faults.hpp"
 

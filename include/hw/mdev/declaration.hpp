@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // How a parent becomes -device mdev-<name>: it declares itself once, next to
-// its logic, and the one generic QOM glue (hw/mdev/mdev-parents.c) makes the
+// its logic, and the one generic QOM glue (hw/mdev/qemu/mdev-parents.c) makes the
 // QOM type, its properties and its VMState from that declaration. A parent
 // author writes no C, no QOM and no VMState:
 //
@@ -18,7 +18,7 @@
 // Parent::types().
 #pragma once
 
-#include "hw/mdev/mdev-parent.h"
+#include "hw/mdev/capi/mdev-parent.h"
 #include "hw/mdev/migration.hpp"
 #include "hw/mdev/parent.hpp"
 

@@ -22,7 +22,7 @@
 // VendorState::post_load() checks it before the guest runs again.
 #pragma once
 
-#include "hw/mdev/mdev-parent.h"
+#include "hw/mdev/capi/mdev-parent.h"
 
 #include <array>
 #include <cstddef>

@@ -95,8 +95,8 @@
 
 #include "hw/mdev/guest_log.hpp"
 
-// Generated from hw/mdev/regfile/trace-events by hw/mdev/trace-bridge.py.
-#include "trace-hw_mdev_regfile.hpp"
+// Generated from hw/mdev/core/regfile/trace-events by hw/mdev/qemu/trace-bridge.py.
+#include "trace-hw_mdev_core_regfile.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,0 +1,59 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qemu-mdev: the QOM side of the vfio frontend. mdev-pci knows it only
+ * through the MdevPCIFrontend it registers for MDEV_CLASS_VFIO; this is the
+ * state it keeps per function.
+ */
+#ifndef HW_MDEV_VFIO_MDEV_VFIO_PCI_H
+#define HW_MDEV_VFIO_MDEV_VFIO_PCI_H
+
+#include "hw/mdev/qemu/mdev-pci.h"
+#include "hw/mdev/capi/vfio-pci.h"
+
+typedef struct MdevPCIBar {
+    MdevPCIState *owner;
+    unsigned index;
+    MemoryRegion mr;
+    /* The registers of a trapped BAR (read NULL: RAM-backed, or none). */
+    MdevVfioBarAccessor accessor;
+    MemoryRegionOps direct_ops;
+} MdevPCIBar;
+
+typedef struct MdevVfioPCI MdevVfioPCI;
+
+/*
+ * A page-aligned span of a BAR that holds the MSI-X table, the PBA or both
+ * (mdev-vfio-pci.c): its accesses go to the table's, the PBA's or the
+ * BAR's own region by offset.
+ */
+typedef struct MdevVfioMsixWindow {
+    MdevVfioPCI *owner;
+    unsigned bar;
+    uint64_t base;          /* offset in the BAR */
+    uint64_t size;
+    MemoryRegion mr;
+} MdevVfioMsixWindow;
+
+/* The vfio frontend's state of one function (an MdevPCIFrontendState). */
+struct MdevVfioPCI {
+    MdevPCIFrontendState common;
+    MdevPCIBar bars[MDEV_VFIO_NUM_BARS];
+    MdevVfioMsi msi;
+    /*
+     * MSI-X (msix.offset 0: none): the table's and the PBA's regions, reached
+     * through one or two windows laid over the BARs' pages that hold them.
+     */
+    MdevVfioMsix msix;
+    MemoryRegion msix_table_mr;
+    MemoryRegion msix_pba_mr;
+    MdevVfioMsixWindow msix_windows[2];
+    unsigned msix_nwindows;
+    MdevVfioMsixState *msix_state; /* the frontend's, for VMState */
+    /* Config bytes QEMU emulates (header, MSI); the rest is the device's. */
+    uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
+    /* The graphic console of a device with a display, else NULL. */
+    struct MdevVfioDisplay *display;
+};
+
+#endif
