@@ -835,20 +835,6 @@ static void test_migration_pending_vector(void)
     ep_close(&dst);
 }
 
-/* Where @name's length byte stands in a stream (QEMU writes a length, then the bytes). */
-static const char *stream_find(const char *data, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    g_autofree char *needle = g_malloc(n + 1);
-    const char *at;
-
-    needle[0] = n;
-    memcpy(needle + 1, name, n);
-    at = memmem(data, len, needle, n + 1);
-    g_assert_nonnull(at);
-    return at;
-}
-
 /*
  * Streams the destination must refuse, made from a real one: Message
  * Control with a bit no guest can set, and a table of another size.
@@ -883,7 +869,8 @@ static void test_migration_hostile_streams(void)
     mdev_qtest_run_free(&r);
 
     /* After the idstr: instance id, version, vectors (be32), control (be16). */
-    control = (char *)stream_find(data, len, idstr) + 1 + strlen(idstr) + 12;
+    control = (char *)mdev_qtest_stream_find(data, len, idstr) + 1 +
+              strlen(idstr) + 12;
     g_assert_cmphex((uint8_t)control[0], ==, PCI_MSIX_FLAGS_ENABLE >> 8);
     control[1] = 0x01;
     g_assert_true(g_file_set_contents(file, data, len, NULL));

@@ -408,23 +408,6 @@ static void migrate_and_quit(QTestState *qts, const char *uri)
 }
 
 /*
- * Where @name stands in a migration stream as QEMU writes names (a length
- * byte, then the bytes): the address of its length byte.
- */
-static const char *stream_find(const char *data, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    g_autofree char *needle = g_malloc(n + 1);
-    const char *at;
-
-    needle[0] = n;
-    memcpy(needle + 1, name, n);
-    at = memmem(data, len, needle, n + 1);
-    g_assert_nonnull(at);
-    return at;
-}
-
-/*
  * The footer (QEMU_VM_SECTION_FOOTER and the section id) of the full
  * section whose idstr's length byte is at @idstr: QEMU_VM_SECTION_FULL, the
  * section id (be32) and the idstr come before it.
@@ -535,7 +518,8 @@ static void test_stream_with_state_the_mdev_lacks(void)
     migrate_and_quit(src, uri);
 
     g_assert_true(g_file_get_contents(file, &data, &len, NULL));
-    footer = stream_section_footer(data, len, stream_find(data, len, idstr));
+    footer = stream_section_footer(data, len,
+                                   mdev_qtest_stream_find(data, len, idstr));
 
     head[0] = 0x05; /* QEMU_VM_SUBSECTION */
     head[1] = sizeof(sub) - 1;
@@ -599,7 +583,7 @@ static void test_stream_with_state_version(const void *data)
 
     g_assert_true(g_file_get_contents(file, &data_bytes, &len, NULL));
     /* QEMU_VM_SUBSECTION, name length, name, subsection version (be32). */
-    name = stream_find(data_bytes, len, sub);
+    name = mdev_qtest_stream_find(data_bytes, len, sub);
     g_assert_cmpint(name[-1], ==, 0x05);
     version = (guint8 *)name + 1 + strlen(sub) + 4;
     /* The struct's version, as the source wrote it: 1. */
@@ -650,7 +634,7 @@ static void test_stream_of_older_state_version_loads(void)
     migrate_and_quit(g.qts, uri);
 
     g_assert_true(g_file_get_contents(file, &bytes, &len, NULL));
-    name = stream_find(bytes, len, sub);
+    name = mdev_qtest_stream_find(bytes, len, sub);
     /* Subsection version (be32), then the struct's version: 2. */
     struct_start = name - bytes + 1 + strlen(sub) + 4;
     g_assert_cmpint(ldl_be_p(bytes + struct_start), ==, 2);
@@ -659,7 +643,8 @@ static void test_stream_of_older_state_version_loads(void)
      * where another of its subsections starts.
      */
     end = stream_section_footer(bytes, len,
-                                stream_find(bytes, len, "0000:00:04.0/mdev-mvnet"));
+                                mdev_qtest_stream_find(bytes, len,
+                                                       "0000:00:04.0/mdev-mvnet"));
     g_assert_true(end > bytes + struct_start);
     next_sub = memmem(bytes + struct_start, end - (bytes + struct_start),
                       "mdev-mvnet/", 11);

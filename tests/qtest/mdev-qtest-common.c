@@ -179,6 +179,19 @@ char *mdev_qtest_temp_file(const char *tmpl)
     return path;
 }
 
+const char *mdev_qtest_stream_find(const char *data, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    g_autofree char *needle = g_malloc(n + 1);
+    const char *at;
+
+    needle[0] = n;
+    memcpy(needle + 1, name, n);
+    at = memmem(data, len, needle, n + 1);
+    g_assert_nonnull(at);
+    return at;
+}
+
 uint8_t mdev_qtest_virtio_pci_cfg_cap(QPCIDevice *dev)
 {
     uint8_t cap = 0;

@@ -47,6 +47,13 @@ void mdev_qtest_wait_migration(QTestState *qts, const char *want);
 /* A new empty file from the g_file_open_tmp() template @tmpl; its path. */
 char *mdev_qtest_temp_file(const char *tmpl);
 
+/*
+ * Where @name stands in the migration stream @data (QEMU writes a name as a
+ * length byte, then the bytes): the address of its length byte. Fails the
+ * test if it is not there.
+ */
+const char *mdev_qtest_stream_find(const char *data, size_t len, const char *name);
+
 /* The virtio PCI configuration access capability of @dev (cfg_type 5). */
 uint8_t mdev_qtest_virtio_pci_cfg_cap(QPCIDevice *dev);
 
