@@ -146,10 +146,7 @@ static void test_migration_blocked_while_armed(void)
     qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-clear',"
         " 'arguments': { 'uuid': %s } }", UUID);
     g_assert_false(fault_get(qts, "dma-error", "armed"));
-    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate',"
-        " 'arguments': { 'uri': 'exec:cat > /dev/null' } }");
-    mdev_qtest_wait_migration(qts, "completed");
-    qtest_quit(qts);
+    mdev_qtest_migrate_and_quit(qts, "exec:cat > /dev/null");
 }
 
 static void test_hmp(void)
@@ -194,11 +191,9 @@ static void test_drop_irq_intx(void)
 {
     QTestState *qts = qtest_init(MTTY);
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIDevice *dev = mdev_qtest_enable_fn(bus, 4);
     QPCIBar bar;
 
-    g_assert_nonnull(dev);
-    qpci_device_enable(dev);
     bar = qpci_iomap(dev, 0, NULL);
     qpci_io_writeb(dev, bar, IER, IER_ERBFI);
 
@@ -223,9 +218,7 @@ static void test_drop_irq_intx(void)
     g_assert_true(intx(dev));
     g_assert_cmphex(qpci_io_readb(dev, bar, RBR), ==, 0x43);
 
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 /* The virtio class's faults: listed, performed at once, counted. */
