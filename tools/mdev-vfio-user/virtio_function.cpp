@@ -130,12 +130,14 @@ bool VirtioFunction::cfg_window(std::uint32_t *offset, unsigned *size, bool writ
     return true;
 }
 
-std::uint32_t VirtioFunction::config_read(std::uint32_t offset, unsigned size)
+std::uint32_t VirtioFunction::config_read(std::uint32_t offset, unsigned size, bool guest)
 {
-    // pci_cfg_data reads the structure BAR through the window (§4.1.4.8).
+    // pci_cfg_data reads the structure BAR through the window (§4.1.4.8),
+    // when the guest reads it; the client's own reads of the whole space
+    // (at realize and reset) see the last value.
     std::uint32_t off = 0;
     unsigned len = 0;
-    if (touches(offset, size, cfg_cap_ + kCfgData, 4)) {
+    if (guest && touches(offset, size, cfg_cap_ + kCfgData, 4)) {
         const std::uint32_t value = cfg_window(&off, &len, false)
                                         ? std::uint32_t(transport_.bar_read(off, len))
                                         : 0;
@@ -185,6 +187,9 @@ bool VirtioFunction::config_access(std::uint64_t offset, std::span<std::uint8_t>
         data.size() > vfio::PciConfig::kSize - offset) {
         return false;
     }
+    // vfio-pci forwards each guest config access as it came: 1, 2 or 4
+    // bytes. Longer ones are the client's own (it reads the whole space).
+    const bool guest = data.size() <= 4;
     for (std::size_t done = 0; done < data.size();) {
         const std::uint32_t off = std::uint32_t(offset + done);
         const unsigned size = piece(off, data.size() - done, 4);
@@ -192,7 +197,7 @@ bool VirtioFunction::config_access(std::uint64_t offset, std::span<std::uint8_t>
         if (write) {
             config_write(off, std::uint32_t(load_le(bytes)), size);
         } else {
-            store_le(bytes, config_read(off, size));
+            store_le(bytes, config_read(off, size, guest));
         }
         done += size;
     }

@@ -48,8 +48,9 @@ public:
     // here (the client emulates the capability and passes the guest's
     // writes on) and Enable switches the transport between MSI-X vectors
     // and INTx; the configuration access capability's pci_cfg_data reads
-    // and writes the structure BAR. False, nothing done: outside the 256
-    // bytes, or empty.
+    // and writes the structure BAR (reads only in an access of at most 4
+    // bytes: a guest's; the client reads the whole space for itself).
+    // False, nothing done: outside the 256 bytes, or empty.
     bool config_access(std::uint64_t offset, std::span<std::uint8_t> data, bool write);
 
     // A BAR access as the client forwards it: 1, 2, 4 or 8 bytes in one
@@ -65,7 +66,7 @@ public:
     VirtioFunction(Device &dev, virtio::Transport &transport);
 
 private:
-    std::uint32_t config_read(std::uint32_t offset, unsigned size);
+    std::uint32_t config_read(std::uint32_t offset, unsigned size, bool guest);
     void config_write(std::uint32_t offset, std::uint32_t value, unsigned size);
     bool touches(std::uint32_t offset, unsigned size, std::uint32_t at, unsigned len) const;
     bool cfg_window(std::uint32_t *offset, unsigned *size, bool write);
