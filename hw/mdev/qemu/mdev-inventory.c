@@ -12,7 +12,9 @@
  * neither the device nor its mdev. This section goes out before every
  * mdev's own (setup phase, highest priority) and lists, per mdev, the PCI
  * address, the QOM type, the UUID and the qdev id; the destination checks
- * that it has each, and refuses the stream naming what it lacks.
+ * that it has an mdev at each address, and refuses the stream naming what
+ * it lacks. Whether the mdev there is the same kind is the identity
+ * section's check (mdev-pci.c), which names parent, type and class.
  *
  * It is sent only when the source has an mdev (a stream without one is the
  * stream stock QEMU would send). It is part of the emulator, not of the
@@ -167,7 +169,6 @@ static bool mdev_inventory_post_load(void *opaque, int version_id,
 
     for (char **line = lines; *line; line++) {
         g_auto(GStrv) f = NULL;
-        Object *s;
 
         if (!**line) {
             continue;
@@ -179,8 +180,7 @@ static bool mdev_inventory_post_load(void *opaque, int version_id,
             return false;
         }
         trace_mdev_inventory_load(f[0], f[1], f[2], f[3]);
-        s = mdev_inventory_find(devs, f[0]);
-        if (!s) {
+        if (!mdev_inventory_find(devs, f[0])) {
             error_setg(errp, "the source has an mdev this QEMU was started "
                        "without: %s%s%s%s (mdev %s) at PCI address %s. Start "
                        "the destination with that device at that address "
@@ -190,12 +190,6 @@ static bool mdev_inventory_post_load(void *opaque, int version_id,
                        "its -device line, docs/install-and-libvirt.md)",
                        f[1], *f[3] ? " '" : "", f[3], *f[3] ? "'" : "",
                        f[2], f[0], f[1], f[2]);
-            return false;
-        }
-        if (strcmp(object_get_typename(s), f[1]) != 0) {
-            error_setg(errp, "the source has %s (mdev %s) at PCI address %s, "
-                       "this QEMU has %s there", f[1], f[2], f[0],
-                       object_get_typename(s));
             return false;
         }
     }
