@@ -275,7 +275,7 @@ static char *hotplug_stream(void)
     qtest_qmp_device_add(src, "mdev-mtty", "tty1",
                          "{'class': 'vfio', 'mdev-type': 'mtty-1', "
                          "'bus': 'rp', 'uuid': '" SRC_UUID "'}");
-    migrate_and_quit(src, uri);
+    mdev_qtest_migrate_and_quit(src, uri);
     return file;
 }
 
