@@ -411,6 +411,63 @@ static void test_mtty_modem_lines(void)
     qtest_quit(qts);
 }
 
+/*
+ * What the faults left in the UART travels once they are cleared (the
+ * blocker goes with them): a character with its framing error waiting
+ * behind the top of the FIFO (LSR bit 7), and a line the far end drives.
+ */
+static void test_mtty_state_migrates(void)
+{
+    g_autofree char *file = mdev_qtest_temp_file("mdev-fault-test-XXXXXX.mig");
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    QTestState *src = qtest_init(MTTY), *dst;
+    QPCIBus *bus = qpci_new_pc(src, NULL);
+    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIBar bar;
+    uint32_t io;
+
+    g_assert_nonnull(dev);
+    qpci_device_enable(dev);
+    bar = qpci_iomap(dev, 0, NULL);
+    qpci_io_writeb(dev, bar, FCR, FCR_FIFO);
+    qtest_qmp_assert_success(src, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'framing-error', 'skip': 1 } }", UUID);
+    qtest_qmp_assert_success(src, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'modem-lines',"
+        " 'args': { 'dsr': true } } }", UUID);
+    qpci_io_writeb(dev, bar, THR, 'a');
+    qpci_io_writeb(dev, bar, THR, 'x');
+    g_assert_cmphex(qpci_io_readb(dev, bar, MSR), ==, MSR_DSR | 0x02 /* DDSR */);
+    qtest_qmp_assert_success(src, "{ 'execute': 'mdev-fault-clear',"
+        " 'arguments': { 'uuid': %s } }", UUID);
+    io = qpci_config_readl(dev, PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_IO_MASK;
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate',"
+        " 'arguments': { 'uri': %s } }", uri);
+    mdev_qtest_wait_migration(src, "completed");
+    g_free(dev);
+    qpci_free_pc(bus);
+    qtest_quit(src);
+
+    dst = qtest_initf("%s -incoming %s", MTTY, uri);
+    mdev_qtest_wait_migration(dst, "completed");
+    unlink(file);
+    bus = qpci_new_pc(dst, NULL);
+    dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    g_assert_nonnull(dev);
+    bar = qpci_legacy_iomap(dev, io);
+    g_assert_cmphex(qpci_io_readb(dev, bar, LSR), ==, LSR_IDLE | LSR_DR | LSR_FIFOE);
+    g_assert_cmphex(qpci_io_readb(dev, bar, RBR), ==, 'a');
+    g_assert_cmphex(qpci_io_readb(dev, bar, LSR), ==,
+                    LSR_IDLE | LSR_DR | LSR_FE | LSR_FIFOE);
+    g_assert_cmphex(qpci_io_readb(dev, bar, RBR), ==, 'x');
+    g_assert_cmphex(qpci_io_readb(dev, bar, LSR), ==, LSR_IDLE);
+    /* DSR held by the far end, not by DTR (clear). */
+    g_assert_cmphex(qpci_io_readb(dev, bar, MSR), ==, MSR_DSR);
+    g_free(dev);
+    qpci_free_pc(bus);
+    qtest_quit(dst);
+}
+
 /* The virtio class's faults: listed, performed at once, counted. */
 static void test_virtio(void)
 {
@@ -449,6 +506,7 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev/fault/drop-irq-intx", test_drop_irq_intx);
     qtest_add_func("/mdev/fault/mtty-line-faults", test_mtty_line_faults);
     qtest_add_func("/mdev/fault/mtty-modem-lines", test_mtty_modem_lines);
+    qtest_add_func("/mdev/fault/mtty-state-migrates", test_mtty_state_migrates);
     qtest_add_func("/mdev/fault/virtio", test_virtio);
     return g_test_run();
 }
