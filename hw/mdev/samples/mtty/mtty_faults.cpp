@@ -101,29 +101,35 @@ void MttyFaults::detach()
 RxFault MttyFaults::on_receive(unsigned port, std::uint8_t byte, bool parity)
 {
     RxFault out{.lost = false, .byte = byte, .errors = 0};
-    // A fault armed for this port (or any port)?
-    auto armed_here = [&](FaultSet::Id id) {
+    char event[48] = "";
+    // Whether fault `id`, armed for this port (or any port), fires on this
+    // character; the event's text is made once, when one matches.
+    auto fires = [&](FaultSet::Id id) {
         const FaultArgs *a = set_->armed(id);
-        return a && a->matches_int(kPort, port);
+        if (!a || !a->matches_int(kPort, port)) {
+            return false;
+        }
+        if (!event[0]) {
+            std::snprintf(event, sizeof(event), "port %u character 0x%02x", port, byte);
+        }
+        return set_->fire(id, event);
     };
-    char event[48];
-    std::snprintf(event, sizeof(event), "port %u character 0x%02x", port, byte);
 
-    if (armed_here(overrun_) && set_->fire(overrun_, event)) {
+    if (fires(overrun_)) {
         out.lost = true;
         return out;
     }
-    if (armed_here(break_) && set_->fire(break_, event)) {
+    if (fires(break_)) {
         // The line held at space for a character time and more: the
         // receiver loads one all-zero character, its stop bit missing.
         out.byte = 0;
         out.errors = UART_LSR_BI | UART_LSR_FE;
         return out;
     }
-    if (armed_here(framing_) && set_->fire(framing_, event)) {
+    if (fires(framing_)) {
         out.errors |= UART_LSR_FE;
     }
-    if (parity && armed_here(parity_) && set_->fire(parity_, event)) {
+    if (parity && fires(parity_)) {
         out.errors |= UART_LSR_PE;
     }
     return out;

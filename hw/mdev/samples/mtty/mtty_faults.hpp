@@ -15,6 +15,7 @@
 
 #include "hw/mdev/fault.hpp"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace mdev::samples {
