@@ -26,6 +26,7 @@
 #include "samples/epf-test/epf_test.hpp"
 
 #include "fuzz_common.hpp"
+#include "../unit/guest_ram.hpp"
 
 #include <linux/vfio.h>
 
@@ -49,26 +50,18 @@ public:
 
     bool in_ram(std::uint64_t addr, std::size_t len) const
     {
-        return addr >= kRamBase && addr - kRamBase <= kRam && len <= kRam - (addr - kRamBase);
+        return mdev::test::ram_contains(kRam, kRamBase, addr, len);
     }
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
     {
         if (reset_in_dma && addr == kRamBase + 0xdead) {
             fn->reset();
         }
-        if (!in_ram(addr, out.size())) {
-            return false;
-        }
-        std::memcpy(out.data(), bytes.data() + (addr - kRamBase), out.size());
-        return true;
+        return mdev::test::ram_read(bytes, kRamBase, addr, out);
     }
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override
     {
-        if (!in_ram(addr, in.size())) {
-            return false;
-        }
-        std::memcpy(bytes.data() + (addr - kRamBase), in.data(), in.size());
-        return true;
+        return mdev::test::ram_write(bytes, kRamBase, addr, in);
     }
     void guest_error(const std::string &) override {}
 };

@@ -37,20 +37,14 @@ BASELINE_DUMP = os.path.join(HERE, 'baseline-dump.json')
 BASELINE_VMDESC = os.path.join(HERE, 'baseline-vmdesc.json')
 MACHINE = 'q35'
 
-# One device of each parent and class (every -device mdev-* type with each
-# class its parent has ops for), at fixed addresses so that section names
-# are stable. Add a line here when a parent or class is added, then run
-# tests/migration/update-baseline.
-DEVICES = [
-    ('mnvme-vfio', '04.0', 'mdev-mnvme,class=vfio'),
-    ('mtty-vfio', '05.0', 'mdev-mtty,class=vfio,mdev-type=mtty-2'),
-    ('mtty-virtio', '06.0', 'mdev-mtty,class=virtio,mdev-type=mtty-2'),
-    ('mvnet-virtio', '07.0', 'mdev-mvnet,class=virtio'),
-    ('mbochs-vfio', '08.0', 'mdev-mbochs,class=vfio'),
-    ('mdpy-vfio', '09.0', 'mdev-mdpy,class=vfio'),
-    ('gpio-vfio', '0a.0', 'mdev-gpio,class=vfio'),
-    ('epf-test-vfio', '0b.0', 'mdev-epf-test,class=vfio'),
-]
+# The devices checked are found, not listed: one device of each parent and
+# class this build has (query-mdev-parents: every mdev-<kind> type and the
+# classes its parent has ops for; discover_devices()), with the parent's
+# default type. A parent or class without a baseline yet is reported and
+# skipped until tests/migration/update-baseline records it; a baseline
+# whose parent or class this build no longer has fails.
+UNRELEASED = ('no baseline yet: run tests/migration/update-baseline when you '
+              'release it')
 
 WHAT_TO_DO = """\
 What to do: a change to a migrated layout must keep older streams loading.
@@ -71,10 +65,12 @@ def dump_vmstate(qemu=QEMU):
     with tempfile.TemporaryDirectory(prefix='mdev-vmstate-') as tmp:
         path = os.path.join(tmp, 'dump.json')
         # Naming an mdev device loads the hw/mdev module, so that its types
-        # are in the dump; -accel qtest: nothing runs.
+        # are in the dump (any one will do: the first this build has);
+        # -accel qtest: nothing runs.
+        label, dev = discover_devices(qemu)[0]
         subprocess.run([qemu, '-M', MACHINE, '-nodefaults', '-display', 'none',
                         '-accel', 'qtest', '-qtest', 'null',
-                        '-device', 'mdev-mtty,class=vfio', '-dump-vmstate', path],
+                        '-device', dev, '-dump-vmstate', path],
                        check=True, stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=60)
         with open(path, encoding='utf-8') as f:
@@ -171,6 +167,54 @@ class Qmp:
             return r['return']
 
 
+class _Qemu:
+    """A QEMU at -S with a QMP socket (`with _Qemu(qemu, args, tmp) as qmp`)."""
+
+    def __init__(self, qemu, args, tmp):
+        self.qmp_path = os.path.join(tmp, 'qmp.sock')
+        self.log = os.path.join(tmp, 'qemu.log')
+        self.cmd = [qemu, '-M', MACHINE, '-nodefaults', '-display', 'none',
+                    '-accel', 'qtest', '-qtest', 'null', '-S',
+                    '-qmp', f'unix:{self.qmp_path},server=on,wait=off'] + args
+        self.proc = None
+
+    def __enter__(self):
+        with open(self.log, 'w', encoding='utf-8') as logf:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
+                                         stdout=logf, stderr=subprocess.STDOUT)
+        try:
+            return Qmp(self.qmp_path, self.proc, self.log)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc):
+        try:
+            self.proc.wait(timeout=30 if exc[0] is None else 0)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return False
+
+
+def discover_devices(qemu=QEMU):
+    """[(label, -device argument)]: one device of each parent and class of
+    `qemu`, label "<kind>-<class>", sorted by label (query-mdev-parents of a
+    QEMU without devices: the declared parents, each mdev-<kind> QOM type
+    with the classes its parent has ops for)."""
+    with tempfile.TemporaryDirectory(prefix='mdev-vmstate-') as tmp:
+        with _Qemu(qemu, [], tmp) as qmp:
+            parents = qmp.cmd('query-mdev-parents')
+            qmp.cmd('quit')
+    out = []
+    for p in parents:
+        for cls in p['classes']:
+            out.append((f'{p["kind"]}-{cls}', f'{p["qom-type"]},class={cls}'))
+    if not out:
+        raise RuntimeError(f'{qemu}: query-mdev-parents lists no parent')
+    return sorted(set(out))
+
+
 def stream_description(data):
     """The JSON description at the end of a saved stream: QEMU_VM_VMDESCRIPTION
     (6), its length (big-endian 32 bits), then the JSON."""
@@ -201,23 +245,20 @@ def _normal_section(s):
     return n
 
 
-def vmdesc_sections(qemu=QEMU, devices=DEVICES):
-    """{label: {section: layout}} for each device of `devices`, from the
-    description of a stream saved by `qemu` (one QEMU, all the devices)."""
+def vmdesc_sections(qemu=QEMU, devices=None):
+    """{label: {section: layout}} for each (label, -device argument) of
+    `devices` (default: discover_devices(qemu)), from the description of a
+    stream saved by `qemu` (one QEMU, all the devices, each in a slot of its
+    own from 04.0 on)."""
+    if devices is None:
+        devices = discover_devices(qemu)
+    addrs = {label: f'{4 + i:02x}.0' for i, (label, _) in enumerate(devices)}
     with tempfile.TemporaryDirectory(prefix='mdev-vmstate-') as tmp:
-        qmp_path = os.path.join(tmp, 'qmp.sock')
         mig = os.path.join(tmp, 'stream.mig')
-        cmd = [qemu, '-M', MACHINE, '-nodefaults', '-display', 'none',
-               '-accel', 'qtest', '-qtest', 'null', '-S',
-               '-qmp', f'unix:{qmp_path},server=on,wait=off']
-        for _, addr, dev in devices:
-            cmd += ['-device', f'{dev},addr={addr}']
-        log = os.path.join(tmp, 'qemu.log')
-        with open(log, 'w', encoding='utf-8') as logf:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                    stdout=logf, stderr=subprocess.STDOUT)
-        try:
-            qmp = Qmp(qmp_path, proc, log)
+        args = []
+        for label, dev in devices:
+            args += ['-device', f'{dev},addr={addrs[label]}']
+        with _Qemu(qemu, args, tmp) as qmp:
             qmp.cmd('migrate', uri=f'file:{mig}')
             end = time.monotonic() + 60
             while True:
@@ -228,22 +269,17 @@ def vmdesc_sections(qemu=QEMU, devices=DEVICES):
                     raise RuntimeError(f'migration to a file: {st}')
                 time.sleep(0.05)
             qmp.cmd('quit')
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
         with open(mig, 'rb') as f:
             desc = stream_description(f.read())
     out = {}
-    for label, addr, _ in devices:
-        prefix = f'0000:00:{addr}/'
+    for label, _ in devices:
+        prefix = f'0000:00:{addrs[label]}/'
         secs = {}
         for d in desc['devices']:
             if d['name'].startswith(prefix):
                 secs[d['name'][len(prefix):]] = _normal_section(d)
         if not secs:
-            raise RuntimeError(f'{label}: no section of 0000:00:{addr} in the stream')
+            raise RuntimeError(f'{label}: no section of 0000:00:{addrs[label]} in the stream')
         out[label] = secs
     # The machine's own mdev sections, of no device (mdev-inventory).
     machine = {d['name']: _normal_section(d) for d in desc['devices']
@@ -327,12 +363,13 @@ def _compare_section(o, n, where, out):
 
 def compare_vmdesc(old, new):
     """Baseline {label: {section: layout}} against the current build's; a
-    list of messages, empty when every baseline stream still loads."""
+    list of messages, empty when every baseline stream still loads. A label
+    only the current build has is not judged (unreleased())."""
     out = []
     for label, secs in old.items():
         if label not in new:
-            out.append(f'{label}: device not checked any more (DEVICES in '
-                       'tests/migration/vmstate_compat.py)')
+            out.append(f'{label}: in the baseline, but this build has no such '
+                       'parent or class (its streams no longer load)')
             continue
         for name, o in secs.items():
             if name not in new[label]:
@@ -345,11 +382,13 @@ def compare_vmdesc(old, new):
                 out.append(f'{label}: new section "{name}" not in the baseline '
                            '(a stream without it must still load: run '
                            'tests/migration/update-baseline once it does)')
-    for label in new:
-        if label not in old:
-            out.append(f'{label}: not in the baseline (run '
-                       'tests/migration/update-baseline)')
     return out
+
+
+def unreleased(old, new):
+    """Labels of `new` without a baseline in `old` (parents or classes not
+    released yet: compare_vmdesc() does not judge them)."""
+    return sorted(label for label in new if label not in old)
 
 
 def write_json(path, data):

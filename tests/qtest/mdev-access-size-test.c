@@ -22,6 +22,7 @@
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
+#include "mdev-qtest-common.h"
 
 typedef struct Fn {
     QPCIDevice *dev;
@@ -32,8 +33,7 @@ static Fn open_fn(QPCIBus *bus, int slot, int bar, uint16_t vendor)
 {
     Fn f;
 
-    f.dev = qpci_device_find(bus, QPCI_DEVFN(slot, 0));
-    g_assert_nonnull(f.dev);
+    f.dev = mdev_qtest_find_fn(bus, slot);
     g_assert_cmphex(qpci_config_readw(f.dev, PCI_VENDOR_ID), ==, vendor);
     qpci_device_enable(f.dev);
     f.bar = qpci_iomap(f.dev, bar, NULL);

@@ -74,8 +74,7 @@ typedef struct Ep {
 static void ep_attach(Ep *p, bool msix)
 {
     p->bus = qpci_new_pc(p->qts, NULL);
-    p->dev = qpci_device_find(p->bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(p->dev);
+    p->dev = mdev_qtest_find_fn(p->bus, 4);
     g_assert_cmphex(qpci_config_readw(p->dev, PCI_VENDOR_ID), ==, 0x104c);
     g_assert_cmphex(qpci_config_readw(p->dev, PCI_DEVICE_ID), ==, 0xb500);
     qpci_device_enable(p->dev);
@@ -98,9 +97,7 @@ static void ep_open(Ep *p, const char *props, bool msix)
 
 static void ep_close(Ep *p)
 {
-    g_free(p->dev);
-    qpci_free_pc(p->bus);
-    qtest_quit(p->qts);
+    mdev_qtest_close(p->qts, p->bus, p->dev);
 }
 
 static uint32_t rd(Ep *p, uint64_t reg)
@@ -766,16 +763,6 @@ static void test_reset_disables_msix(void)
     ep_close(&p);
 }
 
-static QPCIBar mem_bar_from_config(QPCIDevice *dev, int bar)
-{
-    QPCIBar b = {
-        .addr = qpci_config_readl(dev, PCI_BASE_ADDRESS_0 + 4 * bar) &
-                PCI_BASE_ADDRESS_MEM_MASK,
-        .is_io = false,
-    };
-    return b;
-}
-
 static void test_migration_pending_vector(void)
 {
     g_autofree char *file = mdev_qtest_temp_file("mdev-epf-test-XXXXXX.mig");
@@ -795,9 +782,7 @@ static void test_migration_pending_vector(void)
     wr(&src, PCI_ENDPOINT_TEST_MAGIC, 0xa0a0a0a0);
     bar5 = qpci_iomap(src.dev, 5, NULL);
     qpci_io_writel(src.dev, bar5, 0xffffc, 0x0badf00d);
-    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments': "
-                             "{'uri': %s}}", uri);
-    mdev_qtest_wait_migration(src.qts, "completed");
+    mdev_qtest_migrate(src.qts, uri);
     ep_close(&src);
 
     dst.qts = qtest_initf("-M q35 -nodefaults -device mdev-epf-test,addr=04.0,"
@@ -806,10 +791,9 @@ static void test_migration_pending_vector(void)
     mdev_qtest_wait_migration(dst.qts, "completed");
     unlink(file);
     dst.bus = qpci_new_pc(dst.qts, NULL);
-    dst.dev = qpci_device_find(dst.bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(dst.dev);
+    dst.dev = mdev_qtest_find_fn(dst.bus, 4);
     /* The BARs where the source's guest put them (migrated config). */
-    dst.bar0 = mem_bar_from_config(dst.dev, 0);
+    dst.bar0 = mdev_qtest_bar_as_configured(dst.dev, 0);
     dst.dev->msix_table_bar = dst.bar0;
     dst.dev->msix_table_off = table_off;
     dst.dev->msix_pba_bar = dst.bar0;
@@ -823,7 +807,7 @@ static void test_migration_pending_vector(void)
     /* The registers and BAR memory came over. */
     g_assert_cmphex(rd(&dst, PCI_ENDPOINT_TEST_MAGIC), ==, 0xa0a0a0a0);
     g_assert_cmphex(rd(&dst, PCI_ENDPOINT_TEST_STATUS), ==, STATUS_IRQ_RAISED);
-    bar5 = mem_bar_from_config(dst.dev, 5);
+    bar5 = mdev_qtest_bar_as_configured(dst.dev, 5);
     g_assert_cmphex(qpci_io_readl(dst.dev, bar5, 0xffffc), ==, 0x0badf00d);
     /* Unmasked on the destination: the message the source held goes out. */
     set_masked(&dst, 5, false);
@@ -852,9 +836,7 @@ static void test_migration_hostile_streams(void)
     Ep src;
 
     ep_open(&src, ",msix-vectors=16", true);
-    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments': "
-                             "{'uri': %s}}", uri);
-    mdev_qtest_wait_migration(src.qts, "completed");
+    mdev_qtest_migrate(src.qts, uri);
     ep_close(&src);
     g_assert_true(g_file_get_contents(file, &data, &len, NULL));
 

@@ -180,10 +180,7 @@ static void test_migration_blocked_while_armed(void)
     qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-clear',"
         " 'arguments': { 'uuid': %s } }", UUID);
     g_assert_false(fault_get(qts, "dma-error", "armed"));
-    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate',"
-        " 'arguments': { 'uri': 'exec:cat > /dev/null' } }");
-    mdev_qtest_wait_migration(qts, "completed");
-    qtest_quit(qts);
+    mdev_qtest_migrate_and_quit(qts, "exec:cat > /dev/null");
 }
 
 static void test_hmp(void)
@@ -228,11 +225,9 @@ static void test_drop_irq_intx(void)
 {
     QTestState *qts = qtest_init(MTTY);
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIDevice *dev = mdev_qtest_enable_fn(bus, 4);
     QPCIBar bar;
 
-    g_assert_nonnull(dev);
-    qpci_device_enable(dev);
     bar = qpci_iomap(dev, 0, NULL);
     qpci_io_writeb(dev, bar, IER, IER_ERBFI);
 
@@ -257,9 +252,7 @@ static void test_drop_irq_intx(void)
     g_assert_true(intx(dev));
     g_assert_cmphex(qpci_io_readb(dev, bar, RBR), ==, 0x43);
 
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 /* mtty's line faults through QMP, as the 8250 driver reads them: the
@@ -269,11 +262,10 @@ static void test_mtty_line_faults(void)
 {
     QTestState *qts = qtest_init(MTTY);
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIDevice *dev = mdev_qtest_find_fn(bus, 4);
     QDict *resp, *f, *p;
     QPCIBar bar;
 
-    g_assert_nonnull(dev);
     /* Declared with a port parameter fitted to the card (mtty-1: 0). */
     resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-faults' }");
     f = fault_of(resp, "parity-error");
@@ -351,9 +343,7 @@ static void test_mtty_line_faults(void)
     g_assert_cmpint(fault_get(qts, "framing-error", "fired"), ==, 1);
     g_assert_cmpint(fault_get(qts, "break", "fired"), ==, 1);
     g_assert_cmpint(fault_get(qts, "overrun", "fired"), ==, 1);
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 /* modem-lines happens at once: MSR and the modem status interrupt; over
@@ -362,12 +352,10 @@ static void test_mtty_modem_lines(void)
 {
     QTestState *qts = qtest_init(MTTY);
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIDevice *dev = mdev_qtest_enable_fn(bus, 4);
     g_autofree char *out = NULL;
     QPCIBar bar;
 
-    g_assert_nonnull(dev);
-    qpci_device_enable(dev);
     bar = qpci_iomap(dev, 0, NULL);
     /* The loopback plug: RTS -> CTS, DTR -> DSR and DCD. */
     qpci_io_writeb(dev, bar, MCR, MCR_DTR | MCR_RTS);
@@ -406,9 +394,7 @@ static void test_mtty_modem_lines(void)
     assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
         " 'arguments': { 'uuid': %s, 'fault': 'modem-lines',"
         " 'args': { 'cts': 'high' } } }", UUID), "takes true or false");
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 /*
@@ -422,12 +408,10 @@ static void test_mtty_state_migrates(void)
     g_autofree char *uri = g_strdup_printf("file:%s", file);
     QTestState *src = qtest_init(MTTY), *dst;
     QPCIBus *bus = qpci_new_pc(src, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIDevice *dev = mdev_qtest_enable_fn(bus, 4);
     QPCIBar bar;
     uint32_t io;
 
-    g_assert_nonnull(dev);
-    qpci_device_enable(dev);
     bar = qpci_iomap(dev, 0, NULL);
     qpci_io_writeb(dev, bar, FCR, FCR_FIFO);
     qtest_qmp_assert_success(src, "{ 'execute': 'mdev-fault-inject',"
@@ -441,19 +425,14 @@ static void test_mtty_state_migrates(void)
     qtest_qmp_assert_success(src, "{ 'execute': 'mdev-fault-clear',"
         " 'arguments': { 'uuid': %s } }", UUID);
     io = qpci_config_readl(dev, PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_IO_MASK;
-    qtest_qmp_assert_success(src, "{ 'execute': 'migrate',"
-        " 'arguments': { 'uri': %s } }", uri);
-    mdev_qtest_wait_migration(src, "completed");
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(src);
+    mdev_qtest_migrate(src, uri);
+    mdev_qtest_close(src, bus, dev);
 
     dst = qtest_initf("%s -incoming %s", MTTY, uri);
     mdev_qtest_wait_migration(dst, "completed");
     unlink(file);
     bus = qpci_new_pc(dst, NULL);
-    dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(dev);
+    dev = mdev_qtest_find_fn(bus, 4);
     bar = qpci_legacy_iomap(dev, io);
     g_assert_cmphex(qpci_io_readb(dev, bar, LSR), ==, LSR_IDLE | LSR_DR | LSR_FIFOE);
     g_assert_cmphex(qpci_io_readb(dev, bar, RBR), ==, 'a');
@@ -463,9 +442,7 @@ static void test_mtty_state_migrates(void)
     g_assert_cmphex(qpci_io_readb(dev, bar, LSR), ==, LSR_IDLE);
     /* DSR held by the far end, not by DTR (clear). */
     g_assert_cmphex(qpci_io_readb(dev, bar, MSR), ==, MSR_DSR);
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(dst);
+    mdev_qtest_close(dst, bus, dev);
 }
 
 /* The virtio class's faults: listed, performed at once, counted. */

@@ -53,9 +53,7 @@ static void gpio_attach(Gpio *g)
     uint64_t size;
 
     g->bus = qpci_new_pc(g->qts, NULL);
-    g->dev = qpci_device_find(g->bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(g->dev);
-    qpci_device_enable(g->dev);
+    g->dev = mdev_qtest_enable_fn(g->bus, 4);
     g->bar2 = qpci_iomap(g->dev, 2, &size);
     g_assert_cmpuint(size, ==, 8);
     qtest_irq_intercept_in(g->qts, "ioapic");
@@ -70,9 +68,7 @@ static void gpio_open(Gpio *g, const char *extra)
 
 static void gpio_close(Gpio *g)
 {
-    g_free(g->dev);
-    qpci_free_pc(g->bus);
-    qtest_quit(g->qts);
+    mdev_qtest_close(g->qts, g->bus, g->dev);
 }
 
 static uint8_t rd(Gpio *g, int reg)
@@ -105,14 +101,13 @@ static void test_config(void)
     QTestState *qts = qtest_init("-M q35 -nodefaults "
                                  "-device mdev-gpio,class=vfio,addr=04.0");
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIDevice *dev = mdev_qtest_find_fn(bus, 4);
     static const int absent[] = {
         PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_1, PCI_BASE_ADDRESS_3,
         PCI_BASE_ADDRESS_4, PCI_BASE_ADDRESS_5,
     };
     int i;
 
-    g_assert_nonnull(dev);
     g_assert_cmphex(qpci_config_readw(dev, PCI_VENDOR_ID), ==, GPIO_VENDOR);
     g_assert_cmphex(qpci_config_readw(dev, PCI_DEVICE_ID), ==, GPIO_DEVICE);
     g_assert_cmphex(qpci_config_readw(dev, PCI_SUBSYSTEM_VENDOR_ID), ==,
@@ -134,9 +129,7 @@ static void test_config(void)
         g_assert_cmphex(qpci_config_readl(dev, absent[i]), ==, 0);
     }
 
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 /* ---- outputs and inputs --------------------------------------------------- */
@@ -261,9 +254,7 @@ static void test_migration(void)
     wr(&src, OUT8_15, 0x18);
     wr(&src, FILTER_MASK, 0x42);
     g_assert_true(intx(&src));
-    qtest_qmp_assert_success(src.qts, "{'execute': 'migrate', 'arguments': "
-                             "{'uri': %s}}", uri);
-    mdev_qtest_wait_migration(src.qts, "completed");
+    mdev_qtest_migrate(src.qts, uri);
     gpio_close(&src);
 
     dst.qts = qtest_initf("-M q35 -nodefaults -device mdev-gpio,class=vfio,"
@@ -272,11 +263,9 @@ static void test_migration(void)
     mdev_qtest_wait_migration(dst.qts, "completed");
     unlink(file);
     dst.bus = qpci_new_pc(dst.qts, NULL);
-    dst.dev = qpci_device_find(dst.bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(dst.dev);
+    dst.dev = mdev_qtest_find_fn(dst.bus, 4);
     /* The BAR as the source's guest left it (migrated PCI config). */
-    dst.bar2 = qpci_legacy_iomap(dst.dev,
-        qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_2) & PCI_BASE_ADDRESS_IO_MASK);
+    dst.bar2 = mdev_qtest_bar_as_configured(dst.dev, 2);
     /*
      * The line came up asserted: QEMU's PCI core migrates the pin's level,
      * so the IOAPIC input never changed on the destination and the qtest

@@ -78,9 +78,8 @@ static void enable_mmcfg(QPCIBus *bus)
 /* Bus 1 behind the root port, with windows over libqos's BAR ranges. */
 static QPCIDevice *open_root_port(QPCIBus *bus)
 {
-    QPCIDevice *rp = qpci_device_find(bus, QPCI_DEVFN(ROOT_PORT_SLOT, 0));
+    QPCIDevice *rp = mdev_qtest_find_fn(bus, ROOT_PORT_SLOT);
 
-    g_assert_nonnull(rp);
     qpci_config_writeb(rp, PCI_PRIMARY_BUS, 0);
     qpci_config_writeb(rp, PCI_SECONDARY_BUS, 1);
     qpci_config_writeb(rp, PCI_SUBORDINATE_BUS, 1);
@@ -270,7 +269,7 @@ static void test_dma_to_slot_control(void)
 
     guest_open(&g, true);
     net_start(&g, false);
-    rp = qpci_device_find(g.bus, QPCI_DEVFN(ROOT_PORT_SLOT, 0));
+    rp = mdev_qtest_find_fn(g.bus, ROOT_PORT_SLOT);
     g_assert_cmphex(slot_control(rp) & PCI_EXP_SLTCTL_PCC, ==, 0);
 
     send_into(&g, slot_control_mmcfg(rp), power_off, sizeof(power_off));
@@ -295,7 +294,7 @@ static void test_msi_to_slot_control(void)
 
     guest_open(&g, true);
     net_start(&g, true);
-    rp = qpci_device_find(g.bus, QPCI_DEVFN(ROOT_PORT_SLOT, 0));
+    rp = mdev_qtest_find_fn(g.bus, ROOT_PORT_SLOT);
     /* TX's vector: the message powers the slot off, mid-run. */
     aim_msix(&g, 2, slot_control_mmcfg(rp), SLTCTL_POWER_OFF);
     send_frame(&g);
@@ -398,15 +397,6 @@ static void test_msi_to_own_config_window(void)
 
 /* ---- case 3: streams of another mdev ------------------------------------- */
 
-/* Migrates @qts's machine into @uri (a file: URI), then quits it. */
-static void migrate_and_quit(QTestState *qts, const char *uri)
-{
-    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    mdev_qtest_wait_migration(qts, "completed");
-    qtest_quit(qts);
-}
-
 /*
  * The footer (QEMU_VM_SECTION_FOOTER and the section id) of the full
  * section whose idstr's length byte is at @idstr: QEMU_VM_SECTION_FULL, the
@@ -471,7 +461,7 @@ static void test_stream_of_another_mdev(const void *data)
     uri = g_strdup_printf("file:%s", file);
 
     src = qtest_initf("-M q35 -nodefaults -device %s,addr=04.0", c->source);
-    migrate_and_quit(src, uri);
+    mdev_qtest_migrate_and_quit(src, uri);
 
     dst = g_strdup_printf("-device %s,addr=04.0,id=dst -incoming %s",
                           c->destination, uri);
@@ -515,7 +505,7 @@ static void test_stream_with_state_the_mdev_lacks(void)
 
     src = qtest_init("-M q35 -nodefaults "
                      "-device mdev-mtty,class=vfio,mdev-type=mtty-1,addr=04.0");
-    migrate_and_quit(src, uri);
+    mdev_qtest_migrate_and_quit(src, uri);
 
     g_assert_true(g_file_get_contents(file, &data, &len, NULL));
     footer = stream_section_footer(data, len,
@@ -579,7 +569,7 @@ static void test_stream_with_state_version(const void *data)
     MdevQemuRun r;
 
     src = qtest_initf("-M q35 -nodefaults -device %s", dev);
-    migrate_and_quit(src, uri);
+    mdev_qtest_migrate_and_quit(src, uri);
 
     g_assert_true(g_file_get_contents(file, &data_bytes, &len, NULL));
     /* QEMU_VM_SUBSECTION, name length, name, subsection version (be32). */
@@ -631,7 +621,7 @@ static void test_stream_of_older_state_version_loads(void)
     net_start(&g, false);
     status = g.d->bus->get_status(g.d);
     features = g.d->bus->get_guest_features(g.d);
-    migrate_and_quit(g.qts, uri);
+    mdev_qtest_migrate_and_quit(g.qts, uri);
 
     g_assert_true(g_file_get_contents(file, &bytes, &len, NULL));
     name = mdev_qtest_stream_find(bytes, len, sub);

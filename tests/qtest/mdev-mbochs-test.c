@@ -58,9 +58,7 @@ static void mbochs_start_with(Mbochs *m, const char *type, const char *extra)
                          "mdev-type=%s,id=mb,addr=%02x.0%s", type, MBOCHS_SLOT,
                          extra);
     m->bus = qpci_new_pc(m->qts, NULL);
-    m->dev = qpci_device_find(m->bus, QPCI_DEVFN(MBOCHS_SLOT, 0));
-    g_assert_nonnull(m->dev);
-    qpci_device_enable(m->dev);
+    m->dev = mdev_qtest_enable_fn(m->bus, MBOCHS_SLOT);
     m->vram = qpci_iomap(m->dev, 0, &m->vram_size);
     m->mmio = qpci_iomap(m->dev, 2, &size);
     g_assert_cmpuint(size, ==, 4096);
@@ -73,9 +71,7 @@ static void mbochs_start(Mbochs *m, const char *type)
 
 static void mbochs_stop(Mbochs *m)
 {
-    g_free(m->dev);
-    qpci_free_pc(m->bus);
-    qtest_quit(m->qts);
+    mdev_qtest_close(m->qts, m->bus, m->dev);
 }
 
 static uint16_t dispi_rd(Mbochs *m, int reg)
@@ -531,8 +527,7 @@ static void test_migration(void)
     qtest_qmp_eventwait(dst.qts, "RESUME");
 
     dst.bus = qpci_new_pc(dst.qts, NULL);
-    dst.dev = qpci_device_find(dst.bus, QPCI_DEVFN(MBOCHS_SLOT, 0));
-    g_assert_nonnull(dst.dev);
+    dst.dev = mdev_qtest_find_fn(dst.bus, MBOCHS_SLOT);
     /* The BARs kept their addresses: config space migrated too. */
     dst.vram = src.vram;
     dst.mmio = src.mmio;
@@ -540,9 +535,7 @@ static void test_migration(void)
     g_assert_cmphex(dispi_rd(&dst, DISPI_VIRT_WIDTH), ==, 144);
     g_assert_cmphex(dispi_rd(&dst, DISPI_Y_OFFSET), ==, 2);
     assert_shows_pattern(&dst, 128, 80);
-    g_free(dst.dev);
-    qpci_free_pc(dst.bus);
-    qtest_quit(dst.qts);
+    mdev_qtest_close(dst.qts, dst.bus, dst.dev);
     mbochs_stop(&src);
 }
 

@@ -47,17 +47,13 @@ static void mdpy_open(Mdpy *m, const char *extra)
                          "id=mdpy0,addr=04.0,uuid=" MDPY_UUID "%s",
                          extra ? extra : "");
     m->bus = qpci_new_pc(m->qts, NULL);
-    m->dev = qpci_device_find(m->bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(m->dev);
-    qpci_device_enable(m->dev);
+    m->dev = mdev_qtest_enable_fn(m->bus, 4);
     m->bar0 = qpci_iomap(m->dev, 0, &m->bar0_size);
 }
 
 static void mdpy_close(Mdpy *m)
 {
-    g_free(m->dev);
-    qpci_free_pc(m->bus);
-    qtest_quit(m->qts);
+    mdev_qtest_close(m->qts, m->bus, m->dev);
 }
 
 static void image_free(Image *img)
@@ -348,9 +344,7 @@ static void test_reset(void)
     assert_untouched(&img);
     g_assert_cmphex(pixel(&img, 320, 240), ==, untouched(240, 480));
     image_free(&img);
-    g_free(m.dev);
-    qpci_free_pc(m.bus);
-    qtest_quit(m.qts);
+    mdev_qtest_close(m.qts, m.bus, m.dev);
 }
 
 /* Non-mmap accesses are not possible from a guest (BAR0 is RAM); what the
@@ -426,8 +420,7 @@ static void test_migration(void)
     } while (strcmp(status, "completed") != 0);
     unlink(file);
     dst.bus = qpci_new_pc(dst.qts, NULL);
-    dst.dev = qpci_device_find(dst.bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(dst.dev);
+    dst.dev = mdev_qtest_find_fn(dst.bus, 4);
     g_assert_cmpuint(qpci_config_readl(dst.dev, 0x48), ==, 1024);
 
     screendump(&dst, &img);

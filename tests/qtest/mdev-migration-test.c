@@ -19,14 +19,6 @@
 /* mvnet's address from SRC_UUID: 02 and its last five bytes. */
 #define SRC_MAC "02:a1:b2:c3:d4:e5"
 
-static void migrate_and_quit(QTestState *qts, const char *uri)
-{
-    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", uri);
-    mdev_qtest_wait_migration(qts, "completed");
-    qtest_quit(qts);
-}
-
 /* The UUID query-mdevs reports for the only mdev. */
 static char *only_mdev_uuid(QTestState *qts)
 {
@@ -63,7 +55,7 @@ static char *mvnet_stream(void)
                      "addr=04.0,id=net,uuid=" SRC_UUID);
     mac = qom_get_str(src, "/machine/peripheral/net", "mac");
     g_assert_cmpstr(mac, ==, SRC_MAC);
-    migrate_and_quit(src, uri);
+    mdev_qtest_migrate_and_quit(src, uri);
     return file;
 }
 
@@ -251,7 +243,7 @@ static void test_destination_without_the_hotplugged_mdev(void)
     qtest_qmp_device_add(src, "mdev-mtty", "tty1",
                          "{'class': 'vfio', 'mdev-type': 'mtty-1', "
                          "'bus': 'rp'}");
-    migrate_and_quit(src, uri);
+    mdev_qtest_migrate_and_quit(src, uri);
 
     args = g_strdup_printf("-device pcie-root-port,id=rp,chassis=1,slot=1,"
                            "addr=03.0 -incoming %s", uri);
@@ -283,7 +275,7 @@ static char *hotplug_stream(void)
     qtest_qmp_device_add(src, "mdev-mtty", "tty1",
                          "{'class': 'vfio', 'mdev-type': 'mtty-1', "
                          "'bus': 'rp', 'uuid': '" SRC_UUID "'}");
-    migrate_and_quit(src, uri);
+    mdev_qtest_migrate_and_quit(src, uri);
     return file;
 }
 

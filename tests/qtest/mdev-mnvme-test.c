@@ -79,9 +79,7 @@ static void nvme_attach(Nvme *n)
     uint64_t size;
 
     n->bus = qpci_new_pc(n->qts, NULL);
-    n->dev = qpci_device_find(n->bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(n->dev);
-    qpci_device_enable(n->dev); /* memory space and bus mastering */
+    n->dev = mdev_qtest_enable_fn(n->bus, 4); /* memory space and bus mastering */
     n->bar = qpci_iomap(n->dev, 0, &size);
     g_assert_cmpuint(size, ==, 0x4000);
     qtest_irq_intercept_in(n->qts, "ioapic");
@@ -97,9 +95,7 @@ static void nvme_open(Nvme *n, const char *extra)
 
 static void nvme_close(Nvme *n)
 {
-    g_free(n->dev);
-    qpci_free_pc(n->bus);
-    qtest_quit(n->qts);
+    mdev_qtest_close(n->qts, n->bus, n->dev);
 }
 
 static uint32_t rd(Nvme *n, uint32_t reg)
@@ -461,9 +457,7 @@ static void test_msix(void)
     n.qts = qtest_initf("-M q35 -nodefaults -device mdev-mnvme,class=vfio,"
                         "addr=04.0,uuid=" MNVME_UUID);
     n.bus = qpci_new_pc(n.qts, NULL);
-    n.dev = qpci_device_find(n.bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(n.dev);
-    qpci_device_enable(n.dev);
+    n.dev = mdev_qtest_enable_fn(n.bus, 4);
     cap = qpci_find_capability(n.dev, PCI_CAP_ID_MSIX, 0);
     g_assert_cmpuint(cap, !=, 0);
     /* 17 vectors (admin + 16 I/O queues), table and PBA in BAR0 (BIR 0). */
@@ -510,13 +504,6 @@ static void test_msix(void)
 
 /* ---- migration ------------------------------------------------------------------ */
 
-static void migrate_to_file(Nvme *n, const char *uri)
-{
-    qtest_qmp_assert_success(n->qts, "{'execute': 'migrate', 'arguments': "
-                             "{'uri': %s}}", uri);
-    mdev_qtest_wait_migration(n->qts, "completed");
-}
-
 /*
  * A controller with I/O queues, a held AER and data in its file namespace
  * migrates; the destination goes on from the same queue positions, finds
@@ -541,7 +528,7 @@ static void test_migration(void)
     submit(&src, 0, 0x0c, 0, 0, 0, 0, 0, 0); /* AER, held */
     g_assert_false(reap(&src, 0, &c));
     qtest_memread(src.qts, BUF2, before, sizeof(before));
-    migrate_to_file(&src, uri);
+    mdev_qtest_migrate(src.qts, uri);
     dst = src; /* the driver's view of the queues travels with the guest */
     nvme_close(&src);
 
@@ -550,12 +537,9 @@ static void test_migration(void)
     mdev_qtest_wait_migration(dst.qts, "completed");
     unlink(mig);
     dst.bus = qpci_new_pc(dst.qts, NULL);
-    dst.dev = qpci_device_find(dst.bus, QPCI_DEVFN(4, 0));
-    g_assert_nonnull(dst.dev);
+    dst.dev = mdev_qtest_find_fn(dst.bus, 4);
     /* BAR0 where the source's guest put it (migrated PCI config). */
-    dst.bar.addr = (qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_0) & ~0xfull) |
-                   (uint64_t)qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_1) << 32;
-    dst.bar.is_io = false;
+    dst.bar = mdev_qtest_bar_as_configured(dst.dev, 0);
     g_assert_cmphex(rd(&dst, REG_CSTS), ==, CSTS_RDY);
     /* Read the namespace again from where the queues stood. */
     qtest_memset(dst.qts, BUF2, 0, sizeof(after));

@@ -108,8 +108,7 @@ static void mtty_open(Mtty *m, QTestState *qts, QPCIBus *bus, int slot,
     m->qts = qts;
     m->slot = slot;
     m->ports = ports;
-    m->dev = qpci_device_find(bus, QPCI_DEVFN(slot, 0));
-    g_assert_nonnull(m->dev);
+    m->dev = mdev_qtest_find_fn(bus, slot);
     g_assert_cmphex(qpci_config_readw(m->dev, PCI_VENDOR_ID), ==, MTTY_VENDOR);
     g_assert_cmphex(qpci_config_readw(m->dev, PCI_DEVICE_ID), ==, MTTY_DEVICE);
     mtty_map(m);
@@ -179,8 +178,7 @@ static int mtty_route_intx(QPCIBus *bus, const char *machine, int slot,
         return 16 + (slot % 4) + 4;
     }
     g_assert_cmpstr(machine, ==, "pc");
-    piix = qpci_device_find(bus, QPCI_DEVFN(1, 0));
-    g_assert_nonnull(piix);
+    piix = mdev_qtest_find_fn(bus, 1);
     qpci_config_writeb(piix, 0x60 + ((slot - 1) & 3), pc_irq);
     g_assert_cmpuint(qpci_config_readb(piix, 0x60 + ((slot - 1) & 3)), ==,
                      pc_irq);
@@ -196,9 +194,8 @@ static void check_ids(const char *machine, const char *type)
         "-device mdev-mtty,class=vfio,mdev-type=%s,addr=04.0", type);
     QTestState *qts = mtty_start(machine, args);
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIDevice *dev = mdev_qtest_find_fn(bus, 4);
 
-    g_assert_nonnull(dev);
     g_assert_cmphex(qpci_config_readl(dev, PCI_VENDOR_ID), ==, 0x32534348);
     g_assert_cmphex(qpci_config_readw(dev, PCI_VENDOR_ID), ==, MTTY_VENDOR);
     g_assert_cmphex(qpci_config_readw(dev, PCI_DEVICE_ID), ==, MTTY_DEVICE);
@@ -221,9 +218,7 @@ static void check_ids(const char *machine, const char *type)
                     ==, 0);
     g_assert_cmphex(qpci_config_readw(dev, PCI_COMMAND), ==, 0);
 
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 static void test_ids_q35(void)
@@ -247,10 +242,9 @@ static void check_bars(const char *type, int ports)
         "-device mdev-mtty,class=vfio,mdev-type=%s,addr=04.0", type);
     QTestState *qts = mtty_start("q35", args);
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    QPCIDevice *dev = mdev_qtest_find_fn(bus, 4);
     int i;
 
-    g_assert_nonnull(dev);
     for (i = 0; i < 6; i++) {
         bool port = i < ports;
 
@@ -271,9 +265,7 @@ static void check_bars(const char *type, int ports)
     qpci_config_writel(dev, PCI_ROM_ADDRESS, 0xffffffff);
     g_assert_cmphex(qpci_config_readl(dev, PCI_ROM_ADDRESS), ==, 0);
 
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 static void test_bars_mtty2(void)

@@ -228,9 +228,7 @@ static void test_migration(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpuint(len, ==, 3);
     g_assert_false(qvirtqueue_get_buf(c.qts, tx0, &got, &len));
 
-    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", out_uri);
-    mdev_qtest_wait_migration(src, "completed");
+    mdev_qtest_migrate(src, out_uri);
 
     dst = qtest_initf("%s -incoming defer", qos_get_current_command_line());
     qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "

@@ -6,6 +6,7 @@
 #include "qemu/osdep.h"
 #include "qobject/qdict.h"
 #include "mdev-qtest-common.h"
+#include "libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
 #include "standard-headers/linux/virtio_pci.h"
 
@@ -202,4 +203,57 @@ uint8_t mdev_qtest_virtio_pci_cfg_cap(QPCIDevice *dev)
         }
     }
     g_assert_not_reached();
+}
+
+QPCIDevice *mdev_qtest_find_fn(QPCIBus *bus, int slot)
+{
+    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(slot, 0));
+
+    g_assert_nonnull(dev);
+    return dev;
+}
+
+QPCIDevice *mdev_qtest_enable_fn(QPCIBus *bus, int slot)
+{
+    QPCIDevice *dev = mdev_qtest_find_fn(bus, slot);
+
+    qpci_device_enable(dev);
+    return dev;
+}
+
+void mdev_qtest_close(QTestState *qts, QPCIBus *bus, QPCIDevice *dev)
+{
+    g_free(dev);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+}
+
+QPCIBar mdev_qtest_bar_as_configured(QPCIDevice *dev, int bar)
+{
+    uint32_t lo = qpci_config_readl(dev, PCI_BASE_ADDRESS_0 + 4 * bar);
+    QPCIBar b = { 0 };
+
+    if (lo & PCI_BASE_ADDRESS_SPACE_IO) {
+        return qpci_legacy_iomap(dev, lo & PCI_BASE_ADDRESS_IO_MASK);
+    }
+    b.addr = lo & PCI_BASE_ADDRESS_MEM_MASK;
+    if ((lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+        b.addr |= (uint64_t)qpci_config_readl(dev, PCI_BASE_ADDRESS_0 +
+                                              4 * (bar + 1)) << 32;
+    }
+    b.is_io = false;
+    return b;
+}
+
+void mdev_qtest_migrate(QTestState *qts, const char *uri)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    mdev_qtest_wait_migration(qts, "completed");
+}
+
+void mdev_qtest_migrate_and_quit(QTestState *qts, const char *uri)
+{
+    mdev_qtest_migrate(qts, uri);
+    qtest_quit(qts);
 }

@@ -44,6 +44,13 @@ char *mdev_qtest_repeat_device(const char *dev, int n);
 /* Polls query-migrate on @qts until its status is @want; "failed" fails. */
 void mdev_qtest_wait_migration(QTestState *qts, const char *want);
 
+/*
+ * Migrates @qts to @uri and waits until that completed; the _and_quit form
+ * then quits it (a source whose stream a test loads or edits).
+ */
+void mdev_qtest_migrate(QTestState *qts, const char *uri);
+void mdev_qtest_migrate_and_quit(QTestState *qts, const char *uri);
+
 /* A new empty file from the g_file_open_tmp() template @tmpl; its path. */
 char *mdev_qtest_temp_file(const char *tmpl);
 
@@ -53,6 +60,27 @@ char *mdev_qtest_temp_file(const char *tmpl);
  * test if it is not there.
  */
 const char *mdev_qtest_stream_find(const char *data, size_t len, const char *name);
+
+/*
+ * The function at slot @slot (function 0) of @bus, which must be there.
+ * mdev_qtest_enable_fn() also enables it as a driver's probe does (I/O and
+ * memory space, bus mastering).
+ */
+QPCIDevice *mdev_qtest_find_fn(QPCIBus *bus, int slot);
+QPCIDevice *mdev_qtest_enable_fn(QPCIBus *bus, int slot);
+
+/*
+ * The end of a test's QEMU: frees @dev (may be NULL) and @bus (from
+ * qpci_new_pc), then quits @qts.
+ */
+void mdev_qtest_close(QTestState *qts, QPCIBus *bus, QPCIDevice *dev);
+
+/*
+ * BAR @bar of @dev where its config space says it is, without assigning it
+ * again: on a migration's destination, where the source's guest put it.
+ * I/O or memory, a 64-bit one with its upper half.
+ */
+QPCIBar mdev_qtest_bar_as_configured(QPCIDevice *dev, int bar);
 
 /* The virtio PCI configuration access capability of @dev (cfg_type 5). */
 uint8_t mdev_qtest_virtio_pci_cfg_cap(QPCIDevice *dev);

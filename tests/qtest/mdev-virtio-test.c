@@ -258,12 +258,11 @@ static void test_pci_face(void)
 {
     QTestState *qts = boot(NULL);
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(MVNET_SLOT, 0));
+    QPCIDevice *dev = mdev_qtest_find_fn(bus, MVNET_SLOT);
     uint8_t cap;
     unsigned seen = 0;
     uint32_t bar;
 
-    g_assert_nonnull(dev);
     g_assert_cmphex(qpci_config_readw(dev, PCI_VENDOR_ID), ==, 0x1af4);
     g_assert_cmphex(qpci_config_readw(dev, PCI_DEVICE_ID), ==, 0x1041);
     g_assert_cmphex(qpci_config_readb(dev, PCI_REVISION_ID), ==, 1);
@@ -337,9 +336,7 @@ static void test_pci_face(void)
     g_assert_cmphex(qpci_config_readl(dev, cap + PCI_MSIX_PBA) &
                     PCI_MSIX_PBA_BIR, ==, 1);
 
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 /* mtty's virtio face: a console, with two ports' queues plus control. */
@@ -348,11 +345,10 @@ static void test_console_face(void)
     QTestState *qts = qtest_initf("-M q35 -nodefaults -device mdev-mtty,"
                                   "class=virtio,mdev-type=mtty-2,addr=04.0");
     QPCIBus *bus = qpci_new_pc(qts, NULL);
-    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(MVNET_SLOT, 0));
+    QPCIDevice *dev = mdev_qtest_find_fn(bus, MVNET_SLOT);
     QPCIBar bar;
     uint8_t cap;
 
-    g_assert_nonnull(dev);
     g_assert_cmphex(qpci_config_readw(dev, PCI_VENDOR_ID), ==, 0x1af4);
     g_assert_cmphex(qpci_config_readw(dev, PCI_DEVICE_ID), ==, 0x1043);
     g_assert_cmphex(qpci_config_readw(dev, PCI_CLASS_DEVICE), ==, 0x0780);
@@ -363,9 +359,7 @@ static void test_console_face(void)
     bar = qpci_iomap(dev, 4, NULL);
     g_assert_cmpuint(qpci_io_readw(dev, bar, VIRTIO_PCI_COMMON_NUMQ), ==, 6);
     qpci_iounmap(dev, bar);
-    g_free(dev);
-    qpci_free_pc(bus);
-    qtest_quit(qts);
+    mdev_qtest_close(qts, bus, dev);
 }
 
 /* ---- the PCI configuration access capability ------------------------------- */
@@ -519,9 +513,7 @@ static void test_migration(void)
     net_start(&n, true);
     loop_frame(&n, 0x60, true);
 
-    qtest_qmp_assert_success(n.qts, "{ 'execute': 'migrate', 'arguments': "
-                             "{ 'uri': %s } }", out_uri);
-    mdev_qtest_wait_migration(n.qts, "completed");
+    mdev_qtest_migrate(n.qts, out_uri);
     qtest_quit(n.qts);
 
     dst = qtest_initf("-M q35 -nodefaults " MVNET_ARGS " -incoming defer");

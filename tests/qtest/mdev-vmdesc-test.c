@@ -112,9 +112,7 @@ static void test_frontend_sections(void)
                      "-device mdev-mnvme,class=vfio,addr=04.0 "
                      "-device mdev-mtty,class=virtio,mdev-type=mtty-2,"
                      "addr=05.0");
-    qtest_qmp_assert_success(qts, "{'execute': 'migrate', 'arguments': "
-                             "{'uri': %s}}", uri);
-    mdev_qtest_wait_migration(qts, "completed");
+    mdev_qtest_migrate(qts, uri);
     qtest_quit(qts);
     desc = stream_description(mig);
     unlink(mig);

@@ -3,6 +3,7 @@
 // pci_endpoint_test drives it: the BARs, the raise commands, READ/WRITE/COPY
 // with crc32 and the DMA flag, the INTx level, hostile register values,
 // re-entry through its own interrupt, reset during a transfer.
+#include "guest_ram.hpp"
 #include "samples/epf-test/epf_test.hpp"
 
 #include <gmock/gmock.h>
@@ -36,27 +37,14 @@ public:
         if (on_dma) {
             on_dma();
         }
-        if (!in_ram(addr, out.size())) {
-            return false;
-        }
-        std::memcpy(out.data(), &ram[addr - kRamBase], out.size());
-        return true;
+        return mdev::test::ram_read(ram, kRamBase, addr, out);
     }
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override
     {
         writes.push_back(in.size());
-        if (!in_ram(addr, in.size())) {
-            return false;
-        }
-        std::memcpy(&ram[addr - kRamBase], in.data(), in.size());
-        return true;
+        return mdev::test::ram_write(ram, kRamBase, addr, in);
     }
     void guest_error(const std::string &m) override { errors.push_back(m); }
-    bool in_ram(std::uint64_t addr, std::size_t len) const
-    {
-        return addr >= kRamBase && addr - kRamBase <= ram.size() &&
-               len <= ram.size() - (addr - kRamBase);
-    }
 
     std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(kRamSize, 0);
     std::vector<std::size_t> reads, writes;

@@ -10,6 +10,7 @@
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/virtio_ops.hpp"
 #include "samples/common/vring_device.hpp"
+#include "guest_ram.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -33,24 +34,15 @@ public:
 
     bool in_ram(std::uint64_t addr, std::size_t len) const
     {
-        return addr >= kRamBase && addr - kRamBase <= ram.size() &&
-               len <= ram.size() - (addr - kRamBase);
+        return mdev::test::ram_contains(ram.size(), kRamBase, addr, len);
     }
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
     {
-        if (!in_ram(addr, out.size())) {
-            return false;
-        }
-        std::memcpy(out.data(), &ram[addr - kRamBase], out.size());
-        return true;
+        return mdev::test::ram_read(ram, kRamBase, addr, out);
     }
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override
     {
-        if (!in_ram(addr, in.size())) {
-            return false;
-        }
-        std::memcpy(&ram[addr - kRamBase], in.data(), in.size());
-        return true;
+        return mdev::test::ram_write(ram, kRamBase, addr, in);
     }
 
     std::uint8_t *at(std::uint64_t addr) { return &ram[addr - kRamBase]; }

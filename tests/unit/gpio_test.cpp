@@ -4,6 +4,7 @@
 // outputs looped back to the inputs, the change-of-state interrupt and the
 // driver's clear sequence, reset, and guest mistakes.
 #include "recording_host.hpp"
+#include "parent_fixture.hpp"
 #include "test_uuid.hpp"
 #include "samples/gpio/gpio.hpp"
 
@@ -33,11 +34,8 @@ class GpioTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<GpioParent>();
-        parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(vfio::vfio_pci_driver());
+        ASSERT_NO_FATAL_FAILURE(
+            test::register_parent(core, std::make_unique<GpioParent>(), parent));
     }
 
     Result<Device *> create(unsigned n)
@@ -48,17 +46,7 @@ protected:
     // A bound card and its PCI function, INTx connected as the glue does.
     PciFunction &make(unsigned n = 1)
     {
-        Result<Device *> res = create(n);
-        if (!res) {
-            throw std::runtime_error("create refused: " + res.error().message);
-        }
-        dev = *res;
-        PciFunction *f = vfio::pci_function(*dev);
-        if (!f) {
-            throw std::runtime_error("not bound to vfio-pci");
-        }
-        f->connect_irqs();
-        return *f;
+        return test::bound_function(create(n), dev);
     }
 
     std::uint8_t inb(PciFunction &f, std::uint64_t reg)

@@ -10,6 +10,7 @@
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
 #include "recording_host.hpp"
+#include "parent_fixture.hpp"
 #include "test_uuid.hpp"
 #include "samples/mbochs/mbochs_dispi.hpp"
 #include "samples/mbochs/mbochs_edid.hpp"
@@ -53,11 +54,8 @@ class MbochsTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<MbochsParent>();
-        parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(vfio::vfio_pci_driver());
+        ASSERT_NO_FATAL_FAILURE(
+            test::register_parent(core, std::make_unique<MbochsParent>(), parent));
     }
 
     Result<Device *> create(const std::string &type, unsigned n)
@@ -81,16 +79,7 @@ protected:
 
     PciFunction &make(const std::string &type = "mbochs-small", unsigned n = 1)
     {
-        Result<Device *> r = create(type, n);
-        if (!r) {
-            throw std::runtime_error("create refused: " + r.error().message);
-        }
-        dev = *r;
-        PciFunction *f = vfio::pci_function(*dev);
-        if (!f) {
-            throw std::runtime_error("not bound to vfio-pci");
-        }
-        return *f;
+        return test::bound_function(create(type, n), dev, false);
     }
 
     MbochsMdev &mdev() { return dev->vendor_state<MbochsMdev>(); }

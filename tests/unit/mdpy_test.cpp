@@ -5,6 +5,7 @@
 // plane, the lazy framebuffer that reset blacks out, and the post-migration
 // resync.
 #include "recording_host.hpp"
+#include "parent_fixture.hpp"
 #include "test_uuid.hpp"
 #include "samples/mdpy/mdpy.hpp"
 
@@ -42,11 +43,8 @@ protected:
 
     void init(unsigned count)
     {
-        auto p = std::make_unique<MdpyParent>(count);
-        parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(vfio::vfio_pci_driver());
+        ASSERT_NO_FATAL_FAILURE(
+            test::register_parent(core, std::make_unique<MdpyParent>(count), parent));
     }
 
     Result<Device *> create(const std::string &type, unsigned n)
@@ -56,16 +54,7 @@ protected:
 
     PciFunction &make(const std::string &type, unsigned n = 1)
     {
-        Result<Device *> r = create(type, n);
-        if (!r) {
-            throw std::runtime_error("create refused: " + r.error().message);
-        }
-        dev = *r;
-        PciFunction *f = vfio::pci_function(*dev);
-        if (!f) {
-            throw std::runtime_error("not bound to vfio-pci");
-        }
-        return *f;
+        return test::bound_function(create(type, n), dev, false);
     }
 
     const MdevType &type(const char *id) { return *parent->find_type(id); }

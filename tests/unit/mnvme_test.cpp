@@ -12,6 +12,8 @@
 #include "vfio/msix.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
+#include "parent_fixture.hpp"
+#include "guest_ram.hpp"
 #include "test_uuid.hpp"
 
 #include <gmock/gmock.h>
@@ -53,19 +55,11 @@ public:
     bool bus_master() override { return bme; }
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
     {
-        if (addr > ram.size() || out.size() > ram.size() - addr) {
-            return false;
-        }
-        std::memcpy(out.data(), &ram[addr], out.size());
-        return true;
+        return mdev::test::ram_read(ram, 0, addr, out);
     }
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override
     {
-        if (addr > ram.size() || in.size() > ram.size() - addr) {
-            return false;
-        }
-        std::memcpy(&ram[addr], in.data(), in.size());
-        return true;
+        return mdev::test::ram_write(ram, 0, addr, in);
     }
     std::uint64_t get(std::uint64_t a, unsigned n) { return load_le(std::span(ram).subspan(a, n)); }
     void set(std::uint64_t a, unsigned n, std::uint64_t v) { store_le(std::span(ram).subspan(a, n), v); }
@@ -75,11 +69,8 @@ class MnvmeTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<MnvmeParent>(512);
-        parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(vfio::vfio_pci_driver());
+        ASSERT_NO_FATAL_FAILURE(
+            test::register_parent(core, std::make_unique<MnvmeParent>(512), parent));
     }
 
     Result<Device *> create(unsigned n, const char *type = "mnvme-64m",
@@ -96,17 +87,7 @@ protected:
 
     PciFunction &make(unsigned n = 1)
     {
-        Result<Device *> res = create(n);
-        if (!res) {
-            throw std::runtime_error("create refused: " + res.error().message);
-        }
-        dev = *res;
-        PciFunction *f = vfio::pci_function(*dev);
-        if (!f) {
-            throw std::runtime_error("not bound to vfio-pci");
-        }
-        f->connect_irqs();
-        return *f;
+        return test::bound_function(create(n), dev);
     }
 
     RamHost host; // outlives the core

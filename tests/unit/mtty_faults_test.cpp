@@ -11,6 +11,7 @@
 // through a bound device: the faults' declarations per type and class,
 // modem-lines' interrupt on INTx, the trace events.
 #include "fake_guest.hpp"
+#include "parent_fixture.hpp"
 #include "recording_host.hpp"
 #include "test_uuid.hpp"
 #include "samples/mtty/mtty.hpp"
@@ -532,22 +533,15 @@ class MttyDeviceFaultTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<MttyParent>();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(core.find_parent("mtty")->register_ops(core));
-        core.bus().register_driver(vfio::vfio_pci_driver());
+        MttyParent *parent = nullptr;
+        ASSERT_NO_FATAL_FAILURE(
+            ::mdev::test::register_parent(core, std::make_unique<MttyParent>(), parent));
     }
 
     vfio::PciFunction &make(const char *type, const char *cls = "vfio")
     {
-        Result<Device *> r = core.create({"mtty", type, ::mdev::test::uuid_n(1), cls, &host});
-        EXPECT_TRUE(r) << r.error().message;
-        dev = *r;
-        vfio::PciFunction *f = vfio::pci_function(*dev);
-        if (f) {
-            f->connect_irqs();
-        }
-        return *f;
+        return ::mdev::test::bound_function(
+            core.create({"mtty", type, ::mdev::test::uuid_n(1), cls, &host}), dev);
     }
     std::vector<std::string> names()
     {

@@ -3,6 +3,7 @@
 // types and the 24-port budget, the CH352's config space, its BARs and
 // INTx, loopback per port, reset, and the C entry points used for VMState.
 #include "recording_host.hpp"
+#include "parent_fixture.hpp"
 #include "test_uuid.hpp"
 #include "samples/mtty/mtty.hpp"
 
@@ -41,11 +42,8 @@ class MttyTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<MttyParent>();
-        parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(vfio::vfio_pci_driver());
+        ASSERT_NO_FATAL_FAILURE(
+            test::register_parent(core, std::make_unique<MttyParent>(), parent));
     }
 
     Result<Device *> create(const std::string &type, unsigned n)
@@ -56,17 +54,7 @@ protected:
     // A bound mtty of `type` and its PCI function.
     PciFunction &make(const std::string &type, unsigned n = 1)
     {
-        Result<Device *> r = create(type, n);
-        if (!r) {
-            throw std::runtime_error("create refused: " + r.error().message);
-        }
-        dev = *r;
-        PciFunction *f = vfio::pci_function(*dev);
-        if (!f) {
-            throw std::runtime_error("not bound to vfio-pci");
-        }
-        f->connect_irqs();
-        return *f;
+        return test::bound_function(create(type, n), dev);
     }
 
     const MdevType &type(const char *id) { return *parent->find_type(id); }

@@ -4,6 +4,7 @@
 // DEVICE_ADD per port, PORT_READY -> PORT_NAME + PORT_OPEN), loopback per
 // port as a byte stream, the single-port mode without MULTIPORT, reset,
 // hostile control traffic, and the state check used after migration.
+#include "parent_fixture.hpp"
 #include "samples/mtty/mtty.hpp"
 
 #include "fake_guest.hpp"
@@ -51,11 +52,8 @@ class MttyVirtioTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<MttyParent>();
-        parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(driver);
+        ASSERT_NO_FATAL_FAILURE(
+            mdev::test::register_parent(core, std::make_unique<MttyParent>(), parent, driver));
     }
 
     void create(const char *type)

@@ -3,6 +3,7 @@
 // over fake guest RAM: identity, negotiation, config space, the loopback
 // byte for byte, frames dropped and counted (no RX buffer, too long),
 // DRIVER_OK gating, reset, queue sizes and a hostile ring.
+#include "parent_fixture.hpp"
 #include "samples/mvnet/mvnet.hpp"
 #include "samples/common/trace.hpp"
 #include "trace_record.hpp"
@@ -78,11 +79,8 @@ class MvnetTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<MvnetParent>();
-        parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(driver);
+        ASSERT_NO_FATAL_FAILURE(
+            mdev::test::register_parent(core, std::make_unique<MvnetParent>(), parent, driver));
         Result<Device *> r = core.create({"mvnet", "mvnet-virtio", kUuid, "virtio", &host});
         ASSERT_TRUE(r) << r.error().message;
         dev = *r;

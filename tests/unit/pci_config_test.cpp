@@ -450,6 +450,26 @@ TEST(PciConfig, MsixLayoutsRefused)
     const std::string why = refused(4, 1, 0, 0, 0x800);
     EXPECT_EQ(why.find('\n'), std::string::npos);
     EXPECT_THAT(why, HasSubstr("MSI-X with 4 vectors"));
+    // Each kind of refusal, word for word: the line a parent's author sees
+    // when the mdev is created (no -device property of the samples reaches
+    // one: their layouts are fixed or follow from the vector count).
+    const std::string p = "PCI config space: ";
+    EXPECT_EQ(refused(0, 0, 0, 0, 0x800), p + "MSI-X with 0 vectors: MSI-X has 1 to 2048 vectors");
+    EXPECT_EQ(refused(4, 3, 0, 0, 0x800),
+              p + "MSI-X with 4 vectors: the table in BAR3: no such BAR declared before the "
+                  "capability");
+    EXPECT_EQ(refused(4, 0, 0, 1, 0), p + "MSI-X with 4 vectors: the PBA in BAR1: an I/O BAR "
+                                          "(MSI-X lives in memory BARs)");
+    EXPECT_EQ(refused(4, 4, 0, 0, 0x800),
+              p + "MSI-X with 4 vectors: the table in BAR4: the BAR is mmap-able (RAM to the "
+                  "guest), so accesses to it would not reach the emulated table");
+    EXPECT_EQ(refused(4, 0, 4, 0, 0x800),
+              p + "MSI-X with 4 vectors: the table in BAR0 at offset 4: not 8-byte aligned");
+    EXPECT_EQ(refused(65, 0, 0, 0, 0x7ff8),
+              p + "MSI-X with 65 vectors: the PBA in BAR0: offset 32760 + 16 bytes is past the "
+                  "BAR's 32768 bytes");
+    EXPECT_EQ(refused(4, 0, 0, 0, 0x38),
+              p + "MSI-X with 4 vectors: the table and the PBA overlap in BAR0");
 }
 
 // ---- reset, resync, reachable ------------------------------------------------

@@ -181,7 +181,10 @@ private:
 
 // A synthetic device with what the samples' tables lack: w1c status bits
 // beside plain ones, ro bits in a writable register, a reset value not 0,
-// a wide register, a gap, and a bank.
+// a wide register, a gap, a bank, registers whose access is a command (a
+// read hook, a write hook that may refuse) and a reset hook. Its one table
+// serves the generic table test, the register file's mechanics and the
+// compile-time decoding below.
 struct SynthState {
     std::uint32_t ctrl;
     std::uint32_t status;
@@ -189,34 +192,56 @@ struct SynthState {
     std::uint16_t banked_a;
     std::uint16_t banked_b;
     std::uint8_t select;
+    std::uint8_t pops;
+    std::uint8_t cmd;
     std::uint64_t wide;
 };
 
 class Synth {
 public:
     explicit Synth(SynthState &s) : s_(s) {}
-    static const regs::RegisterTable kTable;
-    bool bank_b() const { return s_.select & 1; }
-    SynthState &s_;
-};
+    static constexpr const regs::RegisterTable &table() { return kTable; }
 
-const Register kSynthRegs[] = {
-    {.name = "CTRL", .offset = 0x0, .width = 4, .reset = 0x00000100, .rsvd = 0xffff0000,
-     .storage = offsetof(SynthState, ctrl)},
-    {.name = "STATUS", .offset = 0x4, .width = 4, .ro = 0x0000ff00, .rsvd = 0xffff0000,
-     .w1c = 0x000000ff, .storage = offsetof(SynthState, status)},
-    {.name = "MIXED", .offset = 0x8, .width = 2, .reset = 0x8000, .ro = 0xff00,
-     .storage = offsetof(SynthState, mixed)},
-    {.name = "B", .offset = 0xa, .width = 2, .storage = offsetof(SynthState, banked_b),
-     .bank = regs::bank_hook<&Synth::bank_b>},
-    {.name = "A", .offset = 0xa, .width = 2, .storage = offsetof(SynthState, banked_a)},
-    {.name = "SELECT", .offset = 0xc, .width = 1, .rsvd = 0xfe,
-     .storage = offsetof(SynthState, select)},
-    {.name = "ID", .offset = 0xe, .width = 2, .reset = 0x1234, .ro = regs::kAllBits},
-    // 0x10 .. 0x17: nothing
-    {.name = "WIDE", .offset = 0x18, .width = 8, .storage = offsetof(SynthState, wide)},
+private:
+    bool bank_b() const { return s_.select & 1; }
+    // POP reads how many reads came before (its first read: its reset value).
+    std::uint64_t read_pop(const Register &) { return s_.pops++; }
+    const char *write_cmd(const Register &, std::uint64_t value)
+    {
+        if (value == 0xff) {
+            return "not a command";
+        }
+        s_.cmd = static_cast<std::uint8_t>(value);
+        return nullptr;
+    }
+    std::uint64_t version() const { return 0x4321; }
+
+    SynthState &s_;
+
+    static constexpr Register kRegs[] = {
+        {.name = "CTRL", .offset = 0x0, .width = 4, .reset = 0x00000100, .rsvd = 0xffff0000,
+         .storage = offsetof(SynthState, ctrl)},
+        {.name = "STATUS", .offset = 0x4, .width = 4, .ro = 0x0000ff00, .rsvd = 0xffff0000,
+         .w1c = 0x000000ff, .storage = offsetof(SynthState, status)},
+        {.name = "MIXED", .offset = 0x8, .width = 2, .reset = 0x8000, .ro = 0xff00,
+         .storage = offsetof(SynthState, mixed)},
+        {.name = "B", .offset = 0xa, .width = 2, .storage = offsetof(SynthState, banked_b),
+         .bank = regs::bank_hook<&Synth::bank_b>},
+        {.name = "A", .offset = 0xa, .width = 2, .storage = offsetof(SynthState, banked_a)},
+        {.name = "SELECT", .offset = 0xc, .width = 1, .rsvd = 0xfe,
+         .storage = offsetof(SynthState, select)},
+        {.name = "POP", .offset = 0xd, .width = 1, .access = regs::kRead, .ro = regs::kAllBits,
+         .on_read = regs::read_hook<&Synth::read_pop>},
+        {.name = "CMD", .offset = 0xd, .width = 1, .access = regs::kWrite,
+         .on_write = regs::write_hook<&Synth::write_cmd>},
+        {.name = "ID", .offset = 0xe, .width = 2, .reset = 0x1234, .ro = regs::kAllBits},
+        {.name = "VERSION", .offset = 0x10, .width = 4, .ro = regs::kAllBits,
+         .reset_hook = regs::reset_hook<&Synth::version>},
+        // 0x14 .. 0x17: nothing
+        {.name = "WIDE", .offset = 0x18, .width = 8, .storage = offsetof(SynthState, wide)},
+    };
+    static constexpr regs::RegisterTable kTable{"synth", kRegs};
 };
-const regs::RegisterTable Synth::kTable{"synth", kSynthRegs};
 
 class SynthSubject final : public Subject {
 public:
@@ -227,7 +252,7 @@ public:
 
     SynthState state{};
     Synth synth{state};
-    RegisterFile rf_{Synth::kTable, regs::storage_of(state), &synth, &log};
+    RegisterFile rf_{Synth::table(), regs::storage_of(state), &synth, &log};
 };
 
 const TableCase kCases[] = {
@@ -553,62 +578,6 @@ TEST_F(RegisterFileTest, TableProblemsAreFound)
 // that refuse, must return, store, log and trace exactly what the general
 // path does.
 
-struct EquivState {
-    std::uint32_t ctrl;
-    std::uint32_t status;
-    std::uint16_t mixed;
-    std::uint16_t banked_a;
-    std::uint16_t banked_b;
-    std::uint8_t select;
-    std::uint8_t pops;
-    std::uint8_t cmd;
-    std::uint64_t wide;
-};
-
-class Equiv {
-public:
-    explicit Equiv(EquivState &s) : s_(s) {}
-    static constexpr const regs::RegisterTable &table() { return kTable; }
-
-private:
-    bool bank_b() const { return s_.select & 1; }
-    std::uint64_t read_pop(const Register &) { return ++s_.pops; }
-    const char *write_cmd(const Register &, std::uint64_t value)
-    {
-        if (value == 0xff) {
-            return "not a command";
-        }
-        s_.cmd = static_cast<std::uint8_t>(value);
-        return nullptr;
-    }
-    std::uint64_t version() const { return 0x4321; }
-
-    EquivState &s_;
-
-    static constexpr Register kRegs[] = {
-        {.name = "CTRL", .offset = 0x0, .width = 4, .reset = 0x00000100, .rsvd = 0xffff0000,
-         .storage = offsetof(EquivState, ctrl)},
-        {.name = "STATUS", .offset = 0x4, .width = 4, .ro = 0x0000ff00, .rsvd = 0xffff0000,
-         .w1c = 0x000000ff, .storage = offsetof(EquivState, status)},
-        {.name = "MIXED", .offset = 0x8, .width = 2, .reset = 0x8000, .ro = 0xff00,
-         .storage = offsetof(EquivState, mixed)},
-        {.name = "B", .offset = 0xa, .width = 2, .storage = offsetof(EquivState, banked_b),
-         .bank = regs::bank_hook<&Equiv::bank_b>},
-        {.name = "A", .offset = 0xa, .width = 2, .storage = offsetof(EquivState, banked_a)},
-        {.name = "SELECT", .offset = 0xc, .width = 1, .rsvd = 0xfe,
-         .storage = offsetof(EquivState, select)},
-        {.name = "POP", .offset = 0xd, .width = 1, .access = regs::kRead, .ro = regs::kAllBits,
-         .on_read = regs::read_hook<&Equiv::read_pop>},
-        {.name = "CMD", .offset = 0xd, .width = 1, .access = regs::kWrite,
-         .on_write = regs::write_hook<&Equiv::write_cmd>},
-        {.name = "ID", .offset = 0xe, .width = 2, .reset = 0x1234, .ro = regs::kAllBits},
-        {.name = "VERSION", .offset = 0x10, .width = 4, .ro = regs::kAllBits,
-         .reset_hook = regs::reset_hook<&Equiv::version>},
-        {.name = "WIDE", .offset = 0x18, .width = 8, .storage = offsetof(EquivState, wide)},
-    };
-    static constexpr regs::RegisterTable kTable{"equiv", kRegs};
-};
-
 // One device of a table: its state's bytes, a register file, a log.
 struct EquivDevice {
     virtual ~EquivDevice() = default;
@@ -626,13 +595,13 @@ std::vector<std::uint8_t> bytes_of(const State &s)
 
 class EquivSubject final : public EquivDevice {
 public:
-    EquivSubject() : rf_(Equiv::table(), regs::storage_of(state_), &dev_, &log) { rf_.reset(); }
+    EquivSubject() : rf_(Synth::table(), regs::storage_of(state_), &dev_, &log) { rf_.reset(); }
     RegisterFile &file() override { return rf_; }
     std::vector<std::uint8_t> bytes() const override { return bytes_of(state_); }
 
 private:
-    EquivState state_{};
-    Equiv dev_{state_};
+    SynthState state_{};
+    Synth dev_{state_};
     RegisterFile rf_;
 };
 
@@ -730,7 +699,7 @@ void expect_fixed_same_as_general(std::uint64_t span)
 
 TEST(RegisterFileFixedTest, SyntheticTableDecodesAsTheGeneralPath)
 {
-    expect_fixed_same_as_general<Equiv::table(), EquivSubject>(0x22);
+    expect_fixed_same_as_general<Synth::table(), EquivSubject>(0x22);
 }
 
 TEST(RegisterFileFixedTest, UartTableDecodesAsTheGeneralPath)
@@ -747,7 +716,7 @@ TEST(RegisterFileFixedTest, DispiTableDecodesAsTheGeneralPath)
 // the table: one per offset where a single unbanked register starts.
 TEST(RegisterFileFixedTest, DirectSlotsAreWhereOneRegisterStarts)
 {
-    const regs::RegisterTable &t = Equiv::table();
+    const regs::RegisterTable &t = Synth::table();
     EXPECT_EQ(t.read_slot(0x0).size, 4);    // CTRL
     EXPECT_EQ(t.write_slot(0x0).size, 4);
     EXPECT_EQ(t.read_slot(0x1).size, 0);    // inside CTRL
@@ -761,7 +730,7 @@ TEST(RegisterFileFixedTest, DirectSlotsAreWhereOneRegisterStarts)
     EXPECT_EQ(t.write_slot(0xe).size, 0);   // ID: read-only
     EXPECT_EQ(t.read_slot(0x10).size, 0);   // VERSION: no storage, no read hook
     EXPECT_EQ(t.read_slot(0x18).size, 8);
-    EXPECT_EQ(regs::table_problem(t, sizeof(EquivState)), std::nullopt);
+    EXPECT_EQ(regs::table_problem(t, sizeof(SynthState)), std::nullopt);
 }
 
 } // namespace

@@ -11,6 +11,8 @@
 #include "hw/mdev/host.hpp"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
+#include "parent_fixture.hpp"
+#include "guest_ram.hpp"
 #include "test_uuid.hpp"
 
 #include <gmock/gmock.h>
@@ -63,24 +65,11 @@ public:
     bool bus_master() override { return bme; }
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override
     {
-        if (!in_ram(addr, out.size())) {
-            return false;
-        }
-        std::memcpy(out.data(), &ram[addr - kRamBase], out.size());
-        return true;
+        return mdev::test::ram_read(ram, kRamBase, addr, out);
     }
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override
     {
-        if (!in_ram(addr, in.size())) {
-            return false;
-        }
-        std::memcpy(&ram[addr - kRamBase], in.data(), in.size());
-        return true;
-    }
-    bool in_ram(std::uint64_t addr, std::size_t len) const
-    {
-        return addr >= kRamBase && addr - kRamBase <= ram.size() &&
-               len <= ram.size() - (addr - kRamBase);
+        return mdev::test::ram_write(ram, kRamBase, addr, in);
     }
 
     std::vector<std::string> errors;
@@ -98,11 +87,9 @@ class MsixTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<EpfTestParent>();
-        EpfTestParent *parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(vfio::vfio_pci_driver());
+        EpfTestParent *parent = nullptr;
+        ASSERT_NO_FATAL_FAILURE(
+            test::register_parent(core, std::make_unique<EpfTestParent>(), parent));
     }
 
     PciFunction &make(std::uint32_t msi, std::uint32_t msix, unsigned n = 1)
@@ -110,18 +97,9 @@ protected:
         CreateRequest req{"epf-test", "epf-test", uuid_n(n), "vfio", &host};
         req.properties.set("msi-vectors", std::to_string(msi));
         req.properties.set("msix-vectors", std::to_string(msix));
-        Result<Device *> res = core.create(std::move(req));
-        if (!res) {
-            throw std::runtime_error("create refused: " + res.error().message);
-        }
-        dev = *res;
-        PciFunction *f = vfio::pci_function(*dev);
-        if (!f) {
-            throw std::runtime_error("not bound to vfio-pci");
-        }
-        f->connect_irqs();
-        fn = f;
-        return *f;
+        PciFunction &f = test::bound_function(core.create(std::move(req)), dev);
+        fn = &f;
+        return f;
     }
 
     std::uint32_t reg(std::uint64_t offset) { return std::uint32_t(fn->bar_read(0, offset, 4)); }

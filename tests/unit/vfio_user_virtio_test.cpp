@@ -10,6 +10,7 @@
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/le_bytes.hpp"
+#include "parent_fixture.hpp"
 #include "recording_host.hpp"
 #include "samples/mtty/mtty.hpp"
 #include "samples/mvnet/mvnet.hpp"
@@ -147,11 +148,9 @@ class ServedVirtioTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        auto p = std::make_unique<samples::MvnetParent>();
-        auto *parent = p.get();
-        ASSERT_TRUE(core.register_parent(std::move(p)));
-        ASSERT_TRUE(parent->register_ops(core));
-        core.bus().register_driver(virtio::virtio_pci_driver());
+        samples::MvnetParent *parent = nullptr;
+        ASSERT_NO_FATAL_FAILURE(mdev::test::register_parent(
+            core, std::make_unique<samples::MvnetParent>(), parent, virtio::virtio_pci_driver()));
         Result<Device *> r = core.create({"mvnet", "mvnet-virtio", kUuid, "virtio", &host});
         ASSERT_TRUE(r) << r.error().message;
         dev = *r;
@@ -366,11 +365,9 @@ TEST_F(ServedVirtioTest, OnlyVirtioBoundDevicesAreServedThisWay)
 {
     // mtty's vfio face: a device of class vfio, which the virtio frontend
     // does not bind.
-    auto p = std::make_unique<samples::MttyParent>();
-    auto *mtty = p.get();
-    ASSERT_TRUE(core.register_parent(std::move(p)));
-    ASSERT_TRUE(mtty->register_ops(core));
-    core.bus().register_driver(vfio::vfio_pci_driver());
+    samples::MttyParent *mtty = nullptr;
+    ASSERT_NO_FATAL_FAILURE(
+        mdev::test::register_parent(core, std::make_unique<samples::MttyParent>(), mtty));
     const char *uuid = "7c1e2a40-5b3d-4e6f-8a9b-0c1d2e3f4a5c";
     Result<Device *> r = core.create({"mtty", "mtty-1", uuid, "vfio", &host});
     ASSERT_TRUE(r) << r.error().message;

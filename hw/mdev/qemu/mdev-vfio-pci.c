@@ -381,40 +381,29 @@ static bool mdev_vfio_msix_overlaps(uint64_t off, unsigned size,
 static MemoryRegion *mdev_vfio_msix_route(MdevVfioMsixWindow *w, hwaddr addr,
                                           unsigned size, hwaddr *to)
 {
-    MdevVfioPCI *v = w->owner;
-    MdevPCIState *s = v->common.dev;
-    const MdevVfioMsix *m = &v->msix;
     uint64_t off = w->base + addr;
-    struct {
-        unsigned bar;
-        uint64_t start, len;
-        MemoryRegion *mr;
-        const char *name;
-    } areas[] = {
-        { m->table_bar, m->table_offset, m->table_size, &v->msix_table_mr,
-          "table" },
-        { m->pba_bar, m->pba_offset, m->pba_size, &v->msix_pba_mr, "PBA" },
-    };
     unsigned i;
 
-    for (i = 0; i < ARRAY_SIZE(areas); i++) {
-        if (areas[i].bar != w->bar ||
-            !mdev_vfio_msix_overlaps(off, size, areas[i].start,
-                                     areas[i].len)) {
+    for (i = 0; i < w->nroutes; i++) {
+        const MdevVfioMsixRoute *r = &w->routes[i];
+
+        if (!mdev_vfio_msix_overlaps(off, size, r->start, r->len)) {
             continue;
         }
-        if (off < areas[i].start) {
+        if (off < r->start) {
+            MdevPCIState *s = w->owner->common.dev;
+
             qemu_log_mask(LOG_GUEST_ERROR, "%s '%s': BAR%u: %u-byte access at "
                           "offset 0x%" PRIx64 " straddles the start of the "
                           "MSI-X %s\n", object_get_typename(OBJECT(s)),
-                          mdev_pci_name(s), w->bar, size, off, areas[i].name);
+                          mdev_pci_name(s), w->bar, size, off, r->name);
             return NULL;
         }
-        *to = off - areas[i].start;
-        return areas[i].mr;
+        *to = off - r->start;
+        return r->mr;
     }
     *to = off;
-    return &v->bars[w->bar].mr;
+    return &w->owner->bars[w->bar].mr;
 }
 
 static MemTxResult mdev_vfio_msix_window_read(void *opaque, hwaddr addr,
@@ -492,6 +481,26 @@ static void mdev_vfio_msix_plan_window(MdevVfioPCI *v, unsigned bar,
     w->bar = bar;
     w->base = lo;
     w->size = hi - lo;
+    w->nroutes = 0;
+}
+
+/* The areas of @w's BAR its accesses may go to: the table, then the PBA. */
+static void mdev_vfio_msix_route_window(MdevVfioPCI *v, MdevVfioMsixWindow *w)
+{
+    const MdevVfioMsix *m = &v->msix;
+    const MdevVfioMsixRoute areas[] = {
+        { m->table_offset, m->table_size, &v->msix_table_mr, "table" },
+        { m->pba_offset, m->pba_size, &v->msix_pba_mr, "PBA" },
+    };
+    const unsigned bars[] = { m->table_bar, m->pba_bar };
+    unsigned i;
+
+    w->nroutes = 0;
+    for (i = 0; i < ARRAY_SIZE(areas); i++) {
+        if (bars[i] == w->bar) {
+            w->routes[w->nroutes++] = areas[i];
+        }
+    }
 }
 
 static void mdev_vfio_init_msix(MdevPCIState *s)
@@ -517,6 +526,7 @@ static void mdev_vfio_init_msix(MdevPCIState *s)
         g_autofree char *name = g_strdup_printf("%s msix-window BAR%u+0x%"
                                                 PRIx64, type, w->bar, w->base);
 
+        mdev_vfio_msix_route_window(v, w);
         trace_mdev_vfio_msix_window(s->uuid, w->bar, w->base, w->size);
         memory_region_init_io(&w->mr, OBJECT(s), &mdev_vfio_msix_window_ops,
                               w, name, w->size);

@@ -22,16 +22,26 @@ typedef struct MdevPCIBar {
 
 typedef struct MdevVfioPCI MdevVfioPCI;
 
+/* The MSI-X table or PBA a window holds: where it is in the BAR. */
+typedef struct MdevVfioMsixRoute {
+    uint64_t start;         /* offset in the BAR */
+    uint64_t len;
+    MemoryRegion *mr;
+    const char *name;       /* "table" or "PBA", for the guest-error line */
+} MdevVfioMsixRoute;
+
 /*
  * A page-aligned span of a BAR that holds the MSI-X table, the PBA or both
  * (mdev-vfio-pci.c): its accesses go to the table's, the PBA's or the
- * BAR's own region by offset.
+ * BAR's own region by offset. Its routes are set once, at realize.
  */
 typedef struct MdevVfioMsixWindow {
     MdevVfioPCI *owner;
     unsigned bar;
     uint64_t base;          /* offset in the BAR */
     uint64_t size;
+    MdevVfioMsixRoute routes[2]; /* table first, then PBA, if in this BAR */
+    unsigned nroutes;
     MemoryRegion mr;
 } MdevVfioMsixWindow;
 

@@ -76,6 +76,40 @@ static void mdev_virtio_trace_driver(MdevPCIState *s, hwaddr addr,
     }
 }
 
+/*
+ * Whether the function's DMA is translated depends on the negotiated
+ * features and FEATURES_OK: on what the driver writes to the common
+ * configuration, on a reset and on a migration's load, nothing else. The
+ * transport is asked once after each of those, at the next DMA (a DMA
+ * while such a write runs, at DRIVER_OK say, asks too).
+ */
+static bool mdev_virtio_is_common(hwaddr addr, unsigned size)
+{
+    return addr < MDEV_VIRTIO_COMMON_OFFSET +
+                  sizeof(struct virtio_pci_common_cfg) &&
+           addr + size > MDEV_VIRTIO_COMMON_OFFSET;
+}
+
+static void mdev_virtio_forget_dma_translated(MdevPCIState *s)
+{
+    mdev_virtio_pci_of(s)->dma_translated_known = false;
+}
+
+/* A write of the transport's BAR, from the BAR or the cfg window. */
+static void mdev_virtio_write(MdevPCIState *s, hwaddr addr, uint64_t val,
+                              unsigned size)
+{
+    bool common = mdev_virtio_is_common(addr, size);
+
+    if (common) {
+        mdev_virtio_forget_dma_translated(s);
+    }
+    mdev_virtio_bar_write(s->handle, addr, val, size);
+    if (common) {
+        mdev_virtio_forget_dma_translated(s);
+    }
+}
+
 static uint64_t mdev_virtio_bar_mr_read(void *opaque, hwaddr addr,
                                         unsigned size)
 {
@@ -92,7 +126,7 @@ static void mdev_virtio_bar_mr_write(void *opaque, hwaddr addr, uint64_t val,
     MdevPCIState *s = opaque;
 
     trace_mdev_virtio_bar_write(s->uuid, addr, size, val);
-    mdev_virtio_bar_write(s->handle, addr, val, size);
+    mdev_virtio_write(s, addr, val, size);
     mdev_virtio_trace_driver(s, addr, val, size);
 }
 
@@ -199,6 +233,8 @@ static void mdev_virtio_vm_state_change(void *opaque, bool running,
     if (!running || !s->handle) {
         return;
     }
+    /* Whatever section loaded the device's status last. */
+    mdev_virtio_forget_dma_translated(s);
     pos = pdev->msix_cap + PCI_MSIX_FLAGS;
     msix_write_config(pdev, pos, pci_get_word(pdev->config + pos), 2);
     mdev_virtio_sync_msix(s);
@@ -208,6 +244,7 @@ static int mdev_virtio_post_load_state(void *opaque, int version_id)
 {
     MdevVirtioPCI *v = opaque;
 
+    v->dma_translated_known = false;
     return mdev_pci_check_loaded(v->common.dev, mdev_virtio_post_load,
                                  "the virtio transport");
 }
@@ -377,9 +414,9 @@ static void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr,
         uint32_t data = pci_get_long(pdev->config + v->virtio_cfg_cap +
                                      VIRTIO_CAP_PCI_CFG_DATA);
 
-        mdev_virtio_bar_write(s->handle, offset,
-                              size == 4 ? data : data & ((1u << (8 * size)) - 1),
-                              size);
+        mdev_virtio_write(s, offset,
+                          size == 4 ? data : data & ((1u << (8 * size)) - 1),
+                          size);
     }
     if (msix_enabled(pdev) != was) {
         trace_mdev_virtio_msix_enable(s->uuid, msix_enabled(pdev));
@@ -392,11 +429,18 @@ static void mdev_virtio_pci_reset(MdevPCIState *s)
     /* A PCI reset disables MSI-X (the vectors stay in use). */
     mdev_virtio_set_msix_enabled(s->handle, false);
     mdev_virtio_reset(s->handle);
+    mdev_virtio_forget_dma_translated(s);
 }
 
 static bool mdev_virtio_pci_dma_translated(MdevPCIState *s)
 {
-    return mdev_virtio_dma_translated(s->handle);
+    MdevVirtioPCI *v = mdev_virtio_pci_of(s);
+
+    if (!v->dma_translated_known) {
+        v->dma_translated = mdev_virtio_dma_translated(s->handle);
+        v->dma_translated_known = true;
+    }
+    return v->dma_translated;
 }
 
 static const MdevPCIFrontend mdev_virtio_pci_frontend = {

@@ -19,6 +19,14 @@ typedef struct MdevVirtioPCI {
     unsigned virtio_vectors;
     VMChangeStateEntry *virtio_vm_change;
     uint8_t virtio_cfg_cap; /* the PCI configuration access capability */
+    /*
+     * Whether the function's DMA is translated (the transport's answer,
+     * kept: mdev_pci_dma asks on every access). Valid while
+     * dma_translated_known; a write of the common configuration, a reset
+     * and a migration's load make it unknown, and the next DMA asks.
+     */
+    bool dma_translated;
+    bool dma_translated_known;
 } MdevVirtioPCI;
 
 #endif

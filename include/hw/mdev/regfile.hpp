@@ -378,6 +378,10 @@ public:
     std::uint64_t reset_value(const Register &reg) const;
 
     const RegisterTable &table() const { return table_; }
+    // Names the device in traces from now on (a parent that makes its
+    // register file before the mdev exists: its UUID once it has one).
+    // `who` must outlive the RegisterFile, or the next set_who().
+    void set_who(const char *who) { who_ = who; }
 
 private:
     const Register *lookup(std::uint64_t offset, Access direction) const;

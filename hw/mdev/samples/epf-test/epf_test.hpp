@@ -257,7 +257,13 @@ public:
     EpfTest &function() { return fn_; }
     const EpfTest &function() const { return fn_; }
     const vfio::PciConfig &config() const { return config_; }
-    void attach(Device &dev) { host_.dev = &dev; }
+    // The mdev the function serves (each entry from the ops adapter); its
+    // UUID names the function in the register traces (mdev_reg_read/write).
+    void attach(Device &dev)
+    {
+        host_.dev = &dev;
+        fn_.registers().set_who(dev.uuid_text());
+    }
 
     std::vector<migration::Data> migrated(const Device &) override;
     bool post_load(Device &) override;
