@@ -130,7 +130,8 @@ dmesg -c >/dev/null
 if dd if=/dev/nvme0n1 of=/tmp/back bs=512 skip=2040 count=16 iflag=direct 2>/tmp/dd.err; then
     fail "dma-error (data): dd succeeded"
 else
-    grep -q "I/O error" /tmp/dd.err && ok "dma-error (data): dd fails: $(head -n 1 /tmp/dd.err)" ||
+    grep -q "Input/output error" /tmp/dd.err &&
+        ok "dma-error (data): dd fails: $(head -n 1 /tmp/dd.err)" ||
         fail "dma-error (data): dd failed, but not with EIO: $(cat /tmp/dd.err)"
 fi
 dmesg | grep -i -E "nvme|I/O error" | sed 's/^/    /'
