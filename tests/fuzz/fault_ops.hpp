@@ -49,10 +49,14 @@ inline void fuzz_fault(FuzzedDataProvider &in, FaultSet &faults)
     }
     const bool immediate = e.immediate;
     // An at-once fault happens count times inside inject: keep that small.
-    const std::uint64_t count = in.ConsumeIntegralInRange<std::uint64_t>(immediate ? 1 : 0, 3);
-    const std::uint64_t skip = immediate ? 0 : in.ConsumeIntegralInRange<std::uint64_t>(0, 3);
+    // One that holds until cleared takes count 0 or 1 and no skip.
+    const std::uint64_t count =
+        in.ConsumeIntegralInRange<std::uint64_t>(immediate ? 1 : 0, e.held ? 1 : 3);
+    const std::uint64_t skip =
+        immediate || e.held ? 0 : in.ConsumeIntegralInRange<std::uint64_t>(0, 3);
+    const bool unbound = (immediate && !e.action) || (e.held && !e.watch);
     Status s = faults.inject(decl.name, count, skip, args);
-    FUZZ_CHECK(s || malformed || (immediate && !e.action),
+    FUZZ_CHECK(s || malformed || unbound,
                "fault '%s' refused well-formed arguments: %s", decl.name,
                s ? "" : s.error().message.c_str());
 }

@@ -325,7 +325,7 @@ bool cb_dma_write(void *opaque, std::uint64_t addr, const void *buf, std::size_t
 }
 
 constexpr MdevHostOps kHostOps = {cb_guest_error, cb_set_intx, cb_notify_msi, cb_dma_read,
-                                  cb_dma_write, nullptr, nullptr, nullptr, nullptr};
+                                  cb_dma_write, nullptr, nullptr, nullptr, nullptr, nullptr};
 
 // The virtio driver of virtio_driver.hpp, through the C interface.
 class CPort final : public fuzz::VirtioPort {

@@ -23,7 +23,7 @@
 #define MTTY "-M q35 -nodefaults -device mdev-mtty,class=vfio,mdev-type=mtty-1," \
              "addr=04.0,uuid=" UUID
 #define MTTY_OFFERS "parity-error, framing-error, overrun, break, modem-lines, " \
-                    "drop-irq, spurious-irq, dma-error"
+                    "drop-irq, spurious-irq, dma-error, surprise-removal"
 
 /* 16550 registers (offsets in the port's BAR). */
 #define THR 0
@@ -61,7 +61,7 @@
 #define MSR_RI 0x40
 #define MSR_DCD 0x80
 
-static QDict *fault_of(QDict *resp, const char *name)
+static QDict *fault_of_mdev(QDict *resp, const char *uuid, const char *name)
 {
     QList *mdevs = qdict_get_qlist(resp, "return");
     QDict *m;
@@ -69,7 +69,7 @@ static QDict *fault_of(QDict *resp, const char *name)
 
     g_assert_cmpint(qlist_size(mdevs), ==, 1);
     m = qobject_to(QDict, qlist_peek(mdevs));
-    g_assert_cmpstr(qdict_get_str(m, "uuid"), ==, UUID);
+    g_assert_cmpstr(qdict_get_str(m, "uuid"), ==, uuid);
     QLIST_FOREACH_ENTRY(qdict_get_qlist(m, "faults"), e) {
         QDict *f = qobject_to(QDict, qlist_entry_obj(e));
         if (!strcmp(qdict_get_str(f, "name"), name)) {
@@ -79,18 +79,29 @@ static QDict *fault_of(QDict *resp, const char *name)
     return NULL;
 }
 
-/* @fault's member @key (armed or fired) from query-mdev-faults. */
-static int64_t fault_get(QTestState *qts, const char *fault, const char *key)
+static QDict *fault_of(QDict *resp, const char *name)
+{
+    return fault_of_mdev(resp, UUID, name);
+}
+
+/* @fault's member @key (armed or fired) of mdev @uuid, from query-mdev-faults. */
+static int64_t fault_get_of(QTestState *qts, const char *uuid,
+                            const char *fault, const char *key)
 {
     QDict *resp = qtest_qmp(qts, "{ 'execute': 'query-mdev-faults',"
-                            "  'arguments': { 'uuid': %s } }", UUID);
-    QDict *f = fault_of(resp, fault);
+                            "  'arguments': { 'uuid': %s } }", uuid);
+    QDict *f = fault_of_mdev(resp, uuid, fault);
     int64_t v;
 
     g_assert_nonnull(f);
     v = !strcmp(key, "armed") ? qdict_get_bool(f, key) : qdict_get_int(f, key);
     qobject_unref(resp);
     return v;
+}
+
+static int64_t fault_get(QTestState *qts, const char *fault, const char *key)
+{
+    return fault_get_of(qts, UUID, fault, key);
 }
 
 static void test_query(void)
@@ -473,6 +484,152 @@ static void test_virtio(void)
     qtest_quit(qts);
 }
 
+/* ---- surprise-removal (the vfio frontend's) ------------------------------ */
+
+#define RM_UUID "83b8f4f2-509f-382f-3c1e-e6bfe0fa10f2"
+
+static void removal(QTestState *qts, const char *cmd)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': %s, 'arguments': {"
+                             " 'uuid': %s, 'fault': 'surprise-removal' } }",
+                             cmd, RM_UUID);
+}
+
+/*
+ * A RAM-backed BAR (mdpy's framebuffer, which the guest maps as memory):
+ * while the card is out it stops being RAM for the guest and reads all
+ * ones; writes reach neither the old memory nor anything else. Back in, it
+ * is unassigned and, mapped again, shows the reset framebuffer (zeros).
+ */
+static void test_surprise_removal_ram_bar(void)
+{
+    QTestState *qts = qtest_init("-M q35 -nodefaults -device mdev-mdpy,"
+                                 "class=vfio,addr=04.0,uuid=" RM_UUID);
+    QPCIBus *bus = qpci_new_pc(qts, NULL);
+    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    uint16_t vendor;
+    uint64_t size;
+    QPCIBar bar;
+
+    g_assert_nonnull(dev);
+    vendor = qpci_config_readw(dev, PCI_VENDOR_ID);
+    qpci_device_enable(dev);
+    bar = qpci_iomap(dev, 0, &size);
+    qpci_io_writel(dev, bar, 0x100, 0x12345678);
+    g_assert_cmphex(qpci_io_readl(dev, bar, 0x100), ==, 0x12345678);
+
+    removal(qts, "mdev-fault-inject");
+    g_assert_true(fault_get_of(qts, RM_UUID, "surprise-removal", "armed"));
+    g_assert_cmphex(qpci_config_readl(dev, PCI_VENDOR_ID), ==, 0xffffffff);
+    g_assert_cmphex(qpci_config_readl(dev, PCI_BASE_ADDRESS_0), ==, 0xffffffff);
+    g_assert_cmphex(qpci_io_readl(dev, bar, 0x100), ==, 0xffffffff);
+    g_assert_cmphex(qpci_io_readq(dev, bar, 0), ==, UINT64_MAX);
+    g_assert_cmphex(qpci_io_readb(dev, bar, size - 1), ==, 0xff);
+    qpci_io_writel(dev, bar, 0x100, 0);
+    qpci_io_writel(dev, bar, 0x200, 0xdeadbeef);
+    g_assert_cmphex(qpci_io_readl(dev, bar, 0x200), ==, 0xffffffff);
+
+    removal(qts, "mdev-fault-clear");
+    g_assert_false(fault_get_of(qts, RM_UUID, "surprise-removal", "armed"));
+    g_assert_cmphex(qpci_config_readw(dev, PCI_VENDOR_ID), ==, vendor);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_COMMAND), ==, 0);
+    g_assert_cmphex(qpci_config_readl(dev, PCI_BASE_ADDRESS_0) &
+                    PCI_BASE_ADDRESS_MEM_MASK, ==, 0);
+    qpci_device_enable(dev);
+    bar = qpci_iomap(dev, 0, &size);
+    g_assert_cmphex(qpci_io_readl(dev, bar, 0x100), ==, 0); /* reset */
+    g_assert_cmphex(qpci_io_readl(dev, bar, 0x200), ==, 0); /* never written */
+    qpci_io_writel(dev, bar, 0x100, 0xcafe);
+    g_assert_cmphex(qpci_io_readl(dev, bar, 0x100), ==, 0xcafe);
+    g_free(dev);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+}
+
+/*
+ * Trapped registers and the MSI-X table in the same BAR (mnvme's BAR0):
+ * all ones while out, writes lost, and the table back at its reset values
+ * (every vector masked, nothing programmed) after.
+ */
+static void test_surprise_removal_msix(void)
+{
+    QTestState *qts = qtest_init("-M q35 -nodefaults -device mdev-mnvme,"
+                                 "class=vfio,addr=04.0,uuid=" RM_UUID);
+    QPCIBus *bus = qpci_new_pc(qts, NULL);
+    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    uint32_t vs;
+    uint8_t cap;
+
+    g_assert_nonnull(dev);
+    qpci_device_enable(dev);
+    cap = qpci_find_capability(dev, PCI_CAP_ID_MSIX, 0);
+    g_assert_cmpuint(cap, !=, 0);
+    qpci_msix_enable(dev);
+    vs = qpci_io_readl(dev, dev->msix_table_bar, 0x08); /* NVMe VS */
+    g_assert_cmphex(vs, !=, 0xffffffff);
+    qpci_io_writel(dev, dev->msix_table_bar, dev->msix_table_off +
+                   PCI_MSIX_ENTRY_DATA, 0xd00d);
+    g_assert_cmphex(qpci_io_readl(dev, dev->msix_table_bar, dev->msix_table_off
+                                  + PCI_MSIX_ENTRY_DATA), ==, 0xd00d);
+
+    removal(qts, "mdev-fault-inject");
+    g_assert_cmphex(qpci_config_readw(dev, cap + PCI_MSIX_FLAGS), ==, 0xffff);
+    g_assert_cmphex(qpci_io_readl(dev, dev->msix_table_bar, 0x08), ==,
+                    0xffffffff);
+    g_assert_cmphex(qpci_io_readl(dev, dev->msix_table_bar, 0x1c), ==,
+                    0xffffffff); /* CSTS: what nvme checks for "gone" */
+    g_assert_cmphex(qpci_io_readl(dev, dev->msix_table_bar, dev->msix_table_off
+                                  + PCI_MSIX_ENTRY_DATA), ==, 0xffffffff);
+    g_assert_cmphex(qpci_io_readq(dev, dev->msix_pba_bar, dev->msix_pba_off),
+                    ==, UINT64_MAX);
+    qpci_io_writel(dev, dev->msix_table_bar, dev->msix_table_off +
+                   PCI_MSIX_ENTRY_DATA, 0x1111);
+    qpci_io_writel(dev, dev->msix_table_bar, 0x14, 1); /* CC.EN: lost */
+
+    removal(qts, "mdev-fault-clear");
+    g_assert_cmphex(qpci_config_readw(dev, cap + PCI_MSIX_FLAGS) &
+                    PCI_MSIX_FLAGS_ENABLE, ==, 0);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_COMMAND), ==, 0);
+    g_free(dev);
+    dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+    qpci_device_enable(dev);
+    qpci_msix_enable(dev);
+    g_assert_cmphex(qpci_io_readl(dev, dev->msix_table_bar, 0x08), ==, vs);
+    g_assert_cmphex(qpci_io_readl(dev, dev->msix_table_bar, 0x14), ==, 0);
+    g_assert_cmphex(qpci_io_readl(dev, dev->msix_table_bar, dev->msix_table_off
+                                  + PCI_MSIX_ENTRY_DATA), ==, 0);
+    g_assert_cmphex(qpci_io_readl(dev, dev->msix_table_bar, dev->msix_table_off
+                                  + PCI_MSIX_ENTRY_VECTOR_CTRL), ==, 1);
+    g_free(dev);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+}
+
+/* count and skip do not apply: refused, and nothing is armed by them. */
+static void test_surprise_removal_refusals(void)
+{
+    QTestState *qts = qtest_init(MTTY);
+    QPCIBus *bus = qpci_new_pc(qts, NULL);
+    QPCIDevice *dev = qpci_device_find(bus, QPCI_DEVFN(4, 0));
+
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'surprise-removal',"
+        " 'count': 2 } }", UUID), "count and skip do not apply");
+    assert_error(qts, qtest_qmp(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'surprise-removal',"
+        " 'skip': 1 } }", UUID), "count and skip do not apply");
+    g_assert_false(fault_get(qts, "surprise-removal", "armed"));
+    /* A system reset does not put a pulled card back. */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'mdev-fault-inject',"
+        " 'arguments': { 'uuid': %s, 'fault': 'surprise-removal' } }", UUID);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
+    g_assert_true(fault_get(qts, "surprise-removal", "armed"));
+    g_assert_cmphex(qpci_config_readl(dev, PCI_VENDOR_ID), ==, 0xffffffff);
+    g_free(dev);
+    qpci_free_pc(bus);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -485,5 +642,11 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev/fault/mtty-modem-lines", test_mtty_modem_lines);
     qtest_add_func("/mdev/fault/mtty-state-migrates", test_mtty_state_migrates);
     qtest_add_func("/mdev/fault/virtio", test_virtio);
+    qtest_add_func("/mdev/fault/surprise-removal/ram-bar",
+                   test_surprise_removal_ram_bar);
+    qtest_add_func("/mdev/fault/surprise-removal/msix",
+                   test_surprise_removal_msix);
+    qtest_add_func("/mdev/fault/surprise-removal/refusals",
+                   test_surprise_removal_refusals);
     return g_test_run();
 }

@@ -324,6 +324,119 @@ static void test_odd_access(void)
                             "refused: read-only register\n"));
 }
 
+/* ---- faults (docs/fault-injection.md) ------------------------------------- */
+
+/* mdev-fault-inject or mdev-fault-clear (@cmd) of @fault, no arguments. */
+static void fault(Gpio *g, const char *cmd, const char *fault)
+{
+    qtest_qmp_assert_success(g->qts, "{ 'execute': %s, 'arguments': {"
+                             " 'uuid': %s, 'fault': %s } }", cmd, GPIO_UUID,
+                             fault);
+}
+
+/* Sticks input @line at @value until cleared. */
+static void stick(Gpio *g, int line, bool value)
+{
+    qtest_qmp_assert_success(g->qts, "{ 'execute': 'mdev-fault-inject',"
+                             " 'arguments': { 'uuid': %s, 'fault': 'stuck-input',"
+                             " 'count': 0, 'args': { 'line': %d, 'value': %i } } }",
+                             GPIO_UUID, line, value);
+}
+
+/* stuck-input: the input reads its stuck level whatever its output does. */
+static void test_stuck_input(void)
+{
+    Gpio g;
+
+    gpio_open(&g, NULL);
+    driver_probe(&g);
+    wr(&g, OUT8_15, 0x00);
+    stick(&g, 10, true);
+    g_assert_cmphex(rd(&g, IN8_15), ==, 0x04);
+    g_assert_cmphex(rd(&g, OUT8_15), ==, 0x00);
+    wr(&g, OUT8_15, 0xff);
+    g_assert_cmphex(rd(&g, IN8_15), ==, 0xff);
+    wr(&g, OUT8_15, 0x00);
+    g_assert_cmphex(rd(&g, IN8_15), ==, 0x04);
+    wr(&g, OUT0_7, 0x5a);
+    g_assert_cmphex(rd(&g, IN0_7), ==, 0x5a);
+    fault(&g, "mdev-fault-clear", "stuck-input");
+    g_assert_cmphex(rd(&g, IN8_15), ==, 0x00);
+    /* Stuck low: an output on does not reach its input. */
+    stick(&g, 0, false);
+    wr(&g, OUT0_7, 0xff);
+    g_assert_cmphex(rd(&g, IN0_7), ==, 0xfe);
+    gpio_close(&g);
+}
+
+/* lost-interrupt: one change latches nothing; the next one does. */
+static void test_lost_interrupt(void)
+{
+    Gpio g;
+
+    gpio_open(&g, NULL);
+    driver_probe(&g);
+    (void)rd(&g, IRQ_CTL); /* enable */
+    fault(&g, "mdev-fault-inject", "lost-interrupt");
+    wr(&g, OUT0_7, 0x01);
+    g_assert_cmphex(rd(&g, IN0_7), ==, 0x01);
+    g_assert_cmphex(rd(&g, IRQ_STATUS), ==, 0);
+    g_assert_false(intx(&g));
+    wr(&g, OUT0_7, 0x03);
+    g_assert_cmphex(rd(&g, IRQ_STATUS), ==, STATUS_PENDING | STATUS_LOW);
+    g_assert_true(intx(&g));
+    wr(&g, IN0_7, 0);
+    g_assert_false(intx(&g));
+    gpio_close(&g);
+}
+
+/*
+ * The vfio frontend's surprise-removal, on a card with INTx: config space
+ * and BAR2 read all ones, writes go nowhere, the line drops; clearing it
+ * brings the card back as after a reset (BAR unassigned, outputs off).
+ */
+static void test_surprise_removal(void)
+{
+    Gpio g;
+    uint64_t size;
+
+    gpio_open(&g, NULL);
+    driver_probe(&g);
+    (void)rd(&g, IRQ_CTL);
+    wr(&g, OUT0_7, 0x81);
+    g_assert_true(intx(&g));
+    fault(&g, "mdev-fault-inject", "surprise-removal");
+    g_assert_false(intx(&g));
+    g_assert_cmphex(qpci_config_readl(g.dev, PCI_VENDOR_ID), ==, 0xffffffff);
+    g_assert_cmphex(qpci_config_readw(g.dev, PCI_COMMAND), ==, 0xffff);
+    g_assert_cmphex(qpci_config_readb(g.dev, PCI_INTERRUPT_PIN), ==, 0xff);
+    g_assert_cmphex(qpci_config_readl(g.dev, PCI_BASE_ADDRESS_2), ==,
+                    0xffffffff);
+    qpci_config_writew(g.dev, PCI_COMMAND, 0);
+    g_assert_cmphex(rd(&g, OUT0_7), ==, 0xff);
+    g_assert_cmphex(rd(&g, IRQ_STATUS), ==, 0xff);
+    g_assert_cmphex(qpci_io_readw(g.dev, g.bar2, 0), ==, 0xffff);
+    wr(&g, OUT0_7, 0x00);   /* goes nowhere */
+    wr(&g, IN0_7, 0);       /* nor does the clear */
+    g_assert_false(intx(&g));
+
+    fault(&g, "mdev-fault-clear", "surprise-removal");
+    g_assert_cmphex(qpci_config_readw(g.dev, PCI_VENDOR_ID), ==, GPIO_VENDOR);
+    g_assert_cmphex(qpci_config_readw(g.dev, PCI_DEVICE_ID), ==, GPIO_DEVICE);
+    /* A card just inserted: nothing enabled, BAR2 unassigned. */
+    g_assert_cmphex(qpci_config_readw(g.dev, PCI_COMMAND), ==, 0);
+    g_assert_cmphex(qpci_config_readl(g.dev, PCI_BASE_ADDRESS_2), ==,
+                    PCI_BASE_ADDRESS_SPACE_IO);
+    g_assert_false(intx(&g));
+    qpci_device_enable(g.dev);
+    g.bar2 = qpci_iomap(g.dev, 2, &size);
+    g_assert_cmphex(rd(&g, OUT0_7), ==, 0x00); /* reset, not 0x81 */
+    g_assert_cmphex(rd(&g, IRQ_STATUS), ==, 0x00);
+    wr(&g, OUT0_7, 0x42);
+    g_assert_cmphex(rd(&g, IN0_7), ==, 0x42);
+    gpio_close(&g);
+}
+
 /* ---- command line ---------------------------------------------------------- */
 
 static void test_cmdline(void)
@@ -356,6 +469,9 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-gpio/migration", test_migration);
     qtest_add_func("/mdev-gpio/odd-access", test_odd_access);
     qtest_add_func("/mdev-gpio/cmdline", test_cmdline);
+    qtest_add_func("/mdev-gpio/fault/stuck-input", test_stuck_input);
+    qtest_add_func("/mdev-gpio/fault/lost-interrupt", test_lost_interrupt);
+    qtest_add_func("/mdev-gpio/fault/surprise-removal", test_surprise_removal);
 
     return g_test_run();
 }

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -247,6 +248,103 @@ TEST(FaultSetImmediate, RefusesCountZeroSkipAndNoAction)
     set.set_action(id, nullptr);
     EXPECT_THAT(set.inject("spurious-irq", 1, 0, {}).error().message, HasSubstr("no frontend"));
     EXPECT_EQ(runs, 0);
+}
+
+} // namespace
+} // namespace mdev
+
+// A fault that holds from injection until cleared (set_watch).
+namespace mdev {
+namespace {
+
+const FaultDecl kRemoval{"surprise-removal", "the card is pulled out"};
+
+TEST(FaultSetHeld, ArmsUntilClearedAndTellsTheWatchOnceEachWay)
+{
+    FaultSet set;
+    const auto drop = set.declare(kDrop);
+    const auto id = set.declare(kRemoval);
+    std::vector<bool> seen;
+    set.set_watch(id, [&](bool armed) {
+        // The set is consistent when the watch runs.
+        EXPECT_EQ(set.armed(id) != nullptr, armed);
+        seen.push_back(armed);
+    });
+    ASSERT_TRUE(set.inject("surprise-removal", 1, 0, {}));
+    ASSERT_TRUE(set.inject("surprise-removal", 0, 0, {})); // holds already: nothing new
+    EXPECT_TRUE(set.any_armed());
+    EXPECT_EQ(set.entries()[id].fired, 1u);
+    EXPECT_EQ(set.entries()[id].count, 0u); // until cleared
+    EXPECT_FALSE(set.fire(drop, "x"));
+    ASSERT_TRUE(set.clear("drop-irq")); // another fault: the watch is not told
+    EXPECT_THAT(seen, ElementsAre(true));
+    ASSERT_TRUE(set.clear());
+    ASSERT_TRUE(set.clear("surprise-removal")); // not armed: nothing
+    EXPECT_THAT(seen, ElementsAre(true, false));
+    EXPECT_FALSE(set.any_armed());
+}
+
+TEST(FaultSetHeld, RefusesCountSkipAndNoWatch)
+{
+    FaultSet set;
+    const auto id = set.declare(kRemoval);
+    int calls = 0;
+    set.set_watch(id, [&](bool) { calls++; });
+    EXPECT_THAT(set.inject("surprise-removal", 2, 0, {}).error().message,
+                HasSubstr("count and skip do not apply"));
+    EXPECT_THAT(set.inject("surprise-removal", 1, 1, {}).error().message,
+                HasSubstr("count and skip do not apply"));
+    ASSERT_TRUE(set.inject("surprise-removal", 1, 0, {}));
+    set.set_watch(id, nullptr); // disarms silently
+    EXPECT_FALSE(set.any_armed());
+    EXPECT_THAT(set.inject("surprise-removal", 1, 0, {}).error().message,
+                HasSubstr("no frontend"));
+    EXPECT_EQ(calls, 1);
+}
+
+// The watch may clear the fault again, or inject another, from inside.
+TEST(FaultSetHeld, TheWatchMayReenterTheSet)
+{
+    FaultSet set;
+    const auto drop = set.declare(kDrop);
+    const auto id = set.declare(kRemoval);
+    std::vector<bool> seen;
+    set.set_watch(id, [&](bool armed) {
+        seen.push_back(armed);
+        if (armed) {
+            ASSERT_TRUE(set.clear("surprise-removal"));
+            ASSERT_TRUE(set.inject("drop-irq", 1, 0, {}));
+        }
+    });
+    ASSERT_TRUE(set.inject("surprise-removal", 1, 0, {}));
+    EXPECT_THAT(seen, ElementsAre(true, false));
+    EXPECT_EQ(set.armed(id), nullptr);
+    EXPECT_NE(set.armed(drop), nullptr);
+}
+
+// A watch that destroys the set (the device removed from inside it) ends
+// the clear there: the watches after it are not called, nothing is touched.
+TEST(FaultSetHeld, TheWatchMayDestroyTheSet)
+{
+    const FaultDecl other{"stuck-input", "an input sticks"};
+    auto set = std::make_unique<FaultSet>();
+    const auto a = set->declare(kRemoval);
+    const auto b = set->declare(other);
+    int calls = 0;
+    set->set_watch(a, [&](bool armed) {
+        calls++;
+        if (!armed) {
+            set.reset();
+        }
+    });
+    set->set_watch(b, [&](bool) { calls++; });
+    ASSERT_TRUE(set->inject("surprise-removal", 1, 0, {}));
+    ASSERT_TRUE(set->inject("stuck-input", 1, 0, {}));
+    EXPECT_EQ(calls, 2);
+    FaultSet *raw = set.get();
+    EXPECT_TRUE(raw->clear());
+    EXPECT_EQ(set, nullptr);
+    EXPECT_EQ(calls, 3);
 }
 
 } // namespace

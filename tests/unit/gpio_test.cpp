@@ -317,5 +317,127 @@ TEST_F(GpioTest, WritesToTheReadOnlyRegistersAreLogged)
     EXPECT_EQ(inb(f, r::kIrqStatus), 0u);
 }
 
+// ---- Faults (gpio.cpp, section 6) ---------------------------------------
+
+std::vector<std::string> fault_names(Device &dev)
+{
+    std::vector<std::string> names;
+    for (const auto &e : dev.faults().entries()) {
+        names.push_back(e.decl->name);
+    }
+    return names;
+}
+
+std::uint64_t fired(Device &dev, const char *fault)
+{
+    return dev.faults().entries()[*dev.faults().find(fault)].fired;
+}
+
+TEST_F(GpioTest, TheCardDeclaresItsFaultsBesideTheFrontends)
+{
+    make();
+    EXPECT_THAT(fault_names(*dev),
+                ElementsAre("stuck-input", "lost-interrupt", "drop-irq", "spurious-irq",
+                            "dma-error", "surprise-removal"));
+}
+
+TEST_F(GpioTest, AStuckInputIgnoresItsOutputUntilCleared)
+{
+    PciFunction &f = make();
+    probe(f);
+    const std::vector<FaultArgText> line9_high{{"line", "9"}, {"value", "true"}};
+    ASSERT_TRUE(dev->faults().inject("stuck-input", 1, 0, line9_high));
+    EXPECT_EQ(inb(f, r::kIn8_15), 0x02);
+    EXPECT_EQ(inb(f, r::kOut8_15), 0x00); // the output is what the driver set
+    outb(f, r::kOut8_15, 0x03);
+    EXPECT_EQ(inb(f, r::kIn8_15), 0x03);
+    outb(f, r::kOut8_15, 0x01);
+    EXPECT_EQ(inb(f, r::kIn8_15), 0x03); // input 9 stays high
+    outb(f, r::kOut0_7, 0xff);
+    EXPECT_EQ(inb(f, r::kIn0_7), 0xff); // the other half is untouched
+    f.reset();                          // a broken wire outlives a reset
+    EXPECT_EQ(inb(f, r::kIn8_15), 0x02);
+    ASSERT_TRUE(dev->faults().clear("stuck-input"));
+    EXPECT_EQ(inb(f, r::kIn8_15), 0x00);
+    const std::vector<FaultArgText> line0_low{{"line", "0"}, {"value", "false"}};
+    ASSERT_TRUE(dev->faults().inject("stuck-input", 0, 0, line0_low));
+    outb(f, r::kOut0_7, 0x01);
+    EXPECT_EQ(inb(f, r::kIn0_7), 0x00);
+    EXPECT_EQ(inb(f, r::kOut0_7), 0x01);
+    EXPECT_THAT(host.errors, IsEmpty());
+}
+
+TEST_F(GpioTest, AStuckInputChangesStateOnlyAsItSticksAndComesLoose)
+{
+    PciFunction &f = make();
+    probe(f);
+    (void)inb(f, r::kIrqCtl);
+    host.intx.clear();
+    const std::vector<FaultArgText> line3_high{{"line", "3"}};
+    ASSERT_TRUE(dev->faults().inject("stuck-input", 1, 0, line3_high));
+    // Input 3 went high as it stuck: a change of state like any other.
+    EXPECT_THAT(host.intx, ElementsAre(true));
+    EXPECT_EQ(inb(f, r::kIrqStatus), r::kIrqStatusPending | r::kIrqStatusLow);
+    outb(f, r::kIn0_7, 0);
+    outb(f, r::kOut0_7, 0x08); // its output follows what it is stuck at: no change
+    outb(f, r::kOut0_7, 0x00);
+    EXPECT_THAT(host.intx, ElementsAre(true, false));
+    EXPECT_EQ(inb(f, r::kIrqStatus), 0u);
+    ASSERT_TRUE(dev->faults().clear());
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true)); // it fell as it came loose
+}
+
+TEST_F(GpioTest, StuckInputRefusesALineThatIsNotAnInput)
+{
+    make();
+    const std::vector<FaultArgText> line16{{"line", "16"}};
+    Status s = dev->faults().inject("stuck-input", 1, 0, line16);
+    ASSERT_FALSE(s);
+    EXPECT_THAT(s.error().message, HasSubstr("takes 0 to 15, not 16"));
+}
+
+TEST_F(GpioTest, ALostInterruptLatchesNothingForItsChangesOnly)
+{
+    PciFunction &f = make();
+    probe(f);
+    (void)inb(f, r::kIrqCtl);
+    host.intx.clear();
+    ASSERT_TRUE(dev->faults().inject("lost-interrupt", 1, 1, {}));
+    outb(f, r::kOut0_7, 0x01); // skipped: latched
+    EXPECT_THAT(host.intx, ElementsAre(true));
+    outb(f, r::kIn0_7, 0);
+    outb(f, r::kOut0_7, 0x03); // lost
+    EXPECT_EQ(inb(f, r::kIrqStatus), 0u);
+    EXPECT_EQ(inb(f, r::kIn0_7), 0x03); // the inputs did change
+    outb(f, r::kOut0_7, 0x07);          // count spent: latched
+    EXPECT_THAT(host.intx, ElementsAre(true, false, true));
+    EXPECT_EQ(fired(*dev, "lost-interrupt"), 1u);
+    EXPECT_FALSE(dev->faults().any_armed());
+}
+
+TEST_F(GpioTest, LostInterruptCountsOnlyChangesThatWouldLatch)
+{
+    PciFunction &f = make();
+    probe(f); // IRQ disabled: changes latch nothing anyway
+    ASSERT_TRUE(dev->faults().inject("lost-interrupt", 1, 0, {}));
+    outb(f, r::kOut0_7, 0x01);
+    EXPECT_EQ(fired(*dev, "lost-interrupt"), 0u);
+    (void)inb(f, r::kIrqCtl);
+    outb(f, r::kOut0_7, 0x01); // no change: no event
+    EXPECT_EQ(fired(*dev, "lost-interrupt"), 0u);
+    outb(f, r::kOut0_7, 0x00);
+    EXPECT_EQ(fired(*dev, "lost-interrupt"), 1u);
+    EXPECT_EQ(inb(f, r::kIrqStatus), 0u);
+}
+
+TEST_F(GpioTest, TheCardsFaultsGoWithTheFrontend)
+{
+    make();
+    const std::vector<FaultArgText> line1{{"line", "1"}};
+    ASSERT_TRUE(dev->faults().inject("stuck-input", 1, 0, line1));
+    ASSERT_TRUE(core.remove(uuid_n(1)));
+    dev = nullptr;
+}
+
 } // namespace
 } // namespace mdev::samples

@@ -564,7 +564,8 @@ TEST_F(MttyDeviceFaultTest, VfioClassOffersTheUartFaults)
     // The parent declares its own as the function opens, before the
     // frontend's.
     EXPECT_THAT(names(), ElementsAre("parity-error", "framing-error", "overrun", "break",
-                                     "modem-lines", "drop-irq", "spurious-irq", "dma-error"));
+                                     "modem-lines", "drop-irq", "spurious-irq", "dma-error",
+                                     "surprise-removal"));
 }
 
 // The virtio face has no UART: no line status, no modem lines. (A driver

@@ -617,8 +617,8 @@ extern "C" void c_notify_msi(void *, uint32_t) {}
 
 TEST(MttyCApiTest, VmStateHelpersAndCreateThroughTheGlobalCore)
 {
-    const MdevHostOps ops{c_guest_error, c_set_intx, c_notify_msi, nullptr, nullptr, nullptr,
-                          nullptr,       nullptr,    nullptr};
+    const MdevHostOps ops{c_guest_error, c_set_intx, c_notify_msi, nullptr, nullptr,
+                          nullptr,       nullptr,    nullptr,      nullptr, nullptr};
     CHostLog log;
     const std::string u1 = "c0ffee00-0000-4000-8000-0000000000a1";
     const std::string u2 = "c0ffee00-0000-4000-8000-0000000000a2";

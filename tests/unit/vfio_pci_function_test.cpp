@@ -13,6 +13,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -1168,7 +1170,7 @@ TEST_F(PciFunctionTest, FaultsOfTheVfioClassAreDeclaredAtBind)
     for (const auto &e : entries) {
         names.push_back(e.decl->name);
     }
-    EXPECT_THAT(names, ElementsAre("drop-irq", "spurious-irq", "dma-error"));
+    EXPECT_THAT(names, ElementsAre("drop-irq", "spurious-irq", "dma-error", "surprise-removal"));
 }
 
 TEST_F(PciFunctionTest, DropIrqLosesTheNextMsiOfItsVectorOnly)
@@ -1264,6 +1266,196 @@ TEST_F(PciFunctionTest, DmaErrorFailsTheNextDmaOfItsDirection)
     ASSERT_TRUE(dev.faults().clear());
     EXPECT_TRUE(f.dma(0x1000, std::span<std::uint8_t>(buf)));
     dev.set_host(&host);
+}
+
+} // namespace
+} // namespace mdev::vfio
+
+// ---- surprise-removal ------------------------------------------------------
+
+namespace mdev::vfio {
+namespace {
+
+// A machine with a slot: records what the frontend tells it, and resets
+// the function when the card is put back, as the glue does.
+class SlotHost final : public test::RecordingHost {
+public:
+    bool set_present(bool present) override
+    {
+        present_calls.push_back(present);
+        if (on_present) {
+            on_present(present);
+        }
+        return reset_on_insert;
+    }
+    bool dma_read(std::uint64_t, std::span<std::uint8_t>) override { return ++dmas, true; }
+    bool dma_write(std::uint64_t, std::span<const std::uint8_t>) override { return ++dmas, true; }
+    std::vector<bool> present_calls;
+    std::function<void(bool)> on_present;
+    bool reset_on_insert = false;
+    int dmas = 0;
+};
+
+class SurpriseRemovalTest : public PciFunctionTest {
+protected:
+    void SetUp() override
+    {
+        dev.set_host(&slot);
+        fake.regions[0] = {kRW | kRegionBarIo, 8};                   // trapped
+        fake.regions[1] = {kRW | VFIO_REGION_INFO_FLAG_MMAP, 4096}; // RAM
+        fake.put16(0x00, 0x1af4);
+        fake.put16(0x02, 0x10f4);
+        fake.wmask[0x40] = 0xff;
+        give_intx();
+        give_msi(0x50, 1, 2);
+    }
+    void TearDown() override
+    {
+        fn.reset();
+        dev.set_host(&host);
+    }
+    Status pull() { return dev.faults().inject("surprise-removal", 1, 0, {}); }
+    Status put_back() { return dev.faults().clear("surprise-removal"); }
+
+    SlotHost slot;
+};
+
+TEST_F(SurpriseRemovalTest, ConfigAndEveryBarReadAllOnesAndWritesGoNowhere)
+{
+    PciFunction &f = make();
+    f.bar_memory(1)[0] = 0x5a;
+    ASSERT_TRUE(pull());
+    EXPECT_TRUE(f.surprise_removed());
+    EXPECT_THAT(slot.present_calls, ElementsAre(false));
+    EXPECT_EQ(f.config_read(0x00, 4), 0xffffffffu);
+    EXPECT_EQ(f.config_read(0x02, 2), 0xffffu);
+    EXPECT_EQ(f.config_read(0x3d, 1), 0xffu);
+    f.config_write(0x40, 0x77, 1);
+    EXPECT_EQ(fake.config[0x40], 0u);
+    fake.accesses.clear();
+    EXPECT_EQ(f.bar_read(0, 0, 4), 0xffffffffu);
+    EXPECT_EQ(f.bar_read(0, 2, 1), 0xffu);
+    EXPECT_EQ(f.bar_read(1, 0, 8), ~std::uint64_t(0));
+    f.bar_write(0, 0, 0x1234, 2);
+    f.bar_write(1, 0, 0x11, 1);
+    EXPECT_THAT(fake.accesses, IsEmpty()); // the device's registers saw nothing
+    EXPECT_EQ(f.bar_memory(1)[0], 0x5a);
+    EXPECT_THAT(slot.errors, IsEmpty());
+}
+
+TEST_F(SurpriseRemovalTest, NoDmaAndNoInterruptWhileOut)
+{
+    PciFunction &f = make();
+    IrqSink *intx = sink(VFIO_PCI_INTX_IRQ_INDEX);
+    ASSERT_NE(intx, nullptr);
+    intx->set_level(true);
+    ASSERT_TRUE(pull());
+    EXPECT_THAT(slot.intx, ElementsAre(true, false)); // deasserted as it went
+    intx->set_level(false);
+    intx->set_level(true);
+    EXPECT_THAT(slot.intx, ElementsAre(true, false));
+    std::array<std::uint8_t, 4> buf{};
+    EXPECT_FALSE(f.dma(0x1000, std::span<std::uint8_t>(buf)));
+    EXPECT_FALSE(f.dma(0x1000, std::span<const std::uint8_t>(buf)));
+    EXPECT_EQ(slot.dmas, 0);
+    ASSERT_TRUE(dev.faults().inject("spurious-irq", 1, 0, {}));
+    EXPECT_THAT(slot.intx, ElementsAre(true, false));
+    // MSI enabled while out (the guest's config write never arrives, but
+    // QEMU's emulated capability is the machine's): still no message.
+    f.set_msi_enabled(true);
+    IrqSink *msi = sink(VFIO_PCI_MSI_IRQ_INDEX);
+    ASSERT_NE(msi, nullptr);
+    msi->notify(0);
+    EXPECT_THAT(slot.msi, IsEmpty());
+    EXPECT_THAT(slot.errors, IsEmpty());
+}
+
+TEST_F(SurpriseRemovalTest, ClearingPutsTheCardBackInResetState)
+{
+    PciFunction &f = make();
+    f.config_write(0x40, 0x77, 1);
+    ASSERT_EQ(f.config_read(0x40, 1), 0x77u);
+    f.set_msi_enabled(true);
+    ASSERT_TRUE(pull());
+    const unsigned resets = fake.resets;
+    ASSERT_TRUE(put_back());
+    EXPECT_FALSE(f.surprise_removed());
+    EXPECT_THAT(slot.present_calls, ElementsAre(false, true));
+    // A machine that does not reset it itself: the frontend did.
+    EXPECT_EQ(fake.resets, resets + 1);
+    EXPECT_EQ(f.irq_index(), std::uint32_t(VFIO_PCI_INTX_IRQ_INDEX));
+    EXPECT_EQ(f.config_read(0x00, 4), 0x10f41af4u);
+    EXPECT_EQ(f.config_read(0x40, 1), 0u); // the reset value
+    std::array<std::uint8_t, 4> buf{};
+    EXPECT_TRUE(f.dma(0x1000, std::span<std::uint8_t>(buf)));
+    EXPECT_FALSE(dev.faults().any_armed());
+}
+
+TEST_F(SurpriseRemovalTest, AMachineThatResetsTheFunctionIsNotDoubled)
+{
+    make();
+    slot.reset_on_insert = true;
+    ASSERT_TRUE(pull());
+    const unsigned resets = fake.resets;
+    ASSERT_TRUE(dev.faults().clear()); // clearing all faults ends it too
+    EXPECT_THAT(slot.present_calls, ElementsAre(false, true));
+    EXPECT_EQ(fake.resets, resets);
+}
+
+TEST_F(SurpriseRemovalTest, ASystemResetLeavesTheCardOut)
+{
+    PciFunction &f = make();
+    ASSERT_TRUE(pull());
+    f.reset();
+    EXPECT_TRUE(f.surprise_removed());
+    EXPECT_EQ(f.config_read(0x00, 4), 0xffffffffu);
+}
+
+// The machine removes the device from inside the call (a hot-unplug as the
+// card goes, or as it comes back): the function goes with it mid-call.
+TEST_F(SurpriseRemovalTest, TheFunctionMayBeDestroyedFromTheMachinesCall)
+{
+    make();
+    slot.on_present = [this](bool present) {
+        if (!present) {
+            fn.reset();
+        }
+    };
+    ASSERT_TRUE(pull());
+    EXPECT_EQ(fn, nullptr);
+    EXPECT_EQ(fake.releases, 1u);
+    // The fault went with the function's watch, silently; none can be armed.
+    EXPECT_FALSE(dev.faults().any_armed());
+    EXPECT_THAT(pull().error().message, HasSubstr("no frontend"));
+}
+
+TEST_F(SurpriseRemovalTest, TheFunctionMayBeDestroyedAsTheCardComesBack)
+{
+    make();
+    slot.reset_on_insert = true;
+    slot.on_present = [this](bool present) {
+        if (present) {
+            fn.reset();
+        }
+    };
+    ASSERT_TRUE(pull());
+    ASSERT_TRUE(put_back());
+    EXPECT_EQ(fn, nullptr);
+    EXPECT_EQ(fake.releases, 1u);
+}
+
+TEST_F(SurpriseRemovalTest, ClearingFromTheMachinesCallIsSafe)
+{
+    PciFunction &f = make();
+    slot.on_present = [this](bool present) {
+        if (!present) {
+            ASSERT_TRUE(put_back());
+        }
+    };
+    ASSERT_TRUE(pull());
+    EXPECT_THAT(slot.present_calls, ElementsAre(false, true));
+    EXPECT_FALSE(f.surprise_removed());
+    EXPECT_EQ(f.config_read(0x00, 4), 0x10f41af4u);
 }
 
 } // namespace

@@ -81,6 +81,31 @@ void FaultSet::set_action(Id id, FaultAction action)
     e.action = std::move(action);
 }
 
+void FaultSet::set_watch(Id id, FaultWatch watch)
+{
+    Entry &e = entries_.at(id);
+    if (!watch) {
+        disarm(e);
+    }
+    e.held = true;
+    e.watch = std::move(watch);
+}
+
+void FaultSet::notify(std::span<const Id> ids, bool armed)
+{
+    const std::weak_ptr<const bool> alive = alive_;
+    for (Id id : ids) {
+        if (alive.expired()) {
+            return;
+        }
+        // A copy: the watch may replace or remove itself.
+        FaultWatch watch = entries_[id].watch;
+        if (watch) {
+            watch(armed);
+        }
+    }
+}
+
 std::string FaultSet::names() const
 {
     std::string out;
@@ -220,6 +245,35 @@ Status FaultSet::inject(std::string_view name, std::uint64_t count, std::uint64_
         parsed.set(*pi, std::move(*v));
     }
     Entry &e = entries_[*id];
+    if (e.held) {
+        const std::string what = std::string("fault '") + decl.name + "' holds until cleared";
+        if (!e.watch) {
+            return Error{Errc::unknown_fault, what + ", and mdev " + dev_name_ +
+                                                  " cannot make it happen now (no frontend "
+                                                  "bound)"};
+        }
+        if (count > 1 || skip != 0) {
+            return arg_error(what + ": count and skip do not apply (mdev-fault-clear ends "
+                                    "it)");
+        }
+        if (e.armed) {
+            return Ok{}; // it holds already
+        }
+        e.armed = true;
+        armed_count_++;
+        e.count = 0;
+        e.skip = 0;
+        e.args = std::move(parsed);
+        e.fired++;
+        trace_mdev_fault_inject(dev_name_, decl.name, count, skip);
+        trace_mdev_fault_fire(dev_name_, decl.name, "injection");
+        if (hook_) {
+            hook_(dev_name_, decl.name, "injection");
+        }
+        const Id ids[] = {*id};
+        notify(ids, true);
+        return Ok{};
+    }
     if (e.immediate) {
         const std::string what = std::string("fault '") + decl.name + "' happens at once";
         if (!e.action) {
@@ -265,12 +319,18 @@ Status FaultSet::inject(std::string_view name, std::uint64_t count, std::uint64_
 Status FaultSet::clear(std::string_view name)
 {
     if (name.empty()) {
-        for (Entry &e : entries_) {
+        std::vector<Id> ended;
+        for (Id i = 0; i < entries_.size(); i++) {
+            Entry &e = entries_[i];
             if (e.armed) {
                 trace_mdev_fault_clear(dev_name_, e.decl->name);
+                if (e.held) {
+                    ended.push_back(i);
+                }
             }
             disarm(e);
         }
+        notify(ended, false);
         return Ok{};
     }
     const std::optional<Id> id = find(name);
@@ -278,10 +338,16 @@ Status FaultSet::clear(std::string_view name)
         return Error{Errc::unknown_fault, "mdev " + std::string(dev_name_) + " has no fault '" +
                                               std::string(name) + "'; it offers: " + names()};
     }
-    if (entries_[*id].armed) {
-        trace_mdev_fault_clear(dev_name_, entries_[*id].decl->name);
+    Entry &e = entries_[*id];
+    const bool ends = e.armed && e.held;
+    if (e.armed) {
+        trace_mdev_fault_clear(dev_name_, e.decl->name);
     }
-    disarm(entries_[*id]);
+    disarm(e);
+    if (ends) {
+        const Id ids[] = {*id};
+        notify(ids, false);
+    }
     return Ok{};
 }
 

@@ -70,6 +70,11 @@ void CHost::unblock_migration()
     }
 }
 
+bool CHost::set_present(bool present)
+{
+    return ops_.set_present && ops_.set_present(opaque_, present);
+}
+
 namespace {
 
 // A static that is built on first use and never destroyed. The process's

@@ -26,6 +26,7 @@ public:
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override;
     void block_migration(std::string_view reason) override;
     void unblock_migration() override;
+    bool set_present(bool present) override;
 
 private:
     MdevHostOps ops_;

@@ -193,6 +193,15 @@ static void mdev_pci_unblock_migration(void *opaque)
     mdev_pci_drop_blocker(s);
 }
 
+static bool mdev_pci_set_present(void *opaque, bool present)
+{
+    MdevPCIState *s = opaque;
+
+    trace_mdev_pci_present(s->uuid, present);
+    return s->frontend && s->frontend->set_present &&
+           s->frontend->set_present(s, present);
+}
+
 static const MdevHostOps mdev_pci_host_ops = {
     .guest_error = mdev_pci_guest_error,
     .set_intx = mdev_pci_set_intx,
@@ -203,6 +212,7 @@ static const MdevHostOps mdev_pci_host_ops = {
     .bus_master = mdev_pci_bus_master,
     .block_migration = mdev_pci_block_migration,
     .unblock_migration = mdev_pci_unblock_migration,
+    .set_present = mdev_pci_set_present,
 };
 
 const char *mdev_pci_name(MdevPCIState *s)

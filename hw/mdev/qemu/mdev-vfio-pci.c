@@ -104,6 +104,41 @@ static void mdev_vfio_load_config(MdevPCIState *s)
     mdev_vfio_mark_emulated(v, 0, PCI_CONFIG_HEADER_SIZE);
 }
 
+/*
+ * A card pulled out of its slot (the surprise-removal fault): nothing
+ * answers at its addresses, so reads complete with all ones, as a PCI
+ * master abort does, and writes go nowhere.
+ */
+static uint64_t mdev_vfio_removed_read(void *opaque, hwaddr addr,
+                                       unsigned size)
+{
+    return MAKE_64BIT_MASK(0, size * 8);
+}
+
+static void mdev_vfio_removed_write(void *opaque, hwaddr addr, uint64_t val,
+                                    unsigned size)
+{
+}
+
+static const MemoryRegionOps mdev_vfio_removed_ops = {
+    .read = mdev_vfio_removed_read,
+    .write = mdev_vfio_removed_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+};
+
+/* Above the MSI-X windows (priority 1) and the BAR's own contents. */
+#define MDEV_VFIO_REMOVED_PRIORITY 100
+
 static bool mdev_vfio_register_bars(MdevPCIState *s, Error **errp)
 {
     MdevVfioPCI *v = mdev_vfio_pci_of(s);
@@ -156,8 +191,56 @@ static bool mdev_vfio_register_bars(MdevPCIState *s, Error **errp)
                    (info.prefetch ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
         }
         pci_register_bar(pdev, i, type, &bar->mr);
+        g_free(name);
+        name = g_strdup_printf("%s BAR%u removed %s",
+                               object_get_typename(OBJECT(s)), i,
+                               mdev_pci_name(s));
+        memory_region_init_io(&bar->removed_mr, OBJECT(s),
+                              &mdev_vfio_removed_ops, bar, name, info.size);
     }
     return true;
+}
+
+/*
+ * The surprise-removal fault (the frontend's, vfio_faults.cpp). The
+ * frontend keeps what passes through it (the device's config bytes, its
+ * interrupts and DMA); this side covers what QEMU serves itself: the
+ * emulated config header (mdev_vfio_pci_config_read/_write) and the BARs,
+ * whose trapped registers QEMU calls directly and whose RAM the guest maps,
+ * so an all-ones region is laid over each. Putting the card back resets
+ * the whole function as hotplug does (pci_device_reset: QEMU's header and,
+ * through mdev_vfio_pci_reset, the device): the BARs are unassigned and
+ * the guest re-enumerates it (a PCI rescan).
+ */
+static bool mdev_vfio_pci_set_present(MdevPCIState *s, bool present)
+{
+    MdevVfioPCI *v = mdev_vfio_pci_of(s);
+    unsigned i;
+
+    if (present == !v->removed) {
+        return present;
+    }
+    trace_mdev_vfio_present(s->uuid, present);
+    memory_region_transaction_begin();
+    for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
+        MdevPCIBar *bar = &v->bars[i];
+
+        if (!bar->owner) {
+            continue;
+        }
+        if (present) {
+            memory_region_del_subregion(&bar->mr, &bar->removed_mr);
+        } else {
+            memory_region_add_subregion_overlap(&bar->mr, 0, &bar->removed_mr,
+                                                MDEV_VFIO_REMOVED_PRIORITY);
+        }
+    }
+    v->removed = !present;
+    memory_region_transaction_commit();
+    if (present) {
+        pci_device_reset(PCI_DEVICE(s));
+    }
+    return present;
 }
 
 static unsigned mdev_vfio_msi_cap_size(const MdevVfioMsi *msi)
@@ -594,10 +677,20 @@ static void mdev_vfio_pci_exit(MdevPCIState *s)
     mdev_vfio_display_fini(v->display);
     v->display = NULL;
     for (i = 0; i < MDEV_VFIO_NUM_BARS; i++) {
-        if (memory_region_is_ram(&v->bars[i].mr)) {
-            vmstate_unregister_ram(&v->bars[i].mr, DEVICE(s));
+        MdevPCIBar *bar = &v->bars[i];
+
+        if (!bar->owner) {
+            continue;
+        }
+        if (v->removed) {
+            memory_region_del_subregion(&bar->mr, &bar->removed_mr);
+        }
+        object_unparent(OBJECT(&bar->removed_mr));
+        if (memory_region_is_ram(&bar->mr)) {
+            vmstate_unregister_ram(&bar->mr, DEVICE(s));
         }
     }
+    v->removed = false;
     if (v->msix.offset) {
         mdev_vfio_exit_msix(s);
     }
@@ -626,6 +719,9 @@ static uint32_t mdev_vfio_pci_config_read(MdevPCIState *s, uint32_t addr,
     bool from_device = false;
     int i;
 
+    if (v->removed) {
+        return MAKE_64BIT_MASK(0, len * 8); /* nobody answers */
+    }
     for (i = 0; i < len; i++) {
         from_device |= !v->emulated[addr + i];
     }
@@ -651,6 +747,9 @@ static void mdev_vfio_pci_config_write(MdevPCIState *s, uint32_t addr,
     unsigned vectors_was = msi_was ? msi_nr_vectors_allocated(pdev) : 0;
 
     trace_mdev_vfio_config_write(s->uuid, addr, len, val);
+    if (v->removed) {
+        return; /* goes nowhere */
+    }
     pci_default_write_config(pdev, addr, val, len);
     if (v->msi.offset) {
         bool msi_now;
@@ -692,6 +791,7 @@ static const MdevPCIFrontend mdev_vfio_pci_frontend = {
     .config_read = mdev_vfio_pci_config_read,
     .config_write = mdev_vfio_pci_config_write,
     .post_load = mdev_vfio_pci_post_load,
+    .set_present = mdev_vfio_pci_set_present,
 };
 
 static void mdev_vfio_pci_register_frontend(void)

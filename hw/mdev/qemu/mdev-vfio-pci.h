@@ -18,6 +18,11 @@ typedef struct MdevPCIBar {
     /* The registers of a trapped BAR (read NULL: RAM-backed, or none). */
     MdevVfioBarAccessor accessor;
     MemoryRegionOps direct_ops;
+    /*
+     * Laid over the whole BAR while the function is surprise-removed: reads
+     * all ones, ignores writes, whatever the BAR is (RAM or registers).
+     */
+    MemoryRegion removed_mr;
 } MdevPCIBar;
 
 typedef struct MdevVfioPCI MdevVfioPCI;
@@ -64,6 +69,8 @@ struct MdevVfioPCI {
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE];
     /* The graphic console of a device with a display, else NULL. */
     struct MdevVfioDisplay *display;
+    /* surprise-removal holds: the card is out of its slot. */
+    bool removed;
 };
 
 #endif

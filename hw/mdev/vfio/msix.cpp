@@ -173,15 +173,23 @@ std::uint64_t Msix::read(MdevVfioMsixArea area, std::uint64_t offset, unsigned s
     return load_le(std::span(bytes).subspan(offset, size));
 }
 
-void Msix::write(MdevVfioMsixArea area, std::uint64_t offset, std::uint64_t value, unsigned size)
+bool Msix::write_ok(MdevVfioMsixArea area, std::uint64_t offset, unsigned size)
 {
     if (!access_ok("write", area, offset, size)) {
-        return;
+        return false;
     }
     if (area == MDEV_VFIO_MSIX_PBA) {
         dev_.guest_error("mdev %s: %u-byte write to the MSI-X PBA at offset 0x%" PRIx64
                          ": the PBA is read-only",
                          dev_.type().id.c_str(), size, offset);
+        return false;
+    }
+    return true;
+}
+
+void Msix::write(MdevVfioMsixArea area, std::uint64_t offset, std::uint64_t value, unsigned size)
+{
+    if (!write_ok(area, offset, size)) {
         return;
     }
     const std::uint32_t vector = static_cast<std::uint32_t>(offset / PCI_MSIX_ENTRY_SIZE);

@@ -54,6 +54,14 @@ public:
     // (a read returns all ones, a write is dropped). The PBA is read-only.
     std::uint64_t read(MdevVfioMsixArea area, std::uint64_t offset, unsigned size);
     void write(MdevVfioMsixArea area, std::uint64_t offset, std::uint64_t value, unsigned size);
+    // Whether read() / write() would take the access; a refusal is logged
+    // as they log it. For a function that answers nothing (surprise-removal)
+    // but still reports a guest's malformed access.
+    bool read_ok(MdevVfioMsixArea area, std::uint64_t offset, unsigned size)
+    {
+        return access_ok("read", area, offset, size);
+    }
+    bool write_ok(MdevVfioMsixArea area, std::uint64_t offset, unsigned size);
 
     // The device signals `vector`: sent at once if MSI-X is enabled and
     // neither the function nor the vector is masked; pending if masked.

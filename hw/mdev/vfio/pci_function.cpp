@@ -61,6 +61,8 @@ Result<std::unique_ptr<PciFunction>> PciFunction::create(Device &dev)
     dev.faults().set_action(fn->faults_.spurious_irq, [f = fn.get()](const FaultArgs &a) {
         f->spurious_irq(std::uint32_t(a.get_int(VfioFaults::kVector, 0)));
     });
+    dev.faults().set_watch(fn->faults_.surprise_removal,
+                           [f = fn.get()](bool armed) { f->set_removed(armed); });
     return fn;
 }
 
@@ -73,6 +75,7 @@ PciFunction::~PciFunction()
     // spurious-irq's action calls this function: a re-bound frontend sets
     // its own.
     dev_.faults().set_action(faults_.spurious_irq, nullptr);
+    dev_.faults().set_watch(faults_.surprise_removal, nullptr);
     if (msix_) {
         ops_.set_irqs(dev_, VFIO_PCI_MSIX_IRQ_INDEX, nullptr);
     }
@@ -245,6 +248,9 @@ std::uint32_t PciFunction::config_read(std::uint32_t offset, unsigned size)
                          dev_.type().id.c_str(), size, offset);
         return static_cast<std::uint32_t>(all_ones(size > 4 ? 4 : size));
     }
+    if (removed_) [[unlikely]] {
+        return static_cast<std::uint32_t>(all_ones(size)); // nobody answers
+    }
     std::uint8_t buf[4] = {};
     config_.read(config_bytes(), offset, std::span(buf, size));
     // MSI-X Message Control's enable and function-mask bits are ours (the
@@ -287,6 +293,9 @@ void PciFunction::config_write(std::uint32_t offset, std::uint32_t value, unsign
         offset + size > PCI_CFG_SPACE_SIZE) {
         dev_.guest_error("mdev %s: %u-byte config write at 0x%x is outside config space",
                          dev_.type().id.c_str(), size, offset);
+        return;
+    }
+    if (removed_) [[unlikely]] {
         return;
     }
     if (live_) {
@@ -356,6 +365,16 @@ bool PciFunction::msix_bar_access(const char *what, unsigned bar, std::uint64_t 
                          area == MDEV_VFIO_MSIX_TABLE ? "table" : "PBA");
         return false;
     }
+    if (removed_) [[unlikely]] {
+        // Nobody answers; a malformed access is still the guest's mistake.
+        if (write) {
+            (void)msix_->write_ok(area, offset - start, size);
+        } else {
+            (void)msix_->read_ok(area, offset - start, size);
+            *value = all_ones(size);
+        }
+        return true;
+    }
     if (write) {
         msix_->write(area, offset - start, *value, size);
     } else {
@@ -371,6 +390,10 @@ std::uint64_t PciFunction::msix_read(MdevVfioMsixArea area, std::uint64_t offset
                          dev_.type().id.c_str());
         return all_ones(size);
     }
+    if (removed_) [[unlikely]] {
+        (void)msix_->read_ok(area, offset, size);
+        return all_ones(size);
+    }
     return msix_->read(area, offset, size);
 }
 
@@ -380,6 +403,10 @@ void PciFunction::msix_write(MdevVfioMsixArea area, std::uint64_t offset, std::u
     if (!msix_) {
         dev_.guest_error("mdev %s: MSI-X write, but the function has no MSI-X",
                          dev_.type().id.c_str());
+        return;
+    }
+    if (removed_) [[unlikely]] {
+        (void)msix_->write_ok(area, offset, size);
         return;
     }
     msix_->write(area, offset, value, size);
@@ -403,6 +430,9 @@ std::uint64_t PciFunction::bar_read(unsigned bar, std::uint64_t offset, unsigned
         const bool inside = valid_access_size(size) && offset < b.size && size <= b.size - offset;
         return inside ? 0 : all_ones(size);
     }
+    if (removed_) [[unlikely]] {
+        return all_ones(size); // nobody answers (a refused access went as before)
+    }
     if (b.has_accessor()) {
         return b.accessor.adapted_read(offset, size);
     }
@@ -422,6 +452,9 @@ void PciFunction::bar_write(unsigned bar, std::uint64_t offset, std::uint64_t va
         return;
     }
     if (!access_ok("write", bar, offset, size)) {
+        return;
+    }
+    if (removed_) [[unlikely]] {
         return;
     }
     if (bars_[bar].has_accessor()) {
@@ -492,6 +525,27 @@ void PciFunction::reset()
         config_.reset(*live_);
     }
     ops_.reset(dev_);
+}
+
+// surprise-removal's watch. Each branch ends with the host's call, which
+// may remove the device (and this function with it): nothing of `this` is
+// touched after it.
+void PciFunction::set_removed(bool removed)
+{
+    if (removed) {
+        removed_ = true;
+        if (mode_ == VFIO_PCI_INTX_IRQ_INDEX && intx_level_) {
+            host_.set_intx(false); // the pin floats low with the card gone
+        }
+        host_.set_present(false);
+        return;
+    }
+    removed_ = false;
+    if (!host_.set_present(true)) {
+        // A machine without a slot to reset: the card comes back as after
+        // a reset of its own.
+        reset();
+    }
 }
 
 void PciFunction::connect_irqs()
@@ -566,6 +620,10 @@ void PciFunction::irqs_loaded(bool msi_enabled, std::uint32_t msi_vectors)
 
 void PciFunction::set_level(bool asserted)
 {
+    if (removed_) [[unlikely]] {
+        intx_level_ = asserted; // the device's view; the pin stays low
+        return;
+    }
     if (asserted && !intx_level_ && mode_ == VFIO_PCI_INTX_IRQ_INDEX &&
         irq_dropped(0, "INTx")) {
         // The assertion is lost; the next one (after the device lowers the
@@ -595,6 +653,9 @@ bool PciFunction::irq_dropped(std::uint32_t vector, const char *kind)
 
 void PciFunction::spurious_irq(std::uint32_t vector)
 {
+    if (removed_) {
+        return; // a card out of its slot signals nothing
+    }
     switch (mode_) {
     case VFIO_PCI_MSIX_IRQ_INDEX:
     case VFIO_PCI_MSI_IRQ_INDEX:
@@ -636,6 +697,9 @@ bool PciFunction::dma_failed(bool write, std::uint64_t addr, std::size_t len)
 
 void PciFunction::notify(std::uint32_t vector)
 {
+    if (removed_) [[unlikely]] {
+        return;
+    }
     if (irq_dropped(vector, mode_ == VFIO_PCI_MSIX_IRQ_INDEX ? "MSI-X" : "MSI")) {
         return;
     }
@@ -672,6 +736,9 @@ bool PciFunction::bus_master_for_dma(const char *what, std::uint64_t addr, std::
 
 bool PciFunction::dma(std::uint64_t addr, std::span<std::uint8_t> out)
 {
+    if (removed_) [[unlikely]] {
+        return false; // a card out of its slot does no DMA
+    }
     if (!bus_master_for_dma("read", addr, out.size())) {
         return false;
     }
@@ -693,6 +760,9 @@ bool PciFunction::dma(std::uint64_t addr, std::span<std::uint8_t> out)
 
 bool PciFunction::dma(std::uint64_t addr, std::span<const std::uint8_t> in)
 {
+    if (removed_) [[unlikely]] {
+        return false;
+    }
     if (!bus_master_for_dma("write", addr, in.size())) {
         return false;
     }

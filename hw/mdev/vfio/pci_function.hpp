@@ -111,8 +111,13 @@ public:
     bool has_display() const { return display_; }
     Result<std::optional<DisplayPlane>> display_plane();
 
-    // System reset: the device returns to its power-on state.
+    // System reset: the device returns to its power-on state. A function
+    // surprise-removed stays out of its slot.
     void reset();
+
+    // Whether the surprise-removal fault holds: config space and BARs read
+    // all ones, writes are ignored, no DMA and no interrupt.
+    bool surprise_removed() const { return removed_; }
 
     // Route the device's INTx to the host. The glue calls this once the
     // function is in place (its interrupt pin set up), as a VFIO user calls
@@ -174,6 +179,8 @@ private:
     bool irq_dropped(std::uint32_t vector, const char *kind);
     bool dma_failed(bool write, std::uint64_t addr, std::size_t len);
     void spurious_irq(std::uint32_t vector);
+    // surprise-removal's watch: pulled out (true) or put back (false).
+    void set_removed(bool removed);
 
     // IrqSink: the device's interrupts arrive here.
     void set_level(bool asserted) override;
@@ -195,6 +202,7 @@ private:
     VfioFaults faults_{};
     std::uint32_t mode_ = kNoIrq;
     bool bme_off_logged_ = false; // a DMA refused for bus mastering off was logged
+    bool removed_ = false; // surprise-removal holds
     bool opened_ = false; // ops_.open() was called: the destructor must undo it
     bool display_ = false;
     std::optional<GfxPlane> rejected_plane_; // the last plane refused and logged

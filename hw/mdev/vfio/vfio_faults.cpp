@@ -34,11 +34,18 @@ const FaultDecl kDmaError{
     "device sees the failure",
     kDmaParams};
 
+const FaultDecl kSurpriseRemoval{
+    "surprise-removal",
+    "until cleared the function is a card pulled out: config space and BARs read all ones, "
+    "writes are ignored, no DMA and no interrupt; clearing it puts the card back in reset "
+    "state"};
+
 } // namespace
 
 VfioFaults VfioFaults::declare(FaultSet &set)
 {
-    return VfioFaults{set.declare(kDropIrq), set.declare(kSpuriousIrq), set.declare(kDmaError)};
+    return VfioFaults{set.declare(kDropIrq), set.declare(kSpuriousIrq), set.declare(kDmaError),
+                      set.declare(kSurpriseRemoval)};
 }
 
 } // namespace mdev::vfio

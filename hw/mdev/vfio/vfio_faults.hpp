@@ -21,6 +21,11 @@ struct VfioFaults {
     // fails as a target abort would: nothing is transferred and the
     // device's dma_read/dma_write returns false.
     FaultSet::Id dma_error;
+    // surprise-removal: from injection until cleared the function is a
+    // card pulled out of its slot: config space and every BAR read all
+    // ones, writes are ignored, no DMA, no interrupt (INTx deasserted).
+    // Clearing it puts the card back in reset state.
+    FaultSet::Id surprise_removal;
 
     // Parameter indexes.
     static constexpr std::size_t kVector = 0;    // drop-irq, spurious-irq

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -95,6 +96,10 @@ struct FaultArgText {
 // it is injected, once per count.
 using FaultAction = std::function<void(const FaultArgs &)>;
 
+// What a fault that holds from injection until cleared (a card pulled out)
+// does when it begins (true) and ends (false).
+using FaultWatch = std::function<void(bool armed)>;
+
 // Where a firing is reported (the device's UUID goes with it). The default
 // emits the trace event mdev_fault_fire.
 using FaultFireHook = void (*)(const char *dev, const char *fault, const char *event);
@@ -114,6 +119,8 @@ public:
         FaultArgs args;
         bool immediate = false; // set_action() made it one
         FaultAction action;
+        bool held = false; // set_watch() made it one
+        FaultWatch watch;
     };
 
     FaultSet() = default;
@@ -136,6 +143,15 @@ public:
     // before the object it calls goes; the fault is then refused until an
     // action is set again.
     void set_action(Id id, FaultAction action);
+    // Makes `id` a fault that holds from injection until cleared: inject()
+    // arms it (count 0 or 1, skip 0: neither applies; it counts one firing)
+    // and then calls watch(true); injecting it again while armed does
+    // nothing; clear() disarms it and then calls watch(false). The watch
+    // runs after the set is consistent and may re-enter it (clear, inject)
+    // or remove the device that owns it. The code that set a watch removes
+    // it (nullptr) before the object it calls goes; the fault is then
+    // disarmed silently and refused until a watch is set again.
+    void set_watch(Id id, FaultWatch watch);
 
     // The hook point's first question: is any fault of this device armed?
     bool any_armed() const { return armed_count_ != 0; }
@@ -163,8 +179,14 @@ public:
 
 private:
     void disarm(Entry &e);
+    // Calls the watches of `ids` with `armed`, stopping if the set is
+    // destroyed by one of them.
+    void notify(std::span<const Id> ids, bool armed);
 
     std::vector<Entry> entries_;
+    // Expires when the set is destroyed: a watch that removed the device
+    // leaves no member to touch.
+    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
     std::size_t armed_count_ = 0;
     const char *dev_name_ = "";
     FaultFireHook hook_ = nullptr;

@@ -41,6 +41,17 @@ public:
     // (a machine that never migrates) ignores them.
     virtual void block_migration(std::string_view) {}
     virtual void unblock_migration() {}
+
+    // The function is pulled out of its slot (false: config space and
+    // every BAR read all ones and ignore writes, which the frontend
+    // enforces for what passes through it and the machine for what it
+    // serves itself) or put back (true). Called by the vfio frontend's
+    // surprise-removal fault; the call may remove the device. Returns true
+    // if the machine reset the whole function as a card just inserted
+    // (its config space, and the device through the frontend's reset);
+    // false leaves that to the frontend. The default (a machine with no
+    // slot) does nothing and returns false.
+    virtual bool set_present(bool) { return false; }
 };
 
 } // namespace mdev

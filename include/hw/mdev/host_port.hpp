@@ -68,6 +68,7 @@ public:
             target_->unblock_migration();
         }
     }
+    bool set_present(bool present) override { return target_ && target_->set_present(present); }
 
 private:
     Host *target_;

@@ -10,8 +10,27 @@
 # Checks: the function exists with class ff0000, the driver "pci-idio-16" is
 # bound to it, its gpiochip (label = the function's name) has 32 lines;
 # gpioloop's checks pass; the card's interrupt counted those edges; nothing
-# bad in the kernel log.
+# bad in the kernel log; with input 5 stuck high by the host
+# (stuck-input, docs/fault-injection.md), the character device reads it
+# high while its output is off, the other inputs still follow, and once
+# cleared input 5 follows again.
 . /lib/mdev/guest-lib.sh
+
+ask() {
+    echo "=== MDEV-HOST-$1 ==="
+    read -r answer
+    case $answer in
+    host-ok*) ok "host: ${answer#host-ok }" ;;
+    *) fail "host: $answer" ;;
+    esac
+}
+
+# The inputs as gpioloop --get prints them ("inputs 0xVVVV") after OUT0-15
+# were set to $1.
+inputs_with() {
+    gpioloop --set "/dev/$chip" "$1" >/dev/null || fail "gpioloop --set $1"
+    gpioloop --get "/dev/$chip" | sed -n 's/^inputs //p'
+}
 
 fns=$(pci_functions 494f:0dc8)
 [ -n "$fns" ] || fail "no PCI function 494f:0dc8"
@@ -43,6 +62,18 @@ for fn in $fns; do
     [ "${after:-0}" -ge $((${before:-0} + 3)) ] &&
         ok "IRQ $irq: $((after - ${before:-0})) interrupts for the 3 edges" ||
         fail "IRQ $irq: ${before:-?} -> ${after:-?} interrupts, want 3 more"
+
+    ask FAULT-STUCK-INPUT
+    got=$(inputs_with 0x0000)
+    [ "$got" = 0x0020 ] && ok "stuck-input: outputs off, the inputs read $got (input 5 stuck high)" ||
+        fail "stuck-input: outputs off, the inputs read '$got', want 0x0020"
+    got=$(inputs_with 0x8001)
+    [ "$got" = 0x8021 ] && ok "stuck-input: outputs 0x8001, the inputs read $got" ||
+        fail "stuck-input: outputs 0x8001, the inputs read '$got', want 0x8021"
+    ask FAULT-CLEAR
+    got=$(inputs_with 0x0000)
+    [ "$got" = 0x0000 ] && ok "cleared: outputs off, the inputs read $got" ||
+        fail "cleared: outputs off, the inputs read '$got', want 0x0000"
 done
 check_kernel_log
 finish

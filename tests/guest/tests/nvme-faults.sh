@@ -21,6 +21,19 @@
 #    fatal status, resets the controller and the I/O completes;
 #  - drop-irq (MSI-X): the next interrupt is lost; the timeout handler polls
 #    the CQ, finds the completion, and dd succeeds;
+#  - dma-error (the vfio frontend's) on a DMA write: the read's data
+#    transfer fails as a target abort; mnvme completes it with Data
+#    Transfer Error (DNR), dd fails with EIO, the kernel logs the status
+#    (sct 0x0 / sc 0x4), and the next read returns the data intact;
+#  - dma-error on a DMA read: the SQ entry cannot be fetched, mnvme sets
+#    Controller Fatal Status, the driver's timeout handler resets the
+#    controller and the I/O completes with the data intact;
+#  - surprise-removal (the vfio frontend's): the function reads all ones;
+#    the next I/O times out, the driver finds CSTS all ones ("controller is
+#    down"), fails the reset (-ENODEV) and removes the controller, dd fails,
+#    and no oops, BUG or call trace is logged; once the host cleared it, the
+#    stale function is removed through sysfs and a PCI rescan finds the card
+#    again: nvme binds, and the pattern reads back equal;
 #  - the host reads each fault's fire count (query-mdev-faults).
 . /lib/mdev/guest-lib.sh
 
@@ -110,6 +123,75 @@ ask FAULT-DROP-IRQ
 survive drop-irq
 dmesg | grep -q -i "timeout" && ok "drop-irq: recovered through the timeout path" ||
     fail "drop-irq: no timeout in the kernel log"
+
+# ---- dma-error, on the read's data transfer (a DMA write) ----
+ask FAULT-DMA-ERROR-DATA
+dmesg -c >/dev/null
+if dd if=/dev/nvme0n1 of=/tmp/back bs=512 skip=2040 count=16 iflag=direct 2>/tmp/dd.err; then
+    fail "dma-error (data): dd succeeded"
+else
+    grep -q "Input/output error" /tmp/dd.err &&
+        ok "dma-error (data): dd fails: $(head -n 1 /tmp/dd.err)" ||
+        fail "dma-error (data): dd failed, but not with EIO: $(cat /tmp/dd.err)"
+fi
+dmesg | grep -i -E "nvme|I/O error" | sed 's/^/    /'
+dmesg | grep -q "sct 0x0 / sc 0x4" && ok "dma-error (data): the kernel logged Data Transfer Error" ||
+    fail "dma-error (data): no Data Transfer Error (sct 0x0 / sc 0x4) in the kernel log"
+survive "after dma-error (data)"
+
+# ---- dma-error, on the SQ entry's fetch (a DMA read) ----
+ask FAULT-DMA-ERROR-QUEUE
+survive "dma-error (queue)"
+dmesg | grep -q -i -E "reset|controller is down" &&
+    ok "dma-error (queue): the driver reset the controller" ||
+    fail "dma-error (queue): no reset in the kernel log"
+
+# ---- surprise-removal ----
+bdf=$(basename "$(readlink -f /sys/class/nvme/nvme0/device)")
+echo "the controller is $bdf"
+ask FAULT-SURPRISE-REMOVAL
+dmesg -c >/dev/null
+if dd if=/dev/nvme0n1 of=/tmp/back bs=512 skip=2040 count=16 iflag=direct 2>/tmp/dd.err; then
+    fail "surprise-removal: dd succeeded on a card that is out"
+else
+    ok "surprise-removal: dd fails: $(head -n 1 /tmp/dd.err)"
+fi
+i=0
+while [ -e "/sys/bus/pci/devices/$bdf/driver" ] && [ $i -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+dmesg | grep -i -E "nvme|pci" | sed 's/^/    /'
+[ -e "/sys/bus/pci/devices/$bdf/driver" ] && fail "surprise-removal: nvme still bound after 30 s" ||
+    ok "surprise-removal: the nvme driver let go of $bdf"
+dmesg | grep -q -i -E "controller is down|Removing after probe failure" &&
+    ok "surprise-removal: the driver saw the controller gone" ||
+    fail "surprise-removal: no 'controller is down' or removal in the kernel log"
+[ -b /dev/nvme0n1 ] && fail "surprise-removal: /dev/nvme0n1 is still there" ||
+    ok "surprise-removal: /dev/nvme0n1 is gone"
+vendor=$(cat "/sys/bus/pci/devices/$bdf/config" 2>/dev/null | od -A n -t x4 -N 4 | tr -d ' ')
+[ "$vendor" = ffffffff ] && ok "surprise-removal: config space reads all ones" ||
+    fail "surprise-removal: config space reads $vendor"
+echo 1 >"/sys/bus/pci/devices/$bdf/remove"
+[ -e "/sys/bus/pci/devices/$bdf" ] && fail "surprise-removal: $bdf not removed" ||
+    ok "surprise-removal: stale $bdf removed through sysfs"
+ask FAULT-SURPRISE-CLEAR
+echo 1 >/sys/bus/pci/rescan
+i=0
+while [ ! -b /dev/nvme0n1 ] && [ $i -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+dmesg | grep -i -E "nvme|$bdf" | tail -n 8 | sed 's/^/    /'
+[ -b /dev/nvme0n1 ] && ok "re-inserted: a rescan found the card and nvme bound again" ||
+    fail "re-inserted: no /dev/nvme0n1 30 s after the rescan"
+echo 3000 >/sys/block/nvme0n1/queue/io_timeout 2>/dev/null
+survive "re-inserted"
+if dmesg -s 1048576 | grep -E "Oops|BUG|Call Trace|WARNING:" >/tmp/oops; then
+    fail "the kernel logged: $(head -n 3 /tmp/oops)"
+else
+    ok "no oops, BUG, WARNING or call trace in the kernel log"
+fi
 
 ask FAULT-FIRED
 finish

@@ -5,7 +5,8 @@
 //   2. its PCI config space: how the guest finds it;
 //   3. its vfio ops (GpioVfioOps): BAR2's registers (1), INTx and reset;
 //   4. the parent (GpioParent): types, budget, creating and removing mdevs;
-//   5. its declaration: what makes it -device mdev-gpio, and what migrates.
+//   5. its declaration: what makes it -device mdev-gpio, and what migrates;
+//   6. its faults: a stuck input and a lost interrupt, armed from QMP.
 //
 // What Linux 6.1's gpio-pci-idio-16 does with the card (the model follows it,
 // and the card's manual where the manual says more):
@@ -43,6 +44,7 @@
 
 #include <cinttypes>
 #include <cstddef>
+#include <cstdio>
 #include <string>
 
 namespace mdev::samples {
@@ -64,7 +66,7 @@ const Register GpioMdev::kRegisters[] = {
     // The loopback plug: input n is energized while output n is on. Writing
     // base+1 is a command: clear the interrupt.
     {.name = "IN0_7", .offset = kIn0_7, .ro = regs::kAllBits,
-     .on_read = regs::read_hook<&GpioMdev::read_outputs>,
+     .on_read = regs::read_hook<&GpioMdev::read_inputs>,
      .on_write = regs::write_hook<&GpioMdev::clear_interrupt>},
     // Reading these two is a command and reads 0; writing them is another.
     {.name = "IRQ_CTL", .offset = kIrqCtl, .ro = regs::kAllBits,
@@ -77,7 +79,7 @@ const Register GpioMdev::kRegisters[] = {
      .on_write = regs::write_hook<&GpioMdev::write_outputs>},
     // Read-only: a write is refused.
     {.name = "IN8_15", .offset = kIn8_15, .ro = regs::kAllBits,
-     .on_read = regs::read_hook<&GpioMdev::read_outputs>},
+     .on_read = regs::read_hook<&GpioMdev::read_inputs>},
     {.name = "IRQ_STATUS", .offset = kIrqStatus, .ro = regs::kAllBits,
      .storage = offsetof(GpioRegs, irq_status)},
     {.name = "FILTER_MASK", .offset = kFilterMask, .storage = offsetof(GpioRegs, filter_mask)},
@@ -96,8 +98,12 @@ bool GpioMdev::write(std::uint64_t offset, std::uint8_t value)
 
 std::uint64_t GpioMdev::read_outputs(const Register &reg)
 {
-    const bool high = reg.offset == kOut8_15 || reg.offset == kIn8_15;
-    return high ? regs_.out >> 8 : regs_.out & 0xff;
+    return reg.offset == kOut8_15 ? regs_.out >> 8 : regs_.out & 0xff;
+}
+
+std::uint64_t GpioMdev::read_inputs(const Register &reg)
+{
+    return reg.offset == kIn8_15 ? inputs() >> 8 : inputs() & 0xff;
 }
 
 const char *GpioMdev::write_outputs(const Register &reg, std::uint64_t value)
@@ -142,13 +148,19 @@ const char *GpioMdev::filters_off(const Register &, std::uint64_t)
     return nullptr;
 }
 
-// A change of state on any input latches an interrupt, if enabled. With the
-// loopback plug, the inputs change exactly when the outputs do.
+// With the loopback plug, the inputs change when the outputs do (all but a
+// stuck one).
 void GpioMdev::set_outputs(std::uint16_t out)
 {
-    const std::uint16_t changed = regs_.out ^ out;
+    const std::uint16_t before = inputs();
     regs_.out = out;
-    if (changed == 0 || !regs_.irq_enabled) {
+    latch_change(before ^ inputs());
+}
+
+// A change of state on any input latches an interrupt, if enabled.
+void GpioMdev::latch_change(std::uint16_t changed)
+{
+    if (changed == 0 || !regs_.irq_enabled || interrupt_lost(changed)) {
         return;
     }
     if (changed & 0x00ff) {
@@ -282,6 +294,10 @@ public:
     }
 
     void reset(Device &dev) const override { mdev_of(dev).reset(); }
+
+    // The card's faults live while the frontend has it open.
+    void open(Device &dev) const override { mdev_of(dev).attach_faults(dev.faults()); }
+    void release(Device &dev) const override { mdev_of(dev).detach_faults(); }
 };
 
 const GpioVfioOps kVfioOps;
@@ -357,6 +373,77 @@ const Registration kRegisterGpio(kGpio);
 std::vector<migration::Data> GpioMdev::migrated(const Device &)
 {
     return {{kRegs, regs_}};
+}
+
+// ---- 6. Faults -----------------------------------------------------------
+// What the card can be told to get wrong, from QMP (mdev-fault-inject; see
+// docs/fault-injection.md), so that a driver's error paths can be tested:
+// a fault is declared (name, one line of help, typed parameters) and
+// checked where the card does the thing it spoils.
+
+namespace {
+
+constexpr FaultParam kStuckParams[] = {
+    {"line", FaultParamType::integer, "the input, 0-15 (Linux's gpio line 16 + n; default 0)",
+     {}, 0, 15},
+    {"value", FaultParamType::boolean, "the level it is stuck at (default true: energized)"},
+};
+constexpr std::size_t kStuckLine = 0, kStuckValue = 1;
+
+const FaultDecl kStuckInput{
+    "stuck-input",
+    "until cleared, one input reads a fixed level and ignores its output (a broken wire)",
+    kStuckParams};
+const FaultDecl kLostInterrupt{
+    "lost-interrupt",
+    "the next change of the inputs latches no interrupt (no status bit, INTx stays low)"};
+
+} // namespace
+
+void GpioMdev::attach_faults(FaultSet &set)
+{
+    faults_ = &set;
+    stuck_input_ = set.declare(kStuckInput);
+    lost_interrupt_ = set.declare(kLostInterrupt);
+    // stuck-input holds until cleared: told when it begins and ends.
+    set.set_watch(stuck_input_, [this](bool armed) { stick(armed); });
+}
+
+void GpioMdev::detach_faults()
+{
+    if (faults_) {
+        faults_->set_watch(stuck_input_, nullptr);
+        faults_ = nullptr;
+    }
+    stuck_mask_ = 0;
+}
+
+// The input sticks, or comes loose: a change of its level is a change of
+// state like any other.
+void GpioMdev::stick(bool armed)
+{
+    const std::uint16_t before = inputs();
+    stuck_mask_ = 0;
+    if (const FaultArgs *a = armed ? faults_->armed(stuck_input_) : nullptr) {
+        stuck_mask_ = static_cast<std::uint16_t>(1u << a->get_int(kStuckLine, 0));
+        stuck_value_ = a->get_bool(kStuckValue, true) ? stuck_mask_ : 0;
+    }
+    latch_change(before ^ inputs());
+}
+
+// The hook point of lost-interrupt: one load and a branch while nothing of
+// the card is armed.
+bool GpioMdev::interrupt_lost(std::uint16_t changed)
+{
+    if (!faults_ || !faults_->any_armed()) [[likely]] {
+        return false;
+    }
+    if (!faults_->armed(lost_interrupt_)) {
+        return false;
+    }
+    char event[40];
+    std::snprintf(event, sizeof(event), "change of inputs 0x%04x", changed);
+    return faults_->fire(lost_interrupt_, event);
 }
 
 } // namespace mdev::samples

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hw/mdev/core.hpp"
+#include "hw/mdev/fault.hpp"
 #include "hw/mdev/regfile.hpp"
 #include "hw/mdev/vfio_ops.hpp"
 
@@ -83,12 +84,24 @@ public:
 
     void set_intx_sink(vfio::IrqSink *sink);
 
+    // The card's faults (gpio.cpp, section 6): declared in the device's set
+    // when the frontend opens the card, detached when it releases it.
+    void attach_faults(FaultSet &set);
+    void detach_faults();
+    // What inputs 0-15 read: the outputs, through the loopback plug, except
+    // an input the stuck-input fault holds.
+    std::uint16_t inputs() const
+    {
+        return static_cast<std::uint16_t>((regs_.out & ~stuck_mask_) | (stuck_value_ & stuck_mask_));
+    }
+
 private:
     static const regs::Register kRegisters[];
     static const regs::RegisterTable kRegisterTable;
 
     // The registers whose access is a command (the table's hooks).
     std::uint64_t read_outputs(const regs::Register &reg);
+    std::uint64_t read_inputs(const regs::Register &reg);
     const char *write_outputs(const regs::Register &reg, std::uint64_t value);
     const char *clear_interrupt(const regs::Register &reg, std::uint64_t value);
     std::uint64_t enable_irq(const regs::Register &reg);
@@ -97,11 +110,19 @@ private:
     const char *filters_off(const regs::Register &reg, std::uint64_t value);
 
     void set_outputs(std::uint16_t out);
+    void latch_change(std::uint16_t changed);
     void update_intx(bool force = false);
+    void stick(bool armed);
+    bool interrupt_lost(std::uint16_t changed);
 
     GpioRegs regs_{};
     vfio::IrqSink *intx_ = nullptr;
     bool intx_level_ = false;
+    // Faults (not migrated: an armed fault blocks migration).
+    FaultSet *faults_ = nullptr;
+    FaultSet::Id stuck_input_ = 0, lost_interrupt_ = 0;
+    std::uint16_t stuck_mask_ = 0;  // the input stuck-input holds (one bit, or none)
+    std::uint16_t stuck_value_ = 0; // and the level it holds it at
 };
 
 // How many cards the parent has room for, all together.

@@ -73,6 +73,13 @@ typedef struct MdevHostOps {
      */
     void (*block_migration)(void *opaque, const char *reason);
     void (*unblock_migration)(void *opaque);
+    /*
+     * The function is pulled out (false: config space and BARs read all
+     * ones, writes are ignored) or put back (true: reset it as a card just
+     * inserted, which returns true). The vfio frontend's surprise-removal
+     * fault. NULL: nothing, and the frontend resets the device itself.
+     */
+    bool (*set_present)(void *opaque, bool present);
 } MdevHostOps;
 
 /*

@@ -90,6 +90,14 @@ typedef struct MdevPCIFrontend {
      * iommu_platform property; one without refuses iommu_platform=on.
      */
     bool (*dma_translated)(MdevPCIState *s);
+    /*
+     * The function is pulled out of its slot (false: what the machine
+     * serves itself, the config header and the BARs, reads all ones and
+     * ignores writes) or put back (true: reset as a card just inserted,
+     * then return true). The vfio frontend's surprise-removal fault; it may
+     * run from a monitor command's callback. Optional: NULL does nothing.
+     */
+    bool (*set_present)(MdevPCIState *s, bool present);
 } MdevPCIFrontend;
 
 /* Makes @fe the frontend of mdevs of class @cls (once per class). */
