@@ -81,6 +81,14 @@ void FaultSet::set_action(Id id, FaultAction action)
     e.action = std::move(action);
 }
 
+void FaultSet::set_hold(Id id, FaultHold hold)
+{
+    Entry &e = entries_.at(id);
+    disarm(e);
+    e.held = true;
+    e.hold = std::move(hold);
+}
+
 std::string FaultSet::names() const
 {
     std::string out;
@@ -99,6 +107,16 @@ void FaultSet::disarm(Entry &e)
     }
 }
 
+void FaultSet::release(Entry &e)
+{
+    const bool was_armed = e.armed;
+    disarm(e);
+    if (was_armed && e.held && e.hold) {
+        FaultHold hold = e.hold; // the hold may clear itself
+        hold(false, e.args);
+    }
+}
+
 bool FaultSet::fire(Id id, const char *event)
 {
     if (id >= entries_.size() || !entries_[id].armed) {
@@ -110,7 +128,7 @@ bool FaultSet::fire(Id id, const char *event)
         return false;
     }
     e.fired++;
-    if (e.count != 0 && --e.fire_left == 0) {
+    if (e.count != 0 && !e.held && --e.fire_left == 0) {
         disarm(e);
     }
     trace_mdev_fault_fire(dev_name_, e.decl->name, event);
@@ -249,6 +267,18 @@ Status FaultSet::inject(std::string_view name, std::uint64_t count, std::uint64_
         }
         return Ok{};
     }
+    if (e.held) {
+        const std::string what = std::string("fault '") + decl.name + "' holds until cleared";
+        if (!e.hold) {
+            return Error{Errc::unknown_fault, what + ", and mdev " + dev_name_ +
+                                                  " cannot hold it now (no frontend bound)"};
+        }
+        if (count > 1 || skip != 0) {
+            return arg_error(what + ": count must be 0 or 1 (both: until mdev-fault-clear), "
+                                    "and skip does not apply");
+        }
+    }
+    const bool was_armed = e.armed;
     if (!e.armed) {
         e.armed = true;
         armed_count_++;
@@ -259,6 +289,18 @@ Status FaultSet::inject(std::string_view name, std::uint64_t count, std::uint64_
     e.fire_left = count;
     e.args = std::move(parsed);
     trace_mdev_fault_inject(dev_name_, decl.name, count, skip);
+    if (e.held && !was_armed) {
+        // Re-arming a held fault only replaces its arguments: the state it
+        // holds is already in effect. The hold may re-enter the device;
+        // `e` stays valid (entries_ does not grow any more).
+        e.fired++;
+        trace_mdev_fault_fire(dev_name_, decl.name, "injection");
+        if (hook_) {
+            hook_(dev_name_, decl.name, "injection");
+        }
+        FaultHold hold = e.hold;
+        hold(true, e.args);
+    }
     return Ok{};
 }
 
@@ -269,7 +311,7 @@ Status FaultSet::clear(std::string_view name)
             if (e.armed) {
                 trace_mdev_fault_clear(dev_name_, e.decl->name);
             }
-            disarm(e);
+            release(e);
         }
         return Ok{};
     }
@@ -281,7 +323,7 @@ Status FaultSet::clear(std::string_view name)
     if (entries_[*id].armed) {
         trace_mdev_fault_clear(dev_name_, entries_[*id].decl->name);
     }
-    disarm(entries_[*id]);
+    release(entries_[*id]);
     return Ok{};
 }
 

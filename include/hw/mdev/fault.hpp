@@ -95,6 +95,10 @@ struct FaultArgText {
 // it is injected, once per count.
 using FaultAction = std::function<void(const FaultArgs &)>;
 
+// What a fault that holds a state (a link down) does when it is armed
+// (`on`, with its arguments) and when it is cleared (`on` false).
+using FaultHold = std::function<void(bool on, const FaultArgs &)>;
+
 // Where a firing is reported (the device's UUID goes with it). The default
 // emits the trace event mdev_fault_fire.
 using FaultFireHook = void (*)(const char *dev, const char *fault, const char *event);
@@ -114,6 +118,8 @@ public:
         FaultArgs args;
         bool immediate = false; // set_action() made it one
         FaultAction action;
+        bool held = false; // set_hold() made it one
+        FaultHold hold;
     };
 
     FaultSet() = default;
@@ -136,6 +142,14 @@ public:
     // before the object it calls goes; the fault is then refused until an
     // action is set again.
     void set_action(Id id, FaultAction action);
+    // Makes `id` a fault that holds a state from inject until clear (mvnet's
+    // link-down): inject() arms it and calls hold(true, args) when it was
+    // not armed (one firing, traced as "injection"); clear() disarms it and
+    // calls hold(false). It never fires on events: count must be 0 or 1
+    // (both: until cleared) and skip 0. The code that set it removes it
+    // (nullptr) before the object it calls goes, which disarms the fault
+    // without a call; it is then refused until set again.
+    void set_hold(Id id, FaultHold hold);
 
     // The hook point's first question: is any fault of this device armed?
     bool any_armed() const { return armed_count_ != 0; }
@@ -163,6 +177,8 @@ public:
 
 private:
     void disarm(Entry &e);
+    // disarm(), and for a held fault that was armed, hold(false).
+    void release(Entry &e);
 
     std::vector<Entry> entries_;
     std::size_t armed_count_ = 0;
