@@ -106,6 +106,8 @@ Result<std::unique_ptr<Transport>> Transport::create(Device &dev)
     });
     dev.faults().set_action(t->faults_.config_change,
                             [tr = t.get()](const FaultArgs &) { tr->config_interrupt(); });
+    ops->open(dev);
+    t->opened_ = true;
     return t;
 }
 
@@ -126,6 +128,9 @@ Transport::~Transport()
     if (faults_declared_) {
         dev_.faults().set_action(faults_.needs_reset, nullptr);
         dev_.faults().set_action(faults_.config_change, nullptr);
+    }
+    if (opened_) {
+        ops_.release(dev_);
     }
     // The device must not call back into a transport that is gone.
     for (std::uint16_t i = 0; i < num_queues_; i++) {

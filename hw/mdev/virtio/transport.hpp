@@ -136,6 +136,7 @@ private:
     // DEVICE_NEEDS_RESET in device_status until the next reset.
     VirtioFaults faults_{};
     bool faults_declared_ = false;
+    bool opened_ = false; // ops_.open() was called: the destructor calls release()
     bool needs_reset_ = false;
     bool access_platform_ = false;
 };
