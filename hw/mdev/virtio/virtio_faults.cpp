@@ -12,7 +12,8 @@ namespace {
 const FaultDecl kNeedsReset{
     "needs-reset",
     "at once: device_status reads DEVICE_NEEDS_RESET until the driver resets the device, "
-    "and a configuration change interrupt is sent"};
+    "which until then moves nothing (doorbells and status writes but 0 are ignored), and "
+    "a configuration change interrupt is sent"};
 const FaultDecl kConfigChange{
     "config-change",
     "at once: a configuration change interrupt with nothing changed"};
