@@ -3,7 +3,10 @@
 // sequences that arms one of the device's declared faults with arguments
 // drawn from its declaration (or, sometimes, malformed ones), or clears
 // them. Whatever fires, the device must stay safe: the harness's checks
-// and the sanitizers run on as before.
+// and the sanitizers run on as before. Each kind of fault gets what it
+// accepts: at-once faults a count of 1..3 and no skip, held faults (a
+// state until cleared) count 0 or 1 and no skip, the others count 0..3 and
+// skip 0..3.
 #pragma once
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -48,13 +51,14 @@ inline void fuzz_fault(FuzzedDataProvider &in, FaultSet &faults)
         args.push_back({p.name, v});
     }
     const bool immediate = e.immediate;
+    const bool held = e.held;
     // An at-once fault happens count times inside inject: keep that small.
     // One that holds until cleared takes count 0 or 1 and no skip.
     const std::uint64_t count =
-        in.ConsumeIntegralInRange<std::uint64_t>(immediate ? 1 : 0, e.held ? 1 : 3);
+        in.ConsumeIntegralInRange<std::uint64_t>(immediate ? 1 : 0, held ? 1 : 3);
     const std::uint64_t skip =
-        immediate || e.held ? 0 : in.ConsumeIntegralInRange<std::uint64_t>(0, 3);
-    const bool unbound = (immediate && !e.action) || (e.held && !e.watch);
+        immediate || held ? 0 : in.ConsumeIntegralInRange<std::uint64_t>(0, 3);
+    const bool unbound = (immediate && !e.action) || (held && !e.hold);
     Status s = faults.inject(decl.name, count, skip, args);
     FUZZ_CHECK(s || malformed || unbound,
                "fault '%s' refused well-formed arguments: %s", decl.name,

@@ -12,6 +12,12 @@
 //   1 ADDR16 LEN8 BYTES  copy LEN bytes of the input into RAM at ADDR
 //   2 OFF16              read32
 //   3                    bring-up: AQA 8/8, ASQ 0x1000, ACQ 0x2000, CC.EN
+// With mode bit 3 set, an operation byte of 0xf0 or more instead arms (or
+// clears) one of mnvme's faults (media-error, drop-completion,
+// controller-fatal) from the next 16 bytes (fault_ops.hpp), as the monitor
+// would between the guest's accesses: the state checks hold with faults
+// firing too.
+#include "fault_ops.hpp"
 #include "samples/mnvme/nvme_controller.hpp"
 
 #include <algorithm>
@@ -114,7 +120,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     id.serial = "FUZZ";
     id.model = "fuzz";
     id.firmware = "1";
+    // Before the controller: its faults' action is removed from the set
+    // when it goes.
+    mdev::FaultSet faults;
     Controller ctrl(state, ram, irq, log, id, std::move(ns));
+    ctrl.attach_faults(faults);
     ctrl.power_on_reset();
     irq.irq_mode = static_cast<IrqMode>(1 + mode % 3);
     if (mode & 0x10) {
@@ -122,7 +132,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         irq.reenter_offset = (mode & 0x20) ? NVME_REG_CC : NVME_REG_DBS + ((mode >> 6) << 3);
     }
     while (in.take(1)) {
-        switch (in.get(1) % 4) {
+        const unsigned op = static_cast<unsigned>(in.get(1));
+        if ((mode & 0x08) && op >= 0xf0) {
+            const std::size_t k = std::min<std::size_t>(in.n, 16);
+            FuzzedDataProvider fdp(in.p, k);
+            mdev::fuzz::fuzz_fault(fdp, faults);
+            in.p += k;
+            in.n -= k;
+        }
+        switch ((mode & 0x08) && op >= 0xf0 ? 4 : op % 4) {
         case 0:
             if (!in.take(6)) {
                 return 0;

@@ -19,6 +19,7 @@
 //  - a removal gives the budget back at once, even while the QOM device
 //    still holds the mdev (mdev_hold, released later, as instance_finalize
 //    does): when everything is removed, the budgets are whole.
+#include "hw/mdev/capi/mdev-fault.h"
 #include "hw/mdev/capi/mdev.h"
 #include "hw/mdev/capi/vfio-pci.h"
 #include "hw/mdev/capi/virtio-pci.h"
@@ -365,6 +366,54 @@ public:
             vendor_ok = mdev_post_load(s_.h);
         });
         return transport_ok && vendor_ok;
+    }
+    // The monitor's path (mdev-fault.h, what QMP calls): one of the
+    // device's faults armed with arguments made from its parameters' names
+    // and types (the C interface shows no ranges or choices, so some are
+    // refused: only safety is checked), or every fault cleared. What a
+    // fault does at once (an interrupt) or on arming and clearing (link-down's
+    // config interrupt) may re-enter and reset or unplug the device.
+    void fault(FuzzedDataProvider &in) override
+    {
+        enter(s_, [&] {
+            const std::size_t n = mdev_fault_count(s_.h);
+            const std::size_t pick = in.ConsumeIntegralInRange<std::size_t>(0, n);
+            MdevFaultDesc d{};
+            MdevError err{};
+            if (pick == n || !mdev_fault_info(s_.h, pick, &d)) {
+                (void)mdev_fault_clear(s_.h, nullptr, &err);
+                return;
+            }
+            const std::string name = d.name; // the strings live in the device
+            if (in.ConsumeIntegralInRange<unsigned>(0, 3) == 0) {
+                (void)mdev_fault_clear(s_.h, name.c_str(), &err);
+                return;
+            }
+            std::vector<std::string> names, values;
+            for (std::size_t p = 0; p < d.nparams; p++) {
+                MdevFaultParamDesc pd{};
+                if (!mdev_fault_param(s_.h, pick, p, &pd) || !in.ConsumeBool()) {
+                    continue;
+                }
+                names.push_back(pd.name);
+                const std::string type = pd.type;
+                if (type == "int") {
+                    values.push_back(std::to_string(in.ConsumeIntegralInRange<int>(0, 70)));
+                } else if (type == "bool") {
+                    values.push_back(in.ConsumeBool() ? "true" : "false");
+                } else {
+                    static const char *const kWords[] = {"tx", "rx", "any", "read", "write"};
+                    values.push_back(kWords[in.ConsumeIntegralInRange<unsigned>(0, 4)]);
+                }
+            }
+            std::vector<MdevFaultArg> args;
+            for (std::size_t i = 0; i < names.size(); i++) {
+                args.push_back({names[i].c_str(), values[i].c_str()});
+            }
+            (void)mdev_fault_inject(s_.h, name.c_str(), in.ConsumeIntegralInRange<unsigned>(0, 2),
+                                    in.ConsumeIntegralInRange<unsigned>(0, 1), args.data(),
+                                    args.size(), &err);
+        });
     }
     void set_num_queues(std::uint16_t n) { num_queues_ = n; }
 

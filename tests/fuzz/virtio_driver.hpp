@@ -9,7 +9,9 @@
 //
 // It checks what holds whatever the device is: a refused common-config read
 // returns 0, and after a reset (device_status 0, or a system reset) the
-// status reads 0 and no queue is enabled.
+// status reads 0 and no queue is enabled. Between its operations the
+// monitor arms and clears the device's faults (kFault), so all of this
+// holds with faults firing too.
 #pragma once
 
 #include "fuzz_common.hpp"
@@ -48,6 +50,9 @@ public:
     // The end of an incoming migration: the device's own state mangled as
     // a stream could, then the glue's post_load checks; false: refused.
     virtual bool load(FuzzedDataProvider &in) = 0;
+    // Arms (or clears) one of the device's faults, every kind it offers,
+    // as the monitor would between the driver's operations (fault_ops.hpp).
+    virtual void fault(FuzzedDataProvider &) {}
 };
 
 struct DriverHints {
@@ -73,6 +78,7 @@ enum VirtioOp : unsigned {
     kIsrRead,
     kMigrate,
     kBringUp,
+    kFault,
     kNumVirtioOps,
 };
 
@@ -152,6 +158,9 @@ public:
             break;
         case kBringUp:
             bring_up();
+            break;
+        case kFault:
+            t_.fault(in_);
             break;
         }
     }

@@ -6,9 +6,12 @@
 // Checked besides what the driver checks:
 //  - no DMA before DRIVER_OK, and none once the device has set NEEDS_RESET
 //    (a broken ring is not touched again until reset);
-//  - at the end the mdev is removed and the parent's budget is whole.
+//  - at the end the mdev is removed and the parent's budget is whole;
+//  - all of it with the device's faults (the class's and the parent's)
+//    armed and cleared between the driver's operations (fault_ops.hpp).
 #pragma once
 
+#include "fault_ops.hpp"
 #include "sample_target.hpp"
 #include "virtio/transport.hpp"
 #include "virtio/virtio_driver.hpp"
@@ -66,6 +69,7 @@ public:
         const bool vendor_ok = !sample_.vendor_post_load || sample_.vendor_post_load(dev_);
         return vendor_ok && t_.post_load();
     }
+    void fault(FuzzedDataProvider &in) override { fuzz_fault(in, dev_.faults()); }
 
 private:
     Device &dev_;

@@ -22,6 +22,8 @@
 #include "libqos/virtio-pci.h"
 #include "hw/pci/pci_regs.h"
 #include "qobject/qdict.h"
+#include "qobject/qjson.h"
+#include "qapi/error.h"
 #include "standard-headers/linux/virtio_config.h"
 #include "standard-headers/linux/virtio_pci.h"
 #include "standard-headers/linux/virtio_net.h"
@@ -804,6 +806,129 @@ static void test_driver_trace(void)
     g_assert_nonnull(strstr(text, "mdev_vring_push uuid " MVNET_UUID " mvnet tx: chain "));
 }
 
+/* ---- Fault injection (docs/fault-injection.md) ----------------------------- */
+
+/* mdev-fault-inject or -clear of @fault, with @args (JSON text) if given. */
+static void fault_qmp(Net *n, const char *cmd, const char *fault,
+                      const char *args)
+{
+    if (args) {
+        qtest_qmp_assert_success(n->qts, "{ 'execute': %s, 'arguments': {"
+                                 " 'uuid': %s, 'fault': %s, 'args': %p } }",
+                                 cmd, MVNET_UUID, fault,
+                                 qobject_from_json(args, &error_abort));
+    } else {
+        qtest_qmp_assert_success(n->qts, "{ 'execute': %s, 'arguments': {"
+                                 " 'uuid': %s, 'fault': %s } }",
+                                 cmd, MVNET_UUID, fault);
+    }
+}
+
+static uint8_t isr(Net *n)
+{
+    return qpci_io_readb(n->pci.pdev, n->pci.bar, n->pci.isr_cfg_offset);
+}
+
+/*
+ * One frame of FRAME_LEN bytes (payload seed + i) out on TX, with one RX
+ * buffer posted (the one a lost frame left, or a new one); whether each
+ * queue's buffer came back, and what RX received.
+ */
+static uint64_t pending_rx;
+
+static void send_frame(Net *n, uint8_t seed, bool *tx_back, bool *rx_back,
+                       uint8_t *back)
+{
+    uint8_t frame[NET_HDR_LEN + FRAME_LEN] = { 0 };
+    uint64_t txbuf = guest_alloc(&n->alloc, sizeof(frame));
+    uint32_t head, got, len;
+    unsigned i;
+
+    for (i = 0; i < FRAME_LEN; i++) {
+        frame[NET_HDR_LEN + i] = seed + i;
+    }
+    qtest_memwrite(n->qts, txbuf, frame, sizeof(frame));
+    if (!pending_rx) {
+        pending_rx = guest_alloc(&n->alloc, 2048);
+        qtest_memset(n->qts, pending_rx, 0xee, 2048);
+        head = qvirtqueue_add(n->qts, n->rx, pending_rx, 2048, true, false);
+        qvirtqueue_kick(n->qts, n->d, n->rx, head);
+    }
+    head = qvirtqueue_add(n->qts, n->tx, txbuf, sizeof(frame), false, false);
+    qvirtqueue_kick(n->qts, n->d, n->tx, head);
+    *tx_back = qvirtqueue_get_buf(n->qts, n->tx, &got, NULL);
+    *rx_back = qvirtqueue_get_buf(n->qts, n->rx, &got, &len);
+    if (*rx_back) {
+        g_assert_cmpuint(len, ==, sizeof(frame));
+        qtest_memread(n->qts, pending_rx, back, sizeof(frame));
+        guest_free(&n->alloc, pending_rx);
+        pending_rx = 0;
+        g_assert_cmphex(back[NET_HDR_LEN], ==, seed);
+    }
+}
+
+/*
+ * mvnet's faults and the class's drop-used over QMP, seen by libqos's driver
+ * (INTx, so the ISR shows the configuration change interrupts): link-down
+ * clears VIRTIO_NET_S_LINK_UP with a config interrupt until cleared, and
+ * frames sent meanwhile are lost; drop-frame loses one frame; corrupt-frame
+ * flips the byte it names; drop-used loses one TX completion.
+ */
+static void test_faults(void)
+{
+    uint8_t back[NET_HDR_LEN + FRAME_LEN];
+    bool tx_back, rx_back;
+    Net n;
+
+    pending_rx = 0;
+    net_open(&n, NULL);
+    net_start(&n, false);
+    g_assert_cmphex(isr(&n), ==, 0);
+    g_assert_cmphex(qvirtio_config_readw(n.d, 6), ==, VIRTIO_NET_S_LINK_UP);
+
+    fault_qmp(&n, "mdev-fault-inject", "link-down", NULL);
+    g_assert_cmphex(isr(&n), ==, VIRTIO_PCI_ISR_CONFIG);
+    g_assert_cmphex(qvirtio_config_readw(n.d, 6), ==, 0);
+    send_frame(&n, 1, &tx_back, &rx_back, back);
+    g_assert_true(tx_back);
+    g_assert_false(rx_back);
+    isr(&n); /* the TX interrupt's bit */
+    fault_qmp(&n, "mdev-fault-clear", "link-down", NULL);
+    g_assert_cmphex(isr(&n), ==, VIRTIO_PCI_ISR_CONFIG);
+    g_assert_cmphex(qvirtio_config_readw(n.d, 6), ==, VIRTIO_NET_S_LINK_UP);
+    /* The RX buffer the lost frame left takes the next one. */
+    send_frame(&n, 0x30, &tx_back, &rx_back, back);
+    g_assert_true(tx_back && rx_back);
+    isr(&n);
+
+    fault_qmp(&n, "mdev-fault-inject", "drop-frame", NULL);
+    send_frame(&n, 2, &tx_back, &rx_back, back);
+    g_assert_true(tx_back);
+    g_assert_false(rx_back);
+    send_frame(&n, 0x40, &tx_back, &rx_back, back); /* spent */
+    g_assert_true(tx_back && rx_back);
+    isr(&n);
+
+    fault_qmp(&n, "mdev-fault-inject", "corrupt-frame",
+              "{ \"offset\": 20, \"mask\": 128 }");
+    send_frame(&n, 3, &tx_back, &rx_back, back);
+    g_assert_true(tx_back && rx_back);
+    for (unsigned i = 0; i < FRAME_LEN; i++) {
+        uint8_t want = 3 + i;
+        g_assert_cmphex(back[NET_HDR_LEN + i], ==, i == 20 ? want ^ 0x80 : want);
+    }
+    isr(&n);
+
+    fault_qmp(&n, "mdev-fault-inject", "drop-used", "{ \"queue\": 1 }");
+    send_frame(&n, 4, &tx_back, &rx_back, back);
+    g_assert_false(tx_back); /* the TX completion is lost */
+    g_assert_true(rx_back);
+    isr(&n);
+    send_frame(&n, 5, &tx_back, &rx_back, back); /* spent */
+    g_assert_true(tx_back && rx_back);
+    net_close(&n);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -820,5 +945,6 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-virtio/driver-trace", test_driver_trace);
     qtest_add_func("/mdev-virtio/migration", test_migration);
     qtest_add_func("/mdev-virtio/iommu-platform", test_iommu_platform);
+    qtest_add_func("/mdev-virtio/faults", test_faults);
     return g_test_run();
 }

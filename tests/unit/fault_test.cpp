@@ -250,6 +250,51 @@ TEST(FaultSetImmediate, RefusesCountZeroSkipAndNoAction)
     EXPECT_EQ(runs, 0);
 }
 
+// A fault that holds a state (mvnet's link-down): the hold hears arming
+// and clearing, once each, whatever comes between.
+const FaultDecl kLinkDown{"link-down", "takes the link down until cleared", kVectorParam};
+
+TEST(FaultSetHeld, HoldsFromInjectUntilClear)
+{
+    FaultSet set;
+    const auto id = set.declare(kLinkDown);
+    std::vector<std::string> calls;
+    set.set_hold(id, [&](bool on, const FaultArgs &a) {
+        calls.push_back(std::string(on ? "on " : "off ") + std::to_string(a.get_int(0, -1)));
+    });
+    const std::vector<FaultArgText> args{{"vector", "5"}};
+    ASSERT_TRUE(set.inject("link-down", 1, 0, args));
+    EXPECT_TRUE(set.any_armed());
+    EXPECT_EQ(set.entries()[id].fired, 1u);
+    // Events do not wear it out; injecting it again while it holds changes
+    // nothing (not even its arguments).
+    EXPECT_TRUE(set.fire(id, "an event"));
+    EXPECT_NE(set.armed(id), nullptr);
+    ASSERT_TRUE(set.inject("link-down", 0, 0, {}));
+    EXPECT_EQ(set.entries()[id].fired, 2u); // the event above, and no re-arm
+    ASSERT_TRUE(set.clear());
+    EXPECT_FALSE(set.any_armed());
+    ASSERT_TRUE(set.clear("link-down")); // not armed: no call
+    EXPECT_THAT(calls, ElementsAre("on 5", "off 5"));
+}
+
+TEST(FaultSetHeld, RefusesSkipCountsAboveOneAndNoHold)
+{
+    FaultSet set;
+    const auto id = set.declare(kLinkDown);
+    int calls = 0;
+    set.set_hold(id, [&](bool, const FaultArgs &) { calls++; });
+    EXPECT_THAT(set.inject("link-down", 1, 1, {}).error().message, HasSubstr("skip"));
+    EXPECT_THAT(set.inject("link-down", 2, 0, {}).error().message,
+                HasSubstr("count and skip do not apply"));
+    ASSERT_TRUE(set.inject("link-down", 0, 0, {}));
+    // Removing the hold disarms without a call, and refuses from then on.
+    set.set_hold(id, nullptr);
+    EXPECT_FALSE(set.any_armed());
+    EXPECT_THAT(set.inject("link-down", 1, 0, {}).error().message, HasSubstr("no frontend"));
+    EXPECT_EQ(calls, 1);
+}
+
 } // namespace
 } // namespace mdev
 

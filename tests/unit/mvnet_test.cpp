@@ -10,6 +10,7 @@
 
 #include "fake_guest.hpp"
 #include "hw/mdev/core.hpp"
+#include "virtio/virtio_faults.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -608,6 +609,253 @@ TEST_F(MvnetTest, ARemovalByItsOwnDmaLeavesTheRunOnLiveMemory)
     EXPECT_EQ(host.dma_after_trap, 0u);
     EXPECT_EQ(core.device_count(), 0u);
     dev = nullptr;
+}
+
+// ---- Faults (mvnet_faults.hpp, and the class's drop-used) -------------------
+
+class MvnetFaultTest : public MvnetTest {
+protected:
+    void SetUp() override
+    {
+        MvnetTest::SetUp();
+        // What the transport does when it binds: the class's faults, then
+        // the parent's (open).
+        virtio::VirtioFaults::declare(dev->faults());
+        ops().open(*dev);
+    }
+    void TearDown() override
+    {
+        if (dev) {
+            ops().release(*dev);
+        }
+    }
+    std::uint16_t link_status()
+    {
+        std::uint8_t st[2];
+        ops().get_config(*dev, offsetof(struct virtio_net_config, status), st);
+        return std::uint16_t(st[0] | st[1] << 8);
+    }
+    MvnetState &state() { return dev->vendor_state<MvnetMdev>().state(); }
+    Status inject(const char *fault, std::uint64_t count, std::uint64_t skip,
+                  std::vector<FaultArgText> args = {})
+    {
+        return dev->faults().inject(fault, count, skip, args);
+    }
+    std::uint64_t fired(const char *fault)
+    {
+        return dev->faults().entries()[dev->faults().find(fault).value()].fired;
+    }
+    // A frame of EtherType `type` (after the 12-byte virtio-net header).
+    std::vector<std::uint8_t> typed_frame(std::size_t payload, std::uint8_t seed,
+                                          std::uint16_t type)
+    {
+        auto f = frame(payload, seed);
+        f[vnet::kHdrLen + 12] = std::uint8_t(type >> 8);
+        f[vnet::kHdrLen + 13] = std::uint8_t(type);
+        return f;
+    }
+};
+
+TEST_F(MvnetFaultTest, TheParentDeclaresItsFaultsWhenOpened)
+{
+    EXPECT_EQ(dev->faults().names(),
+              "needs-reset, config-change, drop-used, link-down, drop-frame, corrupt-frame");
+}
+
+TEST_F(MvnetFaultTest, LinkDownHoldsTheLinkDownUntilClearedWithAConfigInterruptEachWay)
+{
+    bring_up();
+    EXPECT_EQ(link_status(), VIRTIO_NET_S_LINK_UP);
+    const unsigned cfg0 = drv->config_cb.count;
+    ASSERT_TRUE(inject("link-down", 1, 0));
+    EXPECT_EQ(drv->config_cb.count, cfg0 + 1);
+    EXPECT_EQ(link_status(), 0);
+    EXPECT_EQ(fired("link-down"), 1u);
+    EXPECT_TRUE(dev->faults().any_armed()); // count 1 still holds: until cleared
+    // Re-arming changes nothing the driver sees.
+    ASSERT_TRUE(inject("link-down", 0, 0));
+    EXPECT_EQ(drv->config_cb.count, cfg0 + 1);
+
+    // Frames sent while the link is down are lost; their TX buffers return.
+    add_rx(kRxBuf, 2048);
+    send(frame(60, 1));
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(tx->used_idx(), 1);
+    EXPECT_EQ(rx->used_idx(), 0);
+    EXPECT_EQ(state().tx_dropped, 1u);
+
+    ASSERT_TRUE(dev->faults().clear("link-down"));
+    EXPECT_EQ(drv->config_cb.count, cfg0 + 2);
+    EXPECT_EQ(link_status(), VIRTIO_NET_S_LINK_UP);
+    auto f = frame(60, 2);
+    send(f, kTxBuf + 0x800);
+    kick(MVNET_QUEUE_TX);
+    ASSERT_EQ(rx->used_idx(), 1);
+    EXPECT_THAT(g.bytes(kRxBuf, f.size()), ElementsAreArray(expected_rx(f)));
+    EXPECT_EQ(state().tx_dropped, 1u);
+    // Clearing again (nothing armed) sends nothing.
+    ASSERT_TRUE(dev->faults().clear());
+    EXPECT_EQ(drv->config_cb.count, cfg0 + 2);
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(MvnetFaultTest, ADeviceResetLeavesTheLinkDown)
+{
+    bring_up();
+    ASSERT_TRUE(inject("link-down", 0, 0));
+    ops().set_status(*dev, 0);
+    EXPECT_EQ(link_status(), 0);
+    ASSERT_TRUE(dev->faults().clear());
+    EXPECT_EQ(link_status(), VIRTIO_NET_S_LINK_UP);
+}
+
+TEST_F(MvnetFaultTest, LinkDownRefusesSkipAndCountsAboveOne)
+{
+    const Status skip = inject("link-down", 1, 1);
+    ASSERT_FALSE(skip);
+    EXPECT_THAT(skip.error().message, HasSubstr("holds until cleared"));
+    EXPECT_FALSE(inject("link-down", 2, 0));
+    EXPECT_FALSE(dev->faults().any_armed());
+    EXPECT_EQ(link_status(), VIRTIO_NET_S_LINK_UP);
+}
+
+TEST_F(MvnetFaultTest, LinkDownIsWithdrawnWithTheTransport)
+{
+    ASSERT_TRUE(inject("link-down", 0, 0));
+    ops().release(*dev);
+    EXPECT_FALSE(dev->faults().any_armed());
+    EXPECT_EQ(link_status(), VIRTIO_NET_S_LINK_UP);
+    EXPECT_FALSE(inject("link-down", 0, 0));
+    ops().open(*dev);
+    EXPECT_TRUE(inject("link-down", 0, 0));
+}
+
+TEST_F(MvnetFaultTest, DropFrameLosesTheNextTransmittedFrame)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    add_rx(kRxBuf + 0x1000, 2048);
+    ASSERT_TRUE(inject("drop-frame", 1, 0));
+    auto f1 = frame(60, 1);
+    auto f2 = frame(60, 2);
+    send(f1);
+    send(f2, kTxBuf + 0x800);
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(tx->used_idx(), 2); // both TX buffers come back
+    ASSERT_EQ(rx->used_idx(), 1); // one frame arrives: the second
+    EXPECT_THAT(g.bytes(kRxBuf, f2.size()), ElementsAreArray(expected_rx(f2)));
+    EXPECT_EQ(state().tx_dropped, 1u);
+    EXPECT_EQ(fired("drop-frame"), 1u);
+    EXPECT_FALSE(dev->faults().any_armed());
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(MvnetFaultTest, DropFrameOnRxCountsOnlyFramesABufferWouldTake)
+{
+    bring_up();
+    ASSERT_TRUE(inject("drop-frame", 1, 0, {{"direction", "rx"}}));
+    send(frame(60, 1)); // no RX buffer: lost anyway, not the fault's event
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(fired("drop-frame"), 0u);
+    add_rx(kRxBuf, 2048);
+    send(frame(60, 2), kTxBuf + 0x800);
+    kick(MVNET_QUEUE_TX); // this one the fault takes: the RX buffer stays
+    EXPECT_EQ(fired("drop-frame"), 1u);
+    EXPECT_EQ(rx->used_idx(), 0);
+    auto f3 = frame(60, 3);
+    send(f3, kTxBuf + 0x1000);
+    kick(MVNET_QUEUE_TX);
+    ASSERT_EQ(rx->used_idx(), 1);
+    EXPECT_THAT(g.bytes(kRxBuf, f3.size()), ElementsAreArray(expected_rx(f3)));
+    EXPECT_EQ(tx->used_idx(), 3);
+    EXPECT_EQ(state().tx_dropped, 2u);
+}
+
+TEST_F(MvnetFaultTest, DropFrameByEthertypeAndSkip)
+{
+    bring_up();
+    for (int i = 0; i < 4; i++) {
+        add_rx(kRxBuf + 0x1000u * i, 2048);
+    }
+    // Frames of 0x88b5 only; the first passes, the second is lost.
+    ASSERT_TRUE(inject("drop-frame", 1, 1, {{"ethertype", "0x88b5"}}));
+    send(typed_frame(60, 1, 0x0800));
+    send(typed_frame(60, 2, 0x88b5), kTxBuf + 0x800);
+    send(typed_frame(60, 3, 0x0806), kTxBuf + 0x1000);
+    auto lost = typed_frame(60, 4, 0x88b5);
+    send(lost, kTxBuf + 0x1800);
+    kick(MVNET_QUEUE_TX);
+    EXPECT_EQ(tx->used_idx(), 4);
+    EXPECT_EQ(rx->used_idx(), 3);
+    EXPECT_EQ(fired("drop-frame"), 1u);
+    EXPECT_EQ(state().tx_dropped, 1u);
+}
+
+TEST_F(MvnetFaultTest, CorruptFrameFlipsOneByteOfTheDeliveredFrame)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    add_rx(kRxBuf + 0x1000, 2048);
+    add_rx(kRxBuf + 0x2000, 2048);
+    ASSERT_TRUE(inject("corrupt-frame", 1, 0, {{"offset", "40"}, {"mask", "0x01"}}));
+    auto shorty = frame(30, 1); // 30 bytes after the header: byte 40 is past its end
+    send(shorty);
+    auto f = frame(60, 2);
+    send(f, kTxBuf + 0x800);
+    auto after = frame(60, 3);
+    send(after, kTxBuf + 0x1000);
+    kick(MVNET_QUEUE_TX);
+    ASSERT_EQ(rx->used_idx(), 3);
+    EXPECT_THAT(g.bytes(kRxBuf, shorty.size()), ElementsAreArray(expected_rx(shorty)));
+    auto want = expected_rx(f);
+    want[vnet::kHdrLen + 40] ^= 0x01;
+    EXPECT_THAT(g.bytes(kRxBuf + 0x1000, f.size()), ElementsAreArray(want));
+    EXPECT_THAT(g.bytes(kRxBuf + 0x2000, after.size()), ElementsAreArray(expected_rx(after)));
+    // The TX buffer the driver sent is untouched: corruption is in flight.
+    EXPECT_THAT(g.bytes(kTxBuf + 0x800, f.size()), ElementsAreArray(f));
+    EXPECT_EQ(fired("corrupt-frame"), 1u);
+    EXPECT_EQ(state().tx_dropped, 0u);
+}
+
+TEST_F(MvnetFaultTest, CorruptFrameDefaultsToTheFirstPayloadByteAllBits)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    ASSERT_TRUE(inject("corrupt-frame", 1, 0));
+    auto f = frame(60, 5);
+    send(f);
+    kick(MVNET_QUEUE_TX);
+    auto want = expected_rx(f);
+    want[vnet::kHdrLen + 14] ^= 0xff;
+    EXPECT_THAT(g.bytes(kRxBuf, f.size()), ElementsAreArray(want));
+}
+
+TEST_F(MvnetFaultTest, DropUsedLosesACompletionAndItsInterrupt)
+{
+    bring_up();
+    add_rx(kRxBuf, 2048);
+    add_rx(kRxBuf + 0x1000, 2048);
+    ASSERT_TRUE(inject("drop-used", 1, 0, {{"queue", "1"}}));
+    auto f1 = frame(60, 1);
+    send(f1);
+    kick(MVNET_QUEUE_TX);
+    // The frame went through, but the TX completion is lost: no entry, no
+    // interrupt; RX published and interrupted as usual.
+    EXPECT_EQ(rx->used_idx(), 1);
+    EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_RX]->count, 1u);
+    EXPECT_EQ(tx->used_idx(), 0);
+    EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_TX]->count, 0u);
+    EXPECT_EQ(state().vq[MVNET_QUEUE_TX].last_avail_idx, 1);
+    // The next completion lands in the slot the lost one would have had.
+    send(frame(60, 2), kTxBuf + 0x800);
+    kick(MVNET_QUEUE_TX);
+    ASSERT_EQ(tx->used_idx(), 1);
+    EXPECT_EQ(tx->used_id(0), 2u); // the second chain's head (two descriptors each)
+    EXPECT_EQ(drv->vq_cb[MVNET_QUEUE_TX]->count, 1u);
+    // A reset gives the driver a clean ring again.
+    ops().set_status(*dev, 0);
+    EXPECT_EQ(state().vq[MVNET_QUEUE_TX].used_idx, 0);
+    EXPECT_TRUE(g.errors.empty());
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // a ring (each must stop the queue with a guest error, never crash).
 #include "fake_guest.hpp"
 #include "samples/common/vring_device.hpp"
+#include "virtio/virtio_faults.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -499,6 +500,102 @@ TEST(VringFuzz, RandomRingsNeverEscape)
     // The generator reaches both outcomes, often.
     EXPECT_GT(chains, 500u);
     EXPECT_GT(errors, 500u);
+}
+
+} // namespace
+} // namespace mdev::samples
+
+// ---- The virtio class's drop-used fault (virtio_ops.hpp) ---------------------
+
+namespace mdev::samples {
+namespace {
+
+class VringDropUsedTest : public VringTest {
+protected:
+    void SetUp() override
+    {
+        VringTest::SetUp();
+        faults.set_device_name("test-dev");
+        virtio::VirtioFaults::declare(faults);
+    }
+    VringDevice walker(std::uint16_t queue)
+    {
+        VringDevice d = dev();
+        d.set_faults(faults, queue);
+        return d;
+    }
+    std::uint16_t pop_one(VringDevice &d)
+    {
+        VringChain c;
+        EXPECT_EQ(d.pop(c), VringPop::chain);
+        return c.head;
+    }
+    FaultSet faults;
+};
+
+TEST_F(VringDropUsedTest, TheNextEntryIsNeitherWrittenNorCounted)
+{
+    ring->add({{kData, 4, true}});
+    ring->add({{kData + 64, 4, true}});
+    ASSERT_TRUE(faults.inject("drop-used", 1, 0, {}));
+    VringDevice d = walker(0);
+    const std::vector<std::uint8_t> used_before = g.bytes(ring->used, 4 + 8 * 8);
+    const std::uint16_t h0 = pop_one(d);
+    EXPECT_TRUE(d.push(h0, 4)); // the ring is sound: the entry is lost
+    EXPECT_EQ(g.bytes(ring->used, 4 + 8 * 8), used_before);
+    EXPECT_EQ(s.used_idx, 0);
+    EXPECT_EQ(s.last_avail_idx, 1); // the chain stays consumed
+    EXPECT_EQ(d.published(), 0u);
+    EXPECT_FALSE(faults.any_armed()); // count 1: fired, disarmed
+
+    const std::uint16_t h1 = pop_one(d);
+    EXPECT_TRUE(d.push(h1, 3));
+    EXPECT_EQ(ring->used_idx(), 1);
+    EXPECT_EQ(ring->used_id(0), h1); // in slot 0: nothing was skipped
+    EXPECT_EQ(ring->used_len(0), 3u);
+    EXPECT_EQ(d.published(), 1u);
+    EXPECT_EQ(faults.entries()[faults.find("drop-used").value()].fired, 1u);
+    EXPECT_TRUE(g.errors.empty());
+}
+
+TEST_F(VringDropUsedTest, QueueSkipAndCountSelectTheEntries)
+{
+    for (int i = 0; i < 6; i++) {
+        ring->add({{kData + 64u * i, 4, true}});
+    }
+    // Queue 1 only; the first of its entries passes, the next two are lost.
+    ASSERT_TRUE(faults.inject("drop-used", 2, 1, std::vector<FaultArgText>{{"queue", "1"}}));
+    VringDevice other = walker(0);
+    EXPECT_TRUE(other.push(pop_one(other), 1)); // queue 0: not matched
+    EXPECT_EQ(s.used_idx, 1);
+    VringDevice d = walker(1);
+    for (int i = 0; i < 5; i++) {
+        EXPECT_TRUE(d.push(pop_one(d), 1));
+    }
+    // Of queue 1's five: 1 skipped (published), 2 dropped, 2 published.
+    EXPECT_EQ(d.published(), 3u);
+    EXPECT_EQ(s.used_idx, 4);
+    EXPECT_EQ(ring->used_id(1), 1u);
+    EXPECT_EQ(ring->used_id(2), 4u);
+    EXPECT_EQ(ring->used_id(3), 5u);
+    EXPECT_FALSE(faults.any_armed());
+}
+
+TEST_F(VringDropUsedTest, AWalkerWithoutFaultsOrABrokenRingIgnoresIt)
+{
+    ring->add({{kData, 4, true}});
+    ring->add({{kData + 64, 4, true}});
+    ASSERT_TRUE(faults.inject("drop-used", 0, 0, {}));
+    VringDevice plain = dev(); // no set_faults: a device alone
+    EXPECT_TRUE(plain.push(pop_one(plain), 1));
+    EXPECT_EQ(ring->used_idx(), 1);
+    // A broken ring refuses the push before the fault is asked.
+    VringDevice d = walker(0);
+    const std::uint16_t h = pop_one(d);
+    s.broken = true;
+    EXPECT_FALSE(d.push(h, 1));
+    EXPECT_EQ(faults.entries()[faults.find("drop-used").value()].fired, 0u);
+    EXPECT_FALSE(faults.inject("drop-used", 1, 0, std::vector<FaultArgText>{{"queue", "9999"}}));
 }
 
 } // namespace

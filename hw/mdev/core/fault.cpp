@@ -81,14 +81,23 @@ void FaultSet::set_action(Id id, FaultAction action)
     e.action = std::move(action);
 }
 
-void FaultSet::set_watch(Id id, FaultWatch watch)
+void FaultSet::set_hold(Id id, FaultHold hold)
 {
     Entry &e = entries_.at(id);
-    if (!watch) {
+    if (!hold) {
         disarm(e);
     }
     e.held = true;
-    e.watch = std::move(watch);
+    e.hold = std::move(hold);
+}
+
+void FaultSet::set_watch(Id id, FaultWatch watch)
+{
+    FaultHold hold;
+    if (watch) {
+        hold = [w = std::move(watch)](bool on, const FaultArgs &) { w(on); };
+    }
+    set_hold(id, std::move(hold));
 }
 
 void FaultSet::notify(std::span<const Id> ids, bool armed)
@@ -98,10 +107,11 @@ void FaultSet::notify(std::span<const Id> ids, bool armed)
         if (alive.expired()) {
             return;
         }
-        // A copy: the watch may replace or remove itself.
-        FaultWatch watch = entries_[id].watch;
-        if (watch) {
-            watch(armed);
+        // Copies: the hold may replace or remove itself, or re-arm.
+        FaultHold hold = entries_[id].hold;
+        const FaultArgs args = entries_[id].args;
+        if (hold) {
+            hold(armed, args);
         }
     }
 }
@@ -135,7 +145,7 @@ bool FaultSet::fire(Id id, const char *event)
         return false;
     }
     e.fired++;
-    if (e.count != 0 && --e.fire_left == 0) {
+    if (e.count != 0 && !e.held && --e.fire_left == 0) {
         disarm(e);
     }
     trace_mdev_fault_fire(dev_name_, e.decl->name, event);
@@ -247,7 +257,7 @@ Status FaultSet::inject(std::string_view name, std::uint64_t count, std::uint64_
     Entry &e = entries_[*id];
     if (e.held) {
         const std::string what = std::string("fault '") + decl.name + "' holds until cleared";
-        if (!e.watch) {
+        if (!e.hold) {
             return Error{Errc::unknown_fault, what + ", and mdev " + dev_name_ +
                                                   " cannot make it happen now (no frontend "
                                                   "bound)"};

@@ -106,6 +106,8 @@ Result<std::unique_ptr<Transport>> Transport::create(Device &dev)
     });
     dev.faults().set_action(t->faults_.config_change,
                             [tr = t.get()](const FaultArgs &) { tr->config_interrupt(); });
+    ops->open(dev);
+    t->opened_ = true;
     return t;
 }
 
@@ -126,6 +128,9 @@ Transport::~Transport()
     if (faults_declared_) {
         dev_.faults().set_action(faults_.needs_reset, nullptr);
         dev_.faults().set_action(faults_.config_change, nullptr);
+    }
+    if (opened_) {
+        ops_.release(dev_);
     }
     // The device must not call back into a transport that is gone.
     for (std::uint16_t i = 0; i < num_queues_; i++) {
@@ -436,6 +441,12 @@ void Transport::write_status(std::uint8_t status)
         reset();
         return;
     }
+    if (needs_reset_) {
+        // An injected needs-reset stops the device as its own would: it
+        // takes nothing from the driver but the reset (device_status 0),
+        // so no new DRIVER_OK starts its datapath.
+        return;
+    }
     const std::uint8_t old = ops_.get_status(dev_);
     if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
         const std::uint64_t offered = offered_features();
@@ -566,6 +577,9 @@ void Transport::notify_write(std::uint64_t offset, unsigned size)
     if (!state_.queue[idx].enabled) {
         dev_.guest_error("virtio: notify for queue %" PRIu64 ", which is not enabled", idx);
         return;
+    }
+    if (needs_reset_) {
+        return; // an injected needs-reset: the device moves nothing until reset
     }
     ops_.kick_vq(dev_, std::uint16_t(idx));
 }

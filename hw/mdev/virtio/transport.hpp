@@ -133,9 +133,12 @@ private:
     ConfigCallback config_cb_{};
     bool intx_level_ = false;
     // Fault injection (virtio_faults.hpp): needs-reset holds
-    // DEVICE_NEEDS_RESET in device_status until the next reset.
+    // DEVICE_NEEDS_RESET in device_status until the next reset, and until
+    // then the device gets no doorbell and no status write but 0 (it stops,
+    // as a device that set the bit itself does).
     VirtioFaults faults_{};
     bool faults_declared_ = false;
+    bool opened_ = false; // ops_.open() was called: the destructor calls release()
     bool needs_reset_ = false;
     bool access_platform_ = false;
 };

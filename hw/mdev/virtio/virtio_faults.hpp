@@ -15,6 +15,9 @@ struct VirtioFaults {
     // config-change: at once, a configuration change interrupt with nothing
     // changed.
     FaultSet::Id config_change;
+    // drop-used: the next used-ring update is not published (checked by the
+    // device's ring code, kDropUsedFault in virtio_ops.hpp).
+    FaultSet::Id drop_used;
 
     // Declares them in `set` (again on a re-bind: the same ids).
     static VirtioFaults declare(FaultSet &set);

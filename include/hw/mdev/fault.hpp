@@ -96,8 +96,10 @@ struct FaultArgText {
 // it is injected, once per count.
 using FaultAction = std::function<void(const FaultArgs &)>;
 
-// What a fault that holds from injection until cleared (a card pulled out)
-// does when it begins (true) and ends (false).
+// What a fault that holds a state from injection until cleared does when it
+// begins (`on`, with its arguments: mvnet's link-down) and ends (`on`
+// false). FaultWatch is the same without the arguments (a card pulled out).
+using FaultHold = std::function<void(bool on, const FaultArgs &)>;
 using FaultWatch = std::function<void(bool armed)>;
 
 // Where a firing is reported (the device's UUID goes with it). The default
@@ -119,8 +121,8 @@ public:
         FaultArgs args;
         bool immediate = false; // set_action() made it one
         FaultAction action;
-        bool held = false; // set_watch() made it one
-        FaultWatch watch;
+        bool held = false; // set_hold() or set_watch() made it one
+        FaultHold hold;
     };
 
     FaultSet() = default;
@@ -145,12 +147,14 @@ public:
     void set_action(Id id, FaultAction action);
     // Makes `id` a fault that holds from injection until cleared: inject()
     // arms it (count 0 or 1, skip 0: neither applies; it counts one firing)
-    // and then calls watch(true); injecting it again while armed does
-    // nothing; clear() disarms it and then calls watch(false). The watch
+    // and then calls hold(true, args); injecting it again while armed does
+    // nothing; clear() disarms it and then calls hold(false, args). The hold
     // runs after the set is consistent and may re-enter it (clear, inject)
-    // or remove the device that owns it. The code that set a watch removes
+    // or remove the device that owns it. The code that set a hold removes
     // it (nullptr) before the object it calls goes; the fault is then
-    // disarmed silently and refused until a watch is set again.
+    // disarmed silently and refused until a hold is set again.
+    void set_hold(Id id, FaultHold hold);
+    // The same for a hold that needs no arguments.
     void set_watch(Id id, FaultWatch watch);
 
     // The hook point's first question: is any fault of this device armed?

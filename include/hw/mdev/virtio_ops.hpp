@@ -9,6 +9,7 @@
 
 #include "hw/mdev/class_ops.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <linux/virtio_config.h>
 #include <span>
@@ -27,9 +28,23 @@ public:
     virtual void notify() = 0;
 };
 
+// The virtio class's `drop-used` fault (docs/fault-injection.md): the
+// transport declares it for every mdev of the class, and the device's ring
+// code checks it where it publishes a used entry (the samples' vring walker,
+// samples/common/vring_device.hpp): the entry is not written and the used
+// index not advanced. Its one parameter, "queue" (int), is at this index.
+inline constexpr const char *kDropUsedFault = "drop-used";
+inline constexpr std::size_t kDropUsedQueue = 0;
+
 class VirtioOps {
 public:
     virtual ~VirtioOps() = default;
+
+    // The transport bound / unbound the device (the virtio driver's probe
+    // and remove): where a parent declares its own faults in
+    // dev.faults() and, on release, removes the actions and holds it set.
+    virtual void open(Device &) const {}
+    virtual void release(Device &) const {}
 
     // Identity: device id 0 means "no device" (the transport refuses it).
     virtual std::uint32_t get_device_id(const Device &dev) const = 0;

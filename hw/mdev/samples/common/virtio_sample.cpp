@@ -129,7 +129,9 @@ std::uint16_t VirtioSampleOps::get_vq_state(const Device &dev, std::uint16_t idx
 
 VringDevice VirtioSampleOps::ring(Device &dev, std::uint16_t idx, const char *name) const
 {
-    return VringDevice(view(dev).vqs[idx], *dev.host(), name, dev.uuid_text());
+    VringDevice r(view(dev).vqs[idx], *dev.host(), name, dev.uuid_text());
+    r.set_faults(dev.faults(), idx);
+    return r;
 }
 
 void VirtioSampleOps::needs_reset(Device &dev) const
@@ -164,6 +166,11 @@ void VirtioSampleOps::drive(Device &dev) const
 void VirtioSampleOps::notify_vq(Device &dev, std::uint16_t idx, VringDevice &r) const
 {
     virtio::Callback *cb = view(dev).vq_cbs[idx];
+    // Nothing published (drop-used took every entry of the pass): nothing
+    // to interrupt for, as a device that lost its completions.
+    if (r.published() == 0) {
+        return;
+    }
     if (r.driver_wants_interrupt() && cb) {
         cb->notify();
     }

@@ -62,7 +62,8 @@ protected:
     void drive(Device &dev) const;
     // Changes whenever any queue of the device is reset.
     std::uint32_t resets(Device &dev) const;
-    // Interrupts queue `idx`'s driver if it asked for interrupts.
+    // Interrupts queue `idx`'s driver if it asked for interrupts and `ring`
+    // published an entry (an entry drop-used took gets none).
     void notify_vq(Device &dev, std::uint16_t idx, VringDevice &ring) const;
     // Resets everything: queues to their maximum size, status, features.
     void reset(Device &dev) const;

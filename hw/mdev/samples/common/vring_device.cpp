@@ -2,6 +2,7 @@
 #include "samples/common/vring_device.hpp"
 #include "samples/common/trace.hpp"
 #include "hw/mdev/le_bytes.hpp"
+#include "hw/mdev/virtio_ops.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
+#include <optional>
 
 namespace mdev::samples {
 
@@ -218,10 +220,33 @@ VringPop VringDevice::pop(VringChain &chain)
     return r;
 }
 
+bool VringDevice::drop_used(std::uint16_t head, std::uint32_t len)
+{
+    // Found by name: the transport declared it (a walker made without one,
+    // in a unit test of a device alone, finds none).
+    const std::optional<FaultSet::Id> id = faults_->find(virtio::kDropUsedFault);
+    if (!id) {
+        return false;
+    }
+    const FaultArgs *a = faults_->armed(*id);
+    if (!a || !a->matches_int(virtio::kDropUsedQueue, queue_)) {
+        return false;
+    }
+    char event[96];
+    std::snprintf(event, sizeof(event), "used entry of queue %u (%s): head %u, len %" PRIu32,
+                  queue_, name_, head, len);
+    return faults_->fire(*id, event);
+}
+
 bool VringDevice::push(std::uint16_t head, std::uint32_t len)
 {
     if (s_.broken || stale() || s_.num == 0) {
         return false;
+    }
+    if (faults_ && faults_->any_armed()) [[unlikely]] {
+        if (drop_used(head, len)) {
+            return true; // the chain stays consumed; its entry is lost
+        }
     }
     // peek() checked the area too, but push() must not rely on a peek of
     // the same ring state having happened.
@@ -253,6 +278,7 @@ bool VringDevice::push(std::uint16_t head, std::uint32_t len)
         return false;
     }
     trace_mdev_vring_push(device_, name_, head, len, s_.used_idx);
+    published_++;
     return true;
 }
 

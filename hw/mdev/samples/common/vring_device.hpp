@@ -19,6 +19,7 @@
 // vring_used_elem sizes) is <linux/virtio_ring.h>'s, as in Linux's vringh.
 #pragma once
 
+#include "hw/mdev/fault.hpp"
 #include "hw/mdev/host.hpp"
 #include "hw/mdev/uapi/virtio_ring.hpp"
 #include "samples/common/vring_state.hpp"
@@ -81,8 +82,21 @@ public:
     // peek() then consume().
     VringPop pop(VringChain &chain);
 
+    // Where the virtio class's drop-used fault (virtio_ops.hpp) is checked:
+    // the device's faults, and which queue this walker is (its index).
+    // Without it (the default) push() publishes every entry.
+    void set_faults(FaultSet &faults, std::uint16_t queue)
+    {
+        faults_ = &faults;
+        queue_ = queue;
+    }
+
     // Puts (head, len) in the used ring and publishes it; false if broken.
+    // An armed drop-used that fires on it makes it write nothing and keep
+    // the used index (true: the ring is sound, the entry lost).
     bool push(std::uint16_t head, std::uint32_t len);
+    // Entries push() published through this walker (dropped ones not).
+    unsigned published() const { return published_; }
 
     // Whether the driver wants an interrupt now (no VRING_AVAIL_F_NO_INTERRUPT).
     bool driver_wants_interrupt();
@@ -103,12 +117,17 @@ public:
 
 private:
     bool read16(std::uint64_t addr, std::uint16_t &v);
+    // Whether drop-used fires on the entry (head, len).
+    bool drop_used(std::uint16_t head, std::uint32_t len);
 
     VringState &s_;
     Host &host_;
     const char *name_;
     const char *device_;
     std::uint32_t resets_;
+    FaultSet *faults_ = nullptr;
+    std::uint16_t queue_ = 0;
+    unsigned published_ = 0;
 };
 
 } // namespace mdev::samples

@@ -82,8 +82,9 @@ void MvnetVirtioOps::get_config(const Device &dev, std::uint32_t offset,
     std::uint8_t cfg[vnet::kConfigSize];
     static_assert(MVNET_MAC_LEN == sizeof(virtio_net_config::mac));
     std::memcpy(cfg + offsetof(struct virtio_net_config, mac), s.mac, MVNET_MAC_LEN);
+    // The link is up unless link-down holds it down.
     store_le(std::span(cfg + offsetof(struct virtio_net_config, status), 2),
-             VIRTIO_NET_S_LINK_UP);
+             mdev_of(dev).faults.link_down() ? 0 : VIRTIO_NET_S_LINK_UP);
     store_le(std::span(cfg + offsetof(struct virtio_net_config, max_virtqueue_pairs), 2), 1);
     store_le(std::span(cfg + offsetof(struct virtio_net_config, mtu), 2), vnet::kMtu);
     for (std::size_t i = 0; i < out.size(); i++) {
@@ -104,6 +105,23 @@ void MvnetVirtioOps::set_config(Device &dev, std::uint32_t offset,
 std::uint16_t MvnetVirtioOps::get_vq_num_max(const Device &, std::uint16_t idx) const
 {
     return idx < MVNET_NUM_QUEUES ? MVNET_QUEUE_MAX : 0;
+}
+
+void MvnetVirtioOps::open(Device &dev) const
+{
+    MvnetMdev &m = mdev_of(dev);
+    // The link changed: the driver learns it from a configuration change
+    // interrupt (virtio 1.x §5.1.4.2), and re-reads the status.
+    m.faults.attach(dev.faults(), [&m] {
+        if (m.config_cb) {
+            m.config_cb->notify();
+        }
+    });
+}
+
+void MvnetVirtioOps::release(Device &dev) const
+{
+    mdev_of(dev).faults.detach();
 }
 
 VirtioView MvnetVirtioOps::view(Device &dev) const
@@ -151,30 +169,56 @@ bool MvnetVirtioOps::run(Device &dev) const
             break;
         }
         const std::uint64_t len = t.readable_bytes;
+        MvnetFaults &faults = mdev_of(dev).faults;
         if (len < vnet::kHdrLen || len > vnet::kMaxFrame) {
             // Not a frame at all: the driver's mistake, so it is logged.
             dev.guest_error("mvnet: TX frame of %" PRIu64 " bytes (header included) is not "
                             "in %zu..%" PRIu64 "; dropped",
                             len, vnet::kHdrLen, vnet::kMaxFrame);
             s.tx_dropped++;
+        } else if (faults.armed() && faults.link_down()) {
+            // No link: what is sent is lost, as on a NIC with its cable out.
+            s.tx_dropped++;
         } else {
+            // The faults look at the frame before it goes out: read it now
+            // (without faults it is read only once an RX buffer takes it).
+            bool have_frame = false;
+            if (faults.armed()) {
+                frame.resize(len);
+                if (tx.read_from(t, 0, frame) != static_cast<std::int64_t>(len)) {
+                    broken = true;
+                    break;
+                }
+                have_frame = true;
+            }
+            const auto ether = [&frame] {
+                return std::span(frame).subspan(vnet::kHdrLen);
+            };
             VringChain r;
-            VringPop pr = rx.peek(r);
-            if (pr == VringPop::error) {
+            VringPop pr = VringPop::empty;
+            if (have_frame && faults.drop_frame(MvnetFaults::Leg::tx, ether())) {
+                s.tx_dropped++; // lost on its way out
+            } else if ((pr = rx.peek(r)) == VringPop::error) {
                 broken = true;
                 break;
-            }
-            if (pr == VringPop::empty || r.writable_bytes < len) {
+            } else if (pr == VringPop::empty || r.writable_bytes < len) {
                 // No room (or, without MRG_RXBUF, no buffer large enough:
                 // a frame must fit one): ordinary traffic loss, not a
                 // guest error, so only counted; an RX buffer too small
                 // stays for the next frame.
                 s.tx_dropped++;
+            } else if (have_frame && faults.drop_frame(MvnetFaults::Leg::rx, ether())) {
+                s.tx_dropped++; // lost on its way in: the RX buffer stays
             } else {
-                frame.resize(len);
-                if (tx.read_from(t, 0, frame) != static_cast<std::int64_t>(len)) {
-                    broken = true;
-                    break;
+                if (!have_frame) {
+                    frame.resize(len);
+                    if (tx.read_from(t, 0, frame) != static_cast<std::int64_t>(len)) {
+                        broken = true;
+                        break;
+                    }
+                }
+                if (faults.armed()) {
+                    (void)faults.corrupt_frame(ether());
                 }
                 store_le(std::span(frame.data() +
                                        offsetof(struct virtio_net_hdr_v1, num_buffers),

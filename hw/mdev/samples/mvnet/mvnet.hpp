@@ -11,6 +11,7 @@
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/uapi/virtio_net.hpp"
+#include "samples/mvnet/mvnet_faults.hpp"
 #include "samples/mvnet/mvnet_state.hpp"
 #include "samples/common/virtio_sample.hpp"
 
@@ -62,6 +63,9 @@ public:
     // Transport callbacks: not state, set again by the transport.
     std::array<virtio::Callback *, MVNET_NUM_QUEUES> vq_cbs{};
     virtio::Callback *config_cb = nullptr;
+    // Its own faults (mvnet_faults.hpp), declared while the transport has
+    // it open; not state (armed faults block migration).
+    MvnetFaults faults;
 
 private:
     MvnetState state_{};
@@ -79,6 +83,9 @@ public:
     void set_config(Device &dev, std::uint32_t offset,
                     std::span<const std::uint8_t> in) const override;
     std::uint16_t get_vq_num_max(const Device &dev, std::uint16_t idx) const override;
+    // Declare and withdraw mvnet's faults.
+    void open(Device &dev) const override;
+    void release(Device &dev) const override;
 
     static std::uint64_t offered_features();
 
