@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "server.hpp"
 
+#include "event_loop.hpp"
+
 #include "hw/mdev/capi/vfio-pci.h"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
@@ -229,6 +231,7 @@ void ServedDevice::on_ready()
 // socket with the same UUID.
 void ServedDevice::client_gone()
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     std::fprintf(stderr, "mdev-vfio-user: %s: client disconnected from %s (%s)\n",
                  spec_.uuid.c_str(), spec_.socket.c_str(), std::strerror(errno));
     connected_ = false;
@@ -267,6 +270,7 @@ ssize_t ServedDevice::config_access(vfu_ctx_t *ctx, char *buf, size_t count, lof
 
 ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_write)
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     if (!dev_ || offset < 0 || count > PCI_CFG_SPACE_SIZE ||
         std::uint64_t(offset) > PCI_CFG_SPACE_SIZE - count) {
         errno = EINVAL;
@@ -319,6 +323,7 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
 
 ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write)
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     vfio::PciFunction *fn = function();
     // Checked without overflow: the offset and count are the client's.
     if (!fn || offset < 0 || count > fn->bar(bar).size ||
@@ -365,6 +370,7 @@ void ServedDevice::set_intx(bool asserted)
 
 void ServedDevice::intx_state_cb(vfu_ctx_t *ctx, std::uint32_t, std::uint32_t, bool mask)
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     ServedDevice &s = of(ctx);
     s.intx_masked_ = mask;
     if (!mask && s.intx_level_) {
@@ -393,6 +399,7 @@ bool ServedDevice::bus_master()
 
 int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     ServedDevice &s = of(ctx);
     if (s.dev_) {
         Core::Pin pin(s.core_, *s.dev_);
