@@ -3,7 +3,9 @@
 
 #include "server.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -83,10 +85,21 @@ void *EventLoop::thread_main(void *worker)
 
 void EventLoop::serve(Worker &w)
 {
+    using Clock = IntxLine::Clock;
     ServedDevice &dev = *w.device;
     while (!stopping_.load()) {
         pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {dev.poll_fd(), POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0) {
+        // A deferred INTx (intx.hpp) bounds the wait.
+        timespec timeout{};
+        const std::optional<Clock::time_point> due = dev.intx().deadline();
+        if (due) {
+            const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::max(*due - Clock::now(), Clock::duration::zero()));
+            timeout.tv_sec = static_cast<time_t>(left.count() / 1000000000);
+            timeout.tv_nsec = static_cast<long>(left.count() % 1000000000);
+        }
+        const int n = ppoll(fds, 2, due ? &timeout : nullptr, nullptr);
+        if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
@@ -102,7 +115,11 @@ void EventLoop::serve(Worker &w)
             // message waiting; the device's code inside takes
             // devices_lock() itself.
             dev.on_ready();
+            dev.intx().activity(Clock::now());
         }
+        // Only this thread touches the device's INTx line, and no device
+        // code runs in it: no lock.
+        dev.intx().due(Clock::now());
     }
     w.done.store(true);
 }

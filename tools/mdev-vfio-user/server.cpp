@@ -81,8 +81,8 @@ bool ServedDevice::create_mdev(std::string *error)
         return false;
     }
     command_ = 0;
-    intx_level_ = false;
-    intx_masked_ = false;
+    intx_.set_level(false);
+    intx_.reset();
     fn->connect_irqs();
     program_msix_table();
     return true;
@@ -357,24 +357,20 @@ ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, 
 
 void ServedDevice::set_intx(bool asserted)
 {
-    intx_level_ = asserted;
     // VFIO's INTx is level-triggered with automasking: one trigger per
     // assertion, then nothing until the client unmasks (after the guest's
-    // EOI); the unmask re-triggers if the line is still asserted.
-    if (asserted && !intx_masked_ && ctx_ && connected_) {
-        if (vfu_irq_trigger(ctx_, 0) == 0) {
-            intx_masked_ = true;
-        }
-    }
+    // EOI); a line still asserted then triggers again (intx.hpp: when).
+    intx_.set_level(asserted);
 }
 
 void ServedDevice::intx_state_cb(vfu_ctx_t *ctx, std::uint32_t, std::uint32_t, bool mask)
 {
     const std::lock_guard lock(devices_lock()); // event_loop.hpp
     ServedDevice &s = of(ctx);
-    s.intx_masked_ = mask;
-    if (!mask && s.intx_level_) {
-        s.set_intx(true);
+    if (mask) {
+        s.intx_.mask();
+    } else {
+        s.intx_.unmask(IntxLine::Clock::now());
     }
 }
 
@@ -406,7 +402,7 @@ int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
         s.function()->reset();
         s.program_msix_table();
     }
-    s.intx_masked_ = false;
+    s.intx_.reset();
     return 0;
 }
 
