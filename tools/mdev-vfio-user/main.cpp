@@ -2,6 +2,7 @@
 // mdev-vfio-user: serves this project's parents to another QEMU's
 // vfio-user-pci over UNIX sockets (docs/vfio-user.md).
 #include "command_line.hpp"
+#include "event_loop.hpp"
 #include "server.hpp"
 
 #include "qemu/capi.hpp"
@@ -108,27 +109,28 @@ int main(int argc, char **argv)
     }
     std::fprintf(stderr, "mdev-vfio-user: serving %zu device(s)\n", devices.size());
 
+    // One thread per device (event_loop.hpp); this one waits for SIGTERM
+    // or SIGINT.
+    EventLoop loop;
+    if (!loop.start(devices, &error)) {
+        devices.clear();
+        fail(error);
+    }
     for (;;) {
-        std::vector<pollfd> fds;
-        fds.push_back({g_signal_pipe[0], POLLIN, 0});
-        for (const auto &s : devices) {
-            fds.push_back({s->poll_fd(), POLLIN, 0});
-        }
-        if (poll(fds.data(), fds.size(), -1) < 0) {
+        pollfd fd{g_signal_pipe[0], POLLIN, 0};
+        if (poll(&fd, 1, -1) < 0) {
             if (errno == EINTR) {
                 continue;
             }
+            loop.stop();
+            devices.clear();
             fail(std::string("poll: ") + std::strerror(errno));
         }
-        if (fds[0].revents) {
+        if (fd.revents) {
             break;
         }
-        for (std::size_t i = 0; i < devices.size(); i++) {
-            if (fds[i + 1].revents) {
-                devices[i]->on_ready();
-            }
-        }
     }
+    loop.stop();
     std::fprintf(stderr, "mdev-vfio-user: signal received, removing the sockets\n");
     devices.clear();
     return 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "server.hpp"
 
+#include "event_loop.hpp"
+
 #include "hw/mdev/capi/vfio-pci.h"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
@@ -72,8 +74,8 @@ bool ServedDevice::create_mdev(std::string *error)
     }
     dev_ = *made;
     command_ = 0;
-    intx_level_ = false;
-    intx_masked_ = false;
+    intx_.set_level(false);
+    intx_.reset();
     // Class virtio: the virtio frontend's transport, served as a virtio-pci
     // function (virtio_function.hpp).
     virtio_ = VirtioFunction::of(*dev_);
@@ -248,6 +250,7 @@ void ServedDevice::on_ready()
 // socket with the same UUID.
 void ServedDevice::client_gone()
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     std::fprintf(stderr, "mdev-vfio-user: %s: client disconnected from %s (%s)\n",
                  spec_.uuid.c_str(), spec_.socket.c_str(), std::strerror(errno));
     connected_ = false;
@@ -288,6 +291,7 @@ ssize_t ServedDevice::config_access(vfu_ctx_t *ctx, char *buf, size_t count, lof
 
 ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_write)
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     if (!dev_ || offset < 0 || count > PCI_CFG_SPACE_SIZE ||
         std::uint64_t(offset) > PCI_CFG_SPACE_SIZE - count) {
         errno = EINVAL;
@@ -346,6 +350,7 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
 
 ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write)
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     if (virtio_) {
         Core::Pin pin(core_, *dev_);
         return offset >= 0 && virtio_->bar_access(bar, std::uint64_t(offset),
@@ -387,23 +392,20 @@ ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, 
 
 void ServedDevice::set_intx(bool asserted)
 {
-    intx_level_ = asserted;
     // VFIO's INTx is level-triggered with automasking: one trigger per
     // assertion, then nothing until the client unmasks (after the guest's
-    // EOI); the unmask re-triggers if the line is still asserted.
-    if (asserted && !intx_masked_ && ctx_ && connected_) {
-        if (vfu_irq_trigger(ctx_, 0) == 0) {
-            intx_masked_ = true;
-        }
-    }
+    // EOI); a line still asserted then triggers again (intx.hpp: when).
+    intx_.set_level(asserted);
 }
 
 void ServedDevice::intx_state_cb(vfu_ctx_t *ctx, std::uint32_t, std::uint32_t, bool mask)
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     ServedDevice &s = of(ctx);
-    s.intx_masked_ = mask;
-    if (!mask && s.intx_level_) {
-        s.set_intx(true);
+    if (mask) {
+        s.intx_.mask();
+    } else {
+        s.intx_.unmask(IntxLine::Clock::now());
     }
 }
 
@@ -428,6 +430,7 @@ bool ServedDevice::bus_master()
 
 int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
 {
+    const std::lock_guard lock(devices_lock()); // event_loop.hpp
     ServedDevice &s = of(ctx);
     if (s.dev_ && s.virtio_) {
         Core::Pin pin(s.core_, *s.dev_);
@@ -437,7 +440,7 @@ int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
         s.function()->reset();
         s.program_msix_table();
     }
-    s.intx_masked_ = false;
+    s.intx_.reset();
     return 0;
 }
 

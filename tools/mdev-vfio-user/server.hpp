@@ -7,6 +7,7 @@
 #pragma once
 
 #include "command_line.hpp"
+#include "intx.hpp"
 #include "virtio_function.hpp"
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
@@ -32,7 +33,11 @@ namespace mdev::vfio_user {
 
 class ServedDevice final : public Host {
 public:
-    ServedDevice(Core &core, DeviceSpec spec) : core_(core), spec_(std::move(spec)) {}
+    ServedDevice(Core &core, DeviceSpec spec)
+        : core_(core), spec_(std::move(spec)),
+          intx_([this] { return ctx_ && connected_ && vfu_irq_trigger(ctx_, 0) == 0; })
+    {
+    }
     ServedDevice(const ServedDevice &) = delete;
     ServedDevice &operator=(const ServedDevice &) = delete;
     ~ServedDevice() override;
@@ -48,6 +53,9 @@ public:
     // Destroys the context (closing the socket and removing its file) and
     // the mdev.
     void stop();
+    // The INTx line's deferred work (intx.hpp), for the event loop: it
+    // notes the client's messages and calls due() at deadline().
+    IntxLine &intx() { return intx_; }
 
     const DeviceSpec &spec() const { return spec_; }
     bool connected() const { return connected_; }
@@ -105,8 +113,7 @@ private:
     bool connected_ = false;
     unsigned connections_ = 0;
     std::uint16_t command_ = 0;     // PCI_COMMAND as the client wrote it
-    bool intx_level_ = false;
-    bool intx_masked_ = false;      // auto-masked on trigger, as VFIO does
+    IntxLine intx_;                 // auto-masked on trigger, as VFIO does
     std::vector<DmaRegion> dma_regions_;
     std::uint8_t msi_cap_ = 0;
     std::uint32_t msix_vectors_ = 0;

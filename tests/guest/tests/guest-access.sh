@@ -10,6 +10,8 @@
 #   ga_fns=SERIAL,MTTY,BOCHS,MBOCHS   the four PCI functions (0000:00:10.0 ...)
 #   ga_rounds=R  ga_n=N               paired rounds, accesses per try
 #   ga_mtty_id=VVVV:DDDD              the second serial's ids (an A/A run: 1b36:0002)
+#   ga_serial_id=VVVV:DDDD            the first serial's ids (bench/vfio-user-access:
+#                                     mdev-mtty in-process, 4348:3253)
 . /lib/mdev/guest-lib.sh
 
 set -- $(echo "$ga_fns" | tr ',' ' ')
@@ -19,7 +21,7 @@ serial=$1 mtty=$2 bochs=$3 mbochs=$4
 expect() {
     [ "$(pci_id "$1")" = "$2" ] || fail "$1 is $(pci_id "$1"), expected $2"
 }
-expect "$serial" 1b36:0002
+expect "$serial" "${ga_serial_id:-1b36:0002}"
 expect "$mtty" "${ga_mtty_id:-4348:3253}"
 expect "$bochs" 1234:1111
 expect "$mbochs" 1234:1111

@@ -23,6 +23,8 @@
 #                        (default 1) so that the 10 ms clock is fine enough
 #                        (bench/mnvme-dd reads the lines
 #                        "nvmebench: write|read TOTAL MiB in S s")
+#   nvme_bench_bs=KIB    the benchmark's request size in KiB (default 1024;
+#                        bench/mnvme-vfio-user also times 4)
 #   iommu_domain=TYPE    the function is behind the guest's IOMMU in a domain
 #                        of TYPE (DMA: intel_iommu=on iommu.strict=1); the
 #                        round trip's addresses are I/O virtual ones
@@ -105,14 +107,16 @@ cmp /tmp/head /tmp/zero && ok "unwritten blocks read as zeros" || fail "unwritte
 if [ -n "$nvme_bench" ]; then
     uptime_cs() { local u; read -r u _ </proc/uptime; echo "${u%.*}${u#*.}"; }
     reps=${nvme_bench_reps:-1}
+    bs_k=${nvme_bench_bs:-1024}
+    count=$((nvme_bench * 1024 / bs_k))
     for dir in write read; do
         t0=$(uptime_cs)
         r=0
         while [ $r -lt "$reps" ]; do
             if [ $dir = write ]; then
-                dd if=/dev/zero of=/dev/nvme0n1 bs=1M count="$nvme_bench" oflag=direct 2>/dev/null
+                dd if=/dev/zero of=/dev/nvme0n1 bs="${bs_k}k" count="$count" oflag=direct 2>/dev/null
             else
-                dd if=/dev/nvme0n1 of=/dev/null bs=1M count="$nvme_bench" iflag=direct 2>/dev/null
+                dd if=/dev/nvme0n1 of=/dev/null bs="${bs_k}k" count="$count" iflag=direct 2>/dev/null
             fi || fail "dd $dir for the benchmark"
             r=$((r + 1))
         done
