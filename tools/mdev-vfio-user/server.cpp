@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "server.hpp"
 
+#include "client_memory.hpp"
+#include "mdev_vfu_sg.h"
+
 #include "hw/mdev/capi/vfio-pci.h"
 #include "vfio/pci_function.hpp"
 #include "vfio/vfio_driver.hpp"
@@ -440,13 +443,24 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
         const std::size_t piece =
             static_cast<std::size_t>(std::min<std::uint64_t>(len, region->len - (addr - region->iova)));
         if (region->vaddr) {
+            // The client can take its pages away under us (client_memory.hpp).
             std::uint8_t *p = region->vaddr + (addr - region->iova);
-            write ? std::memcpy(p, data, piece) : std::memcpy(data, p, piece);
+            if (!(write ? write_client_memory(p, data, piece)
+                        : read_client_memory(data, p, piece))) {
+                std::fprintf(stderr,
+                             "mdev-vfio-user: %s: DMA %s of %zu bytes at 0x%llx refused: the "
+                             "client's memory there is gone (its file is shorter than the "
+                             "region it mapped)\n",
+                             spec_.uuid.c_str(), write ? "write" : "read", piece,
+                             static_cast<unsigned long long>(addr));
+                return false;
+            }
         } else {
             // No fd: the client reads or writes its memory for us.
             auto *s = reinterpret_cast<dma_sg_t *>(sg.data());
             if (vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
                                 write ? PROT_WRITE : PROT_READ) != 1 ||
+                (mdev_vfu_sg_rebase(s), false) || // vfu_sg_rebase.c
                 (write ? vfu_sgl_write(ctx_, s, 1, data) : vfu_sgl_read(ctx_, s, 1, data)) < 0) {
                 std::fprintf(stderr, "mdev-vfio-user: %s: DMA %s at 0x%llx failed: %s\n",
                              spec_.uuid.c_str(), write ? "write" : "read",
