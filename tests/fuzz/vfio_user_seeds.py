@@ -192,6 +192,11 @@ def seeds():
                                 dma_map(0x800, size=0x1000) + dma_map(0x100000, fdsel=4) +
                                 dma_map(0x200000, fdsel=2) + dma_map(0x300000, fdsel=6) +
                                 ram_resize(1) + nvme_identify() + dma_unmap(0, flags=2))
+    # the same region mapped twice with the same file: the second fd was
+    # leaked by libvfio-user (vfu_fixes.c); the fuzzer's own reproducer is
+    # fd-leak-dma-map-twice-found beside these
+    s['fd-leak-dma-map-twice'] = (u8(MTTY) + bring_up() + dma_map(0) + dma_map(0) +
+                                  dma_map(0, fdsel=3) + dma_map(0, fdsel=3) + dma_map(0, fdsel=3))
     s['wrong-version'] = u8(MTTY) + version(major=1, minor=0) + reconnect() + version(sel=2)
     s['truncated-first'] = u8(MNVME) + truncated(1, 0x1000, b'\0' * 8, 0)
     s['truncated-late'] = (u8(MTTY) + bring_up() +

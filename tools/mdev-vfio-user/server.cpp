@@ -2,7 +2,7 @@
 #include "server.hpp"
 
 #include "client_memory.hpp"
-#include "mdev_vfu_sg.h"
+#include "vfu_fixes.h"
 
 #include "hw/mdev/capi/vfio-pci.h"
 #include "vfio/pci_function.hpp"
@@ -410,6 +410,9 @@ int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
 
 void ServedDevice::dma_register_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info)
 {
+    // A DMA_MAP of a region already mapped is registered again: keep one.
+    const std::uint64_t iova = reinterpret_cast<std::uintptr_t>(info->iova.iov_base);
+    std::erase_if(of(ctx).dma_regions_, [&](const DmaRegion &r) { return r.iova == iova; });
     of(ctx).dma_regions_.push_back({reinterpret_cast<std::uintptr_t>(info->iova.iov_base),
                                     info->iova.iov_len,
                                     static_cast<std::uint8_t *>(info->vaddr)});
@@ -460,7 +463,7 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
             auto *s = reinterpret_cast<dma_sg_t *>(sg.data());
             if (vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
                                 write ? PROT_WRITE : PROT_READ) != 1 ||
-                (mdev_vfu_sg_rebase(s), false) || // vfu_sg_rebase.c
+                (mdev_vfu_sg_rebase(s), false) || // vfu_fixes.c
                 (write ? vfu_sgl_write(ctx_, s, 1, data) : vfu_sgl_read(ctx_, s, 1, data)) < 0) {
                 std::fprintf(stderr, "mdev-vfio-user: %s: DMA %s at 0x%llx failed: %s\n",
                              spec_.uuid.c_str(), write ? "write" : "read",
