@@ -187,6 +187,7 @@ bool ServedDevice::setup_context(std::string *error)
     if (vfu_attach_ctx(ctx_) == 0) {
         connected_ = true;
         connections_++;
+        conn_fd_ = vfu_get_poll_fd(ctx_);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
         return fail("listening");
     }
@@ -207,6 +208,7 @@ void ServedDevice::on_ready()
         if (vfu_attach_ctx(ctx_) == 0) {
             connected_ = true;
             connections_++;
+            conn_fd_ = vfu_get_poll_fd(ctx_);
             std::fprintf(stderr, "mdev-vfio-user: %s: client connected on %s\n",
                          spec_.uuid.c_str(), spec_.socket.c_str());
         }
@@ -221,6 +223,15 @@ void ServedDevice::on_ready()
             return;
         }
         if (n <= 0) {
+            // libvfio-user drops a client whose reply it cannot send (the
+            // client reset the connection) by itself and still returns
+            // success: its poll fd is then the listening socket again.
+            // Found by the vfio-user fuzz harness: the server went on
+            // believing it was connected.
+            if (vfu_get_poll_fd(ctx_) != conn_fd_) {
+                errno = ECONNRESET;
+                client_gone();
+            }
             return;
         }
     }

@@ -97,6 +97,7 @@ private:
     Device *dev_ = nullptr;
     vfu_ctx_t *ctx_ = nullptr;
     bool connected_ = false;
+    int conn_fd_ = -1;              // the connection libvfio-user accepted
     unsigned connections_ = 0;
     std::uint16_t command_ = 0;     // PCI_COMMAND as the client wrote it
     bool intx_level_ = false;
