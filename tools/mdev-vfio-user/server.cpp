@@ -64,6 +64,7 @@ vfio::PciFunction *ServedDevice::function() const
 
 bool ServedDevice::create_mdev(std::string *error)
 {
+    memory_next_ = 0; // the memfds go to the same requests (fd_regions.cpp)
     CreateRequest req{spec_.parent, spec_.type, spec_.uuid, spec_.class_name, this};
     for (const auto &[k, v] : spec_.properties) {
         req.properties.set(k, v);
@@ -154,12 +155,16 @@ bool ServedDevice::setup_context(std::string *error)
         if (b.size == 0) {
             continue;
         }
-        // RAM-backed BARs are served through the same callbacks for now
-        // (docs/vfio-user.md, "Limits"): the parents allocate their memory
-        // themselves, not in a file the client could map.
+        // A RAM-backed BAR in one of our memfds goes to the client by fd,
+        // mmap-able as a whole (fd_regions.cpp); the callbacks serve the
+        // accesses that still come as messages.
         int flags = VFU_REGION_FLAG_RW | (b.io ? 0 : VFU_REGION_FLAG_MEM);
+        std::uint64_t fd_offset = 0;
+        const int fd = b.mmap ? bar_memory_fd(i, &fd_offset) : -1;
+        iovec whole{nullptr, b.size};
         if (vfu_setup_region(ctx_, VFU_PCI_DEV_BAR0_REGION_IDX + i, b.size, kBarCbs[i], flags,
-                             nullptr, 0, -1, 0) < 0) {
+                             fd >= 0 ? &whole : nullptr, fd >= 0 ? 1 : 0, fd,
+                             fd_offset) < 0) {
             return fail("BAR region");
         }
     }
@@ -269,6 +274,7 @@ void ServedDevice::stop()
         (void)core_.remove(spec_.uuid);
         dev_ = nullptr;
     }
+    close_memory_files();
 }
 
 // ------------------------------------------------------------ regions ----

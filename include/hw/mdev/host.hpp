@@ -6,6 +6,7 @@
 
 #include "hw/mdev/guest_log.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -41,6 +42,16 @@ public:
     // (a machine that never migrates) ignores them.
     virtual void block_migration(std::string_view) {}
     virtual void unblock_migration() {}
+
+    // Memory a device exposes to the machine as RAM (a RAM-backed BAR's):
+    // the fd of a zero-filled file of `size` bytes that the device maps
+    // shared and never closes; the host keeps it open at least as long as
+    // the device lives, and may share it (mdev-vfio-user offers it to its
+    // client, which maps it: the guest's accesses then never reach the
+    // server). `name` says what it is (e.g. "mdpy framebuffer"). -1, the
+    // default (our QEMU, which maps the device's own memory in-process):
+    // the device allocates the memory itself.
+    virtual int memory_fd(std::string_view, std::size_t) { return -1; }
 };
 
 } // namespace mdev

@@ -69,6 +69,11 @@ public:
         }
     }
 
+    int memory_fd(std::string_view name, std::size_t size) override
+    {
+        return target_ ? target_->memory_fd(name, size) : -1;
+    }
+
 private:
     Host *target_;
 };
