@@ -142,8 +142,12 @@ class VmdescTest(unittest.TestCase):
         self.assertEqual(vc.compare_vmdesc(self.base, copy.deepcopy(self.base)), [])
 
     def test_every_parent_and_class(self):
-        self.assertEqual(sorted(self.base), sorted(l for l, _, _ in vc.DEVICES))
+        self.assertEqual(sorted(self.base),
+                         sorted(['machine'] + [l for l, _, _ in vc.DEVICES]))
+        self.assertEqual(sorted(self.base['machine']), ['mdev-inventory'])
         for label, secs in self.base.items():
+            if label == 'machine':
+                continue
             self.assertIn('mdev-identity', secs, label)
             if label.endswith('-virtio'):
                 self.assertIn('mdev-virtio-pci', secs, label)

@@ -245,6 +245,11 @@ def vmdesc_sections(qemu=QEMU, devices=DEVICES):
         if not secs:
             raise RuntimeError(f'{label}: no section of 0000:00:{addr} in the stream')
         out[label] = secs
+    # The machine's own mdev sections, of no device (mdev-inventory).
+    machine = {d['name']: _normal_section(d) for d in desc['devices']
+               if d['name'].startswith('mdev-')}
+    if machine:
+        out['machine'] = machine
     return out
 
 

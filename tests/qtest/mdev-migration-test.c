@@ -5,7 +5,7 @@
  * destination whose uuid was left "auto" takes the source's UUID (query-mdevs
  * shows it, mvnet's MAC follows it); one given another UUID refuses the
  * stream naming both; a destination without a device the stream has (one
- * hotplugged on the source, say) fails naming the device's section.
+ * hotplugged on the source, say) fails naming the device (mdev-inventory).
  */
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
@@ -232,9 +232,10 @@ static void test_version_1_identity_keeps_the_destinations_uuid(void)
 /*
  * The hotplug-then-save case: an mdev hotplugged on the source (device_add
  * into a root port) and a destination started from the original
- * configuration. QEMU's refusal names the device's section, whose idstr is
- * its PCI path and "mdev-identity": the first section of the stream that
- * the destination lacks, before RAM and before any device state.
+ * configuration, with no mdev at all (so hw-mdev's module is not even
+ * loaded there). The stream's mdev-inventory section, the first of the
+ * stream, makes the refusal name the device: its type, id, UUID and PCI
+ * address, and how to start the destination.
  */
 static void test_destination_without_the_hotplugged_mdev(void)
 {
@@ -258,10 +259,105 @@ static void test_destination_without_the_hotplugged_mdev(void)
     unlink(file);
     g_test_message("stderr: %s", r.err);
     g_assert_cmpint(r.status, ==, 1);
-    g_assert_nonnull(strstr(r.err, "Unknown section or instance "
-                            "'0000:00:03.0:00.0/mdev-identity' 0"));
-    g_assert_nonnull(strstr(r.err, "including any hotplugged devices"));
+    g_assert_nonnull(strstr(r.err, "the source has an mdev this QEMU was "
+                            "started without: mdev-mtty 'tty1' (mdev "));
+    g_assert_nonnull(strstr(r.err, ") at PCI address 0000:00:03.0:00.0. "
+                            "Start the destination with that device"));
     mdev_qtest_run_free(&r);
+}
+
+/*
+ * The same with another mdev present on the destination (the module
+ * loaded): still named. (An mdev of another kind at that address is the
+ * identity section's refusal: mdev-hostile-test.)
+ */
+static char *hotplug_stream(void)
+{
+    char *file = mdev_qtest_temp_file("mdev-migration-test-XXXXXX.mig");
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    QTestState *src;
+
+    src = qtest_init("-M q35 -nodefaults -device mdev-gpio,class=vfio,"
+                     "addr=05.0 -device pcie-root-port,id=rp,chassis=1,"
+                     "slot=1,addr=03.0");
+    qtest_qmp_device_add(src, "mdev-mtty", "tty1",
+                         "{'class': 'vfio', 'mdev-type': 'mtty-1', "
+                         "'bus': 'rp', 'uuid': '" SRC_UUID "'}");
+    migrate_and_quit(src, uri);
+    return file;
+}
+
+static void test_destination_with_other_mdevs_names_the_missing_one(void)
+{
+    g_autofree char *file = hotplug_stream();
+    g_autofree char *args = g_strdup_printf(
+        "-device mdev-gpio,class=vfio,addr=05.0 -device pcie-root-port,"
+        "id=rp,chassis=1,slot=1,addr=03.0 -incoming file:%s", file);
+    MdevQemuRun r;
+
+    r = mdev_qtest_run_qemu_incoming(args);
+    g_test_message("stderr: %s", r.err);
+    g_assert_cmpint(r.status, ==, 1);
+    g_assert_nonnull(strstr(r.err, "started without: mdev-mtty 'tty1' (mdev "
+                            SRC_UUID ") at PCI address 0000:00:03.0:00.0"));
+    g_assert_nonnull(strstr(r.err, "-device mdev-mtty,uuid=" SRC_UUID));
+    unlink(file);
+    mdev_qtest_run_free(&r);
+}
+
+/*
+ * A corrupted inventory: a length past what a stream may carry, and a NUL
+ * inside the list. Refused with a line saying so; nothing allocated from
+ * the stream's length.
+ */
+static void corrupt_inventory(const char *file, bool huge)
+{
+    static const char idstr[] = "mdev-inventory";
+    g_autofree gchar *data = NULL;
+    size_t len, idlen = strlen(idstr);
+    char *at = NULL, *p;
+
+    g_assert_true(g_file_get_contents(file, &data, &len, NULL));
+    for (p = data + 1; p + idlen <= data + len; p++) {
+        if ((guint8)p[-1] == idlen && !memcmp(p, idstr, idlen)) {
+            at = p;
+            break;
+        }
+    }
+    g_assert_nonnull(at);
+    /* The instance id and version (4 bytes each), then the list's length. */
+    p = at + idlen + 8;
+    g_assert_cmpuint(ldl_be_p(p), >, 0);
+    if (huge) {
+        stl_be_p(p, 0xfffffff0);
+    } else {
+        p[4 + 3] = 0;
+    }
+    g_assert_true(g_file_set_contents(file, data, len, NULL));
+}
+
+static void test_corrupted_inventory_is_refused(void)
+{
+    for (int huge = 0; huge < 2; huge++) {
+        g_autofree char *file = hotplug_stream();
+        g_autofree char *args = g_strdup_printf(
+            "-device mdev-gpio,class=vfio,addr=05.0 -device pcie-root-port,"
+            "id=rp,chassis=1,slot=1,addr=03.0 -device mdev-mtty,class=vfio,"
+            "mdev-type=mtty-1,bus=rp -incoming file:%s", file);
+        MdevQemuRun r;
+
+        corrupt_inventory(file, huge);
+        r = mdev_qtest_run_qemu_incoming(args);
+        unlink(file);
+        g_test_message("stderr: %s", r.err);
+        g_assert_cmpint(r.status, ==, 1);
+        g_assert_nonnull(strstr(r.err, huge ?
+                                "mdev-inventory: migration stream: a list of "
+                                "4294967280 bytes, more than the 65536" :
+                                "mdev-inventory: migration stream: a NUL "
+                                "inside the list"));
+        mdev_qtest_run_free(&r);
+    }
 }
 
 int main(int argc, char **argv)
@@ -280,6 +376,11 @@ int main(int argc, char **argv)
                    test_version_1_identity_keeps_the_destinations_uuid);
     qtest_add_func("/mdev/migration/destination-without-the-hotplugged-mdev",
                    test_destination_without_the_hotplugged_mdev);
+    qtest_add_func("/mdev/migration/destination-with-other-mdevs-names-the-"
+                   "missing-one",
+                   test_destination_with_other_mdevs_names_the_missing_one);
+    qtest_add_func("/mdev/migration/corrupted-inventory-is-refused",
+                   test_corrupted_inventory_is_refused);
 
     return g_test_run();
 }

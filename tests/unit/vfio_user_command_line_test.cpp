@@ -62,6 +62,19 @@ TEST(VfioUserCommandLine, DefaultsAreTheParentsAndAUuidIsMade)
     EXPECT_NE(again->devices[0].uuid, d.uuid);
 }
 
+TEST(VfioUserCommandLine, BothClassesAreServed)
+{
+    std::string error;
+    auto cl = parse({"-device", "mdev-mtty,class=virtio,socket=/tmp/c", "-device",
+                     "mdev-mvnet,socket=/tmp/n", "-device", "mdev-mtty,class=vfio,socket=/tmp/t"},
+                    &error);
+    ASSERT_TRUE(cl) << error;
+    ASSERT_EQ(cl->devices.size(), 3u);
+    EXPECT_EQ(cl->devices[0].class_name, "virtio");
+    EXPECT_EQ(cl->devices[1].class_name, "virtio"); // mvnet has one class
+    EXPECT_EQ(cl->devices[2].class_name, "vfio");
+}
+
 TEST(VfioUserCommandLine, ObjectMakesAParentForDevices)
 {
     std::string error;
@@ -86,7 +99,8 @@ TEST(VfioUserCommandLine, WrongArgumentsNameThePropertyInOneLine)
     const Bad bad[] = {
         {{"-device", "mdev-mtty,class=vfio,socket=/a,bogus=1"}, "property 'bogus'"},
         {{"-device", "mdev-mtty,socket=/a"}, "property 'class'"},
-        {{"-device", "mdev-mtty,class=virtio,socket=/a"}, "serves class=vfio"},
+        {{"-device", "mdev-mtty,class=block,socket=/a"}, "property 'class'"},
+        {{"-device", "mdev-mvnet,class=vfio,socket=/a"}, "the parent has virtio"},
         {{"-device", "mdev-mtty,class=vfio"}, "property 'socket'"},
         {{"-device", "mdev-nope,socket=/a"}, "mdev-mtty"},
         {{"-device", "e1000,socket=/a"}, "not a device this server has"},

@@ -119,9 +119,16 @@ std::optional<DeviceSpec> device_spec(const Options &o, std::string *error)
         *error = "-device " + d.driver + ": property 'class' must be given: " + info->classes;
         return std::nullopt;
     }
-    if (d.class_name != "vfio") {
+    // Both classes are served; a parent offers the ones it has ops for.
+    bool offered = false;
+    for (std::string_view rest = info->classes; !rest.empty();) {
+        const std::size_t comma = rest.find(", ");
+        offered = offered || rest.substr(0, comma) == d.class_name;
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
+    }
+    if (!offered) {
         *error = "-device " + d.driver + ": property 'class' is '" + d.class_name +
-                 "'; this server serves class=vfio (the parent has " + info->classes + ")";
+                 "'; the parent has " + info->classes;
         return std::nullopt;
     }
     if (d.socket.empty()) {
@@ -230,7 +237,7 @@ std::optional<CommandLine> parse_command_line(const std::vector<std::string> &ar
         }
         if (a == "-h" || a == "--help" || a == "-help") {
             cl.help = "usage: mdev-vfio-user [-object mdev-parent,id=ID,kind=KIND[,budget=N]]...\n"
-                      "                      -device mdev-KIND,socket=PATH[,class=vfio]"
+                      "                      -device mdev-KIND,socket=PATH[,class=vfio|virtio]"
                       "[,mdev-type=T][,uuid=U][,parent=ID][,PROP=V]...\n"
                       "       mdev-vfio-user -device help | -device mdev-KIND,help | --list\n";
             return cl;

@@ -75,16 +75,23 @@ bool ServedDevice::create_mdev(std::string *error)
         return false;
     }
     dev_ = *made;
+    command_ = 0;
+    intx_level_ = false;
+    intx_masked_ = false;
+    // Class virtio: the virtio frontend's transport, served as a virtio-pci
+    // function (virtio_function.hpp).
+    virtio_ = VirtioFunction::of(*dev_);
+    if (virtio_) {
+        return true;
+    }
     vfio::PciFunction *fn = function();
     if (!fn) {
-        *error = "-device " + spec_.driver + ": the device is not a vfio PCI function";
+        *error = "-device " + spec_.driver + ": the device is neither a vfio PCI function nor "
+                 "a virtio-pci one";
         (void)core_.remove(spec_.uuid);
         dev_ = nullptr;
         return false;
     }
-    command_ = 0;
-    intx_level_ = false;
-    intx_masked_ = false;
     fn->connect_irqs();
     program_msix_table();
     return true;
@@ -116,7 +123,6 @@ bool ServedDevice::start(std::string *error)
 
 bool ServedDevice::setup_context(std::string *error)
 {
-    vfio::PciFunction &fn = *function();
     auto fail = [&](const char *what) {
         *error = "-device " + spec_.driver + ",socket=" + spec_.socket + ": " + what + ": " +
                  std::strerror(errno);
@@ -126,15 +132,16 @@ bool ServedDevice::setup_context(std::string *error)
         }
         return false;
     };
-    // The socket is the client's way in: only this user's.
-    mode_t old = umask(0077);
+    // The socket is the client's way in: only this user's, read and write,
+    // from the moment it exists (a socket is made 0777 less the umask).
+    mode_t old = umask(0177);
     ctx_ = vfu_create_ctx(VFU_TRANS_SOCK, spec_.socket.c_str(), LIBVFIO_USER_FLAG_ATTACH_NB, this,
                           VFU_DEV_TYPE_PCI);
     umask(old);
     if (!ctx_) {
         return fail("cannot create the socket");
     }
-    // Read and write for the owner only (the umask left execute on).
+    // Said again, in case the file system ignored the umask.
     if (chmod(spec_.socket.c_str(), 0600) < 0) {
         return fail("chmod 0600 of the socket");
     }
@@ -147,36 +154,9 @@ bool ServedDevice::setup_context(std::string *error)
                          VFU_REGION_FLAG_RW | VFU_REGION_FLAG_ALWAYS_CB, nullptr, 0, -1, 0) < 0) {
         return fail("config space region");
     }
-    static constexpr BarCb kBarCbs[PCI_STD_NUM_BARS] = {bar_access<0>, bar_access<1>,
-                                                        bar_access<2>, bar_access<3>,
-                                                        bar_access<4>, bar_access<5>};
-    for (unsigned i = 0; i < PCI_STD_NUM_BARS; i++) {
-        const vfio::Bar &b = fn.bar(i);
-        if (b.size == 0) {
-            continue;
-        }
-        // A RAM-backed BAR in one of our memfds goes to the client by fd,
-        // mmap-able as a whole (fd_regions.cpp); the callbacks serve the
-        // accesses that still come as messages.
-        int flags = VFU_REGION_FLAG_RW | (b.io ? 0 : VFU_REGION_FLAG_MEM);
-        std::uint64_t fd_offset = 0;
-        const int fd = b.mmap ? bar_memory_fd(i, &fd_offset) : -1;
-        iovec whole{nullptr, b.size};
-        if (vfu_setup_region(ctx_, VFU_PCI_DEV_BAR0_REGION_IDX + i, b.size, kBarCbs[i], flags,
-                             fd >= 0 ? &whole : nullptr, fd >= 0 ? 1 : 0, fd,
-                             fd_offset) < 0) {
-            return fail("BAR region");
-        }
-    }
-    if (vfu_setup_device_nr_irqs(ctx_, VFU_DEV_INTX_IRQ, fn.has_intx() ? 1 : 0) < 0 ||
-        vfu_setup_device_nr_irqs(ctx_, VFU_DEV_MSI_IRQ, fn.msi().vectors) < 0 ||
-        vfu_setup_device_nr_irqs(ctx_, VFU_DEV_MSIX_IRQ,
-                                 fn.msix() ? fn.msix()->layout().vectors : 0) < 0) {
-        return fail("interrupts");
-    }
-    msi_cap_ = fn.msi().offset;
-    if (fn.has_intx() && vfu_setup_irq_state_callback(ctx_, VFU_DEV_INTX_IRQ, intx_state_cb) < 0) {
-        return fail("INTx mask callback");
+    // The function's BARs and interrupts, by class.
+    if (const char *what = virtio_ ? setup_virtio_regions() : setup_vfio_regions()) {
+        return fail(what);
     }
     if (vfu_setup_device_reset_cb(ctx_, reset_cb) < 0) {
         return fail("reset callback");
@@ -197,6 +177,45 @@ bool ServedDevice::setup_context(std::string *error)
         return fail("listening");
     }
     return true;
+}
+
+// Class vfio: the BARs and interrupts of the vfio frontend's PciFunction.
+// nullptr, or what could not be set up.
+const char *ServedDevice::setup_vfio_regions()
+{
+    vfio::PciFunction &fn = *function();
+    static constexpr BarCb kBarCbs[PCI_STD_NUM_BARS] = {bar_access<0>, bar_access<1>,
+                                                        bar_access<2>, bar_access<3>,
+                                                        bar_access<4>, bar_access<5>};
+    for (unsigned i = 0; i < PCI_STD_NUM_BARS; i++) {
+        const vfio::Bar &b = fn.bar(i);
+        if (b.size == 0) {
+            continue;
+        }
+        // A RAM-backed BAR in one of our memfds goes to the client by fd,
+        // mmap-able as a whole (fd_regions.cpp); the callbacks serve the
+        // accesses that still come as messages.
+        int flags = VFU_REGION_FLAG_RW | (b.io ? 0 : VFU_REGION_FLAG_MEM);
+        std::uint64_t fd_offset = 0;
+        const int fd = b.mmap ? bar_memory_fd(i, &fd_offset) : -1;
+        iovec whole{nullptr, b.size};
+        if (vfu_setup_region(ctx_, VFU_PCI_DEV_BAR0_REGION_IDX + i, b.size, kBarCbs[i], flags,
+                             fd >= 0 ? &whole : nullptr, fd >= 0 ? 1 : 0, fd,
+                             fd_offset) < 0) {
+            return "BAR region";
+        }
+    }
+    if (vfu_setup_device_nr_irqs(ctx_, VFU_DEV_INTX_IRQ, fn.has_intx() ? 1 : 0) < 0 ||
+        vfu_setup_device_nr_irqs(ctx_, VFU_DEV_MSI_IRQ, fn.msi().vectors) < 0 ||
+        vfu_setup_device_nr_irqs(ctx_, VFU_DEV_MSIX_IRQ,
+                                 fn.msix() ? fn.msix()->layout().vectors : 0) < 0) {
+        return "interrupts";
+    }
+    msi_cap_ = fn.msi().offset;
+    if (fn.has_intx() && vfu_setup_irq_state_callback(ctx_, VFU_DEV_INTX_IRQ, intx_state_cb) < 0) {
+        return "INTx mask callback";
+    }
+    return nullptr;
 }
 
 int ServedDevice::poll_fd() const
@@ -252,6 +271,7 @@ void ServedDevice::client_gone()
                  spec_.uuid.c_str(), spec_.socket.c_str(), std::strerror(errno));
     connected_ = false;
     dma_regions_.clear();
+    virtio_.reset();
     if (dev_) {
         (void)core_.remove(spec_.uuid);
         dev_ = nullptr;
@@ -270,6 +290,7 @@ void ServedDevice::stop()
         ctx_ = nullptr;
         unlink(spec_.socket.c_str());
     }
+    virtio_.reset();
     if (dev_) {
         (void)core_.remove(spec_.uuid);
         dev_ = nullptr;
@@ -293,6 +314,12 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
         return -1;
     }
     Core::Pin pin(core_, *dev_);
+    if (virtio_) {
+        return virtio_->config_access(std::uint64_t(offset),
+                                      {reinterpret_cast<std::uint8_t *>(buf), count}, is_write)
+                   ? static_cast<ssize_t>(count)
+                   : (errno = EINVAL, -1);
+    }
     vfio::PciFunction &fn = *function();
     for (std::size_t done = 0; done < count;) {
         const std::uint32_t off = static_cast<std::uint32_t>(offset + done);
@@ -339,6 +366,14 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
 
 ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write)
 {
+    if (virtio_) {
+        Core::Pin pin(core_, *dev_);
+        return offset >= 0 && virtio_->bar_access(bar, std::uint64_t(offset),
+                                                  {reinterpret_cast<std::uint8_t *>(buf), count},
+                                                  is_write)
+                   ? static_cast<ssize_t>(count)
+                   : (errno = EINVAL, -1);
+    }
     vfio::PciFunction *fn = function();
     // Checked without overflow: the offset and count are the client's.
     if (!fn || offset < 0 || count > fn->bar(bar).size ||
@@ -408,13 +443,16 @@ void ServedDevice::send_msi(std::uint64_t address, std::uint32_t data)
 
 bool ServedDevice::bus_master()
 {
-    return command_ & PCI_COMMAND_MASTER;
+    return virtio_ ? virtio_->bus_master() : command_ & PCI_COMMAND_MASTER;
 }
 
 int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
 {
     ServedDevice &s = of(ctx);
-    if (s.dev_) {
+    if (s.dev_ && s.virtio_) {
+        Core::Pin pin(s.core_, *s.dev_);
+        s.virtio_->reset();
+    } else if (s.dev_) {
         Core::Pin pin(s.core_, *s.dev_);
         s.function()->reset();
         s.program_msix_table();
@@ -444,6 +482,17 @@ void ServedDevice::dma_unregister_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info)
 
 bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, bool write)
 {
+    // The vfio frontend checks Bus Master Enable itself; the virtio one
+    // leaves it to the machine (inside our QEMU, the function's bus-master
+    // address space), which the server is here.
+    if (virtio_ && !virtio_->bus_master()) {
+        std::fprintf(stderr,
+                     "mdev-vfio-user: %s: DMA %s of %zu bytes at 0x%llx refused: bus mastering "
+                     "is off\n",
+                     spec_.uuid.c_str(), write ? "write" : "read", len,
+                     static_cast<unsigned long long>(addr));
+        return false;
+    }
     std::vector<std::uint8_t> sg(dma_sg_size());
     while (len > 0) {
         const DmaRegion *region = nullptr;

@@ -7,10 +7,12 @@
 #pragma once
 
 #include "command_line.hpp"
+#include "virtio_function.hpp"
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +86,10 @@ private:
     bool setup_context(std::string *error);
     void client_gone();
     vfio::PciFunction *function() const;
+    // The function's BARs and interrupts, by class: nullptr, or what could
+    // not be set up. Class virtio's is in served_virtio.cpp.
+    const char *setup_vfio_regions();
+    const char *setup_virtio_regions();
     ssize_t bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write);
     ssize_t config(char *buf, size_t count, loff_t offset, bool is_write);
     void program_msix_table();
@@ -122,6 +128,10 @@ private:
     std::vector<DmaRegion> dma_regions_;
     std::uint8_t msi_cap_ = 0;
     std::uint32_t msix_vectors_ = 0;
+    // Class virtio: the function served in place of the vfio frontend's
+    // PciFunction (null for class vfio). Every class-specific call below
+    // goes to it when it is there.
+    std::unique_ptr<VirtioFunction> virtio_;
 };
 
 } // namespace mdev::vfio_user

@@ -22,23 +22,12 @@
 #include "trace.h"
 
 /*
- * virtio 1.x §4.1.4: where the members of struct virtio_pci_cap (and its
- * notify and PCI-configuration-access extensions) sit, from the kernel's
- * header as QEMU carries it; the cfg_type values come from there too.
+ * Where pci_cfg_data sits in the PCI configuration access capability
+ * (virtio 1.x §4.1.4.8), from the kernel's header as QEMU carries it. The
+ * capabilities themselves are laid out by the QEMU-free frontend
+ * (mdev_virtio_cap_layout), for this glue and the vfio-user server alike.
  */
-enum {
-    VIRTIO_CAP_CFG_TYPE = offsetof(struct virtio_pci_cap, cfg_type),
-    VIRTIO_CAP_BAR = offsetof(struct virtio_pci_cap, bar),
-    VIRTIO_CAP_ID = offsetof(struct virtio_pci_cap, id),
-    VIRTIO_CAP_OFFSET = offsetof(struct virtio_pci_cap, offset),
-    VIRTIO_CAP_LENGTH = offsetof(struct virtio_pci_cap, length),
-    VIRTIO_CAP_SIZE = sizeof(struct virtio_pci_cap),
-    VIRTIO_CAP_NOTIFY_MULTIPLIER =
-        offsetof(struct virtio_pci_notify_cap, notify_off_multiplier),
-    VIRTIO_CAP_NOTIFY_SIZE = sizeof(struct virtio_pci_notify_cap),
-    VIRTIO_CAP_PCI_CFG_DATA = offsetof(struct virtio_pci_cfg_cap, pci_cfg_data),
-    VIRTIO_CAP_PCI_CFG_SIZE = sizeof(struct virtio_pci_cfg_cap),
-};
+#define VIRTIO_CAP_PCI_CFG_DATA offsetof(struct virtio_pci_cfg_cap, pci_cfg_data)
 
 /* This frontend's state of @s (mdev_pci_frontend_state). */
 static MdevVirtioPCI *mdev_virtio_pci_of(MdevPCIState *s)
@@ -124,63 +113,32 @@ static const MemoryRegionOps mdev_virtio_bar_ops = {
     },
 };
 
-static int mdev_virtio_add_cap(PCIDevice *pdev, uint8_t cfg_type,
-                               uint32_t offset, uint32_t length,
-                               uint32_t notify_multiplier, Error **errp)
-{
-    uint8_t size = cfg_type == VIRTIO_PCI_CAP_NOTIFY_CFG ?
-        VIRTIO_CAP_NOTIFY_SIZE :
-        cfg_type == VIRTIO_PCI_CAP_PCI_CFG ? VIRTIO_CAP_PCI_CFG_SIZE :
-        VIRTIO_CAP_SIZE;
-    int cap = pci_add_capability(pdev, PCI_CAP_ID_VNDR, 0, size, errp);
-    uint8_t *c;
-
-    if (cap < 0) {
-        return cap;
-    }
-    c = pdev->config + cap;
-    c[PCI_CAP_FLAGS] = size; /* cap_len */
-    c[VIRTIO_CAP_CFG_TYPE] = cfg_type;
-    c[VIRTIO_CAP_BAR] = MDEV_VIRTIO_STRUCT_BAR;
-    c[VIRTIO_CAP_ID] = 0;
-    pci_set_long(c + VIRTIO_CAP_OFFSET, offset);
-    pci_set_long(c + VIRTIO_CAP_LENGTH, length);
-    if (cfg_type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
-        pci_set_long(c + VIRTIO_CAP_NOTIFY_MULTIPLIER, notify_multiplier);
-    }
-    return cap;
-}
-
 /*
  * The PCI configuration access capability (virtio 1.x §4.1.4.8): the driver
  * picks bar, offset and length in the capability, and reading or writing
  * pci_cfg_data is an access of that size to that place. Only the structure
  * BAR has anything behind it here.
  */
-static bool mdev_virtio_cfg_window(MdevPCIState *s, uint32_t *offset,
-                                   unsigned *size, bool write)
+static bool mdev_virtio_pci_cfg_window(MdevPCIState *s, uint32_t *offset,
+                                       unsigned *size, bool write)
 {
     MdevVirtioPCI *v = mdev_virtio_pci_of(s);
-    uint8_t *c = PCI_DEVICE(s)->config + v->virtio_cfg_cap;
-    uint8_t bar = c[VIRTIO_CAP_BAR];
-    uint32_t off = pci_get_long(c + VIRTIO_CAP_OFFSET);
-    uint32_t len = pci_get_long(c + VIRTIO_CAP_LENGTH);
+    MdevVirtioCfgWindow w;
 
-    if (bar != MDEV_VIRTIO_STRUCT_BAR ||
-        (len != 1 && len != 2 && len != 4) || off % len ||
-        off >= MDEV_VIRTIO_STRUCT_BAR_SIZE) {
+    if (!mdev_virtio_cfg_window(PCI_DEVICE(s)->config + v->virtio_cfg_cap,
+                                &w)) {
         if (qemu_loglevel_mask(LOG_GUEST_ERROR)) {
             g_autofree char *who = mdev_pci_describe(s);
 
             qemu_log("%s: virtio: PCI cfg access %s of BAR%u offset 0x%x "
                      "length %u: not a 1/2/4-byte aligned access inside "
-                     "BAR%u\n", who, write ? "write" : "read", bar, off, len,
-                     MDEV_VIRTIO_STRUCT_BAR);
+                     "BAR%u\n", who, write ? "write" : "read", w.bar,
+                     w.offset, w.length, MDEV_VIRTIO_STRUCT_BAR);
         }
         return false;
     }
-    *offset = off;
-    *size = len;
+    *offset = w.offset;
+    *size = w.length;
     return true;
 }
 
@@ -323,9 +281,8 @@ static bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
     MdevVirtioPCI *v = mdev_virtio_pci_of(s);
     PCIDevice *pdev = PCI_DEVICE(s);
     MdevVirtioIdentity id;
-    uint32_t cfg_size;
-    uint32_t notify_len;
-    int cap;
+    MdevVirtioCapLayout layout;
+    unsigned i;
     g_autofree char *name = NULL;
 
     mdev_virtio_set_access_platform(s->handle, s->iommu_platform);
@@ -342,33 +299,24 @@ static bool mdev_virtio_pci_realize(MdevPCIState *s, Error **errp)
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH, &v->virtio_bar);
 
-    cfg_size = MIN(id.config_size, MDEV_VIRTIO_PAGE);
-    notify_len = MAX(id.num_queues, 1) * MDEV_VIRTIO_NOTIFY_MULTIPLIER;
-    if (mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_COMMON_CFG,
-                            MDEV_VIRTIO_COMMON_OFFSET,
-                            MDEV_VIRTIO_COMMON_SIZE, 0, errp) < 0 ||
-        mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_ISR_CFG,
-                            MDEV_VIRTIO_ISR_OFFSET, MDEV_VIRTIO_ISR_SIZE, 0,
-                            errp) < 0 ||
-        (cfg_size &&
-         mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_DEVICE_CFG,
-                             MDEV_VIRTIO_DEVICE_OFFSET, cfg_size, 0,
-                             errp) < 0) ||
-        mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_NOTIFY_CFG,
-                            MDEV_VIRTIO_NOTIFY_OFFSET, notify_len,
-                            MDEV_VIRTIO_NOTIFY_MULTIPLIER, errp) < 0) {
-        return false;
+    /*
+     * At the offsets the layout gives, which are where QEMU would have put
+     * them (the first free space, in this order); MSI-X then takes the
+     * next free space, which is the layout's msix_pos.
+     */
+    mdev_virtio_cap_layout(&id, &layout);
+    for (i = 0; i < layout.count; i++) {
+        const MdevVirtioCap *c = &layout.cap[i];
+        int cap = pci_add_capability(pdev, PCI_CAP_ID_VNDR, c->pos, c->len,
+                                     errp);
+
+        if (cap < 0) {
+            return false;
+        }
+        mdev_virtio_cap_bytes(c, pdev->config + cap + PCI_CAP_FLAGS,
+                              pdev->wmask + cap + PCI_CAP_FLAGS);
     }
-    cap = mdev_virtio_add_cap(pdev, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 0, errp);
-    if (cap < 0) {
-        return false;
-    }
-    v->virtio_cfg_cap = cap;
-    /* bar, offset, length and pci_cfg_data are the driver's to write. */
-    pdev->wmask[cap + VIRTIO_CAP_BAR] = 0xff;
-    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_OFFSET, 0xffffffff);
-    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_LENGTH, 0xffffffff);
-    pci_set_long(pdev->wmask + cap + VIRTIO_CAP_PCI_CFG_DATA, 0xffffffff);
+    v->virtio_cfg_cap = layout.cfg_cap;
     if (msix_init_exclusive_bar(pdev, v->virtio_vectors, MDEV_VIRTIO_MSIX_BAR,
                                 errp) < 0) {
         return false;
@@ -405,7 +353,7 @@ static uint32_t mdev_virtio_pci_config_read(MdevPCIState *s, uint32_t addr,
                         VIRTIO_CAP_PCI_CFG_DATA;
         uint32_t val = 0;
 
-        if (mdev_virtio_cfg_window(s, &offset, &size, false)) {
+        if (mdev_virtio_pci_cfg_window(s, &offset, &size, false)) {
             val = mdev_virtio_bar_read(s->handle, offset, size);
         }
         pci_set_long(data, val);
@@ -425,7 +373,7 @@ static void mdev_virtio_pci_config_write(MdevPCIState *s, uint32_t addr,
     /* Also runs msix_write_config(). */
     pci_default_write_config(pdev, addr, val, len);
     if (mdev_virtio_touches_cfg_data(s, addr, len) &&
-        mdev_virtio_cfg_window(s, &offset, &size, true)) {
+        mdev_virtio_pci_cfg_window(s, &offset, &size, true)) {
         uint32_t data = pci_get_long(pdev->config + v->virtio_cfg_cap +
                                      VIRTIO_CAP_PCI_CFG_DATA);
 

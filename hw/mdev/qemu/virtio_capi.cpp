@@ -5,8 +5,11 @@
 #include "hw/mdev/capi/virtio-pci.h"
 
 #include <cstdlib>
+#include <linux/pci_regs.h>
+#include <linux/virtio_pci.h>
 
 #include "capi.hpp"
+#include "virtio/pci_caps.hpp"
 #include "virtio/transport.hpp"
 #include "virtio/virtio_driver.hpp"
 
@@ -33,6 +36,23 @@ extern "C" void mdev_virtio_identity(MdevHandle *h, MdevVirtioIdentity *out)
 {
     *out = MdevVirtioIdentity{};
     enter(h, [&](Device &dev) { *out = transport_of(dev).identity(); });
+}
+
+extern "C" void mdev_virtio_cap_layout(const MdevVirtioIdentity *id, MdevVirtioCapLayout *out)
+{
+    *out = mdev::virtio::cap_layout(*id);
+}
+
+extern "C" void mdev_virtio_cap_bytes(const MdevVirtioCap *cap, uint8_t *body,
+                                      uint8_t *write_mask)
+{
+    const std::size_t n = cap->len - PCI_CAP_FLAGS;
+    mdev::virtio::cap_bytes(*cap, {body, n}, {write_mask, n});
+}
+
+extern "C" bool mdev_virtio_cfg_window(const uint8_t *cap, MdevVirtioCfgWindow *out)
+{
+    return mdev::virtio::cfg_window({cap, sizeof(virtio_pci_cfg_cap)}, *out);
 }
 
 extern "C" MdevVirtioTransportState *mdev_virtio_state(MdevHandle *h)

@@ -3,9 +3,9 @@
 // over an mdev's virtio ops: the registers of the common, notify, ISR and
 // device-config structures, every guest access to them checked before the
 // device sees it, and the device's interrupts routed to MSI-X vectors or
-// INTx. It knows nothing of QEMU (the glue maps the BARs and builds the
-// capability list from the layout in virtio-pci.h) and nothing of any
-// particular device.
+// INTx. It knows nothing of QEMU (a host maps the BARs and builds the
+// capability list from the layout of pci_caps.hpp: QEMU's glue, the
+// vfio-user server) and nothing of any particular device.
 #pragma once
 
 #include "hw/mdev/device.hpp"

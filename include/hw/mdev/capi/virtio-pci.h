@@ -37,6 +37,51 @@ extern "C" {
 #define MDEV_VIRTIO_PAGE 0x1000
 #define MDEV_VIRTIO_STRUCT_BAR_SIZE 0x4000
 
+/*
+ * The MSI-X BAR as QEMU's msix_init_exclusive_bar() lays one out for up to
+ * 128 vectors (the transport has at most MDEV_VIRTIO_MAX_QUEUES + 1): 4 KiB,
+ * the table at 0, the Pending Bit Array in the upper half. A host that
+ * builds the function itself (the vfio-user server) uses the same.
+ */
+#define MDEV_VIRTIO_MSIX_BAR_SIZE 0x1000
+#define MDEV_VIRTIO_MSIX_TABLE_OFFSET 0
+#define MDEV_VIRTIO_MSIX_PBA_OFFSET 0x800
+
+/*
+ * The function's vendor-specific virtio capabilities (virtio 1.x §4.1.4),
+ * laid out once (hw/mdev/virtio/pci_caps.cpp) for every host that builds
+ * the function: QEMU's glue and the vfio-user server. In list order:
+ * common, ISR, device (only if the device has config), notify, PCI
+ * configuration access; each at `pos` in config space, from 0x40 upwards,
+ * dword-aligned, one after the other (where QEMU's pci_add_capability
+ * would put them too). MSI-X goes at `msix_pos`, the first dword after.
+ */
+#define MDEV_VIRTIO_MAX_CAPS 5
+
+typedef struct MdevVirtioCap {
+    uint8_t pos;        /* offset of the capability in config space */
+    uint8_t cfg_type;   /* VIRTIO_PCI_CAP_*_CFG */
+    uint8_t len;        /* cap_len: bytes from the capability ID on */
+    uint8_t bar;
+    uint32_t offset;    /* of the structure in the BAR */
+    uint32_t length;    /* of the structure */
+    uint32_t notify_off_multiplier; /* notify capability only */
+} MdevVirtioCap;
+
+typedef struct MdevVirtioCapLayout {
+    MdevVirtioCap cap[MDEV_VIRTIO_MAX_CAPS];
+    unsigned count;
+    uint8_t cfg_cap;    /* pos of the PCI configuration access capability */
+    uint8_t msix_pos;   /* where the MSI-X capability goes */
+} MdevVirtioCapLayout;
+
+/* The PCI configuration access window a driver set up in that capability. */
+typedef struct MdevVirtioCfgWindow {
+    uint8_t bar;
+    uint32_t offset;
+    uint32_t length;
+} MdevVirtioCfgWindow;
+
 /* One virtqueue as the driver programmed it through common config. */
 typedef struct MdevVirtioQueueState {
     uint16_t size;
@@ -76,6 +121,25 @@ typedef struct MdevVirtioIdentity {
 } MdevVirtioIdentity;
 
 void mdev_virtio_identity(MdevHandle *h, MdevVirtioIdentity *out);
+
+/* The capabilities of a function of this identity (no device needed). */
+void mdev_virtio_cap_layout(const MdevVirtioIdentity *id,
+                            MdevVirtioCapLayout *out);
+/*
+ * One capability's bytes from PCI_CAP_FLAGS (cap_len) to its end, and
+ * which bits of them the driver may write (the configuration access
+ * capability's bar, offset, length and pci_cfg_data): cap->len - 2 bytes
+ * each. The capability ID and next pointer are the host's to write.
+ */
+void mdev_virtio_cap_bytes(const MdevVirtioCap *cap, uint8_t *body,
+                           uint8_t *write_mask);
+/*
+ * The window that the configuration access capability at @cap (its bytes
+ * from the ID on) describes. False if it
+ * is not a 1, 2 or 4-byte aligned access inside the structure BAR (the
+ * driver's mistake: the host logs it with *out, which is always filled).
+ */
+bool mdev_virtio_cfg_window(const uint8_t *cap, MdevVirtioCfgWindow *out);
 /* The register file, for VMState; valid until mdev_destroy(). */
 MdevVirtioTransportState *mdev_virtio_state(MdevHandle *h);
 
