@@ -727,7 +727,8 @@ void run_op(Reader &in, Client &c, Fds &fds)
         std::vector<std::uint8_t> body = struct_bytes(&a, sizeof(a));
         if (op == kRegionWrite) {
             // The data: as long as count says, or as the input says.
-            const std::size_t len = (tweak & 0x10) ? in.u8() : std::min<std::uint32_t>(a.count, 4096);
+            const std::size_t len =
+                (tweak & 0x10) ? in.u8() : std::min<std::uint32_t>(a.count, 4096);
             append(body, in.bytes(len));
         }
         send(op == kRegionRead ? VFIO_USER_REGION_READ : VFIO_USER_REGION_WRITE, body);

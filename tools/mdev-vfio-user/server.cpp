@@ -527,10 +527,14 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
         } else {
             // No fd: the client reads or writes its memory for us.
             auto *s = reinterpret_cast<dma_sg_t *>(sg.data());
-            if (vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
-                                write ? PROT_WRITE : PROT_READ) != 1 ||
-                (mdev_vfu_sg_rebase(s), false) || // vfu_fixes.c
-                (write ? vfu_sgl_write(ctx_, s, 1, data) : vfu_sgl_read(ctx_, s, 1, data)) < 0) {
+            bool ok = vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
+                                      write ? PROT_WRITE : PROT_READ) == 1;
+            if (ok) {
+                mdev_vfu_sg_rebase(s); // the address itself, not its region's start (vfu_fixes.c)
+                ok = (write ? vfu_sgl_write(ctx_, s, 1, data)
+                            : vfu_sgl_read(ctx_, s, 1, data)) >= 0;
+            }
+            if (!ok) {
                 std::fprintf(stderr, "mdev-vfio-user: %s: DMA %s at 0x%llx failed: %s\n",
                              spec_.uuid.c_str(), write ? "write" : "read",
                              static_cast<unsigned long long>(addr), std::strerror(errno));
