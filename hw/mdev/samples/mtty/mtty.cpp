@@ -3,6 +3,7 @@
 
 #include "hw/mdev/declaration.hpp"
 #include "samples/mtty/mtty_uart.hpp"
+#include "samples/mtty/trace.hpp"
 
 namespace mdev::samples {
 
@@ -14,6 +15,9 @@ MttyMdev::MttyMdev(unsigned ports, std::string uuid)
       handles_{{this, Uart16550(state_.port[0], nullptr, port_who_[0].c_str())},
                {this, Uart16550(state_.port[1], nullptr, port_who_[1].c_str())}}
 {
+    for (unsigned i = 0; i < MTTY_MAX_PORTS_PER_DEVICE; i++) {
+        handles_[i].uart.set_faults(&faults_, i);
+    }
     mtty_config_init(state_, ports_);
     mtty_virtio_init(virtio_.state, ports_);
     reset_ports();
@@ -73,6 +77,42 @@ void MttyMdev::reset_ports()
     for (unsigned i = 0; i < ports_; i++) {
         Uart16550(state_.port[i]).reset();
     }
+    update_intx();
+}
+
+void MttyMdev::attach_faults(FaultSet &set)
+{
+    faults_.attach(set, ports_, [this](const FaultArgs &a) { modem_lines(a); });
+}
+
+void MttyMdev::modem_lines(const FaultArgs &a)
+{
+    const auto port = static_cast<unsigned>(a.get_int(MttyFaults::kPort, 0));
+    if (port >= ports_) {
+        return; // the declaration's range keeps it from happening
+    }
+    struct Line {
+        std::size_t param;
+        std::uint8_t bit;
+    };
+    static constexpr Line kLines[] = {{MttyFaults::kCts, UART_MSR_CTS},
+                                      {MttyFaults::kDsr, UART_MSR_DSR},
+                                      {MttyFaults::kDcd, UART_MSR_DCD},
+                                      {MttyFaults::kRi, UART_MSR_RI}};
+    std::uint8_t mask = 0;
+    std::uint8_t levels = 0;
+    for (const Line &l : kLines) {
+        if (a.has(l.param)) {
+            mask |= l.bit;
+            if (a.get_bool(l.param, false)) {
+                levels |= l.bit;
+            }
+        }
+    }
+    Uart16550 &uart = handles_[port].uart;
+    const std::uint8_t before = uart.peek_msr();
+    uart.drive_modem_inputs(mask, levels, a.get_bool(MttyFaults::kRelease, false));
+    trace_mdev_mtty_modem_lines(port_who_[port].c_str(), before, uart.peek_msr());
     update_intx();
 }
 
@@ -187,8 +227,15 @@ constexpr migration::Field kUartFields[] = {
     MDEV_MIGRATE(MttyUartState, dlm),
     MDEV_MIGRATE(MttyUartState, overrun),
     MDEV_MIGRATE(MttyUartState, thre_pending),
+    // Version 2: line errors and the far end's modem lines (injected
+    // faults); a version-1 stream loads with none.
+    MDEV_MIGRATE_SINCE(MttyUartState, rx_errors, 2),
+    MDEV_MIGRATE_SINCE(MttyUartState, lsr_errors, 2),
+    MDEV_MIGRATE_SINCE(MttyUartState, fifo_error, 2),
+    MDEV_MIGRATE_SINCE(MttyUartState, msr_driven, 2),
+    MDEV_MIGRATE_SINCE(MttyUartState, msr_driven_levels, 2),
 };
-constexpr migration::Struct kUart = migration::describe<MttyUartState>("mtty/uart", 1, kUartFields);
+constexpr migration::Struct kUart = migration::describe<MttyUartState>("mtty/uart", 2, kUartFields);
 
 constexpr migration::Field kDeviceFields[] = {
     MDEV_MIGRATE_STRUCT(MttyDeviceState, port, kUart),

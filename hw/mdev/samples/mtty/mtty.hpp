@@ -10,6 +10,7 @@
 
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/vfio_ops.hpp"
+#include "samples/mtty/mtty_faults.hpp"
 #include "samples/mtty/mtty_state.hpp"
 #include "samples/mtty/mtty_uart.hpp"
 #include "samples/mtty/mtty_vfio.hpp"
@@ -56,6 +57,15 @@ public:
     // Power-on state for every port.
     void reset_ports();
 
+    // Declares mtty's faults (mtty_faults.hpp) in the device's set: the
+    // vfio face's, whose UARTs report them; detach_faults() when the face
+    // goes (modem-lines is refused until the next attach).
+    void attach_faults(FaultSet &set);
+    void detach_faults() { faults_.detach(); }
+    // modem-lines: the far end drives port `port`'s lines (FaultArgs of
+    // MttyFaults::kCts...), and the pin follows.
+    void modem_lines(const FaultArgs &args);
+
     // INTx: the card's one interrupt pin, asserted while any port has an
     // interrupt pending. set_intx_sink() tells a new sink the current level.
     void set_intx_sink(vfio::IrqSink *sink);
@@ -90,6 +100,7 @@ private:
     MttyVirtioFace virtio_;
     vfio::IrqSink *intx_ = nullptr;
     bool intx_level_ = false;
+    MttyFaults faults_; // last: its action calls this device
 };
 
 class MttyParent final : public Parent {

@@ -57,6 +57,29 @@ struct MttyUartState {
     // when IER.ETBEI is set. Cleared by reading IIR while it names THRE as
     // the source, or by a THR write (which sets it again at once).
     bool thre_pending;
+
+    // Since version 2 of the migrated struct: line errors and the far end's
+    // modem lines, which only injected faults (mtty_faults.hpp) produce; a
+    // loopback line never damages a character by itself.
+
+    // The line errors each unread character arrived with (UART_LSR_PE,
+    // UART_LSR_FE, UART_LSR_BI), beside it: rx_errors[i] goes with
+    // rx_fifo[i].
+    std::uint8_t rx_errors[MTTY_FIFO_SIZE];
+    // LSR's PE, FE and BI as they read now: the errors of each character
+    // that reached the top of the receiver (the next RBR read), latched
+    // until LSR is read, as the datasheet reveals them.
+    std::uint8_t lsr_errors;
+    // LSR bit 7 (UART_LSR_FIFOE), FIFO mode only: set when a character with
+    // an error enters the FIFO; a read of LSR clears it unless another
+    // character with an error waits behind the one at the top.
+    bool fifo_error;
+    // The modem inputs (MSR bits 7:4) that the far end of the line drives
+    // (the modem-lines fault), and their levels; the others follow the
+    // loopback plug. Ignored in LOOP mode, as the part disconnects its
+    // inputs then.
+    std::uint8_t msr_driven;
+    std::uint8_t msr_driven_levels;
 };
 
 inline constexpr int MTTY_CONFIG_SPACE_SIZE = 256;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "samples/mtty/mtty_uart.hpp"
 
+#include "samples/mtty/mtty_faults.hpp"
+#include "samples/mtty/trace.hpp"
+
 #include <cstddef>
 
 namespace mdev::samples {
@@ -9,14 +12,17 @@ using regs::Register;
 
 namespace {
 
-// What the MSR input bits (7:4) read for a given MCR.
+// What the MSR input bits (7:4) read for a given MCR, with the far end
+// driving the inputs `driven` to `levels` (the modem-lines fault).
 //
 // The port's connector carries a loopback plug wired RTS->CTS and
 // DTR->DSR+DCD, with RI left open; so even outside LOOP mode the guest sees
-// its own modem outputs. In LOOP mode the 16550's internal loopback takes
-// over, which also routes OUT1->RI and OUT2->DCD (Linux's autoconfig probes
-// exactly this: MCR = LOOP|OUT2|RTS must give MSR & 0xf0 == DCD|CTS).
-std::uint8_t msr_inputs_for(std::uint8_t mcr_value)
+// its own modem outputs, except on the lines the far end drives. In LOOP
+// mode the 16550's internal loopback takes over (the inputs are
+// disconnected, far end included), which also routes OUT1->RI and
+// OUT2->DCD (Linux's autoconfig probes exactly this: MCR = LOOP|OUT2|RTS
+// must give MSR & 0xf0 == DCD|CTS).
+std::uint8_t msr_inputs_for(std::uint8_t mcr_value, std::uint8_t driven, std::uint8_t levels)
 {
     const bool dtr = mcr_value & UART_MCR_DTR;
     const bool rts = mcr_value & UART_MCR_RTS;
@@ -34,10 +40,12 @@ std::uint8_t msr_inputs_for(std::uint8_t mcr_value)
         if (mcr_value & UART_MCR_OUT2) {
             inputs |= UART_MSR_DCD;
         }
-    } else if (dtr) {
+        return inputs;
+    }
+    if (dtr) {
         inputs |= UART_MSR_DCD;
     }
-    return inputs;
+    return static_cast<std::uint8_t>((inputs & ~driven) | (levels & driven));
 }
 
 // The delta bits a change of the MSR inputs from `before` to `after` latches.
@@ -87,9 +95,28 @@ std::uint8_t Uart16550::peek_iir() const
     return fifo_bits | pending_interrupt_id();
 }
 
+std::uint8_t Uart16550::msr_inputs() const
+{
+    return msr_inputs_for(state_.mcr, state_.msr_driven, state_.msr_driven_levels);
+}
+
 std::uint8_t Uart16550::peek_msr() const
 {
-    return msr_inputs_for(state_.mcr) | (state_.msr_deltas & UART_MSR_ANY_DELTA);
+    return msr_inputs() | (state_.msr_deltas & UART_MSR_ANY_DELTA);
+}
+
+void Uart16550::drive_modem_inputs(std::uint8_t mask, std::uint8_t levels, bool release)
+{
+    const std::uint8_t before = msr_inputs();
+    mask &= kMsrInputMask;
+    if (release) {
+        state_.msr_driven = 0;
+        state_.msr_driven_levels = 0;
+    }
+    state_.msr_driven |= mask;
+    state_.msr_driven_levels =
+        static_cast<std::uint8_t>((state_.msr_driven_levels & ~mask) | (levels & mask));
+    state_.msr_deltas |= msr_deltas_for(before, msr_inputs());
 }
 
 std::uint8_t Uart16550::rx_count() const
@@ -123,11 +150,19 @@ bool Uart16550::state_is_valid(const MttyUartState &state)
 {
     const bool fifo_mode = state.fcr & UART_FCR_ENABLE_FIFO;
     const std::uint8_t capacity = fifo_mode ? kRxFifoSize : 1;
+    for (std::uint8_t errors : state.rx_errors) {
+        if (errors & ~kLsrCharErrors) {
+            return false;
+        }
+    }
     return state.rx_head < kRxFifoSize && state.rx_count <= capacity &&
            (state.ier & ~kIerWritableMask) == 0 &&
            (state.fcr & ~kFcrStoredMask) == 0 &&
            (state.mcr & ~kMcrWritableMask) == 0 &&
-           (state.msr_deltas & ~UART_MSR_ANY_DELTA) == 0;
+           (state.msr_deltas & ~UART_MSR_ANY_DELTA) == 0 &&
+           (state.lsr_errors & ~kLsrCharErrors) == 0 &&
+           (state.msr_driven & ~kMsrInputMask) == 0 &&
+           (state.msr_driven_levels & ~state.msr_driven) == 0;
 }
 
 bool Uart16550::rx_full() const
@@ -149,7 +184,28 @@ std::uint64_t Uart16550::read_rbr(const Register &)
     const std::uint8_t byte = state_.rx_fifo[state_.rx_head % kRxFifoSize];
     state_.rx_head = static_cast<std::uint8_t>((state_.rx_head + 1) % kRxFifoSize);
     state_.rx_count--;
+    // The next character comes to the top: its errors show in LSR now.
+    reveal_top_errors();
     return byte;
+}
+
+void Uart16550::reveal_top_errors()
+{
+    if (!rx_empty()) {
+        const std::uint8_t errors = state_.rx_errors[state_.rx_head % kRxFifoSize];
+        note_irq_change(errors != 0);
+        state_.lsr_errors |= errors;
+    }
+}
+
+bool Uart16550::errors_behind_top() const
+{
+    for (std::uint8_t i = 1; i < state_.rx_count; i++) {
+        if (state_.rx_errors[(state_.rx_head + i) % kRxFifoSize]) {
+            return true;
+        }
+    }
+    return false;
 }
 
 std::uint64_t Uart16550::read_iir(const Register &)
@@ -181,7 +237,23 @@ const char *Uart16550::write_thr(const Register &, std::uint64_t value)
     // arrives in this port's own receiver (loopback plug or LOOP mode: the
     // data path is the same).
     state_.thre_pending = false;
-    receive(static_cast<std::uint8_t>(value));
+    const auto byte = static_cast<std::uint8_t>(value);
+    // Injected faults see the characters the receiver has room for; one
+    // that finds it full is lost to a real overrun anyway.
+    if (faults_ && faults_->armed() && !rx_full()) [[unlikely]] {
+        const RxFault f = faults_->on_receive(port_, byte, state_.lcr & UART_LCR_PARITY);
+        if (f.lost) {
+            trace_mdev_mtty_line_fault(who_, "lost", byte, UART_LSR_OE);
+            lose();
+        } else {
+            if (f.errors) {
+                trace_mdev_mtty_line_fault(who_, "received", f.byte, f.errors);
+            }
+            receive(f.byte, f.errors);
+        }
+    } else {
+        receive(byte);
+    }
     state_.thre_pending = true;
     return nullptr;
 }
@@ -228,26 +300,35 @@ const char *Uart16550::write_fcr(const Register &, std::uint64_t value)
 const char *Uart16550::write_mcr(const Register &, std::uint64_t value)
 {
     note_irq_change(true);
-    const auto new_mcr = static_cast<std::uint8_t>(value);
-    state_.msr_deltas |=
-        msr_deltas_for(msr_inputs_for(state_.mcr), msr_inputs_for(new_mcr));
-    state_.mcr = new_mcr;
+    const std::uint8_t before = msr_inputs();
+    state_.mcr = static_cast<std::uint8_t>(value);
+    state_.msr_deltas |= msr_deltas_for(before, msr_inputs());
     return nullptr;
 }
 
-void Uart16550::receive(std::uint8_t byte)
+void Uart16550::receive(std::uint8_t byte, std::uint8_t errors)
 {
     if (!rx_full()) {
         const std::uint8_t tail =
             static_cast<std::uint8_t>((state_.rx_head + state_.rx_count) % kRxFifoSize);
         state_.rx_fifo[tail] = byte;
+        state_.rx_errors[tail] = errors;
         state_.rx_count++;
+        if (errors && fifo_enabled()) [[unlikely]] {
+            state_.fifo_error = true;
+        }
+        if (state_.rx_count == 1) {
+            reveal_top_errors(); // an empty receiver: it is the top at once
+        }
         return;
     }
     state_.overrun = true;
     if (!fifo_enabled()) {
-        // 16450 mode: the new character overwrites the unread one in RBR.
+        // 16450 mode: the new character overwrites the unread one in RBR,
+        // and its errors show with it (the old one's stay until LSR is read).
         state_.rx_fifo[state_.rx_head % kRxFifoSize] = byte;
+        state_.rx_errors[state_.rx_head % kRxFifoSize] = errors;
+        reveal_top_errors();
     }
     // FIFO mode: the FIFO keeps its contents and the new character is lost.
 }
@@ -255,7 +336,7 @@ void Uart16550::receive(std::uint8_t byte)
 void Uart16550::clear_rx()
 {
     // Resetting the receiver FIFO does not touch LSR errors (datasheet), so
-    // OE stays as it is.
+    // OE, PE, FE, BI and bit 7 stay as they are until LSR is read.
     state_.rx_head = 0;
     state_.rx_count = 0;
 }
@@ -263,7 +344,7 @@ void Uart16550::clear_rx()
 std::uint8_t Uart16550::pending_interrupt_id() const
 {
     const std::uint8_t enabled = state_.ier;
-    if ((enabled & UART_IER_RLSI) && state_.overrun) {
+    if ((enabled & UART_IER_RLSI) && (state_.overrun || state_.lsr_errors != 0)) {
         return UART_IIR_RLSI;
     }
     if ((enabled & UART_IER_RDI) && !rx_empty()) {

@@ -6,6 +6,12 @@
 // expects, and not the kernel's mtty sample, whose deviations (one shared
 // FIFO, OR-ed IIR, trigger level forced to 1, OE not cleared by reading LSR,
 // garbage on an empty RBR read, reset doing nothing) are defects.
+//
+// The line itself never fails; injected faults (mtty_faults.hpp) damage a
+// received character (parity, framing, break), lose it (overrun) or move
+// the far end's modem lines, and the registers report them as the part's
+// would (per-character error bits revealed at the top of the FIFO, LSR bit
+// 7, the receiver line status and modem status interrupts).
 #pragma once
 
 #include <cstddef>
@@ -49,6 +55,13 @@ constexpr std::uint8_t kMsrInputMask = UART_MSR_DCD | UART_MSR_RI | UART_MSR_DSR
 
 constexpr std::uint8_t kRxFifoSize = MTTY_FIFO_SIZE;
 
+// The LSR bits that travel with a received character (<linux/serial_reg.h>
+// has UART_LSR_BRK_ERROR_BITS, which also counts OE: OE belongs to no
+// character).
+constexpr std::uint8_t kLsrCharErrors = UART_LSR_BI | UART_LSR_FE | UART_LSR_PE;
+
+class MttyFaults;
+
 // The register model. It owns no state: everything lives in the
 // MttyUartState it is given, so the QOM glue can migrate that struct as plain
 // data and rebuild a Uart16550 around it at any time. The constructor does
@@ -66,6 +79,13 @@ public:
     explicit Uart16550(MttyUartState &state, GuestLog *log = nullptr, const char *who = "")
         : state_(state), log_(log), who_(who) {}
     void set_guest_log(GuestLog *log) { log_ = log; }
+    // The faults that may damage what this port (`port`, 0 or 1) receives;
+    // nullptr: none (the default).
+    void set_faults(MttyFaults *faults, unsigned port)
+    {
+        faults_ = faults;
+        port_ = port;
+    }
 
     // Datasheet master reset (also what an all-zero state already is).
     void reset();
@@ -109,16 +129,28 @@ public:
     {
         // The line is infinitely fast: a THR write is transmitted before the
         // guest can look, so the transmitter is always empty.
-        std::uint8_t value = UART_LSR_THRE | UART_LSR_TEMT;
+        std::uint8_t value = UART_LSR_THRE | UART_LSR_TEMT | state_.lsr_errors;
         if (!rx_empty()) {
             value |= UART_LSR_DR;
         }
         if (state_.overrun) {
             value |= UART_LSR_OE;
         }
+        if (state_.fifo_error && fifo_enabled()) {
+            value |= UART_LSR_FIFOE;
+        }
         return value;
     }
     std::uint8_t peek_msr() const;
+
+    // The far end of the line drives the modem inputs in `mask` (MSR bits
+    // 7:4: UART_MSR_CTS, _DSR, _RI, _DCD) to `levels`; with `release`, every
+    // input first goes back to the loopback plug. The inputs that change
+    // latch their delta bits (RI only on its trailing edge), which raise the
+    // modem status interrupt with IER.EDSSI; in LOOP mode the part's inputs
+    // are disconnected, so nothing changes until LOOP is left. The caller
+    // recomputes the interrupt pin.
+    void drive_modem_inputs(std::uint8_t mask, std::uint8_t levels, bool release);
 
     std::uint8_t rx_count() const;
     bool fifo_enabled() const;
@@ -139,9 +171,13 @@ private:
     std::uint64_t read_iir(const regs::Register &);
     std::uint64_t read_lsr(const regs::Register &)
     {
-        note_irq_change(state_.overrun);
+        note_irq_change(state_.overrun || state_.lsr_errors != 0);
         const std::uint8_t value = peek_lsr();
         state_.overrun = false;
+        state_.lsr_errors = 0;
+        if (state_.fifo_error) [[unlikely]] {
+            state_.fifo_error = errors_behind_top();
+        }
         return value;
     }
     std::uint64_t read_msr(const regs::Register &);
@@ -150,13 +186,23 @@ private:
     const char *write_fcr(const regs::Register &, std::uint64_t value);
     const char *write_mcr(const regs::Register &, std::uint64_t value);
 
-    void receive(std::uint8_t byte);
+    // A character arriving at the receiver with line errors `errors`
+    // (kLsrCharErrors bits).
+    void receive(std::uint8_t byte, std::uint8_t errors = 0);
+    // A character lost for want of room in the receiver: OE.
+    void lose() { state_.overrun = true; }
+    // The character at the top of the receiver shows its errors in LSR.
+    void reveal_top_errors();
+    bool errors_behind_top() const;
+    std::uint8_t msr_inputs() const;
     void clear_rx();
     std::uint8_t pending_interrupt_id() const;
 
     MttyUartState &state_;
     GuestLog *log_;
     const char *who_;
+    MttyFaults *faults_ = nullptr;
+    unsigned port_ = 0;
     // Whether the current access changed what irq_asserted() depends on
     // (cleared as read()/write() begin; the hooks set it).
     bool irq_may_change_ = false;

@@ -55,6 +55,18 @@ void mtty_config_resync(MttyDeviceState &s, unsigned ports)
     config_of(ports).resync(s.config);
 }
 
+// The UARTs report mtty's faults (line errors, modem lines) while the
+// function is there.
+void MttyVfioOps::open(Device &dev) const
+{
+    mdev_of(dev).attach_faults(dev.faults());
+}
+
+void MttyVfioOps::release(Device &dev) const
+{
+    mdev_of(dev).detach_faults();
+}
+
 vfio::PciConfig MttyVfioOps::pci_config(const Device &dev) const
 {
     return config_of(dev.vendor_state<MttyMdev>().ports());

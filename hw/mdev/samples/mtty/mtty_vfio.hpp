@@ -20,6 +20,8 @@ void mtty_config_resync(MttyDeviceState &state, unsigned ports);
 
 class MttyVfioOps final : public vfio::VfioOps {
 public:
+    void open(Device &dev) const override;
+    void release(Device &dev) const override;
     vfio::PciConfig pci_config(const Device &dev) const override;
     std::optional<vfio::PciConfig::Bytes> config_state(Device &dev) const override;
     vfio::BarAccessor bar_accessor(Device &dev, unsigned bar) const override;
