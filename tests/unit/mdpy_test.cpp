@@ -292,5 +292,72 @@ TEST_F(MdpyTest, ResyncRestoresReadOnlyBytesAndKeepsBar0)
     EXPECT_EQ(s.config[0xff], 0);
 }
 
+// ---- memory from the host (Host::memory_fd) -----------------------------
+
+// A host that gives RAM-backed BARs their memory, as mdev-vfio-user does.
+class MemfdHost final : public test::RecordingHost {
+public:
+    ~MemfdHost() override
+    {
+        for (int fd : fds) {
+            close(fd);
+        }
+    }
+    int memory_fd(std::string_view name, std::size_t size) override
+    {
+        names.emplace_back(name);
+        const int fd = memfd_create("mdpy-test", MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, static_cast<off_t>(size)) < 0) {
+            return -1;
+        }
+        fds.push_back(fd);
+        return fd;
+    }
+    std::vector<std::string> names;
+    std::vector<int> fds;
+};
+
+TEST(MdpyHostMemoryTest, FramebufferLivesInTheHostsFileAndResetZeroesIt)
+{
+    MemfdHost host; // outlives the core
+    Core core;
+    auto p = std::make_unique<MdpyParent>(kMdpyDefaultCount);
+    MdpyParent *parent = p.get();
+    ASSERT_TRUE(core.register_parent(std::move(p)));
+    ASSERT_TRUE(parent->register_ops(core));
+    core.bus().register_driver(vfio::vfio_pci_driver());
+    Result<Device *> made = core.create({"mdpy", "mdpy-vga", uuid_n(1), "vfio", &host});
+    ASSERT_TRUE(made);
+    ASSERT_EQ(host.fds.size(), 1u);
+    EXPECT_EQ(host.names[0], "mdpy framebuffer");
+    PciFunction &f = *vfio::pci_function(**made);
+    std::span<std::uint8_t> fb = f.bar_memory(0);
+    ASSERT_EQ(fb.size(), 2 * kMiB);
+
+    // What the device's mapping holds is in the host's file, and the
+    // other way round: the same pages.
+    fb[0x1234] = 0xa5;
+    std::uint8_t byte = 0;
+    ASSERT_EQ(pread(host.fds[0], &byte, 1, 0x1234), 1);
+    EXPECT_EQ(byte, 0xa5);
+    const std::uint8_t from_host = 0x5a;
+    ASSERT_EQ(pwrite(host.fds[0], &from_host, 1, 2 * kMiB - 1), 1);
+    EXPECT_EQ(fb[2 * kMiB - 1], 0x5a);
+
+    // A reset blacks the screen out in the file too.
+    f.reset();
+    ASSERT_EQ(pread(host.fds[0], &byte, 1, 0x1234), 1);
+    EXPECT_EQ(byte, 0);
+    EXPECT_EQ(fb[2 * kMiB - 1], 0);
+    ASSERT_TRUE(core.remove(uuid_n(1)));
+}
+
+TEST_F(MdpyTest, WithoutHostMemoryTheFramebufferIsItsOwn)
+{
+    // The default host (our QEMU's) gives none: the parent maps its own.
+    PciFunction &f = make("mdpy-vga");
+    EXPECT_EQ(f.bar_memory(0).size(), 2 * kMiB);
+}
+
 } // namespace
 } // namespace mdev::samples

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "server.hpp"
 
+#include "client_memory.hpp"
 #include "event_loop.hpp"
+#include "vfu_fixes.h"
 
 #include "hw/mdev/capi/vfio-pci.h"
 #include "vfio/pci_function.hpp"
@@ -63,6 +65,7 @@ vfio::PciFunction *ServedDevice::function() const
 
 bool ServedDevice::create_mdev(std::string *error)
 {
+    memory_next_ = 0; // the memfds go to the same requests (fd_regions.cpp)
     CreateRequest req{spec_.parent, spec_.type, spec_.uuid, spec_.class_name, this};
     for (const auto &[k, v] : spec_.properties) {
         req.properties.set(k, v);
@@ -170,6 +173,7 @@ bool ServedDevice::setup_context(std::string *error)
     if (vfu_attach_ctx(ctx_) == 0) {
         connected_ = true;
         connections_++;
+        conn_fd_ = vfu_get_poll_fd(ctx_);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
         return fail("listening");
     }
@@ -189,12 +193,16 @@ const char *ServedDevice::setup_vfio_regions()
         if (b.size == 0) {
             continue;
         }
-        // RAM-backed BARs are served through the same callbacks for now
-        // (docs/vfio-user.md, "Limits"): the parents allocate their memory
-        // themselves, not in a file the client could map.
+        // A RAM-backed BAR in one of our memfds goes to the client by fd,
+        // mmap-able as a whole (fd_regions.cpp); the callbacks serve the
+        // accesses that still come as messages.
         int flags = VFU_REGION_FLAG_RW | (b.io ? 0 : VFU_REGION_FLAG_MEM);
+        std::uint64_t fd_offset = 0;
+        const int fd = b.mmap ? bar_memory_fd(i, &fd_offset) : -1;
+        iovec whole{nullptr, b.size};
         if (vfu_setup_region(ctx_, VFU_PCI_DEV_BAR0_REGION_IDX + i, b.size, kBarCbs[i], flags,
-                             nullptr, 0, -1, 0) < 0) {
+                             fd >= 0 ? &whole : nullptr, fd >= 0 ? 1 : 0, fd,
+                             fd_offset) < 0) {
             return "BAR region";
         }
     }
@@ -225,6 +233,7 @@ void ServedDevice::on_ready()
         if (vfu_attach_ctx(ctx_) == 0) {
             connected_ = true;
             connections_++;
+            conn_fd_ = vfu_get_poll_fd(ctx_);
             std::fprintf(stderr, "mdev-vfio-user: %s: client connected on %s\n",
                          spec_.uuid.c_str(), spec_.socket.c_str());
         }
@@ -239,6 +248,15 @@ void ServedDevice::on_ready()
             return;
         }
         if (n <= 0) {
+            // libvfio-user drops a client whose reply it cannot send (the
+            // client reset the connection) by itself and still returns
+            // success: its poll fd is then the listening socket again.
+            // Found by the vfio-user fuzz harness: the server went on
+            // believing it was connected.
+            if (vfu_get_poll_fd(ctx_) != conn_fd_) {
+                errno = ECONNRESET;
+                client_gone();
+            }
             return;
         }
     }
@@ -279,6 +297,7 @@ void ServedDevice::stop()
         (void)core_.remove(spec_.uuid);
         dev_ = nullptr;
     }
+    close_memory_files();
 }
 
 // ------------------------------------------------------------ regions ----
@@ -448,6 +467,9 @@ int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
 
 void ServedDevice::dma_register_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info)
 {
+    // A DMA_MAP of a region already mapped is registered again: keep one.
+    const std::uint64_t iova = reinterpret_cast<std::uintptr_t>(info->iova.iov_base);
+    std::erase_if(of(ctx).dma_regions_, [&](const DmaRegion &r) { return r.iova == iova; });
     of(ctx).dma_regions_.push_back({reinterpret_cast<std::uintptr_t>(info->iova.iov_base),
                                     info->iova.iov_len,
                                     static_cast<std::uint8_t *>(info->vaddr)});
@@ -492,14 +514,29 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
         const std::size_t piece =
             static_cast<std::size_t>(std::min<std::uint64_t>(len, region->len - (addr - region->iova)));
         if (region->vaddr) {
+            // The client can take its pages away under us (client_memory.hpp).
             std::uint8_t *p = region->vaddr + (addr - region->iova);
-            write ? std::memcpy(p, data, piece) : std::memcpy(data, p, piece);
+            if (!(write ? write_client_memory(p, data, piece)
+                        : read_client_memory(data, p, piece))) {
+                std::fprintf(stderr,
+                             "mdev-vfio-user: %s: DMA %s of %zu bytes at 0x%llx refused: the "
+                             "client's memory there is gone (its file is shorter than the "
+                             "region it mapped)\n",
+                             spec_.uuid.c_str(), write ? "write" : "read", piece,
+                             static_cast<unsigned long long>(addr));
+                return false;
+            }
         } else {
             // No fd: the client reads or writes its memory for us.
             auto *s = reinterpret_cast<dma_sg_t *>(sg.data());
-            if (vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
-                                write ? PROT_WRITE : PROT_READ) != 1 ||
-                (write ? vfu_sgl_write(ctx_, s, 1, data) : vfu_sgl_read(ctx_, s, 1, data)) < 0) {
+            bool ok = vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
+                                      write ? PROT_WRITE : PROT_READ) == 1;
+            if (ok) {
+                mdev_vfu_sg_rebase(s); // the address itself, not its region's start (vfu_fixes.c)
+                ok = (write ? vfu_sgl_write(ctx_, s, 1, data)
+                            : vfu_sgl_read(ctx_, s, 1, data)) >= 0;
+            }
+            if (!ok) {
                 std::fprintf(stderr, "mdev-vfio-user: %s: DMA %s at 0x%llx failed: %s\n",
                              spec_.uuid.c_str(), write ? "write" : "read",
                              static_cast<unsigned long long>(addr), std::strerror(errno));

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // libvfio-user's header is C11: its layout checks are spelled
@@ -69,6 +70,8 @@ public:
     bool bus_master() override;
     bool dma_read(std::uint64_t addr, std::span<std::uint8_t> out) override;
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override;
+    // RAM-backed BARs in memfds the server offers its client (fd_regions.cpp).
+    int memory_fd(std::string_view name, std::size_t size) override;
 
     // libvfio-user's callbacks, on the device of `ctx`.
     static ssize_t config_access(vfu_ctx_t *ctx, char *buf, size_t count, loff_t offset,
@@ -99,6 +102,20 @@ private:
     ssize_t config(char *buf, size_t count, loff_t offset, bool is_write);
     void program_msix_table();
     bool dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, bool write);
+    // fd_regions.cpp: the memfd behind mmap-able BAR `bar` and the BAR's
+    // offset in it; -1 if its memory is not one of ours.
+    int bar_memory_fd(unsigned bar, std::uint64_t *offset) const;
+    void close_memory_files();
+
+    // The memfds handed out by memory_fd(), in the order the device asked:
+    // a device made again (after its client went) gets the same files,
+    // zeroed, so the regions the context offers keep their fds.
+    struct MemoryFile {
+        int fd;
+        std::size_t size;
+    };
+    std::vector<MemoryFile> memory_files_;
+    std::size_t memory_next_ = 0;
 
     struct DmaRegion {
         std::uint64_t iova;
@@ -111,6 +128,7 @@ private:
     Device *dev_ = nullptr;
     vfu_ctx_t *ctx_ = nullptr;
     bool connected_ = false;
+    int conn_fd_ = -1;              // the connection libvfio-user accepted
     unsigned connections_ = 0;
     std::uint16_t command_ = 0;     // PCI_COMMAND as the client wrote it
     IntxLine intx_;                 // auto-masked on trigger, as VFIO does

@@ -176,8 +176,9 @@ Result<Device *> Core::create(CreateRequest req)
                      "parent " + quoted(parent.id()) + " has no room for another " +
                          quoted(type->id) + " (available_instances is 0)"};
     }
-    Result<std::unique_ptr<VendorState>> state =
-        parent.create(CreateArgs{*type, *uuid, *class_id, req.properties});
+    Result<std::unique_ptr<VendorState>> state = parent.create(CreateArgs{
+        *type, *uuid, *class_id, req.properties,
+        req.owned_host ? req.owned_host.get() : req.host});
     if (!state) {
         return state.error();
     }

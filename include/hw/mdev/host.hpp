@@ -6,6 +6,7 @@
 
 #include "hw/mdev/guest_log.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -52,6 +53,16 @@ public:
     // false leaves that to the frontend. The default (a machine with no
     // slot) does nothing and returns false.
     virtual bool set_present(bool) { return false; }
+
+    // Memory a device exposes to the machine as RAM (a RAM-backed BAR's):
+    // the fd of a zero-filled file of `size` bytes that the device maps
+    // shared and never closes; the host keeps it open at least as long as
+    // the device lives, and may share it (mdev-vfio-user offers it to its
+    // client, which maps it: the guest's accesses then never reach the
+    // server). `name` says what it is (e.g. "mdpy framebuffer"). -1, the
+    // default (our QEMU, which maps the device's own memory in-process):
+    // the device allocates the memory itself.
+    virtual int memory_fd(std::string_view, std::size_t) { return -1; }
 };
 
 } // namespace mdev

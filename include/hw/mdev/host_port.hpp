@@ -70,6 +70,11 @@ public:
     }
     bool set_present(bool present) override { return target_ && target_->set_present(present); }
 
+    int memory_fd(std::string_view name, std::size_t size) override
+    {
+        return target_ ? target_->memory_fd(name, size) : -1;
+    }
+
 private:
     Host *target_;
 };

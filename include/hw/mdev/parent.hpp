@@ -81,6 +81,8 @@ private:
 
 // What the core hands a parent when it creates an mdev: the class is chosen
 // by the creator, the ops for it were registered by the parent beforehand.
+class Host;
+
 struct CreateArgs {
     const MdevType &type;
     const Uuid &uuid;
@@ -88,6 +90,10 @@ struct CreateArgs {
     // The parent's declared properties (declaration.hpp). A value the
     // parent refuses is an Error{Errc::invalid_property, "property 'x': ..."}.
     const PropertyValues &properties;
+    // The machine the device will run in, for memory the parent takes from
+    // it (Host::memory_fd) while creating the device; nullptr: none (the
+    // parent allocates its memory itself).
+    Host *host = nullptr;
 };
 
 class Parent {

@@ -19,13 +19,28 @@ LazyMemory::LazyMemory(std::size_t size)
     size_ = size;
 }
 
+LazyMemory::LazyMemory(std::size_t size, int fd) : LazyMemory(fd < 0 ? size : 0)
+{
+    if (fd < 0) {
+        return;
+    }
+    void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        return;
+    }
+    data_ = static_cast<std::uint8_t *>(p);
+    size_ = size;
+    shared_ = true;
+}
+
 LazyMemory::~LazyMemory()
 {
     unmap();
 }
 
 LazyMemory::LazyMemory(LazyMemory &&other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0))
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),
+      shared_(std::exchange(other.shared_, false))
 {
 }
 
@@ -35,6 +50,7 @@ LazyMemory &LazyMemory::operator=(LazyMemory &&other) noexcept
         unmap();
         data_ = std::exchange(other.data_, nullptr);
         size_ = std::exchange(other.size_, 0);
+        shared_ = std::exchange(other.shared_, false);
     }
     return *this;
 }
@@ -42,8 +58,10 @@ LazyMemory &LazyMemory::operator=(LazyMemory &&other) noexcept
 void LazyMemory::clear()
 {
     // A private anonymous mapping reads zero-filled pages again after
-    // MADV_DONTNEED; should the kernel refuse, zero it by hand.
-    if (data_ && madvise(data_, size_, MADV_DONTNEED) != 0) {
+    // MADV_DONTNEED; a shared file's pages must be freed in the file
+    // (MADV_REMOVE), which every mapping of it then reads as zero. Should
+    // the kernel refuse, zero it by hand.
+    if (data_ && madvise(data_, size_, shared_ ? MADV_REMOVE : MADV_DONTNEED) != 0) {
         std::memset(data_, 0, size_);
     }
 }

@@ -17,6 +17,11 @@ class LazyMemory {
 public:
     // An empty object if the mapping fails (see ok()).
     explicit LazyMemory(std::size_t size);
+    // The same memory in a file the machine gave (Host::memory_fd, a
+    // zero-filled memfd of at least `size` bytes), mapped shared so that
+    // the machine's other mappings of it see the same bytes; the fd stays
+    // the machine's. fd < 0: as LazyMemory(size).
+    LazyMemory(std::size_t size, int fd);
     ~LazyMemory();
     LazyMemory(LazyMemory &&other) noexcept;
     LazyMemory &operator=(LazyMemory &&other) noexcept;
@@ -37,6 +42,7 @@ private:
 
     std::uint8_t *data_ = nullptr;
     std::size_t size_ = 0;
+    bool shared_ = false; // a mapping of the machine's file
 };
 
 } // namespace mdev::samples

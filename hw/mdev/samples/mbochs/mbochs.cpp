@@ -2,13 +2,14 @@
 #include "samples/mbochs/mbochs.hpp"
 
 #include "hw/mdev/declaration.hpp"
+#include "hw/mdev/host.hpp"
 
 #include <charconv>
 
 namespace mdev::samples {
 
-MbochsMdev::MbochsMdev(const MbochsTypeSpec &spec, MbochsDisplay display)
-    : spec_(spec), vram_(std::size_t(spec.megabytes) << 20), display_(std::move(display)),
+MbochsMdev::MbochsMdev(const MbochsTypeSpec &spec, MbochsDisplay display, int memory_fd)
+    : spec_(spec), vram_(std::size_t(spec.megabytes) << 20, memory_fd), display_(std::move(display)),
       edid_(edid_generate(display_.preferred, display_.modes))
 {
     mbochs_config_init(state_, vram_.size());
@@ -92,7 +93,10 @@ Result<std::unique_ptr<VendorState>> MbochsParent::create(const CreateArgs &args
     if (!display) {
         return display.error();
     }
-    auto dev = std::make_unique<MbochsMdev>(spec, std::move(*display));
+    // Video memory (BAR0) in the machine's memory when it offers some.
+    const std::size_t vram = std::size_t(spec.megabytes) << 20;
+    const int fd = args.host ? args.host->memory_fd("mbochs video memory", vram) : -1;
+    auto dev = std::make_unique<MbochsMdev>(spec, std::move(*display), fd);
     if (!dev->ok()) {
         return Error{Errc::budget_exhausted, "mbochs: cannot map " +
                                                  std::to_string(spec.megabytes) +

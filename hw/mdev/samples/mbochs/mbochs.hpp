@@ -39,7 +39,9 @@ struct MbochsTypeSpec {
 class MbochsMdev final : public VendorState {
 public:
     // Check ok() after construction: the video memory may not be mappable.
-    MbochsMdev(const MbochsTypeSpec &spec, MbochsDisplay display);
+    // memory_fd: the video memory's file from the machine
+    // (Host::memory_fd), or -1 for memory of its own.
+    MbochsMdev(const MbochsTypeSpec &spec, MbochsDisplay display, int memory_fd = -1);
 
     bool ok() const { return vram_.ok(); }
     const MbochsTypeSpec &spec() const { return spec_; }

@@ -2,6 +2,7 @@
 #include "samples/mdpy/mdpy.hpp"
 
 #include "hw/mdev/declaration.hpp"
+#include "hw/mdev/host.hpp"
 #include "vfio/display_plane.hpp"
 
 #include <algorithm>
@@ -52,8 +53,9 @@ std::optional<MdpyMode> mdpy_mode_of(std::string_view type_id)
     return std::nullopt;
 }
 
-MdpyMdev::MdpyMdev(const MdpyMode &mode)
-    : mode_(mode), fb_(std::max<std::uint64_t>(mode.framebuffer_size(), kFramebufferAlign))
+MdpyMdev::MdpyMdev(const MdpyMode &mode, int memory_fd)
+    : mode_(mode),
+      fb_(std::max<std::uint64_t>(mode.framebuffer_size(), kFramebufferAlign), memory_fd)
 {
     if (!fb_.ok()) {
         std::abort(); // as g_malloc does: no way to go on without the device's memory
@@ -109,7 +111,11 @@ Result<std::unique_ptr<VendorState>> MdpyParent::create(const CreateArgs &args)
                                                  " devices in all, and all are in use"};
     }
     created_++;
-    return std::unique_ptr<VendorState>(std::make_unique<MdpyMdev>(*mode));
+    // The framebuffer in the machine's memory when it offers some (a
+    // vfio-user server shares it with its client): BAR0 is RAM-backed.
+    const std::size_t fb = std::max<std::uint64_t>(mode->framebuffer_size(), kFramebufferAlign);
+    const int fd = args.host ? args.host->memory_fd("mdpy framebuffer", fb) : -1;
+    return std::unique_ptr<VendorState>(std::make_unique<MdpyMdev>(*mode, fd));
 }
 
 void MdpyParent::remove(VendorState &)

@@ -42,7 +42,9 @@ std::optional<MdpyMode> mdpy_mode_of(std::string_view type_id);
 class MdpyMdev final : public VendorState {
 public:
     // Aborts if the framebuffer cannot be mapped, as g_malloc would.
-    explicit MdpyMdev(const MdpyMode &mode);
+    // memory_fd: the framebuffer's file from the machine (Host::memory_fd),
+    // or -1 for memory of its own.
+    explicit MdpyMdev(const MdpyMode &mode, int memory_fd = -1);
 
     const MdpyMode &mode() const { return mode_; }
     MdpyDeviceState &state() { return state_; }
