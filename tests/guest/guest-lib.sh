@@ -8,6 +8,17 @@
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
+# Asks the host side of the case (tests/guest/run's host= function, which
+# answers on the console) to do something, e.g. arm a fault over QMP: its
+# "host-ok ..." or "host-fail ..." answer becomes this test's ok or fail.
+ask() {
+    echo "=== MDEV-HOST-$1 ==="
+    read -r answer
+    case $answer in
+    host-ok*) ok "host: ${answer#host-ok }" ;;
+    *) fail "host: $answer" ;;
+    esac
+}
 # The test's exit status: 0 when nothing failed.
 finish() {
     if [ "$failures" = 0 ]; then echo "all checks passed"; return 0; fi

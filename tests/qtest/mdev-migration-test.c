@@ -176,18 +176,12 @@ static void forge_identity_v1(const char *file, const char *idstr)
     g_autofree gchar *data = NULL;
     g_autoptr(GByteArray) forged = g_byte_array_new();
     size_t len, idlen = strlen(idstr);
-    const char *at = NULL, *p;
+    const char *at;
     const char *version, *fields;
     guint8 v1[4] = { 0, 0, 0, 1 };
 
     g_assert_true(g_file_get_contents(file, &data, &len, NULL));
-    for (p = data + 1; p + idlen <= data + len; p++) {
-        if ((guint8)p[-1] == idlen && !memcmp(p, idstr, idlen)) {
-            at = p;
-            break;
-        }
-    }
-    g_assert_nonnull(at);
+    at = mdev_qtest_stream_find(data, len, idstr) + 1; /* the name */
     /* Then the instance id (4 bytes) and the version (4 bytes). */
     version = at + idlen + 4;
     g_assert_cmpuint(ldl_be_p(version), ==, 2);
@@ -306,19 +300,14 @@ static void corrupt_inventory(const char *file, bool huge)
 {
     static const char idstr[] = "mdev-inventory";
     g_autofree gchar *data = NULL;
-    size_t len, idlen = strlen(idstr);
-    char *at = NULL, *p;
+    size_t len;
+    const char *at;
+    char *p;
 
     g_assert_true(g_file_get_contents(file, &data, &len, NULL));
-    for (p = data + 1; p + idlen <= data + len; p++) {
-        if ((guint8)p[-1] == idlen && !memcmp(p, idstr, idlen)) {
-            at = p;
-            break;
-        }
-    }
-    g_assert_nonnull(at);
+    at = mdev_qtest_stream_find(data, len, idstr) + 1; /* the name */
     /* The instance id and version (4 bytes each), then the list's length. */
-    p = at + idlen + 8;
+    p = data + (at - data) + strlen(idstr) + 8;
     g_assert_cmpuint(ldl_be_p(p), >, 0);
     if (huge) {
         stl_be_p(p, 0xfffffff0);

@@ -16,15 +16,6 @@
 # cleared input 5 follows again.
 . /lib/mdev/guest-lib.sh
 
-ask() {
-    echo "=== MDEV-HOST-$1 ==="
-    read -r answer
-    case $answer in
-    host-ok*) ok "host: ${answer#host-ok }" ;;
-    *) fail "host: $answer" ;;
-    esac
-}
-
 # The inputs as gpioloop --get prints them ("inputs 0xVVVV") after OUT0-15
 # were set to $1.
 inputs_with() {

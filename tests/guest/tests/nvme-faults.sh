@@ -37,15 +37,6 @@
 #  - the host reads each fault's fire count (query-mdev-faults).
 . /lib/mdev/guest-lib.sh
 
-ask() {
-    echo "=== MDEV-HOST-$1 ==="
-    read -r answer
-    case $answer in
-    host-ok*) ok "host: ${answer#host-ok }" ;;
-    *) fail "host: $answer" ;;
-    esac
-}
-
 uptime_ds() { local u; read -r u _ </proc/uptime; echo "${u%.*}${u#*.}" | sed 's/.$//'; }
 
 i=0

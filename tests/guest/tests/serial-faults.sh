@@ -19,15 +19,6 @@
 # host saw each fault fire as often as armed.
 . /lib/mdev/guest-lib.sh
 
-ask() {
-    echo "=== MDEV-HOST-$1 ==="
-    read -r answer
-    case $answer in
-    host-ok*) ok "host: ${answer#host-ok }" ;;
-    *) fail "host: $answer" ;;
-    esac
-}
-
 fn=$(pci_functions 4348:3253)
 [ -n "$fn" ] || { fail "no mdev-mtty (4348:3253)"; finish; exit; }
 drv=$(pci_driver "$fn")

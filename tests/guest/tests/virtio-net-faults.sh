@@ -27,15 +27,6 @@
 #  - the host reads each fault's fire count (query-mdev-faults).
 . /lib/mdev/guest-lib.sh
 
-ask() {
-    echo "=== MDEV-HOST-$1 ==="
-    read -r answer
-    case $answer in
-    host-ok*) ok "host: ${answer#host-ok }" ;;
-    *) fail "host: $answer" ;;
-    esac
-}
-
 # The value of counter $3 of the "$2" lines of $1 (a header line of names,
 # then a line of values: /proc/net/snmp, /proc/net/netstat).
 counter() {
