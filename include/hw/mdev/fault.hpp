@@ -183,12 +183,12 @@ public:
 
 private:
     void disarm(Entry &e);
-    // Calls the watches of `ids` with `armed`, stopping if the set is
-    // destroyed by one of them.
+    // Calls the holds of `ids` with `armed` and their arguments, stopping if
+    // the set is destroyed by one of them.
     void notify(std::span<const Id> ids, bool armed);
 
     std::vector<Entry> entries_;
-    // Expires when the set is destroyed: a watch that removed the device
+    // Expires when the set is destroyed: a hold that removed the device
     // leaves no member to touch.
     std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
     std::size_t armed_count_ = 0;
