@@ -272,6 +272,7 @@ void ServedDevice::client_gone()
     std::fprintf(stderr, "mdev-vfio-user: %s: client disconnected from %s (%s)\n",
                  spec_.uuid.c_str(), spec_.socket.c_str(), std::strerror(errno));
     connected_ = false;
+    stats_.report(stderr, spec_.uuid, "client disconnected");
     dma_regions_.clear();
     virtio_.reset();
     if (dev_) {
@@ -287,6 +288,7 @@ void ServedDevice::client_gone()
 
 void ServedDevice::stop()
 {
+    stats_.report(stderr, spec_.uuid, "stop");
     if (ctx_) {
         vfu_destroy_ctx(ctx_);
         ctx_ = nullptr;
@@ -317,6 +319,7 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
         return -1;
     }
     Core::Pin pin(core_, *dev_);
+    stats_.config(is_write);
     if (virtio_) {
         return virtio_->config_access(std::uint64_t(offset),
                                       {reinterpret_cast<std::uint8_t *>(buf), count}, is_write)
@@ -368,6 +371,18 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
 }
 
 ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write)
+{
+    if (stats_.on()) {
+        const std::uint64_t t0 = Stats::now_ns();
+        const ssize_t r = bar_locked(bar, buf, count, offset, is_write);
+        stats_.bar(bar, std::uint64_t(offset), is_write, Stats::now_ns() - t0);
+        return r;
+    }
+    return bar_locked(bar, buf, count, offset, is_write);
+}
+
+ssize_t ServedDevice::bar_locked(unsigned bar, char *buf, size_t count, loff_t offset,
+                                 bool is_write)
 {
     const std::lock_guard lock(devices_lock()); // event_loop.hpp
     if (virtio_) {
@@ -431,6 +446,9 @@ void ServedDevice::intx_state_cb(vfu_ctx_t *ctx, std::uint32_t, std::uint32_t, b
 void ServedDevice::notify_msi(std::uint32_t vector)
 {
     if (ctx_ && connected_) {
+        if (stats_.on()) {
+            stats_.irq();
+        }
         (void)vfu_irq_trigger(ctx_, vector);
     }
 }
@@ -552,11 +570,23 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
 
 bool ServedDevice::dma_read(std::uint64_t addr, std::span<std::uint8_t> out)
 {
+    if (stats_.on()) {
+        const std::uint64_t t0 = Stats::now_ns();
+        const bool ok = dma(addr, out.data(), out.size(), false);
+        stats_.dma(false, out.size(), Stats::now_ns() - t0);
+        return ok;
+    }
     return dma(addr, out.data(), out.size(), false);
 }
 
 bool ServedDevice::dma_write(std::uint64_t addr, std::span<const std::uint8_t> in)
 {
+    if (stats_.on()) {
+        const std::uint64_t t0 = Stats::now_ns();
+        const bool ok = dma(addr, const_cast<std::uint8_t *>(in.data()), in.size(), true);
+        stats_.dma(true, in.size(), Stats::now_ns() - t0);
+        return ok;
+    }
     return dma(addr, const_cast<std::uint8_t *>(in.data()), in.size(), true);
 }
 
