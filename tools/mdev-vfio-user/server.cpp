@@ -513,7 +513,7 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
                      static_cast<unsigned long long>(addr));
         return false;
     }
-    std::vector<std::uint8_t> sg(dma_sg_size());
+    std::vector<std::uint8_t> sg; // for the copies through the client (no fd)
     while (len > 0) {
         const DmaRegion *region = nullptr;
         for (const DmaRegion &r : dma_regions_) {
@@ -546,6 +546,7 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
             }
         } else {
             // No fd: the client reads or writes its memory for us.
+            sg.resize(dma_sg_size());
             auto *s = reinterpret_cast<dma_sg_t *>(sg.data());
             bool ok = vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
                                       write ? PROT_WRITE : PROT_READ) == 1;
