@@ -95,8 +95,11 @@ void MnvmeMdev::uuid_changed(Device &dev)
     ctrl_.set_identity(mnvme_identity(dev.uuid(), dev.type()));
 }
 
-std::optional<std::string> MnvmeMdev::property(std::string_view) const
+std::optional<std::string> MnvmeMdev::property(std::string_view name) const
 {
+    if (name == "shadow-doorbells") {
+        return std::string(ctrl_.offers_shadow_doorbells() ? "on" : "off");
+    }
     return std::nullopt;
 }
 
@@ -203,6 +206,17 @@ Result<std::unique_ptr<VendorState>> MnvmeParent::create(const CreateArgs &args)
         ns[1].storage = std::move(*f);
     }
     nvme::Identity identity = mnvme_identity(args.uuid, args.type);
+    if (std::optional<std::string_view> v = args.properties.get("shadow-doorbells")) {
+        if (*v == "on" || *v == "true" || *v == "yes" || *v == "1") {
+            identity.shadow_doorbells = true;
+        } else if (*v == "off" || *v == "false" || *v == "no" || *v == "0") {
+            identity.shadow_doorbells = false;
+        } else {
+            return Error{Errc::invalid_property,
+                         "property 'shadow-doorbells': '" + std::string(*v) +
+                             "' is not on or off"};
+        }
+    }
     used_mib_ += mib;
     return std::unique_ptr<VendorState>(
         std::make_unique<MnvmeMdev>(std::move(identity), std::move(ns), mib, std::move(file)));
@@ -274,9 +288,13 @@ constexpr migration::Field kCtrlFields[] = {
     MDEV_MIGRATE(NvmeControllerState, error_status),
     MDEV_MIGRATE(NvmeControllerState, intx_level),
     MDEV_MIGRATE(NvmeControllerState, volatile_ns_written),
+    // Version 2: Doorbell Buffer Config (a version 1 stream has it off).
+    MDEV_MIGRATE_SINCE(NvmeControllerState, dbbuf_dbs, 2),
+    MDEV_MIGRATE_SINCE(NvmeControllerState, dbbuf_eis, 2),
+    MDEV_MIGRATE_SINCE(NvmeControllerState, dbbuf_on, 2),
 };
 constexpr migration::Struct kCtrl =
-    migration::describe<NvmeControllerState>("mnvme/controller", 1, kCtrlFields);
+    migration::describe<NvmeControllerState>("mnvme/controller", 2, kCtrlFields);
 constexpr const migration::Struct *kState[] = {&kCtrl};
 
 constexpr PropertyDecl kProperties[] = {
@@ -284,6 +302,10 @@ constexpr PropertyDecl kProperties[] = {
      "Backing file (or block device) for namespace 2, opened read-write; its size is rounded "
      "down to 512-byte blocks. Without it, only the RAM namespace 1 exists",
      nullptr},
+    {"shadow-doorbells", MDEV_PROP_BOOL,
+     "Offer Doorbell Buffer Config (OACS bit 8): the host writes SQ tails and CQ heads to "
+     "memory and rings the MMIO doorbells only when the controller asks (on by default)",
+     "on"},
 };
 
 constexpr PropertyDecl kMnvmeBudget = {
