@@ -769,6 +769,9 @@ static void test_cmdline(void)
     static const char *const missing[] = {
         "property 'file': cannot open '/nonexistent/mnvme.img'", NULL
     };
+    static const char *const bad_mdts[] = {
+        "property 'mdts'", "is not 1 to 10", NULL
+    };
     static const char *const full[] = {
         "property 'mdev-type': parent 'mnvme' has no room for another 'mnvme-1g'", NULL
     };
@@ -781,6 +784,9 @@ static void test_cmdline(void)
     mdev_qtest_assert_fails(three, full);
     mdev_qtest_assert_fails("-device mdev-mnvme,file=/nonexistent/mnvme.img",
                             missing);
+    mdev_qtest_assert_fails("-device mdev-mnvme,mdts=11", bad_mdts);
+    mdev_qtest_assert_fails("-device mdev-mnvme,mdts=0", bad_mdts);
+    mdev_qtest_assert_starts("-device mdev-mnvme,mdts=8,shadow-doorbells=off");
 }
 
 int main(int argc, char **argv)

@@ -138,7 +138,8 @@ class NvmeTest : public ::testing::Test {
 protected:
     void SetUp() override { make(); }
 
-    void make(std::unique_ptr<Storage> ns2 = nullptr, bool shadow_doorbells = true)
+    void make(std::unique_ptr<Storage> ns2 = nullptr, bool shadow_doorbells = true,
+              std::uint8_t mdts = kMdts)
     {
         state = NvmeControllerState{};
         Identity id;
@@ -154,6 +155,7 @@ protected:
         ns[0].storage = std::make_unique<RamStorage>(kRamNsBytes);
         ns[1].storage = std::move(ns2);
         id.shadow_doorbells = shadow_doorbells;
+        id.mdts = mdts;
         ctrl = std::make_unique<Controller>(state, ram, irq, log, id, std::move(ns));
         ctrl->power_on_reset();
         for (auto &q : drv) {
@@ -758,6 +760,25 @@ TEST_F(NvmeTest, LbaRangeAndMdts)
     EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 1, kBuf, 0, 0xffffffff)).status, dnr(NVME_SC_INVALID_NS));
     EXPECT_EQ(io(1, {.opcode = 0x7e, .nsid = 1}).status, dnr(NVME_SC_INVALID_OPCODE));
     EXPECT_EQ(io(1, {.opcode = nvme_cmd_read, .flags = 0x40, .nsid = 1}).status, dnr(NVME_SC_INVALID_FIELD));
+}
+
+// The mdts property: 1 MiB in one command with MDTS 8, not 1 MiB + 4 KiB.
+TEST_F(NvmeTest, MdtsProperty)
+{
+    make(nullptr, true, 8);
+    bring_up();
+    EXPECT_EQ(admin({.opcode = nvme_admin_identify, .prp1 = kBuf, .cdw10 = NVME_ID_CNS_CTRL}).status, 0);
+    EXPECT_EQ(ram.get(kBuf + ID_CTRL_MDTS, 1), 8u);
+    // PRP2 names a list of 255 pages after the first: 1 MiB from kBuf.
+    prp_list(kList, kBuf + kPageSize, 255);
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, (1u << 20) / 512, kBuf, kList)).status, 0);
+    EXPECT_THAT(log.errors, IsEmpty()) << log.all();
+    // MDTS 1: two pages.
+    make(nullptr, true, 1);
+    bring_up();
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 16, kBuf, kBuf + kPageSize)).status, 0);
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 17, kBuf, kList)).status, dnr(NVME_SC_INVALID_FIELD));
+    EXPECT_THAT(log.all(), HasSubstr("more than MDTS allows (8192)"));
 }
 
 TEST_F(NvmeTest, QueueIdsOutOfRange)

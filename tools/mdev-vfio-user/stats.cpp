@@ -45,7 +45,7 @@ void Stats::dma(bool write, std::uint64_t bytes, std::uint64_t ns)
 {
     (write ? dma_writes_ : dma_reads_)++;
     (write ? dma_write_bytes_ : dma_read_bytes_) += bytes;
-    dma_ns_ += ns;
+    (write ? dma_write_ns_ : dma_read_ns_) += ns;
     dma_by_len_[bytes <= 4 ? 0 : bytes == 16 ? 1 : bytes == 64 ? 2 : bytes == 4096 ? 3 : 4]++;
 }
 
@@ -60,11 +60,11 @@ void Stats::report(std::FILE *out, const std::string &uuid, const char *why)
                  "mdev-vfio-user: %s: stats (%s): config %" PRIu64 " reads %" PRIu64
                  " writes; BAR %" PRIu64 " reads %" PRIu64 " writes, %.3f ms in their "
                  "handlers; DMA %" PRIu64 " reads (%" PRIu64 " bytes) %" PRIu64
-                 " writes (%" PRIu64 " bytes), %.3f ms; %" PRIu64
+                 " writes (%" PRIu64 " bytes), %.3f ms reading and %.3f ms writing; %" PRIu64
                  " interrupts; thread CPU %.3f ms over %.3f ms since the first BAR access\n",
                  uuid.c_str(), why, config_reads_, config_writes_, bar_reads_, bar_writes_,
                  bar_ns_ / 1e6, dma_reads_, dma_read_bytes_, dma_writes_, dma_write_bytes_,
-                 dma_ns_ / 1e6, irqs_, cpu / 1e6, wall / 1e6);
+                 dma_read_ns_ / 1e6, dma_write_ns_ / 1e6, irqs_, cpu / 1e6, wall / 1e6);
     std::fprintf(out,
                  "mdev-vfio-user: %s: stats: DMA calls by length: <=4 bytes %" PRIu64
                  ", 16 bytes %" PRIu64 ", 64 bytes %" PRIu64 ", 4096 bytes %" PRIu64

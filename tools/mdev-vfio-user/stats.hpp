@@ -44,7 +44,7 @@ private:
     std::uint64_t bar_reads_ = 0, bar_writes_ = 0, bar_ns_ = 0;
     std::map<std::uint64_t, std::uint64_t> writes_at_; // (bar << 48 | offset) -> count
     std::uint64_t dma_reads_ = 0, dma_writes_ = 0, dma_read_bytes_ = 0, dma_write_bytes_ = 0;
-    std::uint64_t dma_ns_ = 0;
+    std::uint64_t dma_read_ns_ = 0, dma_write_ns_ = 0;
     // DMA calls by length: 4 bytes or less, 16, 64, one 4 KiB page, other.
     std::uint64_t dma_by_len_[5] = {};
     std::uint64_t irqs_ = 0;

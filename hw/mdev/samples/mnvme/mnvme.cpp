@@ -5,6 +5,7 @@
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/host.hpp"
 
+#include <charconv>
 #include <cstdarg>
 #include <cstdio>
 
@@ -99,6 +100,9 @@ std::optional<std::string> MnvmeMdev::property(std::string_view name) const
 {
     if (name == "shadow-doorbells") {
         return std::string(ctrl_.offers_shadow_doorbells() ? "on" : "off");
+    }
+    if (name == "mdts") {
+        return std::to_string(ctrl_.mdts());
     }
     return std::nullopt;
 }
@@ -217,6 +221,17 @@ Result<std::unique_ptr<VendorState>> MnvmeParent::create(const CreateArgs &args)
                              "' is not on or off"};
         }
     }
+    if (std::optional<std::string_view> v = args.properties.get("mdts")) {
+        unsigned mdts = 0;
+        const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), mdts);
+        if (ec != std::errc{} || end != v->data() + v->size() || mdts < 1 ||
+            mdts > nvme::kMdtsMax) {
+            return Error{Errc::invalid_property, "property 'mdts': '" + std::string(*v) +
+                                                     "' is not 1 to " +
+                                                     std::to_string(nvme::kMdtsMax)};
+        }
+        identity.mdts = static_cast<std::uint8_t>(mdts);
+    }
     used_mib_ += mib;
     return std::unique_ptr<VendorState>(
         std::make_unique<MnvmeMdev>(std::move(identity), std::move(ns), mib, std::move(file)));
@@ -306,6 +321,10 @@ constexpr PropertyDecl kProperties[] = {
      "Offer Doorbell Buffer Config (OACS bit 8): the host writes SQ tails and CQ heads to "
      "memory and rings the MMIO doorbells only when the controller asks (on by default)",
      "on"},
+    {"mdts", MDEV_PROP_UINT32,
+     "Maximum Data Transfer Size in 4 KiB pages as a power of two, 1..10 (8 KiB to 4 MiB per "
+     "command; QEMU's nvme and this default: 7, 512 KiB)",
+     "7"},
 };
 
 constexpr PropertyDecl kMnvmeBudget = {

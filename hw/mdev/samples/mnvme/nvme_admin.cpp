@@ -218,7 +218,7 @@ void Controller::identify_controller(std::span<std::uint8_t> out) const
     put_ascii(out.subspan(ID_CTRL_MN, 40), id_.model);
     put_ascii(out.subspan(ID_CTRL_FR, 8), id_.firmware);
     out[ID_CTRL_RAB] = 6;
-    out[ID_CTRL_MDTS] = kMdts;
+    out[ID_CTRL_MDTS] = id_.mdts;
     put(out, ID_CTRL_CNTLID, 2, 0);
     put(out, ID_CTRL_OACS, 2, id_.shadow_doorbells ? NVME_CTRL_OACS_DBBUF_SUPP : 0);
     put(out, ID_CTRL_VER, 4, NVME_VS_1_4);
@@ -476,7 +476,7 @@ Controller::Outcome Controller::get_log_page(const Command &c)
         log_.guest_error("mnvme: Get Log Page for log 0x%02x, which is not supported", lid);
         return {invalid(NVME_SC_INVALID_LOG_PAGE)};
     }
-    if ((offset & 3) || offset >= size || length > kMaxTransfer) {
+    if ((offset & 3) || offset >= size || length > max_transfer()) {
         log_.guest_error("mnvme: Get Log Page 0x%02x: offset %llu or length %llu does not fit",
                          lid, static_cast<unsigned long long>(offset),
                          static_cast<unsigned long long>(length));

@@ -61,7 +61,7 @@ Controller::Controller(NvmeControllerState &state, Dma &dma, Interrupts &irq, Er
     : s_(state), dma_(dma), irq_(irq), log_(log), id_(std::move(identity)),
       ns_(std::move(namespaces)), prp_(dma, kPageSize)
 {
-    segs_.reserve(kMaxTransfer / kPageSize + 1);
+    segs_.reserve(max_transfer() / kPageSize + 1);
     shadow_forget();
 }
 

@@ -35,6 +35,15 @@
 
 namespace mdev::samples::nvme {
 
+inline constexpr unsigned kPageShift = 12;        // CAP.MPSMIN = MPSMAX = 0: 4 KiB
+inline constexpr std::uint32_t kPageSize = 1u << kPageShift;
+// MDTS, the largest transfer of one command in pages as a power of two:
+// 7 (512 KiB, as QEMU's nvme) unless the mdev's `mdts` property says
+// otherwise (1..10: 8 KiB to 4 MiB; Linux 6.1's nvme takes at most 4 MiB).
+inline constexpr std::uint8_t kMdts = 7;
+inline constexpr std::uint8_t kMdtsMax = 10;
+inline constexpr std::uint32_t kMaxTransfer = kPageSize << kMdts;
+
 // What Identify reports about the controller; fixed per mdev.
 struct Identity {
     std::uint16_t vid = 0;
@@ -44,6 +53,7 @@ struct Identity {
     std::string firmware; // up to 8
     std::array<std::uint8_t, 16> uuid{}; // the mdev's; namespace UUIDs derive from it
     bool shadow_doorbells = true; // OACS bit 8: Doorbell Buffer Config (nvme_dbbuf.hpp)
+    std::uint8_t mdts = kMdts;    // 1..kMdtsMax
 };
 
 struct Namespace {
@@ -52,10 +62,6 @@ struct Namespace {
     std::uint64_t blocks() const { return storage ? storage->size() >> lba_shift : 0; }
 };
 
-inline constexpr unsigned kPageShift = 12;        // CAP.MPSMIN = MPSMAX = 0: 4 KiB
-inline constexpr std::uint32_t kPageSize = 1u << kPageShift;
-inline constexpr std::uint8_t kMdts = 7;           // 2^7 pages: 512 KiB per command
-inline constexpr std::uint32_t kMaxTransfer = kPageSize << kMdts;
 // BAR0: registers, then one SQ tail and one CQ head doorbell per queue id
 // (CAP.DSTRD = 0), rounded up to a power of two.
 inline constexpr std::uint32_t kBar0Size = 0x4000;
@@ -97,9 +103,12 @@ public:
     void set_identity(Identity identity)
     {
         identity.shadow_doorbells = id_.shadow_doorbells;
+        identity.mdts = id_.mdts;
         id_ = std::move(identity);
     }
     bool offers_shadow_doorbells() const { return id_.shadow_doorbells; }
+    std::uint8_t mdts() const { return id_.mdts; }
+    std::uint32_t max_transfer() const { return kPageSize << id_.mdts; }
 
     // Declares mnvme's faults (nvme_faults.hpp) in the device's set; the
     // controller checks them at its hooks from then on.
