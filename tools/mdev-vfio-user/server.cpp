@@ -522,11 +522,20 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
             }
         }
         if (!region || !ctx_) {
+            std::string mapped;
+            for (const DmaRegion &r : dma_regions_) {
+                char one[64];
+                std::snprintf(one, sizeof(one), " 0x%llx+0x%llx",
+                              static_cast<unsigned long long>(r.iova),
+                              static_cast<unsigned long long>(r.len));
+                mapped += one;
+            }
             std::fprintf(stderr,
                          "mdev-vfio-user: %s: DMA %s of %zu bytes at 0x%llx refused: not in "
-                         "a region the client mapped\n",
+                         "a region the client mapped (mapped:%s)\n",
                          spec_.uuid.c_str(), write ? "write" : "read", len,
-                         static_cast<unsigned long long>(addr));
+                         static_cast<unsigned long long>(addr),
+                         mapped.empty() ? " none" : mapped.c_str());
             return false;
         }
         const std::size_t piece =

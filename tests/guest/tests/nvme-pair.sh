@@ -42,6 +42,12 @@ a=$(dev_of "$pair_a")
 b=$(dev_of "$pair_b")
 [ -b "$a" ] && ok "a: $pair_a is $a" || { fail "no namespace for serial $pair_a"; finish; }
 [ -b "$b" ] && ok "b: $pair_b is $b" || { fail "no namespace for serial $pair_b"; finish; }
+# The block layer's limits: how many commands a request becomes.
+for d in "$a" "$b"; do
+    q=/sys/block/$(basename "$d")/queue
+    echo "nvmepair: $d max_hw_sectors_kb $(cat $q/max_hw_sectors_kb) max_sectors_kb" \
+        "$(cat $q/max_sectors_kb) max_segments $(cat $q/max_segments)"
+done
 
 uptime_cs() { local u; read -r u _ </proc/uptime; echo "${u%.*}${u#*.}"; }
 timed() { # WAY DEV DIR

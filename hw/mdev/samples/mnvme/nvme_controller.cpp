@@ -310,6 +310,20 @@ void Controller::doorbell(std::uint32_t offset, std::uint32_t value)
     }
     if (is_cq) {
         NvmeCq &cq = s_.cq[qid];
+        if (s_.dbbuf_on && qid != 0 && value < cq.size) {
+            // With shadow doorbells the MMIO write says "look": the shadow
+            // holds the head, and is never older than the written value,
+            // which may be (a posted write served over vfio-user arrives
+            // after the controller has read newer heads from the shadow).
+            const bool was_full = cq_full(cq);
+            if (shadow_cq_head(qid)) {
+                update_intx();
+                if (was_full) {
+                    run();
+                }
+                return;
+            }
+        }
         // The new head may pass at most the entries posted since the old one.
         const std::uint32_t posted = (cq.tail + cq.size - cq.head) % cq.size;
         const std::uint32_t consumed = (value + cq.size - cq.head) % cq.size;
@@ -338,6 +352,25 @@ void Controller::doorbell(std::uint32_t offset, std::uint32_t value)
                          value, sq.size);
         raise_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_VALUE, NVME_LOG_ERROR);
         return;
+    }
+    if (s_.dbbuf_on && qid != 0) {
+        // As for the CQ heads: the shadow tail counts, the written value
+        // may be stale. Taking it would move the tail back behind entries
+        // already taken from the shadow, and the controller would run the
+        // ring's old entries again (seen over vfio-user: Linux's nvme
+        // logged "genctr mismatch" for their completions, then oopsed).
+        std::uint16_t tail = 0;
+        if (shadow_read(dbbuf::sq_slot(qid), &tail)) {
+            if (tail < sq.size) {
+                sq.tail = tail;
+            } else {
+                log_.guest_error("mnvme: SQ %u shadow tail %u is past the queue (%u entries); "
+                                 "ignored",
+                                 qid, tail, sq.size);
+            }
+            run();
+            return;
+        }
     }
     sq.tail = static_cast<std::uint16_t>(value);
     if (s_.dbbuf_on && qid == 0) {
