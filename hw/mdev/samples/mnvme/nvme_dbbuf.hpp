@@ -24,9 +24,15 @@
 //    CQ; it asks for the MMIO head doorbell (EventIdx = head) only while a
 //    CQ is full, and in pin-based interrupt mode (the head decides the INTx
 //    level) after every completion.
+//  - An MMIO doorbell write of an I/O queue is a kick: the value is taken
+//    from the shadow, never from the write. Served over vfio-user the
+//    client posts MMIO writes, so one can arrive after the controller has
+//    read newer values from the shadow; taking it would move the SQ tail
+//    back and run the ring's old entries again.
 //  - The admin queue: Linux never writes its shadow slots, so an MMIO write
-//    of an admin doorbell is copied into the shadow (QEMU's nvme does the
-//    same), which keeps both kinds of host right.
+//    of an admin doorbell is taken as written and copied into the shadow
+//    (QEMU's nvme does the same), which keeps both kinds of host right; its
+//    writes come in order, there is no newer value to lose.
 // Hostile guests: buffers not page aligned, the same page twice or not in
 // RAM are refused (Invalid Field); a shadow value out of range is a guest
 // error and ignored; a DMA error on a shadow or EventIdx access logs a
