@@ -77,6 +77,7 @@ bool ServedDevice::create_mdev(std::string *error)
     }
     dev_ = *made;
     command_ = 0;
+    present_ = true;
     intx_.set_level(false);
     intx_.reset();
     // Class virtio: the virtio frontend's transport, served as a virtio-pci
@@ -332,7 +333,7 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
             std::memcpy(&value, buf + done, size);
             for (unsigned i = 0; i < size; i++) {
                 const std::uint32_t at = off + i;
-                if (at == PCI_COMMAND || at == PCI_COMMAND + 1) {
+                if (present_ && (at == PCI_COMMAND || at == PCI_COMMAND + 1)) {
                     const unsigned shift = 8 * (at - PCI_COMMAND);
                     const std::uint16_t byte = (value >> (8 * i)) & 0xff;
                     command_ = static_cast<std::uint16_t>(
@@ -354,7 +355,7 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
             value = fn.config_read(off, size);
             for (unsigned i = 0; i < size; i++) {
                 const std::uint32_t at = off + i;
-                if (at == PCI_COMMAND || at == PCI_COMMAND + 1) {
+                if (present_ && (at == PCI_COMMAND || at == PCI_COMMAND + 1)) {
                     const unsigned shift = 8 * i;
                     const std::uint32_t ours = (command_ >> (8 * (at - PCI_COMMAND))) & 0xff;
                     value = (value & ~(0xffu << shift)) | (ours << shift);

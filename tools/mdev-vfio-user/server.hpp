@@ -72,6 +72,9 @@ public:
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override;
     // RAM-backed BARs in memfds the server offers its client (fd_regions.cpp).
     int memory_fd(std::string_view name, std::size_t size) override;
+    // surprise-removal (presence.cpp): the card out of its slot, or back
+    // as a card just inserted.
+    bool set_present(bool present) override;
 
     // libvfio-user's callbacks, on the device of `ctx`.
     static ssize_t config_access(vfu_ctx_t *ctx, char *buf, size_t count, loff_t offset,
@@ -131,6 +134,7 @@ private:
     int conn_fd_ = -1;              // the connection libvfio-user accepted
     unsigned connections_ = 0;
     std::uint16_t command_ = 0;     // PCI_COMMAND as the client wrote it
+    bool present_ = true;           // false while surprise-removal holds
     IntxLine intx_;                 // auto-masked on trigger, as VFIO does
     std::vector<DmaRegion> dma_regions_;
     std::uint8_t msi_cap_ = 0;

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// mdev-vfio-user's QMP monitor (-qmp unix:PATH,server=on,wait=off;
+// docs/vfio-user.md, "Monitor"): a UNIX socket (mode 0600, removed at
+// exit) and a thread of its own that serves one client at a time, as
+// QEMU's -qmp chardev does: a second client waits in the socket's backlog
+// until the first hangs up. The conversation is qmp_session.hpp's; fault
+// commands run on the device's own thread (device_tasks.hpp).
+#pragma once
+
+#include "monitor_commands.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <pthread.h>
+#include <string>
+#include <vector>
+
+namespace mdev::vfio_user {
+
+class EventLoop;
+class ServedDevice;
+
+// The server's devices, as the monitor's commands see them.
+class ServerMonitorTarget final : public MonitorTarget {
+public:
+    ServerMonitorTarget(const std::vector<std::unique_ptr<ServedDevice>> &devices, EventLoop &loop,
+                        std::chrono::milliseconds patience = std::chrono::seconds(10))
+        : devices_(devices), loop_(loop), patience_(patience)
+    {
+    }
+    std::vector<ServedMdev> mdevs() const override;
+    bool run_on_device(const std::string &uuid, std::function<void()> fn,
+                       std::string *error) override;
+
+private:
+    const std::vector<std::unique_ptr<ServedDevice>> &devices_;
+    EventLoop &loop_;
+    std::chrono::milliseconds patience_;
+};
+
+class Monitor {
+public:
+    explicit Monitor(MonitorTarget &target) : target_(target) {}
+    Monitor(const Monitor &) = delete;
+    Monitor &operator=(const Monitor &) = delete;
+    ~Monitor() { stop(); }
+
+    // Listens on `path` (a socket left there by an earlier run is
+    // replaced, as QEMU does; any other file is refused) and starts the
+    // thread. false: one line in *error, and nothing is left behind.
+    bool start(const std::string &path, std::string *error);
+    // Hangs up on the client, joins the thread, removes the socket.
+    void stop();
+
+private:
+    static void *thread_main(void *self);
+    void serve();
+    void serve_client(int fd);
+    // Sends all of `out` unless the monitor stops or the client goes.
+    bool send_all(int fd, std::string &out);
+
+    MonitorTarget &target_;
+    std::string path_;
+    int listen_fd_ = -1;
+    int wake_fd_ = -1;
+    pthread_t thread_{};
+    bool running_ = false;
+    std::atomic<bool> stopping_{false};
+};
+
+} // namespace mdev::vfio_user
