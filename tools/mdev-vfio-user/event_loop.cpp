@@ -27,12 +27,6 @@ void on_wake_signal(int) {}
 
 } // namespace
 
-std::mutex &devices_lock()
-{
-    static std::mutex lock;
-    return lock;
-}
-
 bool EventLoop::start(const std::vector<std::unique_ptr<ServedDevice>> &devices,
                       std::string *error)
 {

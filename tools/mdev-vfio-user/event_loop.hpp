@@ -24,7 +24,7 @@ namespace mdev::vfio_user {
 
 class ServedDevice;
 
-// The lock under which every device's code runs.
+// The lock under which every device's code runs (devices_lock.cpp).
 std::mutex &devices_lock();
 
 class EventLoop {

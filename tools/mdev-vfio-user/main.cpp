@@ -4,6 +4,7 @@
 #include "command_line.hpp"
 #include "event_loop.hpp"
 #include "monitor.hpp"
+#include "monitor_target.hpp"
 #include "parents.hpp"
 #include "server.hpp"
 

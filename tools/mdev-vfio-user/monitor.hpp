@@ -10,34 +10,10 @@
 #include "monitor_commands.hpp"
 
 #include <atomic>
-#include <chrono>
-#include <memory>
 #include <pthread.h>
 #include <string>
-#include <vector>
 
 namespace mdev::vfio_user {
-
-class EventLoop;
-class ServedDevice;
-
-// The server's devices, as the monitor's commands see them.
-class ServerMonitorTarget final : public MonitorTarget {
-public:
-    ServerMonitorTarget(const std::vector<std::unique_ptr<ServedDevice>> &devices, EventLoop &loop,
-                        std::chrono::milliseconds patience = std::chrono::seconds(10))
-        : devices_(devices), loop_(loop), patience_(patience)
-    {
-    }
-    std::vector<ServedMdev> mdevs() const override;
-    bool run_on_device(const std::string &uuid, std::function<void()> fn,
-                       std::string *error) override;
-
-private:
-    const std::vector<std::unique_ptr<ServedDevice>> &devices_;
-    EventLoop &loop_;
-    std::chrono::milliseconds patience_;
-};
 
 class Monitor {
 public:

@@ -12,9 +12,20 @@
 // client is not told (vfio-user has no hot-plug message): it keeps its
 // own emulation (the BAR addresses, the MSI-X table and its enables),
 // which the guest's PCI remove and rescan then rewrite.
+//
+// One byte keeps its value while the card is out: PCI_INTERRUPT_PIN. The
+// kernel's vfio-pci virtualizes it (its config emulation answers from the
+// pin it read at open, whatever the hardware says), and QEMU's vfio client
+// relies on that: it reads the pin from the device each time it turns INTx
+// on (when the guest turns MSI-X off), and 0xff there makes it assert INTx
+// pin 254 at the device's next INTx, which aborts the client QEMU (10.2.2:
+// pci_irq_handler's assertion `irq_num < PCI_NUM_PINS`; seen with the
+// guest case vfio-user-mnvme-faults, docs/vfio-user.md).
 #include "server.hpp"
 
 #include "vfio/pci_function.hpp"
+
+#include <linux/pci_regs.h>
 
 namespace mdev::vfio_user {
 
@@ -33,6 +44,16 @@ bool ServedDevice::set_present(bool present)
         program_msix_table();
     }
     return true;
+}
+
+std::uint32_t ServedDevice::absent_config(std::uint32_t offset, unsigned size,
+                                          std::uint32_t value) const
+{
+    if (PCI_INTERRUPT_PIN >= offset && PCI_INTERRUPT_PIN < offset + size) {
+        const unsigned shift = 8 * (PCI_INTERRUPT_PIN - offset);
+        value = (value & ~(0xffu << shift)) | (std::uint32_t(interrupt_pin_) << shift);
+    }
+    return value;
 }
 
 } // namespace mdev::vfio_user

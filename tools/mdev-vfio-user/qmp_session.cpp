@@ -3,12 +3,13 @@
 
 namespace mdev::vfio_user {
 
-QmpSession::QmpSession(MonitorTarget &target)
-    : target_(target),
+QmpSession::QmpSession(MonitorTarget &target, JsonStream::Limits limits)
+    : target_(target), limits_(limits),
       stream_([this](std::string_view text) { handle(text); },
               [this](const std::string &why) {
                   error(nullptr, "GenericError", "JSON parse error, " + why);
-              })
+              },
+              limits)
 {
 }
 
@@ -56,7 +57,8 @@ void QmpSession::handle(std::string_view text)
         return; // the rest of what the client sent after quit
     }
     std::string why;
-    const std::optional<Json> msg = parse_json(text, &why);
+    const std::optional<Json> msg = parse_json(text, &why, JsonLimits{limits_.max_depth,
+                                                                    limits_.max_length});
     if (!msg) {
         error(nullptr, "GenericError", "JSON parse error, " + why);
         return;

@@ -17,7 +17,7 @@ namespace mdev::vfio_user {
 
 class QmpSession {
 public:
-    explicit QmpSession(MonitorTarget &target);
+    explicit QmpSession(MonitorTarget &target, JsonStream::Limits limits = {});
 
     // The greeting line a client gets first.
     static std::string greeting();
@@ -33,6 +33,7 @@ private:
     void error(const Json *id, const std::string &cls, const std::string &desc);
 
     MonitorTarget &target_;
+    JsonStream::Limits limits_;
     JsonStream stream_;
     std::string out_;
     bool negotiated_ = false;

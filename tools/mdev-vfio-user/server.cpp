@@ -96,6 +96,7 @@ bool ServedDevice::create_mdev(std::string *error)
     }
     fn->connect_irqs();
     program_msix_table();
+    interrupt_pin_ = static_cast<std::uint8_t>(fn->config_read(PCI_INTERRUPT_PIN, 1));
     return true;
 }
 
@@ -360,6 +361,9 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
                     const std::uint32_t ours = (command_ >> (8 * (at - PCI_COMMAND))) & 0xff;
                     value = (value & ~(0xffu << shift)) | (ours << shift);
                 }
+            }
+            if (!present_) {
+                value = absent_config(off, size, value);
             }
             std::memcpy(buf + done, &value, size);
         }

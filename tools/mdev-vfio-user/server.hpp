@@ -109,6 +109,8 @@ private:
     // offset in it; -1 if its memory is not one of ours.
     int bar_memory_fd(unsigned bar, std::uint64_t *offset) const;
     void close_memory_files();
+    // presence.cpp: a config read's value while the card is out.
+    std::uint32_t absent_config(std::uint32_t offset, unsigned size, std::uint32_t value) const;
 
     // The memfds handed out by memory_fd(), in the order the device asked:
     // a device made again (after its client went) gets the same files,
@@ -135,6 +137,7 @@ private:
     unsigned connections_ = 0;
     std::uint16_t command_ = 0;     // PCI_COMMAND as the client wrote it
     bool present_ = true;           // false while surprise-removal holds
+    std::uint8_t interrupt_pin_ = 0; // as the function declares it (presence.cpp)
     IntxLine intx_;                 // auto-masked on trigger, as VFIO does
     std::vector<DmaRegion> dma_regions_;
     std::uint8_t msi_cap_ = 0;
