@@ -3,24 +3,29 @@
 
 namespace mdev::vfio_user {
 
-void JsonStream::emit()
-{
-    std::string text;
-    text.swap(buf_);
-    state_ = State::between;
-    depth_ = 0;
-    in_string_ = false;
-    escape_ = false;
-    on_text_(text);
-}
-
-void JsonStream::overflow(const std::string &why)
+void JsonStream::reset()
 {
     buf_.clear();
     state_ = State::between;
     depth_ = 0;
     in_string_ = false;
     escape_ = false;
+}
+
+void JsonStream::emit()
+{
+    std::string text;
+    text.swap(buf_);
+    reset();
+    on_text_(text);
+}
+
+void JsonStream::overflow(const std::string &why)
+{
+    // The rest of the text is skipped, its brackets still counted.
+    buf_.clear();
+    buf_.shrink_to_fit();
+    state_ = state_ == State::line ? State::skip_line : State::skip_structured;
     on_overflow_(why);
 }
 
@@ -52,14 +57,23 @@ void JsonStream::feed(std::string_view bytes)
             }
             buf_ += ch;
             continue;
+        case State::skip_line:
+            if (c == '\n') {
+                reset();
+            }
+            continue;
         case State::structured:
+            if (buf_.size() >= limits_.max_length) {
+                overflow("a JSON text longer than " + std::to_string(limits_.max_length) +
+                         " bytes");
+                break; // this byte is counted below, as skipped
+            }
+            buf_ += ch;
+            break;
+        case State::skip_structured:
             break;
         }
-        if (buf_.size() >= limits_.max_length) {
-            overflow("a JSON text longer than " + std::to_string(limits_.max_length) + " bytes");
-            continue;
-        }
-        buf_ += ch;
+        const bool skipping = state_ == State::skip_structured;
         if (in_string_) {
             if (escape_) {
                 escape_ = false;
@@ -68,7 +82,13 @@ void JsonStream::feed(std::string_view bytes)
             } else if (c == '"') {
                 in_string_ = false;
             } else if (c < 0x20) {
-                emit(); // invalid: refused by the parser
+                // Invalid in JSON: the text ends here (refused by the
+                // parser, or already refused), and the stream starts again.
+                if (skipping) {
+                    reset();
+                } else {
+                    emit();
+                }
             }
             continue;
         }
@@ -78,7 +98,7 @@ void JsonStream::feed(std::string_view bytes)
             break;
         case '{':
         case '[':
-            if (++depth_ > limits_.max_depth) {
+            if (++depth_ > limits_.max_depth && !skipping) {
                 overflow("JSON nested deeper than " + std::to_string(limits_.max_depth) +
                          " levels");
             }
@@ -86,7 +106,11 @@ void JsonStream::feed(std::string_view bytes)
         case '}':
         case ']':
             if (--depth_ == 0) {
-                emit();
+                if (skipping) {
+                    reset();
+                } else {
+                    emit();
+                }
             }
             break;
         default:

@@ -7,7 +7,8 @@
 // refused). A raw control character inside a string ends the text there
 // (JSON forbids it; the text is refused), so a newline always resynchronises.
 // A text longer than the limit, or nested deeper, is refused as soon as it
-// is seen and the stream starts again after the byte that overflowed.
+// is seen, and the rest of it is skipped (to where its brackets balance, or
+// to the end of its line) without being kept: one refusal per text.
 #pragma once
 
 #include <cstddef>
@@ -42,12 +43,14 @@ public:
 private:
     void emit();
     void overflow(const std::string &why);
+    void reset();
 
     OnText on_text_;
     OnOverflow on_overflow_;
     Limits limits_;
     std::string buf_;
-    enum class State { between, structured, line } state_ = State::between;
+    enum class State { between, structured, line, skip_structured, skip_line };
+    State state_ = State::between;
     std::size_t depth_ = 0;
     bool in_string_ = false;
     bool escape_ = false;

@@ -99,7 +99,8 @@ int main(int argc, char **argv)
     }
     // The monitor (monitor.hpp): after the threads its commands run on.
     ServerMonitorTarget target(devices, loop);
-    Monitor monitor(target);
+    // quit stops the server as SIGTERM does (QEMU's quit ends QEMU).
+    Monitor monitor(target, [] { on_signal(0); });
     if (cl->qmp_socket) {
         if (!monitor.start(*cl->qmp_socket, &error)) {
             loop.stop();
@@ -125,7 +126,7 @@ int main(int argc, char **argv)
     }
     monitor.stop();
     loop.stop();
-    std::fprintf(stderr, "mdev-vfio-user: signal received, removing the sockets\n");
+    std::fprintf(stderr, "mdev-vfio-user: signal or quit received, removing the sockets\n");
     devices.clear();
     return 0;
 }

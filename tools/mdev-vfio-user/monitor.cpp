@@ -185,6 +185,9 @@ void Monitor::serve_client(int fd)
         }
         if (session.quit()) {
             send_all(fd, out);
+            if (on_quit_) {
+                on_quit_();
+            }
             return;
         }
         if (out.size() > kMaxPendingOutput) {

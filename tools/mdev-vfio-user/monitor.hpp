@@ -10,6 +10,7 @@
 #include "monitor_commands.hpp"
 
 #include <atomic>
+#include <functional>
 #include <pthread.h>
 #include <string>
 
@@ -17,7 +18,13 @@ namespace mdev::vfio_user {
 
 class Monitor {
 public:
-    explicit Monitor(MonitorTarget &target) : target_(target) {}
+    // on_quit: what a client's `quit` asks of the process (main.cpp: stop
+    // the server as SIGTERM does); called on the monitor's thread after the
+    // reply went out.
+    explicit Monitor(MonitorTarget &target, std::function<void()> on_quit = {})
+        : target_(target), on_quit_(std::move(on_quit))
+    {
+    }
     Monitor(const Monitor &) = delete;
     Monitor &operator=(const Monitor &) = delete;
     ~Monitor() { stop(); }
@@ -37,6 +44,7 @@ private:
     bool send_all(int fd, std::string &out);
 
     MonitorTarget &target_;
+    std::function<void()> on_quit_;
     std::string path_;
     int listen_fd_ = -1;
     int wake_fd_ = -1;
