@@ -46,7 +46,7 @@ public:
     {
         add("mnvme", "mnvme-64m", "6d3f1c2a-8e1b-4c55-9a3e-00000000f417", "vfio");
         add("mtty", "mtty-2", "6d3f1c2a-8e1b-4c55-9a3e-00000000f418", "vfio");
-        add("mvnet", "mvnet", "6d3f1c2a-8e1b-4c55-9a3e-00000000f419", "virtio");
+        add("mvnet", "mvnet-virtio", "6d3f1c2a-8e1b-4c55-9a3e-00000000f419", "virtio");
     }
     std::vector<ServedMdev> mdevs() const override { return mdevs_; }
     bool run_on_device(const std::string &, std::function<void()> fn, std::string *) override
@@ -69,7 +69,7 @@ private:
     {
         CreateRequest req{parent, type, uuid, cls, &host_};
         Result<Device *> made = capi::global_core().create(std::move(req));
-        FUZZ_CHECK(made.has_value(), "cannot create %s: %s", type,
+        FUZZ_CHECK(static_cast<bool>(made), "cannot create %s: %s", type,
                    made ? "" : made.error().message.c_str());
         mdevs_.push_back({uuid, std::string("/run/") + parent + ".sock"});
     }
