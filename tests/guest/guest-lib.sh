@@ -64,12 +64,15 @@ pci_io_bars() {
 # pci_irq FN -> legacy IRQ number
 pci_irq() { cat "/sys/bus/pci/devices/$1/irq"; }
 
-# ttys_of FN -> ttySN names whose device is the PCI function FN
+# ttys_of FN -> ttySN names whose device is the PCI function FN (6.1: the
+# function itself; 6.2 and later: a serial port device below it)
 ttys_of() {
     local t dev
     dev=$(readlink -f "/sys/bus/pci/devices/$1")
     for t in /sys/class/tty/ttyS*; do
-        [ "$(readlink -f "$t/device" 2>/dev/null)" = "$dev" ] && echo "${t##*/}"
+        case $(readlink -f "$t/device" 2>/dev/null) in
+        "$dev"|"$dev"/*) echo "${t##*/}" ;;
+        esac
     done
 }
 # tty_port ttySN -> I/O port as 0x%x; tty_type ttySN -> numeric UART type
