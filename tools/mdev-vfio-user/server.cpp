@@ -344,9 +344,10 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
             fn.config_write(off, value, size);
             // MSI: the client emulates the capability (as vfio-pci does)
             // and passes the guest's writes on; Message Control says
-            // whether MSI is on and how many vectors the guest enabled.
+            // whether MSI is on and how many vectors the guest enabled
+            // (not while the card is out: the write is lost, presence.cpp).
             const std::uint32_t flags = msi_cap_ + PCI_MSI_FLAGS;
-            if (msi_cap_ && flags >= off && flags < off + size) {
+            if (present_ && msi_cap_ && flags >= off && flags < off + size) {
                 const std::uint32_t control = value >> (8 * (flags - off));
                 const bool enabled = control & PCI_MSI_FLAGS_ENABLE;
                 const std::uint32_t vectors = 1u << ((control & PCI_MSI_FLAGS_QSIZE) >> 4);
