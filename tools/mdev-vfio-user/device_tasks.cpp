@@ -32,7 +32,11 @@ DeviceTasks::Outcome DeviceTasks::run(std::function<void()> fn, std::chrono::mil
     (void)n;
     const auto until = std::chrono::steady_clock::now() + patience;
     while (task->state != Task::done) {
-        if (task->state == Task::queued && closed_) {
+        if (task->state == Task::running) {
+            changed_.wait(lock); // begun: waited for, however long
+            continue;
+        }
+        if (closed_) {
             std::erase(queue_, task);
             return Outcome::stopped;
         }
