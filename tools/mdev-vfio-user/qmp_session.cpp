@@ -124,9 +124,9 @@ void QmpSession::handle(std::string_view text)
                 if (caps[i].as_string() == "oob") {
                     error(id, "GenericError", "Capability oob not available");
                 } else {
-                    error(id, "GenericError", "Parameter '" + where +
-                                                  "' does not accept value '" +
-                                                  caps[i].as_string() + "'");
+                    // QEMU's enum visitor names a list element 'null'.
+                    error(id, "GenericError",
+                          "Parameter 'null' does not accept value '" + caps[i].as_string() + "'");
                 }
                 return;
             }
