@@ -38,7 +38,8 @@ std::vector<ParentSummary> parent_summaries()
             if (!c.empty()) {
                 p.classes.emplace_back(c);
             }
-            classes = comma == std::string_view::npos ? std::string_view() : classes.substr(comma + 1);
+            classes = comma == std::string_view::npos ? std::string_view()
+                                                      : classes.substr(comma + 1);
         }
         for (size_t t = 0; t < info->ntypes; t++) {
             const MdevParentType &type = info->types[t];
