@@ -64,12 +64,15 @@ pci_io_bars() {
 # pci_irq FN -> legacy IRQ number
 pci_irq() { cat "/sys/bus/pci/devices/$1/irq"; }
 
-# ttys_of FN -> ttySN names whose device is the PCI function FN
+# ttys_of FN -> ttySN names whose device is the PCI function FN (6.1: the
+# function itself; 6.2 and later: a serial port device below it)
 ttys_of() {
     local t dev
     dev=$(readlink -f "/sys/bus/pci/devices/$1")
     for t in /sys/class/tty/ttyS*; do
-        [ "$(readlink -f "$t/device" 2>/dev/null)" = "$dev" ] && echo "${t##*/}"
+        case $(readlink -f "$t/device" 2>/dev/null) in
+        "$dev"|"$dev"/*) echo "${t##*/}" ;;
+        esac
     done
 }
 # tty_port ttySN -> I/O port as 0x%x; tty_type ttySN -> numeric UART type
@@ -104,7 +107,9 @@ check_kernel_log() {
 # check_iommu_domain FN TYPE: FN sits behind an IOMMU in a domain of TYPE
 # (sysfs iommu_group/type: "DMA" with iommu.strict=1, "DMA-FQ" lazy,
 # "identity" passthrough), so the addresses its driver gives it are I/O
-# virtual ones that the IOMMU translates. Also no DMAR fault in the log.
+# virtual ones that the IOMMU translates. Also no IOMMU fault in the log
+# (intel-iommu's "DMAR: [DMA ..." and "fault addr", virtio-iommu's "fault
+# from EP").
 check_iommu_domain() {
     local t faults
     if [ ! -e "/sys/bus/pci/devices/$1/iommu_group/type" ]; then
@@ -114,7 +119,7 @@ check_iommu_domain() {
     read -r t <"/sys/bus/pci/devices/$1/iommu_group/type"
     [ "$t" = "$2" ] && ok "$1 behind the IOMMU, domain type $t" ||
         fail "$1 IOMMU domain type '$t', want '$2'"
-    faults=$(dmesg | grep -iE 'DMAR: \[DMA|fault addr|viommu.*fault')
+    faults=$(dmesg | grep -iE 'DMAR: \[DMA|fault addr|fault from EP')
     [ -z "$faults" ] && ok "no IOMMU fault in the kernel log" || {
         fail "IOMMU faults in the kernel log:"; echo "$faults" | sed 's/^/    /'; }
 }

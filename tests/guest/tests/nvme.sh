@@ -28,6 +28,10 @@
 #   iommu_domain=TYPE    the function is behind the guest's IOMMU in a domain
 #                        of TYPE (DMA: intel_iommu=on iommu.strict=1); the
 #                        round trip's addresses are I/O virtual ones
+#   nvme_dma_host=1      after the I/O, ask the host (tests/guest/run,
+#                        dma_trace_host) to check in QEMU's trace that the
+#                        controller's DMA went to addresses the guest mapped
+#                        through its IOMMU, not to guest-physical ones
 #
 # Checks: the function has class 010802 and is bound by "nvme"; nvme0n1
 # appears with the expected size; 4 MiB written at an offset with
@@ -148,5 +152,6 @@ intx)
     ;;
 esac
 [ -z "$iommu_domain" ] || check_iommu_domain "$fn" "$iommu_domain"
+[ -z "$nvme_dma_host" ] || ask DMA-TRANSLATED
 check_kernel_log
 finish
