@@ -1424,6 +1424,28 @@ TEST_F(NvmeDbbufTest, StaleMmioDoorbellsDoNotMoveBack)
     EXPECT_THAT(log.errors, IsEmpty()) << log.all();
 }
 
+// INTx: completions posted while the host's handler ran keep the level up;
+// the head doorbell that consumed the older ones must leave EventIdx asking
+// for the next, or the level would never come down.
+TEST_F(NvmeDbbufTest, IntxHeadDoorbellWithNewerEntriesAsksAgain)
+{
+    bring_up();
+    ASSERT_EQ(config().status, 0);
+    for (unsigned i = 0; i < 2; i++) {
+        queue(1, rw(nvme_cmd_read, i, 1, kBuf));
+    }
+    host_sq(1); // both run: two entries in CQ 1
+    ASSERT_TRUE(reap(1, false).has_value());
+    host_cq(1); // one consumed: rings (EventIdx was the old head)
+    EXPECT_EQ(cq_rings, 1u);
+    EXPECT_TRUE(irq.level);
+    EXPECT_EQ(ei_cq(1), 1); // asks for the next head
+    ASSERT_TRUE(reap(1, false).has_value());
+    host_cq(1);
+    EXPECT_EQ(cq_rings, 2u);
+    EXPECT_FALSE(irq.level);
+}
+
 TEST_F(NvmeDbbufTest, ShadowValuesOutOfRangeAreIgnored)
 {
     bring_up();

@@ -317,6 +317,12 @@ void Controller::doorbell(std::uint32_t offset, std::uint32_t value)
             // after the controller has read newer heads from the shadow).
             const bool was_full = cq_full(cq);
             if (shadow_cq_head(qid)) {
+                if (irq_.mode() == IrqMode::intx && cq.irq_enabled && cq.head != cq.tail) {
+                    // Entries posted since the host's interrupt handler
+                    // looked: the level stays up, and the next head must
+                    // ring again to bring it down.
+                    shadow_cq_ask_head(qid);
+                }
                 update_intx();
                 if (was_full) {
                     run();
