@@ -23,7 +23,7 @@
 //  - CQ heads are read from the shadow when the controller needs room in a
 //    CQ; it asks for the MMIO head doorbell (EventIdx = head) only while a
 //    CQ is full, and in pin-based interrupt mode (the head decides the INTx
-//    level) after every completion.
+//    level) after every completion and whenever a head leaves entries.
 //  - An MMIO doorbell write of an I/O queue is a kick: the value is taken
 //    from the shadow, never from the write. Served over vfio-user the
 //    client posts MMIO writes, so one can arrive after the controller has
