@@ -60,11 +60,33 @@ for fn in $fns; do
     ip link set "$net" up
     ip addr add 10.99.0.1/24 dev "$net"
     st=/sys/class/net/$net/statistics
-    tx0=$(cat $st/tx_packets); rx0=$(cat $st/rx_packets)
+    # The two counters move apart, each with its own lag: virtio_net adds a
+    # sent frame to tx_packets when it reclaims the buffer (TX completion),
+    # and its looped copy to rx_packets when RX NAPI takes it; and the
+    # kernel sends frames of its own at any time once the link is up (IPv6
+    # DAD, MLD, router solicitations). A single read of each, as this check
+    # once did, raced a frame in flight (seen under heavy load: one more on
+    # one side), at the baseline as well as after arping. Every frame this
+    # netdev sends comes back (the device loops them all), so the totals
+    # agree whenever nothing is in flight: wait for that, 60 s at most.
+    # settle MIN: until tx_packets == rx_packets (tx read on both sides of
+    # rx) and tx_packets >= MIN; sets tx and rx; false on timeout.
+    settle() {
+        local i=0
+        while :; do
+            tx=$(cat $st/tx_packets); rx=$(cat $st/rx_packets)
+            [ "$rx" = "$tx" ] && [ "$(cat $st/tx_packets)" = "$tx" ] && [ "$tx" -ge "$1" ] && return 0
+            [ $i -ge 600 ] && return 1
+            sleep 0.1; i=$((i + 1))
+        done
+    }
+    settle 0 || fail "$net: before arping, tx_packets $tx and rx_packets $rx never agreed within 60 s"
+    tx0=$tx; rx0=$rx
     arping -c 5 -w 3 -I "$net" 10.99.0.2 >/dev/null 2>&1
-    tx=$(( $(cat $st/tx_packets) - tx0 )); rx=$(( $(cat $st/rx_packets) - rx0 ))
+    settle $((tx0 + 5))
+    tx=$((tx - tx0)); rx=$((rx - rx0))
     if [ "$tx" -ge 5 ] && [ "$rx" = "$tx" ]; then ok "$net: $tx frames sent, $rx came back"
-    else fail "$net: $tx frames sent (want >= 5), $rx came back (want $tx)"; fi
+    else fail "$net: $tx frames sent (want >= 5), $rx came back (want $tx; waited 60 s for them)"; fi
     # Byte for byte, in order, small and full-size frames (netloop: raw
     # frames to our own address, each must come back unchanged).
     for size in 60 1514; do
