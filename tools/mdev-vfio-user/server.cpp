@@ -560,12 +560,11 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
 const char *ServedDevice::dma_refusal_hint() const
 {
     if (dma_regions_.size() >= MDEV_VFU_MAX_DMA_REGIONS) {
-#define MDEV_STR2(x) #x
-#define MDEV_STR(x) MDEV_STR2(x)
-        return "; the server holds " MDEV_STR(MDEV_VFU_MAX_DMA_REGIONS) " regions, its "
-               "limit, and refused the client's further DMA_MAPs";
-#undef MDEV_STR
-#undef MDEV_STR2
+        static const std::string full = "; the server holds " +
+                                        std::to_string(MDEV_VFU_MAX_DMA_REGIONS) +
+                                        " regions, its limit, and refused the client's "
+                                        "further DMA_MAPs";
+        return full.c_str();
     }
     // Behind a translating vIOMMU the client maps only what the guest
     // mapped for the function through its DMA API, which Linux's virtio

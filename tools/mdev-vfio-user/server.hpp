@@ -124,8 +124,8 @@ private:
 
     // The client's DMA regions by first IOVA (libvfio-user refuses
     // overlapping ones). Behind the client's vIOMMU there is one per IOVA
-    // page the guest mapped for the function, thousands at once: a DMA
-    // finds its region in O(log n).
+    // page the guest mapped for the function, hundreds at once (up to
+    // MDEV_VFU_MAX_DMA_REGIONS): a DMA finds its region in O(log n).
     struct DmaRegion {
         std::uint64_t len;
         std::uint8_t *vaddr; // nullptr: no fd, reached through DMA_READ/WRITE messages
