@@ -46,8 +46,7 @@ std::string device_help()
 std::string property_help(const MdevParentInfo &info)
 {
     std::string out = std::string(kDriverPrefix) + info.name + " options:\n";
-    out += "  class=<str>            - " + std::string(info.classes) +
-           " (this server serves vfio)\n";
+    out += "  class=<str>            - " + std::string(info.classes) + "\n";
     out += "  iommu_platform=<bool>  - class=virtio: offer (and require) "
            "VIRTIO_F_ACCESS_PLATFORM, needed behind the client's vIOMMU (default: off)\n";
     out += "  mdev-type=<str>        - " + std::string(info.type_help) + "\n";
