@@ -9,8 +9,10 @@
 // (DMA_MAP with the client's guest-RAM memfd, with none, with the wrong kind
 // of file, with a file shorter than the region; SET_IRQS with eventfds),
 // truncated messages, raw bytes, wrong versions, floods, regions mapped over
-// each other or shrunk under the server (ftruncate of the guest RAM), and
-// replies to the server's DMA_READ/DMA_WRITE requests queued in advance.
+// each other or shrunk under the server (ftruncate of the guest RAM), guest
+// RAM mapped one page per DMA_MAP as a client behind a vIOMMU maps it (up to
+// and past the server's region limit), and replies to the server's
+// DMA_READ/DMA_WRITE requests queued in advance.
 //
 // One thread: the client writes, then the server runs (ServedDevice::on_ready,
 // as the server's poll loop calls it) until nothing is left to read, then the
