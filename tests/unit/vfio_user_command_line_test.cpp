@@ -160,3 +160,56 @@ TEST(VfioUserCommandLine, HelpAndList)
 }
 
 } // namespace
+
+namespace {
+
+TEST(VfioUserCommandLine, QmpTakesQemusUnixServerFormOnly)
+{
+    const std::vector<std::string> dev = {"-device",
+                                          "mdev-mtty,class=vfio,mdev-type=mtty-1,socket=/run/m"};
+    std::string error;
+    for (const char *form : {"unix:/run/q.sock,server=on,wait=off",
+                             "unix:/run/q.sock,wait=off,server=on"}) {
+        std::vector<std::string> args = dev;
+        args.insert(args.end(), {"-qmp", form});
+        auto cl = parse(args, &error);
+        ASSERT_TRUE(cl) << form << ": " << error;
+        EXPECT_EQ(cl->qmp_socket, "/run/q.sock");
+    }
+    auto none = parse(dev, &error);
+    ASSERT_TRUE(none) << error;
+    EXPECT_FALSE(none->qmp_socket);
+
+    struct Bad {
+        std::vector<std::string> qmp;
+        const char *says;
+    };
+    const Bad bad[] = {
+        {{"-qmp"}, "-qmp: needs an argument"},
+        {{"-qmp", "tcp:localhost:4444,server=on,wait=off"},
+         "not a UNIX socket; it takes unix:PATH,server=on,wait=off"},
+        {{"-qmp", "unix:/run/q"}, "server=on must be given"},
+        {{"-qmp", "unix:/run/q,server=on"}, "wait=off must be given"},
+        {{"-qmp", "unix:/run/q,server=on,wait=on"}, "'wait=on' is not accepted"},
+        {{"-qmp", "unix:/run/q,server=off,wait=off"}, "'server=off' is not accepted"},
+        {{"-qmp", "unix:/run/q,server=on,wait=off,server=on"}, "'server=on' is not accepted"},
+        {{"-qmp", "unix:/run/q,server=on,wait=off,pretty=on"}, "'pretty=on' is not accepted"},
+        {{"-qmp", "unix:,server=on,wait=off"}, "no socket path"},
+        {{"-qmp", "unix:/run/q,server=on,wait=off", "-qmp", "unix:/run/r,server=on,wait=off"},
+         "given twice"},
+        {{"-qmp", "unix:/run/m,server=on,wait=off"}, "uses that socket already"},
+    };
+    for (const Bad &b : bad) {
+        std::vector<std::string> args = dev;
+        args.insert(args.end(), b.qmp.begin(), b.qmp.end());
+        EXPECT_FALSE(parse(args, &error)) << b.says;
+        EXPECT_NE(error.find(b.says), std::string::npos) << error;
+        EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+    }
+    // --help names it.
+    auto help = parse({"--help"}, &error);
+    ASSERT_TRUE(help) << error;
+    EXPECT_NE(help->help.find("-qmp unix:PATH,server=on,wait=off"), std::string::npos);
+}
+
+} // namespace

@@ -258,11 +258,33 @@ std::optional<CommandLine> parse_command_line(const std::vector<std::string> &ar
             cl.help = "usage: mdev-vfio-user [-object mdev-parent,id=ID,kind=KIND[,budget=N]]...\n"
                       "                      -device mdev-KIND,socket=PATH[,class=vfio|virtio]"
                       "[,mdev-type=T][,uuid=U][,parent=ID][,PROP=V]...\n"
-                      "       mdev-vfio-user -device help | -device mdev-KIND,help | --list\n";
+                      "                      [-qmp unix:PATH,server=on,wait=off]\n"
+                      "       mdev-vfio-user -device help | -device mdev-KIND,help | --list\n"
+                      "\n"
+                      "-qmp: a QMP monitor on a UNIX socket (mode 0600, removed at exit), one\n"
+                      "client at a time: qmp_capabilities, query-mdevs, query-mdev-parents,\n"
+                      "query-mdev-faults, mdev-fault-inject, mdev-fault-clear, quit\n"
+                      "(docs/vfio-user.md, \"Monitor\").\n";
             return cl;
         }
+        if (a == "-qmp" || a == "--qmp") {
+            if (i + 1 >= args.size()) {
+                *error = a + ": needs an argument";
+                return std::nullopt;
+            }
+            if (cl.qmp_socket) {
+                *error = "-qmp: given twice; this server has one monitor";
+                return std::nullopt;
+            }
+            std::optional<std::string> path = parse_qmp_option(args[++i], error);
+            if (!path) {
+                return std::nullopt;
+            }
+            cl.qmp_socket = std::move(*path);
+            continue;
+        }
         if (a != "-device" && a != "--device" && a != "-object" && a != "--object") {
-            *error = "'" + a + "': unknown option; it takes -device, -object, --list, --help";
+            *error = "'" + a + "': unknown option; it takes -device, -object, -qmp, --list, --help";
             return std::nullopt;
         }
         if (i + 1 >= args.size()) {
@@ -317,7 +339,51 @@ std::optional<CommandLine> parse_command_line(const std::vector<std::string> &ar
         *error = "no -device given; try -device help";
         return std::nullopt;
     }
+    for (const DeviceSpec &d : cl.devices) {
+        if (cl.qmp_socket && d.socket == *cl.qmp_socket) {
+            *error = "-qmp unix:" + *cl.qmp_socket + ": -device " + d.driver +
+                     " uses that socket already";
+            return std::nullopt;
+        }
+    }
     return cl;
+}
+
+std::optional<std::string> parse_qmp_option(std::string_view value, std::string *error)
+{
+    const std::string form = "it takes unix:PATH,server=on,wait=off";
+    if (!value.starts_with("unix:")) {
+        *error = "-qmp " + std::string(value) + ": not a UNIX socket; " + form;
+        return std::nullopt;
+    }
+    std::optional<Options> o = parse_options(value.substr(5), error);
+    if (!o) {
+        *error = "-qmp " + std::string(value) + ": " + *error;
+        return std::nullopt;
+    }
+    if (o->head.empty()) {
+        *error = "-qmp " + std::string(value) + ": no socket path; " + form;
+        return std::nullopt;
+    }
+    bool server = false;
+    bool nowait = false;
+    for (const auto &[k, v] : o->values) {
+        if (k == "server" && v == "on" && !server) {
+            server = true;
+        } else if (k == "wait" && v == "off" && !nowait) {
+            nowait = true;
+        } else {
+            *error = "-qmp " + std::string(value) + ": '" + k + "=" + v + "' is not accepted; " +
+                     form;
+            return std::nullopt;
+        }
+    }
+    if (!server || !nowait) {
+        *error = "-qmp " + std::string(value) + ": " +
+                 (!server ? "server=on" : "wait=off") + " must be given; " + form;
+        return std::nullopt;
+    }
+    return o->head;
 }
 
 std::string random_uuid()

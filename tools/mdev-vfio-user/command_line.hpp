@@ -49,12 +49,18 @@ struct CommandLine {
     std::vector<ParentSpec> parents;
     std::vector<DeviceSpec> devices;
     bool list = false;        // --list
+    std::optional<std::string> qmp_socket; // -qmp unix:PATH,server=on,wait=off
     std::string help;         // text to print instead of serving (-device help, ...)
 };
 
 // Parses argv (without argv[0]). nullopt: *error holds one line.
 std::optional<CommandLine> parse_command_line(const std::vector<std::string> &args,
                                               std::string *error);
+
+// The argument of -qmp: unix:PATH,server=on,wait=off (the options in any
+// order, each exactly once), the one form QEMU's -qmp takes that makes
+// sense here. The socket path, or nullopt and one line in *error.
+std::optional<std::string> parse_qmp_option(std::string_view value, std::string *error);
 
 // A fresh random UUID in canonical text.
 std::string random_uuid();

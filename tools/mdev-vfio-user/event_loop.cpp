@@ -27,12 +27,6 @@ void on_wake_signal(int) {}
 
 } // namespace
 
-std::mutex &devices_lock()
-{
-    static std::mutex lock;
-    return lock;
-}
-
 bool EventLoop::start(const std::vector<std::unique_ptr<ServedDevice>> &devices,
                       std::string *error)
 {
@@ -88,7 +82,8 @@ void EventLoop::serve(Worker &w)
     using Clock = IntxLine::Clock;
     ServedDevice &dev = *w.device;
     while (!stopping_.load()) {
-        pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {dev.poll_fd(), POLLIN, 0}};
+        pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {dev.poll_fd(), POLLIN, 0},
+                         {w.tasks.fd(), POLLIN, 0}};
         // A deferred INTx (intx.hpp) bounds the wait.
         timespec timeout{};
         const std::optional<Clock::time_point> due = dev.intx().deadline();
@@ -98,7 +93,7 @@ void EventLoop::serve(Worker &w)
             timeout.tv_sec = static_cast<time_t>(left.count() / 1000000000);
             timeout.tv_nsec = static_cast<long>(left.count() % 1000000000);
         }
-        const int n = ppoll(fds, 2, due ? &timeout : nullptr, nullptr);
+        const int n = ppoll(fds, 3, due ? &timeout : nullptr, nullptr);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -117,11 +112,27 @@ void EventLoop::serve(Worker &w)
             dev.on_ready();
             dev.intx().activity(Clock::now());
         }
+        if (fds[2].revents) {
+            // The monitor's commands (device_tasks.hpp); each takes
+            // devices_lock() itself.
+            w.tasks.run_pending();
+        }
         // Only this thread touches the device's INTx line, and no device
         // code runs in it: no lock.
         dev.intx().due(Clock::now());
     }
+    w.tasks.close();
     w.done.store(true);
+}
+
+DeviceTasks *EventLoop::tasks(const ServedDevice &device)
+{
+    for (auto &w : workers_) {
+        if (w->device == &device) {
+            return &w->tasks;
+        }
+    }
+    return nullptr;
 }
 
 void EventLoop::stop()

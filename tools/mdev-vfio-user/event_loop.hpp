@@ -11,6 +11,8 @@
 // it waits for its client.
 #pragma once
 
+#include "device_tasks.hpp"
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -22,7 +24,7 @@ namespace mdev::vfio_user {
 
 class ServedDevice;
 
-// The lock under which every device's code runs.
+// The lock under which every device's code runs (devices_lock.cpp).
 std::mutex &devices_lock();
 
 class EventLoop {
@@ -40,6 +42,9 @@ public:
     // from its client, and joins them all. The devices stay as they are
     // (their owner stops them).
     void stop();
+    // The tasks queue of `device`'s thread (device_tasks.hpp), or nullptr
+    // if the loop does not serve it.
+    DeviceTasks *tasks(const ServedDevice &device);
 
 private:
     struct Worker {
@@ -47,6 +52,7 @@ private:
         ServedDevice *device;
         pthread_t thread;
         std::atomic<bool> done{false};
+        DeviceTasks tasks; // work from the monitor, run between messages
     };
     static void *thread_main(void *worker);
     void serve(Worker &w);

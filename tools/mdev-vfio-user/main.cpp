@@ -3,6 +3,9 @@
 // vfio-user-pci over UNIX sockets (docs/vfio-user.md).
 #include "command_line.hpp"
 #include "event_loop.hpp"
+#include "monitor.hpp"
+#include "monitor_target.hpp"
+#include "parents.hpp"
 #include "server.hpp"
 
 #include "qemu/capi.hpp"
@@ -38,28 +41,6 @@ void fail(const std::string &line)
     std::exit(1);
 }
 
-// What query-mdev-parents returns, one parent a paragraph.
-void print_parents()
-{
-    const char *id = nullptr;
-    const char *kind = nullptr;
-    for (size_t i = 0; mdev_parent_at(i, &id, &kind); i++) {
-        const MdevParentInfo *info = nullptr;
-        for (size_t j = 0; (info = mdev_parent_info(j)); j++) {
-            if (std::strcmp(info->name, kind) == 0) {
-                break;
-            }
-        }
-        std::printf("parent %s (kind %s)%s%s\n", id, kind, info ? ", classes " : "",
-                    info ? info->classes : "");
-        for (size_t t = 0; info && t < info->ntypes; t++) {
-            const MdevParentType &type = info->types[t];
-            std::printf("  %s: %s, device_api %s, available_instances %u\n", type.id, type.name,
-                        type.device_api, mdev_available_instances(id, type.id));
-        }
-    }
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -82,7 +63,7 @@ int main(int argc, char **argv)
         }
     }
     if (cl->list) {
-        print_parents();
+        std::fputs(parents_text(parent_summaries()).c_str(), stdout);
         return 0;
     }
 
@@ -126,12 +107,25 @@ int main(int argc, char **argv)
         devices.clear();
         fail(error);
     }
+    // The monitor (monitor.hpp): after the threads its commands run on.
+    ServerMonitorTarget target(devices, loop);
+    // quit stops the server as SIGTERM does (QEMU's quit ends QEMU).
+    Monitor monitor(target, [] { on_signal(0); });
+    if (cl->qmp_socket) {
+        if (!monitor.start(*cl->qmp_socket, &error)) {
+            loop.stop();
+            devices.clear();
+            fail(error);
+        }
+        std::fprintf(stderr, "mdev-vfio-user: QMP monitor on %s\n", cl->qmp_socket->c_str());
+    }
     for (;;) {
         pollfd fd{g_signal_pipe[0], POLLIN, 0};
         if (poll(&fd, 1, -1) < 0) {
             if (errno == EINTR) {
                 continue;
             }
+            monitor.stop();
             loop.stop();
             devices.clear();
             fail(std::string("poll: ") + std::strerror(errno));
@@ -140,8 +134,9 @@ int main(int argc, char **argv)
             break;
         }
     }
+    monitor.stop();
     loop.stop();
-    std::fprintf(stderr, "mdev-vfio-user: signal received, removing the sockets\n");
+    std::fprintf(stderr, "mdev-vfio-user: signal or quit received, removing the sockets\n");
     devices.clear();
     return 0;
 }

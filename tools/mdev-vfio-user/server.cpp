@@ -77,6 +77,7 @@ bool ServedDevice::create_mdev(std::string *error)
     }
     dev_ = *made;
     command_ = 0;
+    present_ = true;
     intx_.set_level(false);
     intx_.reset();
     // Class virtio: the virtio frontend's transport, served as a virtio-pci
@@ -96,6 +97,7 @@ bool ServedDevice::create_mdev(std::string *error)
     }
     fn->connect_irqs();
     program_msix_table();
+    interrupt_pin_ = static_cast<std::uint8_t>(fn->config_read(PCI_INTERRUPT_PIN, 1));
     return true;
 }
 
@@ -339,7 +341,7 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
             std::memcpy(&value, buf + done, size);
             for (unsigned i = 0; i < size; i++) {
                 const std::uint32_t at = off + i;
-                if (at == PCI_COMMAND || at == PCI_COMMAND + 1) {
+                if (present_ && (at == PCI_COMMAND || at == PCI_COMMAND + 1)) {
                     const unsigned shift = 8 * (at - PCI_COMMAND);
                     const std::uint16_t byte = (value >> (8 * i)) & 0xff;
                     command_ = static_cast<std::uint16_t>(
@@ -349,9 +351,10 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
             fn.config_write(off, value, size);
             // MSI: the client emulates the capability (as vfio-pci does)
             // and passes the guest's writes on; Message Control says
-            // whether MSI is on and how many vectors the guest enabled.
+            // whether MSI is on and how many vectors the guest enabled
+            // (not while the card is out: the write is lost, presence.cpp).
             const std::uint32_t flags = msi_cap_ + PCI_MSI_FLAGS;
-            if (msi_cap_ && flags >= off && flags < off + size) {
+            if (present_ && msi_cap_ && flags >= off && flags < off + size) {
                 const std::uint32_t control = value >> (8 * (flags - off));
                 const bool enabled = control & PCI_MSI_FLAGS_ENABLE;
                 const std::uint32_t vectors = 1u << ((control & PCI_MSI_FLAGS_QSIZE) >> 4);
@@ -361,11 +364,14 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
             value = fn.config_read(off, size);
             for (unsigned i = 0; i < size; i++) {
                 const std::uint32_t at = off + i;
-                if (at == PCI_COMMAND || at == PCI_COMMAND + 1) {
+                if (present_ && (at == PCI_COMMAND || at == PCI_COMMAND + 1)) {
                     const unsigned shift = 8 * i;
                     const std::uint32_t ours = (command_ >> (8 * (at - PCI_COMMAND))) & 0xff;
                     value = (value & ~(0xffu << shift)) | (ours << shift);
                 }
+            }
+            if (!present_) {
+                value = absent_config(off, size, value);
             }
             std::memcpy(buf + done, &value, size);
         }

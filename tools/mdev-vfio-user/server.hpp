@@ -73,6 +73,9 @@ public:
     bool dma_write(std::uint64_t addr, std::span<const std::uint8_t> in) override;
     // RAM-backed BARs in memfds the server offers its client (fd_regions.cpp).
     int memory_fd(std::string_view name, std::size_t size) override;
+    // surprise-removal (presence.cpp): the card out of its slot, or back
+    // as a card just inserted.
+    bool set_present(bool present) override;
 
     // libvfio-user's callbacks, on the device of `ctx`.
     static ssize_t config_access(vfu_ctx_t *ctx, char *buf, size_t count, loff_t offset,
@@ -111,6 +114,8 @@ private:
     // offset in it; -1 if its memory is not one of ours.
     int bar_memory_fd(unsigned bar, std::uint64_t *offset) const;
     void close_memory_files();
+    // presence.cpp: a config read's value while the card is out.
+    std::uint32_t absent_config(std::uint32_t offset, unsigned size, std::uint32_t value) const;
 
     // The memfds handed out by memory_fd(), in the order the device asked:
     // a device made again (after its client went) gets the same files,
@@ -147,6 +152,8 @@ private:
     int conn_fd_ = -1;              // the connection libvfio-user accepted
     unsigned connections_ = 0;
     std::uint16_t command_ = 0;     // PCI_COMMAND as the client wrote it
+    bool present_ = true;           // false while surprise-removal holds
+    std::uint8_t interrupt_pin_ = 0; // as the function declares it (presence.cpp)
     IntxLine intx_;                 // auto-masked on trigger, as VFIO does
     std::map<std::uint64_t, DmaRegion> dma_regions_;
     DmaCounts dma_counts_;
