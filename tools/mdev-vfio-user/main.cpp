@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 
     // Every DMA region the client maps with an fd keeps that fd (and a
     // mapping) here until it is unmapped; behind the client's vIOMMU that
-    // is one per IOVA page, thousands per device (docs/vfio-user.md): the
+    // is one per IOVA page the guest mapped, hundreds per device measured,
+    // up to MDEV_VFU_MAX_DMA_REGIONS (docs/vfio-user.md): the
     // soft limit on open files goes up to the hard one, as QEMU does.
     rlimit nofile{};
     if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
