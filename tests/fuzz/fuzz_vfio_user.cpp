@@ -9,8 +9,10 @@
 // (DMA_MAP with the client's guest-RAM memfd, with none, with the wrong kind
 // of file, with a file shorter than the region; SET_IRQS with eventfds),
 // truncated messages, raw bytes, wrong versions, floods, regions mapped over
-// each other or shrunk under the server (ftruncate of the guest RAM), and
-// replies to the server's DMA_READ/DMA_WRITE requests queued in advance.
+// each other or shrunk under the server (ftruncate of the guest RAM), guest
+// RAM mapped one page per DMA_MAP as a client behind a vIOMMU maps it (up to
+// and past the server's region limit), and replies to the server's
+// DMA_READ/DMA_WRITE requests queued in advance.
 //
 // One thread: the client writes, then the server runs (ServedDevice::on_ready,
 // as the server's poll loop calls it) until nothing is left to read, then the
@@ -325,6 +327,9 @@ public:
     }
 
     int ram() const { return ram_; }
+    // Page-sized DMA_MAPs this input may still send (kDmaMapPages): enough
+    // to fill the server's table once, not so many that an input times out.
+    unsigned page_maps_left = MDEV_VFU_MAX_DMA_REGIONS + 1024;
     std::uint8_t *ram_map() { return ram_map_; }
     // The msg_id libvfio-user will give the DMA_READ/DMA_WRITE request a
     // reply queued now answers: one more than the last request seen (its
@@ -608,6 +613,7 @@ enum Op : std::uint8_t {
     kReconnect,
     kFlood,
     kStep,
+    kDmaMapPages,
     kOps
 };
 
@@ -816,6 +822,27 @@ void run_op(Reader &in, Client &c, Fds &fds)
             }
         }
         c.step();
+        break;
+    }
+    case kDmaMapPages: {
+        // A client behind a vIOMMU: one DMA_MAP per 4 KiB IOVA page the
+        // guest mapped, the pages of its RAM in order, up to 65536 at once
+        // (past the server's limit: the rest are refused).
+        const std::uint64_t base = std::uint64_t(in.u32()) << 12;
+        const unsigned n = std::min<unsigned>(in.u16() + 1u, c.page_maps_left);
+        const std::uint8_t sel = in.u8();
+        c.page_maps_left -= n;
+        for (unsigned i = 0; i < n; i++) {
+            vfio_user_dma_map m{};
+            m.argsz = sizeof(m);
+            m.flags = VFIO_USER_F_DMA_REGION_READ | VFIO_USER_F_DMA_REGION_WRITE;
+            m.offset = (std::uint64_t(i) << 12) % kRam;
+            m.addr = base + (std::uint64_t(i) << 12);
+            m.size = 4096;
+            c.send_msg(VFIO_USER_DMA_MAP, struct_bytes(&m, sizeof(m)), tweak & ~8,
+                       fds.pick(sel, c.ram()));
+            c.step();
+        }
         break;
     }
     default:

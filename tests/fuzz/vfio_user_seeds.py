@@ -101,6 +101,10 @@ def flood(offset, n):
     return op(17) + u8(offset) + u8(n)
 
 
+def dma_map_pages(base, n, fdsel=0):
+    # n DMA_MAPs of one 4 KiB page each at IOVAs base, base + 4 KiB, ...,
+    # guest RAM's pages in order: what a client behind a vIOMMU sends
+    return op(19) + u32(base >> 12) + u16(n - 1) + u8(fdsel)
 def truncated(cmd, size, body, cut):
     return op(12) + u16(7) + u8(cmd) + u32(size) + u8(len(body)) + body + u8(cut)
 
@@ -197,6 +201,20 @@ def seeds():
     # fd-leak-dma-map-twice-found beside these
     s['fd-leak-dma-map-twice'] = (u8(MTTY) + bring_up() + dma_map(0) + dma_map(0) +
                                   dma_map(0, fdsel=3) + dma_map(0, fdsel=3) + dma_map(0, fdsel=3))
+    # behind a vIOMMU: guest RAM mapped page by page (256 regions, each with
+    # the RAM's fd), the NVMe Identify through them, the pages unmapped one
+    # by one; then the table filled past the fuzz build's limit (4096; the
+    # server's is 65535) with pages without an fd: the last DMA_MAPs are
+    # refused, and so is the Identify's DMA to addresses no region holds
+    s['dma-map-pages-identify'] = (u8(MNVME) + bring_up() + dma_map_pages(0, 256) +
+                                   set_irqs(SET_DATA_EVENTFD | SET_ACTION_TRIGGER, MSIX, 0, 2, 2) +
+                                   nvme_identify() +
+                                   b''.join(dma_unmap(p << 12, 4096) for p in range(0, 256, 5)) +
+                                   nvme_identify() + reset())
+    s['dma-map-pages-limit'] = (u8(MNVME) + bring_up() +
+                                dma_map_pages(0x100000, 4100, fdsel=1) +
+                                dma_map_pages(0, 16) + nvme_identify() +
+                                dma_unmap(0x100000, 4096) + dma_map_pages(0, 1))
     s['wrong-version'] = u8(MTTY) + version(major=1, minor=0) + reconnect() + version(sel=2)
     s['truncated-first'] = u8(MNVME) + truncated(1, 0x1000, b'\0' * 8, 0)
     s['truncated-late'] = (u8(MTTY) + bring_up() +

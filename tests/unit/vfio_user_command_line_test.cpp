@@ -75,6 +75,27 @@ TEST(VfioUserCommandLine, BothClassesAreServed)
     EXPECT_EQ(cl->devices[2].class_name, "vfio");
 }
 
+// iommu_platform as our QEMU's property: QEMU's bool spellings, class
+// virtio only (a vfio function has no ACCESS_PLATFORM to offer).
+TEST(VfioUserCommandLine, IommuPlatformIsVirtiosOnly)
+{
+    std::string error;
+    auto cl = parse({"-device", "mdev-mvnet,iommu_platform=on,socket=/tmp/n", "-device",
+                     "mdev-mtty,class=virtio,iommu_platform=off,socket=/tmp/c", "-device",
+                     "mdev-mvnet,socket=/tmp/m"},
+                    &error);
+    ASSERT_TRUE(cl) << error;
+    EXPECT_TRUE(cl->devices[0].iommu_platform);
+    EXPECT_FALSE(cl->devices[1].iommu_platform);
+    EXPECT_FALSE(cl->devices[2].iommu_platform); // default off, as virtio-pci's
+    EXPECT_TRUE(cl->devices[0].properties.empty()); // the server's, not the parent's
+
+    EXPECT_FALSE(parse({"-device", "mdev-mtty,class=vfio,iommu_platform=on,socket=/a"}, &error));
+    EXPECT_NE(error.find("property 'iommu_platform': class 'vfio'"), std::string::npos) << error;
+    EXPECT_FALSE(parse({"-device", "mdev-mvnet,iommu_platform=maybe,socket=/a"}, &error));
+    EXPECT_NE(error.find("it takes on or off"), std::string::npos) << error;
+}
+
 TEST(VfioUserCommandLine, ObjectMakesAParentForDevices)
 {
     std::string error;

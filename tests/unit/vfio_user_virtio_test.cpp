@@ -249,6 +249,42 @@ TEST_F(ServedVirtioTest, ConfigSpaceIsTheModernVirtioNetFunction)
               std::uint32_t(MDEV_VIRTIO_MSIX_PBA_OFFSET | MDEV_VIRTIO_MSIX_BAR));
 }
 
+// iommu_platform=on: ACCESS_PLATFORM offered through the structure BAR and
+// required; negotiated, the function says its DMA addresses are translated
+// (the client's IOVAs), otherwise they are guest-physical.
+TEST_F(ServedVirtioTest, AccessPlatformOfferedRequiredAndReported)
+{
+    auto features_hi = [&] {
+        set_bar4(MDEV_VIRTIO_COMMON_OFFSET + VIRTIO_PCI_COMMON_DFSELECT, 1, 4);
+        return std::uint32_t(bar4(MDEV_VIRTIO_COMMON_OFFSET + VIRTIO_PCI_COMMON_DF, 4));
+    };
+    constexpr std::uint32_t kAp = 1u << (VIRTIO_F_ACCESS_PLATFORM - 32);
+    constexpr std::uint32_t kV1 = 1u << (VIRTIO_F_VERSION_1 - 32);
+    auto negotiate = [&](std::uint32_t hi) {
+        set_bar4(MDEV_VIRTIO_COMMON_OFFSET + VIRTIO_PCI_COMMON_STATUS, 0, 1);
+        set_bar4(MDEV_VIRTIO_COMMON_OFFSET + VIRTIO_PCI_COMMON_STATUS,
+                 VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
+        set_bar4(MDEV_VIRTIO_COMMON_OFFSET + VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
+        set_bar4(MDEV_VIRTIO_COMMON_OFFSET + VIRTIO_PCI_COMMON_GF, hi, 4);
+        set_bar4(MDEV_VIRTIO_COMMON_OFFSET + VIRTIO_PCI_COMMON_STATUS,
+                 VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+                     VIRTIO_CONFIG_S_FEATURES_OK,
+                 1);
+        return (bar4(MDEV_VIRTIO_COMMON_OFFSET + VIRTIO_PCI_COMMON_STATUS, 1) &
+                VIRTIO_CONFIG_S_FEATURES_OK) != 0;
+    };
+    EXPECT_FALSE(features_hi() & kAp); // off by default
+    EXPECT_TRUE(negotiate(kV1));
+    EXPECT_FALSE(fn->dma_translated());
+
+    fn->set_access_platform(true);
+    EXPECT_TRUE(features_hi() & kAp);
+    EXPECT_FALSE(negotiate(kV1)) << "FEATURES_OK without ACCESS_PLATFORM must be refused";
+    EXPECT_FALSE(fn->dma_translated());
+    EXPECT_TRUE(negotiate(kV1 | kAp));
+    EXPECT_TRUE(fn->dma_translated());
+}
+
 TEST_F(ServedVirtioTest, StructureBarIsTheTransports)
 {
     // Device features, low word: what the transport offers (MAC among them).

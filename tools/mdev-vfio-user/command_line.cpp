@@ -46,8 +46,9 @@ std::string device_help()
 std::string property_help(const MdevParentInfo &info)
 {
     std::string out = std::string(kDriverPrefix) + info.name + " options:\n";
-    out += "  class=<str>            - " + std::string(info.classes) +
-           " (this server serves vfio)\n";
+    out += "  class=<str>            - " + std::string(info.classes) + "\n";
+    out += "  iommu_platform=<bool>  - class=virtio: offer (and require) "
+           "VIRTIO_F_ACCESS_PLATFORM, needed behind the client's vIOMMU (default: off)\n";
     out += "  mdev-type=<str>        - " + std::string(info.type_help) + "\n";
     out += "  parent=<str>           - the -object mdev-parent id (default: " +
            std::string(info.name) + ")\n";
@@ -98,13 +99,24 @@ std::optional<DeviceSpec> device_spec(const Options &o, std::string *error)
             d.parent = value;
         } else if (key == "socket") {
             d.socket = value;
+        } else if (key == "iommu_platform") {
+            // QEMU's spellings of a bool property.
+            if (value == "on" || value == "yes" || value == "true") {
+                d.iommu_platform = true;
+            } else if (value == "off" || value == "no" || value == "false") {
+                d.iommu_platform = false;
+            } else {
+                *error = "-device " + d.driver + ": property 'iommu_platform' is '" + value +
+                         "'; it takes on or off";
+                return std::nullopt;
+            }
         } else {
             bool known = false;
             for (size_t i = 0; i < info->nproperties; i++) {
                 known = known || key == info->properties[i].name;
             }
             if (!known) {
-                std::string names = "class, mdev-type, parent, socket, uuid";
+                std::string names = "class, iommu_platform, mdev-type, parent, socket, uuid";
                 for (size_t i = 0; i < info->nproperties; i++) {
                     names += std::string(", ") + info->properties[i].name;
                 }
@@ -129,6 +141,13 @@ std::optional<DeviceSpec> device_spec(const Options &o, std::string *error)
     if (!offered) {
         *error = "-device " + d.driver + ": property 'class' is '" + d.class_name +
                  "'; the parent has " + info->classes;
+        return std::nullopt;
+    }
+    if (d.iommu_platform && d.class_name != "virtio") {
+        *error = "-device " + d.driver + ": property 'iommu_platform': class '" + d.class_name +
+                 "' has no such feature (it is virtio's VIRTIO_F_ACCESS_PLATFORM; a class '" +
+                 d.class_name + "' function's DMA always goes through the client's IOMMU, if it "
+                 "has one)";
         return std::nullopt;
     }
     if (d.socket.empty()) {

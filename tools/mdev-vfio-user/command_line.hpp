@@ -32,6 +32,10 @@ struct DeviceSpec {
     std::string uuid;       // given or generated
     std::string class_name; // "vfio"
     std::string socket;     // socket=
+    // iommu_platform= (class virtio): offer and require ACCESS_PLATFORM, as
+    // our QEMU's property; the driver's addresses are then the client's
+    // IOVAs, which is what its DMA_MAP regions hold behind a vIOMMU.
+    bool iommu_platform = false;
     std::map<std::string, std::string> properties; // the parent's own
 };
 

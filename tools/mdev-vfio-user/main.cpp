@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <memory>
 #include <poll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace mdev::vfio_user;
@@ -66,6 +67,16 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    // Every DMA region the client maps with an fd keeps that fd (and a
+    // mapping) here until it is unmapped; behind the client's vIOMMU that
+    // is one per IOVA page the guest mapped, hundreds per device measured,
+    // up to MDEV_VFU_MAX_DMA_REGIONS (docs/vfio-user.md): the
+    // soft limit on open files goes up to the hard one, as QEMU does.
+    rlimit nofile{};
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
         fail(std::string("pipe: ") + std::strerror(errno));
     }

@@ -84,6 +84,7 @@ bool ServedDevice::create_mdev(std::string *error)
     // function (virtio_function.hpp).
     virtio_ = VirtioFunction::of(*dev_);
     if (virtio_) {
+        virtio_->set_access_platform(spec_.iommu_platform);
         return true;
     }
     vfio::PciFunction *fn = function();
@@ -271,11 +272,17 @@ void ServedDevice::on_ready()
 void ServedDevice::client_gone()
 {
     const std::lock_guard lock(devices_lock()); // event_loop.hpp
-    std::fprintf(stderr, "mdev-vfio-user: %s: client disconnected from %s (%s)\n",
-                 spec_.uuid.c_str(), spec_.socket.c_str(), std::strerror(errno));
+    std::fprintf(stderr,
+                 "mdev-vfio-user: %s: client disconnected from %s (%s); DMA regions: %llu "
+                 "mapped, %llu removed, at most %zu at once (limit %d)\n",
+                 spec_.uuid.c_str(), spec_.socket.c_str(), std::strerror(errno),
+                 static_cast<unsigned long long>(dma_counts_.maps),
+                 static_cast<unsigned long long>(dma_counts_.unmaps), dma_counts_.peak,
+                 MDEV_VFU_MAX_DMA_REGIONS);
     connected_ = false;
     stats_.report(stderr, spec_.uuid, "client disconnected");
     dma_regions_.clear();
+    dma_counts_ = {};
     virtio_.reset();
     if (dev_) {
         (void)core_.remove(spec_.uuid);
@@ -492,18 +499,18 @@ int ServedDevice::reset_cb(vfu_ctx_t *ctx, vfu_reset_type_t)
 void ServedDevice::dma_register_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info)
 {
     // A DMA_MAP of a region already mapped is registered again: keep one.
+    ServedDevice &s = of(ctx);
     const std::uint64_t iova = reinterpret_cast<std::uintptr_t>(info->iova.iov_base);
-    std::erase_if(of(ctx).dma_regions_, [&](const DmaRegion &r) { return r.iova == iova; });
-    of(ctx).dma_regions_.push_back({reinterpret_cast<std::uintptr_t>(info->iova.iov_base),
-                                    info->iova.iov_len,
-                                    static_cast<std::uint8_t *>(info->vaddr)});
+    s.dma_regions_[iova] = {info->iova.iov_len, static_cast<std::uint8_t *>(info->vaddr)};
+    s.dma_counts_.maps++;
+    s.dma_counts_.peak = std::max(s.dma_counts_.peak, s.dma_regions_.size());
 }
 
 void ServedDevice::dma_unregister_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info)
 {
-    auto &regions = of(ctx).dma_regions_;
-    const std::uint64_t iova = reinterpret_cast<std::uintptr_t>(info->iova.iov_base);
-    std::erase_if(regions, [&](const DmaRegion &r) { return r.iova == iova; });
+    ServedDevice &s = of(ctx);
+    s.dma_regions_.erase(reinterpret_cast<std::uintptr_t>(info->iova.iov_base));
+    s.dma_counts_.unmaps++;
 }
 
 bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, bool write)
@@ -521,34 +528,25 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
     }
     std::vector<std::uint8_t> sg; // for the copies through the client (no fd)
     while (len > 0) {
-        const DmaRegion *region = nullptr;
-        for (const DmaRegion &r : dma_regions_) {
-            if (addr >= r.iova && addr - r.iova < r.len) {
-                region = &r;
-            }
-        }
-        if (!region || !ctx_) {
-            std::string mapped;
-            for (const DmaRegion &r : dma_regions_) {
-                char one[64];
-                std::snprintf(one, sizeof(one), " 0x%llx+0x%llx",
-                              static_cast<unsigned long long>(r.iova),
-                              static_cast<unsigned long long>(r.len));
-                mapped += one;
-            }
+        // The last region starting at or below addr, if addr is inside it.
+        auto it = dma_regions_.upper_bound(addr);
+        const bool found = it != dma_regions_.begin() &&
+                           addr - std::prev(it)->first < std::prev(it)->second.len;
+        if (!found || !ctx_) {
             std::fprintf(stderr,
                          "mdev-vfio-user: %s: DMA %s of %zu bytes at 0x%llx refused: not in "
-                         "a region the client mapped (mapped:%s)\n",
+                         "a region the client mapped%s\n",
                          spec_.uuid.c_str(), write ? "write" : "read", len,
-                         static_cast<unsigned long long>(addr),
-                         mapped.empty() ? " none" : mapped.c_str());
+                         static_cast<unsigned long long>(addr), dma_refusal_hint());
             return false;
         }
+        const std::uint64_t region_iova = std::prev(it)->first;
+        const DmaRegion *region = &std::prev(it)->second;
         const std::size_t piece =
-            static_cast<std::size_t>(std::min<std::uint64_t>(len, region->len - (addr - region->iova)));
+            static_cast<std::size_t>(std::min<std::uint64_t>(len, region->len - (addr - region_iova)));
         if (region->vaddr) {
             // The client can take its pages away under us (client_memory.hpp).
-            std::uint8_t *p = region->vaddr + (addr - region->iova);
+            std::uint8_t *p = region->vaddr + (addr - region_iova);
             if (!(write ? write_client_memory(p, data, piece)
                         : read_client_memory(data, p, piece))) {
                 std::fprintf(stderr,
@@ -582,6 +580,26 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
         len -= piece;
     }
     return true;
+}
+
+const char *ServedDevice::dma_refusal_hint() const
+{
+    if (dma_regions_.size() >= MDEV_VFU_MAX_DMA_REGIONS) {
+        static const std::string full = "; the server holds " +
+                                        std::to_string(MDEV_VFU_MAX_DMA_REGIONS) +
+                                        " regions, its limit, and refused the client's "
+                                        "further DMA_MAPs";
+        return full.c_str();
+    }
+    // Behind a translating vIOMMU the client maps only what the guest
+    // mapped for the function through its DMA API, which Linux's virtio
+    // ring uses only with ACCESS_PLATFORM: a driver without it gives
+    // guest-physical addresses the client never maps.
+    if (virtio_ && !virtio_->dma_translated() && dma_regions_.empty()) {
+        return "; the client has mapped no memory for the function (behind a translating "
+               "vIOMMU?): a virtio device there needs iommu_platform=on";
+    }
+    return "";
 }
 
 bool ServedDevice::dma_read(std::uint64_t addr, std::span<std::uint8_t> out)

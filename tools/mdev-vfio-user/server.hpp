@@ -14,6 +14,7 @@
 #include "hw/mdev/host.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -107,6 +108,10 @@ private:
     ssize_t config(char *buf, size_t count, loff_t offset, bool is_write);
     void program_msix_table();
     bool dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, bool write);
+    // Why a DMA outside every region may have missed, when the server can
+    // tell (its region table full; a virtio driver giving guest-physical
+    // addresses to a client that maps IOVAs): "" or "; ...".
+    const char *dma_refusal_hint() const;
     // fd_regions.cpp: the memfd behind mmap-able BAR `bar` and the BAR's
     // offset in it; -1 if its memory is not one of ours.
     int bar_memory_fd(unsigned bar, std::uint64_t *offset) const;
@@ -124,10 +129,21 @@ private:
     std::vector<MemoryFile> memory_files_;
     std::size_t memory_next_ = 0;
 
+    // The client's DMA regions by first IOVA (libvfio-user refuses
+    // overlapping ones). Behind the client's vIOMMU there is one per IOVA
+    // page the guest mapped for the function, hundreds at once (up to
+    // MDEV_VFU_MAX_DMA_REGIONS): a DMA finds its region in O(log n).
     struct DmaRegion {
-        std::uint64_t iova;
         std::uint64_t len;
         std::uint8_t *vaddr; // nullptr: no fd, reached through DMA_READ/WRITE messages
+    };
+    // The regions the current client mapped, those removed (its
+    // DMA_UNMAPs, and all at its exit) and the most held at once (logged
+    // when it goes).
+    struct DmaCounts {
+        std::uint64_t maps = 0;
+        std::uint64_t unmaps = 0;
+        std::size_t peak = 0;
     };
 
     Core &core_;
@@ -141,7 +157,8 @@ private:
     bool present_ = true;           // false while surprise-removal holds
     std::uint8_t interrupt_pin_ = 0; // as the function declares it (presence.cpp)
     IntxLine intx_;                 // auto-masked on trigger, as VFIO does
-    std::vector<DmaRegion> dma_regions_;
+    std::map<std::uint64_t, DmaRegion> dma_regions_;
+    DmaCounts dma_counts_;
     std::uint8_t msi_cap_ = 0;
     std::uint32_t msix_vectors_ = 0;
     // Class virtio: the function served in place of the vfio frontend's

@@ -102,6 +102,16 @@ bool VirtioFunction::bus_master() const
     return load_le({live_.data() + PCI_COMMAND, 2}) & PCI_COMMAND_MASTER;
 }
 
+bool VirtioFunction::dma_translated() const
+{
+    return transport_.dma_translated();
+}
+
+void VirtioFunction::set_access_platform(bool offered)
+{
+    transport_.set_access_platform(offered);
+}
+
 void VirtioFunction::reset()
 {
     config_.reset(live_);

@@ -41,6 +41,12 @@ public:
     // Bus Master Enable, as the client last wrote PCI_COMMAND: the virtio
     // device's DMA is refused without it, as inside our QEMU.
     bool bus_master() const;
+    // Whether the driver negotiated ACCESS_PLATFORM: its ring and buffer
+    // addresses are then I/O virtual addresses, the space the client's
+    // DMA_MAP regions are in behind a vIOMMU; otherwise guest-physical.
+    bool dma_translated() const;
+    // iommu_platform=on: the transport offers (and requires) ACCESS_PLATFORM.
+    void set_access_platform(bool offered);
 
     // A config-space access of data.size() bytes at `offset`, split into
     // naturally aligned pieces of up to 4 bytes. Writes change only the

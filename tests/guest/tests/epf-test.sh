@@ -18,7 +18,10 @@
 # short sequence instead (one of each kind). With epf_msi and epf_msix at
 # their defaults the sequence is Linux's pcitest.sh itself; with others it
 # is pcitest.sh's sequence with MSI 1-epf_msi and MSI-X 1-epf_msix (e.g.
-# tests/guest/vfio-user's case: MSI 1, MSI-X 1-8).
+# tests/guest/vfio-user's case: MSI 1, MSI-X 1-8). iommu_domain=TYPE: the
+# function is behind the guest's IOMMU in a domain of TYPE (intel_iommu=on:
+# "DMA" with iommu.strict=1, "DMA-FQ" lazy), so the transfers' addresses
+# are I/O virtual ones, and the kernel log has no IOMMU fault.
 . /lib/mdev/guest-lib.sh
 
 msix_want=${epf_msix:-2048}
@@ -100,5 +103,6 @@ grep -E '^(BAR|LEGACY|MSI1:|MSI'"$msi_want"':|MSI-X1:|MSI-X'"$msix_want"':|READ|
     sed 's/^/  /'
 irqs=$(grep -c 'pci-endpoint-test' /proc/interrupts)
 echo "/proc/interrupts: $irqs lines of pci-endpoint-test"
+[ -z "${iommu_domain:-}" ] || check_iommu_domain "$fn" "$iommu_domain"
 check_kernel_log
 finish
