@@ -3,6 +3,8 @@
 "=== MDEV-HOST-SCREENDUMP ===", take a QMP screendump of a device's console
 and check it, then answer the guest with one line on its console
 ("host-ok ..." or "host-fail ..."). Used by tests/guest/run."""
+import time
+
 from qmp import Qmp, QmpError
 
 MARKER = "=== MDEV-HOST-SCREENDUMP ==="
@@ -83,3 +85,28 @@ def check_fbdraw(path, mode):
 
 # Which check a guest test's screendump gets, by the test's name.
 CHECKS = {"mdpy": check_mdpydraw, "display": check_fbdraw}
+
+# How long a drawn picture may take to reach the display's memory. Linux's
+# fbdev emulation on bochs-drm (drm_fbdev_generic) draws into a shadow
+# buffer; fbdraw's msync() flushes the deferred I/O, which only schedules
+# the damage worker that copies the shadow into VRAM, so "pattern drawn"
+# can come before the copy (seen under load: a screendump entirely black).
+SETTLE_S = 30.0
+
+
+def settled(take, check, limit=SETTLE_S, interval=0.25):
+    """take() writes the picture, check() -> (ok, message); repeated until
+    the check passes or `limit` seconds have passed: the last (ok, message),
+    with the wait added to the message when it took more than one look."""
+    start = time.monotonic()
+    looks = 0
+    while True:
+        take()
+        looks += 1
+        good, msg = check()
+        waited = time.monotonic() - start
+        if good or waited >= limit:
+            if looks > 1:
+                msg += f" (after {looks} looks, {waited:.1f} s)"
+            return good, msg
+        time.sleep(interval)
