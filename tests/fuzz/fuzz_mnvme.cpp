@@ -11,7 +11,12 @@
 //   0 OFF16 VAL32        write32 at OFF16 & 0x3ffc
 //   1 ADDR16 LEN8 BYTES  copy LEN bytes of the input into RAM at ADDR
 //   2 OFF16              read32
-//   3                    bring-up: AQA 8/8, ASQ 0x1000, ACQ 0x2000, CC.EN
+//   3                    bring-up: AQA 8/8, ASQ 0x1000, ACQ 0x2000, CC.EN;
+//                        with bit 7 of the operation byte also I/O CQ 1
+//                        (0x5000) and SQ 1 (0x6000), 8 entries each, and
+//                        Doorbell Buffer Config with the shadow doorbells at
+//                        0x3000 and EventIdx at 0x4000 (nvme_dbbuf.hpp), so
+//                        that RAM writes there reach the shadow paths
 // With mode bit 3 set, an operation byte of 0xf0 or more instead arms (or
 // clears) one of mnvme's faults (media-error, drop-completion,
 // controller-fatal) from the next 16 bytes (fault_ops.hpp), as the monitor
@@ -101,6 +106,33 @@ struct Input {
     }
 };
 
+// Three admin commands at the admin SQ's head (bring-up just reset it):
+// Create I/O CQ 1, Create I/O SQ 1, Doorbell Buffer Config.
+void admin_setup(Ram &ram, Controller &ctrl)
+{
+    auto put = [&](std::size_t at, unsigned size, std::uint64_t v) {
+        for (unsigned i = 0; i < size; i++) {
+            ram.bytes[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+        }
+    };
+    std::memset(ram.bytes.data() + 0x1000, 0, 3 * 64);
+    put(0x1000 + 0, 1, nvme_admin_create_cq);
+    put(0x1000 + 24, 8, 0x5000);
+    put(0x1000 + 40, 4, 7u << 16 | 1);
+    put(0x1000 + 44, 4, NVME_CQ_IRQ_ENABLED | NVME_QUEUE_PHYS_CONTIG);
+    put(0x1040 + 0, 1, nvme_admin_create_sq);
+    put(0x1040 + 2, 2, 1);
+    put(0x1040 + 24, 8, 0x6000);
+    put(0x1040 + 40, 4, 7u << 16 | 1);
+    put(0x1040 + 44, 4, 1u << 16 | NVME_QUEUE_PHYS_CONTIG);
+    put(0x1080 + 0, 1, nvme_admin_dbbuf);
+    put(0x1080 + 2, 2, 2);
+    put(0x1080 + 24, 8, 0x3000);
+    put(0x1080 + 32, 8, 0x4000);
+    ctrl.write32(NVME_REG_DBS, 3);
+    ctrl.write32(NVME_REG_DBS + 4, 3);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
@@ -176,6 +208,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             ctrl.write32(NVME_REG_ACQ, 0x2000);
             ctrl.write32(NVME_REG_CC, NVME_CC_ENABLE | NVME_SQES << NVME_CC_IOSQES_SHIFT |
                                           NVME_CQES << NVME_CC_IOCQES_SHIFT);
+            if (op & 0x80) {
+                admin_setup(ram, ctrl);
+            }
             break;
         }
         // Whatever the guest did, the state is one the controller could be in.

@@ -134,10 +134,13 @@ static void nvme_enable(Nvme *n)
     n->phase[0] = true;
 }
 
-/* One submission queue entry (4.2): opcode, cid, nsid, PRP1/2, CDW10-12. */
-static void submit(Nvme *n, int q, uint8_t opcode, uint32_t nsid,
-                   uint64_t prp1, uint64_t prp2,
-                   uint32_t cdw10, uint32_t cdw11, uint32_t cdw12)
+/*
+ * One submission queue entry (4.2): opcode, cid, nsid, PRP1/2, CDW10-12,
+ * written at the tail, which moves; no doorbell.
+ */
+static void queue_entry(Nvme *n, int q, uint8_t opcode, uint32_t nsid,
+                        uint64_t prp1, uint64_t prp2,
+                        uint32_t cdw10, uint32_t cdw11, uint32_t cdw12)
 {
     uint8_t e[64] = { 0 };
 
@@ -151,11 +154,22 @@ static void submit(Nvme *n, int q, uint8_t opcode, uint32_t nsid,
     stl_le_p(&e[48], cdw12);
     qtest_memwrite(n->qts, n->sq[q] + 64 * n->sq_tail[q], e, sizeof(e));
     n->sq_tail[q] = (n->sq_tail[q] + 1) % QDEPTH;
+}
+
+/* The same, and the tail doorbell. */
+static void submit(Nvme *n, int q, uint8_t opcode, uint32_t nsid,
+                   uint64_t prp1, uint64_t prp2,
+                   uint32_t cdw10, uint32_t cdw11, uint32_t cdw12)
+{
+    queue_entry(n, q, opcode, nsid, prp1, prp2, cdw10, cdw11, cdw12);
     wr(n, REG_DBS + 8 * q, n->sq_tail[q]);
 }
 
-/* The next completion of CQ q (4.6), if its phase tag says it is new. */
-static bool reap(Nvme *n, int q, Cqe *c)
+/*
+ * The next completion of CQ q (4.6), if its phase tag says it is new; the
+ * head doorbell is written if `ring`.
+ */
+static bool reap_entry(Nvme *n, int q, Cqe *c, bool ring)
 {
     uint8_t e[16];
     uint16_t st;
@@ -174,8 +188,15 @@ static bool reap(Nvme *n, int q, Cqe *c)
     if (n->cq_head[q] == 0) {
         n->phase[q] = !n->phase[q];
     }
-    wr(n, REG_DBS + 8 * q + 4, n->cq_head[q]);
+    if (ring) {
+        wr(n, REG_DBS + 8 * q + 4, n->cq_head[q]);
+    }
     return true;
+}
+
+static bool reap(Nvme *n, int q, Cqe *c)
+{
+    return reap_entry(n, q, c, true);
 }
 
 /* Submits and returns the completion's status (and DW0). */
@@ -213,6 +234,99 @@ static void nvme_io_queues(Nvme *n)
     n->cq[1] = IOCQ;
     n->sq_tail[1] = n->cq_head[1] = 0;
     n->phase[1] = true;
+}
+
+/* ---- Shadow doorbells (Doorbell Buffer Config, admin opcode 7Ch) ---------- */
+
+#define DBS 0x1020000ull /* shadow doorbell buffer */
+#define EIS 0x1021000ull /* EventIdx buffer */
+
+/* The host's rule (Linux's nvme_dbbuf_need_event): ring if and only if the
+ * EventIdx lies in [old, new) modulo 2^16. */
+static bool host_rings(uint16_t event_idx, uint16_t new_value, uint16_t old_value)
+{
+    return (uint16_t)(new_value - event_idx - 1) < (uint16_t)(new_value - old_value);
+}
+
+static void test_shadow_doorbells(void)
+{
+    Nvme n;
+    uint8_t id[4096];
+    uint16_t old;
+    Cqe c;
+
+    nvme_open(&n, NULL);
+    nvme_enable(&n);
+    g_assert_cmphex(cmd(&n, 0, 0x06, 0, BUF, 0, 0x01, 0, 0, NULL), ==, 0);
+    qtest_memread(n.qts, BUF, id, sizeof(id));
+    g_assert_cmphex(lduw_le_p(&id[256]), ==, 1 << 8); /* OACS: Doorbell Buffer Config */
+    nvme_io_queues(&n);
+    g_assert_cmphex(cmd(&n, 1, 0x02, 1, BUF, 0, 0, 0, 0, NULL), ==, 0);
+
+    /* Refused: not page aligned, the same page twice. */
+    g_assert_cmphex(cmd(&n, 0, 0x7c, 0, DBS + 4, EIS, 0, 0, 0, NULL), ==, 0x4002);
+    g_assert_cmphex(cmd(&n, 0, 0x7c, 0, DBS, DBS, 0, 0, 0, NULL), ==, 0x4002);
+    qtest_memset(n.qts, DBS, 0xff, 0x2000);
+    g_assert_cmphex(cmd(&n, 0, 0x7c, 0, DBS, EIS, 0, 0, 0, NULL), ==, 0);
+    /* The queues' current values in both buffers: SQ 1 at 8, CQ 1 at 12. */
+    g_assert_cmpuint(qtest_readl(n.qts, DBS + 8), ==, 1);
+    g_assert_cmpuint(qtest_readl(n.qts, EIS + 8), ==, 1);
+    g_assert_cmpuint(qtest_readl(n.qts, DBS + 12), ==, 1);
+    g_assert_cmpuint(qtest_readl(n.qts, EIS + 12), ==, 1);
+
+    /* A new tail in the shadow alone: nothing runs, the controller does not
+     * poll (and the host's rule says ring: EventIdx 1 is in [1, 2)). */
+    queue_entry(&n, 1, 0x02, 1, BUF, 0, 0, 0, 0);
+    old = qtest_readl(n.qts, DBS + 8);
+    qtest_writel(n.qts, DBS + 8, n.sq_tail[1]);
+    g_assert_false(reap_entry(&n, 1, &c, false));
+    g_assert_true(host_rings(qtest_readl(n.qts, EIS + 8), n.sq_tail[1], old));
+    wr(&n, REG_DBS + 8, n.sq_tail[1]);
+    g_assert_true(intx(&n));
+    /* Idle again: EventIdx = the tail, so the next entry rings too. */
+    g_assert_cmpuint(qtest_readl(n.qts, EIS + 8), ==, n.sq_tail[1]);
+    /* Pin-based interrupts: the CQ head decides the level, so EventIdx
+     * asks for the head doorbell; the shadow head alone leaves INTx up. */
+    g_assert_cmpuint(qtest_readl(n.qts, EIS + 12), ==, n.cq_head[1]);
+    old = n.cq_head[1];
+    g_assert_true(reap_entry(&n, 1, &c, false));
+    g_assert_cmphex(c.status, ==, 0);
+    qtest_writel(n.qts, DBS + 12, n.cq_head[1]);
+    g_assert_true(intx(&n));
+    g_assert_true(host_rings(qtest_readl(n.qts, EIS + 12), n.cq_head[1], old));
+    wr(&n, REG_DBS + 12, n.cq_head[1]);
+    g_assert_false(intx(&n));
+
+    /* With shadow doorbells the MMIO write of an I/O queue says "look",
+     * the shadow holds the value (a posted write may arrive late). A shadow
+     * tail past the queue: ignored (a guest error), nothing runs. */
+    queue_entry(&n, 1, 0x02, 1, BUF, 0, 0, 0, 0);
+    qtest_writel(n.qts, DBS + 8, QDEPTH + 3);
+    wr(&n, REG_DBS + 8, n.sq_tail[1]);
+    g_assert_false(reap(&n, 1, &c));
+    qtest_writel(n.qts, DBS + 8, n.sq_tail[1]);
+    wr(&n, REG_DBS + 8, 0); /* a stale value: the shadow's counts */
+    g_assert_true(reap(&n, 1, &c));
+    g_assert_cmpuint(c.sqhd, ==, n.sq_tail[1]);
+    g_assert_false(reap(&n, 1, &c));
+
+    /* A controller reset forgets the buffers: the EventIdx page stays as
+     * the host left it, only the MMIO doorbells count. */
+    nvme_enable(&n);
+    nvme_io_queues(&n);
+    qtest_writel(n.qts, EIS + 8, 0xdead);
+    g_assert_cmphex(cmd(&n, 1, 0x02, 1, BUF, 0, 0, 0, 0, NULL), ==, 0);
+    g_assert_cmphex(qtest_readl(n.qts, EIS + 8), ==, 0xdead);
+    nvme_close(&n);
+
+    /* shadow-doorbells=off: not offered, the opcode is unknown. */
+    nvme_open(&n, ",shadow-doorbells=off");
+    nvme_enable(&n);
+    g_assert_cmphex(cmd(&n, 0, 0x06, 0, BUF, 0, 0x01, 0, 0, NULL), ==, 0);
+    qtest_memread(n.qts, BUF, id, sizeof(id));
+    g_assert_cmphex(lduw_le_p(&id[256]), ==, 0);
+    g_assert_cmphex(cmd(&n, 0, 0x7c, 0, DBS, EIS, 0, 0, 0, NULL), ==, 0x4001);
+    nvme_close(&n);
 }
 
 /* ---- PCI configuration space ---------------------------------------------- */
@@ -659,6 +773,9 @@ static void test_cmdline(void)
     static const char *const missing[] = {
         "property 'file': cannot open '/nonexistent/mnvme.img'", NULL
     };
+    static const char *const bad_mdts[] = {
+        "property 'mdts'", "is not 1 to 10", NULL
+    };
     static const char *const full[] = {
         "property 'mdev-type': parent 'mnvme' has no room for another 'mnvme-1g'", NULL
     };
@@ -671,6 +788,9 @@ static void test_cmdline(void)
     mdev_qtest_assert_fails(three, full);
     mdev_qtest_assert_fails("-device mdev-mnvme,file=/nonexistent/mnvme.img",
                             missing);
+    mdev_qtest_assert_fails("-device mdev-mnvme,mdts=11", bad_mdts);
+    mdev_qtest_assert_fails("-device mdev-mnvme,mdts=0", bad_mdts);
+    mdev_qtest_assert_starts("-device mdev-mnvme,mdts=8,shadow-doorbells=off");
 }
 
 int main(int argc, char **argv)
@@ -683,6 +803,7 @@ int main(int argc, char **argv)
     qtest_add_func("/mdev-mnvme/file-namespace", test_file_namespace);
     qtest_add_func("/mdev-mnvme/bad-doorbell-and-reset", test_bad_doorbell_and_reset);
     qtest_add_func("/mdev-mnvme/msix", test_msix);
+    qtest_add_func("/mdev-mnvme/shadow-doorbells", test_shadow_doorbells);
     qtest_add_func("/mdev-mnvme/migration", test_migration);
     qtest_add_func("/mdev-mnvme/migration-blocked-after-ram-write",
                    test_migration_blocked_after_ram_write);

@@ -8,6 +8,7 @@
 // transfers beyond MDTS, queue memory that is not RAM, re-entry from the
 // controller's own interrupt.
 #include "samples/mnvme/nvme_controller.hpp"
+#include "samples/mnvme/nvme_dbbuf.hpp"
 
 #include "hw/mdev/le_bytes.hpp"
 
@@ -33,10 +34,15 @@ class FakeRam final : public Dma {
 public:
     std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(kRamSize, 0);
     unsigned reads = 0;
+    std::uint64_t fail_at = ~std::uint64_t(0); // a DMA covering it fails
+    bool fails(std::uint64_t addr, std::size_t len) const
+    {
+        return fail_at >= addr && fail_at - addr < len;
+    }
     bool read(std::uint64_t addr, std::span<std::uint8_t> out) override
     {
         reads++;
-        if (addr > ram.size() || out.size() > ram.size() - addr) {
+        if (addr > ram.size() || out.size() > ram.size() - addr || fails(addr, out.size())) {
             return false;
         }
         std::copy_n(ram.begin() + static_cast<std::ptrdiff_t>(addr), out.size(), out.begin());
@@ -44,7 +50,7 @@ public:
     }
     bool write(std::uint64_t addr, std::span<const std::uint8_t> in) override
     {
-        if (addr > ram.size() || in.size() > ram.size() - addr) {
+        if (addr > ram.size() || in.size() > ram.size() - addr || fails(addr, in.size())) {
             return false;
         }
         std::copy(in.begin(), in.end(), ram.begin() + static_cast<std::ptrdiff_t>(addr));
@@ -132,7 +138,8 @@ class NvmeTest : public ::testing::Test {
 protected:
     void SetUp() override { make(); }
 
-    void make(std::unique_ptr<Storage> ns2 = nullptr)
+    void make(std::unique_ptr<Storage> ns2 = nullptr, bool shadow_doorbells = true,
+              std::uint8_t mdts = kMdts)
     {
         state = NvmeControllerState{};
         Identity id;
@@ -147,6 +154,8 @@ protected:
         std::array<Namespace, kMaxNamespaces> ns;
         ns[0].storage = std::make_unique<RamStorage>(kRamNsBytes);
         ns[1].storage = std::move(ns2);
+        id.shadow_doorbells = shadow_doorbells;
+        id.mdts = mdts;
         ctrl = std::make_unique<Controller>(state, ram, irq, log, id, std::move(ns));
         ctrl->power_on_reset();
         for (auto &q : drv) {
@@ -753,6 +762,25 @@ TEST_F(NvmeTest, LbaRangeAndMdts)
     EXPECT_EQ(io(1, {.opcode = nvme_cmd_read, .flags = 0x40, .nsid = 1}).status, dnr(NVME_SC_INVALID_FIELD));
 }
 
+// The mdts property: 1 MiB in one command with MDTS 8, not 1 MiB + 4 KiB.
+TEST_F(NvmeTest, MdtsProperty)
+{
+    make(nullptr, true, 8);
+    bring_up();
+    EXPECT_EQ(admin({.opcode = nvme_admin_identify, .prp1 = kBuf, .cdw10 = NVME_ID_CNS_CTRL}).status, 0);
+    EXPECT_EQ(ram.get(kBuf + ID_CTRL_MDTS, 1), 8u);
+    // PRP2 names a list of 255 pages after the first: 1 MiB from kBuf.
+    prp_list(kList, kBuf + kPageSize, 255);
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, (1u << 20) / 512, kBuf, kList)).status, 0);
+    EXPECT_THAT(log.errors, IsEmpty()) << log.all();
+    // MDTS 1: two pages.
+    make(nullptr, true, 1);
+    bring_up();
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 16, kBuf, kBuf + kPageSize)).status, 0);
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 17, kBuf, kList)).status, dnr(NVME_SC_INVALID_FIELD));
+    EXPECT_THAT(log.all(), HasSubstr("more than MDTS allows (8192)"));
+}
+
 TEST_F(NvmeTest, QueueIdsOutOfRange)
 {
     enable();
@@ -1107,6 +1135,390 @@ TEST_F(NvmeFaultTest, RefusalsNameWhatIsAccepted)
     EXPECT_THAT(inject("drop-completion", {{"sq", "99"}}).error().message, HasSubstr("0 to"));
     EXPECT_THAT(inject("controller-fatal", {{"x", "1"}}).error().message, HasSubstr("none"));
     EXPECT_FALSE(faults.any_armed());
+}
+
+} // namespace
+} // namespace mdev::samples::nvme
+
+// --- Shadow doorbells (nvme_dbbuf.hpp) ------------------------------------------
+
+namespace mdev::samples::nvme {
+namespace {
+
+constexpr std::uint64_t kDbs = 0x60000, kEis = 0x61000;
+
+TEST(NvmeDbbufRule, HostRingsOnlyWhenItPassesTheEventIdx)
+{
+    using dbbuf::host_rings;
+    // EventIdx = the old value: the next step passes it.
+    EXPECT_TRUE(host_rings(5, 6, 5));
+    EXPECT_TRUE(host_rings(5, 9, 5));
+    EXPECT_TRUE(host_rings(7, 9, 5));
+    // Behind the old value, or reached only by the new one: quiet.
+    EXPECT_FALSE(host_rings(4, 6, 5));
+    EXPECT_FALSE(host_rings(6, 6, 5));
+    EXPECT_FALSE(host_rings(9, 9, 5));
+    EXPECT_FALSE(host_rings(5, 5, 5)); // no move
+    // A queue of 1024 wrapping from its last entry to 0 passes every value
+    // from the old one up through 65535: an EventIdx the controller left
+    // anywhere in the queue above it rings once per wrap.
+    EXPECT_TRUE(host_rings(1023, 0, 1023));
+    EXPECT_FALSE(host_rings(5, 0, 1023));
+    EXPECT_TRUE(host_rings(5, 6, 1023 - 1023)); // after the wrap: old 0, new 6
+    EXPECT_FALSE(host_rings(1022, 0, 1023));
+    // And the 16-bit counters' own wrap.
+    EXPECT_TRUE(host_rings(0xffff, 1, 0xfffe));
+    EXPECT_TRUE(host_rings(0, 1, 0xfffe));
+    EXPECT_FALSE(host_rings(1, 1, 0xfffe));
+    EXPECT_FALSE(host_rings(0xfffd, 1, 0xfffe));
+    // The slots: as the MMIO doorbells from 0x1000 (CAP.DSTRD = 0).
+    EXPECT_EQ(dbbuf::sq_slot(3), 24u);
+    EXPECT_EQ(dbbuf::cq_slot(3), 28u);
+    EXPECT_LE(dbbuf::kUsedBytes, kPageSize);
+}
+
+class NvmeDbbufTest : public NvmeTest {
+protected:
+    // A driver that follows Linux's nvme with shadow doorbells: the new
+    // value goes to the shadow, the MMIO doorbell only if the rule says.
+    unsigned sq_rings = 0, cq_rings = 0;
+    bool shadow = false;
+
+    std::uint16_t ei_sq(unsigned q) { return static_cast<std::uint16_t>(ram.get(kEis + dbbuf::sq_slot(q), 4)); }
+    std::uint16_t ei_cq(unsigned q) { return static_cast<std::uint16_t>(ram.get(kEis + dbbuf::cq_slot(q), 4)); }
+    std::uint16_t db_sq(unsigned q) { return static_cast<std::uint16_t>(ram.get(kDbs + dbbuf::sq_slot(q), 4)); }
+    std::uint16_t db_cq(unsigned q) { return static_cast<std::uint16_t>(ram.get(kDbs + dbbuf::cq_slot(q), 4)); }
+
+    Cqe config(std::uint64_t dbs = kDbs, std::uint64_t eis = kEis)
+    {
+        Cqe c = admin({.opcode = nvme_admin_dbbuf, .prp1 = dbs, .prp2 = eis});
+        shadow = c.status == 0;
+        return c;
+    }
+
+    void host_sq(unsigned q)
+    {
+        const std::uint16_t old = db_sq(q);
+        ram.set(kDbs + dbbuf::sq_slot(q), 4, drv[q].sq_tail);
+        if (dbbuf::host_rings(ei_sq(q), drv[q].sq_tail, old)) {
+            sq_rings++;
+            ring(q);
+        }
+    }
+    void host_cq(unsigned q)
+    {
+        const std::uint16_t old = db_cq(q);
+        ram.set(kDbs + dbbuf::cq_slot(q), 4, drv[q].cq_head);
+        if (dbbuf::host_rings(ei_cq(q), drv[q].cq_head, old)) {
+            cq_rings++;
+            wreg(cq_db(q), drv[q].cq_head);
+        }
+    }
+    std::optional<Cqe> reap_shadow(unsigned q)
+    {
+        std::optional<Cqe> c = reap(q, false);
+        if (c) {
+            host_cq(q);
+        }
+        return c;
+    }
+
+    void msix()
+    {
+        irq.irq_mode = IrqMode::msix;
+        irq.count = kQueueIds;
+        ctrl->irq_changed();
+    }
+};
+
+TEST_F(NvmeDbbufTest, OfferedInOacsAndOnlyThen)
+{
+    enable();
+    Cqe c = admin({.opcode = nvme_admin_identify, .prp1 = kBuf, .cdw10 = NVME_ID_CNS_CTRL});
+    ASSERT_EQ(c.status, 0);
+    EXPECT_EQ(ram.get(kBuf + ID_CTRL_OACS, 2), NVME_CTRL_OACS_DBBUF_SUPP);
+    make(nullptr, /*shadow_doorbells=*/false);
+    enable();
+    c = admin({.opcode = nvme_admin_identify, .prp1 = kBuf, .cdw10 = NVME_ID_CNS_CTRL});
+    EXPECT_EQ(ram.get(kBuf + ID_CTRL_OACS, 2), 0u);
+    EXPECT_EQ(config().status, dnr(NVME_SC_INVALID_OPCODE));
+    EXPECT_FALSE(state.dbbuf_on);
+}
+
+TEST_F(NvmeDbbufTest, BadBuffersAreRefused)
+{
+    bring_up();
+    EXPECT_EQ(config(kDbs + 8, kEis).status, dnr(NVME_SC_INVALID_FIELD));
+    EXPECT_EQ(config(kDbs, kEis + 0x800).status, dnr(NVME_SC_INVALID_FIELD));
+    EXPECT_EQ(config(kDbs, kDbs).status, dnr(NVME_SC_INVALID_FIELD));
+    EXPECT_EQ(config(kRamSize, kEis).status, dnr(NVME_SC_INVALID_FIELD));       // not RAM
+    EXPECT_EQ(config(kDbs, kRamSize - kPageSize).status, 0); // the last page of RAM
+    wreg(NVME_REG_CC, 0);
+    bring_up();
+    EXPECT_EQ(config(kDbs, ~std::uint64_t(kPageSize - 1)).status, dnr(NVME_SC_INVALID_FIELD));
+    EXPECT_FALSE(state.dbbuf_on);
+    EXPECT_EQ(log.errors.size(), 5u) << log.all();
+    EXPECT_THAT(log.all(), HasSubstr("not both page aligned"));
+    EXPECT_THAT(log.all(), HasSubstr("same page"));
+    EXPECT_THAT(log.all(), HasSubstr("cannot be reached by DMA"));
+}
+
+TEST_F(NvmeDbbufTest, ConfigTakesTheQueuesCurrentValues)
+{
+    bring_up();
+    for (int i = 0; i < 3; i++) {
+        EXPECT_EQ(io(1, rw(nvme_cmd_read, i, 1, kBuf)).status, 0);
+    }
+    ASSERT_EQ(config().status, 0);
+    EXPECT_TRUE(state.dbbuf_on);
+    EXPECT_EQ(db_sq(1), 3);
+    EXPECT_EQ(ei_sq(1), 3);
+    EXPECT_EQ(db_cq(1), 3);
+    EXPECT_EQ(ei_cq(1), 3);
+    // The admin queue's slots hold what its MMIO doorbells said (its
+    // completion is reaped after the copy, so one behind for the CQ).
+    EXPECT_EQ(db_sq(0), drv[0].sq_tail);
+    // A queue created afterwards starts at 0 in both buffers.
+    ram.set(kDbs + dbbuf::sq_slot(2), 4, 0x77);
+    ram.set(kEis + dbbuf::sq_slot(2), 4, 0x77);
+    ASSERT_EQ(create_cq(2, 16, kIoCq + 0x1000).status, 0);
+    ASSERT_EQ(create_sq(2, 16, kIoSq + 0x1000, 2).status, 0);
+    EXPECT_EQ(db_sq(2), 0);
+    EXPECT_EQ(ei_sq(2), 0);
+    EXPECT_THAT(log.errors, IsEmpty()) << log.all();
+}
+
+// An idle controller asks for every submission's doorbell; the CQ head
+// doorbells are not needed at all.
+TEST_F(NvmeDbbufTest, IdleControllerRingsPerSubmissionNoHeadDoorbells)
+{
+    bring_up();
+    msix();
+    ASSERT_EQ(config().status, 0);
+    for (unsigned i = 0; i < 100; i++) { // wraps the 64-entry queues
+        Sqe e = rw(nvme_cmd_read, i % 8, 1, kBuf);
+        e.cid = static_cast<std::uint16_t>(i);
+        queue(1, e);
+        host_sq(1);
+        std::optional<Cqe> c = reap_shadow(1);
+        ASSERT_TRUE(c) << i;
+        EXPECT_EQ(c->cid, i);
+        EXPECT_EQ(c->status, 0);
+    }
+    EXPECT_EQ(sq_rings, 100u);
+    // One head doorbell at most per wrap of the CQ (the EventIdx of 0 left
+    // by the config is passed when the head wraps).
+    EXPECT_LE(cq_rings, 2u);
+    EXPECT_THAT(log.errors, IsEmpty()) << log.all();
+}
+
+// Entries the host adds while the controller is busy (here: from the
+// completion interrupt of the first) need no doorbell: the controller reads
+// the shadow tail before it goes idle.
+TEST_F(NvmeDbbufTest, BusyControllerTakesNewEntriesFromTheShadow)
+{
+    bring_up();
+    msix();
+    ASSERT_EQ(config().status, 0);
+    unsigned added = 0;
+    irq.on_notify = [&](std::uint16_t) {
+        if (added < 5) {
+            Sqe e = rw(nvme_cmd_read, added, 1, kBuf);
+            e.cid = static_cast<std::uint16_t>(200 + added++);
+            queue(1, e);
+            host_sq(1);
+        }
+    };
+    Sqe first = rw(nvme_cmd_read, 0, 1, kBuf);
+    first.cid = 100;
+    queue(1, first);
+    host_sq(1);
+    irq.on_notify = nullptr;
+    EXPECT_EQ(added, 5u);
+    EXPECT_EQ(sq_rings, 1u); // the five were taken without a doorbell
+    std::vector<std::uint16_t> cids;
+    while (std::optional<Cqe> c = reap_shadow(1)) {
+        cids.push_back(c->cid);
+    }
+    EXPECT_EQ(cids, (std::vector<std::uint16_t>{100, 200, 201, 202, 203, 204}));
+    // Idle again: EventIdx = tail, so the next submission rings.
+    EXPECT_EQ(ei_sq(1), drv[1].sq_tail);
+    queue(1, rw(nvme_cmd_read, 0, 1, kBuf));
+    host_sq(1);
+    EXPECT_EQ(sq_rings, 2u);
+    EXPECT_TRUE(reap_shadow(1).has_value());
+}
+
+// A full CQ: the controller asks for the head doorbell (EventIdx = head)
+// and takes the head from the shadow.
+TEST_F(NvmeDbbufTest, FullCqAsksForTheHeadDoorbell)
+{
+    enable();
+    msix();
+    ASSERT_EQ(create_cq(1, 2, kIoCq).status, 0);
+    ASSERT_EQ(create_sq(1, 8, kIoSq, 1).status, 0);
+    ASSERT_EQ(config().status, 0);
+    for (std::uint16_t i = 0; i < 3; i++) {
+        Sqe e = rw(nvme_cmd_read, i, 1, kBuf);
+        e.cid = static_cast<std::uint16_t>(100 + i);
+        queue(1, e);
+    }
+    host_sq(1);
+    EXPECT_EQ(sq_rings, 1u);
+    for (std::uint16_t i = 0; i < 3; i++) {
+        std::optional<Cqe> c = reap_shadow(1);
+        ASSERT_TRUE(c) << i;
+        EXPECT_EQ(c->cid, 100 + i);
+    }
+    // The first two freed the only entry of a full CQ with entries waiting;
+    // the last left nothing waiting, so it was not asked for.
+    EXPECT_EQ(cq_rings, 2u);
+    EXPECT_THAT(log.errors, IsEmpty()) << log.all();
+}
+
+// Pin-based interrupts follow the CQ head: the host is asked to ring it.
+TEST_F(NvmeDbbufTest, IntxAsksForEveryHeadDoorbell)
+{
+    bring_up();
+    ASSERT_EQ(config().status, 0);
+    for (unsigned i = 0; i < 4; i++) {
+        queue(1, rw(nvme_cmd_read, i, 1, kBuf));
+        host_sq(1);
+        EXPECT_TRUE(irq.level) << i;
+        ASSERT_TRUE(reap_shadow(1)) << i;
+        EXPECT_FALSE(irq.level) << i;
+    }
+    EXPECT_EQ(cq_rings, 4u);
+}
+
+// Served over vfio-user the MMIO doorbell writes are posted: one can
+// arrive after the controller has already taken newer values from the
+// shadow. The stale value must not move the tail (or head) back.
+TEST_F(NvmeDbbufTest, StaleMmioDoorbellsDoNotMoveBack)
+{
+    bring_up();
+    msix();
+    ASSERT_EQ(config().status, 0);
+    // Entries 1-3 in the shadow; the host rang for the first (value 1),
+    // but that write is still on its way: the controller learns of the
+    // entries from a CQ head doorbell's run... here, from a first ring of
+    // the current tail.
+    for (std::uint16_t i = 0; i < 3; i++) {
+        Sqe e = rw(nvme_cmd_read, i, 1, kBuf);
+        e.cid = static_cast<std::uint16_t>(300 + i);
+        queue(1, e);
+    }
+    ram.set(kDbs + dbbuf::sq_slot(1), 4, drv[1].sq_tail);
+    wreg(sq_db(1), 3);
+    wreg(sq_db(1), 1); // the late, stale write
+    std::vector<std::uint16_t> cids;
+    while (std::optional<Cqe> c = reap_shadow(1)) {
+        cids.push_back(c->cid);
+    }
+    EXPECT_EQ(cids, (std::vector<std::uint16_t>{300, 301, 302}));
+    EXPECT_EQ(state.sq[1].head, 3);
+    EXPECT_EQ(state.sq[1].tail, 3);
+    // A stale CQ head write: the shadow's head stands, no error.
+    wreg(cq_db(1), 1);
+    EXPECT_EQ(state.cq[1].head, 3);
+    EXPECT_THAT(log.errors, IsEmpty()) << log.all();
+}
+
+// INTx: completions posted while the host's handler ran keep the level up;
+// the head doorbell that consumed the older ones must leave EventIdx asking
+// for the next, or the level would never come down.
+TEST_F(NvmeDbbufTest, IntxHeadDoorbellWithNewerEntriesAsksAgain)
+{
+    bring_up();
+    ASSERT_EQ(config().status, 0);
+    for (unsigned i = 0; i < 2; i++) {
+        queue(1, rw(nvme_cmd_read, i, 1, kBuf));
+    }
+    host_sq(1); // both run: two entries in CQ 1
+    ASSERT_TRUE(reap(1, false).has_value());
+    host_cq(1); // one consumed: rings (EventIdx was the old head)
+    EXPECT_EQ(cq_rings, 1u);
+    EXPECT_TRUE(irq.level);
+    EXPECT_EQ(ei_cq(1), 1); // asks for the next head
+    ASSERT_TRUE(reap(1, false).has_value());
+    host_cq(1);
+    EXPECT_EQ(cq_rings, 2u);
+    EXPECT_FALSE(irq.level);
+}
+
+TEST_F(NvmeDbbufTest, ShadowValuesOutOfRangeAreIgnored)
+{
+    bring_up();
+    msix();
+    ASSERT_EQ(config().status, 0);
+    ram.set(kDbs + dbbuf::sq_slot(1), 4, 64); // a 64-entry SQ
+    queue(1, rw(nvme_cmd_read, 0, 1, kBuf));
+    ring(1); // the shadow counts, not the written value: nothing runs
+    EXPECT_FALSE(reap(1, false).has_value());
+    EXPECT_THAT(log.all(), HasSubstr("SQ 1 shadow tail 64 is past the queue"));
+    EXPECT_EQ(state.sq[1].tail, 0);
+    ram.set(kDbs + dbbuf::sq_slot(1), 4, 1);
+    ring(1);
+    EXPECT_TRUE(reap(1, false).has_value());
+    log.errors.clear();
+    // A CQ head past what was posted, read when the CQ looks full.
+    wreg(NVME_REG_CC, 0);
+    enable();
+    ASSERT_EQ(create_cq(1, 2, kIoCq).status, 0);
+    ASSERT_EQ(create_sq(1, 8, kIoSq, 1).status, 0);
+    ASSERT_EQ(config().status, 0);
+    queue(1, rw(nvme_cmd_read, 0, 1, kBuf));
+    queue(1, rw(nvme_cmd_read, 1, 1, kBuf));
+    ram.set(kDbs + dbbuf::sq_slot(1), 4, drv[1].sq_tail);
+    ram.set(kDbs + dbbuf::cq_slot(1), 4, 3); // a 2-entry CQ
+    ring(1);
+    EXPECT_EQ(state.cq[1].tail, 1);
+    EXPECT_EQ(state.sq[1].head, 1); // stopped: the CQ is full
+    EXPECT_THAT(log.all(), HasSubstr("CQ 1 shadow head 3 is past"));
+}
+
+TEST_F(NvmeDbbufTest, DmaErrorOnTheShadowFallsBackToMmio)
+{
+    bring_up();
+    msix();
+    ASSERT_EQ(config().status, 0);
+    ram.fail_at = kDbs + dbbuf::sq_slot(1);
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 0, 1, kBuf)).status, 0);
+    EXPECT_FALSE(state.dbbuf_on);
+    EXPECT_THAT(log.all(), HasSubstr("shadow doorbells off"));
+    EXPECT_TRUE(reg(NVME_REG_CSTS) & NVME_CSTS_RDY);
+    EXPECT_FALSE(reg(NVME_REG_CSTS) & NVME_CSTS_CFS);
+    // The MMIO doorbells carry on; configuring again works.
+    ram.fail_at = ~std::uint64_t(0);
+    EXPECT_EQ(io(1, rw(nvme_cmd_read, 1, 1, kBuf)).status, 0);
+    EXPECT_EQ(config().status, 0);
+    EXPECT_TRUE(state.dbbuf_on);
+    // New buffers that cannot be reached: refused, the old ones stay.
+    ram.fail_at = kEis + 0x2000 + dbbuf::cq_slot(1);
+    EXPECT_EQ(config(kDbs + 0x2000, kEis + 0x2000).status, dnr(NVME_SC_INVALID_FIELD));
+    EXPECT_TRUE(state.dbbuf_on);
+    EXPECT_EQ(state.dbbuf_eis, kEis);
+}
+
+TEST_F(NvmeDbbufTest, ControllerResetAndMigration)
+{
+    bring_up();
+    ASSERT_EQ(config().status, 0);
+    EXPECT_TRUE(ctrl->post_load());
+    state.dbbuf_eis = kEis + 4;
+    EXPECT_FALSE(ctrl->post_load());
+    state.dbbuf_eis = kDbs;
+    EXPECT_FALSE(ctrl->post_load());
+    state.dbbuf_eis = kEis;
+    state.dbbuf_on = false;
+    EXPECT_FALSE(ctrl->post_load()); // addresses without the switch
+    state.dbbuf_on = true;
+    EXPECT_TRUE(ctrl->post_load());
+    wreg(NVME_REG_CC, 0);
+    EXPECT_FALSE(state.dbbuf_on);
+    EXPECT_EQ(state.dbbuf_dbs, 0u);
+    EXPECT_EQ(state.dbbuf_eis, 0u);
+    EXPECT_TRUE(ctrl->post_load());
 }
 
 } // namespace

@@ -280,6 +280,7 @@ void ServedDevice::client_gone()
                  static_cast<unsigned long long>(dma_counts_.unmaps), dma_counts_.peak,
                  MDEV_VFU_MAX_DMA_REGIONS);
     connected_ = false;
+    stats_.report(stderr, spec_.uuid, "client disconnected");
     dma_regions_.clear();
     dma_counts_ = {};
     virtio_.reset();
@@ -296,6 +297,7 @@ void ServedDevice::client_gone()
 
 void ServedDevice::stop()
 {
+    stats_.report(stderr, spec_.uuid, "stop");
     if (ctx_) {
         vfu_destroy_ctx(ctx_);
         ctx_ = nullptr;
@@ -326,6 +328,7 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
         return -1;
     }
     Core::Pin pin(core_, *dev_);
+    stats_.config(is_write);
     if (virtio_) {
         return virtio_->config_access(std::uint64_t(offset),
                                       {reinterpret_cast<std::uint8_t *>(buf), count}, is_write)
@@ -381,6 +384,18 @@ ssize_t ServedDevice::config(char *buf, size_t count, loff_t offset, bool is_wri
 }
 
 ssize_t ServedDevice::bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write)
+{
+    if (stats_.on()) {
+        const std::uint64_t t0 = Stats::now_ns();
+        const ssize_t r = bar_locked(bar, buf, count, offset, is_write);
+        stats_.bar(bar, std::uint64_t(offset), is_write, Stats::now_ns() - t0);
+        return r;
+    }
+    return bar_locked(bar, buf, count, offset, is_write);
+}
+
+ssize_t ServedDevice::bar_locked(unsigned bar, char *buf, size_t count, loff_t offset,
+                                 bool is_write)
 {
     const std::lock_guard lock(devices_lock()); // event_loop.hpp
     if (virtio_) {
@@ -444,6 +459,9 @@ void ServedDevice::intx_state_cb(vfu_ctx_t *ctx, std::uint32_t, std::uint32_t, b
 void ServedDevice::notify_msi(std::uint32_t vector)
 {
     if (ctx_ && connected_) {
+        if (stats_.on()) {
+            stats_.irq();
+        }
         (void)vfu_irq_trigger(ctx_, vector);
     }
 }
@@ -508,7 +526,7 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
                      static_cast<unsigned long long>(addr));
         return false;
     }
-    std::vector<std::uint8_t> sg(dma_sg_size());
+    std::vector<std::uint8_t> sg; // for the copies through the client (no fd)
     while (len > 0) {
         // The last region starting at or below addr, if addr is inside it.
         auto it = dma_regions_.upper_bound(addr);
@@ -541,6 +559,7 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
             }
         } else {
             // No fd: the client reads or writes its memory for us.
+            sg.resize(dma_sg_size());
             auto *s = reinterpret_cast<dma_sg_t *>(sg.data());
             bool ok = vfu_addr_to_sgl(ctx_, reinterpret_cast<vfu_dma_addr_t>(addr), piece, s, 1,
                                       write ? PROT_WRITE : PROT_READ) == 1;
@@ -585,11 +604,23 @@ const char *ServedDevice::dma_refusal_hint() const
 
 bool ServedDevice::dma_read(std::uint64_t addr, std::span<std::uint8_t> out)
 {
+    if (stats_.on()) {
+        const std::uint64_t t0 = Stats::now_ns();
+        const bool ok = dma(addr, out.data(), out.size(), false);
+        stats_.dma(false, out.size(), Stats::now_ns() - t0);
+        return ok;
+    }
     return dma(addr, out.data(), out.size(), false);
 }
 
 bool ServedDevice::dma_write(std::uint64_t addr, std::span<const std::uint8_t> in)
 {
+    if (stats_.on()) {
+        const std::uint64_t t0 = Stats::now_ns();
+        const bool ok = dma(addr, const_cast<std::uint8_t *>(in.data()), in.size(), true);
+        stats_.dma(true, in.size(), Stats::now_ns() - t0);
+        return ok;
+    }
     return dma(addr, const_cast<std::uint8_t *>(in.data()), in.size(), true);
 }
 

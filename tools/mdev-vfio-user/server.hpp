@@ -8,6 +8,7 @@
 
 #include "command_line.hpp"
 #include "intx.hpp"
+#include "stats.hpp"
 #include "virtio_function.hpp"
 #include "hw/mdev/core.hpp"
 #include "hw/mdev/host.hpp"
@@ -103,6 +104,7 @@ private:
     const char *setup_vfio_regions();
     const char *setup_virtio_regions();
     ssize_t bar(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write);
+    ssize_t bar_locked(unsigned bar, char *buf, size_t count, loff_t offset, bool is_write);
     ssize_t config(char *buf, size_t count, loff_t offset, bool is_write);
     void program_msix_table();
     bool dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, bool write);
@@ -163,6 +165,7 @@ private:
     // PciFunction (null for class vfio). Every class-specific call below
     // goes to it when it is there.
     std::unique_ptr<VirtioFunction> virtio_;
+    Stats stats_; // MDEV_VFIO_USER_STATS (stats.hpp)
 };
 
 } // namespace mdev::vfio_user

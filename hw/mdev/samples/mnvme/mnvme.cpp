@@ -5,6 +5,7 @@
 #include "hw/mdev/device.hpp"
 #include "hw/mdev/host.hpp"
 
+#include <charconv>
 #include <cstdarg>
 #include <cstdio>
 
@@ -95,8 +96,14 @@ void MnvmeMdev::uuid_changed(Device &dev)
     ctrl_.set_identity(mnvme_identity(dev.uuid(), dev.type()));
 }
 
-std::optional<std::string> MnvmeMdev::property(std::string_view) const
+std::optional<std::string> MnvmeMdev::property(std::string_view name) const
 {
+    if (name == "shadow-doorbells") {
+        return std::string(ctrl_.offers_shadow_doorbells() ? "on" : "off");
+    }
+    if (name == "mdts") {
+        return std::to_string(ctrl_.mdts());
+    }
     return std::nullopt;
 }
 
@@ -203,6 +210,28 @@ Result<std::unique_ptr<VendorState>> MnvmeParent::create(const CreateArgs &args)
         ns[1].storage = std::move(*f);
     }
     nvme::Identity identity = mnvme_identity(args.uuid, args.type);
+    if (std::optional<std::string_view> v = args.properties.get("shadow-doorbells")) {
+        if (*v == "on" || *v == "true" || *v == "yes" || *v == "1") {
+            identity.shadow_doorbells = true;
+        } else if (*v == "off" || *v == "false" || *v == "no" || *v == "0") {
+            identity.shadow_doorbells = false;
+        } else {
+            return Error{Errc::invalid_property,
+                         "property 'shadow-doorbells': '" + std::string(*v) +
+                             "' is not on or off"};
+        }
+    }
+    if (std::optional<std::string_view> v = args.properties.get("mdts")) {
+        unsigned mdts = 0;
+        const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), mdts);
+        if (ec != std::errc{} || end != v->data() + v->size() || mdts < 1 ||
+            mdts > nvme::kMdtsMax) {
+            return Error{Errc::invalid_property, "property 'mdts': '" + std::string(*v) +
+                                                     "' is not 1 to " +
+                                                     std::to_string(nvme::kMdtsMax)};
+        }
+        identity.mdts = static_cast<std::uint8_t>(mdts);
+    }
     used_mib_ += mib;
     return std::unique_ptr<VendorState>(
         std::make_unique<MnvmeMdev>(std::move(identity), std::move(ns), mib, std::move(file)));
@@ -274,9 +303,13 @@ constexpr migration::Field kCtrlFields[] = {
     MDEV_MIGRATE(NvmeControllerState, error_status),
     MDEV_MIGRATE(NvmeControllerState, intx_level),
     MDEV_MIGRATE(NvmeControllerState, volatile_ns_written),
+    // Version 2: Doorbell Buffer Config (a version 1 stream has it off).
+    MDEV_MIGRATE_SINCE(NvmeControllerState, dbbuf_dbs, 2),
+    MDEV_MIGRATE_SINCE(NvmeControllerState, dbbuf_eis, 2),
+    MDEV_MIGRATE_SINCE(NvmeControllerState, dbbuf_on, 2),
 };
 constexpr migration::Struct kCtrl =
-    migration::describe<NvmeControllerState>("mnvme/controller", 1, kCtrlFields);
+    migration::describe<NvmeControllerState>("mnvme/controller", 2, kCtrlFields);
 constexpr const migration::Struct *kState[] = {&kCtrl};
 
 constexpr PropertyDecl kProperties[] = {
@@ -284,6 +317,14 @@ constexpr PropertyDecl kProperties[] = {
      "Backing file (or block device) for namespace 2, opened read-write; its size is rounded "
      "down to 512-byte blocks. Without it, only the RAM namespace 1 exists",
      nullptr},
+    {"shadow-doorbells", MDEV_PROP_BOOL,
+     "Offer Doorbell Buffer Config (OACS bit 8): the host writes SQ tails and CQ heads to "
+     "memory and rings the MMIO doorbells only when the controller asks (on by default)",
+     "on"},
+    {"mdts", MDEV_PROP_UINT32,
+     "Maximum Data Transfer Size in 4 KiB pages as a power of two, 1..10 (8 KiB to 4 MiB per "
+     "command; QEMU's nvme and this default: 7, 512 KiB)",
+     "7"},
 };
 
 constexpr PropertyDecl kMnvmeBudget = {

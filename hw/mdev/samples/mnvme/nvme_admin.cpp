@@ -2,6 +2,7 @@
 // Admin command set (NVMe 1.4 chapter 5): queue creation and deletion,
 // Identify, Get/Set Features, Get Log Page, Abort, Asynchronous Events.
 #include "samples/mnvme/nvme_controller.hpp"
+#include "samples/mnvme/nvme_dbbuf.hpp"
 
 #include "hw/mdev/le_bytes.hpp"
 
@@ -73,6 +74,11 @@ Controller::Outcome Controller::admin(const Command &c)
         return get_features(c);
     case nvme_admin_async_event:
         return async_event(c);
+    case nvme_admin_dbbuf:
+        if (id_.shadow_doorbells) {
+            return doorbell_buffer_config(c);
+        }
+        [[fallthrough]];
     default:
         log_.guest_error("mnvme: admin opcode 0x%02x is not supported", c.opcode());
         return {invalid(NVME_SC_INVALID_OPCODE)};
@@ -116,6 +122,9 @@ Controller::Outcome Controller::create_cq(const Command &c)
                         .head = 0, .tail = 0, .vector = static_cast<std::uint16_t>(vector),
                         .valid = true, .irq_enabled = (flags & NVME_CQ_IRQ_ENABLED) != 0,
                         .phase = true, .msi_pending = false};
+    if (s_.dbbuf_on) {
+        shadow_queue_created(false, static_cast<std::uint16_t>(qid));
+    }
     return {};
 }
 
@@ -156,6 +165,9 @@ Controller::Outcome Controller::create_sq(const Command &c)
     s_.sq[qid] = NvmeSq{.base = c.prp1(), .size = static_cast<std::uint16_t>(entries),
                         .head = 0, .tail = 0, .cqid = static_cast<std::uint16_t>(cqid),
                         .valid = true};
+    if (s_.dbbuf_on) {
+        shadow_queue_created(true, static_cast<std::uint16_t>(qid));
+    }
     return {};
 }
 
@@ -206,8 +218,9 @@ void Controller::identify_controller(std::span<std::uint8_t> out) const
     put_ascii(out.subspan(ID_CTRL_MN, 40), id_.model);
     put_ascii(out.subspan(ID_CTRL_FR, 8), id_.firmware);
     out[ID_CTRL_RAB] = 6;
-    out[ID_CTRL_MDTS] = kMdts;
+    out[ID_CTRL_MDTS] = id_.mdts;
     put(out, ID_CTRL_CNTLID, 2, 0);
+    put(out, ID_CTRL_OACS, 2, id_.shadow_doorbells ? NVME_CTRL_OACS_DBBUF_SUPP : 0);
     put(out, ID_CTRL_VER, 4, NVME_VS_1_4);
     out[ID_CTRL_CNTRLTYPE] = NVME_CTRL_TYPE_IO;
     out[ID_CTRL_ACL] = 3;               // 4 Aborts (0's based)
@@ -463,7 +476,7 @@ Controller::Outcome Controller::get_log_page(const Command &c)
         log_.guest_error("mnvme: Get Log Page for log 0x%02x, which is not supported", lid);
         return {invalid(NVME_SC_INVALID_LOG_PAGE)};
     }
-    if ((offset & 3) || offset >= size || length > kMaxTransfer) {
+    if ((offset & 3) || offset >= size || length > max_transfer()) {
         log_.guest_error("mnvme: Get Log Page 0x%02x: offset %llu or length %llu does not fit",
                          lid, static_cast<unsigned long long>(offset),
                          static_cast<unsigned long long>(length));
@@ -528,6 +541,61 @@ void Controller::deliver_events()
         s_.aer_count--;
         post(0, cid, NVME_SC_SUCCESS, dw0);
     }
+}
+
+} // namespace mdev::samples::nvme
+
+namespace mdev::samples::nvme {
+
+// Doorbell Buffer Config (nvme_dbbuf.hpp): PRP1 the shadow doorbell buffer,
+// PRP2 the EventIdx buffer, each a page. Given again, the new pages replace
+// the old. The queues that exist take their current values into both.
+Controller::Outcome Controller::doorbell_buffer_config(const Command &c)
+{
+    const std::uint64_t dbs = c.prp1();
+    const std::uint64_t eis = c.prp2();
+    if ((dbs | eis) & (kPageSize - 1)) {
+        log_.guest_error("mnvme: Doorbell Buffer Config: buffers at 0x%llx and 0x%llx, not "
+                         "both page aligned",
+                         static_cast<unsigned long long>(dbs),
+                         static_cast<unsigned long long>(eis));
+        return {invalid(NVME_SC_INVALID_FIELD)};
+    }
+    if (dbs == eis) {
+        log_.guest_error("mnvme: Doorbell Buffer Config: the shadow doorbell and EventIdx "
+                         "buffers are the same page 0x%llx",
+                         static_cast<unsigned long long>(dbs));
+        return {invalid(NVME_SC_INVALID_FIELD)};
+    }
+    std::array<std::uint8_t, dbbuf::kUsedBytes> probe{};
+    for (const std::uint64_t at : {dbs, eis}) {
+        if (!dma_.read(at, probe)) {
+            log_.guest_error("mnvme: Doorbell Buffer Config: buffer at 0x%llx cannot be "
+                             "reached by DMA (not RAM, or bus mastering off)",
+                             static_cast<unsigned long long>(at));
+            return {invalid(NVME_SC_INVALID_FIELD)};
+        }
+    }
+    s_.dbbuf_dbs = dbs;
+    s_.dbbuf_eis = eis;
+    s_.dbbuf_on = true;
+    shadow_forget();
+    for (std::uint16_t q = 0; q < kQueueIds && s_.dbbuf_on; q++) {
+        const NvmeSq &sq = s_.sq[q];
+        if (sq.valid && shadow_write(dbs, dbbuf::sq_slot(q), sq.tail) &&
+            shadow_write(eis, dbbuf::sq_slot(q), sq.tail)) {
+            sq_event_[q] = sq.tail;
+        }
+        const NvmeCq &cq = s_.cq[q];
+        if (cq.valid && s_.dbbuf_on && shadow_write(dbs, dbbuf::cq_slot(q), cq.head) &&
+            shadow_write(eis, dbbuf::cq_slot(q), cq.head)) {
+            cq_event_[q] = cq.head;
+        }
+    }
+    if (!s_.dbbuf_on) {
+        return {invalid(NVME_SC_DATA_XFER_ERROR)}; // shadow_off logged it
+    }
+    return {};
 }
 
 } // namespace mdev::samples::nvme

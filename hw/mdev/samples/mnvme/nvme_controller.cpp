@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Registers, doorbells, queue processing, completions and interrupts.
 #include "samples/mnvme/nvme_controller.hpp"
+#include "samples/mnvme/nvme_dbbuf.hpp"
 
 #include "hw/mdev/le_bytes.hpp"
 
+#include <atomic>
 #include <cinttypes>
 #include <cstddef>
 #include <cstring>
@@ -59,7 +61,8 @@ Controller::Controller(NvmeControllerState &state, Dma &dma, Interrupts &irq, Er
     : s_(state), dma_(dma), irq_(irq), log_(log), id_(std::move(identity)),
       ns_(std::move(namespaces)), prp_(dma, kPageSize)
 {
-    segs_.reserve(kMaxTransfer / kPageSize + 1);
+    segs_.reserve(max_transfer() / kPageSize + 1);
+    shadow_forget();
 }
 
 using regs::Register;
@@ -264,6 +267,9 @@ void Controller::controller_reset()
     s_.masked_event_types = 0;
     s_.intms = 0;
     s_.csts = 0;
+    s_.dbbuf_dbs = s_.dbbuf_eis = 0;
+    s_.dbbuf_on = false;
+    shadow_forget();
     default_features();
     update_intx();
 }
@@ -304,6 +310,26 @@ void Controller::doorbell(std::uint32_t offset, std::uint32_t value)
     }
     if (is_cq) {
         NvmeCq &cq = s_.cq[qid];
+        if (s_.dbbuf_on && qid != 0 && value < cq.size) {
+            // With shadow doorbells the MMIO write says "look": the shadow
+            // holds the head, and is never older than the written value,
+            // which may be (a posted write served over vfio-user arrives
+            // after the controller has read newer heads from the shadow).
+            const bool was_full = cq_full(cq);
+            if (shadow_cq_head(qid)) {
+                if (irq_.mode() == IrqMode::intx && cq.irq_enabled && cq.head != cq.tail) {
+                    // Entries posted since the host's interrupt handler
+                    // looked: the level stays up, and the next head must
+                    // ring again to bring it down.
+                    shadow_cq_ask_head(qid);
+                }
+                update_intx();
+                if (was_full) {
+                    run();
+                }
+                return;
+            }
+        }
         // The new head may pass at most the entries posted since the old one.
         const std::uint32_t posted = (cq.tail + cq.size - cq.head) % cq.size;
         const std::uint32_t consumed = (value + cq.size - cq.head) % cq.size;
@@ -316,6 +342,10 @@ void Controller::doorbell(std::uint32_t offset, std::uint32_t value)
         }
         const bool was_full = cq_full(cq);
         cq.head = static_cast<std::uint16_t>(value);
+        if (s_.dbbuf_on && qid == 0) {
+            // Linux never writes the admin queue's shadow slots.
+            shadow_write(s_.dbbuf_dbs, dbbuf::cq_slot(0), cq.head);
+        }
         update_intx();
         if (was_full) {
             run(); // submission queues stopped for room on this CQ go on
@@ -329,7 +359,29 @@ void Controller::doorbell(std::uint32_t offset, std::uint32_t value)
         raise_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_VALUE, NVME_LOG_ERROR);
         return;
     }
+    if (s_.dbbuf_on && qid != 0) {
+        // As for the CQ heads: the shadow tail counts, the written value
+        // may be stale. Taking it would move the tail back behind entries
+        // already taken from the shadow, and the controller would run the
+        // ring's old entries again (seen over vfio-user: Linux's nvme
+        // logged "genctr mismatch" for their completions, then oopsed).
+        std::uint16_t tail = 0;
+        if (shadow_read(dbbuf::sq_slot(qid), &tail)) {
+            if (tail < sq.size) {
+                sq.tail = tail;
+            } else {
+                log_.guest_error("mnvme: SQ %u shadow tail %u is past the queue (%u entries); "
+                                 "ignored",
+                                 qid, tail, sq.size);
+            }
+            run();
+            return;
+        }
+    }
     sq.tail = static_cast<std::uint16_t>(value);
+    if (s_.dbbuf_on && qid == 0) {
+        shadow_write(s_.dbbuf_dbs, dbbuf::sq_slot(0), sq.tail);
+    }
     run();
 }
 
@@ -340,15 +392,38 @@ void Controller::run()
         return;
     }
     running_ = true;
+    unsigned passes = 0;
     do {
         rerun_ = false;
+        shadow_more_ = false;
         deliver_events();
         for (std::uint16_t q = 0; q < kQueueIds && enabled(); q++) {
             if (s_.sq[q].valid) {
                 drain(q);
             }
         }
-    } while (rerun_ && enabled());
+    } while ((rerun_ || (shadow_more_ && ++passes < dbbuf::kMaxPasses)) && enabled());
+    if (shadow_more_ && s_.dbbuf_on && enabled()) {
+        // The passes are spent and the host is still adding entries: ask
+        // for the next doorbell on every SQ that has some left (nvme_dbbuf.hpp).
+        for (std::uint16_t q = 0; q < kQueueIds && s_.dbbuf_on; q++) {
+            const NvmeSq &sq = s_.sq[q];
+            if (sq.valid && sq.head != sq.tail &&
+                shadow_write(s_.dbbuf_eis, dbbuf::sq_slot(q), sq.tail)) {
+                sq_event_[q] = sq.tail;
+            }
+        }
+    }
+    if (s_.dbbuf_on && irq_.mode() == IrqMode::intx) {
+        // The INTx level follows the CQ heads: have the host ring each.
+        for (std::uint16_t q = 0; q < kQueueIds && s_.dbbuf_on; q++) {
+            const NvmeCq &cq = s_.cq[q];
+            if (cq.valid && cq.irq_enabled && cq.head != cq.tail) {
+                shadow_cq_ask_head(q);
+            }
+        }
+        update_intx();
+    }
     running_ = false;
 }
 
@@ -364,10 +439,14 @@ void Controller::drain(std::uint16_t sqid)
     // (or CQ room) brings the next.
     for (unsigned n = 0; n < s_.sq[sqid].size; n++) {
         NvmeSq &sq = s_.sq[sqid];
-        if (resets_ != epoch || !enabled() || !sq.valid || sq.head == sq.tail) {
+        if (resets_ != epoch || !enabled() || !sq.valid) {
             return;
         }
-        if (!s_.cq[sq.cqid].valid || cq_full(s_.cq[sq.cqid])) {
+        if (sq.head == sq.tail && !(s_.dbbuf_on && shadow_sq_more(sqid))) {
+            return;
+        }
+        if (!s_.cq[sq.cqid].valid ||
+            (cq_full(s_.cq[sq.cqid]) && !(s_.dbbuf_on && shadow_cq_room(sq.cqid)))) {
             return; // 4.1: no fetching while the CQ has no room
         }
         Command c{};
@@ -395,6 +474,11 @@ void Controller::drain(std::uint16_t sqid)
             continue;
         }
         post(sqid, c.cid(), out.status, out.dw0);
+    }
+    // A whole ring's worth: with shadow doorbells the host may have added
+    // more without ringing; run() comes back (a bounded number of times).
+    if (s_.dbbuf_on && resets_ == epoch) {
+        shadow_more_ = true;
     }
 }
 
@@ -486,7 +570,162 @@ void Controller::update_intx()
 
 void Controller::irq_changed()
 {
+    if (s_.dbbuf_on && irq_.mode() == IrqMode::intx) {
+        for (std::uint16_t q = 0; q < kQueueIds && s_.dbbuf_on; q++) {
+            if (s_.cq[q].valid && s_.cq[q].irq_enabled && s_.cq[q].head != s_.cq[q].tail) {
+                shadow_cq_ask_head(q);
+            }
+        }
+    }
     update_intx();
+}
+
+// ---- Shadow doorbells (nvme_dbbuf.hpp) --------------------------------------
+
+void Controller::shadow_forget()
+{
+    sq_event_.fill(-1);
+    cq_event_.fill(-1);
+}
+
+void Controller::shadow_off(const char *what, std::uint64_t addr)
+{
+    log_.guest_error("mnvme: %s at 0x%" PRIx64 " cannot be reached by DMA (not RAM, or bus "
+                     "mastering off); shadow doorbells off, the MMIO doorbells count again",
+                     what, addr);
+    s_.dbbuf_on = false;
+    s_.dbbuf_dbs = s_.dbbuf_eis = 0;
+    shadow_forget();
+}
+
+bool Controller::shadow_read(std::uint64_t slot, std::uint16_t *value)
+{
+    if (!s_.dbbuf_on) {
+        return false;
+    }
+    // The host wrote its value, then read our EventIdx; we wrote EventIdx,
+    // now read its value: neither read may pass the other's write.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    std::array<std::uint8_t, 4> b{};
+    if (!dma_.read(s_.dbbuf_dbs + slot, b)) {
+        shadow_off("the shadow doorbell", s_.dbbuf_dbs + slot);
+        return false;
+    }
+    *value = static_cast<std::uint16_t>(load_le(std::span<const std::uint8_t>(b)));
+    return true;
+}
+
+bool Controller::shadow_write(std::uint64_t base, std::uint64_t slot, std::uint16_t value)
+{
+    if (!s_.dbbuf_on) {
+        return false;
+    }
+    std::array<std::uint8_t, 4> b{};
+    store_le(std::span<std::uint8_t>(b), std::uint32_t(value));
+    if (!dma_.write(base + slot, b)) {
+        shadow_off(base == s_.dbbuf_eis ? "the EventIdx buffer" : "the shadow doorbell",
+                   base + slot);
+        return false;
+    }
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return true;
+}
+
+// SQ `sqid` has been processed up to the tail we know: true if its shadow
+// tail brings more entries. If not, EventIdx = tail asks for a doorbell on
+// the next one; the shadow is read once more after that, since the host
+// may have added an entry while the old EventIdx told it not to ring.
+bool Controller::shadow_sq_more(std::uint16_t sqid)
+{
+    NvmeSq &sq = s_.sq[sqid];
+    for (int look = 0; look < 2; look++) {
+        std::uint16_t tail = 0;
+        if (!shadow_read(dbbuf::sq_slot(sqid), &tail)) {
+            return false;
+        }
+        if (tail >= sq.size) {
+            log_.guest_error("mnvme: SQ %u shadow tail %u is past the queue (%u entries); "
+                             "ignored",
+                             sqid, tail, sq.size);
+            return false;
+        }
+        if (tail != sq.tail) {
+            sq.tail = tail;
+            return true;
+        }
+        if (sq_event_[sqid] == tail) {
+            return false; // asked for this doorbell already
+        }
+        if (!shadow_write(s_.dbbuf_eis, dbbuf::sq_slot(sqid), tail)) {
+            return false;
+        }
+        sq_event_[sqid] = tail;
+    }
+    return false;
+}
+
+// Takes CQ `cqid`'s head from the shadow (checked as an MMIO head doorbell
+// is). false if the shadow cannot be read.
+bool Controller::shadow_cq_head(std::uint16_t cqid)
+{
+    NvmeCq &cq = s_.cq[cqid];
+    std::uint16_t head = 0;
+    if (!shadow_read(dbbuf::cq_slot(cqid), &head)) {
+        return false;
+    }
+    const std::uint32_t posted = (cq.tail + cq.size - cq.head) % cq.size;
+    const std::uint32_t consumed = (std::uint32_t(head) + cq.size - cq.head) % cq.size;
+    if (head >= cq.size || consumed > posted) {
+        log_.guest_error("mnvme: CQ %u shadow head %u is past the queue (%u entries) or its "
+                         "tail %u; ignored",
+                         cqid, head, cq.size, cq.tail);
+        return true;
+    }
+    cq.head = head;
+    return true;
+}
+
+// CQ `cqid` looked full: true if its shadow head made room. If not, the
+// host is asked to ring the head doorbell when it frees an entry.
+bool Controller::shadow_cq_room(std::uint16_t cqid)
+{
+    if (!shadow_cq_head(cqid)) {
+        return false;
+    }
+    if (!cq_full(s_.cq[cqid])) {
+        return true;
+    }
+    shadow_cq_ask_head(cqid);
+    return !cq_full(s_.cq[cqid]);
+}
+
+// EventIdx = the CQ's head: the host's next head update rings the MMIO
+// doorbell. Read again after, as for the SQs.
+void Controller::shadow_cq_ask_head(std::uint16_t cqid)
+{
+    for (int look = 0; look < 3 && s_.dbbuf_on; look++) {
+        if (!shadow_cq_head(cqid)) {
+            return;
+        }
+        const std::uint16_t head = s_.cq[cqid].head;
+        if (cq_event_[cqid] == head) {
+            return;
+        }
+        if (!shadow_write(s_.dbbuf_eis, dbbuf::cq_slot(cqid), head)) {
+            return;
+        }
+        cq_event_[cqid] = head;
+    }
+}
+
+// A queue created while shadow doorbells are on starts at 0 in both
+// buffers: its first entry (or first consumed completion) rings.
+void Controller::shadow_queue_created(bool sq, std::uint16_t qid)
+{
+    const std::uint64_t slot = sq ? dbbuf::sq_slot(qid) : dbbuf::cq_slot(qid);
+    if (shadow_write(s_.dbbuf_dbs, slot, 0) && shadow_write(s_.dbbuf_eis, slot, 0)) {
+        (sq ? sq_event_ : cq_event_)[qid] = 0;
+    }
 }
 
 bool Controller::post_load()
@@ -514,6 +753,14 @@ bool Controller::post_load()
     if (s_.feat.nsqa > kMaxIoQueues || s_.feat.ncqa > kMaxIoQueues) {
         return false;
     }
+    if (s_.dbbuf_on && ((s_.dbbuf_dbs | s_.dbbuf_eis) & (kPageSize - 1) ||
+                        s_.dbbuf_dbs == s_.dbbuf_eis || !id_.shadow_doorbells)) {
+        return false;
+    }
+    if (!s_.dbbuf_on && (s_.dbbuf_dbs || s_.dbbuf_eis)) {
+        return false;
+    }
+    shadow_forget();
     // The level the machine has is the source's; make ours match it.
     s_.intx_level = !s_.intx_level;
     update_intx();

@@ -35,6 +35,15 @@
 
 namespace mdev::samples::nvme {
 
+inline constexpr unsigned kPageShift = 12;        // CAP.MPSMIN = MPSMAX = 0: 4 KiB
+inline constexpr std::uint32_t kPageSize = 1u << kPageShift;
+// MDTS, the largest transfer of one command in pages as a power of two:
+// 7 (512 KiB, as QEMU's nvme) unless the mdev's `mdts` property says
+// otherwise (1..10: 8 KiB to 4 MiB; Linux 6.1's nvme takes at most 4 MiB).
+inline constexpr std::uint8_t kMdts = 7;
+inline constexpr std::uint8_t kMdtsMax = 10;
+inline constexpr std::uint32_t kMaxTransfer = kPageSize << kMdts;
+
 // What Identify reports about the controller; fixed per mdev.
 struct Identity {
     std::uint16_t vid = 0;
@@ -43,6 +52,8 @@ struct Identity {
     std::string model;    // up to 40
     std::string firmware; // up to 8
     std::array<std::uint8_t, 16> uuid{}; // the mdev's; namespace UUIDs derive from it
+    bool shadow_doorbells = true; // OACS bit 8: Doorbell Buffer Config (nvme_dbbuf.hpp)
+    std::uint8_t mdts = kMdts;    // 1..kMdtsMax
 };
 
 struct Namespace {
@@ -51,10 +62,6 @@ struct Namespace {
     std::uint64_t blocks() const { return storage ? storage->size() >> lba_shift : 0; }
 };
 
-inline constexpr unsigned kPageShift = 12;        // CAP.MPSMIN = MPSMAX = 0: 4 KiB
-inline constexpr std::uint32_t kPageSize = 1u << kPageShift;
-inline constexpr std::uint8_t kMdts = 7;           // 2^7 pages: 512 KiB per command
-inline constexpr std::uint32_t kMaxTransfer = kPageSize << kMdts;
 // BAR0: registers, then one SQ tail and one CQ head doorbell per queue id
 // (CAP.DSTRD = 0), rounded up to a power of two.
 inline constexpr std::uint32_t kBar0Size = 0x4000;
@@ -91,8 +98,17 @@ public:
     }
     const Namespace &ns(std::uint32_t nsid) const { return ns_[nsid - 1]; }
     // The mdev took another UUID (its migration stream's): Identify reports
-    // the serial and UUIDs derived from it from now on.
-    void set_identity(Identity identity) { id_ = std::move(identity); }
+    // the serial and UUIDs derived from it from now on (what it offers,
+    // shadow doorbells, stays).
+    void set_identity(Identity identity)
+    {
+        identity.shadow_doorbells = id_.shadow_doorbells;
+        identity.mdts = id_.mdts;
+        id_ = std::move(identity);
+    }
+    bool offers_shadow_doorbells() const { return id_.shadow_doorbells; }
+    std::uint8_t mdts() const { return id_.mdts; }
+    std::uint32_t max_transfer() const { return kPageSize << id_.mdts; }
 
     // Declares mnvme's faults (nvme_faults.hpp) in the device's set; the
     // controller checks them at its hooks from then on.
@@ -163,6 +179,7 @@ private:
     Outcome set_features(const Command &c);
     Outcome get_log_page(const Command &c);
     Outcome async_event(const Command &c);
+    Outcome doorbell_buffer_config(const Command &c);
     void identify_controller(std::span<std::uint8_t> out) const;
     void identify_namespace(std::uint32_t nsid, std::span<std::uint8_t> out) const;
     std::array<std::uint8_t, 16> namespace_uuid(std::uint32_t nsid) const;
@@ -183,6 +200,18 @@ private:
 
     void log_error(std::uint16_t sqid, const Command &c, std::uint16_t status);
 
+    // Shadow doorbells (nvme_dbbuf.hpp). Each returns false once a DMA
+    // error has turned them off.
+    bool shadow_read(std::uint64_t slot, std::uint16_t *value);
+    bool shadow_write(std::uint64_t base, std::uint64_t slot, std::uint16_t value);
+    void shadow_off(const char *what, std::uint64_t addr);
+    void shadow_forget(); // the EventIdx values last written: unknown
+    bool shadow_sq_more(std::uint16_t sqid);
+    bool shadow_cq_head(std::uint16_t cqid);
+    bool shadow_cq_room(std::uint16_t cqid);
+    void shadow_cq_ask_head(std::uint16_t cqid);
+    void shadow_queue_created(bool sq, std::uint16_t qid);
+
     NvmeControllerState &s_;
     Dma &dma_;
     Interrupts &irq_;
@@ -197,6 +226,11 @@ private:
     bool running_ = false; // run() is on the stack
     bool rerun_ = false;   // a doorbell rang while it was
     std::uint64_t resets_ = 0; // controller resets so far (re-entry check)
+    bool shadow_more_ = false; // a drain() stopped with shadow entries left
+    // The EventIdx last written per SQ and CQ (-1: unknown), so that an
+    // idle queue costs one shadow read per doorbell, not a write too.
+    std::array<std::int32_t, kQueueIds> sq_event_{};
+    std::array<std::int32_t, kQueueIds> cq_event_{};
     NvmeFaults faults_; // last: its action calls this controller
 };
 

@@ -123,9 +123,9 @@ Controller::Outcome Controller::read_write(const Command &c, Namespace &ns, bool
                          write ? "Write" : "Read", slba, nlb, ns.blocks());
         return {status};
     }
-    if (length > kMaxTransfer) {
+    if (length > max_transfer()) {
         log_.guest_error("mnvme: %s of %" PRIu64 " bytes, more than MDTS allows (%u)",
-                         write ? "Write" : "Read", length, kMaxTransfer);
+                         write ? "Write" : "Read", length, max_transfer());
         return {invalid(NVME_SC_INVALID_FIELD)};
     }
     if (faults_.armed()) {

@@ -127,6 +127,7 @@ inline constexpr std::uint8_t nvme_admin_abort_cmd = 0x08;
 inline constexpr std::uint8_t nvme_admin_set_features = 0x09;
 inline constexpr std::uint8_t nvme_admin_get_features = 0x0a;
 inline constexpr std::uint8_t nvme_admin_async_event = 0x0c;
+inline constexpr std::uint8_t nvme_admin_dbbuf = 0x7c; // Doorbell Buffer Config
 inline constexpr std::uint8_t nvme_admin_keep_alive = 0x18;
 
 // 6 NVM command set opcodes (figure 346).
@@ -158,6 +159,7 @@ inline constexpr unsigned ID_CTRL_VID = 0, ID_CTRL_SSVID = 2, ID_CTRL_SN = 4, ID
                           ID_CTRL_ONCS = 520, ID_CTRL_VWC = 525, ID_CTRL_SGLS = 536,
                           ID_CTRL_SUBNQN = 768, ID_CTRL_PSD0 = 2048;
 inline constexpr std::uint16_t NVME_CTRL_ONCS_WRITE_ZEROES = 1u << 3;
+inline constexpr std::uint16_t NVME_CTRL_OACS_DBBUF_SUPP = 1u << 8;
 inline constexpr std::uint8_t NVME_CTRL_VWC_PRESENT = 1u << 0;
 inline constexpr std::uint8_t NVME_CTRL_TYPE_IO = 1;
 

@@ -81,6 +81,12 @@ struct NvmeControllerState {
     // only in this process (RAM): those do not migrate, so a stream from a
     // controller with one set is refused rather than losing the data.
     std::uint8_t volatile_ns_written;
+    // Doorbell Buffer Config (nvme_dbbuf.hpp): the guest addresses of the
+    // shadow doorbell and EventIdx buffers, while dbbuf_on. Cleared by a
+    // controller reset.
+    std::uint64_t dbbuf_dbs;
+    std::uint64_t dbbuf_eis;
+    bool dbbuf_on;
 };
 
 } // namespace mdev::samples::nvme
