@@ -141,33 +141,6 @@ TEST(VfioUserCommandLine, WrongArgumentsNameThePropertyInOneLine)
     }
 }
 
-// poll-us= is the server's (not given to the parent): microseconds, 0 to
-// kMaxPollUs, default 0.
-TEST(VfioUserCommandLine, PollUsIsTheServersOwn)
-{
-    std::string error;
-    auto cl = parse({"-device", "mdev-mnvme,poll-us=50,socket=/tmp/n", "-device",
-                     "mdev-mnvme,socket=/tmp/m", "-device", "mdev-mtty,class=vfio,poll-us=1000,socket=/tmp/t"},
-                    &error);
-    ASSERT_TRUE(cl) << error;
-    EXPECT_EQ(cl->devices[0].poll_us, 50u);
-    EXPECT_EQ(cl->devices[1].poll_us, 0u);
-    EXPECT_EQ(cl->devices[2].poll_us, mdev::vfio_user::kMaxPollUs);
-    EXPECT_EQ(cl->devices[0].properties.count("poll-us"), 0u);
-    for (const char *bad : {"mdev-mnvme,poll-us=1001,socket=/a", "mdev-mnvme,poll-us=-1,socket=/a",
-                            "mdev-mnvme,poll-us=5us,socket=/a", "mdev-mnvme,poll-us=,socket=/a"}) {
-        SCOPED_TRACE(bad);
-        EXPECT_FALSE(parse({"-device", bad}, &error));
-        EXPECT_NE(error.find("property 'poll-us' is"), std::string::npos) << error;
-        EXPECT_NE(error.find("it takes 0 to 1000 (microseconds)"), std::string::npos) << error;
-    }
-    auto help = parse({"-device", "mdev-mnvme,help"}, &error);
-    ASSERT_TRUE(help) << error;
-    EXPECT_NE(help->help.find("poll-us=<uint>"), std::string::npos);
-    EXPECT_FALSE(parse({"-device", "mdev-mnvme,poll_us=5,socket=/a"}, &error));
-    EXPECT_NE(error.find("parent, poll-us, socket, uuid"), std::string::npos) << error;
-}
-
 TEST(VfioUserCommandLine, HelpAndList)
 {
     std::string error;

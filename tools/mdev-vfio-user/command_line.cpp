@@ -4,7 +4,6 @@
 #include "hw/mdev/capi/mdev-parent.h"
 #include "hw/mdev/capi/mdev.h"
 
-#include <charconv>
 #include <cstdio>
 #include <fcntl.h>
 #include <unistd.h>
@@ -53,9 +52,6 @@ std::string property_help(const MdevParentInfo &info)
     out += "  mdev-type=<str>        - " + std::string(info.type_help) + "\n";
     out += "  parent=<str>           - the -object mdev-parent id (default: " +
            std::string(info.name) + ")\n";
-    out += "  poll-us=<uint>         - after serving messages, ask the device for work left in "
-           "guest memory for this long before sleeping (0 to " +
-           std::to_string(kMaxPollUs) + "; default: 0, never)\n";
     out += "  socket=<str>           - UNIX socket path the server creates (mode 0600)\n";
     out += "  uuid=<str>             - the mdev's UUID (default: a random one)\n";
     for (size_t i = 0; i < info.nproperties; i++) {
@@ -103,15 +99,6 @@ std::optional<DeviceSpec> device_spec(const Options &o, std::string *error)
             d.parent = value;
         } else if (key == "socket") {
             d.socket = value;
-        } else if (key == "poll-us") {
-            unsigned us = 0;
-            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), us);
-            if (ec != std::errc{} || end != value.data() + value.size() || us > kMaxPollUs) {
-                *error = "-device " + d.driver + ": property 'poll-us' is '" + value +
-                         "'; it takes 0 to " + std::to_string(kMaxPollUs) + " (microseconds)";
-                return std::nullopt;
-            }
-            d.poll_us = us;
         } else if (key == "iommu_platform") {
             // QEMU's spellings of a bool property.
             if (value == "on" || value == "yes" || value == "true") {
@@ -129,8 +116,7 @@ std::optional<DeviceSpec> device_spec(const Options &o, std::string *error)
                 known = known || key == info->properties[i].name;
             }
             if (!known) {
-                std::string names =
-                    "class, iommu_platform, mdev-type, parent, poll-us, socket, uuid";
+                std::string names = "class, iommu_platform, mdev-type, parent, socket, uuid";
                 for (size_t i = 0; i < info->nproperties; i++) {
                     names += std::string(", ") + info->properties[i].name;
                 }

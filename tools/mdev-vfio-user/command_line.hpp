@@ -24,9 +24,6 @@ struct Options {
 };
 std::optional<Options> parse_options(std::string_view text, std::string *error);
 
-// poll-us= at most: a millisecond.
-inline constexpr unsigned kMaxPollUs = 1000;
-
 struct DeviceSpec {
     std::string driver;     // "mdev-mtty"
     std::string kind;       // "mtty"
@@ -39,11 +36,6 @@ struct DeviceSpec {
     // our QEMU's property; the driver's addresses are then the client's
     // IOVAs, which is what its DMA_MAP regions hold behind a vIOMMU.
     bool iommu_platform = false;
-    // poll-us= (a server option, not the parent's): after serving messages,
-    // the device's thread keeps asking the parent for work left in guest
-    // memory (VendorState::poll) for this long before it sleeps in poll(2);
-    // 0, the default: never.
-    unsigned poll_us = 0;
     std::map<std::string, std::string> properties; // the parent's own
 };
 

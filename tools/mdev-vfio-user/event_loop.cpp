@@ -81,28 +81,19 @@ void EventLoop::serve(Worker &w)
 {
     using Clock = IntxLine::Clock;
     ServedDevice &dev = *w.device;
-    // poll-us= (command_line.hpp): until this moment the thread does not
-    // sleep but looks for work the guest left in memory between checks of
-    // its fds; each message served, and each look that finds work, moves
-    // it on. Without poll-us, never.
-    const auto poll_for = std::chrono::microseconds(dev.spec().poll_us);
-    Clock::time_point poll_until{};
     while (!stopping_.load()) {
         pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {dev.poll_fd(), POLLIN, 0},
                          {w.tasks.fd(), POLLIN, 0}};
         // A deferred INTx (intx.hpp) bounds the wait.
         timespec timeout{};
         const std::optional<Clock::time_point> due = dev.intx().deadline();
-        const bool polling = poll_for.count() && Clock::now() < poll_until;
-        if (polling) {
-            // A look at the fds only: the wait is the loop's.
-        } else if (due) {
+        if (due) {
             const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
                 std::max(*due - Clock::now(), Clock::duration::zero()));
             timeout.tv_sec = static_cast<time_t>(left.count() / 1000000000);
             timeout.tv_nsec = static_cast<long>(left.count() % 1000000000);
         }
-        const int n = ppoll(fds, 3, (due || polling) ? &timeout : nullptr, nullptr);
+        const int n = ppoll(fds, 3, due ? &timeout : nullptr, nullptr);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -120,12 +111,6 @@ void EventLoop::serve(Worker &w)
             // devices_lock() itself.
             dev.on_ready();
             dev.intx().activity(Clock::now());
-            if (poll_for.count()) {
-                poll_until = Clock::now() + poll_for;
-            }
-        }
-        if (poll_for.count() && Clock::now() < poll_until && dev.poll_parent()) {
-            poll_until = Clock::now() + poll_for;
         }
         if (fds[2].revents) {
             // The monitor's commands (device_tasks.hpp); each takes

@@ -265,20 +265,6 @@ void ServedDevice::on_ready()
     }
 }
 
-bool ServedDevice::poll_parent()
-{
-    const std::lock_guard lock(devices_lock()); // event_loop.hpp
-    if (!ctx_ || !connected_ || !dev_ || virtio_ || !present_ || !bus_master()) {
-        return false;
-    }
-    Core::Pin pin(core_, *dev_);
-    const bool hit = dev_->vendor_state_base().poll(*dev_);
-    if (stats_.on()) {
-        stats_.poll(hit);
-    }
-    return hit;
-}
-
 // The client went away (it quit, was killed or closed the socket, maybe in
 // the middle of a DMA): the device's state and budget go back to its parent
 // with the mdev, and a fresh one waits for the next client on the same

@@ -53,10 +53,6 @@ public:
     int poll_fd() const;
     // The poll fd is readable: accept a client, or serve its messages.
     void on_ready();
-    // poll-us= (command_line.hpp): asks the parent, once, for work the
-    // guest left in memory (VendorState::poll), under devices_lock(), with
-    // a client connected and bus mastering on. True if there was some.
-    bool poll_parent();
     // Destroys the context (closing the socket and removing its file) and
     // the mdev.
     void stop();

@@ -71,12 +71,6 @@ void Stats::report(std::FILE *out, const std::string &uuid, const char *why)
                  ", other %" PRIu64 "\n",
                  uuid.c_str(), dma_by_len_[0], dma_by_len_[1], dma_by_len_[2], dma_by_len_[3],
                  dma_by_len_[4]);
-    if (poll_hits_ + poll_misses_) {
-        std::fprintf(out,
-                     "mdev-vfio-user: %s: stats: poll-us: %" PRIu64 " looks, %" PRIu64
-                     " found work\n",
-                     uuid.c_str(), poll_hits_ + poll_misses_, poll_hits_);
-    }
     std::vector<std::pair<std::uint64_t, std::uint64_t>> top(writes_at_.begin(),
                                                              writes_at_.end());
     std::sort(top.begin(), top.end(),

@@ -34,8 +34,6 @@ public:
     void bar(unsigned bar, std::uint64_t offset, bool write, std::uint64_t ns);
     void dma(bool write, std::uint64_t bytes, std::uint64_t ns);
     void irq() { irqs_++; }
-    // poll-us=: one look for work in guest memory; `hit`: it found some.
-    void poll(bool hit) { (hit ? poll_hits_ : poll_misses_)++; }
 
     // One report (then zero): `why` says when (disconnect, stop).
     void report(std::FILE *out, const std::string &uuid, const char *why);
@@ -50,7 +48,6 @@ private:
     // DMA calls by length: 4 bytes or less, 16, 64, one 4 KiB page, other.
     std::uint64_t dma_by_len_[5] = {};
     std::uint64_t irqs_ = 0;
-    std::uint64_t poll_hits_ = 0, poll_misses_ = 0;
     std::uint64_t cpu_at_start_ = 0, wall_at_start_ = 0;
 };
 

@@ -59,14 +59,6 @@ public:
     // before its migrated state is loaded: re-derive what the parent took
     // from the UUID at create and does not migrate (an NVMe serial, say).
     virtual void uuid_changed(Device &) {}
-
-    // Work the guest left in memory without an access that announces it
-    // (a ring whose producer index the parent reads from guest RAM, as
-    // NVMe's shadow doorbells): look once and do it now. True if there was
-    // some. Called only by a host that polls (mdev-vfio-user with poll-us=,
-    // docs/vfio-user.md), with the device pinned, under the host's lock and
-    // with bus mastering on; in-process nothing calls it.
-    virtual bool poll(Device &) { return false; }
 };
 
 // The values of a parent's declared properties the user set (or that have

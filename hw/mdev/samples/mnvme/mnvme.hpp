@@ -60,8 +60,6 @@ public:
     bool post_load(Device &) override;
     void uuid_changed(Device &) override;
     std::optional<std::string> property(std::string_view name) const override;
-    // mdev-vfio-user's poll-us=: the shadow SQ tails (Controller::poll).
-    bool poll(Device &) override { return ports_.dev && ctrl_.poll(); }
 
     // Why a written RAM namespace keeps the VM from migrating (and, as the
     // source's, why a destination refuses the stream).

@@ -591,26 +591,6 @@ void Controller::update_intx()
     }
 }
 
-bool Controller::poll()
-{
-    if (!s_.dbbuf_on || !enabled() || running_) {
-        return false;
-    }
-    bool more = false;
-    for (std::uint16_t q = 1; q < kQueueIds && s_.dbbuf_on && !more; q++) {
-        const NvmeSq &sq = s_.sq[q];
-        std::uint16_t tail = 0;
-        if (sq.valid && shadow_read(dbbuf::sq_slot(q), &tail)) {
-            // Past the queue: drain() logs it when it reads the shadow.
-            more = tail != sq.tail && tail < sq.size;
-        }
-    }
-    if (more) {
-        run(); // drain() takes the new tails from the shadow
-    }
-    return more;
-}
-
 void Controller::irq_changed()
 {
     if (s_.dbbuf_on && irq_.mode() == IrqMode::intx) {

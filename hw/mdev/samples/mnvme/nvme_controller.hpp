@@ -84,10 +84,6 @@ public:
     void power_on_reset();
     // The function's interrupt mode or vector count changed.
     void irq_changed();
-    // A host that polls: takes what the host put in an I/O SQ's shadow tail
-    // since the controller last looked (Doorbell Buffer Config on), as if
-    // its doorbell had rung. True if there was something.
-    bool poll();
     // After a migration load: false if the state is not one this
     // controller could have reached. Re-derives the INTx level.
     bool post_load();
