@@ -139,7 +139,7 @@ protected:
     void SetUp() override { make(); }
 
     void make(std::unique_ptr<Storage> ns2 = nullptr, bool shadow_doorbells = true,
-              std::uint8_t mdts = kMdts, bool coalesce_irqs = false)
+              std::uint8_t mdts = kMdts)
     {
         state = NvmeControllerState{};
         Identity id;
@@ -156,7 +156,6 @@ protected:
         ns[1].storage = std::move(ns2);
         id.shadow_doorbells = shadow_doorbells;
         id.mdts = mdts;
-        id.coalesce_irqs = coalesce_irqs;
         ctrl = std::make_unique<Controller>(state, ram, irq, log, id, std::move(ns));
         ctrl->power_on_reset();
         for (auto &q : drv) {
@@ -656,126 +655,6 @@ TEST_F(NvmeTest, MsixVectorPerQueue)
     EXPECT_FALSE(irq.level);
     // A vector beyond the MSI-X table is refused at creation.
     EXPECT_EQ(create_cq(3, 16, kIoCq + 0x2000, kQueueIds).status, dnr(NVME_SC_INVALID_VECTOR));
-}
-
-// coalesce-irqs: the commands one doorbell brings complete under one
-// message per CQ; without it, one message per completion.
-TEST_F(NvmeTest, CoalescedIrqsOneMessagePerCqPerPass)
-{
-    for (bool coalesce : {false, true}) {
-        SCOPED_TRACE(coalesce ? "coalesce-irqs=on" : "coalesce-irqs=off");
-        make(nullptr, true, kMdts, coalesce);
-        irq.irq_mode = IrqMode::msix;
-        irq.count = kQueueIds;
-        enable();
-        ASSERT_EQ(create_cq(1, 16, kIoCq, 5).status, 0);
-        ASSERT_EQ(create_sq(1, 16, kIoSq, 1).status, 0);
-        ASSERT_EQ(create_cq(2, 16, kIoCq + 0x1000, 6).status, 0);
-        ASSERT_EQ(create_sq(2, 16, kIoSq + 0x1000, 2).status, 0);
-        irq.msgs.clear();
-        for (std::uint16_t i = 0; i < 3; i++) {
-            Sqe e = rw(nvme_cmd_read, i, 1, kBuf);
-            e.cid = static_cast<std::uint16_t>(10 + i);
-            queue(1, e);
-        }
-        ring(1);
-        EXPECT_EQ(irq.msgs, coalesce ? std::vector<std::uint16_t>{5}
-                                     : std::vector<std::uint16_t>{5, 5, 5});
-        for (std::uint16_t i = 0; i < 3; i++) {
-            std::optional<Cqe> c = reap(1);
-            ASSERT_TRUE(c.has_value());
-            EXPECT_EQ(c->cid, 10 + i);
-            EXPECT_EQ(c->status, 0);
-        }
-        EXPECT_FALSE(reap(1).has_value());
-        // Two CQs with entries in one pass: a message each, none lost.
-        irq.msgs.clear();
-        queue(1, rw(nvme_cmd_read, 0, 1, kBuf));
-        queue(1, rw(nvme_cmd_read, 1, 1, kBuf));
-        queue(2, rw(nvme_cmd_read, 0, 1, kBuf));
-        queue(2, rw(nvme_cmd_read, 1, 1, kBuf));
-        wreg(sq_db(2), drv[2].sq_tail); // lands first, nothing of SQ 1 is run yet
-        EXPECT_EQ(irq.msgs, coalesce ? std::vector<std::uint16_t>{6}
-                                     : std::vector<std::uint16_t>{6, 6});
-        ring(1);
-        EXPECT_EQ(irq.msgs, coalesce ? std::vector<std::uint16_t>{6, 5}
-                                     : std::vector<std::uint16_t>{6, 6, 5, 5});
-        EXPECT_TRUE(reap(1) && reap(1) && reap(2) && reap(2));
-        // A CQ without interrupts enabled still raises none.
-        ASSERT_EQ(create_cq(3, 16, kIoCq + 0x2000, 7, false).status, 0);
-        ASSERT_EQ(create_sq(3, 16, kIoSq + 0x2000, 3).status, 0);
-        irq.msgs.clear();
-        queue(3, rw(nvme_cmd_read, 0, 1, kBuf));
-        queue(3, rw(nvme_cmd_read, 1, 1, kBuf));
-        wreg(sq_db(3), drv[3].sq_tail);
-        EXPECT_THAT(irq.msgs, IsEmpty());
-        EXPECT_EQ(state.sq[3].head, 2);
-    }
-}
-
-// coalesce-irqs leaves INTx alone (a level, not a message), and MSI
-// masked by INTMS is still held and sent at INTMC.
-TEST_F(NvmeTest, CoalescedIrqsIntxAndMaskedMsi)
-{
-    make(nullptr, true, kMdts, true);
-    irq.irq_mode = IrqMode::msi;
-    irq.count = 1;
-    enable();
-    wreg(NVME_REG_INTMS, 1);
-    queue(0, {.opcode = nvme_admin_get_features, .cid = 1, .cdw10 = NVME_FEAT_VOLATILE_WC});
-    queue(0, {.opcode = nvme_admin_get_features, .cid = 2, .cdw10 = NVME_FEAT_VOLATILE_WC});
-    ring(0);
-    EXPECT_THAT(irq.msgs, IsEmpty());
-    wreg(NVME_REG_INTMC, 1);
-    EXPECT_EQ(irq.msgs, std::vector<std::uint16_t>{0});
-
-    make(nullptr, true, kMdts, true);
-    enable();
-    queue(0, {.opcode = nvme_admin_get_features, .cid = 1, .cdw10 = NVME_FEAT_VOLATILE_WC});
-    ring(0);
-    EXPECT_TRUE(irq.level);
-    EXPECT_TRUE(reap(0).has_value());
-    EXPECT_FALSE(irq.level);
-}
-
-// The message at the end of a pass re-enters (aimed at the SQ's doorbell, or
-// resetting the controller): the next pass runs what it rang, and a reset
-// leaves no message owed.
-TEST_F(NvmeTest, CoalescedIrqsReentryFromTheMessage)
-{
-    make(nullptr, true, kMdts, true);
-    irq.irq_mode = IrqMode::msix;
-    irq.count = kQueueIds;
-    enable();
-    ASSERT_EQ(create_cq(1, 16, kIoCq, 1).status, 0);
-    ASSERT_EQ(create_sq(1, 16, kIoSq, 1).status, 0);
-    irq.msgs.clear();
-    queue(1, rw(nvme_cmd_read, 0, 1, kBuf));
-    queue(1, rw(nvme_cmd_read, 1, 1, kBuf));
-    queue(1, rw(nvme_cmd_read, 2, 1, kBuf));
-    bool once = false;
-    irq.on_notify = [&](std::uint16_t v) {
-        if (v == 1 && !once) {
-            once = true;
-            ctrl->write32(sq_db(1), 3);
-        }
-    };
-    wreg(sq_db(1), 1);
-    EXPECT_EQ(state.sq[1].head, 3); // the rung two ran in the next pass
-    EXPECT_EQ(irq.msgs, (std::vector<std::uint16_t>{1, 1}));
-    EXPECT_TRUE(reap(1) && reap(1) && reap(1));
-    irq.on_notify = [&](std::uint16_t v) {
-        if (v == 1) {
-            ctrl->write32(NVME_REG_CC, 0);
-        }
-    };
-    irq.msgs.clear();
-    queue(1, rw(nvme_cmd_read, 0, 1, kBuf));
-    queue(1, rw(nvme_cmd_read, 0, 1, kBuf));
-    ring(1);
-    EXPECT_EQ(irq.msgs, std::vector<std::uint16_t>{1});
-    EXPECT_EQ(reg(NVME_REG_CSTS), 0u);
-    EXPECT_FALSE(state.sq[1].valid);
 }
 
 TEST_F(NvmeTest, MsiMaskedByIntmsIsHeldThenSent)

@@ -104,9 +104,6 @@ std::optional<std::string> MnvmeMdev::property(std::string_view name) const
     if (name == "mdts") {
         return std::to_string(ctrl_.mdts());
     }
-    if (name == "coalesce-irqs") {
-        return std::string(ctrl_.coalesces_irqs() ? "on" : "off");
-    }
     return std::nullopt;
 }
 
@@ -224,17 +221,6 @@ Result<std::unique_ptr<VendorState>> MnvmeParent::create(const CreateArgs &args)
                              "' is not on or off"};
         }
     }
-    if (std::optional<std::string_view> v = args.properties.get("coalesce-irqs")) {
-        if (*v == "on" || *v == "true" || *v == "yes" || *v == "1") {
-            identity.coalesce_irqs = true;
-        } else if (*v == "off" || *v == "false" || *v == "no" || *v == "0") {
-            identity.coalesce_irqs = false;
-        } else {
-            return Error{Errc::invalid_property,
-                         "property 'coalesce-irqs': '" + std::string(*v) +
-                             "' is not on or off"};
-        }
-    }
     if (std::optional<std::string_view> v = args.properties.get("mdts")) {
         unsigned mdts = 0;
         const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), mdts);
@@ -339,10 +325,6 @@ constexpr PropertyDecl kProperties[] = {
      "Maximum Data Transfer Size in 4 KiB pages as a power of two, 1..10 (8 KiB to 4 MiB per "
      "command; QEMU's nvme and this default: 7, 512 KiB)",
      "7"},
-    {"coalesce-irqs", MDEV_PROP_BOOL,
-     "Raise one MSI/MSI-X message per completion queue per pass over the submission queues "
-     "rather than one per completion (the host reaps every entry it finds); off by default",
-     "off"},
 };
 
 constexpr PropertyDecl kMnvmeBudget = {

@@ -256,7 +256,6 @@ void Controller::controller_reset()
     // registers but AQA/ASQ/ACQ (and CC, written by the guest) back to
     // their reset values.
     resets_++;
-    irq_due_.fill(false);
     for (NvmeSq &sq : s_.sq) {
         sq = NvmeSq{};
     }
@@ -403,7 +402,6 @@ void Controller::run()
                 drain(q);
             }
         }
-        signal_coalesced();
     } while ((rerun_ || (shadow_more_ && ++passes < dbbuf::kMaxPasses)) && enabled());
     if (shadow_more_ && s_.dbbuf_on && enabled()) {
         // The passes are spent and the host is still adding entries: ask
@@ -519,29 +517,8 @@ bool Controller::post(std::uint16_t sqid, std::uint16_t cid, std::uint16_t statu
     if (cq.tail == 0) {
         cq.phase = !cq.phase;
     }
-    if (id_.coalesce_irqs && running_ &&
-        (irq_.mode() == IrqMode::msix || irq_.mode() == IrqMode::msi)) {
-        irq_due_[sq.cqid] = true; // run() signals it at the end of this pass
-        return true;
-    }
     signal(cq);
     return true;
-}
-
-// The end of a pass of run(): one message per CQ that got entries in it.
-// A signal may re-enter (an MSI aimed at a doorbell): that only sets
-// rerun_, and the next pass comes.
-void Controller::signal_coalesced()
-{
-    for (std::uint16_t q = 0; q < kQueueIds; q++) {
-        if (!irq_due_[q]) {
-            continue;
-        }
-        irq_due_[q] = false;
-        if (s_.cq[q].valid) {
-            signal(s_.cq[q]);
-        }
-    }
 }
 
 void Controller::signal(NvmeCq &cq)

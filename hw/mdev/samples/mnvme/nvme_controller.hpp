@@ -54,10 +54,6 @@ struct Identity {
     std::array<std::uint8_t, 16> uuid{}; // the mdev's; namespace UUIDs derive from it
     bool shadow_doorbells = true; // OACS bit 8: Doorbell Buffer Config (nvme_dbbuf.hpp)
     std::uint8_t mdts = kMdts;    // 1..kMdtsMax
-    // One MSI/MSI-X message per CQ per pass over the SQs instead of one per
-    // completion (the `coalesce-irqs` property; off by default). Spec-legal:
-    // an interrupt is not owed per entry, and the host reaps all it finds.
-    bool coalesce_irqs = false;
 };
 
 struct Namespace {
@@ -108,12 +104,10 @@ public:
     {
         identity.shadow_doorbells = id_.shadow_doorbells;
         identity.mdts = id_.mdts;
-        identity.coalesce_irqs = id_.coalesce_irqs;
         id_ = std::move(identity);
     }
     bool offers_shadow_doorbells() const { return id_.shadow_doorbells; }
     std::uint8_t mdts() const { return id_.mdts; }
-    bool coalesces_irqs() const { return id_.coalesce_irqs; }
     std::uint32_t max_transfer() const { return kPageSize << id_.mdts; }
 
     // Declares mnvme's faults (nvme_faults.hpp) in the device's set; the
@@ -172,7 +166,6 @@ private:
     bool cq_full(const NvmeCq &cq) const;
     bool post(std::uint16_t sqid, std::uint16_t cid, std::uint16_t status, std::uint32_t dw0);
     void signal(NvmeCq &cq);
-    void signal_coalesced();
     void update_intx();
 
     // nvme_admin.cpp
@@ -234,10 +227,6 @@ private:
     bool rerun_ = false;   // a doorbell rang while it was
     std::uint64_t resets_ = 0; // controller resets so far (re-entry check)
     bool shadow_more_ = false; // a drain() stopped with shadow entries left
-    // With coalesce_irqs: the CQs that got entries in this pass of run()
-    // and owe their MSI/MSI-X message at its end (never across passes, so
-    // nothing of it is device state to migrate).
-    std::array<bool, kQueueIds> irq_due_{};
     // The EventIdx last written per SQ and CQ (-1: unknown), so that an
     // idle queue costs one shadow read per doorbell, not a write too.
     std::array<std::int32_t, kQueueIds> sq_event_{};
