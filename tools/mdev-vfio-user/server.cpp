@@ -501,7 +501,8 @@ void ServedDevice::dma_register_cb(vfu_ctx_t *ctx, vfu_dma_info_t *info)
     // A DMA_MAP of a region already mapped is registered again: keep one.
     ServedDevice &s = of(ctx);
     const std::uint64_t iova = reinterpret_cast<std::uintptr_t>(info->iova.iov_base);
-    s.dma_regions_[iova] = {info->iova.iov_len, static_cast<std::uint8_t *>(info->vaddr)};
+    s.dma_regions_[iova] = {info->iova.iov_len, static_cast<std::uint8_t *>(info->vaddr),
+                            info->prot};
     s.dma_counts_.maps++;
     s.dma_counts_.peak = std::max(s.dma_counts_.peak, s.dma_regions_.size());
 }
@@ -542,6 +543,20 @@ bool ServedDevice::dma(std::uint64_t addr, std::uint8_t *data, std::size_t len, 
         }
         const std::uint64_t region_iova = std::prev(it)->first;
         const DmaRegion *region = &std::prev(it)->second;
+        // The client's DMA_MAP flags are the IOMMU's permissions: a region
+        // mapped without READ (or WRITE) is not readable (or writable) by
+        // the device. libvfio-user maps its fd with exactly those
+        // protections, so a copy past them would fault (SIGSEGV on a
+        // PROT_NONE mapping, found by the vfio-user fuzz harness).
+        const std::uint32_t need = write ? PROT_WRITE : PROT_READ;
+        if ((region->prot & need) != need) {
+            std::fprintf(stderr,
+                         "mdev-vfio-user: %s: DMA %s of %zu bytes at 0x%llx refused: the "
+                         "client mapped that region without %s permission\n",
+                         spec_.uuid.c_str(), write ? "write" : "read", len,
+                         static_cast<unsigned long long>(addr), write ? "write" : "read");
+            return false;
+        }
         const std::size_t piece =
             static_cast<std::size_t>(std::min<std::uint64_t>(len, region->len - (addr - region_iova)));
         if (region->vaddr) {

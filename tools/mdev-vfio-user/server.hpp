@@ -136,6 +136,7 @@ private:
     struct DmaRegion {
         std::uint64_t len;
         std::uint8_t *vaddr; // nullptr: no fd, reached through DMA_READ/WRITE messages
+        std::uint32_t prot;  // PROT_READ/PROT_WRITE as the client's DMA_MAP flags allow
     };
     // The regions the current client mapped, those removed (its
     // DMA_UNMAPs, and all at its exit) and the most held at once (logged
