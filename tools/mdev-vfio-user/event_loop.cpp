@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "event_loop.hpp"
 
+#include "quiet_thread.hpp"
+
 #include "server.hpp"
 
 #include <algorithm>
@@ -43,30 +45,18 @@ bool EventLoop::start(const std::vector<std::unique_ptr<ServedDevice>> &devices,
         *error = std::string("eventfd: ") + std::strerror(errno);
         return false;
     }
-    // The threads inherit this mask: SIGTERM and SIGINT go to the main
-    // thread (a device thread interrupted by them could drop its client in
-    // the middle of a message).
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
     for (const auto &d : devices) {
         auto w = std::make_unique<Worker>();
         w->loop = this;
         w->device = d.get();
-        // pthread_create rather than std::thread: its failure is a return
-        // value here, not an exception (the project builds without them).
-        const int err = pthread_create(&w->thread, nullptr, &EventLoop::thread_main, w.get());
+        const int err = start_quiet_thread(&w->thread, &EventLoop::thread_main, w.get());
         if (err != 0) {
-            pthread_sigmask(SIG_SETMASK, &old, nullptr);
             stop();
             *error = std::string("cannot start a thread: ") + std::strerror(err);
             return false;
         }
         workers_.push_back(std::move(w));
     }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return true;
 }
 

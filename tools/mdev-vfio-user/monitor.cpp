@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "monitor.hpp"
 
+#include "quiet_thread.hpp"
+
 #include "qmp_session.hpp"
 
 #include <cerrno>
@@ -66,14 +68,7 @@ bool Monitor::start(const std::string &path, std::string *error)
         stop();
         return false;
     }
-    // SIGTERM and SIGINT stay with the main thread.
-    sigset_t block, saved;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, &saved);
-    const int err = pthread_create(&thread_, nullptr, &Monitor::thread_main, this);
-    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+    const int err = start_quiet_thread(&thread_, &Monitor::thread_main, this);
     if (err != 0) {
         *error = where + ": cannot start a thread: " + std::strerror(err);
         stop();
