@@ -123,3 +123,25 @@ check_iommu_domain() {
     [ -z "$faults" ] && ok "no IOMMU fault in the kernel log" || {
         fail "IOMMU faults in the kernel log:"; echo "$faults" | sed 's/^/    /'; }
 }
+
+# dd_direct_timed DEV write|read BS_K COUNT REPS: REPS passes of COUNT
+# O_DIRECT blocks of BS_K KiB (written from /dev/zero or read to /dev/null),
+# timed by /proc/uptime (busybox has no date with sub-second precision);
+# prints the seconds as S.CC. Status 1 if a dd failed (the time is printed
+# all the same). The benchmarks' dd loop (nvme.sh, nvme-pair.sh).
+uptime_cs() { local u; read -r u _ </proc/uptime; echo "${u%.*}${u#*.}"; }
+dd_direct_timed() {
+    local t0 cs r=0 status=0
+    t0=$(uptime_cs)
+    while [ $r -lt "$5" ]; do
+        if [ "$2" = write ]; then
+            dd if=/dev/zero of="$1" bs="${3}k" count="$4" oflag=direct 2>/dev/null
+        else
+            dd if="$1" of=/dev/null bs="${3}k" count="$4" iflag=direct 2>/dev/null
+        fi || status=1
+        r=$((r + 1))
+    done
+    cs=$(($(uptime_cs) - t0))
+    echo "$((cs / 100)).$(printf %02d $((cs % 100)))"
+    return $status
+}

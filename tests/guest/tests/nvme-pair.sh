@@ -49,21 +49,10 @@ for d in "$a" "$b"; do
         "$(cat $q/max_sectors_kb) max_segments $(cat $q/max_segments)"
 done
 
-uptime_cs() { local u; read -r u _ </proc/uptime; echo "${u%.*}${u#*.}"; }
 timed() { # WAY DEV DIR
-    local t0 t1 cs r=0
-    t0=$(uptime_cs)
-    while [ $r -lt "$reps" ]; do
-        if [ "$3" = write ]; then
-            dd if=/dev/zero of="$2" bs="${bs_k}k" count="$count" oflag=direct 2>/dev/null
-        else
-            dd if="$2" of=/dev/null bs="${bs_k}k" count="$count" iflag=direct 2>/dev/null
-        fi || fail "dd $3 on $2"
-        r=$((r + 1))
-    done
-    t1=$(uptime_cs)
-    cs=$((t1 - t0))
-    echo "nvmepair: $round $1 $3 $((mib * reps)) MiB in $((cs / 100)).$(printf %02d $((cs % 100))) s"
+    local s
+    s=$(dd_direct_timed "$2" "$3" "$bs_k" "$count" "$reps") || fail "dd $3 on $2"
+    echo "nvmepair: $round $1 $3 $((mib * reps)) MiB in $s s"
 }
 round=1
 while [ $round -le "$rounds" ]; do

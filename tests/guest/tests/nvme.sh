@@ -109,24 +109,13 @@ dd if=/dev/nvme0n1 of=/tmp/head bs=64k count=16 iflag=direct 2>/dev/null
 dd if=/dev/zero of=/tmp/zero bs=64k count=16 2>/dev/null
 cmp /tmp/head /tmp/zero && ok "unwritten blocks read as zeros" || fail "unwritten blocks are not zero"
 if [ -n "$nvme_bench" ]; then
-    uptime_cs() { local u; read -r u _ </proc/uptime; echo "${u%.*}${u#*.}"; }
     reps=${nvme_bench_reps:-1}
     bs_k=${nvme_bench_bs:-1024}
     count=$((nvme_bench * 1024 / bs_k))
     for dir in write read; do
-        t0=$(uptime_cs)
-        r=0
-        while [ $r -lt "$reps" ]; do
-            if [ $dir = write ]; then
-                dd if=/dev/zero of=/dev/nvme0n1 bs="${bs_k}k" count="$count" oflag=direct 2>/dev/null
-            else
-                dd if=/dev/nvme0n1 of=/dev/null bs="${bs_k}k" count="$count" iflag=direct 2>/dev/null
-            fi || fail "dd $dir for the benchmark"
-            r=$((r + 1))
-        done
-        t1=$(uptime_cs)
-        cs=$((t1 - t0))
-        echo "nvmebench: $dir $((nvme_bench * reps)) MiB in $((cs / 100)).$(printf %02d $((cs % 100))) s"
+        s=$(dd_direct_timed /dev/nvme0n1 $dir "$bs_k" "$count" "$reps") ||
+            fail "dd $dir for the benchmark"
+        echo "nvmebench: $dir $((nvme_bench * reps)) MiB in $s s"
     done
 fi
 sync
